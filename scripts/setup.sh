@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Gongzhi builds and runs with (DESIGN.md §5), then configures and
+# builds it. Idempotent: packages already present are not reinstalled, the build is incremental.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+
+packages=(
+  build-essential cmake pkg-config git
+  libgeos-dev libproj-dev proj-data libgeographiclib-dev libgdal-dev gdal-bin
+  libsqlite3-dev sqlite3 libpq-dev postgresql-15 postgresql-15-postgis-3
+  libboost-dev libboost-system-dev nlohmann-json3-dev libprotozero-dev
+  libsodium-dev libspdlog-dev libcli11-dev libxlsxwriter-dev
+  libgtest-dev libbenchmark-dev wrk
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+build_type=${GONGZHI_BUILD_TYPE:-RelWithDebInfo}
+cmake -S . -B build -DCMAKE_BUILD_TYPE="$build_type" >/dev/null
+cmake --build build -j"$(nproc)"

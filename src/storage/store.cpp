@@ -1,0 +1,41 @@
+#include "storage/store.h"
+
+#include "common/error.h"
+#include "storage/sqlite/sqlite_store.h"
+
+namespace gz::storage {
+
+std::unique_ptr<Store> Store::open(const std::string& location, const OpenOptions& options) {
+  if (location.rfind("postgresql://", 0) == 0 || location.rfind("postgres://", 0) == 0 ||
+      location.rfind("pg:", 0) == 0)
+    throw UsageError("the PostgreSQL store is not available in this build yet: use a SQLite file");
+  return std::make_unique<SqliteStore>(location, options);
+}
+
+std::vector<LayerVersion> Store::layers_of_kind(LayerKind kind) {
+  std::vector<LayerVersion> out;
+  for (auto& v : layers())
+    if (v.kind == kind) out.push_back(v);
+  return out;
+}
+
+void validate_layer_name(const std::string& name) {
+  if (name.empty()) throw UsageError("layer name is empty");
+  // Count code points, accept ASCII letters/digits/_/- and any non-ASCII letter (UTF-8 lead or
+  // continuation bytes); reject everything else, which keeps quotes, spaces, ';' and '/' out.
+  std::size_t chars = 0;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(name[i]);
+    if ((c & 0xC0) != 0x80) ++chars;
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-' || c >= 0x80;
+    if (!ok)
+      throw UsageError("layer name '" + name + "' is not allowed: character '" +
+                       std::string(1, static_cast<char>(c)) +
+                       "' at position " + std::to_string(i + 1) +
+                       "; use letters, digits, '_' or '-'");
+  }
+  if (chars > 64) throw UsageError("layer name '" + name + "' is longer than 64 characters");
+}
+
+}  // namespace gz::storage
