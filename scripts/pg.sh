@@ -48,8 +48,9 @@ EOF
 is_root() { [ "$(id -u)" -eq 0 ]; }
 
 # Run a PostgreSQL server-side tool as the user that owns the cluster.
+# fd 9 (the lock, see take_lock) is closed so that the server does not inherit and keep it.
 as_pg() {
-  if is_root; then runuser -u postgres -- "$@"; else "$@"; fi
+  if is_root; then runuser -u postgres -- "$@" 9>&-; else "$@" 9>&-; fi
 }
 
 check_tools() {
@@ -83,6 +84,7 @@ ensure_parents_searchable() {
     d=$(dirname -- "$d")
   done
   for d in "${chain[@]}"; do
+    [ -d "$d" ] || break   # not created yet: checked again after mkdir
     if ! runuser -u postgres -- test -x "$d" 2>/dev/null; then
       if [ -n "${PG_SH_NO_CHMOD:-}" ]; then
         die "user 'postgres' cannot enter $d (needed to reach $dir); choose a DIR under /tmp, or allow it with: chmod o+x '$d' (or unset PG_SH_NO_CHMOD to let this script do that)"
@@ -147,9 +149,11 @@ show_log_tail() {
 
 # Serialise concurrent invocations on the same DIR (e.g. parallel test jobs).
 take_lock() {
-  local dir=$1 key
+  local dir=$1 key lock
   key=$(printf '%s' "$dir" | md5sum | cut -c1-16)
-  exec 9>"/tmp/gongzhi-pg-sh-$key.lock"
+  lock=/tmp/gongzhi-pg-sh-$key.lock   # tiny, left in place (removing it would be racy)
+  (umask 000; : >>"$lock") 2>/dev/null || true
+  exec 9>>"$lock" || die "cannot open lock file $lock"
   flock -w 120 9 || die "timed out waiting for another $prog on $dir"
 }
 
@@ -176,6 +180,7 @@ cmd_start() {
 
   # Create / validate the data directory.
   if [ -e "$dir" ] && [ ! -d "$dir" ]; then die "$dir exists and is not a directory"; fi
+  ensure_parents_searchable "$dir"
   mkdir -p -- "$dir" || die "cannot create $dir"
   ensure_parents_searchable "$dir"
   if [ ! -f "$dir/PG_VERSION" ]; then

@@ -1,0 +1,182 @@
+// gongzhi check: overlaps with the control lines and rule findings for every feature of a layer.
+// Exit code 0 when clean, 3 when findings exist.
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/command.h"
+#include "cli/progress.h"
+#include "common/data_dir.h"
+#include "common/error.h"
+#include "domain/land_use_classes.h"
+#include "services/compliance_check.h"
+
+namespace gz::cli {
+
+namespace {
+using nlohmann::ordered_json;
+
+ordered_json finding_json(const services::Finding& f) {
+  return ordered_json{{"feature_id", f.feature_id},
+                      {"project_id", f.project_id},
+                      {"layer", f.layer},
+                      {"rule", f.rule->id},
+                      {"severity", f.rule->severity},
+                      {"rule_name_zh", f.rule->name_zh},
+                      {"rule_name_en", f.rule->name_en},
+                      {"controls", f.controls},
+                      {"area_m2", f.area_m2},
+                      {"area_mu", f.area_m2 / kSquareMetresPerMu},
+                      {"share", f.share}};
+}
+
+void write_json(FILE* out, const services::CheckResult& r) {
+  // Streamed: a million-feature layer must not need one giant document in memory.
+  ordered_json head{{"target", {{"layer", r.target.layer}, {"version", r.target.version}}}};
+  ordered_json controls = ordered_json::array();
+  for (const auto& c : r.controls)
+    controls.push_back({{"layer", c.layer}, {"kind", to_string(c.kind)}, {"version", c.version}});
+  std::fprintf(out, "{\"schema\":\"gongzhi.check/1\",\"target\":%s,\"controls\":%s,\n\"findings\":[",
+               head["target"].dump().c_str(), controls.dump().c_str());
+  bool first = true;
+  for (const auto& f : r.findings) {
+    ordered_json j = finding_json(f);
+    if (!f.geojson.empty()) j["geometry"] = ordered_json::parse(f.geojson);
+    std::fprintf(out, "%s\n%s", first ? "" : ",", j.dump().c_str());
+    first = false;
+  }
+  std::fputs("],\n\"features\":[", out);
+  first = true;
+  for (const auto& fc : r.features) {
+    ordered_json j{{"feature_id", fc.feature_id}, {"area_m2", fc.area_m2}};
+    if (!fc.project_id.empty()) j["project_id"] = fc.project_id;
+    ordered_json ov = ordered_json::array();
+    for (const auto& o : fc.overlaps) {
+      ordered_json e{{"layer", r.controls[o.control].layer},
+                     {"kind", to_string(r.controls[o.control].kind)},
+                     {"area_m2", o.area_m2},
+                     {"share", o.share}};
+      if (!o.geojson.empty()) e["geometry"] = ordered_json::parse(o.geojson);
+      ov.push_back(std::move(e));
+    }
+    j["overlaps"] = std::move(ov);
+    std::fprintf(out, "%s\n%s", first ? "" : ",", j.dump().c_str());
+    first = false;
+  }
+  ordered_json summary{{"features", r.features.size()}, {"findings", r.findings.size()}};
+  ordered_json by_rule = ordered_json::object(), area_by_rule = ordered_json::object();
+  for (const auto& [rule, count] : r.findings_by_rule) {
+    by_rule[rule] = count;
+    area_by_rule[rule] = r.area_by_rule.at(rule);
+  }
+  summary["by_rule"] = by_rule;
+  summary["area_m2_by_rule"] = area_by_rule;
+  std::fprintf(out, "],\n\"summary\":%s}\n", summary.dump().c_str());
+}
+
+void write_geojson(FILE* out, const services::CheckResult& r) {
+  std::fputs("{\"type\":\"FeatureCollection\",\"features\":[", out);
+  bool first = true;
+  for (const auto& f : r.findings) {
+    ordered_json props = finding_json(f);
+    props["type"] = "finding";
+    std::fprintf(out, "%s\n{\"type\":\"Feature\",\"properties\":%s,\"geometry\":%s}", first ? "" : ",",
+                 props.dump().c_str(), f.geojson.empty() ? "null" : f.geojson.c_str());
+    first = false;
+  }
+  for (const auto& fc : r.features)
+    for (const auto& o : fc.overlaps) {
+      ordered_json props{{"type", "overlap"},
+                         {"feature_id", fc.feature_id},
+                         {"project_id", fc.project_id},
+                         {"layer", r.controls[o.control].layer},
+                         {"kind", to_string(r.controls[o.control].kind)},
+                         {"area_m2", o.area_m2},
+                         {"share", o.share}};
+      std::fprintf(out, "%s\n{\"type\":\"Feature\",\"properties\":%s,\"geometry\":%s}",
+                   first ? "" : ",", props.dump().c_str(), o.geojson.empty() ? "null" : o.geojson.c_str());
+      first = false;
+    }
+  std::fputs("]}\n", out);
+}
+
+void write_table(FILE* out, const services::CheckResult& r) {
+  std::fprintf(out, "合规性审查 compliance check: layer %s v%d, %zu features\n", r.target.layer.c_str(),
+               r.target.version, r.features.size());
+  std::fprintf(out, "管控图层 control layers:");
+  for (const auto& c : r.controls) std::fprintf(out, " %s(%s v%d)", c.layer.c_str(), std::string(to_string(c.kind)).c_str(), c.version);
+  std::fprintf(out, "\n\n");
+  std::vector<double> totals(r.controls.size());
+  std::vector<int> counts(r.controls.size());
+  for (const auto& fc : r.features)
+    for (const auto& o : fc.overlaps) {
+      totals[o.control] += o.area_m2;
+      ++counts[o.control];
+    }
+  std::fprintf(out, "%-24s %10s %16s %14s\n", "overlap with", "features", "area m2", "area mu");
+  for (std::size_t c = 0; c < r.controls.size(); ++c)
+    std::fprintf(out, "%-24s %10d %16.2f %14.2f\n", r.controls[c].layer.c_str(), counts[c], totals[c],
+                 totals[c] / kSquareMetresPerMu);
+  std::fprintf(out, "\n");
+  if (r.findings.empty()) {
+    std::fprintf(out, "无问题 no findings\n");
+    return;
+  }
+  std::fprintf(out, "%-12s %-14s %-30s %-8s %14s %8s  %s\n", "feature", "project", "rule", "severity",
+               "area m2", "share", "规则");
+  for (const auto& f : r.findings)
+    std::fprintf(out, "%-12s %-14s %-30s %-8s %14.2f %7.1f%%  %s\n", f.feature_id.c_str(),
+                 f.project_id.c_str(), f.rule->id.c_str(), f.rule->severity.c_str(), f.area_m2,
+                 f.share * 100, f.rule->name_zh.c_str());
+  std::fprintf(out, "\n%zu findings:", r.findings.size());
+  for (const auto& [rule, count] : r.findings_by_rule) std::fprintf(out, " %s=%d", rule.c_str(), count);
+  std::fprintf(out, "\n");
+}
+}  // namespace
+
+void add_check_command(CLI::App& app, Action& action) {
+  struct Options {
+    std::string db, layer, format = "table", output, rules;
+    std::optional<int> version;
+    bool geometry = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand(
+      "check",
+      "Check every feature of a layer (projects, planned changes) against the ecological red line,\n"
+      "permanent basic farmland, urban development boundary and village plans: overlap areas\n"
+      "(ellipsoidal m²), shares, geometries, and findings of the rules in data/rules.json.\n"
+      "Exit code 0 when clean, 3 when findings exist, 1 on errors, 2 on bad usage.");
+  cmd->add_option("--db", o->db, "SQLite database file")->required();
+  cmd->add_option("--layer", o->layer, "layer to check")->required();
+  cmd->add_option("--version", o->version, "layer version (default: latest)");
+  cmd->add_option("--format", o->format, "table, json or geojson")
+      ->check(CLI::IsMember({"table", "json", "geojson"}));
+  cmd->add_option("--output", o->output, "output file (default stdout)");
+  cmd->add_option("--rules", o->rules, "rule file (default data/rules.json)");
+  cmd->add_flag("--geometry", o->geometry, "include overlap geometries in json output");
+  cmd->callback([o, &action] {
+    action = [o] {
+      auto store = storage::Store::open(o->db);
+      std::optional<RuleSet> custom;
+      if (!o->rules.empty()) custom = RuleSet::parse(read_file(o->rules), o->rules);
+      ProgressBar bar("check " + o->layer);
+      services::CheckRequest req{o->layer, o->version, o->format == "geojson" || o->geometry};
+      auto r = services::compliance_check(*store, req, custom ? *custom : RuleSet::standard(),
+                                          [&](auto d, auto t) { bar.update(d, t); });
+      bar.finish();
+      FILE* out = stdout;
+      if (!o->output.empty()) {
+        out = std::fopen(o->output.c_str(), "w");
+        if (!out) throw Error("cannot write " + o->output);
+      }
+      if (o->format == "json") write_json(out, r);
+      else if (o->format == "geojson") write_geojson(out, r);
+      else write_table(out, r);
+      if (out != stdout) std::fclose(out);
+      return r.findings.empty() ? kExitOk : kExitFindings;
+    };
+  });
+}
+
+}  // namespace gz::cli

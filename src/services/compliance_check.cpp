@@ -1,0 +1,163 @@
+#include "services/compliance_check.h"
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+
+#include "common/error.h"
+#include "domain/land_use_classes.h"
+#include "domain/survey_fields.h"
+#include "geo/ellipsoid.h"
+#include "services/overlay.h"
+
+namespace gz::services {
+
+namespace {
+bool is_checked_against(LayerKind k) {
+  return is_control_line(k) || k == LayerKind::village_plan;
+}
+
+// Per-thread state: projections and one zone index per control layer (and per zone-use filter).
+struct Worker {
+  std::unique_ptr<GaussKruger> gk;
+  std::vector<std::unique_ptr<ZoneSet>> zones;                   // per control layer
+  std::map<std::size_t, std::unique_ptr<ZoneSet>> construction;  // village plans: construction zones
+};
+}  // namespace
+
+CheckResult compliance_check(storage::Store& store, const CheckRequest& request, const RuleSet& rules,
+                             const std::function<void(std::size_t, std::size_t)>& progress) {
+  CheckResult result;
+  result.target = store.layer_version(request.layer, request.version);
+  LoadedLayer target = load_layer(store, result.target);
+  std::vector<LoadedLayer> controls;
+  for (auto& v : store.layers())
+    if (is_checked_against(v.kind) && v.layer != result.target.layer) {
+      result.controls.push_back(v);
+      controls.push_back(load_layer(store, v));
+    }
+  const auto& classes = LandUseClassTable::standard();
+  std::size_t n = target.features.size();
+  result.features.resize(n);
+  if (n == 0) return result;
+  int epsg = gk_epsg_for(target);
+
+  // Patches inherit their project's type from the project-area feature.
+  std::map<std::string, std::string> type_of_project;
+  for (const auto& f : target.features)
+    if (auto id = project_id(f.attributes); id && !planned_to_code(f.attributes))
+      if (auto t = project_type(f.attributes)) type_of_project[*id] = *t;
+
+  std::vector<Worker> workers(worker_threads());
+  std::vector<std::vector<Finding>> findings_per_chunk((n + 2047) / 2048 + 1);
+  std::mutex mutex;
+  const bool geom = request.want_geometry;
+
+  parallel_chunks(
+      n,
+      [&](std::size_t begin, std::size_t end, int thread) {
+        Worker& w = workers[thread];
+        if (!w.gk) {
+          w.gk = std::make_unique<GaussKruger>(epsg);
+          for (std::size_t c = 0; c < controls.size(); ++c) {
+            w.zones.push_back(std::make_unique<ZoneSet>(controls[c], *w.gk));
+            if (controls[c].version.kind == LayerKind::village_plan)
+              w.construction[c] = std::make_unique<ZoneSet>(
+                  controls[c], *w.gk,
+                  [](const StoredFeature& f) { return village_zone_allows_construction(f.attributes); });
+          }
+        }
+        std::vector<Finding> local;
+        for (std::size_t i = begin; i < end; ++i) {
+          const StoredFeature& f = target.features[i];
+          Attributes attrs = f.attributes;
+          std::string pid = project_id(attrs).value_or("");
+          if (!pid.empty() && !project_type(attrs))
+            if (auto it = type_of_project.find(pid); it != type_of_project.end())
+              attrs.push_back({"XMLX", it->second});
+          Target t(geo::Geometry::from_wkb(f.wkb), *w.gk);
+          FeatureCheck& fc = result.features[i];
+          fc.feature_id = f.source_id;
+          fc.project_id = pid;
+          fc.area_m2 = t.area_m2();
+          std::vector<Overlap> per_control(controls.size());
+          for (std::size_t c = 0; c < controls.size(); ++c) {
+            per_control[c] = w.zones[c]->overlap_union(t, true);
+            if (per_control[c].area_m2 > 0) {
+              LayerOverlapArea lo;
+              lo.control = c;
+              lo.area_m2 = per_control[c].area_m2;
+              lo.share = fc.area_m2 > 0 ? lo.area_m2 / fc.area_m2 : 0;
+              if (geom) lo.geojson = per_control[c].lonlat.geojson();
+              fc.overlaps.push_back(std::move(lo));
+            }
+          }
+          for (const Rule& rule : rules.rules) {
+            if (!rule_applies(rule, result.target.kind, attrs, classes)) continue;
+            Finding finding;
+            finding.feature_id = f.source_id;
+            finding.project_id = pid;
+            finding.layer = result.target.layer;
+            finding.rule = &rule;
+            std::vector<geo::Geometry> pieces;  // lon/lat
+            for (const ControlRef& ref : rule.controls) {
+              for (std::size_t c = 0; c < controls.size(); ++c) {
+                if (controls[c].version.kind != ref.kind) continue;
+                finding.controls += (finding.controls.empty() ? "" : ",") + controls[c].version.layer +
+                                    (ref.zone_use.empty() ? "" : ":" + ref.zone_use);
+                if (ref.zone_use.empty()) {
+                  if (per_control[c].area_m2 > 0) pieces.push_back(per_control[c].lonlat.clone());
+                } else if (auto it = w.construction.find(c); it != w.construction.end()) {
+                  Overlap o = it->second->overlap_union(t, true);
+                  if (o.area_m2 > 0) pieces.push_back(std::move(o.lonlat));
+                }
+              }
+            }
+            geo::Geometry measured;  // lon/lat geometry of the finding
+            if (rule.type == Rule::Type::overlap) {
+              if (pieces.empty()) continue;
+              if (pieces.size() == 1) {
+                measured = std::move(pieces[0]);
+              } else {
+                std::vector<geo::Geometry> projected;
+                for (auto& p : pieces) projected.push_back(p.transformed(w.gk->to_gk));
+                measured = geo::Geometry::union_all(std::move(projected))
+                               .polygonal_part()
+                               .transformed(w.gk->to_lonlat);
+              }
+              finding.area_m2 = geo::ellipsoidal_area_m2(measured);
+            } else {
+              if (pieces.empty()) {
+                measured = t.lonlat().clone();
+                finding.area_m2 = fc.area_m2;
+              } else {
+                std::vector<geo::Geometry> projected;
+                for (auto& p : pieces) projected.push_back(p.transformed(w.gk->to_gk));
+                geo::Geometry inside = geo::Geometry::union_all(std::move(projected));
+                measured = t.projected().difference(inside).polygonal_part().transformed(w.gk->to_lonlat);
+                finding.area_m2 = measured.is_empty() ? 0.0 : geo::ellipsoidal_area_m2(measured);
+              }
+            }
+            if (finding.area_m2 < rules.min_area_m2) continue;
+            finding.share = fc.area_m2 > 0 ? finding.area_m2 / fc.area_m2 : 0;
+            if (geom) finding.geojson = measured.geojson();
+            local.push_back(std::move(finding));
+          }
+        }
+        std::lock_guard lock(mutex);
+        findings_per_chunk[begin / 2048] = std::move(local);
+      },
+      [&](std::size_t done) {
+        if (progress) progress(done, n);
+      });
+
+  for (auto& chunk : findings_per_chunk)
+    for (auto& f : chunk) {
+      ++result.findings_by_rule[f.rule->id];
+      result.area_by_rule[f.rule->id] += f.area_m2;
+      result.findings.push_back(std::move(f));
+    }
+  return result;
+}
+
+}  // namespace gz::services

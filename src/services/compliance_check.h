@@ -1,0 +1,60 @@
+// Compliance check (合规性审查): every feature of a target layer against the control lines and
+// the village plan; planned changes judged by the rules in data/rules.json.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/rules.h"
+#include "storage/store.h"
+
+namespace gz::services {
+
+struct LayerOverlapArea {
+  std::size_t control = 0;  // index into CheckResult::controls
+  double area_m2 = 0;
+  double share = 0;  // of the feature's area
+  std::string geojson;  // overlap geometry, when asked for
+};
+
+struct FeatureCheck {
+  std::string feature_id;
+  std::string project_id;
+  double area_m2 = 0;
+  std::vector<LayerOverlapArea> overlaps;
+};
+
+struct Finding {
+  std::string feature_id;
+  std::string project_id;
+  std::string layer;
+  const Rule* rule = nullptr;
+  std::string controls;  // layers measured against, comma separated
+  double area_m2 = 0;
+  double share = 0;
+  std::string geojson;
+};
+
+struct CheckRequest {
+  std::string layer;
+  std::optional<int> version;
+  bool want_geometry = false;
+};
+
+struct CheckResult {
+  LayerVersion target;
+  std::vector<LayerVersion> controls;
+  std::vector<FeatureCheck> features;
+  std::vector<Finding> findings;
+  std::map<std::string, int> findings_by_rule;
+  std::map<std::string, double> area_by_rule;
+};
+
+CheckResult compliance_check(storage::Store& store, const CheckRequest& request,
+                             const RuleSet& rules = RuleSet::standard(),
+                             const std::function<void(std::size_t, std::size_t)>& progress = {});
+
+}  // namespace gz::services

@@ -1,0 +1,144 @@
+#include "services/land_use_stats.h"
+
+#include <mutex>
+
+#include "common/error.h"
+#include "domain/land_use_classes.h"
+#include "domain/survey_fields.h"
+#include "services/overlay.h"
+
+namespace gz::services {
+
+namespace {
+LayerVersion zone_layer_for(storage::Store& store, const std::string& by) {
+  if (by == "region" || by == "consolidation_unit") {
+    auto kind = parse_layer_kind(by);
+    auto list = store.layers_of_kind(kind);
+    if (list.empty()) throw NotFoundError("no layer of kind " + by + " in " + store.location() + " (import one first)");
+    if (list.size() > 1) {
+      std::string names;
+      for (auto& l : list) names += (names.empty() ? "" : ", ") + l.layer;
+      throw UsageError("several layers of kind " + by + " (" + names + "); name one with --by LAYER");
+    }
+    return list.front();
+  }
+  return store.layer_version(by, std::nullopt);
+}
+
+// For regions, count at the finest level present (villages) so zones do not nest.
+std::function<bool(const StoredFeature&)> zone_filter(const LoadedLayer& zones) {
+  if (zones.version.kind != LayerKind::region) return {};
+  std::size_t longest = 0;
+  for (const auto& f : zones.features)
+    if (auto c = zone_code(f.attributes)) longest = std::max(longest, c->size());
+  return [longest](const StoredFeature& f) {
+    auto c = zone_code(f.attributes);
+    return c && c->size() == longest;
+  };
+}
+
+struct Key {
+  std::size_t zone;
+  std::string code;
+  bool operator<(const Key& o) const { return std::tie(zone, code) < std::tie(o.zone, o.code); }
+};
+}  // namespace
+
+StatsResult land_use_stats(storage::Store& store, const StatsRequest& request,
+                           const std::function<void(std::size_t, std::size_t)>& progress) {
+  StatsResult result;
+  result.layer = store.layer_version(request.layer, request.version);
+  LoadedLayer target = load_layer(store, result.layer);
+  const auto& classes = LandUseClassTable::standard();
+  std::vector<std::string> codes(target.features.size());
+  for (std::size_t i = 0; i < target.features.size(); ++i) {
+    auto code = land_use_code(target.features[i].attributes);
+    if (!code)
+      throw InputError("layer " + request.layer, target.features[i].source_id, "DLBM",
+                       "feature has no land-use class code");
+    if (!classes.find(*code))
+      throw InputError("layer " + request.layer, target.features[i].source_id, "DLBM",
+                       "unknown land-use class code '" + *code + "'");
+    codes[i] = *code;
+  }
+  if (target.features.empty()) return result;
+
+  std::optional<LoadedLayer> zones;
+  std::function<bool(const StoredFeature&)> filter;
+  if (!request.by.empty()) {
+    result.zones = zone_layer_for(store, request.by);
+    zones = load_layer(store, *result.zones);
+    filter = zone_filter(*zones);
+  }
+  int epsg = gk_epsg_for(target);
+
+  std::mutex merge_mutex;
+  std::map<Key, ClassArea> totals;
+  std::vector<std::string> zone_keys, zone_names;
+  bool keys_ready = false;
+  std::size_t n = target.features.size();
+  std::vector<std::unique_ptr<GaussKruger>> gks(worker_threads());
+  std::vector<std::unique_ptr<ZoneSet>> zone_sets(worker_threads());
+  parallel_chunks(
+      n,
+      [&](std::size_t begin, std::size_t end, int thread) {
+        // Prepared geometries and projections are per thread.
+        auto& gk = gks[thread];
+        if (!gk) gk = std::make_unique<GaussKruger>(epsg);
+        auto& zs = zone_sets[thread];
+        if (zones && !zs) zs = std::make_unique<ZoneSet>(*zones, *gk, filter);
+        std::map<Key, ClassArea> local;
+        for (std::size_t i = begin; i < end; ++i) {
+          const auto& f = target.features[i];
+          double k = ridge_deduction_coefficient(f.attributes);
+          Target t(geo::Geometry::from_wkb(f.wkb), *gk);
+          if (!zs) {
+            auto& row = local[{0, codes[i]}];
+            row.gross_m2 += t.area_m2();
+            row.net_m2 += t.area_m2() * (1 - k);
+            ++row.spots;
+            continue;
+          }
+          for (auto& o : zs->overlaps(t, false)) {
+            auto& row = local[{o.zone, codes[i]}];
+            row.gross_m2 += o.area_m2;
+            row.net_m2 += o.area_m2 * (1 - k);
+            ++row.spots;
+          }
+        }
+        std::lock_guard lock(merge_mutex);
+        if (zs && !keys_ready) {
+          for (std::size_t z = 0; z < zs->size(); ++z) {
+            const auto& zf = zs->feature(z);
+            zone_keys.push_back(zone_code(zf.attributes).value_or(zf.source_id));
+            zone_names.push_back(zone_name(zf.attributes).value_or(""));
+          }
+          keys_ready = true;
+        }
+        for (auto& [key, row] : local) {
+          auto& t = totals[key];
+          t.gross_m2 += row.gross_m2;
+          t.net_m2 += row.net_m2;
+          t.spots += row.spots;
+        }
+      },
+      [&](std::size_t done) {
+        if (progress) progress(done, n);
+      });
+
+  for (auto& [key, row] : totals) {
+    row.code = key.code;
+    if (zones) {
+      row.zone = zone_keys[key.zone];
+      row.zone_name = zone_names[key.zone];
+    }
+    result.total_gross_m2 += row.gross_m2;
+    result.rows.push_back(row);
+  }
+  std::stable_sort(result.rows.begin(), result.rows.end(), [](const ClassArea& a, const ClassArea& b) {
+    return std::tie(a.zone, a.code) < std::tie(b.zone, b.code);
+  });
+  return result;
+}
+
+}  // namespace gz::services

@@ -1,0 +1,155 @@
+#include "services/overlay.h"
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include "common/error.h"
+#include "geo/ellipsoid.h"
+
+namespace gz::services {
+
+LoadedLayer load_layer(storage::Store& store, const LayerVersion& v) {
+  LoadedLayer l;
+  l.version = v;
+  l.features.reserve(static_cast<std::size_t>(v.feature_count));
+  store.scan(v, [&](StoredFeature&& f) { l.features.push_back(std::move(f)); });
+  return l;
+}
+
+GaussKruger::GaussKruger(int epsg_code)
+    : epsg(epsg_code),
+      to_gk("EPSG:4490", "EPSG:" + std::to_string(epsg_code)),
+      to_lonlat("EPSG:" + std::to_string(epsg_code), "EPSG:4490") {}
+
+const geo::Geometry& Target::projected() {
+  if (!projected_) projected_ = lonlat_.transformed(gk_.to_gk);
+  return *projected_;
+}
+
+double Target::area_m2() {
+  if (!area_) area_ = geo::ellipsoidal_area_m2(lonlat_);
+  return *area_;
+}
+
+ZoneSet::ZoneSet(const LoadedLayer& layer, GaussKruger& gk,
+                 const std::function<bool(const StoredFeature&)>& filter)
+    : gk_(gk) {
+  for (const auto& f : layer.features) {
+    if (filter && !filter(f)) continue;
+    std::size_t i = features_.size();
+    features_.push_back(&f);
+    lonlat_.push_back(geo::Geometry::from_wkb(f.wkb));
+    index_.insert(i, lonlat_.back().envelope());
+  }
+  projected_.resize(features_.size());
+  prepared_.resize(features_.size());
+}
+
+const geo::Geometry& ZoneSet::projected(std::size_t i) {
+  if (!projected_[i]) projected_[i] = lonlat_[i].transformed(gk_.to_gk);
+  return *projected_[i];
+}
+
+std::vector<Overlap> ZoneSet::overlaps(Target& t, bool want_geometry) {
+  std::vector<Overlap> out;
+  auto candidates = index_.query(t.envelope());
+  std::sort(candidates.begin(), candidates.end());
+  for (std::size_t z : candidates) {
+    if (!prepared_[z]) prepared_[z] = std::make_unique<geo::PreparedGeometry>(lonlat_[z]);
+    if (!prepared_[z]->intersects(t.lonlat())) continue;
+    Overlap o;
+    o.zone = z;
+    if (prepared_[z]->covers(t.lonlat())) {
+      o.area_m2 = t.area_m2();
+      if (want_geometry) o.lonlat = t.lonlat().clone();
+    } else {
+      geo::Geometry piece = t.projected().intersection(projected(z)).polygonal_part();
+      if (piece.is_empty()) continue;
+      geo::Geometry back = piece.transformed(gk_.to_lonlat);
+      o.area_m2 = geo::ellipsoidal_area_m2(back);
+      if (want_geometry) o.lonlat = std::move(back);
+    }
+    if (o.area_m2 <= 0) continue;
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+Overlap ZoneSet::overlap_union(Target& t, bool want_geometry) {
+  auto parts = overlaps(t, true);
+  Overlap total;
+  if (parts.empty()) return total;
+  if (parts.size() == 1) {
+    total = std::move(parts[0]);
+    if (!want_geometry) total.lonlat = geo::Geometry();
+    return total;
+  }
+  for (auto& p : parts) {
+    if (p.area_m2 >= t.area_m2() * (1 - 1e-12)) {  // one zone covers it all
+      total = std::move(p);
+      if (!want_geometry) total.lonlat = geo::Geometry();
+      return total;
+    }
+  }
+  // Several zones: union their pieces in GK (zones of one layer may overlap each other).
+  std::vector<geo::Geometry> projected_parts;
+  for (auto& p : parts) projected_parts.push_back(p.lonlat.transformed(gk_.to_gk));
+  geo::Geometry merged = geo::Geometry::union_all(std::move(projected_parts)).polygonal_part();
+  geo::Geometry back = merged.transformed(gk_.to_lonlat);
+  total.area_m2 = geo::ellipsoidal_area_m2(back);
+  if (want_geometry) total.lonlat = std::move(back);
+  return total;
+}
+
+int gk_epsg_for(const LoadedLayer& layer) {
+  if (layer.features.empty()) throw InputError("layer '" + layer.version.layer + "' has no features");
+  Envelope e = layer.features.front().bbox;
+  for (const auto& f : layer.features) {
+    e.minx = std::min(e.minx, f.bbox.minx);
+    e.maxx = std::max(e.maxx, f.bbox.maxx);
+    e.miny = std::min(e.miny, f.bbox.miny);
+    e.maxy = std::max(e.maxy, f.bbox.maxy);
+  }
+  return geo::gauss_kruger_3deg_epsg((e.minx + e.maxx) / 2);
+}
+
+int worker_threads() {
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 2 : static_cast<int>(n);
+}
+
+void parallel_chunks(std::size_t n, const std::function<void(std::size_t, std::size_t, int)>& fn,
+                     const std::function<void(std::size_t)>& progress) {
+  int threads = std::max(1, std::min<int>(worker_threads(), static_cast<int>((n + 255) / 256)));
+  const std::size_t chunk = 2048;
+  std::atomic<std::size_t> next{0}, done{0};
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  auto work = [&](int thread_index) {
+    try {
+      for (;;) {
+        std::size_t begin = next.fetch_add(chunk);
+        if (begin >= n) break;
+        std::size_t end = std::min(n, begin + chunk);
+        fn(begin, end, thread_index);
+        std::size_t d = done.fetch_add(end - begin) + (end - begin);
+        if (progress && thread_index == 0) progress(d);
+      }
+    } catch (...) {
+      std::lock_guard lock(failure_mutex);
+      if (!failure) failure = std::current_exception();
+      next = n;  // stop the others
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back(work, i);
+  work(0);
+  for (auto& t : pool) t.join();
+  if (failure) std::rethrow_exception(failure);
+  if (progress) progress(n);
+}
+
+}  // namespace gz::services

@@ -1,0 +1,88 @@
+// The overlay engine shared by stats, check and balance: polygons of one layer ("zones") held
+// in memory with an STRtree and prepared geometries, intersected with target features in the
+// data's Gauss–Krüger 3° zone, areas measured on the CGCS2000 ellipsoid.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/layer.h"
+#include "geo/crs.h"
+#include "geo/geometry.h"
+#include "storage/store.h"
+
+namespace gz::services {
+
+// Features of a layer version read once; shared read-only between threads.
+struct LoadedLayer {
+  LayerVersion version;
+  std::vector<StoredFeature> features;
+};
+LoadedLayer load_layer(storage::Store& store, const LayerVersion& v);
+
+// Projection pair for one GK zone; one per thread.
+struct GaussKruger {
+  int epsg;
+  geo::CoordinateTransform to_gk, to_lonlat;
+  explicit GaussKruger(int epsg);
+};
+
+// A target feature being measured: lon/lat geometry plus its GK copy, made on demand.
+class Target {
+ public:
+  Target(geo::Geometry lonlat, GaussKruger& gk) : lonlat_(std::move(lonlat)), gk_(gk) {}
+  const geo::Geometry& lonlat() const { return lonlat_; }
+  const geo::Geometry& projected();
+  double area_m2();
+  Envelope envelope() const { return lonlat_.envelope(); }
+
+ private:
+  geo::Geometry lonlat_;
+  std::optional<geo::Geometry> projected_;
+  std::optional<double> area_;
+  GaussKruger& gk_;
+};
+
+struct Overlap {
+  std::size_t zone = 0;   // index into the zone set
+  double area_m2 = 0;
+  geo::Geometry lonlat;   // filled only when asked for
+};
+
+// A zone layer indexed for one thread (prepared geometries and STRtree are not thread-safe).
+class ZoneSet {
+ public:
+  // `filter` keeps only some features (e.g. construction zones of a village plan).
+  ZoneSet(const LoadedLayer& layer, GaussKruger& gk,
+          const std::function<bool(const StoredFeature&)>& filter = {});
+  std::size_t size() const { return features_.size(); }
+  const StoredFeature& feature(std::size_t i) const { return *features_[i]; }
+  // Overlaps of `t` with every zone it intersects, area > 0.
+  std::vector<Overlap> overlaps(Target& t, bool want_geometry);
+  // Total overlap of `t` with the union of all zones, with the geometry when asked. Zones of one
+  // layer may overlap each other; the union counts shared ground once.
+  Overlap overlap_union(Target& t, bool want_geometry);
+
+ private:
+  std::vector<const StoredFeature*> features_;
+  std::vector<geo::Geometry> lonlat_;
+  std::vector<std::optional<geo::Geometry>> projected_;
+  std::vector<std::unique_ptr<geo::PreparedGeometry>> prepared_;
+  geo::SpatialIndex index_;
+  GaussKruger& gk_;
+  const geo::Geometry& projected(std::size_t i);
+};
+
+// GK zone EPSG code for a layer: from the centre of its extent.
+int gk_epsg_for(const LoadedLayer& layer);
+
+// Runs fn(begin, end, thread_index) over [0, n) in chunks on all cores.
+void parallel_chunks(std::size_t n, const std::function<void(std::size_t, std::size_t, int)>& fn,
+                     const std::function<void(std::size_t)>& progress = {});
+int worker_threads();
+
+}  // namespace gz::services
