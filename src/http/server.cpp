@@ -1,0 +1,177 @@
+#include "http/server.h"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/version.hpp>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "common/error.h"
+
+namespace gz::http {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, const Handler& handler, const ServerOptions& options,
+          std::atomic<int>& active)
+      : stream_(std::move(socket)), handler_(handler), options_(options), active_(active) {
+    ++active_;
+  }
+  ~Session() { --active_; }
+
+  void start() {
+    asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::read, shared_from_this()));
+  }
+
+ private:
+  void read() {
+    parser_.emplace();
+    parser_->body_limit(options_.body_limit);
+    stream_.expires_after(std::chrono::seconds(options_.timeout_seconds));
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      beast::bind_front_handler(&Session::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout) return close();
+    if (ec == bhttp::error::body_limit) {
+      Response r{413, "application/json; charset=utf-8",
+                 R"({"error":{"code":"body_too_large","message_zh":"请求体过大","message_en":"request body too large"}})"};
+      return send(r, false, 11);
+    }
+    if (ec) return close();
+    auto& req = parser_->get();
+    Request request;
+    request.method = std::string(req.method_string());
+    request.target = std::string(req.target());
+    request.path = request.target.substr(0, request.target.find('?'));
+    request.body = req.body();
+    Response response;
+    try {
+      response = handler_(request);
+    } catch (const std::exception& e) {
+      spdlog::error("{} {}: {}", request.method, request.target, e.what());
+      response = {500, "application/json; charset=utf-8",
+                  R"({"error":{"code":"internal","message_zh":"服务器内部错误","message_en":"internal error"}})"};
+    }
+    send(response, req.keep_alive(), req.version());
+  }
+
+  void send(const Response& r, bool keep_alive, unsigned version) {
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
+        static_cast<bhttp::status>(r.status), version);
+    res->set(bhttp::field::server, "gongzhi");
+    res->set(bhttp::field::content_type, r.content_type);
+    res->set(bhttp::field::cache_control, "no-store");
+    res->set("X-Content-Type-Options", "nosniff");
+    res->keep_alive(keep_alive);
+    res->body() = r.body;
+    res->prepare_payload();
+    bhttp::async_write(stream_, *res,
+                       [self = shared_from_this(), res, keep_alive](beast::error_code ec, std::size_t) {
+                         if (ec || !keep_alive) return self->close();
+                         self->read();
+                       });
+  }
+
+  void close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  const Handler& handler_;
+  const ServerOptions& options_;
+  std::atomic<int>& active_;
+};
+
+}  // namespace
+
+struct Server::Impl {
+  ServerOptions options;
+  Handler handler;
+  asio::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  asio::signal_set signals{ioc, SIGINT, SIGTERM};
+  std::atomic<int> active{0};
+  std::atomic<bool> stopping{false};
+
+  void accept() {
+    acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+      if (stopping) return;
+      if (!ec) std::make_shared<Session>(std::move(socket), handler, options, active)->start();
+      accept();
+    });
+  }
+
+  void begin_stop() {
+    if (stopping.exchange(true)) return;
+    beast::error_code ec;
+    acceptor.close(ec);
+    signals.cancel();
+    // Let in-flight requests finish: poll until sessions are gone or 10 s pass.
+    auto deadline = std::make_shared<asio::steady_timer>(ioc);
+    auto tries = std::make_shared<int>(0);
+    auto waiter = std::make_shared<std::function<void()>>();
+    *waiter = [this, deadline, tries, waiter] {
+      if (active == 0 || ++*tries > 100) {
+        ioc.stop();
+        return;
+      }
+      deadline->expires_after(std::chrono::milliseconds(100));
+      deadline->async_wait([waiter](beast::error_code) { (*waiter)(); });
+    };
+    (*waiter)();
+  }
+};
+
+Server::Server(ServerOptions options, Handler handler) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->handler = std::move(handler);
+}
+
+Server::~Server() = default;
+
+void Server::run(const std::function<void(unsigned short)>& on_listening) {
+  auto& i = *impl_;
+  beast::error_code ec;
+  tcp::endpoint ep(asio::ip::make_address(i.options.address, ec), i.options.port);
+  if (ec) throw UsageError("--listen: '" + i.options.address + "' is not an IP address");
+  i.acceptor.open(ep.protocol());
+  i.acceptor.set_option(asio::socket_base::reuse_address(true));
+  i.acceptor.bind(ep, ec);
+  if (ec) throw Error("cannot listen on " + i.options.address + ":" + std::to_string(i.options.port) + ": " + ec.message());
+  i.acceptor.listen(asio::socket_base::max_listen_connections);
+  unsigned short port = i.acceptor.local_endpoint().port();
+  i.signals.async_wait([&i](beast::error_code e, int) {
+    if (!e) i.begin_stop();
+  });
+  i.accept();
+  if (on_listening) on_listening(port);
+  std::vector<std::thread> threads;
+  for (int t = 1; t < i.options.io_threads; ++t) threads.emplace_back([&i] { i.ioc.run(); });
+  i.ioc.run();
+  for (auto& t : threads) t.join();
+}
+
+void Server::stop() {
+  asio::post(impl_->ioc, [this] { impl_->begin_stop(); });
+}
+
+}  // namespace gz::http

@@ -1,0 +1,48 @@
+// The HTTP server (Boost.Beast on Asio): asynchronous, keep-alive, request size limits and
+// timeouts, graceful shutdown on SIGTERM/SIGINT. Routes are plain functions of a request.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace gz::http {
+
+struct Request {
+  std::string method;
+  std::string target;  // path and query
+  std::string path;
+  std::string body;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json; charset=utf-8";
+  std::string body;
+};
+
+using Handler = std::function<Response(const Request&)>;
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  unsigned short port = 8080;
+  int io_threads = 2;
+  std::size_t body_limit = 1 << 20;
+  int timeout_seconds = 30;
+};
+
+class Server {
+ public:
+  Server(ServerOptions options, Handler handler);
+  ~Server();
+  // Blocks until SIGTERM/SIGINT or stop(); in-flight requests finish first.
+  void run(const std::function<void(unsigned short port)>& on_listening = {});
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gz::http
