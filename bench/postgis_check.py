@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""Benchmark: `gongzhi check` of a land-use layer against the control layers, versus the
+equivalent PostGIS query on the same data in the same run.
+
+Loads the land-use layer and every control layer (ecological red line, permanent basic farmland,
+urban development boundary, village plan: the layers `gongzhi check` measures against) from a
+Gongzhi SQLite file into PostGIS, then times, each --runs times:
+  * gongzhi check --db F --layer LAYER --format json
+  * PostGIS: ST_Intersects join + ST_Intersection in the Gauss-Krueger 3-degree zone + ellipsoidal
+    ST_Area(geography) on CGCS2000, summed per (feature, control layer)
+and prints the median times, their ratio and the largest relative difference of the areas.
+
+Usage: bench/postgis_check.py [--db F | --polygons N] [--conninfo C] [--runs 3]
+The conninfo defaults to $GONGZHI_PG_CONNINFO (scripts/test.sh starts a server and sets it).
+"""
+import argparse
+import json
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+CONTROL_KINDS = ("ecological_redline", "permanent_basic_farmland", "urban_development_boundary",
+                 "village_plan")
+
+
+def psql(conninfo, sql, stdin=None, stdout=None):
+    cmd = ["psql", conninfo, "-v", "ON_ERROR_STOP=1", "-q", "-X", "-c", sql]
+    subprocess.run(cmd, check=True, stdin=stdin, stdout=stdout or subprocess.DEVNULL)
+
+
+def latest_versions(db):
+    cur = db.execute(
+        "SELECT l.name, l.kind, v.id FROM layer l JOIN layer_version v ON v.layer_id = l.id "
+        "WHERE v.version = (SELECT max(version) FROM layer_version WHERE layer_id = l.id)")
+    return {name: (kind, vid) for name, kind, vid in cur}
+
+
+def copy_layer(db, conninfo, table, layer_name, version_id, extra=""):
+    """Streams one layer's features as hex WKB into a PostGIS table via COPY."""
+    proc = subprocess.Popen(["psql", conninfo, "-v", "ON_ERROR_STOP=1", "-q", "-X", "-c",
+                             f"COPY {table}(layer, fid, wkb) FROM STDIN"],
+                            stdin=subprocess.PIPE, text=True)
+    cur = db.execute("SELECT source_id, hex(geom) FROM feature WHERE version_id = ?", (version_id,))
+    n = 0
+    for fid, wkb in cur:
+        proc.stdin.write(f"{layer_name}\t{fid}\t{wkb}\n")
+        n += 1
+    proc.stdin.close()
+    if proc.wait() != 0:
+        sys.exit(f"loading {layer_name} into PostGIS failed")
+    return n
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--db", help="Gongzhi SQLite file (made with gongzhi demo when missing)")
+    ap.add_argument("--polygons", type=int, default=1000000, help="demo size when --db is missing")
+    ap.add_argument("--layer", default="land_use")
+    ap.add_argument("--conninfo", default=os.environ.get("GONGZHI_PG_CONNINFO"))
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--gongzhi", default=os.path.join(os.path.dirname(__file__), "..", "build", "gongzhi"))
+    ap.add_argument("--json", help="also write the figures to this file")
+    args = ap.parse_args()
+    if not args.conninfo:
+        sys.exit("no PostgreSQL: pass --conninfo or set GONGZHI_PG_CONNINFO (scripts/pg.sh start DIR PORT)")
+
+    work = tempfile.mkdtemp(prefix="gongzhi-bench-")
+    db_path = args.db or os.path.join(work, f"demo{args.polygons}.sqlite")
+    if not os.path.exists(db_path):
+        print(f"making the demo county with {args.polygons} land-use polygons ...", flush=True)
+        subprocess.run([args.gongzhi, "demo", "--out", db_path, "--polygons", str(args.polygons)], check=True)
+
+    db = sqlite3.connect(db_path)
+    layers = latest_versions(db)
+    if args.layer not in layers:
+        sys.exit(f"layer {args.layer} not in {db_path}")
+    controls = {name: kv for name, kv in layers.items() if kv[0] in CONTROL_KINDS and name != args.layer}
+    lon = db.execute("SELECT (min(minx) + max(maxx)) / 2 FROM feature_rtree r JOIN feature f ON f.id = r.id "
+                     "WHERE f.version_id = ?", (layers[args.layer][1],)).fetchone()[0]
+    gk = 4534 + round(lon / 3) - 25
+
+    print(f"loading {args.layer} and {len(controls)} control layers into PostGIS ...", flush=True)
+    psql(args.conninfo, """
+      DROP TABLE IF EXISTS bench_target, bench_control;
+      CREATE UNLOGGED TABLE bench_target(layer text, fid text, wkb text, geom geometry(Geometry, 4490));
+      CREATE UNLOGGED TABLE bench_control(layer text, fid text, wkb text, geom geometry(Geometry, 4490),
+                                          geom_gk geometry);""")
+    n_target = copy_layer(db, args.conninfo, "bench_target", args.layer, layers[args.layer][1])
+    n_control = 0
+    for name, (kind, vid) in controls.items():
+        n_control += copy_layer(db, args.conninfo, "bench_control", name, vid)
+    psql(args.conninfo, f"""
+      UPDATE bench_target SET geom = ST_SetSRID(ST_GeomFromWKB(decode(wkb, 'hex')), 4490), wkb = NULL;
+      UPDATE bench_control SET geom = ST_SetSRID(ST_GeomFromWKB(decode(wkb, 'hex')), 4490), wkb = NULL;
+      UPDATE bench_control SET geom_gk = ST_Transform(geom, {gk});
+      CREATE INDEX ON bench_target USING gist(geom);
+      CREATE INDEX ON bench_control USING gist(geom);
+      VACUUM ANALYZE bench_target; VACUUM ANALYZE bench_control;""")
+
+    query = f"""
+      SET max_parallel_workers_per_gather = 2;
+      SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0;
+      COPY (
+        SELECT t.fid, c.layer,
+               sum(ST_Area(geography(ST_Transform(
+                   ST_CollectionExtract(ST_Intersection(ST_Transform(t.geom, {gk}), c.geom_gk), 3),
+                   4490)))) AS area
+        FROM bench_target t JOIN bench_control c ON ST_Intersects(t.geom, c.geom)
+        GROUP BY t.fid, c.layer) TO STDOUT WITH (FORMAT csv)"""
+
+    ours_json = os.path.join(work, "check.json")
+    pg_csv = os.path.join(work, "postgis.csv")
+    ours_times, pg_times = [], []
+    for run in range(args.runs):
+        t0 = time.perf_counter()
+        rc = subprocess.run([args.gongzhi, "check", "--db", db_path, "--layer", args.layer, "--format", "json",
+                             "--output", ours_json], stderr=subprocess.DEVNULL).returncode
+        ours_times.append(time.perf_counter() - t0)
+        if rc not in (0, 3):
+            sys.exit(f"gongzhi check failed with exit code {rc}")
+        t0 = time.perf_counter()
+        with open(pg_csv, "w") as out:
+            psql(args.conninfo, query, stdout=out)
+        pg_times.append(time.perf_counter() - t0)
+        print(f"run {run + 1}: gongzhi {ours_times[-1]:.2f} s, PostGIS {pg_times[-1]:.2f} s", flush=True)
+
+    ours = {}
+    with open(ours_json) as f:
+        doc = json.load(f)
+    for feat in doc["features"]:
+        for o in feat["overlaps"]:
+            ours[(feat["feature_id"], o["layer"])] = o["area_m2"]
+    theirs = {}
+    with open(pg_csv) as f:
+        for line in f:
+            fid, layer, area = line.rstrip("\n").split(",")
+            if area and float(area) > 0:
+                theirs[(fid, layer)] = float(area)
+    # Pairs that only touch (zero area) appear on one side only; compare where either has area
+    # above a square millimetre.
+    keys = {k for k, v in ours.items() if v > 1e-6} | {k for k, v in theirs.items() if v > 1e-6}
+    worst, worst_key = 0.0, None
+    for k in keys:
+        a, b = ours.get(k, 0.0), theirs.get(k, 0.0)
+        rel = abs(a - b) / max(abs(a), abs(b))
+        if rel > worst:
+            worst, worst_key = rel, k
+    med_ours, med_pg = statistics.median(ours_times), statistics.median(pg_times)
+    figures = {
+        "target_features": n_target, "control_features": n_control, "overlap_pairs": len(keys),
+        "gk_epsg": gk, "runs": args.runs,
+        "gongzhi_median_s": round(med_ours, 3), "postgis_median_s": round(med_pg, 3),
+        "speedup": round(med_pg / med_ours, 2), "max_relative_area_difference": worst,
+        "worst_pair": list(worst_key) if worst_key else None,
+        "total_area_gongzhi_m2": sum(ours.values()), "total_area_postgis_m2": sum(theirs.values()),
+    }
+    print(json.dumps(figures, indent=2))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(figures, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
