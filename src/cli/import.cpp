@@ -41,20 +41,20 @@ void add_import_command(CLI::App& app, Action& action) {
       r.source = {o->encoding, o->srs, o->source_layer};
       r.repair = o->repair;
       storage::validate_layer_name(r.layer);
-      bool existed = std::filesystem::exists(o->db);
       services::ImportResult result;
-      try {
-        auto store = storage::Store::open(o->db, {.create = true});
+      auto import_into = [&](storage::Store& store) {
         ProgressBar bar("import " + o->layer);
-        result = services::import_layer(*store, r,
+        result = services::import_layer(store, r,
                                         [&](auto done, auto total) { bar.update(done, total); });
         bar.finish();
-      } catch (...) {
-        // A failed first import leaves no database behind, as if it had never run.
-        if (!existed)
-          for (const char* suffix : {"", "-wal", "-shm", "-journal"})
-            std::filesystem::remove(o->db + suffix);
-        throw;
+      };
+      // A first import builds the database aside and publishes it only when complete, so a
+      // failure leaves no file behind and a concurrent first import is never deleted under its
+      // feet. When another import created the database meanwhile, add a version to that one.
+      bool created = !std::filesystem::exists(o->db) && storage::Store::create(o->db, import_into);
+      if (!created) {
+        auto store = storage::Store::open(o->db, {.create = false});
+        import_into(*store);
       }
       std::cout << "imported " << result.version.feature_count << " features into layer '"
                 << result.version.layer << "' version " << result.version.version << " (from "

@@ -14,11 +14,11 @@ int main(int argc, char** argv) {
   Action action;
   add_import_command(app, action);
   add_layers_command(app, action);
-  //add_stats_command(app, action);
-  //add_check_command(app, action);
-  //add_balance_command(app, action);
-  //add_demo_command(app, action);
-  //add_serve_command(app, action);
+  add_stats_command(app, action);
+  add_check_command(app, action);
+  add_balance_command(app, action);
+  add_demo_command(app, action);
+  add_serve_command(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -48,6 +48,19 @@ bool has_sidecar(const std::filesystem::path& p, const char* ext) {
   c.replace_extension(upper);
   return std::filesystem::exists(c);
 }
+
+// Whether the Shapefile(s) at `p` say which encoding their .dbf uses: a .cpg next to the file,
+// or next to every .dbf of a directory opened as one dataset.
+bool shapefile_declares_encoding(const std::filesystem::path& p) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(p, ec)) return has_sidecar(p, ".cpg");
+  for (const auto& e : std::filesystem::directory_iterator(p, ec)) {
+    std::string ext = e.path().extension().string();
+    for (auto& ch : ext) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (ext == ".dbf" && !has_sidecar(e.path(), ".cpg")) return false;
+  }
+  return true;
+}
 }  // namespace
 
 struct VectorSource::Impl {
@@ -75,13 +88,14 @@ VectorSource::VectorSource(const std::string& path, const SourceOptions& options
   if (!std::filesystem::exists(path)) throw InputError(path, "", "", "file does not exist");
 
   std::filesystem::path fp(path);
-  std::string ext = fp.extension().string();
-  for (auto& ch : ext) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   CPLStringList open_options;
-  if (ext == ".shp" || ext == ".dbf") {
+  // By driver, not extension: a directory of Shapefiles (or a .shp.zip) is a Shapefile dataset
+  // too, and --encoding must reach it.
+  GDALDriverH driver = GDALIdentifyDriverEx(path.c_str(), GDAL_OF_VECTOR, nullptr, nullptr);
+  if (driver && EQUAL(GDALGetDriverShortName(driver), "ESRI Shapefile")) {
     if (!options.encoding.empty()) {
       open_options.SetNameValue("ENCODING", options.encoding.c_str());
-    } else if (!has_sidecar(fp, ".cpg")) {
+    } else if (!shapefile_declares_encoding(fp)) {
       // No declared encoding: take the bytes as they are and insist on UTF-8, rather than let
       // GDAL guess Latin-1 and store mojibake.
       open_options.SetNameValue("ENCODING", "");

@@ -5,11 +5,23 @@
 
 namespace gz::storage {
 
+namespace {
+bool is_postgres(const std::string& location) {
+  return location.rfind("postgresql://", 0) == 0 || location.rfind("postgres://", 0) == 0 ||
+         location.rfind("pg:", 0) == 0;
+}
+}  // namespace
+
 std::unique_ptr<Store> Store::open(const std::string& location, const OpenOptions& options) {
-  if (location.rfind("postgresql://", 0) == 0 || location.rfind("postgres://", 0) == 0 ||
-      location.rfind("pg:", 0) == 0)
+  if (is_postgres(location))
     throw UsageError("the PostgreSQL store is not available in this build yet: use a SQLite file");
   return std::make_unique<SqliteStore>(location, options);
+}
+
+bool Store::create(const std::string& location, const std::function<void(Store&)>& build) {
+  if (is_postgres(location))
+    throw UsageError("the PostgreSQL store is not available in this build yet: use a SQLite file");
+  return SqliteStore::create_new(location, build);
 }
 
 std::vector<LayerVersion> Store::layers_of_kind(LayerKind kind) {

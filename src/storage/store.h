@@ -40,6 +40,12 @@ class Store {
 
   // `location` is a SQLite file path, or "postgresql://…" / "pg:CONNINFO" for PostgreSQL.
   static std::unique_ptr<Store> open(const std::string& location, const OpenOptions& options = {});
+  // Builds a store that does not exist yet and lets it appear at `location` only once `build`
+  // has returned: a failed build leaves no file behind, and two processes creating the same
+  // store at once never write into (or delete) each other's half-built file. Returns false,
+  // leaving nothing, when another process created `location` first: the caller then works on
+  // that store through open().
+  static bool create(const std::string& location, const std::function<void(Store&)>& build);
 
   virtual std::string location() const = 0;
   // Latest version of every layer, by name.

@@ -2,7 +2,14 @@
 
 #include <sqlite3.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -71,17 +78,32 @@ LayerVersion read_version(Statement& s) {
   return v;
 }
 
+// A SQLite file of another program (a GeoPackage passed as --db by mistake) is never adopted:
+// our tables would be written into the user's data.
+void refuse_foreign_database(sqlite3* db, const std::string& path) {
+  Statement s(db, path,
+              "SELECT count(*), coalesce(sum(name = 'meta'), 0) FROM sqlite_master");
+  s.step();
+  if (s.column_int64(0) > 0 && s.column_int64(1) == 0)
+    throw StorageError("database " + path +
+                       " is a SQLite file but not a Gongzhi database (it holds other tables); "
+                       "refusing to change it: give --db a new file name");
+}
+
 constexpr const char* kVersionColumns =
     "SELECT v.id, l.name, l.kind, v.version, v.feature_count, coalesce(v.source,''), "
     "coalesce(v.source_srs,''), v.created_at FROM layer_version v JOIN layer l ON l.id = v.layer_id ";
 }  // namespace
 
-SqliteStore::SqliteStore(const std::string& path, const OpenOptions& options) : path_(path) {
-  bool exists = std::filesystem::exists(path);
+SqliteStore::SqliteStore(const std::string& path, const OpenOptions& options,
+                         const std::string& file)
+    : path_(path) {
+  const std::string& actual = file.empty() ? path : file;
+  bool exists = std::filesystem::exists(actual);
   if (!exists && !options.create)
     throw NotFoundError("database " + path + " does not exist (create it with gongzhi import or gongzhi demo)");
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (options.create ? SQLITE_OPEN_CREATE : 0);
-  if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(actual.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
     std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     db_ = nullptr;
@@ -90,7 +112,9 @@ SqliteStore::SqliteStore(const std::string& path, const OpenOptions& options) : 
   sqlite3_busy_timeout(db_, options.busy_timeout_ms);
   sqlite3_extended_result_codes(db_, 1);
   try {
-    // A file that is not a SQLite database fails here with "file is not a database".
+    // Before anything writes (journal_mode=WAL rewrites the header): a file that is not a
+    // SQLite database fails here (SQLITE_NOTADB), one of another program is refused.
+    refuse_foreign_database(db_, path_);
     exec(db_, path_, "PRAGMA journal_mode=WAL");
     exec(db_, path_, "PRAGMA synchronous=NORMAL");
     exec(db_, path_, "PRAGMA foreign_keys=ON");
@@ -109,9 +133,12 @@ SqliteStore::~SqliteStore() {
 }
 
 void SqliteStore::migrate() {
-  Statement check(db_, path_, "SELECT count(*) FROM sqlite_master WHERE name='meta'");
-  check.step();
-  if (check.column_int64(0) == 1) {
+  auto has_meta = [this] {
+    Statement check(db_, path_, "SELECT count(*) FROM sqlite_master WHERE name='meta'");
+    check.step();
+    return check.column_int64(0) == 1;
+  };
+  if (has_meta()) {
     Statement v(db_, path_, "SELECT value FROM meta WHERE key='schema_version'");
     if (v.step() && std::stoi(v.column_text(0)) > kSchemaVersion)
       throw StorageError("database " + path_ + " was written by a newer gongzhi (schema " +
@@ -120,6 +147,12 @@ void SqliteStore::migrate() {
   }
   exec(db_, path_, "BEGIN IMMEDIATE");
   try {
+    // Another process may have set the store up while we waited for the lock.
+    if (has_meta()) {
+      exec(db_, path_, "COMMIT");
+      return;
+    }
+    refuse_foreign_database(db_, path_);
     exec(db_, path_, R"sql(
       CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS layer(
@@ -180,17 +213,30 @@ class SqliteLayerWriter : public LayerWriter {
       : store_(store), lock_(store.mutex_), request_(v) {
     sqlite3* db = store_.db_;
     const std::string& path = store_.path_;
+    // BUSY / LOCKED come out as "being written by another process" (statement.h).
+    exec(db, path, "BEGIN IMMEDIATE");
+    open_ = true;
     try {
-      exec(db, path, "BEGIN IMMEDIATE");
-    } catch (const StorageError& e) {
-      int code = sqlite3_extended_errcode(db) & 0xff;
-      if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
-        throw StorageError("database " + path +
-                           " is being written by another process (an import in progress?); "
-                           "try again when it has finished");
+      start(v);
+    } catch (...) {
+      // The destructor does not run for a constructor that throws: end the transaction here, or
+      // the connection would keep the write lock and refuse every later write.
+      sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+      open_ = false;
       throw;
     }
-    open_ = true;
+  }
+
+  ~SqliteLayerWriter() override {
+    insert_feature_.reset();
+    insert_rtree_.reset();
+    if (open_) sqlite3_exec(store_.db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+
+ private:
+  void start(const NewLayerVersion& v) {
+    sqlite3* db = store_.db_;
+    const std::string& path = store_.path_;
     Statement find(db, path, "SELECT id, kind FROM layer WHERE name = ?");
     find.bind(1, v.layer);
     std::int64_t layer_id;
@@ -233,12 +279,7 @@ class SqliteLayerWriter : public LayerWriter {
         db, path, "INSERT INTO feature_rtree(id, minx, maxx, miny, maxy) VALUES(?, ?, ?, ?, ?)");
   }
 
-  ~SqliteLayerWriter() override {
-    insert_feature_.reset();
-    insert_rtree_.reset();
-    if (open_) sqlite3_exec(store_.db_, "ROLLBACK", nullptr, nullptr, nullptr);
-  }
-
+ public:
   void add(const std::string& source_id, const std::string& wkb, const Envelope& bbox,
            const Attributes& attributes) override {
     Statement& f = *insert_feature_;
@@ -284,6 +325,51 @@ class SqliteLayerWriter : public LayerWriter {
 std::unique_ptr<LayerWriter> SqliteStore::begin_layer_version(const NewLayerVersion& v) {
   validate_layer_name(v.layer);
   return std::make_unique<SqliteLayerWriter>(*this, v);
+}
+
+void SqliteStore::checkpoint() {
+  std::lock_guard lock(mutex_);
+  int log = 0, done = 0;
+  if (sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log, &done) != SQLITE_OK)
+    throw_sqlite(db_, path_, "cannot write the database file");
+  if (log > 0 && done < log)
+    throw StorageError("database " + path_ + ": cannot write all pages into the database file");
+}
+
+bool SqliteStore::create_new(const std::string& path, const std::function<void(Store&)>& build) {
+  static std::atomic<int> counter{0};
+  std::string staging = path + ".new-" + std::to_string(::getpid()) + "-" +
+                        std::to_string(counter.fetch_add(1));
+  auto remove_staging = [&] {
+    std::error_code ec;
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+      std::filesystem::remove(staging + suffix, ec);
+  };
+  remove_staging();  // a leftover of a crashed process that had our pid
+  try {
+    {
+      SqliteStore store(path, {.create = true}, staging);
+      build(store);
+      // Only the main file is published: it must hold everything once the connection closes.
+      store.checkpoint();
+    }
+    // link() never replaces an existing name: the first complete store wins.
+    int rc = ::link(staging.c_str(), path.c_str());
+    int err = rc == 0 ? 0 : errno;
+    if (rc != 0 && err != EEXIST) {
+      // File systems without hard links.
+      rc = ::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE);
+      err = rc == 0 ? 0 : errno;
+    }
+    remove_staging();
+    if (err == EEXIST) return false;
+    if (err != 0)
+      throw StorageError("cannot create database " + path + ": " + std::strerror(err));
+    return true;
+  } catch (...) {
+    remove_staging();
+    throw;
+  }
 }
 
 namespace {

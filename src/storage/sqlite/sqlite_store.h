@@ -13,8 +13,14 @@ namespace gz::storage {
 
 class SqliteStore : public Store {
  public:
-  SqliteStore(const std::string& path, const OpenOptions& options);
+  // `file` is the file actually opened when it differs from `path`, the name errors give
+  // (a staging file of create_new()).
+  SqliteStore(const std::string& path, const OpenOptions& options, const std::string& file = {});
   ~SqliteStore() override;
+
+  // Store::create for SQLite: builds the database in a private staging file next to `path` and
+  // hard-links it into place when complete, never replacing a file that appeared meanwhile.
+  static bool create_new(const std::string& path, const std::function<void(Store&)>& build);
 
   std::string location() const override { return path_; }
   std::vector<LayerVersion> layers() override;
@@ -30,6 +36,8 @@ class SqliteStore : public Store {
  private:
   friend class SqliteLayerWriter;
   void migrate();
+  // Moves every committed page from the WAL into the main file, so that file alone is complete.
+  void checkpoint();
   std::string path_;
   sqlite3* db_ = nullptr;
   std::mutex mutex_;  // one connection; callers on several threads take turns

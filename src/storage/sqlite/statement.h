@@ -10,11 +10,27 @@
 
 namespace gz::storage {
 
+// The primary codes a user can act on get a message saying what to do; the rest name SQLite's.
+inline std::string sqlite_message(int code, const std::string& path, const std::string& what,
+                                  const std::string& why) {
+  switch (code & 0xff) {
+    case SQLITE_FULL:
+      return "database " + path +
+             ": the disk is full (or the file reached its size limit); nothing was written";
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return "database " + path +
+             " is being written by another process (an import in progress?); try again when it "
+             "has finished";
+    case SQLITE_NOTADB:
+      return "database " + path + ": the file is not a database (is --db the right file?)";
+    default:
+      return "database " + path + ": " + (what.empty() ? "" : what + ": ") + why;
+  }
+}
+
 [[noreturn]] inline void throw_sqlite(sqlite3* db, const std::string& path, const std::string& what) {
-  int code = sqlite3_extended_errcode(db);
-  std::string msg = "database " + path + ": " + what + ": " + sqlite3_errmsg(db);
-  if ((code & 0xff) == SQLITE_FULL) msg = "database " + path + ": the disk is full (or the file reached its size limit); nothing was written";
-  throw StorageError(msg);
+  throw StorageError(sqlite_message(sqlite3_extended_errcode(db), path, what, sqlite3_errmsg(db)));
 }
 
 inline void exec(sqlite3* db, const std::string& path, const std::string& sql) {
@@ -22,9 +38,7 @@ inline void exec(sqlite3* db, const std::string& path, const std::string& sql) {
   if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
     std::string why = err ? err : "unknown error";
     sqlite3_free(err);
-    int code = sqlite3_extended_errcode(db);
-    if ((code & 0xff) == SQLITE_FULL) throw_sqlite(db, path, why);
-    throw StorageError("database " + path + ": " + why);
+    throw StorageError(sqlite_message(sqlite3_extended_errcode(db), path, "", why));
   }
 }
 
