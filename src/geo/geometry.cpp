@@ -393,6 +393,18 @@ bool PreparedGeometry::covers(const Geometry& g) const {
   return r == 1;
 }
 
+bool PreparedGeometry::contains_properly(const Geometry& g) const {
+  char r = GEOSPreparedContainsProperly_r(geos(), p_, g.raw());
+  if (r == 2) throw Error("prepared containsProperly failed: " + take_geos_error());
+  return r == 1;
+}
+
+bool Geometry::interiors_intersect(const Geometry& o) const {
+  char r = GEOSRelatePattern_r(geos(), g_, o.g_, "T********");
+  if (r == 2) throw Error("relate failed: " + take_geos_error());
+  return r == 1;
+}
+
 SpatialIndex::SpatialIndex() : tree_(GEOSSTRtree_create_r(geos(), 10)) {}
 SpatialIndex::~SpatialIndex() {
   if (tree_) GEOSSTRtree_destroy_r(geos(), tree_);

@@ -72,6 +72,8 @@ class Geometry {
   Geometry simplify(double tolerance) const;
   bool intersects(const Geometry& o) const;
   bool contains(const Geometry& o) const;
+  // Interiors intersect (DE-9IM T********): more than touching.
+  bool interiors_intersect(const Geometry& o) const;
   double planar_area() const;
   std::pair<double, double> centroid() const;
 
@@ -98,6 +100,9 @@ class PreparedGeometry {
   bool intersects(const Geometry& g) const;
   bool contains(const Geometry& g) const;
   bool covers(const Geometry& g) const;
+  // Interior contains g with no boundary contact: never falls back to a full relate, so it is
+  // the cheap test for "wholly inside".
+  bool contains_properly(const Geometry& g) const;
 
  private:
   const GEOSPrepGeom_t* p_ = nullptr;

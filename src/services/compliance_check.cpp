@@ -80,9 +80,14 @@ CheckResult compliance_check(storage::Store& store, const CheckRequest& request,
           fc.feature_id = f.source_id;
           fc.project_id = pid;
           fc.area_m2 = t.area_m2();
+          std::vector<const Rule*> applicable;
+          for (const Rule& rule : rules.rules)
+            if (rule_applies(rule, result.target.kind, attrs, classes)) applicable.push_back(&rule);
+          // Geometries are made only when a rule or the output needs them.
+          const bool need_geometry = geom || !applicable.empty();
           std::vector<Overlap> per_control(controls.size());
           for (std::size_t c = 0; c < controls.size(); ++c) {
-            per_control[c] = w.zones[c]->overlap_union(t, true);
+            per_control[c] = w.zones[c]->overlap_union(t, need_geometry);
             if (per_control[c].area_m2 > 0) {
               LayerOverlapArea lo;
               lo.control = c;
@@ -92,8 +97,8 @@ CheckResult compliance_check(storage::Store& store, const CheckRequest& request,
               fc.overlaps.push_back(std::move(lo));
             }
           }
-          for (const Rule& rule : rules.rules) {
-            if (!rule_applies(rule, result.target.kind, attrs, classes)) continue;
+          for (const Rule* rule_ptr : applicable) {
+            const Rule& rule = *rule_ptr;
             Finding finding;
             finding.feature_id = f.source_id;
             finding.project_id = pid;

@@ -263,6 +263,19 @@ constexpr const char* kCzcsCode[] = {"", "201", "202", "203"};
 // ---------------------------------------------------------------------------------------------
 // The world: everything that does not depend on the grid.
 
+// A score for choosing among classes: smooth patches (base), field-sized detail that does not
+// depend on the grid, and a little per-cell chance; calibrated so the result is uniform in [0, 1)
+// and class shares follow the band weights whatever the seed and the cell size.
+struct PatchField {
+  Noise base, detail;
+  double detail_weight = 0, cell_weight = 0;
+  Uniformizer uniform;
+  double raw(double u, double v, double r) const {
+    return base.at(u, v) + detail_weight * detail.at(u, v) + cell_weight * (r - 0.5);
+  }
+  double operator()(double u, double v, double r) const { return uniform(raw(u, v, r)); }
+};
+
 struct Seed {
   double u = 0, v = 0;
   int parent = -1;  // township of a village
@@ -284,10 +297,10 @@ struct World {
   double x0 = 0, y0 = 0;  // Gauss–Krüger coordinates of local (0, 0)
   std::uint64_t cell_seed = 0;
 
-  Noise elev_noise, roll_noise, hill_noise, plain_noise, crop_noise, pond_noise, built_noise;
+  Noise elev_noise, roll_noise;
+  PatchField hill_mix, plain_mix, crop_mix, pond_mix, built_mix;
   Noise warp_t1, warp_t2, warp_v1, warp_v2, warp_u1, warp_u2, hamlet_warp, town_warp;
   double trend_c = 1, trend_s = 0, q_hill = 0, e_lo = 0;
-  Uniformizer hill_u, plain_u, crop_u, pond_u, built_u;
 
   double river_v0 = 0, ra1 = 0, rl1 = 1, rp1 = 0, ra2 = 0, rl2 = 1, rp2 = 0;
   Noise river_width;
@@ -432,11 +445,19 @@ World build_world(std::uint64_t seed, double x0, double y0) {
   Rng fr(s_fields);
   w.elev_noise = Noise(fr.bits(), 11000, 5);
   w.roll_noise = Noise(fr.bits(), 3000, 3);
-  w.hill_noise = Noise(fr.bits(), 1400, 3);
-  w.plain_noise = Noise(fr.bits(), 1100, 3);
-  w.crop_noise = Noise(fr.bits(), 2600, 3);
-  w.pond_noise = Noise(fr.bits(), 900, 2);
-  w.built_noise = Noise(fr.bits(), 350, 2);
+  auto patch_field = [&](double wavelength, double detail_weight, double cell_weight) {
+    PatchField f;
+    f.base = Noise(fr.bits(), wavelength, 3);
+    f.detail = Noise(fr.bits(), 240, 2);
+    f.detail_weight = detail_weight;
+    f.cell_weight = cell_weight;
+    return f;
+  };
+  w.hill_mix = patch_field(1400, 0.35, 0.06);
+  w.plain_mix = patch_field(1100, 0.35, 0.06);
+  w.crop_mix = patch_field(2600, 0.2, 0.03);
+  w.pond_mix = patch_field(900, 0.1, 0.5);  // ponds are small: mostly one spot each
+  w.built_mix = patch_field(350, 0.4, 0.15);
   w.warp_t1 = Noise(fr.bits(), 7000, 3);
   w.warp_t2 = Noise(fr.bits(), 7000, 3);
   w.warp_v1 = Noise(fr.bits(), 3200, 3);
@@ -459,16 +480,13 @@ World build_world(std::uint64_t seed, double x0, double y0) {
   });
   w.q_hill = elev.quantile(0.65);
   w.e_lo = elev.quantile(0.0);
-  auto cell_mix = [&](const Noise& n, double weight, std::uint64_t salt) {
-    return Uniformizer::calibrate(kCal * kCal, [&, weight, salt](int k) {
-      return n.at(lattice_u(k), lattice_v(k)) + weight * (hash_unit(s_fields, k, 0, salt) - 0.5);
+  std::uint64_t salt = 0;
+  for (PatchField* f : {&w.hill_mix, &w.plain_mix, &w.crop_mix, &w.pond_mix, &w.built_mix}) {
+    ++salt;
+    f->uniform = Uniformizer::calibrate(kCal * kCal, [&](int k) {
+      return f->raw(lattice_u(k), lattice_v(k), hash_unit(s_fields, k, 0, salt));
     });
-  };
-  w.hill_u = cell_mix(w.hill_noise, 0.35, 1);
-  w.plain_u = cell_mix(w.plain_noise, 0.35, 2);
-  w.crop_u = cell_mix(w.crop_noise, 0.2, 3);
-  w.pond_u = cell_mix(w.pond_noise, 0.5, 4);
-  w.built_u = cell_mix(w.built_noise, 0.6, 5);
+  }
 
   Rng lr(s_layout);
   // River: the lowest west–east course among a few candidates.
@@ -1150,7 +1168,7 @@ Cells classify(const World& w, const Grid& g, const DemoProgress& progress) {
       } else if (w.in_town(u, v, &rel)) {
         state = 1;
         czcs = kCity;
-        double x = w.built_u(w.built_noise.at(u, v) + 0.6 * (r - 0.5));
+        double x = w.built_mix(u, v, r);
         if (row_or_col(w.street_rows, w.street_cols, 1.0))
           cls = c1004;
         else if (rel < 0.45)
@@ -1161,12 +1179,12 @@ Cells classify(const World& w, const Grid& g, const DemoProgress& progress) {
       } else if (w.in_park(u, v)) {
         state = 1;
         czcs = kCity;
-        double x = w.built_u(w.built_noise.at(u, v) + 0.6 * (r - 0.5));
+        double x = w.built_mix(u, v, r);
         cls = row_or_col(w.street_rows, w.street_cols, 1.0)
                   ? c1004
                   : pick(x, {{c0601, .82}, {c0508, .10}, {c1004, .04}, {c1201, .04}});
       } else if ((hamlet = w.hamlet_at(u, v)) >= 0) {
-        double x = w.built_u(w.built_noise.at(u, v) + 0.6 * (r - 0.5));
+        double x = w.built_mix(u, v, r);
         if (w.hamlets[static_cast<std::size_t>(hamlet)].seat) {
           czcs = kTown;
           cls = pick(x, {{c0702, .58}, {c0701, .10}, {c05H1, .10}, {c08H2, .07}, {c1004, .09}, {c0601, .06}});
@@ -1179,7 +1197,7 @@ Cells classify(const World& w, const Grid& g, const DemoProgress& progress) {
         if (row_or_col(w.road_rows, w.road_cols, 0.5)) {
           cls = c1006;
         } else {
-          double x = w.hill_u(w.hill_noise.at(u, v) + 0.35 * (r - 0.5));
+          double x = w.hill_mix(u, v, r);
           cls = pick(x, {{c0301, .52}, {c0305, .12}, {c0307, .07}, {c0202, .06}, {c0201, .02},
                          {c0103, .05}, {c0404, .11}, {c1206, .02}, {c1207, .01}, {c1104, .015}});
         }
@@ -1187,14 +1205,14 @@ Cells classify(const World& w, const Grid& g, const DemoProgress& progress) {
         cls = c1006;
       } else if (row_or_col(w.ditch_rows, w.ditch_cols, 1.0)) {
         cls = c1107;
-      } else if (w.pond_u(w.pond_noise.at(u, v) + 0.5 * (hash_unit(s, i, j, 2) - 0.5)) < 0.092) {
+      } else if (w.pond_mix(u, v, hash_unit(s, i, j, 2)) < 0.092) {
         cls = c1104;
       } else {
-        double x = w.plain_u(w.plain_noise.at(u, v) + 0.35 * (r - 0.5));
+        double x = w.plain_mix(u, v, r);
         cls = pick(x, {{c0101, .74}, {c0201, .06}, {c0301, .065}, {c0307, .03}, {c0404, .045},
                        {c1202, .02}, {c1206, .006}, {c1201, .01}, {c0702, .026}, {c0601, .008}});
         if (cls == c0101) {
-          double y = w.crop_u(w.crop_noise.at(u, v) + 0.2 * (hash_unit(s, i, j, 3) - 0.5));
+          double y = w.crop_mix(u, v, hash_unit(s, i, j, 3));
           cls = y < 0.66 ? c0101 : y < 0.78 ? c0102 : c0103;
         }
       }
@@ -1586,9 +1604,10 @@ class Generator {
     const double tile = 2000;
     std::int64_t bsm = 1;
     Envelope env = gk.envelope();
-    std::string name = layer == "redline" ? std::string(kCountyName) + "生态保护红线"
-                       : layer == "pbf"   ? std::string(kCountyName) + "永久基本农田"
-                                          : std::string(kCountyName) + "城镇开发边界";
+    std::string name = std::string(kCountyName) +
+                       (kind == LayerKind::ecological_redline         ? "生态保护红线"
+                        : kind == LayerKind::permanent_basic_farmland ? "永久基本农田"
+                                                                      : "城镇开发边界");
     const char* types[] = {"水源涵养", "水土保持", "生物多样性维护"};
     for (double ty = world_.y0; ty < world_.y0 + kSide - 1; ty += tile)
       for (double tx = world_.x0; tx < world_.x0 + kSide - 1; tx += tile) {
@@ -1977,7 +1996,7 @@ class Generator {
               return zones.covers(cell.buffer(3, 2)) && !pbf_margin.intersects(cell) &&
                      cell_area(c) < reclaimed;
             };
-            for (int c : choose(p.cells, taken, {c0404, c1206, c0201, c0307, c1202}, fits, 1))
+            for (int c : choose(p.cells, taken, {c0404, c1206, c0201, c0307, c1202, c0103, c0102}, fits, 1))
               p.patches.push_back({c, c0702, "农民集中安置", "", ""});
           }
           extras(1, 1);

@@ -29,6 +29,18 @@ const geo::Geometry& Target::projected() {
   return *projected_;
 }
 
+geo::Geometry Target::intersection_projected(const geo::Geometry& other) {
+  try {
+    return projected().intersection(other).polygonal_part();
+  } catch (const Error&) {
+    // Same as for zones: repair the projected target once and try again.
+    if (repaired_) throw;
+    projected_ = projected().make_valid().polygonal_part();
+    repaired_ = true;
+    return projected_->intersection(other).polygonal_part();
+  }
+}
+
 double Target::area_m2() {
   if (!area_) area_ = geo::ellipsoidal_area_m2(lonlat_);
   return *area_;
@@ -48,9 +60,29 @@ ZoneSet::ZoneSet(const LoadedLayer& layer, GaussKruger& gk,
   prepared_.resize(features_.size());
 }
 
+// A polygon valid in lon/lat can turn invalid in the projection where vertices nearly touch;
+// such zones are repaired once, after projecting.
 const geo::Geometry& ZoneSet::projected(std::size_t i) {
-  if (!projected_[i]) projected_[i] = lonlat_[i].transformed(gk_.to_gk);
+  if (!projected_[i]) {
+    geo::Geometry g = lonlat_[i].transformed(gk_.to_gk);
+    if (!g.validity().valid) g = g.make_valid().polygonal_part();
+    projected_[i] = std::move(g);
+  }
   return *projected_[i];
+}
+
+bool ZoneSet::zones_disjoint() {
+  if (!disjoint_) {
+    bool disjoint = true;
+    for (std::size_t i = 0; i < lonlat_.size() && disjoint; ++i)
+      for (std::size_t j : index_.query(lonlat_[i].envelope()))
+        if (j > i && lonlat_[i].interiors_intersect(lonlat_[j])) {
+          disjoint = false;
+          break;
+        }
+    disjoint_ = disjoint;
+  }
+  return *disjoint_;
 }
 
 std::vector<Overlap> ZoneSet::overlaps(Target& t, bool want_geometry) {
@@ -62,11 +94,11 @@ std::vector<Overlap> ZoneSet::overlaps(Target& t, bool want_geometry) {
     if (!prepared_[z]->intersects(t.lonlat())) continue;
     Overlap o;
     o.zone = z;
-    if (prepared_[z]->covers(t.lonlat())) {
+    if (prepared_[z]->contains_properly(t.lonlat())) {
       o.area_m2 = t.area_m2();
       if (want_geometry) o.lonlat = t.lonlat().clone();
     } else {
-      geo::Geometry piece = t.projected().intersection(projected(z)).polygonal_part();
+      geo::Geometry piece = t.intersection_projected(projected(z));
       if (piece.is_empty()) continue;
       geo::Geometry back = piece.transformed(gk_.to_lonlat);
       o.area_m2 = geo::ellipsoidal_area_m2(back);
@@ -79,7 +111,7 @@ std::vector<Overlap> ZoneSet::overlaps(Target& t, bool want_geometry) {
 }
 
 Overlap ZoneSet::overlap_union(Target& t, bool want_geometry) {
-  auto parts = overlaps(t, true);
+  auto parts = overlaps(t, want_geometry || !zones_disjoint());
   Overlap total;
   if (parts.empty()) return total;
   if (parts.size() == 1) {
@@ -93,6 +125,10 @@ Overlap ZoneSet::overlap_union(Target& t, bool want_geometry) {
       if (!want_geometry) total.lonlat = geo::Geometry();
       return total;
     }
+  }
+  if (!want_geometry && zones_disjoint()) {
+    for (auto& p : parts) total.area_m2 += p.area_m2;
+    return total;
   }
   // Several zones: union their pieces in GK (zones of one layer may overlap each other).
   std::vector<geo::Geometry> projected_parts;

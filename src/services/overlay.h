@@ -37,6 +37,9 @@ class Target {
   Target(geo::Geometry lonlat, GaussKruger& gk) : lonlat_(std::move(lonlat)), gk_(gk) {}
   const geo::Geometry& lonlat() const { return lonlat_; }
   const geo::Geometry& projected();
+  // Intersection with a projected geometry, polygons only; repairs the projected target when
+  // projecting made it invalid.
+  geo::Geometry intersection_projected(const geo::Geometry& other);
   double area_m2();
   Envelope envelope() const { return lonlat_.envelope(); }
 
@@ -44,6 +47,7 @@ class Target {
   geo::Geometry lonlat_;
   std::optional<geo::Geometry> projected_;
   std::optional<double> area_;
+  bool repaired_ = false;
   GaussKruger& gk_;
 };
 
@@ -75,6 +79,9 @@ class ZoneSet {
   geo::SpatialIndex index_;
   GaussKruger& gk_;
   const geo::Geometry& projected(std::size_t i);
+  // Whether no two zones share interior (then overlap areas add up without a union).
+  bool zones_disjoint();
+  std::optional<bool> disjoint_;
 };
 
 // GK zone EPSG code for a layer: from the centre of its extent.
