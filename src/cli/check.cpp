@@ -46,21 +46,34 @@ void write_json(FILE* out, const services::CheckResult& r) {
     first = false;
   }
   std::fputs("],\n\"features\":[", out);
+  // One line per feature, formatted directly: nlohmann objects per feature cost more than the
+  // overlay itself on a million-feature layer.
+  std::vector<std::string> layer_prefix;
+  for (const auto& c : r.controls)
+    layer_prefix.push_back("{\"layer\":" + ordered_json(c.layer).dump() + ",\"kind\":\"" +
+                           std::string(to_string(c.kind)) + "\",\"area_m2\":");
+  std::string line;
+  char num[64];
   first = true;
   for (const auto& fc : r.features) {
-    ordered_json j{{"feature_id", fc.feature_id}, {"area_m2", fc.area_m2}};
-    if (!fc.project_id.empty()) j["project_id"] = fc.project_id;
-    ordered_json ov = ordered_json::array();
-    for (const auto& o : fc.overlaps) {
-      ordered_json e{{"layer", r.controls[o.control].layer},
-                     {"kind", to_string(r.controls[o.control].kind)},
-                     {"area_m2", o.area_m2},
-                     {"share", o.share}};
-      if (!o.geojson.empty()) e["geometry"] = ordered_json::parse(o.geojson);
-      ov.push_back(std::move(e));
+    line.clear();
+    line += first ? "\n{\"feature_id\":" : ",\n{\"feature_id\":";
+    line += ordered_json(fc.feature_id).dump();
+    std::snprintf(num, sizeof num, ",\"area_m2\":%.17g", fc.area_m2);
+    line += num;
+    if (!fc.project_id.empty()) line += ",\"project_id\":" + ordered_json(fc.project_id).dump();
+    line += ",\"overlaps\":[";
+    for (std::size_t k = 0; k < fc.overlaps.size(); ++k) {
+      const auto& o = fc.overlaps[k];
+      if (k) line += ',';
+      line += layer_prefix[o.control];
+      std::snprintf(num, sizeof num, "%.17g,\"share\":%.17g", o.area_m2, o.share);
+      line += num;
+      if (!o.geojson.empty()) line += ",\"geometry\":" + o.geojson;
+      line += '}';
     }
-    j["overlaps"] = std::move(ov);
-    std::fprintf(out, "%s\n%s", first ? "" : ",", j.dump().c_str());
+    line += "]}";
+    std::fwrite(line.data(), 1, line.size(), out);
     first = false;
   }
   ordered_json summary{{"features", r.features.size()}, {"findings", r.findings.size()}};

@@ -1,7 +1,6 @@
 #include "geo/ellipsoid.h"
 
 #include <GeographicLib/Geodesic.hpp>
-#include <GeographicLib/PolygonArea.hpp>
 
 #include <cmath>
 
@@ -14,15 +13,25 @@ const GeographicLib::Geodesic& cgcs2000() {
   return g;
 }
 
+// The area of a ring is the sum of the areas S12 between each geodesic edge and the equator
+// (GeographicLib's PolygonArea does the same, and also sums the perimeter, which we skip). Valid
+// for rings that neither encircle a pole nor cross the antimeridian: all of China.
 double ring_area(const Ring& ring) {
-  GeographicLib::PolygonArea poly(cgcs2000());
   std::size_t n = ring.size();
-  if (n > 1 && ring.front() == ring.back()) --n;  // GeographicLib closes rings itself
+  if (n > 1 && ring.front() == ring.back()) --n;
   if (n < 3) return 0.0;
-  for (std::size_t i = 0; i < n; ++i) poly.AddPoint(ring[i].second, ring[i].first);
-  double perimeter = 0, area = 0;
-  poly.Compute(false, true, perimeter, area);
-  return std::fabs(area);
+  const auto& g = cgcs2000();
+  double sum = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& a = ring[i];
+    const auto& b = ring[(i + 1) % n];
+    double s12, azi1, azi2, m12, M12, M21, S12;
+    g.GenInverse(a.second, a.first, b.second, b.first,
+                 GeographicLib::Geodesic::AREA | GeographicLib::Geodesic::LONG_UNROLL, s12, azi1,
+                 azi2, m12, M12, M21, S12);
+    sum += S12;
+  }
+  return std::fabs(sum);
 }
 }  // namespace
 

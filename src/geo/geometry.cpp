@@ -1,5 +1,6 @@
 #include "geo/geometry.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <string>
 

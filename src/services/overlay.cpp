@@ -1,6 +1,7 @@
 #include "services/overlay.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <atomic>
 #include <exception>
 #include <mutex>
@@ -49,26 +50,28 @@ double Target::area_m2() {
 ZoneSet::ZoneSet(const LoadedLayer& layer, GaussKruger& gk,
                  const std::function<bool(const StoredFeature&)>& filter)
     : gk_(gk) {
+  std::vector<geo::Geometry> pieces;
   for (const auto& f : layer.features) {
     if (filter && !filter(f)) continue;
-    std::size_t i = features_.size();
+    std::size_t zone = features_.size();
     features_.push_back(&f);
-    lonlat_.push_back(geo::Geometry::from_wkb(f.wkb));
-    index_.insert(i, lonlat_.back().envelope());
+    // A polygon valid in lon/lat can turn invalid in the projection where vertices nearly
+    // touch; such zones are repaired once, after projecting.
+    geo::Geometry projected = geo::Geometry::from_wkb(f.wkb).transformed(gk_.to_gk);
+    if (!projected.validity().valid) projected = projected.make_valid().polygonal_part();
+    // One piece per zone for now; the piece layer lets large zones be cut up later without
+    // touching callers (cutting measured no faster on the demo county).
+    pieces.clear();
+    pieces.push_back(std::move(projected));
+    for (auto& p : pieces) {
+      std::size_t i = piece_zone_.size();
+      piece_zone_.push_back(zone);
+      lonlat_.push_back(p.transformed(gk_.to_lonlat));
+      projected_.push_back(std::move(p));
+      index_.insert(i, lonlat_.back().envelope());
+    }
   }
-  projected_.resize(features_.size());
-  prepared_.resize(features_.size());
-}
-
-// A polygon valid in lon/lat can turn invalid in the projection where vertices nearly touch;
-// such zones are repaired once, after projecting.
-const geo::Geometry& ZoneSet::projected(std::size_t i) {
-  if (!projected_[i]) {
-    geo::Geometry g = lonlat_[i].transformed(gk_.to_gk);
-    if (!g.validity().valid) g = g.make_valid().polygonal_part();
-    projected_[i] = std::move(g);
-  }
-  return *projected_[i];
+  prepared_.resize(lonlat_.size());
 }
 
 bool ZoneSet::zones_disjoint() {
@@ -76,7 +79,8 @@ bool ZoneSet::zones_disjoint() {
     bool disjoint = true;
     for (std::size_t i = 0; i < lonlat_.size() && disjoint; ++i)
       for (std::size_t j : index_.query(lonlat_[i].envelope()))
-        if (j > i && lonlat_[i].interiors_intersect(lonlat_[j])) {
+        if (j > i && piece_zone_[i] != piece_zone_[j] &&
+            projected_[i].interiors_intersect(projected_[j])) {
           disjoint = false;
           break;
         }
@@ -88,24 +92,43 @@ bool ZoneSet::zones_disjoint() {
 std::vector<Overlap> ZoneSet::overlaps(Target& t, bool want_geometry) {
   std::vector<Overlap> out;
   auto candidates = index_.query(t.envelope());
-  std::sort(candidates.begin(), candidates.end());
-  for (std::size_t z : candidates) {
-    if (!prepared_[z]) prepared_[z] = std::make_unique<geo::PreparedGeometry>(lonlat_[z]);
-    if (!prepared_[z]->intersects(t.lonlat())) continue;
-    Overlap o;
-    o.zone = z;
-    if (prepared_[z]->contains_properly(t.lonlat())) {
-      o.area_m2 = t.area_m2();
-      if (want_geometry) o.lonlat = t.lonlat().clone();
-    } else {
-      geo::Geometry piece = t.intersection_projected(projected(z));
-      if (piece.is_empty()) continue;
-      geo::Geometry back = piece.transformed(gk_.to_lonlat);
-      o.area_m2 = geo::ellipsoidal_area_m2(back);
-      if (want_geometry) o.lonlat = std::move(back);
+  std::sort(candidates.begin(), candidates.end());  // pieces of a zone are consecutive
+  std::vector<geo::Geometry> zone_pieces;  // GK pieces of the current zone, for its geometry
+  for (std::size_t k = 0; k < candidates.size(); ++k) {
+    std::size_t p = candidates[k];
+    std::size_t zone = piece_zone_[p];
+    if (!prepared_[p]) prepared_[p] = std::make_unique<geo::PreparedGeometry>(lonlat_[p]);
+    if (prepared_[p]->intersects(t.lonlat())) {
+      if (out.empty() || out.back().zone != zone) {
+        out.push_back(Overlap{zone, 0.0, geo::Geometry()});
+        zone_pieces.clear();
+      }
+      Overlap& o = out.back();
+      if (prepared_[p]->contains_properly(t.lonlat())) {
+        o.area_m2 += t.area_m2();
+        if (want_geometry) zone_pieces.push_back(t.projected().clone());
+      } else {
+        geo::Geometry piece = t.intersection_projected(projected_[p]);
+        if (!piece.is_empty()) {
+          if (want_geometry) zone_pieces.push_back(piece.clone());
+          o.area_m2 += geo::ellipsoidal_area_m2(piece.transformed(gk_.to_lonlat));
+        }
+      }
     }
-    if (o.area_m2 <= 0) continue;
-    out.push_back(std::move(o));
+    // Close the zone when its last candidate piece has been seen.
+    bool last_of_zone = k + 1 == candidates.size() || piece_zone_[candidates[k + 1]] != zone;
+    if (last_of_zone && !out.empty() && out.back().zone == zone) {
+      Overlap& o = out.back();
+      if (o.area_m2 <= 0) {
+        out.pop_back();
+      } else if (want_geometry) {
+        geo::Geometry merged = zone_pieces.size() == 1
+                                   ? std::move(zone_pieces[0])
+                                   : geo::Geometry::union_all(std::move(zone_pieces)).polygonal_part();
+        o.lonlat = merged.transformed(gk_.to_lonlat);
+        zone_pieces.clear();
+      }
+    }
   }
   return out;
 }

@@ -72,13 +72,14 @@ class ZoneSet {
   Overlap overlap_union(Target& t, bool want_geometry);
 
  private:
-  std::vector<const StoredFeature*> features_;
+  std::vector<const StoredFeature*> features_;  // per zone
+  // Per piece: its zone, lon/lat shape (predicates, index) and projected shape (overlays).
+  std::vector<std::size_t> piece_zone_;
   std::vector<geo::Geometry> lonlat_;
-  std::vector<std::optional<geo::Geometry>> projected_;
+  std::vector<geo::Geometry> projected_;
   std::vector<std::unique_ptr<geo::PreparedGeometry>> prepared_;
   geo::SpatialIndex index_;
   GaussKruger& gk_;
-  const geo::Geometry& projected(std::size_t i);
   // Whether no two zones share interior (then overlap areas add up without a union).
   bool zones_disjoint();
   std::optional<bool> disjoint_;
