@@ -16,7 +16,8 @@ namespace gz::cli {
 
 namespace {
 void remove_database(const std::string& path) {
-  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove(path + suffix);
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+    std::filesystem::remove(path + suffix);
 }
 }  // namespace
 
@@ -43,8 +44,7 @@ void add_demo_command(CLI::App& app, Action& action) {
   cmd->callback([o, &action] {
     action = [o] {
       if (std::filesystem::exists(o->out)) {
-        if (!o->force)
-          throw UsageError(o->out + " already exists; pass --force to replace it");
+        if (!o->force) throw UsageError(o->out + " already exists; pass --force to replace it");
         remove_database(o->out);
       }
       auto start = std::chrono::steady_clock::now();
@@ -79,7 +79,8 @@ void add_demo_command(CLI::App& app, Action& action) {
                   100 * summary.shares.construction, 100 * summary.shares.water);
       for (const auto& v : summary.layers)
         std::printf("  %-14s %-28s %10lld features\n", v.layer.c_str(),
-                    std::string(to_string(v.kind)).c_str(), static_cast<long long>(v.feature_count));
+                    std::string(to_string(v.kind)).c_str(),
+                    static_cast<long long>(v.feature_count));
       std::printf("written to %s in %.1f s\n", o->out.c_str(), secs);
       return kExitOk;
     };

@@ -69,8 +69,8 @@ class Rng {
   double unit() { return unit_from_bits(engine_()); }
   double uniform(double lo, double hi) { return lo + (hi - lo) * unit(); }
   int below(int n) {
-    return static_cast<int>((static_cast<unsigned __int128>(engine_()) * static_cast<unsigned>(n)) >>
-                            64);
+    return static_cast<int>(
+        (static_cast<unsigned __int128>(engine_()) * static_cast<unsigned>(n)) >> 64);
   }
   template <class T>
   void shuffle(std::vector<T>& v) {
@@ -103,8 +103,10 @@ class Noise {
   }
 
  private:
-  static constexpr double kRot[4][2] = {
-      {1.0, 0.0}, {0.8775825619, 0.4794255386}, {0.5403023059, 0.8414709848}, {0.0707372017, 0.9974949866}};
+  static constexpr double kRot[4][2] = {{0.9393727128, 0.3428978075},
+                                        {0.6599831459, 0.7512804051},
+                                        {0.2190067459, 0.9757233578},
+                                        {-0.2755902234, 0.9612744224}};
   static double fade(double t) { return t * t * t * (t * (t * 6 - 15) + 10); }
   static double octave(double x, double y, std::uint64_t s) {
     double fx = std::floor(x), fy = std::floor(y);
@@ -135,10 +137,12 @@ class Uniformizer {
   }
   double operator()(double x) const {
     auto it = std::lower_bound(sorted_.begin(), sorted_.end(), x);
-    return (static_cast<double>(it - sorted_.begin()) + 0.5) / static_cast<double>(sorted_.size() + 1);
+    return (static_cast<double>(it - sorted_.begin()) + 0.5) /
+           static_cast<double>(sorted_.size() + 1);
   }
   double quantile(double p) const {
-    auto k = static_cast<std::size_t>(std::clamp(p, 0.0, 1.0) * static_cast<double>(sorted_.size() - 1));
+    auto k =
+        static_cast<std::size_t>(std::clamp(p, 0.0, 1.0) * static_cast<double>(sorted_.size() - 1));
     return sorted_[k];
   }
 
@@ -200,7 +204,8 @@ struct Blob {
 };
 
 geo::Geometry rectangle(double minx, double miny, double maxx, double maxy) {
-  return geo::Geometry::polygon({{{minx, miny}, {maxx, miny}, {maxx, maxy}, {minx, maxy}, {minx, miny}}});
+  return geo::Geometry::polygon(
+      {{{minx, miny}, {maxx, miny}, {maxx, maxy}, {minx, maxy}, {minx, miny}}});
 }
 
 geo::Geometry point_buffer(double x, double y, double r) {
@@ -213,9 +218,35 @@ geo::Geometry point_buffer(double x, double y, double r) {
 // Land-use classes used by the generator. Names come from the class table (data, not code).
 
 enum Cls : std::uint8_t {
-  c0101, c0102, c0103, c0201, c0202, c0301, c0305, c0307, c0404, c05H1, c0508, c0601, c0701,
-  c0702, c08H1, c08H2, c0810, c1003, c1004, c1006, c1101, c1103, c1104, c1107, c1201, c1202,
-  c1206, c1207, kClsCount
+  c0101,
+  c0102,
+  c0103,
+  c0201,
+  c0202,
+  c0301,
+  c0305,
+  c0307,
+  c0404,
+  c05H1,
+  c0508,
+  c0601,
+  c0701,
+  c0702,
+  c08H1,
+  c08H2,
+  c0810,
+  c1003,
+  c1004,
+  c1006,
+  c1101,
+  c1103,
+  c1104,
+  c1107,
+  c1201,
+  c1202,
+  c1206,
+  c1207,
+  kClsCount
 };
 constexpr const char* kClsCode[kClsCount] = {
     "0101", "0102", "0103", "0201", "0202", "0301", "0305", "0307", "0404", "05H1",
@@ -338,7 +369,8 @@ struct World {
   }
 
   double river_centre(double u) const {
-    return river_v0 + ra1 * std::sin(2 * kPi * u / rl1 + rp1) + ra2 * std::sin(2 * kPi * u / rl2 + rp2);
+    return river_v0 + ra1 * std::sin(2 * kPi * u / rl1 + rp1) +
+           ra2 * std::sin(2 * kPi * u / rl2 + rp2);
   }
   double river_distance(double u, double v) const {
     double d1 = ra1 * 2 * kPi / rl1 * std::cos(2 * kPi * u / rl1 + rp1) +
@@ -358,7 +390,8 @@ struct World {
   }
   // The hamlet a point belongs to, or -1. Hamlet outlines are warped circles.
   int hamlet_at(double u, double v) const {
-    int bu = std::clamp(static_cast<int>(u / 1000), 0, 39), bv = std::clamp(static_cast<int>(v / 1000), 0, 39);
+    int bu = std::clamp(static_cast<int>(u / 1000), 0, 39),
+        bv = std::clamp(static_cast<int>(v / 1000), 0, 39);
     const auto& bucket = hamlet_buckets[static_cast<std::size_t>(bv * 40 + bu)];
     if (bucket.empty()) return -1;
     double warp = 1 + 0.22 * hamlet_warp.at(u, v);
@@ -475,9 +508,8 @@ World build_world(std::uint64_t seed, double x0, double y0) {
   constexpr int kCal = 128;
   auto lattice_u = [](int k) { return (k % kCal + 0.5) * kSide / kCal; };
   auto lattice_v = [](int k) { return (k / kCal + 0.5) * kSide / kCal; };
-  Uniformizer elev = Uniformizer::calibrate(kCal * kCal, [&](int k) {
-    return w.elevation_score(lattice_u(k), lattice_v(k));
-  });
+  Uniformizer elev = Uniformizer::calibrate(
+      kCal * kCal, [&](int k) { return w.elevation_score(lattice_u(k), lattice_v(k)); });
   w.q_hill = elev.quantile(0.65);
   w.e_lo = elev.quantile(0.0);
   std::uint64_t salt = 0;
@@ -523,7 +555,8 @@ World build_world(std::uint64_t seed, double x0, double y0) {
       double worst = w.elevation_score(tu, tv);
       for (int k = 0; k < 16; ++k) {
         double a = 2 * kPi * k / 16;
-        worst = std::max(worst, w.elevation_score(tu + 4500 * std::cos(a), tv + 4500 * std::sin(a)));
+        worst =
+            std::max(worst, w.elevation_score(tu + 4500 * std::cos(a), tv + 4500 * std::sin(a)));
       }
       double score = worst + 0.02 * std::fabs(u - kSide / 2) / 1000;
       if (score < best_score) {
@@ -539,7 +572,8 @@ World build_world(std::uint64_t seed, double x0, double y0) {
     int side = w.town_v > w.river_centre(w.town_u) ? 1 : -1;
     double best = 1e300;
     for (int k = 0; k < 12; ++k) {
-      double a = 2 * kPi * k / 12, pu = w.town_u + 3700 * std::cos(a), pv = w.town_v + 3700 * std::sin(a);
+      double a = 2 * kPi * k / 12, pu = w.town_u + 3700 * std::cos(a),
+             pv = w.town_v + 3700 * std::sin(a);
       if (pu < 3000 || pu > kSide - 3000 || pv < 3000 || pv > kSide - 3000) continue;
       if ((pv > w.river_centre(pu) ? 1 : -1) != side) continue;
       if (w.river_distance(pu, pv) < w.park_r + 400) continue;
@@ -606,7 +640,8 @@ World build_world(std::uint64_t seed, double x0, double y0) {
     w.townships[0].name = "城关镇";
     // Codes follow position (north to south, west to east) after the town's township.
     std::sort(w.townships.begin() + 1, w.townships.end(), [](const Seed& a, const Seed& b) {
-      return std::make_pair(-std::round(a.v / 8000), a.u) < std::make_pair(-std::round(b.v / 8000), b.u);
+      return std::make_pair(-std::round(a.v / 8000), a.u) <
+             std::make_pair(-std::round(b.v / 8000), b.u);
     });
     for (std::size_t t = 1; t < w.townships.size(); ++t) w.townships[t].name = names[t - 1];
   }
@@ -757,7 +792,8 @@ World build_world(std::uint64_t seed, double x0, double y0) {
     std::string wkt = "LINESTRING (";
     char buf[64];
     for (double u = -200; u <= kSide + 200; u += 100) {
-      std::snprintf(buf, sizeof buf, "%s%.2f %.2f", u > -200 ? ", " : "", x0 + u, y0 + w.river_centre(u));
+      std::snprintf(buf, sizeof buf, "%s%.2f %.2f", u > -200 ? ", " : "", x0 + u,
+                    y0 + w.river_centre(u));
       wkt += buf;
     }
     wkt += ")";
@@ -766,7 +802,8 @@ World build_world(std::uint64_t seed, double x0, double y0) {
     eco_parts.push_back(w.redline.clone());
     eco_parts.push_back(std::move(corridor));
     eco_parts.push_back(w.reservoir.polygon(x0, y0).intersection(w.county_gk));
-    w.eco_source = geo::Geometry::union_all(std::move(eco_parts)).difference(w.zones).polygonal_part();
+    w.eco_source =
+        geo::Geometry::union_all(std::move(eco_parts)).difference(w.zones).polygonal_part();
     // Permanent basic farmland: blobs over the cultivated plain until ~27% of the county, kept
     // off the red line, the development boundary, hamlets, the river and the reservoir.
     std::vector<geo::Geometry> excl_parts;
@@ -835,14 +872,14 @@ struct Grid {
   }
   // A cell merged with its right neighbour: the shared edge disappears.
   std::array<std::int64_t, 12> merged_ring(int i, int j) const {
-    return {corner(i, j),         hmid(i, j),         corner(i + 1, j), hmid(i + 1, j),
-            corner(i + 2, j),     vmid(i + 2, j),     corner(i + 2, j + 1), hmid(i + 1, j + 1),
-            corner(i + 1, j + 1), hmid(i, j + 1),     corner(i, j + 1), vmid(i, j)};
+    return {corner(i, j),         hmid(i, j),     corner(i + 1, j),     hmid(i + 1, j),
+            corner(i + 2, j),     vmid(i + 2, j), corner(i + 2, j + 1), hmid(i + 1, j + 1),
+            corner(i + 1, j + 1), hmid(i, j + 1), corner(i, j + 1),     vmid(i, j)};
   }
 };
 
-Grid build_grid(std::int64_t polygons, const World& w, Rng& rng, const geo::CoordinateTransform& to_ll,
-                const DemoProgress& progress) {
+Grid build_grid(std::int64_t polygons, const World& w, Rng& rng,
+                const geo::CoordinateTransform& to_ll, const DemoProgress& progress) {
   Grid g;
   g.nx = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(polygons))));
   g.ny = static_cast<int>((polygons + g.nx - 1) / g.nx);
@@ -944,9 +981,11 @@ void clean_labels(std::vector<int>& lab, int nx, int ny, const std::vector<int>&
         stack.pop_back();
         ++comp_size[static_cast<std::size_t>(id)];
         int i = c % nx, j = c / nx;
-        int nb[4] = {i > 0 ? c - 1 : -1, i + 1 < nx ? c + 1 : -1, j > 0 ? c - nx : -1, j + 1 < ny ? c + nx : -1};
+        int nb[4] = {i > 0 ? c - 1 : -1, i + 1 < nx ? c + 1 : -1, j > 0 ? c - nx : -1,
+                     j + 1 < ny ? c + nx : -1};
         for (int n : nb)
-          if (n >= 0 && comp[static_cast<std::size_t>(n)] < 0 && key(lab[static_cast<std::size_t>(n)]) == k) {
+          if (n >= 0 && comp[static_cast<std::size_t>(n)] < 0 &&
+              key(lab[static_cast<std::size_t>(n)]) == k) {
             comp[static_cast<std::size_t>(n)] = id;
             stack.push_back(n);
           }
@@ -971,14 +1010,17 @@ void clean_labels(std::vector<int>& lab, int nx, int ny, const std::vector<int>&
       std::map<int, int> touch;
       for (int c : members[id]) {
         int i = c % nx, j = c / nx;
-        int nb[4] = {i > 0 ? c - 1 : -1, i + 1 < nx ? c + 1 : -1, j > 0 ? c - nx : -1, j + 1 < ny ? c + nx : -1};
+        int nb[4] = {i > 0 ? c - 1 : -1, i + 1 < nx ? c + 1 : -1, j > 0 ? c - nx : -1,
+                     j + 1 < ny ? c + nx : -1};
         for (int n : nb)
           if (n >= 0 && comp[static_cast<std::size_t>(n)] != static_cast<int>(id))
             ++touch[lab[static_cast<std::size_t>(n)]];
       }
       int best = own, best_score = -1;
       for (auto [l, count] : touch) {
-        int score = count + ((same_group && l >= 0 && own >= 0 && key_group(l) == key_group(own)) ? 1 << 24 : 0);
+        int score =
+            count +
+            ((same_group && l >= 0 && own >= 0 && key_group(l) == key_group(own)) ? 1 << 24 : 0);
         if (score > best_score) {
           best_score = score;
           best = l;
@@ -1007,15 +1049,18 @@ struct Side {
 // Outlines of the cells for which in(i, j) holds inside the window [i0, i1) × [j0, j1), as rings
 // of vertex ids with the region on the left (outer rings counter-clockwise, holes clockwise).
 template <class In>
-std::vector<std::vector<std::int64_t>> trace_rings(const Grid& g, int i0, int j0, int i1, int j1, In in) {
+std::vector<std::vector<std::int64_t>> trace_rings(const Grid& g, int i0, int j0, int i1, int j1,
+                                                   In in) {
   std::vector<Side> sides;
   auto inside = [&](int i, int j) { return i >= i0 && i < i1 && j >= j0 && j < j1 && in(i, j); };
   for (int j = j0; j < j1; ++j)
     for (int i = i0; i < i1; ++i) {
       if (!in(i, j)) continue;
       if (!inside(i, j - 1)) sides.push_back({g.corner(i, j), g.hmid(i, j), g.corner(i + 1, j)});
-      if (!inside(i + 1, j)) sides.push_back({g.corner(i + 1, j), g.vmid(i + 1, j), g.corner(i + 1, j + 1)});
-      if (!inside(i, j + 1)) sides.push_back({g.corner(i + 1, j + 1), g.hmid(i, j + 1), g.corner(i, j + 1)});
+      if (!inside(i + 1, j))
+        sides.push_back({g.corner(i + 1, j), g.vmid(i + 1, j), g.corner(i + 1, j + 1)});
+      if (!inside(i, j + 1))
+        sides.push_back({g.corner(i + 1, j + 1), g.hmid(i, j + 1), g.corner(i, j + 1)});
       if (!inside(i - 1, j)) sides.push_back({g.corner(i, j + 1), g.vmid(i, j), g.corner(i, j)});
     }
   std::unordered_map<std::int64_t, std::size_t> by_from;
@@ -1051,10 +1096,12 @@ double signed_area(const std::vector<std::int64_t>& ring, const std::vector<doub
   return a / 2;
 }
 
-bool point_in_ring(double x, double y, const std::vector<std::int64_t>& ring, const std::vector<double>& xy) {
+bool point_in_ring(double x, double y, const std::vector<std::int64_t>& ring,
+                   const std::vector<double>& xy) {
   bool in = false;
   for (std::size_t k = 0, p = ring.size() - 1; k < ring.size(); p = k++) {
-    double xi = xy[2 * ring[k]], yi = xy[2 * ring[k] + 1], xp = xy[2 * ring[p]], yp = xy[2 * ring[p] + 1];
+    double xi = xy[2 * ring[k]], yi = xy[2 * ring[k] + 1], xp = xy[2 * ring[p]],
+           yp = xy[2 * ring[p] + 1];
     if (((yi > y) != (yp > y)) && (x < (xp - xi) * (y - yi) / (yp - yi) + xi)) in = !in;
   }
   return in;
@@ -1108,7 +1155,8 @@ struct Cells {
 
 bool line_hit(const LineFamily& f, double lo, double hi, int along, double cell, std::uint64_t seed,
               int row, double width_factor = 1.0) {
-  double first = std::ceil((lo - f.offset) / f.spacing), last = std::ceil((hi - f.offset) / f.spacing);
+  double first = std::ceil((lo - f.offset) / f.spacing),
+         last = std::ceil((hi - f.offset) / f.spacing);
   double lines = last - first;
   if (lines <= 0) return false;
   double p = std::min(1.0, lines * f.width * width_factor / cell);
@@ -1172,10 +1220,19 @@ Cells classify(const World& w, const Grid& g, const DemoProgress& progress) {
         if (row_or_col(w.street_rows, w.street_cols, 1.0))
           cls = c1004;
         else if (rel < 0.45)
-          cls = pick(x, {{c05H1, .34}, {c0701, .30}, {c08H1, .07}, {c08H2, .14}, {c0810, .06}, {c1004, .09}});
+          cls = pick(
+              x,
+              {{c05H1, .34}, {c0701, .30}, {c08H1, .07}, {c08H2, .14}, {c0810, .06}, {c1004, .09}});
         else
-          cls = pick(x, {{c0701, .52}, {c05H1, .10}, {c08H2, .10}, {c08H1, .03}, {c0810, .05},
-                         {c0601, .07}, {c0508, .04}, {c1004, .05}, {c1201, .04}});
+          cls = pick(x, {{c0701, .52},
+                         {c05H1, .10},
+                         {c08H2, .10},
+                         {c08H1, .03},
+                         {c0810, .05},
+                         {c0601, .07},
+                         {c0508, .04},
+                         {c1004, .05},
+                         {c1201, .04}});
       } else if (w.in_park(u, v)) {
         state = 1;
         czcs = kCity;
@@ -1187,30 +1244,50 @@ Cells classify(const World& w, const Grid& g, const DemoProgress& progress) {
         double x = w.built_mix(u, v, r);
         if (w.hamlets[static_cast<std::size_t>(hamlet)].seat) {
           czcs = kTown;
-          cls = pick(x, {{c0702, .58}, {c0701, .10}, {c05H1, .10}, {c08H2, .07}, {c1004, .09}, {c0601, .06}});
+          cls = pick(
+              x,
+              {{c0702, .58}, {c0701, .10}, {c05H1, .10}, {c08H2, .07}, {c1004, .09}, {c0601, .06}});
           state = cls != c0702;
         } else {
           czcs = kVillage;
-          cls = pick(x, {{c0702, .87}, {c1201, .04}, {c1004, .04}, {c08H2, .02}, {c0601, .02}, {c1202, .01}});
+          cls = pick(
+              x,
+              {{c0702, .87}, {c1201, .04}, {c1004, .04}, {c08H2, .02}, {c0601, .02}, {c1202, .01}});
         }
       } else if (hill) {
         if (row_or_col(w.road_rows, w.road_cols, 0.5)) {
           cls = c1006;
         } else {
           double x = w.hill_mix(u, v, r);
-          cls = pick(x, {{c0301, .52}, {c0305, .12}, {c0307, .07}, {c0202, .06}, {c0201, .02},
-                         {c0103, .05}, {c0404, .11}, {c1206, .02}, {c1207, .01}, {c1104, .015}});
+          cls = pick(x, {{c0301, .52},
+                         {c0305, .12},
+                         {c0307, .07},
+                         {c0202, .06},
+                         {c0201, .02},
+                         {c0103, .05},
+                         {c0404, .11},
+                         {c1206, .02},
+                         {c1207, .01},
+                         {c1104, .015}});
         }
       } else if (row_or_col(w.road_rows, w.road_cols, 1.0)) {
         cls = c1006;
       } else if (row_or_col(w.ditch_rows, w.ditch_cols, 1.0)) {
         cls = c1107;
-      } else if (w.pond_mix(u, v, hash_unit(s, i, j, 2)) < 0.092) {
+      } else if (w.pond_mix(u, v, hash_unit(s, i, j, 2)) < 0.10) {
         cls = c1104;
       } else {
         double x = w.plain_mix(u, v, r);
-        cls = pick(x, {{c0101, .74}, {c0201, .06}, {c0301, .065}, {c0307, .03}, {c0404, .045},
-                       {c1202, .02}, {c1206, .006}, {c1201, .01}, {c0702, .026}, {c0601, .008}});
+        cls = pick(x, {{c0101, .74},
+                       {c0201, .06},
+                       {c0301, .065},
+                       {c0307, .03},
+                       {c0404, .045},
+                       {c1202, .02},
+                       {c1206, .006},
+                       {c1201, .01},
+                       {c0702, .026},
+                       {c0601, .008}});
         if (cls == c0101) {
           double y = w.crop_mix(u, v, hash_unit(s, i, j, 3));
           cls = y < 0.66 ? c0101 : y < 0.78 ? c0102 : c0103;
@@ -1226,7 +1303,8 @@ Cells classify(const World& w, const Grid& g, const DemoProgress& progress) {
         c.grade[k] = static_cast<std::uint8_t>(grade);
         double r2 = hash_unit(s, i, j, 4);
         // Ridge coefficient rises with slope grade: 0 on flat land, 0.05–0.20 on slopes.
-        if (grade > 1) c.kcxs[k] = static_cast<std::uint8_t>(5 + (grade - 2) * 4 + static_cast<int>(r2 * 4));
+        if (grade > 1)
+          c.kcxs[k] = static_cast<std::uint8_t>(5 + (grade - 2) * 4 + static_cast<int>(r2 * 4));
         if (grade > 1) c.gdlx[k] = (cls == c0101 || r2 < 0.3) ? 1 : 2;  // TT terrace, PD slope
       }
     }
@@ -1296,7 +1374,8 @@ std::vector<geo::Geometry> polygons_of(const geo::Geometry& g) {
 
 // Transforms a Gauss–Krüger geometry to lon/lat and splits it into valid polygons (overlay
 // results occasionally need repair once transformed). Slivers under 1 m² are dropped.
-std::vector<geo::Geometry> lonlat_parts(const geo::Geometry& gk, const geo::CoordinateTransform& to_ll) {
+std::vector<geo::Geometry> lonlat_parts(const geo::Geometry& gk,
+                                        const geo::CoordinateTransform& to_ll) {
   std::vector<geo::Geometry> out;
   for (auto& part : polygons_of(gk.polygonal_part())) {
     geo::Geometry ll = part.transformed(to_ll);
@@ -1333,7 +1412,10 @@ namespace {
 class Generator {
  public:
   Generator(storage::Store& store, const DemoCountyOptions& o, const DemoProgress& progress)
-      : store_(store), opts_(o), progress_(progress), to_ll_(gk_crs(), kLonLatCrs),
+      : store_(store),
+        opts_(o),
+        progress_(progress),
+        to_ll_(gk_crs(), kLonLatCrs),
         classes_(load_classes()) {}
 
   DemoCountySummary run() {
@@ -1375,8 +1457,11 @@ class Generator {
     return store_.begin_layer_version({layer, kind, source(), gk_crs()});
   }
   void commit(storage::LayerWriter& writer) { summary_.layers.push_back(writer.commit()); }
-  void add(storage::LayerWriter& writer, Feature&& f) { writer.add(f.source_id, f.wkb, f.bbox, f.attrs); }
-  void add(storage::LayerWriter& writer, const std::string& id, const geo::Geometry& ll, Attributes&& a) {
+  void add(storage::LayerWriter& writer, Feature&& f) {
+    writer.add(f.source_id, f.wkb, f.bbox, f.attrs);
+  }
+  void add(storage::LayerWriter& writer, const std::string& id, const geo::Geometry& ll,
+           Attributes&& a) {
     writer.add(id, ll.wkb(), ll.envelope(), a);
   }
 
@@ -1404,7 +1489,8 @@ class Generator {
     for (std::size_t t = 0; t < world_.townships.size(); ++t) {
       std::vector<int> seeds;
       for (std::size_t k = 0; k < world_.villages.size(); ++k)
-        if (world_.villages[k].parent == static_cast<int>(t) && count[k] > 0) seeds.push_back(static_cast<int>(k));
+        if (world_.villages[k].parent == static_cast<int>(t) && count[k] > 0)
+          seeds.push_back(static_cast<int>(k));
       if (seeds.empty()) continue;  // a township squeezed out by its neighbours on a coarse grid
       char code[40];
       std::snprintf(code, sizeof code, "%s%03zu", kCountyCode, 100 + townships_.size());
@@ -1414,8 +1500,10 @@ class Generator {
       townships_.push_back(std::move(tr));
       std::size_t tt = townships_.size() - 1;
       std::sort(seeds.begin(), seeds.end(), [&](int a, int b) {
-        const Seed &sa = world_.villages[static_cast<std::size_t>(a)], &sb = world_.villages[static_cast<std::size_t>(b)];
-        return std::make_pair(-std::round(sa.v / 3000), sa.u) < std::make_pair(-std::round(sb.v / 3000), sb.u);
+        const Seed &sa = world_.villages[static_cast<std::size_t>(a)],
+                   &sb = world_.villages[static_cast<std::size_t>(b)];
+        return std::make_pair(-std::round(sa.v / 3000), sa.u) <
+               std::make_pair(-std::round(sb.v / 3000), sb.u);
       });
       for (std::size_t q = 0; q < seeds.size(); ++q) {
         VillageRecord r;
@@ -1467,8 +1555,9 @@ class Generator {
         j1 = std::max(j1, vr.j1);
       }
       auto rings = trace_rings(g, i0, j0, i1, j1, [&](int i, int j) {
-        return villages_[static_cast<std::size_t>(cells_.village[static_cast<std::size_t>(g.cell(i, j))])].township ==
-               static_cast<int>(t);
+        return villages_[static_cast<std::size_t>(
+                             cells_.village[static_cast<std::size_t>(g.cell(i, j))])]
+                   .township == static_cast<int>(t);
       });
       region(tr.code, tr.name, "township", kCountyCode, rings_to_geometry(rings, g, g.ll));
     }
@@ -1572,7 +1661,8 @@ class Generator {
           if (cells_.merge[static_cast<std::size_t>(g.cell(i, j))] != kAbsorbed) ++bsm;
     }
     std::int64_t total = bsm - 1;
-    if (total != opts_.polygons) throw Error("demo county: wrong number of map spots (internal error)");
+    if (total != opts_.polygons)
+      throw Error("demo county: wrong number of map spots (internal error)");
 
     auto writer = begin("land_use", LayerKind::land_use);
     std::array<double, 5> area{};
@@ -1604,14 +1694,15 @@ class Generator {
     const double tile = 2000;
     std::int64_t bsm = 1;
     Envelope env = gk.envelope();
-    std::string name = std::string(kCountyName) +
-                       (kind == LayerKind::ecological_redline         ? "生态保护红线"
-                        : kind == LayerKind::permanent_basic_farmland ? "永久基本农田"
-                                                                      : "城镇开发边界");
+    std::string name =
+        std::string(kCountyName) + (kind == LayerKind::ecological_redline ? "生态保护红线"
+                                    : kind == LayerKind::permanent_basic_farmland ? "永久基本农田"
+                                                                                  : "城镇开发边界");
     const char* types[] = {"水源涵养", "水土保持", "生物多样性维护"};
     for (double ty = world_.y0; ty < world_.y0 + kSide - 1; ty += tile)
       for (double tx = world_.x0; tx < world_.x0 + kSide - 1; tx += tile) {
-        if (tx > env.maxx || tx + tile < env.minx || ty > env.maxy || ty + tile < env.miny) continue;
+        if (tx > env.maxx || tx + tile < env.minx || ty > env.maxy || ty + tile < env.miny)
+          continue;
         geo::Geometry rect = rectangle(tx, ty, tx + tile, ty + tile);
         if (!prepared.intersects(rect)) continue;
         for (auto& part : lonlat_parts(gk.intersection(rect), to_ll_)) {
@@ -1634,7 +1725,8 @@ class Generator {
             }
             put(a, "HXLX", std::string(types[best % 3]));
           }
-          if (kind == LayerKind::permanent_basic_farmland) put(a, "JBNTLX", std::string("永久基本农田"));
+          if (kind == LayerKind::permanent_basic_farmland)
+            put(a, "JBNTLX", std::string("永久基本农田"));
           add(*writer, layer + "-" + std::to_string(bsm), part, std::move(a));
           ++bsm;
         }
@@ -1654,7 +1746,8 @@ class Generator {
     geo::PreparedGeometry udb(world_.udb), zones(world_.zones), eco(world_.eco_source);
     std::int64_t bsm = 1;
     for (const auto& vr : villages_) {
-      geo::Geometry v = udb.intersects(vr.gk) ? vr.gk.difference(world_.udb).polygonal_part() : vr.gk.clone();
+      geo::Geometry v =
+          udb.intersects(vr.gk) ? vr.gk.difference(world_.udb).polygonal_part() : vr.gk.clone();
       if (v.is_empty()) continue;
       geo::Geometry c = zones.intersects(v) ? v.intersection(world_.zones).polygonal_part()
                                             : geo::Geometry::empty_polygon();
@@ -1734,7 +1827,8 @@ class Generator {
     int farm = 0;
     for (std::size_t u = 0; u < n; ++u)
       if (!named[u]) {
-        name[u] = farm++ == 0 ? "平原高标准农田建设单元" : "平原高标准农田建设" + std::to_string(farm) + "单元";
+        name[u] = farm++ == 0 ? "平原高标准农田建设单元"
+                              : "平原高标准农田建设" + std::to_string(farm) + "单元";
         type[u] = "农田整治";
       }
     auto writer = begin("units", LayerKind::consolidation_unit);
@@ -1805,7 +1899,8 @@ class Generator {
     for (int j = j0; j < j1; ++j)
       for (int i = i0; i < i1; ++i) {
         double u = g.cu(i), v = g.cv(j);
-        double d = std::hypot(u - cu, v - cv) * (1 + 0.18 * world_.town_warp.at(v + 7000, u - 3000));
+        double d =
+            std::hypot(u - cu, v - cv) * (1 + 0.18 * world_.town_warp.at(v + 7000, u - 3000));
         if (d < radius) lab[static_cast<std::size_t>((j - j0) * wn + (i - i0))] = 0;
       }
     // Merged spots come whole; then pinches, stray pieces and holes go.
@@ -1830,7 +1925,8 @@ class Generator {
     std::vector<int> stack;
     for (int j = 0; j < hn; ++j)
       for (int i = 0; i < wn; ++i)
-        if ((i == 0 || j == 0 || i == wn - 1 || j == hn - 1) && lab[static_cast<std::size_t>(j * wn + i)] < 0) {
+        if ((i == 0 || j == 0 || i == wn - 1 || j == hn - 1) &&
+            lab[static_cast<std::size_t>(j * wn + i)] < 0) {
           outside[static_cast<std::size_t>(j * wn + i)] = 1;
           stack.push_back(j * wn + i);
         }
@@ -1838,9 +1934,11 @@ class Generator {
       int c = stack.back();
       stack.pop_back();
       int i = c % wn, j = c / wn;
-      int nb[4] = {i > 0 ? c - 1 : -1, i + 1 < wn ? c + 1 : -1, j > 0 ? c - wn : -1, j + 1 < hn ? c + wn : -1};
+      int nb[4] = {i > 0 ? c - 1 : -1, i + 1 < wn ? c + 1 : -1, j > 0 ? c - wn : -1,
+                   j + 1 < hn ? c + wn : -1};
       for (int n : nb)
-        if (n >= 0 && !outside[static_cast<std::size_t>(n)] && lab[static_cast<std::size_t>(n)] < 0) {
+        if (n >= 0 && !outside[static_cast<std::size_t>(n)] &&
+            lab[static_cast<std::size_t>(n)] < 0) {
           outside[static_cast<std::size_t>(n)] = 1;
           stack.push_back(n);
         }
@@ -1864,11 +1962,14 @@ class Generator {
         pbf(w.pbf), pbf_margin(pbf_margin_g), zones(w.zones), zones_margin(zones_margin_g);
     used_.assign(static_cast<std::size_t>(g.nx) * g.ny, 0);
     auto cls_of = [&](int c) { return static_cast<Cls>(cells_.cls[static_cast<std::size_t>(c)]); };
-    auto cultivated = [&](int c) { return classes_[cells_.cls[static_cast<std::size_t>(c)]].cultivated; };
+    auto cultivated = [&](int c) {
+      return classes_[cells_.cls[static_cast<std::size_t>(c)]].cultivated;
+    };
     auto merged = [&](int c) { return cells_.merge[static_cast<std::size_t>(c)] != kSingle; };
 
     // Candidate sites, in a seeded order.
-    std::vector<std::pair<double, double>> hamlet_sites, seat_sites, hill_sites, edge_sites, pbf_sites;
+    std::vector<std::pair<double, double>> hamlet_sites, seat_sites, hill_sites, edge_sites,
+        pbf_sites;
     for (const auto& h : w.hamlets) {
       if (w.hill(h.u, h.v)) continue;
       (h.seat ? seat_sites : hamlet_sites).emplace_back(h.u, h.v);
@@ -1880,12 +1981,14 @@ class Generator {
       for (int k = 0; k < 12; ++k) {
         double t = 2 * kPi * k / 12, r = b.radius_at(t);
         double u = b.cx + r * std::cos(t), v = b.cy + r * std::sin(t);
-        if (u > 1500 && u < kSide - 1500 && v > 1500 && v < kSide - 1500) edge_sites.emplace_back(u, v);
+        if (u > 1500 && u < kSide - 1500 && v > 1500 && v < kSide - 1500)
+          edge_sites.emplace_back(u, v);
       }
     for_lattice(700, [&](double u, double v) {
       if (pbf.contains(point_buffer(w.x0 + u, w.y0 + v, 1))) pbf_sites.emplace_back(u, v);
     });
-    for (auto* s : {&hamlet_sites, &seat_sites, &hill_sites, &edge_sites, &pbf_sites}) rng.shuffle(*s);
+    for (auto* s : {&hamlet_sites, &seat_sites, &hill_sites, &edge_sites, &pbf_sites})
+      rng.shuffle(*s);
 
     auto choose = [&](const std::vector<int>& area, std::set<int>& taken, std::vector<Cls> from,
                       auto accept, int limit) {
@@ -1907,8 +2010,8 @@ class Generator {
     };
     // New cultivated land (non-cultivated → cultivated) until `target` of the original
     // cultivated area; returns the area added.
-    auto add_new_cultivated = [&](Project& p, std::set<int>& taken, std::vector<Cls> from, double target,
-                                  bool pbf_in) {
+    auto add_new_cultivated = [&](Project& p, std::set<int>& taken, std::vector<Cls> from,
+                                  double target, bool pbf_in) {
       double added = 0;
       std::vector<int> cand;
       for (Cls want : from) {
@@ -1964,13 +2067,17 @@ class Generator {
       std::set<int> taken;
       double c0 = original_cultivated(p);
       auto any = [](int) { return true; };
+      // Works that leave a spot non-cultivated stay off permanent basic farmland, so that only
+      // the deliberate breaches read as farmland lost.
+      auto off_pbf = [&](int c) { return !pbf_margin.intersects(cell_polygon(c, g.gk)); };
       auto extras = [&](int dry_to_paddy, int ponds) {
         for (int c : choose(p.cells, taken, {c0103}, any, dry_to_paddy))
           p.patches.push_back({c, c0101, "旱改水", "", ""});
-        for (int c : choose(p.cells, taken, {c1104}, any, ponds))
+        for (int c : choose(p.cells, taken, {c1104}, off_pbf, ponds))
           p.patches.push_back({c, c1104, "坑塘整治", "", ""});
       };
-      const std::vector<Cls> farm_sources = {c1206, c0404, c1201, c1104, c0702, c0201, c0307, c1202};
+      const std::vector<Cls> farm_sources = {c1206, c0404, c1201, c1104,
+                                             c0702, c0201, c0307, c1202};
       const std::vector<Cls> built_sources = {c0702, c1201, c1206, c0404, c1104, c0201};
       switch (role) {
         case kFarm: {
@@ -1996,14 +2103,15 @@ class Generator {
               return zones.covers(cell.buffer(3, 2)) && !pbf_margin.intersects(cell) &&
                      cell_area(c) < reclaimed;
             };
-            for (int c : choose(p.cells, taken, {c0404, c1206, c0201, c0307, c1202, c0103, c0102}, fits, 1))
+            for (int c :
+                 choose(p.cells, taken, {c0404, c1206, c0201, c0307, c1202, c0103, c0102}, fits, 1))
               p.patches.push_back({c, c0702, "农民集中安置", "", ""});
           }
           extras(1, 1);
           return true;
         }
         case kEco: {
-          auto restore = choose(p.cells, taken, {c1206, c1207, c0404, c0307}, any, 6);
+          auto restore = choose(p.cells, taken, {c1206, c1207, c0404, c0307}, off_pbf, 6);
           if (restore.size() < 2) return false;
           for (int c : restore)
             p.patches.push_back({c, cls_of(c) == c0307 || cls_of(c) == c1206 ? c0301 : c0305,
@@ -2022,12 +2130,15 @@ class Generator {
         }
         case kRedline: {
           auto inside = [&](int c) { return redline_exact.contains(cell_polygon(c, g.gk)); };
-          auto road = choose(p.cells, taken, {c0301, c0305, c0307, c0404, c0202}, inside, 1);
+          // A highway (construction land) and a forest road through the red line.
+          auto road = choose(p.cells, taken, {c0301, c0305, c0307, c0404, c0202}, inside, 2);
           if (road.empty()) return false;
-          p.patches.push_back({road[0], c1006, "新建林区道路", "",
-                               "违规示例：生态保护红线内实施工程建设（新建道路）"});
-          for (int c : choose(p.cells, taken, {c1206, c1207, c0404}, any, 3))
-            p.patches.push_back({c, c0305, "植被恢复", "", ""});
+          p.patches.push_back(
+              {road[0], c1003, "新建公路", "", "违规示例：生态保护红线内实施工程建设（新建公路）"});
+          if (road.size() > 1)
+            p.patches.push_back({road[1], c1006, "新建林区道路", "",
+                                 "违规示例：生态保护红线内实施工程建设（新建林区道路）"});
+          if (c0 > 0) add_new_cultivated(p, taken, farm_sources, 0.075 * c0, false);
           p.note = "违规示例：项目在生态保护红线内安排工程建设";
           return true;
         }
@@ -2035,8 +2146,8 @@ class Generator {
           auto inside = [&](int c) { return pbf.contains(cell_polygon(c, g.gk)); };
           auto loss = choose(p.cells, taken, {c0101, c0103, c0102}, inside, 1);
           if (loss.empty()) return false;
-          p.patches.push_back({loss[0], c0301, "农田防护林建设", "out",
-                               "违规示例：永久基本农田改为乔木林地"});
+          p.patches.push_back(
+              {loss[0], c0301, "农田防护林建设", "out", "违规示例：永久基本农田改为乔木林地"});
           if (c0 > 0) add_new_cultivated(p, taken, farm_sources, 0.075 * c0, false);
           p.note = "违规示例：占用永久基本农田造林";
           return true;
@@ -2047,12 +2158,15 @@ class Generator {
             geo::Geometry cell = cell_polygon(c, g.gk);
             return !zones_margin.intersects(cell) && !pbf_margin.intersects(cell);
           };
-          auto site = choose(p.cells, taken, {c0404, c1206, c0201, c0307, c1202, c0103, c0102}, outside, 1);
+          auto site =
+              choose(p.cells, taken, {c0404, c1206, c0201, c0307, c1202, c0103, c0102}, outside, 1);
           if (site.empty()) return false;
-          double added = add_new_cultivated(p, taken, {c0702, c1201, c1206, c0404}, 0.075 * c0, false);
+          double added =
+              add_new_cultivated(p, taken, {c0702, c1201, c1206, c0404}, 0.075 * c0, false);
           double reclaimed = 0;
           for (const auto& pt : p.patches)
-            if (classes_[cells_.cls[static_cast<std::size_t>(pt.cell)]].construction) reclaimed += cell_area(pt.cell);
+            if (classes_[cells_.cls[static_cast<std::size_t>(pt.cell)]].construction)
+              reclaimed += cell_area(pt.cell);
           if (added < 0.06 * c0 || reclaimed < cell_area(site[0])) return false;
           p.patches.push_back({site[0], c0601, "新建农产品加工厂房", "",
                                "违规示例：城镇开发边界和村庄建设用地区外新增建设用地"});
@@ -2075,7 +2189,7 @@ class Generator {
         {kBuilt, "建设用地整理", "农村建设用地整理项目", "approved", &seat_sites},
         {kEco, "生态保护修复", "废弃地生态保护修复项目", "implementation", &hill_sites},
         {kShort, "农用地整理", "旱改水农用地整理项目", "application", &hamlet_sites},
-        {kRedline, "生态保护修复", "山林生态保护修复项目", "application", &edge_sites},
+        {kRedline, "农用地整理", "农田道路建设与农用地整理项目", "application", &edge_sites},
         {kPbfLoss, "农用地整理", "农田林网改造项目", "review", &pbf_sites},
         {kStray, "建设用地整理", "产业融合建设用地整理项目", "application", &hamlet_sites},
         {kVillage, "建设用地整理", "村庄整治与宅基地整理项目", "accepted", &hamlet_sites},
@@ -2101,7 +2215,8 @@ class Generator {
             if (i + di >= 0 && i + di < g.nx && j + dj >= 0 && j + dj < g.ny)
               used_[static_cast<std::size_t>(g.cell(i + di, j + dj))] = 1;
       }
-      const auto& vr = villages_[static_cast<std::size_t>(cells_.village[static_cast<std::size_t>(p.centre_cell)])];
+      const auto& vr = villages_[static_cast<std::size_t>(
+          cells_.village[static_cast<std::size_t>(p.centre_cell)])];
       p.type = spec.type;
       p.name = vr.name + spec.title;
       p.status = spec.status;
@@ -2122,7 +2237,8 @@ class Generator {
         i1 = std::max(i1, c % g.nx + 1);
         j1 = std::max(j1, c / g.nx + 1);
       }
-      auto rings = trace_rings(g, i0, j0, i1, j1, [&](int i, int j) { return in.count(g.cell(i, j)) > 0; });
+      auto rings =
+          trace_rings(g, i0, j0, i1, j1, [&](int i, int j) { return in.count(g.cell(i, j)) > 0; });
       Attributes a;
       put(a, "XMBH", std::string(xmbh));
       put(a, "XMMC", p.name);
