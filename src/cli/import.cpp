@@ -5,6 +5,7 @@
 #include "cli/command.h"
 #include "cli/progress.h"
 #include "services/import_layer.h"
+#include "storage/postgres/pg_store.h"
 #include "storage/store.h"
 
 namespace gz::cli {
@@ -20,7 +21,10 @@ void add_import_command(CLI::App& app, Action& action) {
       "Import a Shapefile, GeoPackage, GeoJSON or File Geodatabase as a new version of a layer.\n"
       "Reprojects to CGCS2000 (EPSG:4490), validates every geometry, and stores everything in\n"
       "one transaction: on any error nothing is stored.");
-  cmd->add_option("--db", o->db, "SQLite database file (created when missing)")->required();
+  cmd->add_option("--db", o->db,
+                  "SQLite database file (created when missing), or a PostgreSQL database: "
+                  "pg:CONNINFO or postgresql://…")
+      ->required();
   cmd->add_option("--layer", o->layer, "layer name (letters, digits, _ or -)")->required();
   cmd->add_option("--kind", o->kind,
                   "land_use, ecological_redline, permanent_basic_farmland, "
@@ -51,7 +55,9 @@ void add_import_command(CLI::App& app, Action& action) {
       // A first import builds the database aside and publishes it only when complete, so a
       // failure leaves no file behind and a concurrent first import is never deleted under its
       // feet. When another import created the database meanwhile, add a version to that one.
-      bool created = !std::filesystem::exists(o->db) && storage::Store::create(o->db, import_into);
+      // A PostgreSQL database is not a file: its store opens (and sets itself up) in place.
+      bool created = !storage::is_postgres_location(o->db) && !std::filesystem::exists(o->db) &&
+                     storage::Store::create(o->db, import_into);
       if (!created) {
         auto store = storage::Store::open(o->db, {.create = false});
         import_into(*store);

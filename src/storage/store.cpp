@@ -1,26 +1,24 @@
 #include "storage/store.h"
 
 #include "common/error.h"
+#include "storage/postgres/pg_store.h"
 #include "storage/sqlite/sqlite_store.h"
 
 namespace gz::storage {
 
-namespace {
-bool is_postgres(const std::string& location) {
-  return location.rfind("postgresql://", 0) == 0 || location.rfind("postgres://", 0) == 0 ||
-         location.rfind("pg:", 0) == 0;
-}
-}  // namespace
-
 std::unique_ptr<Store> Store::open(const std::string& location, const OpenOptions& options) {
-  if (is_postgres(location))
-    throw UsageError("the PostgreSQL store is not available in this build yet: use a SQLite file");
+  if (is_postgres_location(location)) return std::make_unique<PgStore>(location, options);
   return std::make_unique<SqliteStore>(location, options);
 }
 
 bool Store::create(const std::string& location, const std::function<void(Store&)>& build) {
-  if (is_postgres(location))
-    throw UsageError("the PostgreSQL store is not available in this build yet: use a SQLite file");
+  // A PostgreSQL store has nothing to stage: every version is its own transaction already, and
+  // the tables appear under a lock, so the first import simply opens it.
+  if (is_postgres_location(location)) {
+    PgStore store(location, {.create = true});
+    build(store);
+    return true;
+  }
   return SqliteStore::create_new(location, build);
 }
 

@@ -1,0 +1,56 @@
+// The production store: PostgreSQL + PostGIS. Features as geometry(Geometry, 4490) with a GIST
+// index and attributes as JSON text (field order and number types kept), layer and version
+// metadata in tables of the connection's current schema (the first of its search_path), so one
+// database can hold several stores side by side.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "storage/store.h"
+
+namespace gz::storage {
+
+namespace pg {
+class Connection;
+}
+
+// "postgresql://…", "postgres://…" (libpq URIs) or "pg:CONNINFO" (libpq key=value pairs).
+bool is_postgres_location(std::string_view location);
+
+class PgStore : public Store {
+ public:
+  // Connects and creates the tables on first use (several processes may do so at once).
+  // Throws StorageError "cannot connect to PostgreSQL (…): reason" when the server is not there.
+  explicit PgStore(const std::string& location, const OpenOptions& options = {});
+  ~PgStore() override;
+
+  // What errors and reports call it: "PostgreSQL database gongzhi on 127.0.0.1:55432" (with the
+  // schema when it is not public); never the password.
+  std::string location() const override { return name_; }
+  std::vector<LayerVersion> layers() override;
+  std::vector<LayerVersion> versions(const std::string& layer) override;
+  LayerVersion layer_version(const std::string& layer, std::optional<int> version) override;
+  std::unique_ptr<LayerWriter> begin_layer_version(const NewLayerVersion& v) override;
+  void scan(const LayerVersion& v, const std::function<void(StoredFeature&&)>& fn) override;
+  void scan_bbox(const LayerVersion& v, const Envelope& bbox,
+                 const std::function<void(StoredFeature&&)>& fn) override;
+
+ private:
+  friend class PgLayerWriter;
+  void migrate();
+  void ensure_postgis_on_search_path();
+  std::vector<LayerVersion> read_versions(const std::string& where_and_order,
+                                          const std::vector<std::string>& params);
+  void stream(const std::string& select, const std::vector<std::string>& params,
+              const std::function<void(StoredFeature&&)>& fn);
+
+  std::unique_ptr<pg::Connection> conn_;
+  std::string schema_;  // where the tables are: current_schema() of the connection
+  std::string name_;
+  std::mutex mutex_;  // one connection; callers on several threads take turns
+};
+
+}  // namespace gz::storage
