@@ -69,6 +69,7 @@ struct StoredFeature {
   std::string wkb;
   Envelope bbox;
   Attributes attributes;
+  std::string attributes_json;  // the stored text, when scanned without decoding
 };
 
 }  // namespace gz

@@ -1,6 +1,11 @@
 #include "services/compliance_check.h"
 
 #include <algorithm>
+#include <cctype>
+#include <string_view>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 
@@ -9,10 +14,21 @@
 #include "domain/survey_fields.h"
 #include "geo/ellipsoid.h"
 #include "services/overlay.h"
+#include "storage/attributes_json.h"
 
 namespace gz::services {
 
 namespace {
+// Whether stored attribute text may hold a planned-change field (to_code / GHDLBM, any case).
+bool may_carry_planned_change(std::string_view json) {
+  auto contains = [&](std::string_view key) {
+    return std::search(json.begin(), json.end(), key.begin(), key.end(), [](char a, char b) {
+             return std::tolower(static_cast<unsigned char>(a)) == b;
+           }) != json.end();
+  };
+  return contains("\"to_code\"") || contains("\"ghdlbm\"");
+}
+
 bool is_checked_against(LayerKind k) {
   return is_control_line(k) || k == LayerKind::village_plan;
 }
@@ -29,7 +45,11 @@ CheckResult compliance_check(storage::Store& store, const CheckRequest& request,
                              const std::function<void(std::size_t, std::size_t)>& progress) {
   CheckResult result;
   result.target = store.layer_version(request.layer, request.version);
-  LoadedLayer target = load_layer(store, result.target);
+  auto t0 = std::chrono::steady_clock::now();
+  // Attributes are decoded by the worker threads, not by the single reading thread.
+  LoadedLayer target = load_layer(store, result.target, {.decode_attributes = false});
+  auto t1 = std::chrono::steady_clock::now();
+  if (std::getenv("GZ_TIMING")) std::fprintf(stderr, "load target %.2fs\n", std::chrono::duration<double>(t1 - t0).count());
   std::vector<LoadedLayer> controls;
   for (auto& v : store.layers())
     if (is_checked_against(v.kind) && v.layer != result.target.layer) {
@@ -42,7 +62,20 @@ CheckResult compliance_check(storage::Store& store, const CheckRequest& request,
   if (n == 0) return result;
   int epsg = gk_epsg_for(target);
 
-  // Patches inherit their project's type from the project-area feature.
+
+  // Decode in parallel, then let patches inherit their project's type from the project-area
+  // feature.
+  // Only project layers and features carrying planned changes have attributes the rules read;
+  // a million survey spots skip the decoding.
+  const bool project_layer = result.target.kind == LayerKind::project;
+  parallel_chunks(n, [&](std::size_t begin, std::size_t end, int) {
+    for (std::size_t i = begin; i < end; ++i) {
+      auto& f = target.features[i];
+      if (project_layer || may_carry_planned_change(f.attributes_json))
+        f.attributes = storage::decode_attributes(f.attributes_json);
+      std::string().swap(f.attributes_json);
+    }
+  });
   std::map<std::string, std::string> type_of_project;
   for (const auto& f : target.features)
     if (auto id = project_id(f.attributes); id && !planned_to_code(f.attributes))
@@ -156,6 +189,7 @@ CheckResult compliance_check(storage::Store& store, const CheckRequest& request,
         if (progress) progress(done, n);
       });
 
+  if (std::getenv("GZ_TIMING")) std::fprintf(stderr, "overlay %.2fs\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count());
   for (auto& chunk : findings_per_chunk)
     for (auto& f : chunk) {
       ++result.findings_by_rule[f.rule->id];

@@ -12,11 +12,12 @@
 
 namespace gz::services {
 
-LoadedLayer load_layer(storage::Store& store, const LayerVersion& v) {
+LoadedLayer load_layer(storage::Store& store, const LayerVersion& v,
+                       const storage::Store::ScanOptions& options) {
   LoadedLayer l;
   l.version = v;
   l.features.reserve(static_cast<std::size_t>(v.feature_count));
-  store.scan(v, [&](StoredFeature&& f) { l.features.push_back(std::move(f)); });
+  store.scan(v, [&](StoredFeature&& f) { l.features.push_back(std::move(f)); }, options);
   return l;
 }
 

@@ -22,7 +22,8 @@ struct LoadedLayer {
   LayerVersion version;
   std::vector<StoredFeature> features;
 };
-LoadedLayer load_layer(storage::Store& store, const LayerVersion& v);
+LoadedLayer load_layer(storage::Store& store, const LayerVersion& v,
+                       const storage::Store::ScanOptions& options = {});
 
 // Projection pair for one GK zone; one per thread.
 struct GaussKruger {

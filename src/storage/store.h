@@ -59,7 +59,16 @@ class Store {
 
   virtual std::unique_ptr<LayerWriter> begin_layer_version(const NewLayerVersion& v) = 0;
 
-  virtual void scan(const LayerVersion& v, const std::function<void(StoredFeature&&)>& fn) = 0;
+  // Every feature of a version in storage order. Decoding attributes can be left to the caller
+  // (decode_attributes in storage/attributes_json.h), e.g. to spread it over threads.
+  struct ScanOptions {
+    bool decode_attributes = true;
+  };
+  virtual void scan(const LayerVersion& v, const std::function<void(StoredFeature&&)>& fn,
+                    const ScanOptions& options) = 0;
+  void scan(const LayerVersion& v, const std::function<void(StoredFeature&&)>& fn) {
+    scan(v, fn, ScanOptions{});
+  }
   virtual void scan_bbox(const LayerVersion& v, const Envelope& bbox,
                          const std::function<void(StoredFeature&&)>& fn) = 0;
 };

@@ -5,7 +5,7 @@
 #include <ctime>
 
 #include "common/error.h"
-#include "storage/postgres/attributes_json.h"
+#include "storage/attributes_json.h"
 #include "storage/postgres/connection.h"
 
 namespace gz::storage {
@@ -120,13 +120,16 @@ constexpr const char* kFeatureColumns =
     "SELECT f.id, f.source_id, ST_AsBinary(f.geom, 'NDR'), f.attrs, ST_XMin(b), ST_YMin(b), "
     "ST_XMax(b), ST_YMax(b) FROM feature f CROSS JOIN LATERAL (SELECT Box3D(f.geom) AS b) x ";
 
-StoredFeature read_feature(const PGresult* r, int row) {
+StoredFeature read_feature(const PGresult* r, int row, bool decode) {
   StoredFeature f;
   f.id = static_cast<std::int64_t>(get_u64(PQgetvalue(r, row, 0)));
   f.source_id = value(r, row, 1);
   f.wkb = value(r, row, 2);
-  f.attributes = pg::decode_attributes({PQgetvalue(r, row, 3),
-                                        static_cast<std::size_t>(PQgetlength(r, row, 3))});
+  std::string_view attrs{PQgetvalue(r, row, 3), static_cast<std::size_t>(PQgetlength(r, row, 3))};
+  if (decode)
+    f.attributes = decode_attributes(attrs);
+  else
+    f.attributes_json = attrs;
   f.bbox = {get_f64(r, row, 4), get_f64(r, row, 5), get_f64(r, row, 6), get_f64(r, row, 7)};
   return f;
 }
@@ -331,7 +334,7 @@ class PgLayerWriter : public LayerWriter {
       put_u64(buffer_, static_cast<std::uint64_t>(result_.id));
       put_bytes_field(buffer_, source_id);
       put_ewkb_field(buffer_, wkb, source_id, store_.name_);
-      put_bytes_field(buffer_, pg::encode_attributes(attributes));
+      put_bytes_field(buffer_, encode_attributes(attributes));
     } catch (...) {
       buffer_.resize(mark);  // no half tuple in the stream
       throw;
@@ -415,7 +418,7 @@ std::unique_ptr<LayerWriter> PgStore::begin_layer_version(const NewLayerVersion&
 // Features leave the server a batch at a time through a cursor, so a layer of millions is never
 // in memory at once; the callback may throw, which ends the read transaction.
 void PgStore::stream(const std::string& select, const std::vector<std::string>& params,
-                     const std::function<void(StoredFeature&&)>& fn) {
+                     const std::function<void(StoredFeature&&)>& fn, bool decode) {
   std::lock_guard lock(mutex_);
   const std::string what = "cannot read features";
   conn_->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", what);
@@ -425,7 +428,7 @@ void PgStore::stream(const std::string& select, const std::vector<std::string>& 
     for (;;) {
       Result r = conn_->query(fetch, {}, what, /*binary_rows=*/true);
       int n = PQntuples(r.get());
-      for (int i = 0; i < n; ++i) fn(read_feature(r.get(), i));
+      for (int i = 0; i < n; ++i) fn(read_feature(r.get(), i, decode));
       if (n < kFetchRows) break;
     }
     conn_->exec("COMMIT", what);
@@ -435,9 +438,10 @@ void PgStore::stream(const std::string& select, const std::vector<std::string>& 
   }
 }
 
-void PgStore::scan(const LayerVersion& v, const std::function<void(StoredFeature&&)>& fn) {
+void PgStore::scan(const LayerVersion& v, const std::function<void(StoredFeature&&)>& fn,
+                   const ScanOptions& options) {
   stream(std::string(kFeatureColumns) + "WHERE f.version_id = $1 ORDER BY f.id",
-         {std::to_string(v.id)}, fn);
+         {std::to_string(v.id)}, fn, options.decode_attributes);
 }
 
 void PgStore::scan_bbox(const LayerVersion& v, const Envelope& bbox,
@@ -451,7 +455,7 @@ void PgStore::scan_bbox(const LayerVersion& v, const Envelope& bbox,
              "WHERE f.version_id = $1 AND f.geom && ST_MakeEnvelope($2, $3, $4, $5, 4490) "
              "ORDER BY f.id",
          {std::to_string(v.id), num(bbox.minx), num(bbox.miny), num(bbox.maxx), num(bbox.maxy)},
-         fn);
+         fn, true);
 }
 
 }  // namespace gz::storage

@@ -34,7 +34,9 @@ class PgStore : public Store {
   std::vector<LayerVersion> versions(const std::string& layer) override;
   LayerVersion layer_version(const std::string& layer, std::optional<int> version) override;
   std::unique_ptr<LayerWriter> begin_layer_version(const NewLayerVersion& v) override;
-  void scan(const LayerVersion& v, const std::function<void(StoredFeature&&)>& fn) override;
+  using Store::scan;
+  void scan(const LayerVersion& v, const std::function<void(StoredFeature&&)>& fn,
+            const ScanOptions& options) override;
   void scan_bbox(const LayerVersion& v, const Envelope& bbox,
                  const std::function<void(StoredFeature&&)>& fn) override;
 
@@ -45,7 +47,7 @@ class PgStore : public Store {
   std::vector<LayerVersion> read_versions(const std::string& where_and_order,
                                           const std::vector<std::string>& params);
   void stream(const std::string& select, const std::vector<std::string>& params,
-              const std::function<void(StoredFeature&&)>& fn);
+              const std::function<void(StoredFeature&&)>& fn, bool decode_attributes);
 
   std::unique_ptr<pg::Connection> conn_;
   std::string schema_;  // where the tables are: current_schema() of the connection

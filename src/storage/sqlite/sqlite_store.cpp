@@ -14,12 +14,14 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "storage/attributes_json.h"
 #include "storage/sqlite/statement.h"
 
 namespace gz::storage {
 
 namespace {
-constexpr int kSchemaVersion = 1;
+// 1: first release; 2: exact feature bounds in the feature table (scans need no R*Tree join).
+constexpr int kSchemaVersion = 2;
 
 std::string now_iso8601() {
   auto now = std::chrono::system_clock::now();
@@ -29,40 +31,6 @@ std::string now_iso8601() {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
-}
-
-std::string encode_attributes(const Attributes& attrs) {
-  nlohmann::ordered_json j = nlohmann::ordered_json::object();
-  for (const auto& a : attrs) {
-    std::visit(
-        [&](const auto& v) {
-          using T = std::decay_t<decltype(v)>;
-          if constexpr (std::is_same_v<T, std::monostate>)
-            j[a.name] = nullptr;
-          else
-            j[a.name] = v;
-        },
-        a.value);
-  }
-  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-}
-
-Attributes decode_attributes(std::string_view text) {
-  Attributes out;
-  auto j = nlohmann::ordered_json::parse(text);
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    Attribute a;
-    a.name = it.key();
-    const auto& v = it.value();
-    if (v.is_number_integer())
-      a.value = v.get<std::int64_t>();
-    else if (v.is_number())
-      a.value = v.get<double>();
-    else if (v.is_string())
-      a.value = v.get<std::string>();
-    out.push_back(std::move(a));
-  }
-  return out;
 }
 
 LayerVersion read_version(Statement& s) {
@@ -140,9 +108,11 @@ void SqliteStore::migrate() {
   };
   if (has_meta()) {
     Statement v(db_, path_, "SELECT value FROM meta WHERE key='schema_version'");
-    if (v.step() && std::stoi(v.column_text(0)) > kSchemaVersion)
+    int found = v.step() ? std::stoi(v.column_text(0)) : kSchemaVersion;
+    if (found > kSchemaVersion)
       throw StorageError("database " + path_ + " was written by a newer gongzhi (schema " +
-                         v.column_text(0) + ")");
+                         std::to_string(found) + ")");
+    if (found == 1) upgrade_from_1();
     return;
   }
   exec(db_, path_, "BEGIN IMMEDIATE");
@@ -163,13 +133,36 @@ void SqliteStore::migrate() {
         source TEXT, source_srs TEXT, created_at TEXT NOT NULL, UNIQUE(layer_id, version));
       CREATE TABLE IF NOT EXISTS feature(
         id INTEGER PRIMARY KEY, version_id INTEGER NOT NULL REFERENCES layer_version(id),
-        source_id TEXT NOT NULL, geom BLOB NOT NULL, attrs TEXT NOT NULL);
+        source_id TEXT NOT NULL, geom BLOB NOT NULL, attrs TEXT NOT NULL,
+        minx REAL NOT NULL, miny REAL NOT NULL, maxx REAL NOT NULL, maxy REAL NOT NULL);
       CREATE INDEX IF NOT EXISTS feature_by_version ON feature(version_id);
       CREATE VIRTUAL TABLE IF NOT EXISTS feature_rtree USING rtree(id, minx, maxx, miny, maxy);
     )sql");
     Statement ins(db_, path_, "INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', ?)");
     ins.bind(1, std::to_string(kSchemaVersion));
     ins.step();
+    exec(db_, path_, "COMMIT");
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+void SqliteStore::upgrade_from_1() {
+  exec(db_, path_, "BEGIN IMMEDIATE");
+  try {
+    Statement v(db_, path_, "SELECT value FROM meta WHERE key='schema_version'");
+    if (v.step() && v.column_text(0) == "1") {
+      exec(db_, path_, R"sql(
+        ALTER TABLE feature ADD COLUMN minx REAL NOT NULL DEFAULT 0;
+        ALTER TABLE feature ADD COLUMN miny REAL NOT NULL DEFAULT 0;
+        ALTER TABLE feature ADD COLUMN maxx REAL NOT NULL DEFAULT 0;
+        ALTER TABLE feature ADD COLUMN maxy REAL NOT NULL DEFAULT 0;
+        UPDATE feature SET (minx, miny, maxx, maxy) =
+          (SELECT r.minx, r.miny, r.maxx, r.maxy FROM feature_rtree r WHERE r.id = feature.id);
+        UPDATE meta SET value = '2' WHERE key = 'schema_version';
+      )sql");
+    }
     exec(db_, path_, "COMMIT");
   } catch (...) {
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -274,7 +267,9 @@ class SqliteLayerWriter : public LayerWriter {
     result_.source = v.source;
     result_.source_srs = v.source_srs;
     insert_feature_ = std::make_unique<Statement>(
-        db, path, "INSERT INTO feature(version_id, source_id, geom, attrs) VALUES(?, ?, ?, ?)");
+        db, path,
+        "INSERT INTO feature(version_id, source_id, geom, attrs, minx, miny, maxx, maxy) "
+        "VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
     insert_rtree_ = std::make_unique<Statement>(
         db, path, "INSERT INTO feature_rtree(id, minx, maxx, miny, maxy) VALUES(?, ?, ?, ?, ?)");
   }
@@ -288,6 +283,10 @@ class SqliteLayerWriter : public LayerWriter {
     f.bind(2, source_id);
     f.bind_blob(3, wkb);
     f.bind(4, encode_attributes(attributes));
+    f.bind(5, bbox.minx);
+    f.bind(6, bbox.miny);
+    f.bind(7, bbox.maxx);
+    f.bind(8, bbox.maxy);
     f.step();
     std::int64_t id = sqlite3_last_insert_rowid(store_.db_);
     Statement& r = *insert_rtree_;
@@ -373,33 +372,37 @@ bool SqliteStore::create_new(const std::string& path, const std::function<void(S
 }
 
 namespace {
-void emit_rows(Statement& s, const std::function<void(StoredFeature&&)>& fn) {
+void emit_rows(Statement& s, const std::function<void(StoredFeature&&)>& fn, bool decode) {
   while (s.step()) {
     StoredFeature f;
     f.id = s.column_int64(0);
     f.source_id = s.column_text(1);
     f.wkb = s.column_blob(2);
-    f.attributes = decode_attributes(s.column_text(3));
-    f.bbox = {s.column_double(4), s.column_double(6), s.column_double(5), s.column_double(7)};
+    if (decode)
+      f.attributes = decode_attributes(s.column_text(3));
+    else
+      f.attributes_json = s.column_text(3);
+    f.bbox = {s.column_double(4), s.column_double(5), s.column_double(6), s.column_double(7)};
     fn(std::move(f));
   }
 }
 }  // namespace
 
-void SqliteStore::scan(const LayerVersion& v, const std::function<void(StoredFeature&&)>& fn) {
+void SqliteStore::scan(const LayerVersion& v, const std::function<void(StoredFeature&&)>& fn,
+                       const ScanOptions& options) {
   std::lock_guard lock(mutex_);
   Statement s(db_, path_,
-              "SELECT f.id, f.source_id, f.geom, f.attrs, r.minx, r.maxx, r.miny, r.maxy "
-              "FROM feature f JOIN feature_rtree r ON r.id = f.id WHERE f.version_id = ? ORDER BY f.id");
+              "SELECT id, source_id, geom, attrs, minx, miny, maxx, maxy "
+              "FROM feature WHERE version_id = ? ORDER BY id");
   s.bind(1, v.id);
-  emit_rows(s, fn);
+  emit_rows(s, fn, options.decode_attributes);
 }
 
 void SqliteStore::scan_bbox(const LayerVersion& v, const Envelope& bbox,
                             const std::function<void(StoredFeature&&)>& fn) {
   std::lock_guard lock(mutex_);
   Statement s(db_, path_,
-              "SELECT f.id, f.source_id, f.geom, f.attrs, r.minx, r.maxx, r.miny, r.maxy "
+              "SELECT f.id, f.source_id, f.geom, f.attrs, f.minx, f.miny, f.maxx, f.maxy "
               "FROM feature_rtree r JOIN feature f ON f.id = r.id "
               "WHERE r.minx <= ? AND r.maxx >= ? AND r.miny <= ? AND r.maxy >= ? AND f.version_id = ? "
               "ORDER BY f.id");
@@ -408,7 +411,7 @@ void SqliteStore::scan_bbox(const LayerVersion& v, const Envelope& bbox,
   s.bind(3, bbox.maxy);
   s.bind(4, bbox.miny);
   s.bind(5, v.id);
-  emit_rows(s, fn);
+  emit_rows(s, fn, true);
 }
 
 }  // namespace gz::storage

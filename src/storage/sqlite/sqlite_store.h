@@ -27,7 +27,9 @@ class SqliteStore : public Store {
   std::vector<LayerVersion> versions(const std::string& layer) override;
   LayerVersion layer_version(const std::string& layer, std::optional<int> version) override;
   std::unique_ptr<LayerWriter> begin_layer_version(const NewLayerVersion& v) override;
-  void scan(const LayerVersion& v, const std::function<void(StoredFeature&&)>& fn) override;
+  using Store::scan;
+  void scan(const LayerVersion& v, const std::function<void(StoredFeature&&)>& fn,
+            const ScanOptions& options) override;
   void scan_bbox(const LayerVersion& v, const Envelope& bbox,
                  const std::function<void(StoredFeature&&)>& fn) override;
 
@@ -36,6 +38,7 @@ class SqliteStore : public Store {
  private:
   friend class SqliteLayerWriter;
   void migrate();
+  void upgrade_from_1();
   // Moves every committed page from the WAL into the main file, so that file alone is complete.
   void checkpoint();
   std::string path_;

@@ -8,9 +8,9 @@
 
 #include "domain/layer.h"
 
-namespace gz::storage::pg {
+namespace gz::storage {
 
 std::string encode_attributes(const Attributes& attributes);
 Attributes decode_attributes(std::string_view json);
 
-}  // namespace gz::storage::pg
+}  // namespace gz::storage
