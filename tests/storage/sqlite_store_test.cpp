@@ -104,3 +104,38 @@ TEST_F(SqliteStoreTest, create_publishes_a_store_only_when_it_is_complete) {
 
 }  // namespace
 }  // namespace gz::test
+
+namespace gz::test {
+namespace {
+
+// A file written by the first release (schema 1: bounds only in the R*Tree) opens, is upgraded
+// in place, and reads back with bounds that still enclose every feature.
+TEST_F(SqliteStoreTest, a_schema_1_database_is_upgraded_when_opened) {
+  write_version(*open_store(), "dltb", 3);
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(at("store.sqlite").c_str(), &db), SQLITE_OK);
+    const char* downgrade =
+        "ALTER TABLE feature DROP COLUMN minx; ALTER TABLE feature DROP COLUMN miny;"
+        "ALTER TABLE feature DROP COLUMN maxx; ALTER TABLE feature DROP COLUMN maxy;"
+        "UPDATE meta SET value = '1' WHERE key = 'schema_version';";
+    ASSERT_EQ(sqlite3_exec(db, downgrade, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+  auto store = open_store();
+  std::vector<StoredFeature> got;
+  store->scan(store->layer_version("dltb", std::nullopt), [&](StoredFeature&& f) { got.push_back(std::move(f)); });
+  ASSERT_EQ(got.size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    double x = 117.0 + i * 0.01;
+    EXPECT_LE(got[i].bbox.minx, x);
+    EXPECT_GE(got[i].bbox.maxx, x + 0.005);
+    EXPECT_NEAR(got[i].bbox.minx, x, 3e-5);
+    EXPECT_NEAR(got[i].bbox.maxy, 30.005, 3e-5);
+  }
+  EXPECT_EQ(query(at("store.sqlite"), "SELECT value FROM meta WHERE key = 'schema_version'"),
+            std::vector<std::string>{"2"});
+}
+
+}  // namespace
+}  // namespace gz::test
