@@ -82,7 +82,7 @@ def main():
     if args.layer not in layers:
         sys.exit(f"layer {args.layer} not in {db_path}")
     controls = {name: kv for name, kv in layers.items() if kv[0] in CONTROL_KINDS and name != args.layer}
-    lon = db.execute("SELECT (min(minx) + max(maxx)) / 2 FROM feature_rtree r JOIN feature f ON f.id = r.id "
+    lon = db.execute("SELECT (min(r.minx) + max(r.maxx)) / 2 FROM feature_rtree r JOIN feature f ON f.id = r.id "
                      "WHERE f.version_id = ?", (layers[args.layer][1],)).fetchone()[0]
     gk = 4534 + round(lon / 3) - 25
 
