@@ -152,6 +152,7 @@ void add_check_command(CLI::App& app, Action& action) {
     std::string db, layer, format = "table", output, rules;
     std::optional<int> version;
     bool geometry = false;
+    std::vector<std::string> against;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand(
@@ -168,13 +169,18 @@ void add_check_command(CLI::App& app, Action& action) {
   cmd->add_option("--output", o->output, "output file (default stdout)");
   cmd->add_option("--rules", o->rules, "rule file (default data/rules.json)");
   cmd->add_flag("--geometry", o->geometry, "include overlap geometries in json output");
+  cmd->add_option("--against", o->against,
+                  "layers or kinds to check against, comma separated (default: every control\n"
+                  "line and village plan), e.g. ecological_redline,permanent_basic_farmland")
+      ->delimiter(',');
   cmd->callback([o, &action] {
     action = [o] {
       auto store = storage::Store::open(o->db);
       std::optional<RuleSet> custom;
       if (!o->rules.empty()) custom = RuleSet::parse(read_file(o->rules), o->rules);
       ProgressBar bar("check " + o->layer);
-      services::CheckRequest req{o->layer, o->version, o->format == "geojson" || o->geometry};
+      services::CheckRequest req{o->layer, o->version, o->format == "geojson" || o->geometry,
+                                 o->against};
       auto r = services::compliance_check(*store, req, custom ? *custom : RuleSet::standard(),
                                           [&](auto d, auto t) { bar.update(d, t); });
       bar.finish();

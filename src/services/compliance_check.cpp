@@ -51,11 +51,39 @@ CheckResult compliance_check(storage::Store& store, const CheckRequest& request,
   auto t1 = std::chrono::steady_clock::now();
   if (std::getenv("GZ_TIMING")) std::fprintf(stderr, "load target %.2fs\n", std::chrono::duration<double>(t1 - t0).count());
   std::vector<LoadedLayer> controls;
+  std::vector<bool> used(request.against.size(), false);
+  auto chosen = [&](const LayerVersion& v) {
+    if (request.against.empty()) return true;
+    bool hit = false;
+    for (std::size_t k = 0; k < request.against.size(); ++k)
+      if (request.against[k] == v.layer || request.against[k] == to_string(v.kind)) used[k] = hit = true;
+    return hit;
+  };
   for (auto& v : store.layers())
-    if (is_checked_against(v.kind) && v.layer != result.target.layer) {
+    if (is_checked_against(v.kind) && v.layer != result.target.layer && chosen(v)) {
       result.controls.push_back(v);
       controls.push_back(load_layer(store, v));
     }
+  for (std::size_t k = 0; k < request.against.size(); ++k)
+    if (!used[k])
+      throw UsageError("--against: no control-line or village-plan layer named or of kind '" +
+                       request.against[k] + "' in " + store.location());
+  // Rules reading a kind left out by --against would misjudge (an 'outside' rule would see no
+  // allowed zone at all), so they are not applied.
+  std::vector<const Rule*> active_rules;
+  for (const Rule& rule : rules.rules) {
+    bool excluded = false;
+    if (!request.against.empty())
+      for (const ControlRef& ref : rule.controls) {
+        bool kind_present_in_store = false, kind_chosen = false;
+        for (auto& v : store.layers_of_kind(ref.kind)) {
+          kind_present_in_store = true;
+          if (chosen(v)) kind_chosen = true;
+        }
+        if (kind_present_in_store && !kind_chosen) excluded = true;
+      }
+    if (!excluded) active_rules.push_back(&rule);
+  }
   const auto& classes = LandUseClassTable::standard();
   std::size_t n = target.features.size();
   result.features.resize(n);
@@ -114,8 +142,8 @@ CheckResult compliance_check(storage::Store& store, const CheckRequest& request,
           fc.project_id = pid;
           fc.area_m2 = t.area_m2();
           std::vector<const Rule*> applicable;
-          for (const Rule& rule : rules.rules)
-            if (rule_applies(rule, result.target.kind, attrs, classes)) applicable.push_back(&rule);
+          for (const Rule* rule : active_rules)
+            if (rule_applies(*rule, result.target.kind, attrs, classes)) applicable.push_back(rule);
           // Geometries are made only when a rule or the output needs them.
           const bool need_geometry = geom || !applicable.empty();
           std::vector<Overlap> per_control(controls.size());

@@ -42,6 +42,9 @@ struct CheckRequest {
   std::string layer;
   std::optional<int> version;
   bool want_geometry = false;
+  // Layer names or kinds to check against; empty = every control line and village plan.
+  // Rules that read an excluded kind are not applied.
+  std::vector<std::string> against;
 };
 
 struct CheckResult {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "../test_support.h"
 
@@ -144,6 +145,24 @@ TEST_F(SpatialCommands, check_finds_each_rule_break_with_its_area) {
     EXPECT_NEAR(o["area_m2"].get<double>(), kSquareM2 / 2, tol);
     EXPECT_NEAR(o["share"].get<double>(), 0.25, 1e-4);
   }
+}
+
+TEST_F(SpatialCommands, check_against_limits_the_layers_and_the_rules_that_read_them) {
+  auto j = run_json({"check", "--db", db, "--layer", "projects", "--format", "json", "--against",
+                     "ecological_redline"}, 3);
+  ASSERT_EQ(j["controls"].size(), 1u);
+  EXPECT_EQ(j["controls"][0]["layer"], "redline");
+  std::set<std::string> rules;
+  for (const auto& f : j["findings"]) rules.insert(f["rule"]);
+  // PBF conversion needs the PBF layer, which was left out; the boundary rule still applies,
+  // as this county has no development boundary or village plan at all.
+  EXPECT_EQ(rules, (std::set<std::string>{"redline_overlap", "redline_engineering",
+                                          "construction_outside_boundary"}));
+  for (const auto& f : j["features"])
+    for (const auto& o : f["overlaps"]) EXPECT_EQ(o["layer"], "redline");
+  auto bad = run({"check", "--db", db, "--layer", "projects", "--against", "nosuch"});
+  EXPECT_EQ(bad.exit_code, 2) << bad.describe();
+  EXPECT_NE(bad.err.find("'nosuch'"), std::string::npos) << bad.err;
 }
 
 TEST_F(SpatialCommands, check_exits_zero_on_a_clean_layer) {
