@@ -59,8 +59,10 @@ void write_json(FILE* out, const services::CheckResult& r) {
     line.clear();
     line += first ? "\n{\"feature_id\":" : ",\n{\"feature_id\":";
     line += ordered_json(fc.feature_id).dump();
-    std::snprintf(num, sizeof num, ",\"area_m2\":%.17g", fc.area_m2);
-    line += num;
+    if (fc.area_m2 > 0) {  // measured when something overlaps the feature
+      std::snprintf(num, sizeof num, ",\"area_m2\":%.17g", fc.area_m2);
+      line += num;
+    }
     if (!fc.project_id.empty()) line += ",\"project_id\":" + ordered_json(fc.project_id).dump();
     line += ",\"overlaps\":[";
     for (std::size_t k = 0; k < fc.overlaps.size(); ++k) {

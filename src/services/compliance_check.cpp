@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <string_view>
 #include <chrono>
 #include <cstdio>
@@ -20,13 +21,8 @@ namespace gz::services {
 
 namespace {
 // Whether stored attribute text may hold a planned-change field (to_code / GHDLBM, any case).
-bool may_carry_planned_change(std::string_view json) {
-  auto contains = [&](std::string_view key) {
-    return std::search(json.begin(), json.end(), key.begin(), key.end(), [](char a, char b) {
-             return std::tolower(static_cast<unsigned char>(a)) == b;
-           }) != json.end();
-  };
-  return contains("\"to_code\"") || contains("\"ghdlbm\"");
+bool may_carry_planned_change(const std::string& json) {
+  return strcasestr(json.c_str(), "\"to_code\"") || strcasestr(json.c_str(), "\"ghdlbm\"");
 }
 
 bool is_checked_against(LayerKind k) {
@@ -140,7 +136,7 @@ CheckResult compliance_check(storage::Store& store, const CheckRequest& request,
           FeatureCheck& fc = result.features[i];
           fc.feature_id = f.source_id;
           fc.project_id = pid;
-          fc.area_m2 = t.area_m2();
+
           std::vector<const Rule*> applicable;
           for (const Rule* rule : active_rules)
             if (rule_applies(*rule, result.target.kind, attrs, classes)) applicable.push_back(rule);
@@ -150,6 +146,8 @@ CheckResult compliance_check(storage::Store& store, const CheckRequest& request,
           for (std::size_t c = 0; c < controls.size(); ++c) {
             per_control[c] = w.zones[c]->overlap_union(t, need_geometry);
             if (per_control[c].area_m2 > 0) {
+              // The feature's own area is measured only when something overlaps it.
+              fc.area_m2 = t.area_m2();
               LayerOverlapArea lo;
               lo.control = c;
               lo.area_m2 = per_control[c].area_m2;
@@ -195,7 +193,7 @@ CheckResult compliance_check(storage::Store& store, const CheckRequest& request,
             } else {
               if (pieces.empty()) {
                 measured = t.lonlat().clone();
-                finding.area_m2 = fc.area_m2;
+                finding.area_m2 = t.area_m2();
               } else {
                 std::vector<geo::Geometry> projected;
                 for (auto& p : pieces) projected.push_back(p.transformed(w.gk->to_gk));
@@ -205,6 +203,7 @@ CheckResult compliance_check(storage::Store& store, const CheckRequest& request,
               }
             }
             if (finding.area_m2 < rules.min_area_m2) continue;
+            fc.area_m2 = t.area_m2();
             finding.share = fc.area_m2 > 0 ? finding.area_m2 / fc.area_m2 : 0;
             if (geom) finding.geojson = measured.geojson();
             local.push_back(std::move(finding));

@@ -73,6 +73,7 @@ ZoneSet::ZoneSet(const LoadedLayer& layer, GaussKruger& gk,
     }
   }
   prepared_.resize(lonlat_.size());
+  prepared_projected_.resize(lonlat_.size());
 }
 
 bool ZoneSet::zones_disjoint() {
@@ -105,7 +106,11 @@ std::vector<Overlap> ZoneSet::overlaps(Target& t, bool want_geometry) {
         zone_pieces.clear();
       }
       Overlap& o = out.back();
-      if (prepared_[p]->contains_properly(t.lonlat())) {
+      // Wholly inside is decided where the overlay runs: a lon/lat edge and the GK edge between
+      // the same vertices part by centimetres over kilometres.
+      if (!prepared_projected_[p])
+        prepared_projected_[p] = std::make_unique<geo::PreparedGeometry>(projected_[p]);
+      if (prepared_projected_[p]->contains_properly(t.projected())) {
         o.area_m2 += t.area_m2();
         if (want_geometry) zone_pieces.push_back(t.projected().clone());
       } else {

@@ -78,7 +78,8 @@ class ZoneSet {
   std::vector<std::size_t> piece_zone_;
   std::vector<geo::Geometry> lonlat_;
   std::vector<geo::Geometry> projected_;
-  std::vector<std::unique_ptr<geo::PreparedGeometry>> prepared_;
+  std::vector<std::unique_ptr<geo::PreparedGeometry>> prepared_;            // lon/lat
+  std::vector<std::unique_ptr<geo::PreparedGeometry>> prepared_projected_;  // GK
   geo::SpatialIndex index_;
   GaussKruger& gk_;
   // Whether no two zones share interior (then overlap areas add up without a union).
