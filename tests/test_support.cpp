@@ -1,6 +1,7 @@
 #include "test_support.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
@@ -114,6 +115,10 @@ Process::~Process() {
   }
   std::remove(out_path_.c_str());
   std::remove(err_path_.c_str());
+}
+
+void Process::signal(int sig) const {
+  if (pid_ > 0) ::kill(pid_, sig);
 }
 
 RunResult Process::wait() {

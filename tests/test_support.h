@@ -53,6 +53,8 @@ class Process {
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
   RunResult wait();
+  // Sends a signal (SIGTERM to stop a server) while the process runs.
+  void signal(int sig) const;
 
  private:
   pid_t pid_ = -1;

@@ -38,4 +38,10 @@ class NotFoundError : public Error {
   using Error::Error;
 };
 
+// The write contradicts what is stored (a username taken, a second first administrator).
+class ConflictError : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace gz

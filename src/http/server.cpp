@@ -3,12 +3,15 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/version.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -27,14 +30,28 @@ namespace {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, const Handler& handler, const ServerOptions& options,
-          std::atomic<int>& active)
-      : stream_(std::move(socket)), handler_(handler), options_(options), active_(active) {
+          std::atomic<int>& active, asio::thread_pool& workers)
+      : stream_(std::move(socket)), handler_(handler), options_(options), active_(active),
+        workers_(workers) {
     ++active_;
   }
   ~Session() { --active_; }
 
   void start() {
     asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::read, shared_from_this()));
+  }
+
+  // On shutdown: a connection waiting for its next request is closed now; one with a request in
+  // flight closes after answering it.
+  void stop() {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+      self->stopping_ = true;
+      if (!self->busy_) {
+        beast::error_code ec;
+        self->stream_.socket().cancel(ec);
+        self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+      }
+    });
   }
 
  private:
@@ -47,6 +64,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_read(beast::error_code ec, std::size_t) {
+    busy_ = !ec;
     if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout) return close();
     if (ec == bhttp::error::body_limit) {
       Response r{413, "application/json; charset=utf-8",
@@ -60,15 +78,25 @@ class Session : public std::enable_shared_from_this<Session> {
     request.target = std::string(req.target());
     request.path = request.target.substr(0, request.target.find('?'));
     request.body = req.body();
-    Response response;
-    try {
-      response = handler_(request);
-    } catch (const std::exception& e) {
-      spdlog::error("{} {}: {}", request.method, request.target, e.what());
-      response = {500, "application/json; charset=utf-8",
-                  R"({"error":{"code":"internal","message_zh":"服务器内部错误","message_en":"internal error"}})"};
-    }
-    send(response, req.keep_alive(), req.version());
+    bool keep_alive = req.keep_alive();
+    unsigned version = req.version();
+    // Handlers may block on storage: they run on the worker pool, never on the I/O threads; the
+    // answer is written back on this connection's strand.
+    asio::post(workers_, [self = shared_from_this(), request = std::move(request), keep_alive,
+                          version] {
+      Response response;
+      try {
+        response = self->handler_(request);
+      } catch (const std::exception& e) {
+        spdlog::error("{} {}: {}", request.method, request.target, e.what());
+        response = {500, "application/json; charset=utf-8",
+                    R"({"error":{"code":"internal","message_zh":"服务器内部错误","message_en":"internal error"}})"};
+      }
+      asio::post(self->stream_.get_executor(),
+                 [self, response = std::move(response), keep_alive, version] {
+                   self->send(response, keep_alive && !self->stopping_, version);
+                 });
+    });
   }
 
   void send(const Response& r, bool keep_alive, unsigned version) {
@@ -83,7 +111,8 @@ class Session : public std::enable_shared_from_this<Session> {
     res->prepare_payload();
     bhttp::async_write(stream_, *res,
                        [self = shared_from_this(), res, keep_alive](beast::error_code ec, std::size_t) {
-                         if (ec || !keep_alive) return self->close();
+                         self->busy_ = false;
+                         if (ec || !keep_alive || self->stopping_) return self->close();
                          self->read();
                        });
   }
@@ -99,6 +128,9 @@ class Session : public std::enable_shared_from_this<Session> {
   const Handler& handler_;
   const ServerOptions& options_;
   std::atomic<int>& active_;
+  asio::thread_pool& workers_;
+  bool busy_ = false;      // a request is being handled (touched only on the strand)
+  bool stopping_ = false;
 };
 
 }  // namespace
@@ -111,11 +143,22 @@ struct Server::Impl {
   asio::signal_set signals{ioc, SIGINT, SIGTERM};
   std::atomic<int> active{0};
   std::atomic<bool> stopping{false};
+  std::unique_ptr<asio::thread_pool> workers;
+  std::mutex sessions_mutex;
+  std::vector<std::weak_ptr<Session>> sessions;
 
   void accept() {
     acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
       if (stopping) return;
-      if (!ec) std::make_shared<Session>(std::move(socket), handler, options, active)->start();
+      if (!ec) {
+        auto session = std::make_shared<Session>(std::move(socket), handler, options, active, *workers);
+        {
+          std::lock_guard lock(sessions_mutex);
+          std::erase_if(sessions, [](const auto& w) { return w.expired(); });
+          sessions.push_back(session);
+        }
+        session->start();
+      }
       accept();
     });
   }
@@ -125,6 +168,11 @@ struct Server::Impl {
     beast::error_code ec;
     acceptor.close(ec);
     signals.cancel();
+    {
+      std::lock_guard lock(sessions_mutex);
+      for (auto& w : sessions)
+        if (auto s = w.lock()) s->stop();
+    }
     // Let in-flight requests finish: poll until sessions are gone or 10 s pass.
     auto deadline = std::make_shared<asio::steady_timer>(ioc);
     auto tries = std::make_shared<int>(0);
@@ -159,6 +207,7 @@ void Server::run(const std::function<void(unsigned short)>& on_listening) {
   if (ec) throw Error("cannot listen on " + i.options.address + ":" + std::to_string(i.options.port) + ": " + ec.message());
   i.acceptor.listen(asio::socket_base::max_listen_connections);
   unsigned short port = i.acceptor.local_endpoint().port();
+  i.workers = std::make_unique<asio::thread_pool>(static_cast<std::size_t>(std::max(1, i.options.worker_threads)));
   i.signals.async_wait([&i](beast::error_code e, int) {
     if (!e) i.begin_stop();
   });
@@ -168,6 +217,7 @@ void Server::run(const std::function<void(unsigned short)>& on_listening) {
   for (int t = 1; t < i.options.io_threads; ++t) threads.emplace_back([&i] { i.ioc.run(); });
   i.ioc.run();
   for (auto& t : threads) t.join();
+  i.workers->join();
 }
 
 void Server::stop() {

@@ -28,6 +28,7 @@ struct ServerOptions {
   std::string address = "127.0.0.1";
   unsigned short port = 8080;
   int io_threads = 2;
+  int worker_threads = 4;  // blocking work (storage) runs here, never on the I/O threads
   std::size_t body_limit = 1 << 20;
   int timeout_seconds = 30;
 };

@@ -1,0 +1,324 @@
+#include "storage/identity_store.h"
+
+#include <sodium.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <map>
+#include <mutex>
+#include <type_traits>
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+#include "storage/postgres/pg_identity_store.h"
+#include "storage/postgres/pg_store.h"
+#include "storage/sql_identity_store.h"
+#include "storage/sqlite/sqlite_identity_store.h"
+
+namespace gz::storage {
+
+std::unique_ptr<IdentityStore> IdentityStore::open(const std::string& location,
+                                                   const OpenOptions& options) {
+  if (is_postgres_location(location)) return open_pg_identity_store(location, options);
+  return open_sqlite_identity_store(location, options);
+}
+
+std::string canonical_detail(const std::string& detail) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(detail);
+    if (!j.is_object()) throw InputError("audit detail must be a JSON object");
+    // nlohmann's objects keep keys sorted, and dump() is compact: one text per value.
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError("audit detail is not JSON: " + std::string(e.what()));
+  }
+}
+
+std::string canonical_audit_text(const AuditEntry& e) {
+  nlohmann::json j = nlohmann::json::array(
+      {"gongzhi-audit-1", e.seq, e.time, e.actor, e.action, e.object, e.detail, e.prev_hash});
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string audit_hash(const AuditEntry& e) {
+  std::string text = canonical_audit_text(e);
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(text.data()), text.size());
+  char hex[crypto_hash_sha256_BYTES * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+  return hex;
+}
+
+namespace {
+
+std::string now_iso8601() {
+  auto now = std::chrono::system_clock::now();
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() %
+            1000000;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char frac[16];
+  std::snprintf(frac, sizeof frac, ".%06lldZ", static_cast<long long>(us));
+  return std::string(buf) + frac;
+}
+
+class SqlIdentityStore : public IdentityStore {
+ public:
+  explicit SqlIdentityStore(std::unique_ptr<SqlSession> s) : s_(std::move(s)) {
+    write([&] {
+      s_->create_tables();
+      return 0;
+    });
+  }
+
+  std::string location() const override { return s_->name(); }
+
+  User create_first_admin(const std::string& username, const std::string& password_hash,
+                          const std::string& actor) override {
+    validate_username(username);
+    std::lock_guard lock(mutex_);
+    return write([&] {
+      auto admins = s_->query(
+          "SELECT u.username FROM grants g JOIN users u ON u.id = g.user_id WHERE g.role = $1 "
+          "ORDER BY u.id",
+          {std::string(to_string(Role::admin))});
+      if (!admins.empty())
+        throw ConflictError("an administrator already exists (" + admins[0][0] + ") in " +
+                            s_->name() + "; add further users with gongzhi admin add-user");
+      NewUser u{username, password_hash, {Grant{Role::admin, "", ""}}};
+      User created = insert_user(u);
+      append_locked({actor, "admin.create", "user:" + username, detail_of(created, {})});
+      return created;
+    });
+  }
+
+  User add_user(const NewUser& user, const std::string& actor) override {
+    validate_username(user.username);
+    for (const auto& g : user.grants) {
+      if (!g.department.empty()) validate_department(g.department);
+      if (!g.region_code.empty()) validate_region_code(g.region_code);
+    }
+    std::lock_guard lock(mutex_);
+    return write([&] {
+      std::vector<std::string> new_departments;
+      for (const auto& g : user.grants) {
+        if (g.department.empty()) continue;
+        auto rows = s_->query(
+            "INSERT INTO departments(name) VALUES($1) ON CONFLICT DO NOTHING RETURNING id",
+            {g.department});
+        if (!rows.empty()) new_departments.push_back(g.department);
+      }
+      User created = insert_user(user);
+      append_locked({actor, "user.create", "user:" + user.username,
+                     detail_of(created, new_departments)});
+      return created;
+    });
+  }
+
+  std::vector<User> users() override {
+    std::lock_guard lock(mutex_);
+    return read([&] { return read_users("", {}); });
+  }
+
+  std::optional<User> find_user(const std::string& username) override {
+    std::lock_guard lock(mutex_);
+    auto found = read([&] { return read_users("WHERE username = $1", {username}); });
+    if (found.empty()) return std::nullopt;
+    return found.front();
+  }
+
+  std::vector<Department> departments() override {
+    std::lock_guard lock(mutex_);
+    return read([&] {
+      std::vector<Department> out;
+      for (auto& r : s_->query("SELECT id, name FROM departments ORDER BY name"))
+        out.push_back({std::stoll(r[0]), r[1]});
+      return out;
+    });
+  }
+
+  AuditEntry append_audit(const AuditRecord& record) override {
+    std::lock_guard lock(mutex_);
+    return write([&] { return append_locked(record); });
+  }
+
+  std::vector<AuditEntry> audit_log() override {
+    std::lock_guard lock(mutex_);
+    return read([&] { return read_log(); });
+  }
+
+  AuditVerification verify_audit() override {
+    std::vector<AuditEntry> log;
+    std::vector<SqlSession::Row> head;
+    {
+      std::lock_guard lock(mutex_);
+      read([&] {
+        log = read_log();
+        head = s_->query("SELECT last_seq, last_hash FROM audit_head WHERE id = 1");
+        return 0;
+      });
+    }
+    AuditVerification v;
+    v.entries = static_cast<std::int64_t>(log.size());
+    auto fail = [&](std::int64_t seq, std::string problem) {
+      v.intact = false;
+      v.bad_seq = seq;
+      v.problem = std::move(problem);
+      return v;
+    };
+    std::int64_t expected = 1;
+    std::string prev = kAuditGenesisHash;
+    for (const auto& e : log) {
+      std::string n = std::to_string(expected);
+      if (e.seq > expected)
+        return fail(expected, "entry " + n + " is missing (deleted): the log goes from entry " +
+                                  std::to_string(expected - 1) + " to entry " +
+                                  std::to_string(e.seq));
+      if (e.seq < expected)
+        return fail(e.seq, "entry " + std::to_string(e.seq) + " is out of order");
+      if (e.prev_hash != prev)
+        return fail(e.seq, "entry " + n + " does not follow entry " +
+                               std::to_string(expected - 1) +
+                               ": its prev_hash is not that entry's hash (entries reordered, "
+                               "removed or replaced)");
+      if (audit_hash(e) != e.hash)
+        return fail(e.seq, "entry " + n + " was edited: its content (" + e.action + " " +
+                               e.object + ") no longer matches its hash");
+      prev = e.hash;
+      ++expected;
+    }
+    std::int64_t last = expected - 1;
+    if (head.empty()) return fail(last + 1, "the audit chain head is missing");
+    std::int64_t head_seq = std::stoll(head[0][0]);
+    if (head_seq > last)
+      return fail(last + 1, "entry " + std::to_string(last + 1) +
+                                " is missing (deleted): the log ends at entry " +
+                                std::to_string(last) + " but " + std::to_string(head_seq) +
+                                " entries were written");
+    if (head_seq != last || head[0][1] != prev)
+      return fail(last, "entry " + std::to_string(last) +
+                            " is not the entry the chain head records (entry " +
+                            std::to_string(head_seq) + "): the end of the log was rewritten");
+    return v;
+  }
+
+ private:
+  template <class F>
+  auto write(F&& f) -> std::invoke_result_t<F&> {
+    s_->begin_write();
+    try {
+      auto result = f();
+      s_->commit();
+      return result;
+    } catch (...) {
+      s_->rollback();
+      throw;
+    }
+  }
+
+  template <class F>
+  auto read(F&& f) -> std::invoke_result_t<F&> {
+    s_->begin_read();
+    try {
+      auto result = f();
+      s_->commit();
+      return result;
+    } catch (...) {
+      s_->rollback();
+      throw;
+    }
+  }
+
+  static std::string detail_of(const User& u, const std::vector<std::string>& new_departments) {
+    nlohmann::json grants = nlohmann::json::array();
+    for (const auto& g : u.grants)
+      grants.push_back({{"role", std::string(to_string(g.role))},
+                        {"department", g.department},
+                        {"region", g.region_code}});
+    nlohmann::json d = {{"username", u.username}, {"grants", grants}};
+    if (!new_departments.empty()) d["new_departments"] = new_departments;
+    return d.dump();
+  }
+
+  User insert_user(const NewUser& u) {
+    if (!s_->query("SELECT 1 FROM users WHERE username = $1", {u.username}).empty())
+      throw ConflictError("username '" + u.username + "' is already taken in " + s_->name());
+    User out{0, u.username, u.password_hash, now_iso8601(), u.grants};
+    auto id = s_->query(
+        "INSERT INTO users(username, password_hash, created_at) VALUES($1, $2, $3) RETURNING id",
+        {u.username, u.password_hash, out.created_at});
+    out.id = std::stoll(id.at(0).at(0));
+    for (const auto& g : u.grants)
+      s_->query(
+          "INSERT INTO grants(user_id, role, department, region_code) VALUES($1, $2, $3, $4)",
+          {std::to_string(out.id), std::string(to_string(g.role)), g.department, g.region_code});
+    return out;
+  }
+
+  AuditEntry append_locked(const AuditRecord& r) {
+    auto head = s_->query("SELECT last_seq, last_hash FROM audit_head WHERE id = 1");
+    if (head.empty()) throw StorageError(s_->name() + ": the audit chain head is missing");
+    AuditEntry e;
+    e.seq = std::stoll(head[0][0]) + 1;
+    e.prev_hash = head[0][1];
+    e.time = now_iso8601();
+    e.actor = r.actor;
+    e.action = r.action;
+    e.object = r.object;
+    e.detail = canonical_detail(r.detail);
+    e.hash = audit_hash(e);
+    s_->query(
+        "INSERT INTO audit_log(seq, time, actor, action, object, detail, prev_hash, hash) "
+        "VALUES($1, $2, $3, $4, $5, $6, $7, $8)",
+        {std::to_string(e.seq), e.time, e.actor, e.action, e.object, e.detail, e.prev_hash,
+         e.hash});
+    s_->query("UPDATE audit_head SET last_seq = $1, last_hash = $2 WHERE id = 1",
+              {std::to_string(e.seq), e.hash});
+    return e;
+  }
+
+  std::vector<AuditEntry> read_log() {
+    std::vector<AuditEntry> out;
+    for (auto& r : s_->query("SELECT seq, time, actor, action, object, detail, prev_hash, hash "
+                             "FROM audit_log ORDER BY seq"))
+      out.push_back({std::stoll(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7]});
+    return out;
+  }
+
+  std::vector<User> read_users(const std::string& where, const std::vector<std::string>& params) {
+    std::vector<User> out;
+    std::map<std::int64_t, std::size_t> index;
+    for (auto& r : s_->query("SELECT id, username, password_hash, created_at FROM users " + where +
+                                 " ORDER BY username",
+                             params)) {
+      index[std::stoll(r[0])] = out.size();
+      out.push_back({std::stoll(r[0]), r[1], r[2], r[3], {}});
+    }
+    if (out.empty()) return out;
+    for (auto& r : s_->query("SELECT g.user_id, g.role, g.department, g.region_code FROM grants g "
+                             "JOIN users u ON u.id = g.user_id " +
+                                 (where.empty() ? std::string() : "WHERE u.username = $1 ") +
+                                 "ORDER BY g.user_id, g.role, g.department, g.region_code",
+                             params)) {
+      auto it = index.find(std::stoll(r[0]));
+      if (it != index.end()) out[it->second].grants.push_back({parse_role(r[1]), r[2], r[3]});
+    }
+    return out;
+  }
+
+  std::unique_ptr<SqlSession> s_;
+  std::mutex mutex_;  // one session; callers on several threads take turns
+};
+
+}  // namespace
+
+std::unique_ptr<IdentityStore> make_sql_identity_store(std::unique_ptr<SqlSession> session) {
+  return std::make_unique<SqlIdentityStore>(std::move(session));
+}
+
+}  // namespace gz::storage

@@ -1,0 +1,35 @@
+// The identity store written once over a minimal SQL session, which each backend provides
+// (sqlite/sqlite_identity_store.cpp, postgres/pg_identity_store.cpp): the SQL is common, only
+// the table definitions, the write lock and the placeholders differ.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "storage/identity_store.h"
+
+namespace gz::storage {
+
+class SqlSession {
+ public:
+  using Row = std::vector<std::string>;  // values as text, NULL as ""
+  virtual ~SqlSession() = default;
+  // What errors call the database ("database F", "PostgreSQL database … on …").
+  virtual std::string name() const = 0;
+  // One statement with $1, $2 … placeholders bound to text values.
+  virtual std::vector<Row> query(const std::string& sql,
+                                 const std::vector<std::string>& params = {}) = 0;
+  // The identity tables (CREATE … IF NOT EXISTS), several statements.
+  virtual void create_tables() = 0;
+  // A write transaction that excludes every other writer of the audit chain until commit.
+  virtual void begin_write() = 0;
+  // A read transaction on one snapshot.
+  virtual void begin_read() = 0;
+  virtual void commit() = 0;
+  virtual void rollback() noexcept = 0;
+};
+
+std::unique_ptr<IdentityStore> make_sql_identity_store(std::unique_ptr<SqlSession> session);
+
+}  // namespace gz::storage

@@ -1,0 +1,97 @@
+#include "storage/sqlite/sqlite_identity_store.h"
+
+#include <sqlite3.h>
+
+#include "storage/sql_identity_store.h"
+#include "storage/sqlite/sqlite_store.h"
+#include "storage/sqlite/statement.h"
+
+namespace gz::storage {
+
+namespace {
+
+class SqliteSession : public SqlSession {
+ public:
+  SqliteSession(const std::string& path, const OpenOptions& options)
+      // The layer store opens the file (creating it when asked), refuses foreign files and sets
+      // up WAL; the identity tables then live in the same file.
+      : store_(std::make_unique<SqliteStore>(path, options)), path_(path) {}
+
+  std::string name() const override { return "database " + path_; }
+
+  std::vector<Row> query(const std::string& sql, const std::vector<std::string>& params) override {
+    // "$1" → "?1": SQLite numbers parameters the same way.
+    std::string text = sql;
+    for (auto& c : text)
+      if (c == '$') c = '?';
+    sqlite3* db = store_->handle();
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v2(db, text.c_str(), static_cast<int>(text.size()), &raw, nullptr) !=
+        SQLITE_OK)
+      throw_sqlite(db, path_, "cannot prepare statement");
+    std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> stmt(raw, sqlite3_finalize);
+    for (std::size_t i = 0; i < params.size(); ++i)
+      sqlite3_bind_text(raw, static_cast<int>(i + 1), params[i].data(),
+                        static_cast<int>(params[i].size()), SQLITE_TRANSIENT);
+    std::vector<Row> rows;
+    int columns = sqlite3_column_count(raw);
+    for (;;) {
+      int rc = sqlite3_step(raw);
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) throw_sqlite(db, path_, "statement failed");
+      Row row;
+      for (int c = 0; c < columns; ++c) {
+        const unsigned char* t = sqlite3_column_text(raw, c);
+        row.emplace_back(t ? std::string(reinterpret_cast<const char*>(t),
+                                         sqlite3_column_bytes(raw, c))
+                           : std::string());
+      }
+      rows.push_back(std::move(row));
+    }
+    return rows;
+  }
+
+  void create_tables() override {
+    exec(store_->handle(), path_, R"sql(
+      CREATE TABLE IF NOT EXISTS departments(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+      CREATE TABLE IF NOT EXISTS users(
+        id INTEGER PRIMARY KEY, username TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS grants(
+        user_id INTEGER NOT NULL REFERENCES users(id), role TEXT NOT NULL,
+        department TEXT NOT NULL DEFAULT '', region_code TEXT NOT NULL DEFAULT '');
+      CREATE INDEX IF NOT EXISTS grants_by_user ON grants(user_id);
+      CREATE TABLE IF NOT EXISTS audit_log(
+        seq INTEGER PRIMARY KEY, time TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+        object TEXT NOT NULL, detail TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS audit_head(
+        id INTEGER PRIMARY KEY CHECK (id = 1), last_seq INTEGER NOT NULL, last_hash TEXT NOT NULL);
+      INSERT INTO audit_head(id, last_seq, last_hash)
+        VALUES(1, 0, '0000000000000000000000000000000000000000000000000000000000000000')
+        ON CONFLICT DO NOTHING;
+    )sql");
+  }
+
+  // IMMEDIATE takes the write lock at once (waiting up to the busy timeout), so the chain head
+  // read next is the one this transaction extends.
+  void begin_write() override { exec(store_->handle(), path_, "BEGIN IMMEDIATE"); }
+  void begin_read() override { exec(store_->handle(), path_, "BEGIN"); }
+  void commit() override { exec(store_->handle(), path_, "COMMIT"); }
+  void rollback() noexcept override {
+    if (!sqlite3_get_autocommit(store_->handle()))
+      sqlite3_exec(store_->handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+
+ private:
+  std::unique_ptr<SqliteStore> store_;
+  std::string path_;
+};
+
+}  // namespace
+
+std::unique_ptr<IdentityStore> open_sqlite_identity_store(const std::string& path,
+                                                          const OpenOptions& options) {
+  return make_sql_identity_store(std::make_unique<SqliteSession>(path, options));
+}
+
+}  // namespace gz::storage

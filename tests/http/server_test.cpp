@@ -1,0 +1,177 @@
+// gongzhi serve over real HTTP on loopback: routes, JSON errors, limits, keep-alive, graceful
+// shutdown; and the OpenAPI document against the route table.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "../test_support.h"
+#include "http/routes.h"
+#include "storage/store.h"
+
+namespace gz::test {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+
+unsigned short free_port() {
+  asio::io_context ioc;
+  tcp::acceptor a(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  return a.local_endpoint().port();
+}
+
+struct Reply {
+  int status = 0;
+  std::string body;
+  nlohmann::json json() const { return nlohmann::json::parse(body); }
+};
+
+// One connection; several requests may go over it (keep-alive).
+class Client {
+ public:
+  explicit Client(unsigned short port) : stream_(ioc_) {
+    stream_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  }
+  Reply request(bhttp::verb verb, const std::string& target, const std::string& body = "") {
+    bhttp::request<bhttp::string_body> req{verb, target, 11};
+    req.set(bhttp::field::host, "127.0.0.1");
+    req.keep_alive(true);
+    req.body() = body;
+    req.prepare_payload();
+    bhttp::write(stream_, req);
+    beast::flat_buffer buffer;
+    bhttp::response<bhttp::string_body> res;
+    bhttp::read(stream_, buffer, res);
+    return {static_cast<int>(res.result_int()), res.body()};
+  }
+
+ private:
+  asio::io_context ioc_;
+  beast::tcp_stream stream_;
+};
+
+class ServerTest : public TempDirTest {
+ protected:
+  void SetUp() override {
+    db = at("county.sqlite");
+    std::string file = at("lu.geojson");
+    write_file(file, feature_collection(three_land_use_spots()));
+    auto r = run({"import", "--db", db, "--layer", "dltb", "--kind", "land_use", file});
+    ASSERT_EQ(r.exit_code, 0) << r.describe();
+    port = free_port();
+    server = std::make_unique<Process>(gongzhi_binary(),
+                                       std::vector<std::string>{"serve", "--db", db, "--listen",
+                                                                "127.0.0.1:" + std::to_string(port)});
+    for (int i = 0; i < 100; ++i) {  // until it accepts connections
+      try {
+        Client c(port);
+        return;
+      } catch (const std::exception&) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    }
+    FAIL() << "gongzhi serve did not start listening";
+  }
+  void TearDown() override {
+    if (server) {
+      server->signal(SIGTERM);
+      server->wait();
+    }
+  }
+  std::string db;
+  unsigned short port = 0;
+  std::unique_ptr<Process> server;
+};
+
+TEST_F(ServerTest, health_and_layers_answer_json) {
+  Client c(port);
+  auto h = c.request(bhttp::verb::get, "/api/v1/health");
+  ASSERT_EQ(h.status, 200) << h.body;
+  EXPECT_EQ(h.json()["status"], "ok");
+  EXPECT_EQ(h.json()["layers"], 1);
+  auto l = c.request(bhttp::verb::get, "/api/v1/layers");  // same connection: keep-alive
+  ASSERT_EQ(l.status, 200);
+  ASSERT_EQ(l.json()["layers"].size(), 1u);
+  EXPECT_EQ(l.json()["layers"][0]["layer"], "dltb");
+  EXPECT_EQ(l.json()["layers"][0]["features"], 3);
+  auto v = c.request(bhttp::verb::get, "/api/v1/layers/dltb");
+  ASSERT_EQ(v.status, 200);
+  EXPECT_EQ(v.json()["versions"][0]["version"], 1);
+  auto page = c.request(bhttp::verb::get, "/");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("dltb"), std::string::npos);
+}
+
+TEST_F(ServerTest, errors_are_json_with_a_stable_code_in_two_languages) {
+  Client c(port);
+  auto missing = c.request(bhttp::verb::get, "/api/v1/layers/nope");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.json()["error"]["code"], "layer_not_found");
+  EXPECT_EQ(missing.json()["error"]["message_zh"], "图层不存在");
+  EXPECT_EQ(missing.json()["error"]["message_en"], "layer not found");
+  auto unknown = c.request(bhttp::verb::get, "/api/v1/nothing");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(unknown.json()["error"]["code"], "not_found");
+  auto method = c.request(bhttp::verb::post, "/api/v1/layers", "{}");
+  EXPECT_EQ(method.status, 405);
+  EXPECT_EQ(method.json()["error"]["code"], "method_not_allowed");
+  // SQL and script in a path segment are just a name that does not exist.
+  auto sql = c.request(bhttp::verb::get, "/api/v1/layers/dltb'%3B%20DROP%20TABLE%20feature%3B--");
+  EXPECT_EQ(sql.status, 404);
+  EXPECT_EQ(c.request(bhttp::verb::get, "/api/v1/layers/dltb").status, 200);
+}
+
+TEST_F(ServerTest, a_huge_body_is_refused_with_413) {
+  Client c(port);
+  auto r = c.request(bhttp::verb::post, "/api/v1/layers", std::string(2 << 20, 'x'));
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(r.json()["error"]["code"], "body_too_large");
+}
+
+TEST_F(ServerTest, sigterm_stops_the_server_cleanly) {
+  Client c(port);
+  EXPECT_EQ(c.request(bhttp::verb::get, "/api/v1/health").status, 200);
+  // The idle keep-alive connection does not hold the shutdown up.
+  auto start = std::chrono::steady_clock::now();
+  server->signal(SIGTERM);
+  auto r = server->wait();
+  server.reset();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_NE(r.out.find("gongzhi stopped"), std::string::npos) << r.describe();
+}
+
+// Every /api/v1 route is in the OpenAPI document with its method, and the document names no
+// route the server does not have.
+TEST_F(ServerTest, openapi_document_matches_the_route_table) {
+  Client c(port);
+  auto doc = c.request(bhttp::verb::get, "/api/v1/openapi.json");
+  ASSERT_EQ(doc.status, 200);
+  auto j = doc.json();
+  EXPECT_EQ(j["openapi"].get<std::string>().substr(0, 2), "3.");
+  std::set<std::pair<std::string, std::string>> documented, served;
+  for (auto& [path, ops] : j["paths"].items())
+    for (auto& [method, op] : ops.items()) {
+      std::string m = method;
+      for (auto& ch : m) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      documented.insert({m, path});
+    }
+  auto store = storage::Store::open(db);
+  auto router = http::make_router(*store);
+  for (const auto& r : router.routes())
+    if (r.pattern.rfind("/api/v1/", 0) == 0) served.insert({r.method, r.pattern});
+  EXPECT_EQ(documented, served);
+}
+
+}  // namespace
+}  // namespace gz::test
