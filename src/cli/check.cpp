@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "domain/land_use_classes.h"
 #include "services/compliance_check.h"
+#include "services/overlay.h"
 
 namespace gz::cli {
 
@@ -52,32 +53,35 @@ void write_json(FILE* out, const services::CheckResult& r) {
   for (const auto& c : r.controls)
     layer_prefix.push_back("{\"layer\":" + ordered_json(c.layer).dump() + ",\"kind\":\"" +
                            std::string(to_string(c.kind)) + "\",\"area_m2\":");
-  std::string line;
-  char num[64];
-  first = true;
-  for (const auto& fc : r.features) {
-    line.clear();
-    line += first ? "\n{\"feature_id\":" : ",\n{\"feature_id\":";
-    line += ordered_json(fc.feature_id).dump();
-    if (fc.area_m2 > 0) {  // measured when something overlaps the feature
-      std::snprintf(num, sizeof num, ",\"area_m2\":%.17g", fc.area_m2);
-      line += num;
+  // Lines are formatted in parallel chunks and written in order.
+  const std::size_t chunk = 2048;
+  std::vector<std::string> text((r.features.size() + chunk - 1) / chunk);
+  services::parallel_chunks(r.features.size(), [&](std::size_t begin, std::size_t end, int) {
+    std::string& line = text[begin / chunk];
+    char num[64];
+    for (std::size_t i = begin; i < end; ++i) {
+      const auto& fc = r.features[i];
+      line += i == 0 ? "\n{\"feature_id\":" : ",\n{\"feature_id\":";
+      line += ordered_json(fc.feature_id).dump();
+      if (fc.area_m2 > 0) {  // measured when something overlaps the feature
+        std::snprintf(num, sizeof num, ",\"area_m2\":%.17g", fc.area_m2);
+        line += num;
+      }
+      if (!fc.project_id.empty()) line += ",\"project_id\":" + ordered_json(fc.project_id).dump();
+      line += ",\"overlaps\":[";
+      for (std::size_t k = 0; k < fc.overlaps.size(); ++k) {
+        const auto& o = fc.overlaps[k];
+        if (k) line += ',';
+        line += layer_prefix[o.control];
+        std::snprintf(num, sizeof num, "%.17g,\"share\":%.17g", o.area_m2, o.share);
+        line += num;
+        if (!o.geojson.empty()) line += ",\"geometry\":" + o.geojson;
+        line += '}';
+      }
+      line += "]}";
     }
-    if (!fc.project_id.empty()) line += ",\"project_id\":" + ordered_json(fc.project_id).dump();
-    line += ",\"overlaps\":[";
-    for (std::size_t k = 0; k < fc.overlaps.size(); ++k) {
-      const auto& o = fc.overlaps[k];
-      if (k) line += ',';
-      line += layer_prefix[o.control];
-      std::snprintf(num, sizeof num, "%.17g,\"share\":%.17g", o.area_m2, o.share);
-      line += num;
-      if (!o.geojson.empty()) line += ",\"geometry\":" + o.geojson;
-      line += '}';
-    }
-    line += "]}";
-    std::fwrite(line.data(), 1, line.size(), out);
-    first = false;
-  }
+  });
+  for (const auto& t : text) std::fwrite(t.data(), 1, t.size(), out);
   ordered_json summary{{"features", r.features.size()}, {"findings", r.findings.size()}};
   ordered_json by_rule = ordered_json::object(), area_by_rule = ordered_json::object();
   for (const auto& [rule, count] : r.findings_by_rule) {

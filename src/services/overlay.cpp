@@ -16,8 +16,7 @@ LoadedLayer load_layer(storage::Store& store, const LayerVersion& v,
                        const storage::Store::ScanOptions& options) {
   LoadedLayer l;
   l.version = v;
-  l.features.reserve(static_cast<std::size_t>(v.feature_count));
-  store.scan(v, [&](StoredFeature&& f) { l.features.push_back(std::move(f)); }, options);
+  l.features = store.read_all(v, options);
   return l;
 }
 

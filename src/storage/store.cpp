@@ -1,5 +1,7 @@
 #include "storage/store.h"
 
+#include <algorithm>
+
 #include "common/error.h"
 #include "storage/postgres/pg_store.h"
 #include "storage/sqlite/sqlite_store.h"
@@ -26,6 +28,13 @@ std::vector<LayerVersion> Store::layers_of_kind(LayerKind kind) {
   std::vector<LayerVersion> out;
   for (auto& v : layers())
     if (v.kind == kind) out.push_back(v);
+  return out;
+}
+
+std::vector<StoredFeature> Store::read_all(const LayerVersion& v, const ScanOptions& options) {
+  std::vector<StoredFeature> out;
+  out.reserve(static_cast<std::size_t>(std::max<std::int64_t>(0, v.feature_count)));
+  scan(v, [&](StoredFeature&& f) { out.push_back(std::move(f)); }, options);
   return out;
 }
 

@@ -69,6 +69,10 @@ class Store {
   void scan(const LayerVersion& v, const std::function<void(StoredFeature&&)>& fn) {
     scan(v, fn, ScanOptions{});
   }
+  // Every feature of a version in storage order, all at once. A store may read with several
+  // connections in parallel; the default collects scan().
+  virtual std::vector<StoredFeature> read_all(const LayerVersion& v, const ScanOptions& options);
+
   virtual void scan_bbox(const LayerVersion& v, const Envelope& bbox,
                          const std::function<void(StoredFeature&&)>& fn) = 0;
 };

@@ -139,3 +139,28 @@ TEST_F(SqliteStoreTest, a_schema_1_database_is_upgraded_when_opened) {
 
 }  // namespace
 }  // namespace gz::test
+
+namespace gz::test {
+namespace {
+
+// A large layer is read on several connections at once; it still comes back whole and in order.
+TEST_F(SqliteStoreTest, read_all_of_a_large_layer_returns_every_feature_in_order) {
+  auto store = open_store();
+  auto v = write_version(*store, "big", 60000);
+  write_version(*store, "other", 10);  // ids of another layer around it are not picked up
+  auto v2 = write_version(*store, "big", 5);
+  auto all = store->read_all(v, {});
+  ASSERT_EQ(all.size(), 60000u);
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    ASSERT_EQ(all[i].source_id, std::to_string(i));
+    if (i) ASSERT_LT(all[i - 1].id, all[i].id);
+  }
+  EXPECT_EQ(std::get<std::int64_t>(*find_attribute(all[59999].attributes, "BSM")), 59999);
+  auto raw = store->read_all(v, {.decode_attributes = false});
+  EXPECT_TRUE(raw[0].attributes.empty());
+  EXPECT_NE(raw[0].attributes_json.find("\"DLBM\""), std::string::npos);
+  EXPECT_EQ(store->read_all(v2, {}).size(), 5u);
+}
+
+}  // namespace
+}  // namespace gz::test

@@ -5,7 +5,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <iterator>
+#include <memory>
+#include <thread>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -396,6 +400,60 @@ void SqliteStore::scan(const LayerVersion& v, const std::function<void(StoredFea
               "FROM feature WHERE version_id = ? ORDER BY id");
   s.bind(1, v.id);
   emit_rows(s, fn, options.decode_attributes);
+}
+
+std::vector<StoredFeature> SqliteStore::read_all(const LayerVersion& v, const ScanOptions& options) {
+  std::int64_t lo = 0, hi = -1;
+  {
+    std::lock_guard lock(mutex_);
+    Statement range(db_, path_, "SELECT min(id), max(id) FROM feature WHERE version_id = ?");
+    range.bind(1, v.id);
+    if (range.step()) {
+      lo = range.column_int64(0);
+      hi = range.column_int64(1);
+    }
+  }
+  if (hi < lo) return {};
+  unsigned threads = std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
+  if (v.feature_count < 50000) threads = 1;
+  std::vector<std::vector<StoredFeature>> parts(threads);
+  std::vector<std::exception_ptr> errors(threads);
+  auto read_part = [&](unsigned t) {
+    try {
+      std::int64_t span = (hi - lo) / threads + 1;
+      std::int64_t from = lo + span * t, to = std::min(hi, from + span - 1);
+      sqlite3* db = nullptr;
+      if (sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) !=
+          SQLITE_OK) {
+        std::string why = db ? sqlite3_errmsg(db) : "out of memory";
+        sqlite3_close(db);
+        throw StorageError("cannot open database " + path_ + " for reading: " + why);
+      }
+      std::unique_ptr<sqlite3, decltype(&sqlite3_close)> guard(db, sqlite3_close);
+      sqlite3_busy_timeout(db, 5000);
+      Statement s(db, path_,
+                  "SELECT id, source_id, geom, attrs, minx, miny, maxx, maxy FROM feature "
+                  "WHERE version_id = ? AND id BETWEEN ? AND ? ORDER BY id");
+      s.bind(1, v.id);
+      s.bind(2, from);
+      s.bind(3, to);
+      emit_rows(s, [&](StoredFeature&& f) { parts[t].push_back(std::move(f)); },
+                options.decode_attributes);
+    } catch (...) {
+      errors[t] = std::current_exception();
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(read_part, t);
+  read_part(0);
+  for (auto& th : pool) th.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  std::vector<StoredFeature> out = std::move(parts[0]);
+  out.reserve(static_cast<std::size_t>(v.feature_count));
+  for (unsigned t = 1; t < threads; ++t)
+    std::move(parts[t].begin(), parts[t].end(), std::back_inserter(out));
+  return out;
 }
 
 void SqliteStore::scan_bbox(const LayerVersion& v, const Envelope& bbox,

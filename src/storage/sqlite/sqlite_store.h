@@ -28,6 +28,8 @@ class SqliteStore : public Store {
   LayerVersion layer_version(const std::string& layer, std::optional<int> version) override;
   std::unique_ptr<LayerWriter> begin_layer_version(const NewLayerVersion& v) override;
   using Store::scan;
+  // Halves of the id range read on their own read-only connections (WAL readers do not block).
+  std::vector<StoredFeature> read_all(const LayerVersion& v, const ScanOptions& options) override;
   void scan(const LayerVersion& v, const std::function<void(StoredFeature&&)>& fn,
             const ScanOptions& options) override;
   void scan_bbox(const LayerVersion& v, const Envelope& bbox,
