@@ -21,7 +21,7 @@ void add_balance_command(CLI::App& app, Action& action) {
       "A project's land-use balance sheet before/after its planned changes (by class, ellipsoidal\n"
       "areas) and the pilot-rule indicators with their thresholds (data/indicators.json).\n"
       "Exit code 0 when every indicator passes, 3 when one fails.");
-  cmd->add_option("--db", o->db, "SQLite database file")->required();
+  cmd->add_option("--db", o->db, "SQLite file, or pg:CONNINFO / postgresql://… for PostgreSQL")->required();
   cmd->add_option("--project", o->project, "project id (XMBH)")->required();
   cmd->add_option("--layer", o->layer, "project layer (default: the only layer of kind project)");
   cmd->add_option("--version", o->version, "project layer version (default: latest)");

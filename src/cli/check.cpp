@@ -167,7 +167,7 @@ void add_check_command(CLI::App& app, Action& action) {
       "permanent basic farmland, urban development boundary and village plans: overlap areas\n"
       "(ellipsoidal m²), shares, geometries, and findings of the rules in data/rules.json.\n"
       "Exit code 0 when clean, 3 when findings exist, 1 on errors, 2 on bad usage.");
-  cmd->add_option("--db", o->db, "SQLite database file")->required();
+  cmd->add_option("--db", o->db, "SQLite file, or pg:CONNINFO / postgresql://… for PostgreSQL")->required();
   cmd->add_option("--layer", o->layer, "layer to check")->required();
   cmd->add_option("--version", o->version, "layer version (default: latest)");
   cmd->add_option("--format", o->format, "table, json or geojson")

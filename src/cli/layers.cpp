@@ -13,7 +13,7 @@ void add_layers_command(CLI::App& app, Action& action) {
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("layers", "List the layers of a database, or the versions of one layer.");
-  cmd->add_option("--db", o->db, "SQLite database file")->required();
+  cmd->add_option("--db", o->db, "SQLite file, or pg:CONNINFO / postgresql://… for PostgreSQL")->required();
   cmd->add_option("--layer", o->layer, "list every version of this layer");
   cmd->add_option("--format", o->format, "table or json")->check(CLI::IsMember({"table", "json"}));
   cmd->callback([o, &action] {

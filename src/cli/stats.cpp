@@ -69,7 +69,7 @@ void add_stats_command(CLI::App& app, Action& action) {
       "stats",
       "Area of a land-use layer by class (三调 codes), ellipsoidal on CGCS2000, in m², hectares\n"
       "and mu, gross and net of field ridges; optionally by region, consolidation unit or layer.");
-  cmd->add_option("--db", o->db, "SQLite database file")->required();
+  cmd->add_option("--db", o->db, "SQLite file, or pg:CONNINFO / postgresql://… for PostgreSQL")->required();
   cmd->add_option("--layer", o->layer, "land-use layer")->required();
   cmd->add_option("--version", o->version, "layer version (default: latest)");
   cmd->add_option("--by", o->by, "region, consolidation_unit or a layer name");
