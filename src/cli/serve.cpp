@@ -7,6 +7,7 @@
 #include "common/error.h"
 #include "http/routes.h"
 #include "http/server.h"
+#include "storage/identity_store.h"
 #include "storage/store.h"
 
 namespace gz::cli {
@@ -14,11 +15,20 @@ namespace gz::cli {
 void add_serve_command(CLI::App& app, Action& action) {
   struct Options {
     std::string db, listen = "127.0.0.1:8080";
+    http::AuthOptions auth;
   };
   auto o = std::make_shared<Options>();
-  auto* cmd = app.add_subcommand("serve", "Serve the platform over HTTP (health page, layer list).");
+  auto* cmd = app.add_subcommand("serve", "Serve the platform over HTTP (health page, layer list, sign-in).");
   cmd->add_option("--db", o->db, "SQLite database file")->required();
   cmd->add_option("--listen", o->listen, "address:port to listen on (port 0 picks a free one)");
+  cmd->add_option("--session-idle-seconds", o->auth.policy.idle_seconds,
+                  "a session unused this long ends (default 12 h)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{365} * 24 * 3600));
+  cmd->add_option("--session-max-seconds", o->auth.policy.absolute_seconds,
+                  "every session ends this long after login (default 7 days)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{365} * 24 * 3600));
+  cmd->add_flag("--secure-cookie", o->auth.secure_cookie,
+                "mark the session cookie Secure (when clients reach the server over TLS)");
   cmd->callback([o, &action] {
     action = [o] {
       auto colon = o->listen.rfind(':');
@@ -33,7 +43,9 @@ void add_serve_command(CLI::App& app, Action& action) {
         throw UsageError("--listen: '" + o->listen.substr(colon + 1) + "' is not a port number");
       }
       auto store = storage::Store::open(o->db);
-      http::Server server(options, http::make_routes(*store));
+      // Users, sessions and the audit log live in the same database (tables made if missing).
+      auto identity = storage::IdentityStore::open(o->db);
+      http::Server server(options, http::make_routes(*store, *identity, o->auth));
       server.run([&](unsigned short port) {
         std::cout << "gongzhi serving " << o->db << " on http://" << options.address << ":" << port
                   << "/" << std::endl;

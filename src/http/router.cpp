@@ -40,7 +40,7 @@ std::optional<std::string> decode_segment(const std::string& s) {
 Response error_response(const ApiError& e) {
   nlohmann::json j = {
       {"error", {{"code", e.code}, {"message_zh", e.message_zh}, {"message_en", e.message_en}}}};
-  return {e.status, "application/json; charset=utf-8", j.dump()};
+  return {e.status, "application/json; charset=utf-8", j.dump(), {}};
 }
 
 std::optional<PathParams> match_path(const std::string& pattern, const std::string& path) {

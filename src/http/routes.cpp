@@ -1,5 +1,6 @@
 #include "http/routes.h"
 
+#include <ctime>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -10,7 +11,7 @@ namespace gz::http {
 
 namespace {
 Response json(int status, const nlohmann::json& j) {
-  return {status, "application/json; charset=utf-8", j.dump()};
+  return {status, "application/json; charset=utf-8", j.dump(), {}};
 }
 
 std::string html_escape(const std::string& s) {
@@ -54,11 +55,132 @@ table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;t
 <a href="/api/v1/openapi.json">OpenAPI</a></p>
 <h2>图层 Layers</h2><table><tr><th>图层 layer</th><th>类型 kind</th><th>版本 version</th><th>要素 features</th><th>导入时间 imported</th></tr>)" +
                      rows + "</table></body></html>";
-  return {200, "text/html; charset=utf-8", page};
+  return {200, "text/html; charset=utf-8", page, {}};
+}
+// ---- sign-in ---------------------------------------------------------------------------------
+
+constexpr const char* kSessionCookie = "gongzhi_session";
+
+std::string iso_time(std::int64_t unix_seconds) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+nlohmann::json user_json(const User& u) {
+  nlohmann::json grants = nlohmann::json::array();
+  for (const auto& g : u.grants)
+    grants.push_back({{"role", std::string(to_string(g.role))},
+                      {"department", g.department},
+                      {"region", g.region_code}});
+  return {{"user", {{"id", u.id}, {"username", u.username}, {"created_at", u.created_at}}},
+          {"grants", grants}};
+}
+
+ApiError unauthenticated() {
+  return {401, "unauthenticated", "未登录或会话已过期", "not signed in, or the session has expired"};
+}
+
+// The token of a request: an Authorization: Bearer header first, else the session cookie.
+std::string request_token(const Request& req) {
+  const std::string& auth = req.header("authorization");
+  if (auth.size() > 7 && (auth.rfind("Bearer ", 0) == 0 || auth.rfind("bearer ", 0) == 0)) {
+    auto token = auth.substr(7);
+    while (!token.empty() && token.front() == ' ') token.erase(0, 1);
+    while (!token.empty() && token.back() == ' ') token.pop_back();
+    return token;
+  }
+  const std::string& cookies = req.header("cookie");
+  std::size_t pos = 0;
+  while (pos < cookies.size()) {
+    auto end = cookies.find(';', pos);
+    if (end == std::string::npos) end = cookies.size();
+    auto item = cookies.substr(pos, end - pos);
+    auto b = item.find_first_not_of(' ');
+    if (b != std::string::npos) item.erase(0, b);
+    auto eq = item.find('=');
+    if (eq != std::string::npos && item.substr(0, eq) == kSessionCookie) {
+      auto value = item.substr(eq + 1);
+      while (!value.empty() && value.back() == ' ') value.pop_back();
+      return value;
+    }
+    pos = end + 1;
+  }
+  return {};
+}
+
+std::string session_cookie(const std::string& value, const AuthOptions& auth, bool clear) {
+  std::string c = std::string(kSessionCookie) + "=" + value + "; HttpOnly; SameSite=Strict; Path=/";
+  if (clear)
+    c += "; Max-Age=0";
+  else
+    c += "; Max-Age=" + std::to_string(auth.policy.absolute_seconds);
+  if (auth.secure_cookie) c += "; Secure";
+  return c;
+}
+
+struct Credentials {
+  std::string username, password;
+};
+
+// {"username": "…", "password": "…"} and nothing else; every other shape is a 400.
+Credentials parse_credentials(const std::string& body) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(body);
+  } catch (const nlohmann::json::exception&) {
+    throw ApiError{400, "malformed_json", "请求体不是有效的 JSON", "request body is not valid JSON"};
+  }
+  if (!j.is_object())
+    throw ApiError{400, "not_an_object", "请求体必须是 JSON 对象", "request body must be a JSON object"};
+  for (auto& [key, value] : j.items())
+    if (key != "username" && key != "password")
+      throw ApiError{400, "unknown_field", "未知字段：" + key, "unknown field: " + key};
+  Credentials c;
+  for (const char* field : {"username", "password"}) {
+    auto it = j.find(field);
+    if (it == j.end())
+      throw ApiError{400, "missing_field", std::string("缺少字段：") + field,
+                     std::string("missing field: ") + field};
+    if (!it->is_string())
+      throw ApiError{400, "wrong_type", std::string("字段 ") + field + " 应为字符串",
+                     std::string("field ") + field + " must be a string"};
+  }
+  c.username = j["username"].get<std::string>();
+  c.password = j["password"].get<std::string>();
+  if (c.username.empty() || c.password.empty())
+    throw ApiError{400, "empty_field", "用户名和密码不能为空", "username and password must not be empty"};
+  if (c.username.size() > 256 || c.password.size() > 1024)
+    throw ApiError{400, "field_too_long", "用户名或密码过长", "username or password too long"};
+  return c;
+}
+
+Response sign_in(storage::IdentityStore& identity, const AuthOptions& auth, const Request& req) {
+  auto c = parse_credentials(req.body);
+  auto r = services::login(identity, auth.policy, c.username, c.password, req.remote_address);
+  if (r.outcome == services::LoginOutcome::locked) {
+    auto res = error_response({429, "too_many_attempts", "登录失败次数过多，请稍后再试",
+                               "too many failed logins; try again later"});
+    res.headers.emplace_back("Retry-After", std::to_string(auth.policy.window_seconds));
+    return res;
+  }
+  if (r.outcome != services::LoginOutcome::ok)
+    throw ApiError{401, "invalid_credentials", "用户名或密码错误", "wrong username or password"};
+  auto j = user_json(r.user);
+  j["token"] = r.token;
+  j["expires_at"] = iso_time(r.session.expires);
+  j["idle_timeout_seconds"] = r.session.idle_seconds;
+  auto res = json(200, j);
+  res.headers.emplace_back("Set-Cookie", session_cookie(r.token, auth, false));
+  return res;
 }
 }  // namespace
 
-Router make_router(storage::Store& store) {
+Router make_router(storage::Store& store, storage::IdentityStore& identity,
+                   const AuthOptions& auth) {
   // The document is data: read once, served as it is.
   auto openapi = std::make_shared<std::string>(read_file(data_dir() + "/openapi.json"));
   Router r;
@@ -66,7 +188,7 @@ Router make_router(storage::Store& store) {
   r.add("GET", "/health", [&store](const Request&, const PathParams&) { return health(store); });
   r.add("GET", "/api/v1/health", [&store](const Request&, const PathParams&) { return health(store); });
   r.add("GET", "/api/v1/openapi.json", [openapi](const Request&, const PathParams&) {
-    return Response{200, "application/json; charset=utf-8", *openapi};
+    return Response{200, "application/json; charset=utf-8", *openapi, {}};
   });
   r.add("GET", "/api/v1/layers", [&store](const Request&, const PathParams&) {
     nlohmann::json list = nlohmann::json::array();
@@ -83,11 +205,27 @@ Router make_router(storage::Store& store) {
       throw ApiError{404, "layer_not_found", "图层不存在", "layer not found"};
     }
   });
+  r.add("POST", "/api/v1/session", [&identity, auth](const Request& req, const PathParams&) {
+    return sign_in(identity, auth, req);
+  });
+  r.add("DELETE", "/api/v1/session", [&identity, auth](const Request& req, const PathParams&) {
+    if (!services::logout(identity, request_token(req), req.remote_address))
+      throw unauthenticated();
+    auto res = json(200, {{"status", "signed_out"}});
+    res.headers.emplace_back("Set-Cookie", session_cookie("", auth, true));
+    return res;
+  });
+  r.add("GET", "/api/v1/me", [&identity](const Request& req, const PathParams&) {
+    auto user = services::authenticate(identity, request_token(req));
+    if (!user) throw unauthenticated();
+    return json(200, user_json(*user));
+  });
   return r;
 }
 
-Handler make_routes(storage::Store& store) {
-  auto router = std::make_shared<Router>(make_router(store));
+Handler make_routes(storage::Store& store, storage::IdentityStore& identity,
+                    const AuthOptions& auth) {
+  auto router = std::make_shared<Router>(make_router(store, identity, auth));
   return [router](const Request& req) { return router->dispatch(req); };
 }
 

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 #include <atomic>
 #include <mutex>
 #include <optional>
@@ -24,6 +25,12 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
+
+const std::string& Request::header(const std::string& name) const {
+  static const std::string none;
+  auto it = headers.find(name);
+  return it == headers.end() ? none : it->second;
+}
 
 namespace {
 
@@ -68,7 +75,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout) return close();
     if (ec == bhttp::error::body_limit) {
       Response r{413, "application/json; charset=utf-8",
-                 R"({"error":{"code":"body_too_large","message_zh":"请求体过大","message_en":"request body too large"}})"};
+                 R"({"error":{"code":"body_too_large","message_zh":"请求体过大","message_en":"request body too large"}})", {}};
+      draining_ = true;
       return send(r, false, 11);
     }
     if (ec) return close();
@@ -78,6 +86,17 @@ class Session : public std::enable_shared_from_this<Session> {
     request.target = std::string(req.target());
     request.path = request.target.substr(0, request.target.find('?'));
     request.body = req.body();
+    for (const auto& field : req) {
+      std::string name(field.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      auto [it, fresh] = request.headers.try_emplace(name, std::string(field.value()));
+      if (!fresh) it->second += (name == "cookie" ? "; " : ", ") + std::string(field.value());
+    }
+    {
+      beast::error_code peer_ec;
+      auto peer = stream_.socket().remote_endpoint(peer_ec);
+      if (!peer_ec) request.remote_address = peer.address().to_string();
+    }
     bool keep_alive = req.keep_alive();
     unsigned version = req.version();
     // Handlers may block on storage: they run on the worker pool, never on the I/O threads; the
@@ -90,7 +109,7 @@ class Session : public std::enable_shared_from_this<Session> {
       } catch (const std::exception& e) {
         spdlog::error("{} {}: {}", request.method, request.target, e.what());
         response = {500, "application/json; charset=utf-8",
-                    R"({"error":{"code":"internal","message_zh":"服务器内部错误","message_en":"internal error"}})"};
+                    R"({"error":{"code":"internal","message_zh":"服务器内部错误","message_en":"internal error"}})", {}};
       }
       asio::post(self->stream_.get_executor(),
                  [self, response = std::move(response), keep_alive, version] {
@@ -106,15 +125,32 @@ class Session : public std::enable_shared_from_this<Session> {
     res->set(bhttp::field::content_type, r.content_type);
     res->set(bhttp::field::cache_control, "no-store");
     res->set("X-Content-Type-Options", "nosniff");
+    for (const auto& [name, value] : r.headers) res->insert(name, value);
     res->keep_alive(keep_alive);
     res->body() = r.body;
     res->prepare_payload();
     bhttp::async_write(stream_, *res,
                        [self = shared_from_this(), res, keep_alive](beast::error_code ec, std::size_t) {
                          self->busy_ = false;
-                         if (ec || !keep_alive || self->stopping_) return self->close();
+                         if (ec || !keep_alive || self->stopping_) {
+                           self->close();
+                           // The client may still be sending the body we refused: read and drop
+                           // it for a while, so that closing does not reset the connection
+                           // before the client has read the answer.
+                           if (!ec && self->draining_ && !self->stopping_) self->drain(0);
+                           return;
+                         }
                          self->read();
                        });
+  }
+
+  void drain(std::size_t dropped) {
+    if (dropped == 0) stream_.expires_after(std::chrono::seconds(2));
+    auto buf = std::make_shared<std::vector<char>>(64 * 1024);
+    stream_.async_read_some(asio::buffer(*buf), [self = shared_from_this(), buf, dropped](
+                                                    beast::error_code ec, std::size_t n) {
+      if (!ec && !self->stopping_ && dropped + n < (std::size_t{64} << 20)) self->drain(dropped + n);
+    });
   }
 
   void close() {
@@ -131,6 +167,7 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::thread_pool& workers_;
   bool busy_ = false;      // a request is being handled (touched only on the strand)
   bool stopping_ = false;
+  bool draining_ = false;  // the request was refused unread: drain its body before closing
 };
 
 }  // namespace

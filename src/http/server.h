@@ -6,6 +6,8 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace gz::http {
 
@@ -14,12 +16,19 @@ struct Request {
   std::string target;  // path and query
   std::string path;
   std::string body;
+  // Header names in lower case; a repeated header's values joined by ", " ("; " for cookie).
+  std::map<std::string, std::string> headers;
+  std::string remote_address;  // the peer's IP address
+
+  // The header's value, or "" when absent. `name` in lower case.
+  const std::string& header(const std::string& name) const;
 };
 
 struct Response {
   int status = 200;
   std::string content_type = "application/json; charset=utf-8";
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers (Set-Cookie …)
 };
 
 using Handler = std::function<Response(const Request&)>;

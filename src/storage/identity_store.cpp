@@ -142,6 +142,98 @@ class SqlIdentityStore : public IdentityStore {
     });
   }
 
+  void record_login(const LoginAttempt& a) override {
+    std::lock_guard lock(mutex_);
+    write([&] {
+      insert_attempt(a);
+      return 0;
+    });
+  }
+
+  LoginFailures failed_logins(const std::string& username, const std::string& address,
+                              std::int64_t since) override {
+    std::lock_guard lock(mutex_);
+    return read([&] {
+      LoginFailures f;
+      // A success ends the account's run of failures; the address's count runs on.
+      auto a = s_->query(
+          "SELECT count(*) FROM login_attempts WHERE username = $1 AND ok = 0 AND time >= $2 "
+          "AND id > coalesce((SELECT max(id) FROM login_attempts WHERE username = $1 AND ok = 1), 0)",
+          {username, std::to_string(since)});
+      auto b = s_->query(
+          "SELECT count(*) FROM login_attempts WHERE address = $1 AND ok = 0 AND time >= $2",
+          {address, std::to_string(since)});
+      f.account = std::stoll(a.at(0).at(0));
+      f.address = std::stoll(b.at(0).at(0));
+      return f;
+    });
+  }
+
+  void create_session(const SessionRecord& session, const LoginAttempt& attempt) override {
+    std::lock_guard lock(mutex_);
+    write([&] {
+      auto id = s_->query("SELECT id FROM users WHERE username = $1", {session.username});
+      if (id.empty())
+        throw NotFoundError("no user '" + session.username + "' in " + s_->name());
+      s_->query(
+          "INSERT INTO sessions(token_hash, user_id, created, expires, idle_seconds, last_seen, "
+          "address) VALUES($1, $2, $3, $4, $5, $6, $7)",
+          {session.token_hash, id[0][0], std::to_string(session.created),
+           std::to_string(session.expires), std::to_string(session.idle_seconds),
+           std::to_string(session.last_seen), session.address});
+      insert_attempt(attempt);
+      return 0;
+    });
+  }
+
+  std::optional<std::pair<SessionRecord, User>> touch_session(const std::string& token_hash,
+                                                              std::int64_t now) override {
+    std::lock_guard lock(mutex_);
+    std::optional<std::pair<SessionRecord, User>> found;
+    read([&] {
+      auto rows = s_->query(
+          "SELECT s.token_hash, u.username, s.created, s.expires, s.idle_seconds, s.last_seen, "
+          "s.address FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
+          {token_hash});
+      if (rows.empty()) return 0;
+      auto& r = rows[0];
+      SessionRecord rec{r[0], r[1], std::stoll(r[2]), std::stoll(r[3]), std::stoll(r[4]),
+                        std::stoll(r[5]), r[6]};
+      auto users = read_users("WHERE username = $1", {rec.username});
+      if (users.empty()) return 0;
+      found.emplace(std::move(rec), std::move(users.front()));
+      return 0;
+    });
+    if (!found) return std::nullopt;
+    auto& rec = found->first;
+    // Outside the audit chain's write lock: a session touch is no audited change.
+    if (now >= rec.expires || now >= rec.last_seen + rec.idle_seconds) {
+      s_->query("DELETE FROM sessions WHERE token_hash = $1", {token_hash});
+      return std::nullopt;
+    }
+    if (now > rec.last_seen) {
+      s_->query("UPDATE sessions SET last_seen = $2 WHERE token_hash = $1 AND last_seen < $2",
+                {token_hash, std::to_string(now)});
+      rec.last_seen = now;
+    }
+    return found;
+  }
+
+  bool delete_session(const std::string& token_hash, const std::string& address) override {
+    std::lock_guard lock(mutex_);
+    return write([&] {
+      auto rows = s_->query(
+          "SELECT u.username FROM sessions s JOIN users u ON u.id = s.user_id "
+          "WHERE s.token_hash = $1",
+          {token_hash});
+      if (rows.empty()) return false;
+      s_->query("DELETE FROM sessions WHERE token_hash = $1", {token_hash});
+      nlohmann::json d = {{"address", address}};
+      append_locked({rows[0][0], "session.logout", "user:" + rows[0][0], d.dump()});
+      return true;
+    });
+  }
+
   AuditEntry append_audit(const AuditRecord& record) override {
     std::lock_guard lock(mutex_);
     return write([&] { return append_locked(record); });
@@ -258,6 +350,18 @@ class SqlIdentityStore : public IdentityStore {
           "INSERT INTO grants(user_id, role, department, region_code) VALUES($1, $2, $3, $4)",
           {std::to_string(out.id), std::string(to_string(g.role)), g.department, g.region_code});
     return out;
+  }
+
+  void insert_attempt(const LoginAttempt& a) {
+    s_->query("INSERT INTO login_attempts(username, address, time, ok) VALUES($1, $2, $3, $4)",
+              {a.username, a.address, std::to_string(a.time),
+               // 1 success, 0 failure, 2 refused by the rate limit: audited, but not counted as
+               // a failure, so a lock runs out on time however often it is hit.
+               a.ok ? "1" : a.outcome.rfind("locked", 0) == 0 ? "2" : "0"});
+    nlohmann::json d = {{"address", a.address}, {"outcome", a.outcome}};
+    append_locked({a.ok ? a.username : "http:" + a.address,
+                   a.ok ? "session.login" : "session.login_failed", "user:" + a.username,
+                   d.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
   }
 
   AuditEntry append_locked(const AuditRecord& r) {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "domain/identity.h"
@@ -46,6 +47,35 @@ struct NewUser {
   std::vector<Grant> grants;
 };
 
+// A signed-in session. The token itself is never stored: only its hash (hex of
+// crypto_generichash), which is what every lookup is by. Times are Unix seconds.
+struct SessionRecord {
+  std::string token_hash;
+  std::string username;
+  std::int64_t created = 0;
+  std::int64_t expires = 0;       // absolute end
+  std::int64_t idle_seconds = 0;  // refused once last_seen + idle_seconds has passed
+  std::int64_t last_seen = 0;
+  std::string address;            // the peer address it was created from
+};
+
+// One login attempt, as the rate limit counts it and the audit log records it (never the
+// password).
+struct LoginAttempt {
+  std::string username;  // as given (may name no user)
+  std::string address;
+  std::int64_t time = 0;  // Unix seconds
+  bool ok = false;
+  // "ok", "invalid_credentials", "locked_account", "locked_address"; a "locked…" attempt is
+  // audited but not counted as a failure (a lock does not extend itself).
+  std::string outcome;
+};
+
+struct LoginFailures {
+  std::int64_t account = 0;  // failures for the username since `since` and its last success
+  std::int64_t address = 0;  // failures from the address since `since`
+};
+
 class IdentityStore {
  public:
   virtual ~IdentityStore() = default;
@@ -65,6 +95,22 @@ class IdentityStore {
   virtual std::vector<User> users() = 0;
   virtual std::optional<User> find_user(const std::string& username) = 0;
   virtual std::vector<Department> departments() = 0;
+
+  // ---- sessions and logins ------------------------------------------------------------------
+  // A failed or refused login: counted for the rate limit and audited, in one transaction.
+  virtual void record_login(const LoginAttempt& attempt) = 0;
+  // Failed attempts since `since` (counted in the database, so all server processes agree).
+  virtual LoginFailures failed_logins(const std::string& username, const std::string& address,
+                                      std::int64_t since) = 0;
+  // A successful login: the session, the attempt and its audit entry, in one transaction.
+  // NotFoundError when the session's user does not exist.
+  virtual void create_session(const SessionRecord& session, const LoginAttempt& attempt) = 0;
+  // The session and its user when the session exists and has not expired at `now`; its
+  // last_seen becomes `now`. An expired session is deleted and nullopt returned.
+  virtual std::optional<std::pair<SessionRecord, User>> touch_session(const std::string& token_hash,
+                                                                      std::int64_t now) = 0;
+  // Logout: deletes the session and audits it; false when there was none.
+  virtual bool delete_session(const std::string& token_hash, const std::string& address) = 0;
 
   // One audit entry in a transaction of its own (for writes that are not this store's).
   virtual AuditEntry append_audit(const AuditRecord& record) = 0;

@@ -14,6 +14,7 @@
 
 #include "../test_support.h"
 #include "http/routes.h"
+#include "storage/identity_store.h"
 #include "storage/store.h"
 
 namespace gz::test {
@@ -167,7 +168,8 @@ TEST_F(ServerTest, openapi_document_matches_the_route_table) {
       documented.insert({m, path});
     }
   auto store = storage::Store::open(db);
-  auto router = http::make_router(*store);
+  auto identity = storage::IdentityStore::open(db);
+  auto router = http::make_router(*store, *identity);
   for (const auto& r : router.routes())
     if (r.pattern.rfind("/api/v1/", 0) == 0) served.insert({r.method, r.pattern});
   EXPECT_EQ(documented, served);

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "common/error.h"
+#include "services/auth.h"
 #include "services/password.h"
 #include "storage/identity_store.h"
 #include "store_backends.h"
@@ -168,6 +169,154 @@ TEST_P(IdentityStoreTest, writers_on_two_connections_at_once_keep_one_chain) {
   auto v = store->verify_audit();
   EXPECT_TRUE(v.intact) << v.problem;
   EXPECT_EQ(v.entries, 21);
+}
+
+// ---- sessions and logins ----------------------------------------------------------------------
+
+TEST_P(IdentityStoreTest, a_session_is_found_by_its_hash_until_logout_and_audited) {
+  auto store = open();
+  populate(*store);
+  std::string token = services::new_session_token();
+  EXPECT_EQ(token.size(), 43u);
+  EXPECT_EQ(token.find_first_not_of(
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+            std::string::npos);
+  EXPECT_NE(token, services::new_session_token());
+  std::string h = services::session_token_hash(token);
+  EXPECT_EQ(h.size(), 64u);
+  storage::SessionRecord rec{h, "zrzy", 1000, 1000 + 3600, 600, 1000, "127.0.0.1"};
+  store->create_session(rec, {"zrzy", "127.0.0.1", 1000, true, "ok"});
+  // The token itself is nowhere in the database.
+  EXPECT_EQ(where_->dump().find(token), std::string::npos);
+
+  auto found = store->touch_session(h, 1100);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->second.username, "zrzy");
+  EXPECT_EQ(found->second.grants.at(0).department, "自然资源局");
+  EXPECT_EQ(found->first.last_seen, 1100);
+  EXPECT_EQ(found->first.address, "127.0.0.1");
+  // Another store object (another server process) sees the same session and its last_seen.
+  auto other = IdentityStore::open(location());
+  auto again = other->touch_session(h, 1200);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->first.created, 1000);
+  EXPECT_FALSE(store->touch_session(services::session_token_hash("other"), 1200));
+
+  EXPECT_TRUE(store->delete_session(h, "127.0.0.1"));
+  EXPECT_FALSE(store->touch_session(h, 1201));
+  EXPECT_FALSE(other->delete_session(h, "127.0.0.1"));
+
+  auto log = store->audit_log();
+  ASSERT_EQ(log.size(), 5u);
+  EXPECT_EQ(log[3].action, "session.login");
+  EXPECT_EQ(log[3].object, "user:zrzy");
+  EXPECT_EQ(log[4].action, "session.logout");
+  EXPECT_TRUE(store->verify_audit().intact);
+  EXPECT_THROW(store->create_session({services::session_token_hash("x"), "nobody", 1, 2, 1, 1, ""},
+                                     {"nobody", "", 1, true, "ok"}),
+               NotFoundError);
+  EXPECT_EQ(store->audit_log().size(), 5u);
+}
+
+TEST_P(IdentityStoreTest, sessions_expire_when_idle_and_absolutely) {
+  auto store = open();
+  populate(*store);
+  std::string idle = services::session_token_hash("idle"), abs = services::session_token_hash("abs");
+  store->create_session({idle, "wang.wu", 1000, 1000 + 86400, 600, 1000, "10.0.0.1"},
+                        {"wang.wu", "10.0.0.1", 1000, true, "ok"});
+  store->create_session({abs, "wang.wu", 1000, 1000 + 1000, 600, 1000, "10.0.0.1"},
+                        {"wang.wu", "10.0.0.1", 1000, true, "ok"});
+  // Used within the idle time, a session lives on …
+  EXPECT_TRUE(store->touch_session(idle, 1500));
+  EXPECT_TRUE(store->touch_session(idle, 2000));
+  EXPECT_TRUE(store->touch_session(abs, 1500));
+  // … until its absolute end, however recently used,
+  EXPECT_FALSE(store->touch_session(abs, 2000));
+  // and an idle one ends 600 s after its last use; both are then gone for good.
+  EXPECT_FALSE(store->touch_session(idle, 2600));
+  EXPECT_FALSE(store->touch_session(idle, 2001));
+  EXPECT_FALSE(store->touch_session(abs, 1501));
+}
+
+TEST_P(IdentityStoreTest, failed_logins_are_counted_per_account_and_address_and_audited) {
+  auto store = open();
+  populate(*store);
+  for (int i = 0; i < 3; ++i) store->record_login({"zrzy", "10.0.0.1", 1000 + i, false, "invalid_credentials"});
+  store->record_login({"nobody", "10.0.0.2", 1005, false, "invalid_credentials"});
+  auto f = store->failed_logins("zrzy", "10.0.0.1", 900);
+  EXPECT_EQ(f.account, 3);
+  EXPECT_EQ(f.address, 3);
+  f = store->failed_logins("zrzy", "10.0.0.1", 1001);  // the window leaves the first out
+  EXPECT_EQ(f.account, 2);
+  EXPECT_EQ(f.address, 2);
+  EXPECT_EQ(store->failed_logins("nobody", "10.0.0.2", 0).account, 1);
+  // A success ends the account's run of failures; the address keeps its count.
+  store->create_session({services::session_token_hash("t"), "zrzy", 1010, 5000, 600, 1010, "10.0.0.1"},
+                        {"zrzy", "10.0.0.1", 1010, true, "ok"});
+  store->record_login({"zrzy", "10.0.0.3", 1011, false, "invalid_credentials"});
+  f = store->failed_logins("zrzy", "10.0.0.1", 900);
+  EXPECT_EQ(f.account, 1);
+  EXPECT_EQ(f.address, 3);
+  // Counted in the database: another store object agrees.
+  EXPECT_EQ(IdentityStore::open(location())->failed_logins("zrzy", "10.0.0.3", 900).address, 1);
+
+  auto log = store->audit_log();
+  ASSERT_EQ(log.size(), 3u + 6u);
+  EXPECT_EQ(log[3].action, "session.login_failed");
+  EXPECT_EQ(log[3].actor, "http:10.0.0.1");
+  EXPECT_EQ(log[3].object, "user:zrzy");
+  EXPECT_EQ(log[3].detail, R"({"address":"10.0.0.1","outcome":"invalid_credentials"})");
+  EXPECT_TRUE(store->verify_audit().intact);
+}
+
+TEST_P(IdentityStoreTest, login_locks_an_account_after_five_failures_without_checking_the_password) {
+  auto store = open();
+  populate(*store);
+  services::AuthPolicy policy;
+  const std::int64_t t0 = 1'000'000;
+  auto ok = services::login(*store, policy, "zrzy", "a long enough password", "10.0.0.1", t0);
+  ASSERT_EQ(ok.outcome, services::LoginOutcome::ok);
+  EXPECT_EQ(ok.user.username, "zrzy");
+  EXPECT_TRUE(ok.user.password_hash.empty());
+  auto me = services::authenticate(*store, ok.token, t0 + 10);
+  ASSERT_TRUE(me);
+  EXPECT_EQ(me->username, "zrzy");
+  EXPECT_FALSE(services::authenticate(*store, ok.token + "x", t0 + 10));
+  EXPECT_FALSE(services::authenticate(*store, "", t0 + 10));
+  EXPECT_FALSE(services::authenticate(*store, ok.token, t0 + policy.idle_seconds + 11));
+
+  EXPECT_EQ(services::login(*store, policy, "nobody", "whatever it is", "10.0.0.1", t0).outcome,
+            services::LoginOutcome::invalid_credentials);
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(services::login(*store, policy, "zrzy", "wrong password", "10.0.0.2", t0 + i).outcome,
+              services::LoginOutcome::invalid_credentials);
+  // Locked now, even with the right password; from elsewhere too; until the window has passed.
+  EXPECT_EQ(services::login(*store, policy, "zrzy", "a long enough password", "10.0.0.2", t0 + 6).outcome,
+            services::LoginOutcome::locked);
+  EXPECT_EQ(services::login(*store, policy, "zrzy", "a long enough password", "10.0.0.3", t0 + 7).outcome,
+            services::LoginOutcome::locked);
+  EXPECT_EQ(services::login(*store, policy, "zrzy", "a long enough password", "10.0.0.3",
+                            t0 + 4 + policy.window_seconds + 1).outcome,
+            services::LoginOutcome::ok);
+  auto log = store->audit_log();
+  EXPECT_EQ(log.back().action, "session.login");
+  EXPECT_EQ(log[log.size() - 2].detail, R"({"address":"10.0.0.3","outcome":"locked_account"})");
+  for (const auto& e : log) EXPECT_EQ(e.detail.find("password"), std::string::npos);
+  EXPECT_TRUE(store->verify_audit().intact);
+}
+
+TEST_P(IdentityStoreTest, login_locks_an_address_after_twenty_failures) {
+  auto store = open();
+  populate(*store);
+  services::AuthPolicy policy;
+  for (int i = 0; i < 20; ++i)
+    store->record_login({"guess" + std::to_string(i), "10.9.9.9", 500 + i, false, "invalid_credentials"});
+  EXPECT_EQ(services::login(*store, policy, "zrzy", "a long enough password", "10.9.9.9", 600).outcome,
+            services::LoginOutcome::locked);
+  EXPECT_EQ(store->audit_log().back().detail,
+            R"({"address":"10.9.9.9","outcome":"locked_address"})");
+  EXPECT_EQ(services::login(*store, policy, "zrzy", "a long enough password", "10.9.9.8", 600).outcome,
+            services::LoginOutcome::ok);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, IdentityStoreTest, GZ_ALL_BACKENDS, backend_name);

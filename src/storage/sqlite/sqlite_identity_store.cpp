@@ -64,6 +64,16 @@ class SqliteSession : public SqlSession {
       CREATE TABLE IF NOT EXISTS audit_log(
         seq INTEGER PRIMARY KEY, time TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
         object TEXT NOT NULL, detail TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS sessions(
+        token_hash TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id),
+        created INTEGER NOT NULL, expires INTEGER NOT NULL, idle_seconds INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL, address TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions(user_id);
+      CREATE TABLE IF NOT EXISTS login_attempts(
+        id INTEGER PRIMARY KEY, username TEXT NOT NULL, address TEXT NOT NULL,
+        time INTEGER NOT NULL, ok INTEGER NOT NULL);
+      CREATE INDEX IF NOT EXISTS login_attempts_by_user ON login_attempts(username, time);
+      CREATE INDEX IF NOT EXISTS login_attempts_by_address ON login_attempts(address, time);
       CREATE TABLE IF NOT EXISTS audit_head(
         id INTEGER PRIMARY KEY CHECK (id = 1), last_seq INTEGER NOT NULL, last_hash TEXT NOT NULL);
       INSERT INTO audit_head(id, last_seq, last_hash)

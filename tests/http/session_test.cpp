@@ -1,0 +1,262 @@
+// Sign-in over real HTTP on loopback, against `gongzhi serve` on both backends: login with a
+// cookie and a bearer token, /api/v1/me, one answer for a wrong password and an unknown user,
+// the rate limit (429 without a password check), logout, expiry, 400 for every malformed body
+// (nothing recorded), and every attempt in the audit log that verify-audit still accepts.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "../storage/store_backends.h"
+#include "services/password.h"
+#include "storage/identity_store.h"
+
+namespace gz::test {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+
+unsigned short free_port() {
+  asio::io_context ioc;
+  tcp::acceptor a(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  return a.local_endpoint().port();
+}
+
+struct Reply {
+  int status = 0;
+  std::string body, set_cookie, retry_after;
+  nlohmann::json json() const { return nlohmann::json::parse(body); }
+  std::string code() const { return json()["error"]["code"].get<std::string>(); }
+};
+
+Reply request(unsigned short port, bhttp::verb verb, const std::string& target,
+              const std::string& body = "",
+              const std::vector<std::pair<std::string, std::string>>& headers = {}) {
+  asio::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  bhttp::request<bhttp::string_body> req{verb, target, 11};
+  req.set(bhttp::field::host, "127.0.0.1");
+  if (!body.empty()) req.set(bhttp::field::content_type, "application/json");
+  for (const auto& [name, value] : headers) req.set(name, value);
+  req.body() = body;
+  req.prepare_payload();
+  bhttp::write(stream, req);
+  beast::flat_buffer buffer;
+  bhttp::response<bhttp::string_body> res;
+  bhttp::read(stream, buffer, res);
+  return {static_cast<int>(res.result_int()), res.body(),
+          std::string(res[bhttp::field::set_cookie]), std::string(res[bhttp::field::retry_after])};
+}
+
+std::string login_body(const std::string& user, const std::string& password) {
+  return nlohmann::json{{"username", user}, {"password", password}}.dump();
+}
+
+constexpr const char* kPassword = "a long enough password";
+
+class SessionApiTest : public StoreBackendTest {
+ protected:
+  void SetUp() override {
+    StoreBackendTest::SetUp();
+    auto identity = storage::IdentityStore::open(location(), {.create = true});
+    identity->create_first_admin("root", services::hash_password(kPassword), "cli:test");
+    identity->add_user({"zrzy", services::hash_password(kPassword),
+                        {Grant{Role::lead_department, "自然资源局", "340123"}}},
+                       "root");
+  }
+  void TearDown() override {
+    if (server_) {
+      server_->signal(SIGTERM);
+      server_->wait();
+    }
+  }
+  void start(const std::vector<std::string>& extra = {}) {
+    port_ = free_port();
+    std::vector<std::string> args{"serve", "--db", location(), "--listen",
+                                  "127.0.0.1:" + std::to_string(port_)};
+    args.insert(args.end(), extra.begin(), extra.end());
+    server_ = std::make_unique<Process>(gongzhi_binary(), args);
+    for (int i = 0; i < 200; ++i) {
+      try {
+        request(port_, bhttp::verb::get, "/api/v1/health");
+        return;
+      } catch (const std::exception&) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    }
+    FAIL() << "gongzhi serve did not start listening";
+  }
+  Reply login(const std::string& user, const std::string& password) {
+    return request(port_, bhttp::verb::post, "/api/v1/session", login_body(user, password));
+  }
+  Reply me_bearer(const std::string& token) {
+    return request(port_, bhttp::verb::get, "/api/v1/me", "", {{"Authorization", "Bearer " + token}});
+  }
+  std::vector<storage::AuditEntry> audit() { return storage::IdentityStore::open(location())->audit_log(); }
+
+  unsigned short port_ = 0;
+  std::unique_ptr<Process> server_;
+};
+
+TEST_P(SessionApiTest, login_sets_a_cookie_and_returns_a_token_that_both_open_me) {
+  start();
+  auto r = login("zrzy", kPassword);
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto j = r.json();
+  EXPECT_EQ(j["user"]["username"], "zrzy");
+  ASSERT_EQ(j["grants"].size(), 1u);
+  EXPECT_EQ(j["grants"][0]["role"], "lead_department");
+  EXPECT_EQ(j["grants"][0]["department"], "自然资源局");
+  EXPECT_EQ(j["grants"][0]["region"], "340123");
+  EXPECT_EQ(r.body.find("argon2"), std::string::npos);
+  std::string token = j["token"];
+  EXPECT_EQ(token.size(), 43u);
+  EXPECT_EQ(r.set_cookie.rfind("gongzhi_session=" + token + ";", 0), 0u) << r.set_cookie;
+  EXPECT_NE(r.set_cookie.find("; HttpOnly"), std::string::npos);
+  EXPECT_NE(r.set_cookie.find("; SameSite=Strict"), std::string::npos);
+  EXPECT_NE(r.set_cookie.find("; Path=/"), std::string::npos);
+  EXPECT_EQ(r.set_cookie.find("Secure"), std::string::npos) << "off by default on loopback";
+
+  auto by_cookie = request(port_, bhttp::verb::get, "/api/v1/me", "",
+                           {{"Cookie", "theme=dark; gongzhi_session=" + token + "; lang=zh"}});
+  ASSERT_EQ(by_cookie.status, 200) << by_cookie.body;
+  EXPECT_EQ(by_cookie.json()["user"]["username"], "zrzy");
+  EXPECT_EQ(by_cookie.json()["grants"][0]["department"], "自然资源局");
+  auto by_bearer = me_bearer(token);
+  ASSERT_EQ(by_bearer.status, 200) << by_bearer.body;
+  EXPECT_EQ(by_bearer.json()["user"]["username"], "zrzy");
+
+  for (const auto& bad : std::vector<Reply>{
+           request(port_, bhttp::verb::get, "/api/v1/me"),
+           me_bearer(token.substr(1) + "A"),
+           me_bearer("' OR 1=1 --"),
+           request(port_, bhttp::verb::get, "/api/v1/me", "", {{"Cookie", "gongzhi_session=x"}}),
+           request(port_, bhttp::verb::get, "/api/v1/me", "", {{"Authorization", "Basic " + token}})}) {
+    EXPECT_EQ(bad.status, 401) << bad.body;
+    EXPECT_EQ(bad.code(), "unauthenticated");
+    EXPECT_FALSE(bad.json()["error"]["message_zh"].get<std::string>().empty());
+    EXPECT_FALSE(bad.json()["error"]["message_en"].get<std::string>().empty());
+  }
+}
+
+TEST_P(SessionApiTest, wrong_password_and_unknown_user_get_the_same_401_then_429) {
+  start();
+  auto wrong = login("zrzy", "not the password");
+  auto unknown = login("nobody", "not the password");
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(wrong.code(), "invalid_credentials");
+  EXPECT_EQ(wrong.body, unknown.body);
+  EXPECT_EQ(unknown.status, 401);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(login("zrzy", "not the password").status, 401);
+  // The 6th attempt in a row is refused before any password check, the right one included.
+  auto locked = login("zrzy", kPassword);
+  EXPECT_EQ(locked.status, 429) << locked.body;
+  EXPECT_EQ(locked.code(), "too_many_attempts");
+  EXPECT_EQ(locked.retry_after, "900");
+  EXPECT_TRUE(locked.set_cookie.empty());
+  // Another account from the same address is not locked (5 + 1 failures < 20).
+  EXPECT_EQ(login("root", kPassword).status, 200);
+
+  auto log = audit();
+  int failed = 0, ok = 0;
+  for (const auto& e : log) {
+    if (e.action == "session.login_failed") ++failed;
+    if (e.action == "session.login") ++ok;
+    EXPECT_EQ(e.detail.find("not the password"), std::string::npos);
+    EXPECT_EQ(e.detail.find(kPassword), std::string::npos);
+  }
+  EXPECT_EQ(failed, 7);  // 5 wrong for zrzy, 1 unknown user, 1 locked out
+  EXPECT_EQ(ok, 1);
+  EXPECT_EQ(log.back().action, "session.login");
+  EXPECT_EQ(log.back().object, "user:root");
+  EXPECT_NE(log[log.size() - 2].detail.find("locked_account"), std::string::npos);
+  EXPECT_NE(log[log.size() - 2].detail.find("127.0.0.1"), std::string::npos);
+  auto v = run({"admin", "verify-audit", "--db", location()});
+  EXPECT_EQ(v.exit_code, 0) << v.describe();
+}
+
+TEST_P(SessionApiTest, logout_ends_the_session) {
+  start();
+  auto r = login("zrzy", kPassword);
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::string token = r.json()["token"];
+  auto other = login("zrzy", kPassword).json()["token"].get<std::string>();
+  ASSERT_EQ(me_bearer(token).status, 200);
+  auto out = request(port_, bhttp::verb::delete_, "/api/v1/session", "",
+                     {{"Cookie", "gongzhi_session=" + token}});
+  ASSERT_EQ(out.status, 200) << out.body;
+  EXPECT_NE(out.set_cookie.find("Max-Age=0"), std::string::npos) << out.set_cookie;
+  EXPECT_EQ(me_bearer(token).status, 401);
+  auto again = request(port_, bhttp::verb::delete_, "/api/v1/session", "",
+                       {{"Authorization", "Bearer " + token}});
+  EXPECT_EQ(again.status, 401);
+  EXPECT_EQ(again.code(), "unauthenticated");
+  EXPECT_EQ(me_bearer(other).status, 200) << "only that session ends";
+  EXPECT_EQ(audit().back().action, "session.logout");
+}
+
+TEST_P(SessionApiTest, an_expired_session_is_refused_and_secure_cookies_are_an_option) {
+  start({"--session-idle-seconds", "2", "--secure-cookie"});
+  auto r = login("zrzy", kPassword);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.set_cookie.find("; Secure"), std::string::npos) << r.set_cookie;
+  std::string token = r.json()["token"];
+  EXPECT_EQ(me_bearer(token).status, 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(3200));
+  auto late = me_bearer(token);
+  EXPECT_EQ(late.status, 401);
+  EXPECT_EQ(late.code(), "unauthenticated");
+}
+
+TEST_P(SessionApiTest, malformed_bodies_get_400_with_a_stable_code_and_record_nothing) {
+  start();
+  auto before = audit().size();
+  struct Case {
+    std::string body, code;
+  };
+  for (const auto& c : std::vector<Case>{
+           {"", "malformed_json"},
+           {"{\"username\": \"zrzy\", ", "malformed_json"},
+           {"{\"username\": \"zrzy\", \"password\": \"\xff\xfe\"}", "malformed_json"},
+           {"[\"zrzy\", \"pw\"]", "not_an_object"},
+           {"\"zrzy\"", "not_an_object"},
+           {R"({"username": "zrzy", "password": "x", "remember": true})", "unknown_field"},
+           {R"({"username": "zrzy"})", "missing_field"},
+           {R"({"password": "x"})", "missing_field"},
+           {R"({"username": 7, "password": "x"})", "wrong_type"},
+           {R"({"username": "zrzy", "password": null})", "wrong_type"},
+           {R"({"username": "zrzy", "password": ["a"]})", "wrong_type"},
+           {R"({"username": "", "password": "x"})", "empty_field"},
+           {login_body(std::string(300, 'a'), "x"), "field_too_long"}}) {
+    auto r = request(port_, bhttp::verb::post, "/api/v1/session", c.body);
+    EXPECT_EQ(r.status, 400) << c.body << " → " << r.body;
+    if (r.status == 400) {
+      EXPECT_EQ(r.code(), c.code) << c.body;
+      EXPECT_FALSE(r.json()["error"]["message_zh"].get<std::string>().empty());
+      EXPECT_FALSE(r.json()["error"]["message_en"].get<std::string>().empty());
+    }
+    EXPECT_TRUE(r.set_cookie.empty());
+  }
+  EXPECT_EQ(audit().size(), before);
+  auto f = storage::IdentityStore::open(location())->failed_logins("zrzy", "127.0.0.1", 0);
+  EXPECT_EQ(f.account, 0);
+  EXPECT_EQ(f.address, 0);
+  // Script and SQL in the username are just a name that does not exist.
+  auto sql = login("zrzy'; DELETE FROM users; --<script>", "x");
+  EXPECT_EQ(sql.status, 401);
+  EXPECT_EQ(storage::IdentityStore::open(location())->users().size(), 2u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, SessionApiTest, GZ_ALL_BACKENDS, backend_name);
+
+}  // namespace
+}  // namespace gz::test
