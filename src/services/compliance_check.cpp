@@ -41,11 +41,9 @@ CheckResult compliance_check(storage::Store& store, const CheckRequest& request,
                              const std::function<void(std::size_t, std::size_t)>& progress) {
   CheckResult result;
   result.target = store.layer_version(request.layer, request.version);
-  auto t0 = std::chrono::steady_clock::now();
   // Attributes are decoded by the worker threads, not by the single reading thread.
   LoadedLayer target = load_layer(store, result.target, {.decode_attributes = false});
-  auto t1 = std::chrono::steady_clock::now();
-  if (std::getenv("GZ_TIMING")) std::fprintf(stderr, "load target %.2fs\n", std::chrono::duration<double>(t1 - t0).count());
+
   std::vector<LoadedLayer> controls;
   std::vector<bool> used(request.against.size(), false);
   auto chosen = [&](const LayerVersion& v) {
@@ -216,7 +214,6 @@ CheckResult compliance_check(storage::Store& store, const CheckRequest& request,
         if (progress) progress(done, n);
       });
 
-  if (std::getenv("GZ_TIMING")) std::fprintf(stderr, "overlay %.2fs\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count());
   for (auto& chunk : findings_per_chunk)
     for (auto& f : chunk) {
       ++result.findings_by_rule[f.rule->id];
