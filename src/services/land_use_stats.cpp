@@ -6,6 +6,7 @@
 #include "domain/land_use_classes.h"
 #include "domain/survey_fields.h"
 #include "services/overlay.h"
+#include "storage/attributes_json.h"
 
 namespace gz::services {
 
@@ -48,7 +49,15 @@ StatsResult land_use_stats(storage::Store& store, const StatsRequest& request,
                            const std::function<void(std::size_t, std::size_t)>& progress) {
   StatsResult result;
   result.layer = store.layer_version(request.layer, request.version);
-  LoadedLayer target = load_layer(store, result.layer);
+  // Attributes are decoded on all cores, not by the single reading thread.
+  LoadedLayer target = load_layer(store, result.layer, {.decode_attributes = false});
+  parallel_chunks(target.features.size(), [&](std::size_t begin, std::size_t end, int) {
+    for (std::size_t i = begin; i < end; ++i) {
+      auto& f = target.features[i];
+      f.attributes = storage::decode_attributes(f.attributes_json);
+      std::string().swap(f.attributes_json);
+    }
+  });
   const auto& classes = LandUseClassTable::standard();
   std::vector<std::string> codes(target.features.size());
   for (std::size_t i = 0; i < target.features.size(); ++i) {
