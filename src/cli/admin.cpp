@@ -6,12 +6,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
 #include "common/error.h"
 #include "domain/identity.h"
 #include "services/password.h"
+#include "services/regions.h"
 #include "storage/identity_store.h"
 
 namespace gz::cli {
@@ -188,6 +190,36 @@ void add_admin_command(CLI::App& app, Action& action) {
           std::printf("%6lld  %-27s %-16s %-16s %-24s %s\n", static_cast<long long>(e.seq),
                       e.time.c_str(), e.actor.c_str(), e.action.c_str(), e.object.c_str(),
                       e.detail.c_str());
+        return kExitOk;
+      };
+    });
+  }
+
+  {
+    struct Options {
+      std::string db, layer;
+    };
+    auto o = std::make_shared<Options>();
+    auto* cmd = admin->add_subcommand(
+        "import-regions",
+        "Replace the region hierarchy with a layer of kind region (XZQDM code, XZQMC name) from "
+        "the same database; parents follow from the codes.");
+    cmd->add_option("--db", o->db, "SQLite database file or pg:CONNINFO")->required();
+    cmd->add_option("--layer", o->layer, "layer of kind region")->required();
+    cmd->callback([o, &action] {
+      action = [o] {
+        auto layers = storage::Store::open(o->db);
+        auto identity = storage::IdentityStore::open(o->db);
+        auto regions = services::import_regions(*layers, *identity, o->layer, cli_actor());
+        std::map<RegionLevel, int> per_level;
+        for (const auto& r : regions) ++per_level[r.level];
+        std::cout << "imported " << regions.size() << " regions from layer " << o->layer;
+        std::string sep = " (";
+        for (const auto& [level, n] : per_level) {
+          std::cout << sep << n << " " << to_string(level);
+          sep = ", ";
+        }
+        std::cout << (per_level.empty() ? "" : ")") << " into " << identity->location() << "\n";
         return kExitOk;
       };
     });

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
 
 #include "common/error.h"
 
@@ -111,6 +112,35 @@ void validate_region_code(const std::string& code) {
   } catch (const UsageError& e) {
     throw UsageError(std::string("region: ") + e.what());
   }
+}
+
+std::vector<Region> build_region_hierarchy(std::vector<Region> regions) {
+  std::map<std::string, std::size_t> by_prefix;
+  std::vector<std::string> prefixes(regions.size());
+  for (std::size_t i = 0; i < regions.size(); ++i) {
+    validate_region_code(regions[i].code);
+    prefixes[i] = region_prefix(regions[i].code);
+    auto [it, fresh] = by_prefix.emplace(prefixes[i], i);
+    if (!fresh)
+      throw UsageError("region: codes '" + regions[it->second].code + "' and '" +
+                       regions[i].code + "' name the same region");
+    regions[i].level = region_level(regions[i].code);
+  }
+  for (std::size_t i = 0; i < regions.size(); ++i) {
+    regions[i].parent.clear();
+    // The nearest ancestor present: try the shorter segment ends, longest first.
+    for (auto end = kSegmentEnds.rbegin(); end != kSegmentEnds.rend(); ++end) {
+      if (*end >= prefixes[i].size()) continue;
+      auto it = by_prefix.find(prefixes[i].substr(0, *end));
+      if (it != by_prefix.end()) {
+        regions[i].parent = regions[it->second].code;
+        break;
+      }
+    }
+  }
+  std::sort(regions.begin(), regions.end(),
+            [](const Region& a, const Region& b) { return a.code < b.code; });
+  return regions;
 }
 
 bool region_contains(const std::string& ancestor, const std::string& code) {

@@ -68,6 +68,19 @@ void validate_region_code(const std::string& code);
 // ancestor is the whole country. Malformed codes are contained in nothing.
 bool region_contains(const std::string& ancestor, const std::string& code);
 
+// One region of the hierarchy. The level follows from the code; the parent is the nearest
+// region of the same hierarchy whose code contains this one ("" for a root).
+struct Region {
+  std::string code, name;
+  RegionLevel level = RegionLevel::village;
+  std::string parent;
+};
+
+// Levels and parents of a set of regions from their codes alone (the input's level and parent
+// are ignored), sorted by code. Throws UsageError naming the code when one is malformed, or when
+// two codes name the same region ("340100" and "3401…" alike).
+std::vector<Region> build_region_hierarchy(std::vector<Region> regions);
+
 // ---- names and passwords -----------------------------------------------------------------------
 
 // Usernames: ASCII letters, digits, '_', '-', '.', 3–64 characters. Throws UsageError naming the

@@ -6,6 +6,7 @@
 
 #include "common/data_dir.h"
 #include "common/error.h"
+#include "services/regions.h"
 
 namespace gz::http {
 
@@ -158,6 +159,24 @@ Credentials parse_credentials(const std::string& body) {
   return c;
 }
 
+nlohmann::json region_json(const Region& r) {
+  return {{"code", r.code},
+          {"name", r.name},
+          {"level", std::string(to_string(r.level))},
+          {"parent", r.parent}};
+}
+
+User signed_in(storage::IdentityStore& identity, const Request& req) {
+  auto user = services::authenticate(identity, request_token(req));
+  if (!user) throw unauthenticated();
+  return *user;
+}
+
+// Outside the caller's grants a region answers exactly as one that does not exist.
+ApiError region_not_found() {
+  return {404, "not_found", "区域不存在", "region not found"};
+}
+
 Response sign_in(storage::IdentityStore& identity, const AuthOptions& auth, const Request& req) {
   auto c = parse_credentials(req.body);
   auto r = services::login(identity, auth.policy, c.username, c.password, req.remote_address);
@@ -219,6 +238,26 @@ Router make_router(storage::Store& store, storage::IdentityStore& identity,
     auto user = services::authenticate(identity, request_token(req));
     if (!user) throw unauthenticated();
     return json(200, user_json(*user));
+  });
+  r.add("GET", "/api/v1/regions", [&identity](const Request& req, const PathParams&) {
+    auto user = signed_in(identity, req);
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& region : identity.regions())
+      if (services::may_see_region(user, region.code)) list.push_back(region_json(region));
+    return json(200, {{"regions", list}});
+  });
+  r.add("GET", "/api/v1/regions/{code}", [&identity](const Request& req, const PathParams& p) {
+    auto user = signed_in(identity, req);
+    const std::string& code = p.at("code");
+    if (!services::may_see_region(user, code)) throw region_not_found();
+    auto region = identity.find_region(code);
+    if (!region) throw region_not_found();
+    nlohmann::json children = nlohmann::json::array();
+    for (const auto& child : identity.child_regions(region->code))
+      children.push_back(region_json(child));
+    auto j = region_json(*region);
+    j["children"] = children;
+    return json(200, j);
   });
   return r;
 }

@@ -234,6 +234,46 @@ class SqlIdentityStore : public IdentityStore {
     });
   }
 
+  std::vector<Region> replace_regions(const std::vector<Region>& input, const std::string& source,
+                                      const std::string& actor) override {
+    auto regions = build_region_hierarchy(input);
+    std::lock_guard lock(mutex_);
+    return write([&] {
+      auto before = s_->query("SELECT count(*) FROM regions");
+      s_->query("DELETE FROM regions");
+      std::map<std::string, std::int64_t> per_level;
+      for (const auto& r : regions) {
+        s_->query("INSERT INTO regions(code, name, level, parent) VALUES($1, $2, $3, $4)",
+                  {r.code, r.name, std::string(to_string(r.level)), r.parent});
+        ++per_level[std::string(to_string(r.level))];
+      }
+      nlohmann::json d = {{"source", source},
+                          {"regions", regions.size()},
+                          {"replaced", std::stoll(before.at(0).at(0))},
+                          {"levels", per_level}};
+      append_locked({actor, "regions.import", "regions",
+                     d.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+      return regions;
+    });
+  }
+
+  std::vector<Region> regions() override {
+    std::lock_guard lock(mutex_);
+    return read([&] { return read_regions("", {}); });
+  }
+
+  std::optional<Region> find_region(const std::string& code) override {
+    std::lock_guard lock(mutex_);
+    auto found = read([&] { return read_regions("WHERE code = $1", {code}); });
+    if (found.empty()) return std::nullopt;
+    return found.front();
+  }
+
+  std::vector<Region> child_regions(const std::string& code) override {
+    std::lock_guard lock(mutex_);
+    return read([&] { return read_regions("WHERE parent = $1", {code}); });
+  }
+
   AuditEntry append_audit(const AuditRecord& record) override {
     std::lock_guard lock(mutex_);
     return write([&] { return append_locked(record); });
@@ -391,6 +431,15 @@ class SqlIdentityStore : public IdentityStore {
     for (auto& r : s_->query("SELECT seq, time, actor, action, object, detail, prev_hash, hash "
                              "FROM audit_log ORDER BY seq"))
       out.push_back({std::stoll(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7]});
+    return out;
+  }
+
+  std::vector<Region> read_regions(const std::string& where,
+                                   const std::vector<std::string>& params) {
+    std::vector<Region> out;
+    for (auto& r : s_->query("SELECT code, name, parent FROM regions " + where + " ORDER BY code",
+                             params))
+      out.push_back({r[0], r[1], region_level(r[0]), r[2]});
     return out;
   }
 

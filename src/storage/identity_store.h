@@ -112,6 +112,20 @@ class IdentityStore {
   // Logout: deletes the session and audits it; false when there was none.
   virtual bool delete_session(const std::string& token_hash, const std::string& address) = 0;
 
+  // ---- regions -------------------------------------------------------------------------------
+  // Replaces the whole region hierarchy with `regions` (levels and parents derived from the
+  // codes by build_region_hierarchy) and appends one audit entry naming `source`, in one
+  // transaction. Throws UsageError, changing nothing, for a malformed or duplicate code.
+  // Returns the regions stored.
+  virtual std::vector<Region> replace_regions(const std::vector<Region>& regions,
+                                              const std::string& source,
+                                              const std::string& actor) = 0;
+  // Every region, by code.
+  virtual std::vector<Region> regions() = 0;
+  virtual std::optional<Region> find_region(const std::string& code) = 0;
+  // The regions whose parent is `code`, by code.
+  virtual std::vector<Region> child_regions(const std::string& code) = 0;
+
   // One audit entry in a transaction of its own (for writes that are not this store's).
   virtual AuditEntry append_audit(const AuditRecord& record) = 0;
   // The whole log, by seq.

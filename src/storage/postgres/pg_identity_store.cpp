@@ -63,6 +63,10 @@ class PgSession : public SqlSession {
         time bigint NOT NULL, ok bigint NOT NULL);
       CREATE INDEX IF NOT EXISTS login_attempts_by_user ON login_attempts(username, time);
       CREATE INDEX IF NOT EXISTS login_attempts_by_address ON login_attempts(address, time);
+      CREATE TABLE IF NOT EXISTS regions(
+        code TEXT PRIMARY KEY, name TEXT NOT NULL, level TEXT NOT NULL,
+        parent TEXT NOT NULL DEFAULT '');
+      CREATE INDEX IF NOT EXISTS regions_by_parent ON regions(parent);
       CREATE TABLE IF NOT EXISTS audit_head(
         id integer PRIMARY KEY CHECK (id = 1), last_seq bigint NOT NULL, last_hash text NOT NULL);
       INSERT INTO audit_head(id, last_seq, last_hash)

@@ -74,6 +74,10 @@ class SqliteSession : public SqlSession {
         time INTEGER NOT NULL, ok INTEGER NOT NULL);
       CREATE INDEX IF NOT EXISTS login_attempts_by_user ON login_attempts(username, time);
       CREATE INDEX IF NOT EXISTS login_attempts_by_address ON login_attempts(address, time);
+      CREATE TABLE IF NOT EXISTS regions(
+        code TEXT PRIMARY KEY, name TEXT NOT NULL, level TEXT NOT NULL,
+        parent TEXT NOT NULL DEFAULT '');
+      CREATE INDEX IF NOT EXISTS regions_by_parent ON regions(parent);
       CREATE TABLE IF NOT EXISTS audit_head(
         id INTEGER PRIMARY KEY CHECK (id = 1), last_seq INTEGER NOT NULL, last_hash TEXT NOT NULL);
       INSERT INTO audit_head(id, last_seq, last_hash)
