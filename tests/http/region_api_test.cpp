@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "../storage/store_backends.h"
+#include "http_client.h"
 #include "services/password.h"
 #include "storage/identity_store.h"
 #include "storage/store.h"
@@ -25,41 +26,11 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 
-unsigned short free_port() {
-  asio::io_context ioc;
-  tcp::acceptor a(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  return a.local_endpoint().port();
-}
-
-struct Reply {
-  int status = 0;
-  std::string body, set_cookie, retry_after;
-  nlohmann::json json() const { return nlohmann::json::parse(body); }
-  std::string code() const { return json()["error"]["code"].get<std::string>(); }
-};
-
+using Reply = HttpReply;
 Reply request(unsigned short port, bhttp::verb verb, const std::string& target,
               const std::string& body = "",
               const std::vector<std::pair<std::string, std::string>>& headers = {}) {
-  asio::io_context ioc;
-  beast::tcp_stream stream(ioc);
-  stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-  bhttp::request<bhttp::string_body> req{verb, target, 11};
-  req.set(bhttp::field::host, "127.0.0.1");
-  if (!body.empty()) req.set(bhttp::field::content_type, "application/json");
-  for (const auto& [name, value] : headers) req.set(name, value);
-  req.body() = body;
-  req.prepare_payload();
-  bhttp::write(stream, req);
-  beast::flat_buffer buffer;
-  bhttp::response<bhttp::string_body> res;
-  bhttp::read(stream, buffer, res);
-  return {static_cast<int>(res.result_int()), res.body(),
-          std::string(res[bhttp::field::set_cookie]), std::string(res[bhttp::field::retry_after])};
-}
-
-std::string login_body(const std::string& user, const std::string& password) {
-  return nlohmann::json{{"username", user}, {"password", password}}.dump();
+  return http_request(port, verb, target, body, headers);
 }
 
 constexpr const char* kPassword = "a long enough password";

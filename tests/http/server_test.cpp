@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "../test_support.h"
+#include "http_client.h"
 #include "http/routes.h"
 #include "storage/identity_store.h"
 #include "storage/store.h"
@@ -25,11 +26,6 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 
-unsigned short free_port() {
-  asio::io_context ioc;
-  tcp::acceptor a(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  return a.local_endpoint().port();
-}
 
 struct Reply {
   int status = 0;

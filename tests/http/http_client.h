@@ -1,0 +1,30 @@
+// A plain HTTP client for the API tests: one request per connection to `gongzhi serve` on
+// loopback, the reply with the headers the tests look at.
+#pragma once
+
+#include <boost/beast/http/verb.hpp>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace gz::test {
+
+// A loopback port that was free a moment ago (for `serve --listen`).
+unsigned short free_port();
+
+struct HttpReply {
+  int status = 0;
+  std::string body, set_cookie, retry_after;
+  nlohmann::json json() const { return nlohmann::json::parse(body); }
+  std::string code() const { return json()["error"]["code"].get<std::string>(); }
+};
+
+HttpReply http_request(unsigned short port, boost::beast::http::verb verb, const std::string& target,
+                       const std::string& body = "",
+                       const std::vector<std::pair<std::string, std::string>>& headers = {});
+
+// The JSON body of POST /api/v1/session.
+std::string login_body(const std::string& user, const std::string& password);
+
+}  // namespace gz::test
