@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
+#include "cli/text_width.h"
 #include "domain/land_use_classes.h"
 #include "services/land_use_balance.h"
 
@@ -75,7 +76,8 @@ void add_balance_command(CLI::App& app, Action& action) {
         std::printf("%-6s %-16s %14s %14s %14s\n", "code", "name", "before mu", "after mu", "change mu");
         for (const auto& row : r.rows) {
           const auto* c = classes.find(row.code);
-          std::printf("%-6s %-16s %14.2f %14.2f %+14.2f\n", row.code.c_str(), c ? c->name_zh.c_str() : "",
+          std::printf("%-6s %s %14.2f %14.2f %+14.2f\n", row.code.c_str(),
+                      pad_right(c ? c->name_zh : "", 16).c_str(),
                       row.before_m2 / kSquareMetresPerMu, row.after_m2 / kSquareMetresPerMu,
                       (row.after_m2 - row.before_m2) / kSquareMetresPerMu);
         }

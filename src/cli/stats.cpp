@@ -7,6 +7,7 @@
 
 #include "cli/command.h"
 #include "cli/progress.h"
+#include "cli/text_width.h"
 #include "common/error.h"
 #include "domain/land_use_classes.h"
 #include "services/land_use_stats.h"
@@ -142,8 +143,8 @@ void add_stats_command(CLI::App& app, Action& action) {
         for (const auto& a : r.rows) {
           const auto* cls = classes.find(a.code);
           if (by) std::fprintf(out, "%-14s ", a.zone.c_str());
-          std::fprintf(out, "%-6s %-16s %16.2f %12.4f %14.2f %14.2f\n", a.code.c_str(),
-                       cls ? cls->name_zh.c_str() : "", a.gross_m2,
+          std::fprintf(out, "%-6s %s %16.2f %12.4f %14.2f %14.2f\n", a.code.c_str(),
+                       pad_right(cls ? cls->name_zh : "", 16).c_str(), a.gross_m2,
                        a.gross_m2 / kSquareMetresPerHectare, a.gross_m2 / kSquareMetresPerMu,
                        a.net_m2 / kSquareMetresPerMu);
         }
