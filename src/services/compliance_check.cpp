@@ -53,7 +53,8 @@ CheckResult compliance_check(storage::Store& store, const CheckRequest& request,
       if (request.against[k] == v.layer || request.against[k] == to_string(v.kind)) used[k] = hit = true;
     return hit;
   };
-  for (auto& v : store.layers())
+  const auto all_layers = store.layers();
+  for (auto& v : all_layers)
     if (is_checked_against(v.kind) && v.layer != result.target.layer && chosen(v)) {
       result.controls.push_back(v);
       controls.push_back(load_layer(store, v));
@@ -70,7 +71,8 @@ CheckResult compliance_check(storage::Store& store, const CheckRequest& request,
     if (!request.against.empty())
       for (const ControlRef& ref : rule.controls) {
         bool kind_present_in_store = false, kind_chosen = false;
-        for (auto& v : store.layers_of_kind(ref.kind)) {
+        for (auto& v : all_layers) {
+          if (v.kind != ref.kind) continue;
           kind_present_in_store = true;
           if (chosen(v)) kind_chosen = true;
         }

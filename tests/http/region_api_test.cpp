@@ -26,12 +26,6 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 
-using Reply = HttpReply;
-Reply request(unsigned short port, bhttp::verb verb, const std::string& target,
-              const std::string& body = "",
-              const std::vector<std::pair<std::string, std::string>>& headers = {}) {
-  return http_request(port, verb, target, body, headers);
-}
 
 constexpr const char* kPassword = "a long enough password";
 
@@ -77,7 +71,7 @@ class RegionApiTest : public StoreBackendTest {
                                  "127.0.0.1:" + std::to_string(port_)});
     for (int i = 0; i < 200; ++i) {
       try {
-        request(port_, bhttp::verb::get, "/api/v1/health");
+        http_request(port_, bhttp::verb::get, "/api/v1/health");
         return;
       } catch (const std::exception&) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -86,12 +80,12 @@ class RegionApiTest : public StoreBackendTest {
     FAIL() << "gongzhi serve did not start listening";
   }
   std::string token(const std::string& user) {
-    auto r = request(port_, bhttp::verb::post, "/api/v1/session", login_body(user, kPassword));
+    auto r = http_request(port_, bhttp::verb::post, "/api/v1/session", login_body(user, kPassword));
     EXPECT_EQ(r.status, 200) << r.body;
     return r.json()["token"].get<std::string>();
   }
-  Reply get(const std::string& target, const std::string& token) {
-    return request(port_, bhttp::verb::get, target, "", {{"Authorization", "Bearer " + token}});
+  HttpReply get(const std::string& target, const std::string& token) {
+    return http_request(port_, bhttp::verb::get, target, "", {{"Authorization", "Bearer " + token}});
   }
   static std::vector<std::string> codes(const nlohmann::json& list) {
     std::vector<std::string> out;
@@ -152,7 +146,7 @@ TEST_P(RegionApiTest, an_administrator_sees_every_region) {
 TEST_P(RegionApiTest, without_a_session_regions_answer_401) {
   start();
   for (const char* target : {"/api/v1/regions", "/api/v1/regions/340123100"}) {
-    auto r = request(port_, bhttp::verb::get, target);
+    auto r = http_request(port_, bhttp::verb::get, target);
     EXPECT_EQ(r.status, 401) << target;
     EXPECT_EQ(r.code(), "unauthenticated") << target;
     auto bad = get(target, "not-a-token");

@@ -25,12 +25,6 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 
-using Reply = HttpReply;
-Reply request(unsigned short port, bhttp::verb verb, const std::string& target,
-              const std::string& body = "",
-              const std::vector<std::pair<std::string, std::string>>& headers = {}) {
-  return http_request(port, verb, target, body, headers);
-}
 
 constexpr const char* kPassword = "a long enough password";
 
@@ -58,7 +52,7 @@ class SessionApiTest : public StoreBackendTest {
     server_ = std::make_unique<Process>(gongzhi_binary(), args);
     for (int i = 0; i < 200; ++i) {
       try {
-        request(port_, bhttp::verb::get, "/api/v1/health");
+        http_request(port_, bhttp::verb::get, "/api/v1/health");
         return;
       } catch (const std::exception&) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -66,11 +60,11 @@ class SessionApiTest : public StoreBackendTest {
     }
     FAIL() << "gongzhi serve did not start listening";
   }
-  Reply login(const std::string& user, const std::string& password) {
-    return request(port_, bhttp::verb::post, "/api/v1/session", login_body(user, password));
+  HttpReply login(const std::string& user, const std::string& password) {
+    return http_request(port_, bhttp::verb::post, "/api/v1/session", login_body(user, password));
   }
-  Reply me_bearer(const std::string& token) {
-    return request(port_, bhttp::verb::get, "/api/v1/me", "", {{"Authorization", "Bearer " + token}});
+  HttpReply me_bearer(const std::string& token) {
+    return http_request(port_, bhttp::verb::get, "/api/v1/me", "", {{"Authorization", "Bearer " + token}});
   }
   std::vector<storage::AuditEntry> audit() { return storage::IdentityStore::open(location())->audit_log(); }
 
@@ -97,7 +91,7 @@ TEST_P(SessionApiTest, login_sets_a_cookie_and_returns_a_token_that_both_open_me
   EXPECT_NE(r.set_cookie.find("; Path=/"), std::string::npos);
   EXPECT_EQ(r.set_cookie.find("Secure"), std::string::npos) << "off by default on loopback";
 
-  auto by_cookie = request(port_, bhttp::verb::get, "/api/v1/me", "",
+  auto by_cookie = http_request(port_, bhttp::verb::get, "/api/v1/me", "",
                            {{"Cookie", "theme=dark; gongzhi_session=" + token + "; lang=zh"}});
   ASSERT_EQ(by_cookie.status, 200) << by_cookie.body;
   EXPECT_EQ(by_cookie.json()["user"]["username"], "zrzy");
@@ -106,12 +100,12 @@ TEST_P(SessionApiTest, login_sets_a_cookie_and_returns_a_token_that_both_open_me
   ASSERT_EQ(by_bearer.status, 200) << by_bearer.body;
   EXPECT_EQ(by_bearer.json()["user"]["username"], "zrzy");
 
-  for (const auto& bad : std::vector<Reply>{
-           request(port_, bhttp::verb::get, "/api/v1/me"),
+  for (const auto& bad : std::vector<HttpReply>{
+           http_request(port_, bhttp::verb::get, "/api/v1/me"),
            me_bearer(token.substr(1) + "A"),
            me_bearer("' OR 1=1 --"),
-           request(port_, bhttp::verb::get, "/api/v1/me", "", {{"Cookie", "gongzhi_session=x"}}),
-           request(port_, bhttp::verb::get, "/api/v1/me", "", {{"Authorization", "Basic " + token}})}) {
+           http_request(port_, bhttp::verb::get, "/api/v1/me", "", {{"Cookie", "gongzhi_session=x"}}),
+           http_request(port_, bhttp::verb::get, "/api/v1/me", "", {{"Authorization", "Basic " + token}})}) {
     EXPECT_EQ(bad.status, 401) << bad.body;
     EXPECT_EQ(bad.code(), "unauthenticated");
     EXPECT_FALSE(bad.json()["error"]["message_zh"].get<std::string>().empty());
@@ -162,12 +156,12 @@ TEST_P(SessionApiTest, logout_ends_the_session) {
   std::string token = r.json()["token"];
   auto other = login("zrzy", kPassword).json()["token"].get<std::string>();
   ASSERT_EQ(me_bearer(token).status, 200);
-  auto out = request(port_, bhttp::verb::delete_, "/api/v1/session", "",
+  auto out = http_request(port_, bhttp::verb::delete_, "/api/v1/session", "",
                      {{"Cookie", "gongzhi_session=" + token}});
   ASSERT_EQ(out.status, 200) << out.body;
   EXPECT_NE(out.set_cookie.find("Max-Age=0"), std::string::npos) << out.set_cookie;
   EXPECT_EQ(me_bearer(token).status, 401);
-  auto again = request(port_, bhttp::verb::delete_, "/api/v1/session", "",
+  auto again = http_request(port_, bhttp::verb::delete_, "/api/v1/session", "",
                        {{"Authorization", "Bearer " + token}});
   EXPECT_EQ(again.status, 401);
   EXPECT_EQ(again.code(), "unauthenticated");
@@ -208,7 +202,7 @@ TEST_P(SessionApiTest, malformed_bodies_get_400_with_a_stable_code_and_record_no
            {R"({"username": "zrzy", "password": ["a"]})", "wrong_type"},
            {R"({"username": "", "password": "x"})", "empty_field"},
            {login_body(std::string(300, 'a'), "x"), "field_too_long"}}) {
-    auto r = request(port_, bhttp::verb::post, "/api/v1/session", c.body);
+    auto r = http_request(port_, bhttp::verb::post, "/api/v1/session", c.body);
     EXPECT_EQ(r.status, 400) << c.body << " → " << r.body;
     if (r.status == 400) {
       EXPECT_EQ(r.code(), c.code) << c.body;
