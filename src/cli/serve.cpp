@@ -7,19 +7,26 @@
 #include "common/error.h"
 #include "http/routes.h"
 #include "http/server.h"
+#include "services/projects.h"
 #include "storage/identity_store.h"
+#include "storage/project_store.h"
 #include "storage/store.h"
 
 namespace gz::cli {
 
 void add_serve_command(CLI::App& app, Action& action) {
   struct Options {
-    std::string db, listen = "127.0.0.1:8080";
+    std::string db, pg, listen = "127.0.0.1:8080";
     http::AuthOptions auth;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("serve", "Serve the platform over HTTP (health page, layer list, sign-in).");
-  cmd->add_option("--db", o->db, "SQLite database file")->required();
+  auto* db = cmd->add_option("--db", o->db, "SQLite database file (the embedded default)");
+  auto* pg = cmd->add_option("--pg", o->pg,
+                             "PostgreSQL connection instead of a SQLite file (libpq conninfo, "
+                             "e.g. \"host=127.0.0.1 dbname=gongzhi\", or postgresql://…)");
+  db->excludes(pg);
+  pg->excludes(db);
   cmd->add_option("--listen", o->listen, "address:port to listen on (port 0 picks a free one)");
   cmd->add_option("--session-idle-seconds", o->auth.policy.idle_seconds,
                   "a session unused this long ends (default 12 h)")
@@ -42,12 +49,23 @@ void add_serve_command(CLI::App& app, Action& action) {
       } catch (const std::exception&) {
         throw UsageError("--listen: '" + o->listen.substr(colon + 1) + "' is not a port number");
       }
-      auto store = storage::Store::open(o->db);
-      // Users, sessions and the audit log live in the same database (tables made if missing).
-      auto identity = storage::IdentityStore::open(o->db);
-      http::Server server(options, http::make_routes(*store, *identity, o->auth));
+      if (o->db.empty() && o->pg.empty()) throw UsageError("serve needs --db FILE or --pg CONNINFO");
+      std::string location = o->db;
+      if (!o->pg.empty())
+        location = o->pg.rfind("postgresql://", 0) == 0 || o->pg.rfind("postgres://", 0) == 0 ||
+                           o->pg.rfind("pg:", 0) == 0
+                       ? o->pg
+                       : "pg:" + o->pg;
+      auto store = storage::Store::open(location);
+      // Users, sessions, projects and the audit log live in the same database (tables made if
+      // missing).
+      auto identity = storage::IdentityStore::open(location);
+      auto project_store = storage::ProjectStore::open(location);
+      services::ProjectService projects(*store, *project_store, identity.get());
+      http::ApiContext ctx{*store, *identity, o->auth, &projects};
+      http::Server server(options, http::make_routes(ctx));
       server.run([&](unsigned short port) {
-        std::cout << "gongzhi serving " << o->db << " on http://" << options.address << ":" << port
+        std::cout << "gongzhi serving " << (o->db.empty() ? store->location() : o->db) << " on http://" << options.address << ":" << port
                   << "/" << std::endl;
       });
       std::cout << "gongzhi stopped" << std::endl;

@@ -77,6 +77,15 @@ Geometry Geometry::from_wkt(std::string_view wkt) {
   return Geometry(g);
 }
 
+Geometry Geometry::from_geojson(std::string_view geojson) {
+  GEOSGeoJSONReader* r = GEOSGeoJSONReader_create_r(geos());
+  std::string text(geojson);
+  GEOSGeometry* g = GEOSGeoJSONReader_readGeometry_r(geos(), r, text.c_str());
+  GEOSGeoJSONReader_destroy_r(geos(), r);
+  if (!g) throw Error("cannot read GeoJSON geometry: " + take_geos_error());
+  return Geometry(g);
+}
+
 static GEOSGeometry* make_ring(const Ring& ring) {
   std::vector<double> buf;
   buf.reserve(ring.size() * 2 + 2);

@@ -41,6 +41,8 @@ class Geometry {
 
   static Geometry from_wkb(std::string_view wkb);
   static Geometry from_wkt(std::string_view wkt);
+  // A GeoJSON geometry object (not a Feature).
+  static Geometry from_geojson(std::string_view geojson);
   // A polygon from an exterior ring and holes (rings closed by the caller or not).
   static Geometry polygon(const std::vector<Ring>& rings);
   static Geometry multi(std::vector<Geometry>&& parts);

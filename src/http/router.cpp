@@ -1,6 +1,9 @@
 #include "http/router.h"
 
+#include "common/error.h"
+
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 namespace gz::http {
 
@@ -36,6 +39,26 @@ std::optional<std::string> decode_segment(const std::string& s) {
   return out;
 }
 }  // namespace
+
+ApiError api_error_of(const Error& e) {
+  int status = 500;
+  if (dynamic_cast<const NotFoundError*>(&e)) status = 404;
+  else if (dynamic_cast<const PermissionError*>(&e)) status = 403;
+  else if (dynamic_cast<const ConflictError*>(&e)) status = 409;
+  else if (dynamic_cast<const UsageError*>(&e) || dynamic_cast<const InputError*>(&e)) status = 400;
+  if (const auto* x = dynamic_cast<const Explained*>(&e))
+    return {status, x->code(), x->message_zh(), e.what()};
+  switch (status) {
+    case 404: return {404, "not_found", "资源不存在", "not found"};
+    case 403: return {403, "forbidden", "无权执行此操作", e.what()};
+    case 409: return {409, "conflict", "与现有数据冲突", e.what()};
+    case 400: return {400, "invalid_request", "请求内容有误", e.what()};
+    // Storage failures say nothing of the database to the client; the server logs them.
+    default:
+      spdlog::error("request failed: {}", e.what());
+      return {503, "storage_unavailable", "数据服务暂不可用，请稍后再试", "storage unavailable; try again later"};
+  }
+}
 
 Response error_response(const ApiError& e) {
   nlohmann::json j = {
@@ -76,6 +99,8 @@ Response Router::dispatch(const Request& request) const {
       return r.handler(request, *params);
     } catch (const ApiError& e) {
       return error_response(e);
+    } catch (const Error& e) {
+      return error_response(api_error_of(e));
     }
   }
   if (path_known)

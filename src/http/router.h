@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/error.h"
 #include "http/server.h"
 
 namespace gz::http {
@@ -21,6 +22,10 @@ struct ApiError {
   std::string code, message_zh, message_en;
 };
 Response error_response(const ApiError& e);
+// The JSON error for an error of the program's family: status by type (NotFoundError 404,
+// PermissionError 403, ConflictError 409, UsageError/InputError 400), code and Chinese message
+// from Explained when the error carries them. Storage errors become a 503 that names nothing.
+ApiError api_error_of(const gz::Error& e);
 
 class Router {
  public:

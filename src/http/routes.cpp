@@ -1,11 +1,15 @@
 #include "http/routes.h"
 
+#include <algorithm>
 #include <ctime>
+#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "common/data_dir.h"
 #include "common/error.h"
+#include "http/api_support.h"
+#include "http/project_routes.h"
 #include "services/regions.h"
 
 namespace gz::http {
@@ -85,34 +89,6 @@ ApiError unauthenticated() {
   return {401, "unauthenticated", "未登录或会话已过期", "not signed in, or the session has expired"};
 }
 
-// The token of a request: an Authorization: Bearer header first, else the session cookie.
-std::string request_token(const Request& req) {
-  const std::string& auth = req.header("authorization");
-  if (auth.size() > 7 && (auth.rfind("Bearer ", 0) == 0 || auth.rfind("bearer ", 0) == 0)) {
-    auto token = auth.substr(7);
-    while (!token.empty() && token.front() == ' ') token.erase(0, 1);
-    while (!token.empty() && token.back() == ' ') token.pop_back();
-    return token;
-  }
-  const std::string& cookies = req.header("cookie");
-  std::size_t pos = 0;
-  while (pos < cookies.size()) {
-    auto end = cookies.find(';', pos);
-    if (end == std::string::npos) end = cookies.size();
-    auto item = cookies.substr(pos, end - pos);
-    auto b = item.find_first_not_of(' ');
-    if (b != std::string::npos) item.erase(0, b);
-    auto eq = item.find('=');
-    if (eq != std::string::npos && item.substr(0, eq) == kSessionCookie) {
-      auto value = item.substr(eq + 1);
-      while (!value.empty() && value.back() == ' ') value.pop_back();
-      return value;
-    }
-    pos = end + 1;
-  }
-  return {};
-}
-
 std::string session_cookie(const std::string& value, const AuthOptions& auth, bool clear) {
   std::string c = std::string(kSessionCookie) + "=" + value + "; HttpOnly; SameSite=Strict; Path=/";
   if (clear)
@@ -166,12 +142,6 @@ nlohmann::json region_json(const Region& r) {
           {"parent", r.parent}};
 }
 
-User signed_in(storage::IdentityStore& identity, const Request& req) {
-  auto user = services::authenticate(identity, request_token(req));
-  if (!user) throw unauthenticated();
-  return *user;
-}
-
 // Outside the caller's grants a region answers exactly as one that does not exist.
 ApiError region_not_found() {
   return {404, "not_found", "区域不存在", "region not found"};
@@ -198,10 +168,46 @@ Response sign_in(storage::IdentityStore& identity, const AuthOptions& auth, cons
 }
 }  // namespace
 
+std::string openapi_document() {
+  namespace fs = std::filesystem;
+  auto doc = nlohmann::json::parse(read_file(data_dir() + "/openapi.json"));
+  std::vector<fs::path> parts;
+  if (fs::is_directory(data_dir() + "/openapi"))
+    for (const auto& e : fs::directory_iterator(data_dir() + "/openapi"))
+      if (e.path().extension() == ".json") parts.push_back(e.path());
+  std::sort(parts.begin(), parts.end());
+  for (const auto& path : parts) {
+    nlohmann::json part;
+    try {
+      part = nlohmann::json::parse(read_file(path.string()));
+    } catch (const nlohmann::json::exception& e) {
+      throw InputError(path.string(), "", "", std::string("not valid JSON: ") + e.what());
+    }
+    const auto paths = part.value("paths", nlohmann::json::object());
+    for (auto& [k, v] : paths.items()) {
+      if (doc["paths"].contains(k))
+        throw InputError(path.string(), "", "paths", "path " + k + " is documented twice");
+      doc["paths"][k] = v;
+    }
+    if (part.contains("components")) {
+      const auto schemas = part["components"].value("schemas", nlohmann::json::object());
+      for (auto& [k, v] : schemas.items()) doc["components"]["schemas"][k] = v;
+    }
+  }
+  return doc.dump(1);
+}
+
 Router make_router(storage::Store& store, storage::IdentityStore& identity,
                    const AuthOptions& auth) {
+  return make_router(ApiContext{store, identity, auth});
+}
+
+Router make_router(const ApiContext& ctx) {
+  storage::Store& store = ctx.store;
+  storage::IdentityStore& identity = ctx.identity;
+  const AuthOptions& auth = ctx.auth;
   // The document is data: read once, served as it is.
-  auto openapi = std::make_shared<std::string>(read_file(data_dir() + "/openapi.json"));
+  auto openapi = std::make_shared<std::string>(openapi_document());
   Router r;
   r.add("GET", "/", [&store](const Request&, const PathParams&) { return home_page(store); });
   r.add("GET", "/health", [&store](const Request&, const PathParams&) { return health(store); });
@@ -259,12 +265,12 @@ Router make_router(storage::Store& store, storage::IdentityStore& identity,
     j["children"] = children;
     return json(200, j);
   });
+  if (ctx.projects) add_project_routes(r, identity, *ctx.projects);
   return r;
 }
 
-Handler make_routes(storage::Store& store, storage::IdentityStore& identity,
-                    const AuthOptions& auth) {
-  auto router = std::make_shared<Router>(make_router(store, identity, auth));
+Handler make_routes(const ApiContext& ctx) {
+  auto router = std::make_shared<Router>(make_router(ctx));
   return [router](const Request& req) { return router->dispatch(req); };
 }
 

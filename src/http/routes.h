@@ -4,6 +4,7 @@
 
 #include "http/router.h"
 #include "services/auth.h"
+#include "services/projects.h"
 #include "storage/identity_store.h"
 #include "storage/store.h"
 
@@ -14,9 +15,21 @@ struct AuthOptions {
   bool secure_cookie = false;  // add Secure to the session cookie (the server is behind TLS)
 };
 
+// What the routes work on. Parts left null are not served (tests of one part need no other).
+struct ApiContext {
+  storage::Store& store;
+  storage::IdentityStore& identity;
+  AuthOptions auth;
+  services::ProjectService* projects = nullptr;
+};
+
+Router make_router(const ApiContext& ctx);
+// data/openapi.json with the paths and schemas of every data/openapi/*.json part merged in
+// (one part per route module, so modules are documented beside each other).
+std::string openapi_document();
+Handler make_routes(const ApiContext& ctx);
+// Health, layers, sign-in and regions only.
 Router make_router(storage::Store& store, storage::IdentityStore& identity,
                    const AuthOptions& auth = {});
-Handler make_routes(storage::Store& store, storage::IdentityStore& identity,
-                    const AuthOptions& auth = {});
 
 }  // namespace gz::http

@@ -40,9 +40,18 @@ struct Worker {
 CheckResult compliance_check(storage::Store& store, const CheckRequest& request, const RuleSet& rules,
                              const std::function<void(std::size_t, std::size_t)>& progress) {
   CheckResult result;
-  result.target = store.layer_version(request.layer, request.version);
-  // Attributes are decoded by the worker threads, not by the single reading thread.
-  LoadedLayer target = load_layer(store, result.target, {.decode_attributes = false});
+  LoadedLayer target;
+  if (request.features) {
+    result.target.layer = request.layer;
+    result.target.kind = LayerKind::project;
+    result.target.feature_count = static_cast<std::int64_t>(request.features->size());
+    target.version = result.target;
+    target.features = *request.features;
+  } else {
+    result.target = store.layer_version(request.layer, request.version);
+    // Attributes are decoded by the worker threads, not by the single reading thread.
+    target = load_layer(store, result.target, {.decode_attributes = false});
+  }
 
   std::vector<LoadedLayer> controls;
   std::vector<bool> used(request.against.size(), false);

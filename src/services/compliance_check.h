@@ -45,6 +45,10 @@ struct CheckRequest {
   // Layer names or kinds to check against; empty = every control line and village plan.
   // Rules that read an excluded kind are not applied.
   std::vector<std::string> against;
+  // When set, these features are checked instead of a stored layer (a platform project's plan:
+  // the project area with XMBH/XMLX, and its planned changes with from_code/to_code); `layer`
+  // then only names them in the result, as a layer of kind project.
+  std::optional<std::vector<StoredFeature>> features;
 };
 
 struct CheckResult {

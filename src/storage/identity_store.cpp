@@ -404,27 +404,7 @@ class SqlIdentityStore : public IdentityStore {
                    d.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
   }
 
-  AuditEntry append_locked(const AuditRecord& r) {
-    auto head = s_->query("SELECT last_seq, last_hash FROM audit_head WHERE id = 1");
-    if (head.empty()) throw StorageError(s_->name() + ": the audit chain head is missing");
-    AuditEntry e;
-    e.seq = std::stoll(head[0][0]) + 1;
-    e.prev_hash = head[0][1];
-    e.time = now_iso8601();
-    e.actor = r.actor;
-    e.action = r.action;
-    e.object = r.object;
-    e.detail = canonical_detail(r.detail);
-    e.hash = audit_hash(e);
-    s_->query(
-        "INSERT INTO audit_log(seq, time, actor, action, object, detail, prev_hash, hash) "
-        "VALUES($1, $2, $3, $4, $5, $6, $7, $8)",
-        {std::to_string(e.seq), e.time, e.actor, e.action, e.object, e.detail, e.prev_hash,
-         e.hash});
-    s_->query("UPDATE audit_head SET last_seq = $1, last_hash = $2 WHERE id = 1",
-              {std::to_string(e.seq), e.hash});
-    return e;
-  }
+  AuditEntry append_locked(const AuditRecord& r) { return append_audit_entry(*s_, r); }
 
   std::vector<AuditEntry> read_log() {
     std::vector<AuditEntry> out;
@@ -469,6 +449,34 @@ class SqlIdentityStore : public IdentityStore {
 };
 
 }  // namespace
+
+AuditEntry append_audit_entry(SqlSession& session, const AuditRecord& r) {
+  auto head = session.query("SELECT last_seq, last_hash FROM audit_head WHERE id = 1");
+  if (head.empty()) throw StorageError(session.name() + ": the audit chain head is missing");
+  AuditEntry e;
+  e.seq = std::stoll(head[0][0]) + 1;
+  e.prev_hash = head[0][1];
+  e.time = now_iso8601();
+  e.actor = r.actor;
+  e.action = r.action;
+  e.object = r.object;
+  e.detail = canonical_detail(r.detail);
+  e.hash = audit_hash(e);
+  session.query(
+      "INSERT INTO audit_log(seq, time, actor, action, object, detail, prev_hash, hash) "
+      "VALUES($1, $2, $3, $4, $5, $6, $7, $8)",
+      {std::to_string(e.seq), e.time, e.actor, e.action, e.object, e.detail, e.prev_hash,
+       e.hash});
+  session.query("UPDATE audit_head SET last_seq = $1, last_hash = $2 WHERE id = 1",
+            {std::to_string(e.seq), e.hash});
+  return e;
+}
+
+std::unique_ptr<SqlSession> open_sql_session(const std::string& location,
+                                             const OpenOptions& options) {
+  if (is_postgres_location(location)) return open_pg_session(location, options);
+  return open_sqlite_session(location, options);
+}
 
 std::unique_ptr<IdentityStore> make_sql_identity_store(std::unique_ptr<SqlSession> session) {
   return std::make_unique<SqlIdentityStore>(std::move(session));

@@ -22,6 +22,10 @@ class SqlSession {
                                  const std::vector<std::string>& params = {}) = 0;
   // The identity tables (CREATE … IF NOT EXISTS), several statements.
   virtual void create_tables() = 0;
+  // Several statements without parameters (DDL).
+  virtual void exec_script(const std::string& sql) = 0;
+  // The SQL dialect: PostgreSQL, or SQLite.
+  virtual bool postgres() const = 0;
   // A write transaction that excludes every other writer of the audit chain until commit.
   virtual void begin_write() = 0;
   // A read transaction on one snapshot.
@@ -31,5 +35,14 @@ class SqlSession {
 };
 
 std::unique_ptr<IdentityStore> make_sql_identity_store(std::unique_ptr<SqlSession> session);
+
+// A session on the database at `location` (a SQLite file, or "pg:…" / "postgresql://…"), with
+// the layer tables set up (and, when options.create, the file made).
+std::unique_ptr<SqlSession> open_sql_session(const std::string& location,
+                                             const OpenOptions& options = {});
+
+// Appends one entry to the audit chain inside the caller's write transaction (begin_write),
+// which is what keeps the chain from forking.
+AuditEntry append_audit_entry(SqlSession& session, const AuditRecord& record);
 
 }  // namespace gz::storage

@@ -15,7 +15,9 @@
 #include "../test_support.h"
 #include "http_client.h"
 #include "http/routes.h"
+#include "services/projects.h"
 #include "storage/identity_store.h"
+#include "storage/project_store.h"
 #include "storage/store.h"
 
 namespace gz::test {
@@ -165,7 +167,9 @@ TEST_F(ServerTest, openapi_document_matches_the_route_table) {
     }
   auto store = storage::Store::open(db);
   auto identity = storage::IdentityStore::open(db);
-  auto router = http::make_router(*store, *identity);
+  auto projects = storage::ProjectStore::open(db);
+  services::ProjectService service(*store, *projects, identity.get());
+  auto router = http::make_router(http::ApiContext{*store, *identity, {}, &service});
   for (const auto& r : router.routes())
     if (r.pattern.rfind("/api/v1/", 0) == 0) served.insert({r.method, r.pattern});
   EXPECT_EQ(documented, served);

@@ -76,6 +76,9 @@ class PgSession : public SqlSession {
                 "cannot set up the identity tables");
   }
 
+  void exec_script(const std::string& sql) override { conn_->exec(sql, "cannot set up tables"); }
+  bool postgres() const override { return true; }
+
   // Every writer of this schema's audit chain takes one transaction-scoped advisory lock first,
   // so the chain head it reads next is not being extended by anyone else.
   void begin_write() override {
@@ -97,6 +100,11 @@ class PgSession : public SqlSession {
 };
 
 }  // namespace
+
+std::unique_ptr<SqlSession> open_pg_session(const std::string& location,
+                                            const OpenOptions& options) {
+  return std::make_unique<PgSession>(location, options);
+}
 
 std::unique_ptr<IdentityStore> open_pg_identity_store(const std::string& location,
                                                       const OpenOptions& options) {

@@ -8,6 +8,8 @@
 
 namespace gz::storage {
 
+class SqlSession;
+std::unique_ptr<SqlSession> open_pg_session(const std::string& location, const OpenOptions& options);
 std::unique_ptr<IdentityStore> open_pg_identity_store(const std::string& location,
                                                       const OpenOptions& options);
 

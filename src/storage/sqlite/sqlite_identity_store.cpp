@@ -86,6 +86,9 @@ class SqliteSession : public SqlSession {
     )sql");
   }
 
+  void exec_script(const std::string& sql) override { exec(store_->handle(), path_, sql); }
+  bool postgres() const override { return false; }
+
   // IMMEDIATE takes the write lock at once (waiting up to the busy timeout), so the chain head
   // read next is the one this transaction extends.
   void begin_write() override { exec(store_->handle(), path_, "BEGIN IMMEDIATE"); }
@@ -102,6 +105,11 @@ class SqliteSession : public SqlSession {
 };
 
 }  // namespace
+
+std::unique_ptr<SqlSession> open_sqlite_session(const std::string& path,
+                                                const OpenOptions& options) {
+  return std::make_unique<SqliteSession>(path, options);
+}
 
 std::unique_ptr<IdentityStore> open_sqlite_identity_store(const std::string& path,
                                                           const OpenOptions& options) {

@@ -8,6 +8,8 @@
 
 namespace gz::storage {
 
+class SqlSession;
+std::unique_ptr<SqlSession> open_sqlite_session(const std::string& path, const OpenOptions& options);
 std::unique_ptr<IdentityStore> open_sqlite_identity_store(const std::string& path,
                                                           const OpenOptions& options);
 

@@ -1,0 +1,155 @@
+#include "http/project_routes.h"
+
+#include "http/api_support.h"
+
+namespace gz::http {
+
+using nlohmann::json;
+
+namespace {
+json parse_or_null(const std::string& text) {
+  if (text.empty()) return nullptr;
+  return json::parse(text, nullptr, false);
+}
+
+json review_json(const storage::ReviewRecord& r) {
+  return {{"id", r.id},
+          {"round", r.round},
+          {"department", r.department},
+          {"required_because", parse_or_null(r.required_because)},
+          {"decision", r.decision.empty() ? json(nullptr) : json(r.decision)},
+          {"opinion", r.opinion},
+          {"reviewer", r.reviewer},
+          {"decided_at", r.decided_at}};
+}
+
+json obligation_json(const storage::ObligationRecord& o) {
+  return {{"id", o.id},           {"review_id", o.review_id},       {"department", o.department},
+          {"text", o.text},       {"status", o.status},             {"created_at", o.created_at},
+          {"fulfilled_by", o.fulfilled_by}, {"fulfilled_at", o.fulfilled_at}, {"evidence", o.evidence}};
+}
+
+json transition_json(const storage::TransitionRecord& t) {
+  return {{"action", t.action}, {"from", t.from_state}, {"to", t.to_state},
+          {"actor", t.actor},   {"time", t.time},       {"comment", t.comment}};
+}
+
+ProjectAction action_param(const std::string& name) {
+  try {
+    return parse_project_action(name);
+  } catch (const UsageError& e) {
+    throw ApiError{400, "unknown_action", "未知的操作：" + name, e.what()};
+  }
+}
+}  // namespace
+
+json project_json(const storage::ProjectRecord& p, bool with_plan) {
+  json j = {{"id", p.id},
+            {"code", p.code},
+            {"name", p.name},
+            {"type", p.type},
+            {"region_code", p.region_code},
+            {"state", std::string(to_string(p.state))},
+            {"state_zh", std::string(chinese_name(p.state))},
+            {"area_m2", p.area_m2},
+            {"created_by", p.created_by},
+            {"created_at", p.created_at},
+            {"updated_at", p.updated_at},
+            {"row_version", p.row_version},
+            {"review_round", p.review_round},
+            {"compliance_current", !p.compliance_json.empty() && p.compliance_plan_hash == p.plan_hash},
+            {"notice_days", p.notice_days},
+            {"notice_starts", p.notice_starts},
+            {"notice_ends", p.notice_ends}};
+  if (with_plan) {
+    j["plan"] = parse_or_null(p.plan_json);
+    j["compliance"] = parse_or_null(p.compliance_json);
+    j["compliance_at"] = p.compliance_at;
+  }
+  return j;
+}
+
+void add_project_routes(Router& r, storage::IdentityStore& identity,
+                        services::ProjectService& projects) {
+  r.add("GET", "/api/v1/projects", [&](const Request& req, const PathParams&) {
+    auto user = signed_in(identity, req);
+    auto q = query_params(req);
+    std::optional<ProjectState> state;
+    if (auto it = q.find("state"); it != q.end()) {
+      try {
+        state = parse_project_state(it->second);
+      } catch (const UsageError& e) {
+        throw ApiError{400, "unknown_state", "未知的项目状态：" + it->second, e.what()};
+      }
+    }
+    std::string region = q.count("region") ? q["region"] : "";
+    json list = json::array();
+    for (const auto& p : projects.list(user)) {
+      if (state && p.state != *state) continue;
+      if (!region.empty() && !region_contains(region, p.region_code)) continue;
+      list.push_back(project_json(p, false));
+    }
+    return json_response(200, {{"projects", list}});
+  });
+  r.add("POST", "/api/v1/projects", [&](const Request& req, const PathParams&) {
+    auto user = signed_in(identity, req);
+    auto b = body_object(req, {"name", "type", "region_code", "plan"}, {"name", "type", "region_code"});
+    services::NewProject np{string_field(b, "name"), string_field(b, "type"),
+                            string_field(b, "region_code"), ""};
+    if (b.contains("plan") && !b["plan"].is_null()) np.plan_json = b["plan"].dump();
+    auto p = projects.create(user, np);
+    return json_response(201, project_json(p, true));
+  });
+  r.add("GET", "/api/v1/projects/{id}", [&](const Request& req, const PathParams& pp) {
+    auto user = signed_in(identity, req);
+    auto v = projects.view(user, id_param(pp, "id"));
+    json j = project_json(v.project, true);
+    j["reviews"] = json::array();
+    for (const auto& x : v.reviews) j["reviews"].push_back(review_json(x));
+    j["obligations"] = json::array();
+    for (const auto& x : v.obligations) j["obligations"].push_back(obligation_json(x));
+    j["history"] = json::array();
+    for (const auto& x : v.transitions) j["history"].push_back(transition_json(x));
+    return json_response(200, j);
+  });
+  r.add("PUT", "/api/v1/projects/{id}/plan", [&](const Request& req, const PathParams& pp) {
+    auto user = signed_in(identity, req);
+    auto b = body_object(req, {"plan", "row_version"}, {"plan", "row_version"});
+    auto p = projects.update_plan(user, id_param(pp, "id"), int_field(b, "row_version"),
+                                  b["plan"].dump());
+    return json_response(200, project_json(p, true));
+  });
+  r.add("POST", "/api/v1/projects/{id}/actions", [&](const Request& req, const PathParams& pp) {
+    auto user = signed_in(identity, req);
+    auto b = body_object(req, {"action", "comment", "notice_days"}, {"action"});
+    services::ActionInput in{string_field(b, "comment"), int_field(b, "notice_days")};
+    auto p = projects.act(user, id_param(pp, "id"), action_param(string_field(b, "action")), in);
+    return json_response(200, project_json(p, true));
+  });
+  r.add("POST", "/api/v1/projects/{id}/reviews", [&](const Request& req, const PathParams& pp) {
+    auto user = signed_in(identity, req);
+    auto b = body_object(req, {"department", "decision", "opinion", "conditions"},
+                         {"department", "decision"});
+    services::ReviewInput in;
+    in.department = string_field(b, "department");
+    try {
+      in.decision = parse_review_decision(string_field(b, "decision"));
+    } catch (const UsageError& e) {
+      throw ApiError{400, "unknown_decision", "未知的会审意见：" + string_field(b, "decision"), e.what()};
+    }
+    in.opinion = string_field(b, "opinion");
+    in.conditions = string_list_field(b, "conditions");
+    auto rv = projects.review(user, id_param(pp, "id"), in);
+    return json_response(200, review_json(rv));
+  });
+  r.add("POST", "/api/v1/projects/{id}/obligations/{obligation}/fulfil",
+        [&](const Request& req, const PathParams& pp) {
+          auto user = signed_in(identity, req);
+          auto b = body_object(req, {"evidence"}, {"evidence"});
+          auto o = projects.fulfil_obligation(user, id_param(pp, "id"), id_param(pp, "obligation"),
+                                              string_field(b, "evidence"));
+          return json_response(200, obligation_json(o));
+        });
+}
+
+}  // namespace gz::http

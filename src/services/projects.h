@@ -1,0 +1,115 @@
+// The project library and its lifecycle as users drive it (DESIGN.md §2.3): create a project
+// with its plan, run the compliance check on the current plan, the joint review with the
+// departments the review table requires, approval, public notice, implementation and the later
+// stages. Every call checks the user's role and jurisdiction: a project outside the user's
+// grants is NotFoundError (the API answers 404, as for one that does not exist); one the user
+// may see but not change is Forbidden (403); a transition the state or a guard does not allow
+// is RuleError (409) with a stable code. Each change is one transaction with its audit entry and
+// its event for the live feed.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/identity.h"
+#include "domain/project.h"
+#include "domain/review_requirements.h"
+#include "storage/identity_store.h"
+#include "storage/project_store.h"
+#include "storage/store.h"
+
+namespace gz::services {
+
+// Seconds since the epoch; tests move it past a notice period.
+using Clock = std::function<std::int64_t()>;
+std::int64_t system_clock_seconds();
+
+struct NewProject {
+  std::string name, type, region_code;
+  std::string plan_json;  // optional at creation: {"area": geometry, "changes": [...]}
+};
+
+struct ProjectView {
+  storage::ProjectRecord project;
+  std::vector<storage::ReviewRecord> reviews;
+  std::vector<storage::ObligationRecord> obligations;
+  std::vector<storage::TransitionRecord> transitions;
+};
+
+struct ActionInput {
+  std::string comment;
+  std::int64_t notice_days = 0;  // publish_notice: 1–90
+};
+
+struct ReviewInput {
+  std::string department;
+  ReviewDecision decision = ReviewDecision::approve;
+  std::string opinion;
+  std::vector<std::string> conditions;  // approve_with_conditions: at least one
+};
+
+// Whether `user` holds a grant with one of `roles` whose region subtree contains `region`.
+bool has_grant_over(const User& user, const std::vector<Role>& roles, const std::string& region);
+// Whether `user` may know the project exists: admins and auditors everywhere; other roles inside
+// their grants, villagers only from the public notice on, investors from approval on.
+bool may_see_project(const User& user, const storage::ProjectRecord& project);
+// The actor name the audit log records for `user`.
+std::string actor_of(const User& user);
+
+// A plan checked and normalised: the canonical JSON, its hash and the area's ellipsoidal area.
+struct CheckedPlan {
+  std::string json, hash;
+  double area_m2 = 0;
+};
+// Throws InvalidRequest naming the field (area, changes[3].to_code …) and the reason.
+CheckedPlan check_plan(const std::string& plan_json);
+
+class ProjectService {
+ public:
+  ProjectService(storage::Store& layers, storage::ProjectStore& projects,
+                 storage::IdentityStore* identity = nullptr,
+                 const ReviewRequirements& requirements = ReviewRequirements::standard(),
+                 Clock clock = system_clock_seconds);
+
+  std::vector<storage::ProjectRecord> list(const User& user);
+  ProjectView view(const User& user, std::int64_t id);
+  // The record alone, after the same visibility check (NotFoundError outside).
+  storage::ProjectRecord get(const User& user, std::int64_t id);
+
+  storage::ProjectRecord create(const User& user, const NewProject& project);
+  // While draft or returned; `expected_row_version` must be the stored one (a stale edit is
+  // RuleError "stale_version").
+  storage::ProjectRecord update_plan(const User& user, std::int64_t id,
+                                     std::int64_t expected_row_version,
+                                     const std::string& plan_json);
+  storage::ProjectRecord act(const User& user, std::int64_t id, ProjectAction action,
+                             const ActionInput& input = {});
+  storage::ReviewRecord review(const User& user, std::int64_t id, const ReviewInput& input);
+  storage::ObligationRecord fulfil_obligation(const User& user, std::int64_t id,
+                                              std::int64_t obligation_id,
+                                              const std::string& evidence);
+
+  // Guards other parts of the platform add to a transition (progress: all milestones done
+  // before `complete`; participation: no open objection before `start_implementation` …). Each
+  // runs inside the transition's transaction and throws RuleError to refuse.
+  using Guard = std::function<void(storage::ProjectTx&, const storage::ProjectRecord&)>;
+  void add_guard(ProjectAction action, Guard guard);
+
+ private:
+  storage::ProjectRecord visible(storage::ProjectTx& tx, const User& user, std::int64_t id);
+  storage::ProjectRecord run_compliance(const User& user, std::int64_t id, const ActionInput& input);
+  void record(storage::ProjectTx& tx, const User& user, const storage::ProjectRecord& before,
+              const storage::ProjectRecord& after, ProjectAction action, const std::string& comment);
+
+  storage::Store& layers_;
+  storage::ProjectStore& projects_;
+  storage::IdentityStore* identity_;
+  const ReviewRequirements& requirements_;
+  Clock clock_;
+  std::vector<std::pair<ProjectAction, Guard>> guards_;
+};
+
+}  // namespace gz::services
