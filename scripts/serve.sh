@@ -2,11 +2,15 @@
 # README command 1: install what is missing, build, make the demo county once, start the server.
 #   GONGZHI_DB       database to serve (default demo/county.sqlite, created by `gongzhi demo`)
 #   GONGZHI_LISTEN   address:port (default 127.0.0.1:8080)
+#   GONGZHI_PG       serve this PostgreSQL database (libpq conninfo) instead of a SQLite file
 #   GONGZHI_DEMO_POLYGONS  land-use polygons of the demo county (default 20000)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 scripts/setup.sh
+if [ -n "${GONGZHI_PG:-}" ]; then
+  exec build/gongzhi serve --pg "$GONGZHI_PG" --listen "${GONGZHI_LISTEN:-127.0.0.1:8080}"
+fi
 db=${GONGZHI_DB:-demo/county.sqlite}
 if [ ! -f "$db" ]; then
   mkdir -p "$(dirname "$db")"

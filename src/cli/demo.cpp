@@ -10,6 +10,8 @@
 #include "cli/progress.h"
 #include "common/error.h"
 #include "services/demo_county.h"
+#include "services/demo_platform.h"
+#include "domain/identity.h"
 #include "storage/store.h"
 
 namespace gz::cli {
@@ -27,6 +29,8 @@ void add_demo_command(CLI::App& app, Action& action) {
     std::int64_t polygons = 20000;
     std::uint64_t seed = services::DemoCountyOptions{}.seed;
     bool force = false;
+    std::string password = "gongzhi-demo";
+    bool no_accounts = false;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand(
@@ -41,6 +45,10 @@ void add_demo_command(CLI::App& app, Action& action) {
       ->check(CLI::Range(services::kDemoMinPolygons, services::kDemoMaxPolygons));
   cmd->add_option("--seed", o->seed, "random seed (default 2026)");
   cmd->add_flag("--force", o->force, "replace --out when it exists");
+  cmd->add_option("--password", o->password,
+                  "password of every demo account (default gongzhi-demo; at least 10 characters)");
+  cmd->add_flag("--no-accounts", o->no_accounts,
+                "layers only: no region hierarchy, accounts or project library");
   cmd->callback([o, &action] {
     action = [o] {
       if (std::filesystem::exists(o->out)) {
@@ -49,6 +57,8 @@ void add_demo_command(CLI::App& app, Action& action) {
       }
       auto start = std::chrono::steady_clock::now();
       services::DemoCountySummary summary;
+      services::DemoPlatformSummary platform;
+      if (!o->no_accounts) validate_password(o->password);
       // The database is built aside and appears only when complete: a failed demo leaves no
       // file behind.
       bool created = storage::Store::create(o->out, [&](storage::Store& store) {
@@ -68,6 +78,17 @@ void add_demo_command(CLI::App& app, Action& action) {
       });
       if (!created)
         throw Error(o->out + " was created by another process while the demo was being generated");
+      if (!o->no_accounts) {
+        // Accounts and the project library go into the published file; a failure removes it, so
+        // a failed demo still leaves nothing behind.
+        try {
+          auto store = storage::Store::open(o->out);
+          platform = services::seed_demo_platform(*store, o->out, o->password);
+        } catch (...) {
+          remove_database(o->out);
+          throw;
+        }
+      }
       double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       std::printf("demo county %s %s: %d townships, %d villages, %.2f km² (%.0f mu), seed %llu\n",
                   summary.county_code.c_str(), summary.county_name.c_str(), summary.townships,
@@ -81,6 +102,13 @@ void add_demo_command(CLI::App& app, Action& action) {
         std::printf("  %-14s %-28s %10lld features\n", v.layer.c_str(),
                     std::string(to_string(v.kind)).c_str(),
                     static_cast<long long>(v.feature_count));
+      if (!o->no_accounts) {
+        std::printf("%d regions, %d projects in the project library; accounts (password %s):\n",
+                    platform.regions, platform.projects, o->password.c_str());
+        for (const auto& a : platform.accounts)
+          std::printf("  %-9s %-24s %s %s\n", a.username.c_str(), a.role.c_str(),
+                      a.department.c_str(), a.region.c_str());
+      }
       std::printf("written to %s in %.1f s\n", o->out.c_str(), secs);
       return kExitOk;
     };
