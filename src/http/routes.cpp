@@ -9,6 +9,7 @@
 #include "common/data_dir.h"
 #include "common/error.h"
 #include "http/api_support.h"
+#include "http/audit_routes.h"
 #include "http/project_routes.h"
 #include "services/regions.h"
 
@@ -215,12 +216,16 @@ Router make_router(const ApiContext& ctx) {
   r.add("GET", "/api/v1/openapi.json", [openapi](const Request&, const PathParams&) {
     return Response{200, "application/json; charset=utf-8", *openapi, {}};
   });
-  r.add("GET", "/api/v1/layers", [&store](const Request&, const PathParams&) {
+  // The layers are the county's map: any signed-in user may list them (tiles and features
+  // are further limited by jurisdiction where they are served).
+  r.add("GET", "/api/v1/layers", [&store, &identity](const Request& req, const PathParams&) {
+    signed_in(identity, req);
     nlohmann::json list = nlohmann::json::array();
     for (const auto& v : store.layers()) list.push_back(layer_json(v));
     return json(200, {{"layers", list}});
   });
-  r.add("GET", "/api/v1/layers/{layer}", [&store](const Request&, const PathParams& p) {
+  r.add("GET", "/api/v1/layers/{layer}", [&store, &identity](const Request& req, const PathParams& p) {
+    signed_in(identity, req);
     const std::string& name = p.at("layer");
     try {
       nlohmann::json list = nlohmann::json::array();
@@ -266,6 +271,7 @@ Router make_router(const ApiContext& ctx) {
     return json(200, j);
   });
   if (ctx.projects) add_project_routes(r, identity, *ctx.projects);
+  add_audit_routes(r, identity);
   return r;
 }
 

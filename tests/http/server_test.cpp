@@ -15,6 +15,7 @@
 #include "../test_support.h"
 #include "http_client.h"
 #include "http/routes.h"
+#include "services/password.h"
 #include "services/projects.h"
 #include "storage/identity_store.h"
 #include "storage/project_store.h"
@@ -44,6 +45,7 @@ class Client {
   Reply request(bhttp::verb verb, const std::string& target, const std::string& body = "") {
     bhttp::request<bhttp::string_body> req{verb, target, 11};
     req.set(bhttp::field::host, "127.0.0.1");
+    if (!token.empty()) req.set(bhttp::field::authorization, "Bearer " + token);
     req.keep_alive(true);
     req.body() = body;
     req.prepare_payload();
@@ -54,10 +56,14 @@ class Client {
     return {static_cast<int>(res.result_int()), res.body()};
   }
 
+  std::string token;  // sent as a bearer token when set
+
  private:
   asio::io_context ioc_;
   beast::tcp_stream stream_;
 };
+
+constexpr const char* kPassword = "a long enough password";
 
 class ServerTest : public TempDirTest {
  protected:
@@ -67,6 +73,12 @@ class ServerTest : public TempDirTest {
     write_file(file, feature_collection(three_land_use_spots()));
     auto r = run({"import", "--db", db, "--layer", "dltb", "--kind", "land_use", file});
     ASSERT_EQ(r.exit_code, 0) << r.describe();
+    {
+      auto identity = storage::IdentityStore::open(db);
+      auto hash = services::hash_password(kPassword);
+      identity->create_first_admin("root", hash, "cli:test");
+      identity->add_user({"cunmin", hash, {Grant{Role::villager, "", "340123100201"}}}, "root");
+    }
     port = free_port();
     server = std::make_unique<Process>(gongzhi_binary(),
                                        std::vector<std::string>{"serve", "--db", db, "--listen",
@@ -87,6 +99,12 @@ class ServerTest : public TempDirTest {
       server->wait();
     }
   }
+  // A session token of `user`.
+  std::string sign_in(const std::string& user) {
+    auto r = http_request(port, bhttp::verb::post, "/api/v1/session", login_body(user, kPassword));
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.json()["token"].get<std::string>();
+  }
   std::string db;
   unsigned short port = 0;
   std::unique_ptr<Process> server;
@@ -98,6 +116,12 @@ TEST_F(ServerTest, health_and_layers_answer_json) {
   ASSERT_EQ(h.status, 200) << h.body;
   EXPECT_EQ(h.json()["status"], "ok");
   EXPECT_EQ(h.json()["layers"], 1);
+  // The layers are for signed-in users only.
+  auto anonymous = c.request(bhttp::verb::get, "/api/v1/layers");
+  EXPECT_EQ(anonymous.status, 401);
+  EXPECT_EQ(anonymous.json()["error"]["code"], "unauthenticated");
+  EXPECT_EQ(c.request(bhttp::verb::get, "/api/v1/layers/dltb").status, 401);
+  c.token = sign_in("cunmin");
   auto l = c.request(bhttp::verb::get, "/api/v1/layers");  // same connection: keep-alive
   ASSERT_EQ(l.status, 200);
   ASSERT_EQ(l.json()["layers"].size(), 1u);
@@ -113,6 +137,7 @@ TEST_F(ServerTest, health_and_layers_answer_json) {
 
 TEST_F(ServerTest, errors_are_json_with_a_stable_code_in_two_languages) {
   Client c(port);
+  c.token = sign_in("cunmin");
   auto missing = c.request(bhttp::verb::get, "/api/v1/layers/nope");
   EXPECT_EQ(missing.status, 404);
   EXPECT_EQ(missing.json()["error"]["code"], "layer_not_found");
@@ -148,6 +173,35 @@ TEST_F(ServerTest, sigterm_stops_the_server_cleanly) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
   EXPECT_EQ(r.exit_code, 0) << r.describe();
   EXPECT_NE(r.out.find("gongzhi stopped"), std::string::npos) << r.describe();
+}
+
+// Auditors and administrators read the audit log and verify its chain over the API; a villager
+// may not.
+TEST_F(ServerTest, only_auditors_and_admins_read_the_audit_log) {
+  Client c(port);
+  EXPECT_EQ(c.request(bhttp::verb::get, "/api/v1/audit").status, 401);
+  c.token = sign_in("cunmin");
+  auto refused = c.request(bhttp::verb::get, "/api/v1/audit");
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_EQ(refused.json()["error"]["code"], "auditors_only");
+  c.token = sign_in("root");
+  auto log = c.request(bhttp::verb::get, "/api/v1/audit?limit=2");
+  ASSERT_EQ(log.status, 200) << log.body;
+  auto entries = log.json()["entries"];
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0]["action"], "admin.create");
+  EXPECT_EQ(entries[1]["action"], "user.create");
+  auto next = c.request(bhttp::verb::get,
+                        "/api/v1/audit?action=session.login&after=" +
+                            std::to_string(log.json()["next_after"].get<int>()));
+  ASSERT_EQ(next.status, 200);
+  EXPECT_EQ(next.json()["entries"].size(), 2u);  // cunmin's and root's sign-ins
+  EXPECT_EQ(c.request(bhttp::verb::get, "/api/v1/audit?limit=0").status, 400);
+  EXPECT_EQ(c.request(bhttp::verb::get, "/api/v1/audit?after=x").status, 400);
+  auto verify = c.request(bhttp::verb::get, "/api/v1/audit/verify");
+  ASSERT_EQ(verify.status, 200);
+  EXPECT_TRUE(verify.json()["intact"].get<bool>());
+  EXPECT_GE(verify.json()["entries"].get<int>(), 4);
 }
 
 // Every /api/v1 route is in the OpenAPI document with its method, and the document names no
