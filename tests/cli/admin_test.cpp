@@ -111,7 +111,7 @@ TEST_P(AdminCommandTest, verify_audit_fails_naming_an_edited_entry) {
   ASSERT_EQ(create_admin().exit_code, 0);
   ASSERT_EQ(add_user("li.si").exit_code, 0);
   ASSERT_EQ(add_user("wang.wu").exit_code, 0);
-  where_->exec("UPDATE audit_log SET actor = 'someone-else' WHERE seq = 2");
+  where_->tamper_with_audit("UPDATE audit_log SET actor = 'someone-else' WHERE seq = 2");
   auto r = verify();
   EXPECT_EQ(r.exit_code, 1) << r.describe();
   EXPECT_NE(r.err.find("broken at entry 2: entry 2 was edited"), std::string::npos) << r.err;
@@ -121,7 +121,7 @@ TEST_P(AdminCommandTest, verify_audit_fails_naming_a_deleted_entry) {
   ASSERT_EQ(create_admin().exit_code, 0);
   ASSERT_EQ(add_user("li.si").exit_code, 0);
   ASSERT_EQ(add_user("wang.wu").exit_code, 0);
-  where_->exec("DELETE FROM audit_log WHERE seq = 2");
+  where_->tamper_with_audit("DELETE FROM audit_log WHERE seq = 2");
   auto r = verify();
   EXPECT_EQ(r.exit_code, 1) << r.describe();
   EXPECT_NE(r.err.find("broken at entry 2: entry 2 is missing (deleted)"), std::string::npos)
@@ -132,7 +132,7 @@ TEST_P(AdminCommandTest, verify_audit_fails_naming_swapped_entries) {
   ASSERT_EQ(create_admin().exit_code, 0);
   ASSERT_EQ(add_user("li.si").exit_code, 0);
   ASSERT_EQ(add_user("wang.wu").exit_code, 0);
-  where_->exec(
+  where_->tamper_with_audit(
       "UPDATE audit_log SET seq = -2 WHERE seq = 2; UPDATE audit_log SET seq = 2 WHERE seq = 3; "
       "UPDATE audit_log SET seq = 3 WHERE seq = -2;");
   auto r = verify();

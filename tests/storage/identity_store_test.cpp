@@ -103,10 +103,24 @@ TEST_P(IdentityStoreTest, every_write_appends_one_chained_audit_entry) {
   EXPECT_EQ(v.entries, 4);
 }
 
+TEST_P(IdentityStoreTest, the_database_refuses_edits_and_deletions_of_the_audit_log) {
+  auto store = open();
+  populate(*store);
+  auto before = where_->dump();
+  EXPECT_ANY_THROW(where_->exec("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2"));
+  EXPECT_ANY_THROW(where_->exec("DELETE FROM audit_log WHERE seq = 3"));
+  if (postgres()) EXPECT_ANY_THROW(where_->exec("TRUNCATE audit_log"));
+  EXPECT_EQ(where_->dump(), before);
+  EXPECT_TRUE(store->verify_audit().intact);
+  // Appending still works.
+  store->add_user({"li.si", hash(), {Grant{Role::villager, "", "340123100201"}}}, "root");
+  EXPECT_TRUE(store->verify_audit().intact);
+}
+
 TEST_P(IdentityStoreTest, verify_names_the_entry_whose_detail_was_edited) {
   auto store = open();
   populate(*store);
-  where_->exec("UPDATE audit_log SET detail = '{\"username\":\"mallory\"}' WHERE seq = 2");
+  where_->tamper_with_audit("UPDATE audit_log SET detail = '{\"username\":\"mallory\"}' WHERE seq = 2");
   auto v = store->verify_audit();
   EXPECT_FALSE(v.intact);
   EXPECT_EQ(v.bad_seq, 2);
@@ -116,7 +130,7 @@ TEST_P(IdentityStoreTest, verify_names_the_entry_whose_detail_was_edited) {
 TEST_P(IdentityStoreTest, verify_names_a_deleted_entry) {
   auto store = open();
   populate(*store);
-  where_->exec("DELETE FROM audit_log WHERE seq = 2");
+  where_->tamper_with_audit("DELETE FROM audit_log WHERE seq = 2");
   auto v = store->verify_audit();
   EXPECT_FALSE(v.intact);
   EXPECT_EQ(v.bad_seq, 2);
@@ -126,7 +140,7 @@ TEST_P(IdentityStoreTest, verify_names_a_deleted_entry) {
 TEST_P(IdentityStoreTest, verify_names_entries_deleted_from_the_end) {
   auto store = open();
   populate(*store);
-  where_->exec("DELETE FROM audit_log WHERE seq = 3");
+  where_->tamper_with_audit("DELETE FROM audit_log WHERE seq = 3");
   auto v = store->verify_audit();
   EXPECT_FALSE(v.intact);
   EXPECT_EQ(v.bad_seq, 3);
@@ -136,7 +150,7 @@ TEST_P(IdentityStoreTest, verify_names_entries_deleted_from_the_end) {
 TEST_P(IdentityStoreTest, verify_names_swapped_entries) {
   auto store = open();
   populate(*store);
-  where_->exec(
+  where_->tamper_with_audit(
       "UPDATE audit_log SET seq = -2 WHERE seq = 2; UPDATE audit_log SET seq = 2 WHERE seq = 3; "
       "UPDATE audit_log SET seq = 3 WHERE seq = -2;");
   auto v = store->verify_audit();

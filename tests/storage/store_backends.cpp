@@ -143,3 +143,12 @@ void StoreBackendTest::SetUp() {
 }
 
 }  // namespace gz::test
+
+namespace gz::test {
+void StoreLocation::tamper_with_audit(const std::string& sql) const {
+  if (backend_ == Backend::sqlite)
+    exec("DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_no_delete; " + sql);
+  else
+    exec("DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log; " + sql);
+}
+}  // namespace gz::test

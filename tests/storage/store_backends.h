@@ -56,6 +56,9 @@ class StoreLocation {
   // SQL on the store's tables (meta, layer, layer_version, feature); rows '|'-joined.
   std::vector<std::string> query(const std::string& sql) const;
   void exec(const std::string& sql) const;
+  // SQL run as someone with write access to the tables who first drops the audit log's
+  // append-only triggers: what verify-audit must still catch.
+  void tamper_with_audit(const std::string& sql) const;
 
  private:
   Backend backend_;

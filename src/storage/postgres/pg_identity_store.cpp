@@ -72,6 +72,14 @@ class PgSession : public SqlSession {
       INSERT INTO audit_head(id, last_seq, last_hash)
         VALUES(1, 0, '0000000000000000000000000000000000000000000000000000000000000000')
         ON CONFLICT DO NOTHING;
+      -- Append-only in the database itself: editing, deleting or truncating entries takes
+      -- dropping these triggers first (and verify-audit still finds what was done).
+      CREATE OR REPLACE FUNCTION gongzhi_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS
+        $f$ BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $f$;
+      CREATE OR REPLACE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+        FOR EACH ROW EXECUTE FUNCTION gongzhi_audit_append_only();
+      CREATE OR REPLACE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+        FOR EACH STATEMENT EXECUTE FUNCTION gongzhi_audit_append_only();
     )sql",
                 "cannot set up the identity tables");
   }

@@ -83,6 +83,12 @@ class SqliteSession : public SqlSession {
       INSERT INTO audit_head(id, last_seq, last_hash)
         VALUES(1, 0, '0000000000000000000000000000000000000000000000000000000000000000')
         ON CONFLICT DO NOTHING;
+      -- Append-only in the database itself: editing or deleting an entry takes dropping these
+      -- first (and verify-audit still finds what was done).
+      CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+      CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     )sql");
   }
 
