@@ -34,6 +34,8 @@ void add_serve_command(CLI::App& app, Action& action) {
   cmd->add_option("--session-max-seconds", o->auth.policy.absolute_seconds,
                   "every session ends this long after login (default 7 days)")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{365} * 24 * 3600));
+  cmd->add_option("--trusted-proxy", o->auth.trusted_proxies,
+                  "address of a reverse proxy whose X-Forwarded-For names the client (repeatable)");
   cmd->add_flag("--secure-cookie", o->auth.secure_cookie,
                 "mark the session cookie Secure (when clients reach the server over TLS)");
   cmd->callback([o, &action] {

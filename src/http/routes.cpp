@@ -1,6 +1,7 @@
 #include "http/routes.h"
 
 #include <algorithm>
+#include <boost/asio/ip/address.hpp>
 #include <ctime>
 #include <filesystem>
 #include <memory>
@@ -150,7 +151,7 @@ ApiError region_not_found() {
 
 Response sign_in(storage::IdentityStore& identity, const AuthOptions& auth, const Request& req) {
   auto c = parse_credentials(req.body);
-  auto r = services::login(identity, auth.policy, c.username, c.password, req.remote_address);
+  auto r = services::login(identity, auth.policy, c.username, c.password, client_address(req, auth));
   if (r.outcome == services::LoginOutcome::locked) {
     auto res = error_response({429, "too_many_attempts", "登录失败次数过多，请稍后再试",
                                "too many failed logins; try again later"});
@@ -168,6 +169,35 @@ Response sign_in(storage::IdentityStore& identity, const AuthOptions& auth, cons
   return res;
 }
 }  // namespace
+
+std::string client_address(const Request& req, const AuthOptions& auth) {
+  auto trusted = [&](const std::string& a) {
+    return std::find(auth.trusted_proxies.begin(), auth.trusted_proxies.end(), a) !=
+           auth.trusted_proxies.end();
+  };
+  if (!trusted(req.remote_address)) return req.remote_address;
+  // "client, proxy1, proxy2": walk from the right past our own proxies.
+  std::vector<std::string> hops;
+  std::string list = req.header("x-forwarded-for");
+  std::size_t pos = 0;
+  while (pos <= list.size()) {
+    auto end = list.find(',', pos);
+    if (end == std::string::npos) end = list.size();
+    auto hop = list.substr(pos, end - pos);
+    hop.erase(0, hop.find_first_not_of(' '));
+    while (!hop.empty() && hop.back() == ' ') hop.pop_back();
+    if (!hop.empty()) hops.push_back(hop);
+    pos = end + 1;
+  }
+  for (auto it = hops.rbegin(); it != hops.rend(); ++it) {
+    if (trusted(*it)) continue;
+    boost::system::error_code ec;
+    auto address = boost::asio::ip::make_address(*it, ec);
+    // A forged or garbled hop is not an address: the proxy's own address counts instead.
+    return ec ? req.remote_address : address.to_string();
+  }
+  return req.remote_address;
+}
 
 std::string openapi_document() {
   namespace fs = std::filesystem;
@@ -239,7 +269,7 @@ Router make_router(const ApiContext& ctx) {
     return sign_in(identity, auth, req);
   });
   r.add("DELETE", "/api/v1/session", [&identity, auth](const Request& req, const PathParams&) {
-    if (!services::logout(identity, request_token(req), req.remote_address))
+    if (!services::logout(identity, request_token(req), client_address(req, auth)))
       throw unauthenticated();
     auto res = json(200, {{"status", "signed_out"}});
     res.headers.emplace_back("Set-Cookie", session_cookie("", auth, true));

@@ -13,6 +13,10 @@ namespace gz::http {
 struct AuthOptions {
   services::AuthPolicy policy;
   bool secure_cookie = false;  // add Secure to the session cookie (the server is behind TLS)
+  // Reverse proxies (nginx) whose X-Forwarded-For is believed: a request from one of these
+  // addresses counts, for rate limits and the audit log, as coming from the last address in
+  // X-Forwarded-For that is not itself a trusted proxy. Empty: the header is ignored.
+  std::vector<std::string> trusted_proxies;
 };
 
 // What the routes work on. Parts left null are not served (tests of one part need no other).
@@ -24,6 +28,8 @@ struct ApiContext {
 };
 
 Router make_router(const ApiContext& ctx);
+// The client's address as AuthOptions::trusted_proxies defines it.
+std::string client_address(const Request& req, const AuthOptions& auth);
 // data/openapi.json with the paths and schemas of every data/openapi/*.json part merged in
 // (one part per route module, so modules are documented beside each other).
 std::string openapi_document();

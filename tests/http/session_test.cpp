@@ -149,6 +149,30 @@ TEST_P(SessionApiTest, wrong_password_and_unknown_user_get_the_same_401_then_429
   EXPECT_EQ(v.exit_code, 0) << v.describe();
 }
 
+// Behind a trusted reverse proxy the client's address comes from X-Forwarded-For (rate limits
+// and the audit log count it); from anyone else the header is ignored, so a client cannot pick
+// the address its failures are counted against.
+TEST_P(SessionApiTest, x_forwarded_for_is_believed_only_from_a_trusted_proxy) {
+  start({"--trusted-proxy", "127.0.0.1"});
+  auto forwarded = [&](const std::string& xff, const std::string& password) {
+    return http_request(port_, bhttp::verb::post, "/api/v1/session", login_body("zrzy", password),
+                        {{"X-Forwarded-For", xff}});
+  };
+  EXPECT_EQ(forwarded("203.0.113.7", kPassword).status, 200);
+  EXPECT_NE(audit().back().detail.find("\"203.0.113.7\""), std::string::npos) << audit().back().detail;
+  // A spoofed first hop added by the client is skipped: the proxy appended the real one.
+  EXPECT_EQ(forwarded("198.51.100.1, 203.0.113.9", "wrong password").status, 401);
+  EXPECT_NE(audit().back().detail.find("\"203.0.113.9\""), std::string::npos) << audit().back().detail;
+  // Garbage is not an address: the proxy's own counts.
+  EXPECT_EQ(forwarded("<script>", "wrong password").status, 401);
+  EXPECT_NE(audit().back().detail.find("\"127.0.0.1\""), std::string::npos) << audit().back().detail;
+  server_->signal(SIGTERM);
+  server_->wait();
+  start();  // no trusted proxy: the header means nothing
+  EXPECT_EQ(forwarded("203.0.113.7", kPassword).status, 200);
+  EXPECT_NE(audit().back().detail.find("\"127.0.0.1\""), std::string::npos) << audit().back().detail;
+}
+
 TEST_P(SessionApiTest, logout_ends_the_session) {
   start();
   auto r = login("zrzy", kPassword);
