@@ -67,6 +67,8 @@ std::string now_iso8601() {
   return std::string(buf) + frac;
 }
 
+constexpr std::int64_t kAttemptsKeptSeconds = 86400;
+
 class SqlIdentityStore : public IdentityStore {
  public:
   explicit SqlIdentityStore(std::unique_ptr<SqlSession> s) : s_(std::move(s)) {
@@ -393,6 +395,14 @@ class SqlIdentityStore : public IdentityStore {
   }
 
   void insert_attempt(const LoginAttempt& a) {
+    // Housekeeping on every login: attempts older than a day count for no rate limit (the audit
+    // log keeps them), and ended sessions open nothing (idle ones are kept an hour longer, so a
+    // lazily updated last_seen never ends a session early).
+    s_->query("DELETE FROM login_attempts WHERE time < CAST($1 AS bigint)", {std::to_string(a.time - kAttemptsKeptSeconds)});
+    // Cast: SQLite compares an expression with a text parameter as text.
+    s_->query("DELETE FROM sessions WHERE expires <= CAST($1 AS bigint) OR "
+              "last_seen + idle_seconds + 3600 <= CAST($1 AS bigint)",
+              {std::to_string(a.time)});
     s_->query("INSERT INTO login_attempts(username, address, time, ok) VALUES($1, $2, $3, $4)",
               {a.username, a.address, std::to_string(a.time),
                // 1 success, 0 failure, 2 refused by the rate limit: audited, but not counted as

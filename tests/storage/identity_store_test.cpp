@@ -252,6 +252,26 @@ TEST_P(IdentityStoreTest, sessions_expire_when_idle_and_absolutely) {
   EXPECT_FALSE(store->touch_session(abs, 1501));
 }
 
+// Login attempts older than a day and sessions that have ended are deleted at the next login, so
+// neither table grows without end; the audit log keeps every attempt.
+TEST_P(IdentityStoreTest, a_login_clears_old_attempts_and_ended_sessions) {
+  auto store = open();
+  populate(*store);
+  const std::int64_t day = 86400;
+  for (int i = 0; i < 3; ++i) store->record_login({"zrzy", "10.0.0.1", 1000 + i, false, "invalid_credentials"});
+  store->create_session({services::session_token_hash("old"), "zrzy", 1000, 1000 + day, 600, 1000, "10.0.0.1"},
+                        {"zrzy", "10.0.0.1", 1000, true, "ok"});
+  store->create_session({services::session_token_hash("live"), "zrzy", 1000, 1000 + 30 * day, 2 * day, 1000, "10.0.0.1"},
+                        {"zrzy", "10.0.0.1", 1000, true, "ok"});
+  auto audited = store->audit_log().size();
+  store->record_login({"wang.wu", "10.0.0.9", 1000 + day + 10, false, "invalid_credentials"});
+  EXPECT_EQ(where_->query("SELECT count(*) FROM login_attempts"), std::vector<std::string>{"1"});
+  EXPECT_EQ(where_->query("SELECT count(*) FROM sessions"), std::vector<std::string>{"1"});
+  EXPECT_TRUE(store->touch_session(services::session_token_hash("live"), 1000 + day + 20));
+  EXPECT_EQ(store->audit_log().size(), audited + 1);
+  EXPECT_TRUE(store->verify_audit().intact);
+}
+
 TEST_P(IdentityStoreTest, failed_logins_are_counted_per_account_and_address_and_audited) {
   auto store = open();
   populate(*store);

@@ -63,6 +63,7 @@ class PgSession : public SqlSession {
         time bigint NOT NULL, ok bigint NOT NULL);
       CREATE INDEX IF NOT EXISTS login_attempts_by_user ON login_attempts(username, time);
       CREATE INDEX IF NOT EXISTS login_attempts_by_address ON login_attempts(address, time);
+      CREATE INDEX IF NOT EXISTS login_attempts_by_time ON login_attempts(time);
       CREATE TABLE IF NOT EXISTS regions(
         code TEXT PRIMARY KEY, name TEXT NOT NULL, level TEXT NOT NULL,
         parent TEXT NOT NULL DEFAULT '');
