@@ -24,5 +24,6 @@ void add_balance_command(CLI::App& app, Action& action);
 void add_demo_command(CLI::App& app, Action& action);
 void add_serve_command(CLI::App& app, Action& action);
 void add_admin_command(CLI::App& app, Action& action);
+void add_realloc_command(CLI::App& app, Action& action);
 
 }  // namespace gz::cli

@@ -288,6 +288,12 @@ bool Geometry::contains(const Geometry& o) const {
   return r == 1;
 }
 
+double Geometry::planar_length() const {
+  double len = 0;
+  if (!g_ || GEOSLength_r(geos(), g_, &len) != 1) throw Error("cannot measure length: " + take_geos_error());
+  return len;
+}
+
 double Geometry::planar_area() const {
   double a = 0;
   if (g_) GEOSArea_r(geos(), g_, &a);

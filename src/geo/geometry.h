@@ -77,6 +77,8 @@ class Geometry {
   // Interiors intersect (DE-9IM T********): more than touching.
   bool interiors_intersect(const Geometry& o) const;
   double planar_area() const;
+  // Boundary length (perimeter of polygons), in the coordinates' unit.
+  double planar_length() const;
   std::pair<double, double> centroid() const;
 
   // Copy with every coordinate passed through `t` (batched per coordinate sequence).
