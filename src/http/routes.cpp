@@ -6,6 +6,7 @@
 
 #include "common/data_dir.h"
 #include "common/error.h"
+#include "http/tile_routes.h"
 #include "services/regions.h"
 
 namespace gz::http {
@@ -259,6 +260,7 @@ Router make_router(storage::Store& store, storage::IdentityStore& identity,
     j["children"] = children;
     return json(200, j);
   });
+  add_tile_routes(r, store, identity);
   return r;
 }
 
