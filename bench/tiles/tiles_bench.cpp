@@ -15,6 +15,7 @@
 #include <cmath>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <set>
 #include <tuple>
 
@@ -68,11 +69,12 @@ std::vector<TileId> pan_path(const gz::Envelope& county) {
 
 struct Run {
   std::vector<double> ms;
+  std::map<int, std::tuple<std::size_t, double, double, std::size_t>> by_zoom;  // n, sum, max ms, max bytes
   std::size_t max_bytes = 0, total_bytes = 0, empty = 0;
   double seconds = 0;
 };
 
-void report(const std::string& name, Run r) {
+void report(const std::string& name, Run r, bool zooms = false) {
   std::sort(r.ms.begin(), r.ms.end());
   auto pct = [&](double p) {
     return r.ms.empty() ? 0.0 : r.ms[std::min(r.ms.size() - 1, static_cast<std::size_t>(p * r.ms.size()))];
@@ -82,6 +84,20 @@ void report(const std::string& name, Run r) {
               name.c_str(), r.ms.size(), r.ms.size() / r.seconds, pct(0.5), pct(0.99),
               r.ms.empty() ? 0.0 : r.ms.back(), r.max_bytes / 1024.0,
               r.ms.empty() ? 0.0 : r.total_bytes / 1024.0 / r.ms.size(), r.empty);
+  for (const auto& [z, s] : r.by_zoom) {
+    if (!zooms) break;
+    auto [n, sum, max, bytes] = s;
+    std::printf("  z%-2d tiles %4zu  mean %8.3f ms  max %8.3f ms  max tile %7.1f KB\n", z, n,
+                sum / n, max, bytes / 1024.0);
+  }
+}
+
+void add_zoom(Run& r, int z, double ms, std::size_t bytes) {
+  auto& [n, sum, max, b] = r.by_zoom[z];
+  ++n;
+  sum += ms;
+  max = std::max(max, ms);
+  b = std::max(b, bytes);
 }
 
 std::string path_of(const std::string& layer, const TileId& t) {
@@ -101,6 +117,10 @@ int main(int argc, char** argv) {
   app.add_option("--port", port, "request over HTTP from gongzhi serve on 127.0.0.1:PORT");
   app.add_option("--token", token, "session token for HTTP (Authorization: Bearer)");
   app.add_option("--warm-passes", warm_passes, "warm passes over the path");
+  gz::services::TileOptions options;
+  int only_zoom = -1;
+  app.add_option("--simplify", options.simplify_tolerance, "in process: simplification tolerance, tile units");
+  app.add_option("--zoom", only_zoom, "only the tiles of this zoom");
   CLI11_PARSE(app, argc, argv);
 
   auto store = gz::storage::Store::open(db);
@@ -119,6 +139,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   auto path = pan_path(county);
+  if (only_zoom >= 0)
+    std::erase_if(path, [&](const TileId& t) { return t.z != only_zoom; });
   std::printf("layer %s v%d, %lld features; pan path z10–z16: %zu tiles\n", layer.c_str(),
               version.version, static_cast<long long>(version.feature_count), path.size());
   if (!paths_file.empty()) {
@@ -131,7 +153,7 @@ int main(int argc, char** argv) {
   };
 
   if (port == 0) {
-    gz::services::TileService service(*store);
+    gz::services::TileService service(*store, options);
     auto pass = [&] {
       Run r;
       auto start = clock::now();
@@ -139,6 +161,7 @@ int main(int argc, char** argv) {
         auto t0 = clock::now();
         auto tile = service.tile(version, t);
         r.ms.push_back(ms_since(t0));
+        add_zoom(r, t.z, r.ms.back(), tile->data.size());
         r.max_bytes = std::max(r.max_bytes, tile->data.size());
         r.total_bytes += tile->data.size();
         r.empty += tile->data.empty();
@@ -146,7 +169,7 @@ int main(int argc, char** argv) {
       r.seconds = ms_since(start) / 1000;
       return r;
     };
-    report("in-process cold", pass());
+    report("in-process cold", pass(), true);
     for (int i = 0; i < warm_passes; ++i) report("in-process warm", pass());
     return 0;
   }
@@ -177,6 +200,7 @@ int main(int argc, char** argv) {
                   << ": " << res.body() << "\n";
         std::exit(1);
       }
+      add_zoom(r, t.z, r.ms.back(), res.body().size());
       r.max_bytes = std::max(r.max_bytes, res.body().size());
       r.total_bytes += res.body().size();
       r.empty += res.body().empty();
@@ -184,7 +208,7 @@ int main(int argc, char** argv) {
     r.seconds = ms_since(start) / 1000;
     return r;
   };
-  report("http cold", pass());
+  report("http cold", pass(), true);
   for (int i = 0; i < warm_passes; ++i) report("http warm (1 conn)", pass());
   return 0;
 }

@@ -22,9 +22,9 @@ struct TileClip {
 using CoordinateMap = std::function<void(double& x, double& y)>;
 
 // The polygons of `wkb` in tile space, each as rings (exterior first, closing point repeated as
-// GEOS gives it). Coordinates are multiples of clip.grid; pieces that collapse on the grid are
-// gone. Non-polygonal parts are dropped. Topology is preserved by the simplification, and the
-// grid snap keeps the result valid (GEOS snap-rounding).
+// GEOS gives it). Coordinates are multiples of clip.grid, rounded point by point; rings that
+// collapse on the grid are gone. Non-polygonal parts are dropped. The simplification preserves
+// topology; rounding can, rarely, leave a ring touching itself (renderers draw that fine).
 std::vector<std::vector<Ring>> tile_polygons(std::string_view wkb, const CoordinateMap& map,
                                              const TileClip& clip);
 
