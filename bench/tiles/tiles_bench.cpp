@@ -29,7 +29,9 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
 
-std::uint32_t tile_x(double lon, int z) { return static_cast<std::uint32_t>((lon + 180) / 360 * std::ldexp(1.0, z)); }
+std::uint32_t tile_x(double lon, int z) {
+  return static_cast<std::uint32_t>((lon + 180) / 360 * std::ldexp(1.0, z));
+}
 std::uint32_t tile_y(double lat, int z) {
   double r = lat * M_PI / 180;
   return static_cast<std::uint32_t>((1 - std::asinh(std::tan(r)) / M_PI) / 2 * std::ldexp(1.0, z));
@@ -69,7 +71,8 @@ std::vector<TileId> pan_path(const gz::Envelope& county) {
 
 struct Run {
   std::vector<double> ms;
-  std::map<int, std::tuple<std::size_t, double, double, std::size_t>> by_zoom;  // n, sum, max ms, max bytes
+  // Per zoom: tiles, sum of ms, max ms, max bytes.
+  std::map<int, std::tuple<std::size_t, double, double, std::size_t>> by_zoom;
   std::size_t max_bytes = 0, total_bytes = 0, empty = 0;
   double seconds = 0;
 };
@@ -77,7 +80,8 @@ struct Run {
 void report(const std::string& name, Run r, bool zooms = false) {
   std::sort(r.ms.begin(), r.ms.end());
   auto pct = [&](double p) {
-    return r.ms.empty() ? 0.0 : r.ms[std::min(r.ms.size() - 1, static_cast<std::size_t>(p * r.ms.size()))];
+    if (r.ms.empty()) return 0.0;
+    return r.ms[std::min(r.ms.size() - 1, static_cast<std::size_t>(p * r.ms.size()))];
   };
   std::printf("%-22s tiles %5zu  %9.1f tiles/s  median %8.3f ms  p99 %8.3f ms  max %8.3f ms  "
               "max tile %7.1f KB  mean tile %6.1f KB  empty %zu\n",
@@ -119,7 +123,8 @@ int main(int argc, char** argv) {
   app.add_option("--warm-passes", warm_passes, "warm passes over the path");
   gz::services::TileOptions options;
   int only_zoom = -1;
-  app.add_option("--simplify", options.simplify_tolerance, "in process: simplification tolerance, tile units");
+  app.add_option("--simplify", options.simplify_tolerance,
+                 "in process: simplification tolerance, tile units");
   app.add_option("--zoom", only_zoom, "only the tiles of this zoom");
   CLI11_PARSE(app, argc, argv);
 

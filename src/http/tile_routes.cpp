@@ -43,7 +43,9 @@ std::string request_token(const Request& req) {
   return {};
 }
 
-ApiError layer_not_found() { return {404, "layer_not_found", "图层不存在", "layer not found"}; }
+ApiError layer_not_found() {
+  return {404, "layer_not_found", "图层不存在", "layer not found"};
+}
 
 ApiError tile_not_found(const std::string& zh, const std::string& en) {
   return {404, "tile_not_found", "瓦片不存在：" + zh, "no such tile: " + en};
@@ -123,7 +125,8 @@ void add_tile_routes(Router& r, storage::Store& store, storage::IdentityStore& i
             throw layer_not_found();
           }
           auto z = parse_index(p.at("z")), x = parse_index(p.at("x")), y = parse_index(p.at("y"));
-          if (!z || !x || !y) throw tile_not_found("z、x、y 须为非负整数", "z, x and y must be non-negative integers");
+          if (!z || !x || !y)
+            throw tile_not_found("z、x、y 须为非负整数", "z, x and y must be non-negative integers");
           if (!services::tile_exists(*z, *x, *y))
             throw tile_not_found("z 须在 0–22 之间，x、y 须在 0 至 2^z−1 之间",
                                  "z must be 0–22, and x and y 0 to 2^z−1");
@@ -133,7 +136,8 @@ void add_tile_routes(Router& r, storage::Store& store, storage::IdentityStore& i
           // browsers revalidate it after a minute (a 304 when it has not changed).
           std::string cache_control = version ? "private, max-age=86400, immutable"
                                               : "private, max-age=60";
-          Response res{200, kTileType, {}, {{"ETag", tile->etag}, {"Cache-Control", cache_control}}};
+          Response res{200, kTileType, {},
+                       {{"ETag", tile->etag}, {"Cache-Control", cache_control}}};
           if (etag_matches(req.header("if-none-match"), tile->etag)) {
             res.status = 304;
           } else if (tile->data.empty()) {

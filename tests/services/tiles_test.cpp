@@ -32,7 +32,8 @@ std::pair<double, double> lonlat(const TileId& t, double u, double v) {
 }
 
 // A WKB polygon from rings given in tile coordinates of `t`.
-std::string tile_polygon_wkb(const TileId& t, const std::vector<std::vector<std::pair<double, double>>>& rings) {
+using TileRings = std::vector<std::vector<std::pair<double, double>>>;
+std::string tile_polygon_wkb(const TileId& t, const TileRings& rings) {
   std::vector<geo::Ring> ll;
   for (const auto& r : rings) {
     geo::Ring ring;
@@ -60,7 +61,10 @@ class TilesTest : public StoreBackendTest {
     for (const auto& s : spots) {
       auto g = geo::Geometry::from_wkb(s.wkb);
       w->add(s.id, s.wkb, g.envelope(),
-             {{"BSM", s.id}, {"DLBM", s.dlbm}, {"DLMC", s.dlmc}, {"ZLDWDM", std::string("340123100201")},
+             {{"BSM", s.id},
+              {"DLBM", s.dlbm},
+              {"DLMC", s.dlmc},
+              {"ZLDWDM", std::string("340123100201")},
               {"TBMJ", s.tbmj}, {"QSDWMC", std::string("东村")}});
     }
     return w->commit();
@@ -168,8 +172,10 @@ TEST_P(TilesTest, a_polygon_across_the_tile_edge_is_clipped_to_the_tile_and_its_
 }
 
 TEST_P(TilesTest, a_multipolygon_is_one_feature_with_one_exterior_per_part) {
-  auto a = geo::Geometry::from_wkb(tile_polygon_wkb(kTile, {{{100, 100}, {900, 100}, {900, 900}, {100, 900}}}));
-  auto b = geo::Geometry::from_wkb(tile_polygon_wkb(kTile, {{{2000, 2000}, {2600, 2000}, {2600, 2600}, {2000, 2600}}}));
+  auto a = geo::Geometry::from_wkb(
+      tile_polygon_wkb(kTile, {{{100, 100}, {900, 100}, {900, 900}, {100, 900}}}));
+  auto b = geo::Geometry::from_wkb(
+      tile_polygon_wkb(kTile, {{{2000, 2000}, {2600, 2000}, {2600, 2600}, {2000, 2600}}}));
   std::vector<geo::Geometry> parts;
   parts.push_back(std::move(a));
   parts.push_back(std::move(b));
@@ -181,14 +187,16 @@ TEST_P(TilesTest, a_multipolygon_is_one_feature_with_one_exterior_per_part) {
   ASSERT_EQ(rings.size(), 2u);
   for (const auto& r : rings) EXPECT_GT(ring_area2(r), 0);
   std::vector<MvtRing> got{normalised(rings[0]), normalised(rings[1])};
-  std::sort(got.begin(), got.end(), [](const MvtRing& x, const MvtRing& y) { return x[0].x < y[0].x; });
+  std::sort(got.begin(), got.end(),
+            [](const MvtRing& x, const MvtRing& y) { return x[0].x < y[0].x; });
   EXPECT_EQ(got[0], (MvtRing{{100, 100}, {900, 100}, {900, 900}, {100, 900}}));
   EXPECT_EQ(got[1], (MvtRing{{2000, 2000}, {2600, 2000}, {2600, 2600}, {2000, 2600}}));
 }
 
 TEST_P(TilesTest, a_sliver_that_quantises_to_nothing_is_dropped_and_an_empty_tile_has_no_body) {
   TileId detail{16, kTile.x * 16, kTile.y * 16};
-  auto sliver = tile_polygon_wkb(detail, {{{1000, 1000}, {1000.3, 1000}, {1000.3, 3000}, {1000, 3000}}});
+  auto sliver =
+      tile_polygon_wkb(detail, {{{1000, 1000}, {1000.3, 1000}, {1000.3, 3000}, {1000, 3000}}});
   auto v = write_land_use({{"1", sliver, "1006", "农村道路", 1}});
   auto tile = services::make_tile(*store_, v, detail);
   EXPECT_EQ(tile.stats.scanned, 1u);
@@ -203,7 +211,8 @@ TEST_P(TilesTest, small_spots_at_overview_zoom_become_class_cells_without_ids) {
     for (int j = 0; j < 20; ++j) {
       double u = 1000 + 20 * i, v = 1000 + 20 * j;
       spots.push_back({std::to_string(i * 20 + j + 1),
-                       tile_polygon_wkb(kTile, {{{u, v}, {u + 20, v}, {u + 20, v + 20}, {u, v + 20}}}),
+                       tile_polygon_wkb(kTile,
+                                        {{{u, v}, {u + 20, v}, {u + 20, v + 20}, {u, v + 20}}}),
                        j < 10 ? "0101" : "0103", j < 10 ? "水田" : "旱地", 400});
     }
   auto v = write_land_use(spots);
@@ -256,7 +265,7 @@ TEST_P(TilesTest, demo_county_tiles_at_z10_stay_under_the_size_limit) {
   EXPECT_FALSE(decode_mvt(small.data).at(0).features.empty());
 }
 
-TEST_P(TilesTest, the_cache_answers_the_same_tile_for_the_same_version_and_a_new_one_for_a_new_version) {
+TEST_P(TilesTest, the_cache_answers_one_tile_per_version_and_a_new_tile_for_a_new_version) {
   auto wkb = tile_polygon_wkb(kTile, {{{1000, 1000}, {2000, 1000}, {2000, 2000}, {1000, 2000}}});
   auto v1 = write_land_use({{"1", wkb, "0101", "水田", 1}});
   services::TileService service(*store_);

@@ -465,10 +465,12 @@ void SqliteStore::scan_bbox(const LayerVersion& v, const Envelope& bbox,
   // version is cheaper to walk than the tree over a large box.
   const char* join = v.feature_count > 20000 ? " CROSS JOIN " : " JOIN ";
   Statement s(db_, path_,
-              std::string("SELECT f.id, f.source_id, f.geom, f.attrs, f.minx, f.miny, f.maxx, f.maxy "
-                          "FROM feature_rtree r") + join + "feature f ON f.id = r.id "
-              "WHERE r.minx <= ? AND r.maxx >= ? AND r.miny <= ? AND r.maxy >= ? AND f.version_id = ? "
-              "ORDER BY f.id");
+              std::string("SELECT f.id, f.source_id, f.geom, f.attrs, f.minx, f.miny, f.maxx, "
+                          "f.maxy FROM feature_rtree r") +
+                  join +
+                  "feature f ON f.id = r.id "
+                  "WHERE r.minx <= ? AND r.maxx >= ? AND r.miny <= ? AND r.maxy >= ? "
+                  "AND f.version_id = ? ORDER BY f.id");
   s.bind(1, bbox.maxx);
   s.bind(2, bbox.minx);
   s.bind(3, bbox.maxy);
