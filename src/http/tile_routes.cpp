@@ -110,7 +110,7 @@ bool etag_matches(const std::string& if_none_match, const std::string& etag) {
 void add_tile_routes(Router& r, storage::Store& store, storage::IdentityStore& identity) {
   auto tiles = std::make_shared<services::TileService>(store);
   r.add("GET", "/tiles/{layer}/{z}/{x}/{y}.mvt",
-        [tiles, &store, &identity](const Request& req, const PathParams& p) {
+        [tiles, &identity](const Request& req, const PathParams& p) {
           auto user = services::authenticate(identity, request_token(req));
           if (!user)
             throw ApiError{401, "unauthenticated", "未登录或会话已过期",
@@ -120,7 +120,7 @@ void add_tile_routes(Router& r, storage::Store& store, storage::IdentityStore& i
           auto version = requested_version(req);
           LayerVersion v;
           try {
-            v = store.layer_version(p.at("layer"), version);
+            v = tiles->layer_version(p.at("layer"), version);
           } catch (const NotFoundError&) {
             throw layer_not_found();
           }

@@ -10,6 +10,7 @@
 #include <optional>
 #include <variant>
 
+#include "common/error.h"
 #include "domain/survey_fields.h"
 #include "geo/tile_geometry.h"
 
@@ -461,6 +462,26 @@ std::shared_ptr<const Tile> TileService::tile(const LayerVersion& version, const
   auto made = std::make_shared<const Tile>(make_tile(store_, version, id, options_));
   cache_.insert(key, made);
   return made;
+}
+
+LayerVersion TileService::layer_version(const std::string& layer, std::optional<int> version) {
+  auto now = std::chrono::steady_clock::now();
+  std::vector<LayerVersion> versions;
+  {
+    std::lock_guard lock(versions_mutex_);
+    auto it = versions_.find(layer);
+    if (it != versions_.end() && now - it->second.read < std::chrono::seconds(1))
+      versions = it->second.versions;
+  }
+  if (versions.empty()) {
+    versions = store_.versions(layer);  // NotFoundError for an unknown layer: not remembered
+    std::lock_guard lock(versions_mutex_);
+    versions_[layer] = {now, versions};
+  }
+  if (!version) return versions.back();
+  for (const auto& v : versions)
+    if (v.version == *version) return v;
+  throw NotFoundError("layer '" + layer + "' has no version " + std::to_string(*version));
 }
 
 bool may_see_map_data(const User& user, const std::vector<Region>& hierarchy) {

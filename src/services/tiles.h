@@ -15,11 +15,13 @@
 // max_tile_bytes, it is encoded again with cells twice as large (at any zoom), up to 256 units.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -117,10 +119,22 @@ class TileService {
   std::shared_ptr<const Tile> tile(const LayerVersion& version, const TileId& tile);
   TileCache::Stats cache_stats() const { return cache_.stats(); }
 
+  // A version of a layer (the latest when `version` is empty), as Store::layer_version, but
+  // from a list read at most once a second per layer: a cached tile then needs no store access,
+  // and does not wait behind a long scan for another tile. A new import shows within a second.
+  // Throws NotFoundError for an unknown layer or version.
+  LayerVersion layer_version(const std::string& layer, std::optional<int> version);
+
  private:
   storage::Store& store_;
   TileOptions options_;
   TileCache cache_;
+  struct KnownVersions {
+    std::chrono::steady_clock::time_point read;
+    std::vector<LayerVersion> versions;  // oldest first
+  };
+  std::mutex versions_mutex_;
+  std::unordered_map<std::string, KnownVersions> versions_;
 };
 
 // Whether `user` may see the tiles of the map data. The data lie in the counties of the

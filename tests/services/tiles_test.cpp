@@ -5,11 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <cmath>
 #include <numbers>
 #include <tuple>
 
 #include "../storage/store_backends.h"
+#include "common/error.h"
 #include "geo/geometry.h"
 #include "mvt_decode.h"
 #include "services/demo_county.h"
@@ -277,6 +280,20 @@ TEST_P(TilesTest, the_cache_answers_one_tile_per_version_and_a_new_tile_for_a_ne
   auto c = service.tile(v2, kTile);
   EXPECT_NE(c->etag, a->etag);
   EXPECT_EQ(layer_of(*c).features.at(0).tags.at("DLBM"), "0103");
+}
+
+TEST_P(TilesTest, layer_versions_are_looked_up_once_a_second_and_unknown_ones_are_not_found) {
+  auto wkb = tile_polygon_wkb(kTile, {{{1000, 1000}, {2000, 1000}, {2000, 2000}, {1000, 2000}}});
+  write_land_use({{"1", wkb, "0101", "水田", 1}});
+  services::TileService service(*store_);
+  EXPECT_EQ(service.layer_version("dltb", std::nullopt).version, 1);
+  EXPECT_EQ(service.layer_version("dltb", 1).version, 1);
+  EXPECT_THROW(service.layer_version("dltb", 2), NotFoundError);
+  EXPECT_THROW(service.layer_version("no_such_layer", std::nullopt), NotFoundError);
+  write_land_use({{"1", wkb, "0103", "旱地", 1}});
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  EXPECT_EQ(service.layer_version("dltb", std::nullopt).version, 2);
+  EXPECT_EQ(service.layer_version("dltb", 2).version, 2);
 }
 
 TEST(tile_cache, evicts_the_least_recently_used_tiles_beyond_its_byte_budget) {
