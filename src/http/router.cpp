@@ -72,10 +72,16 @@ std::optional<PathParams> match_path(const std::string& pattern, const std::stri
   if (p.size() != s.size()) return std::nullopt;
   PathParams params;
   for (std::size_t i = 0; i < p.size(); ++i) {
-    if (p[i].size() > 2 && p[i].front() == '{' && p[i].back() == '}') {
-      auto value = decode_segment(s[i]);
+    auto close = p[i].find('}');
+    if (p[i].size() > 2 && p[i].front() == '{' && close != std::string::npos && close > 1) {
+      // "{name}" or "{name}.ext": the segment must end with the literal suffix.
+      std::string suffix = p[i].substr(close + 1);
+      if (s[i].size() < suffix.size() ||
+          s[i].compare(s[i].size() - suffix.size(), suffix.size(), suffix) != 0)
+        return std::nullopt;
+      auto value = decode_segment(s[i].substr(0, s[i].size() - suffix.size()));
       if (!value || value->empty()) return std::nullopt;
-      params[p[i].substr(1, p[i].size() - 2)] = *value;
+      params[p[i].substr(1, close - 1)] = *value;
     } else if (p[i] != s[i]) {
       return std::nullopt;
     }

@@ -12,6 +12,7 @@
 #include "http/api_support.h"
 #include "http/audit_routes.h"
 #include "http/project_routes.h"
+#include "http/tile_routes.h"
 #include "services/regions.h"
 
 namespace gz::http {
@@ -302,6 +303,7 @@ Router make_router(const ApiContext& ctx) {
   });
   if (ctx.projects) add_project_routes(r, identity, *ctx.projects);
   add_audit_routes(r, identity);
+  add_tile_routes(r, store, identity);
   return r;
 }
 

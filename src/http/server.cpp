@@ -125,7 +125,12 @@ class Session : public std::enable_shared_from_this<Session> {
     res->set(bhttp::field::content_type, r.content_type);
     res->set(bhttp::field::cache_control, "no-store");
     res->set("X-Content-Type-Options", "nosniff");
-    for (const auto& [name, value] : r.headers) res->insert(name, value);
+    for (const auto& [name, value] : r.headers) {
+      if (beast::iequals(name, "cache-control"))
+        res->set(bhttp::field::cache_control, value);  // a route's own policy replaces no-store
+      else
+        res->insert(name, value);
+    }
     res->keep_alive(keep_alive);
     res->body() = r.body;
     res->prepare_payload();

@@ -33,8 +33,15 @@ HttpReply http_request(unsigned short port, bhttp::verb verb, const std::string&
   beast::flat_buffer buffer;
   bhttp::response<bhttp::string_body> res;
   bhttp::read(stream, buffer, res);
-  return {static_cast<int>(res.result_int()), res.body(),
-          std::string(res[bhttp::field::set_cookie]), std::string(res[bhttp::field::retry_after])};
+  HttpReply reply{static_cast<int>(res.result_int()), res.body(),
+                  std::string(res[bhttp::field::set_cookie]),
+                  std::string(res[bhttp::field::retry_after]), {}};
+  for (const auto& field : res) {
+    std::string name(field.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    reply.headers[name] = std::string(field.value());
+  }
+  return reply;
 }
 
 std::string login_body(const std::string& user, const std::string& password) {

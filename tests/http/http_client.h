@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/beast/http/verb.hpp>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
@@ -16,6 +17,12 @@ unsigned short free_port();
 struct HttpReply {
   int status = 0;
   std::string body, set_cookie, retry_after;
+  std::map<std::string, std::string> headers;  // every response header, names in lower case
+  const std::string& header(const std::string& name) const {
+    static const std::string none;
+    auto it = headers.find(name);
+    return it == headers.end() ? none : it->second;
+  }
   nlohmann::json json() const { return nlohmann::json::parse(body); }
   std::string code() const { return json()["error"]["code"].get<std::string>(); }
 };

@@ -1,0 +1,14 @@
+// GET /tiles/{layer}/{z}/{x}/{y}.mvt: Mapbox Vector Tiles of a layer version for signed-in users
+// whose grants reach the map data (services::may_see_map_data); everyone else outside them gets
+// the same 404 as for a layer that does not exist.
+#pragma once
+
+#include "http/router.h"
+#include "storage/identity_store.h"
+#include "storage/store.h"
+
+namespace gz::http {
+
+void add_tile_routes(Router& r, storage::Store& store, storage::IdentityStore& identity);
+
+}  // namespace gz::http
