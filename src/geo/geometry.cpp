@@ -406,29 +406,4 @@ bool Geometry::interiors_intersect(const Geometry& o) const {
   return r == 1;
 }
 
-SpatialIndex::SpatialIndex() : tree_(GEOSSTRtree_create_r(geos(), 10)) {}
-SpatialIndex::~SpatialIndex() {
-  if (tree_) GEOSSTRtree_destroy_r(geos(), tree_);
-}
-
-void SpatialIndex::insert(std::size_t item, const Envelope& env) {
-  Geometry box(check(GEOSGeom_createRectangle_r(geos(), env.minx, env.miny, env.maxx, env.maxy),
-                     "rectangle"));
-  GEOSSTRtree_insert_r(geos(), tree_, box.raw(), reinterpret_cast<void*>(item));
-  envelopes_.push_back(std::move(box));
-}
-
-std::vector<std::size_t> SpatialIndex::query(const Envelope& env) const {
-  std::vector<std::size_t> out;
-  Geometry box(check(GEOSGeom_createRectangle_r(geos(), env.minx, env.miny, env.maxx, env.maxy),
-                     "rectangle"));
-  GEOSSTRtree_query_r(
-      geos(), tree_, box.raw(),
-      [](void* item, void* user) {
-        static_cast<std::vector<std::size_t>*>(user)->push_back(reinterpret_cast<std::size_t>(item));
-      },
-      &out);
-  return out;
-}
-
 }  // namespace gz::geo
