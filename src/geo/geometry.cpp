@@ -60,10 +60,14 @@ Geometry Geometry::clone() const {
 }
 
 Geometry Geometry::from_wkb(std::string_view wkb) {
-  GEOSWKBReader* r = GEOSWKBReader_create_r(geos());
-  GEOSGeometry* g = GEOSWKBReader_read_r(geos(), r, reinterpret_cast<const unsigned char*>(wkb.data()),
-                                         wkb.size());
-  GEOSWKBReader_destroy_r(geos(), r);
+  // One reader per thread (and so per GEOS context): a million features are read per check.
+  struct Reader {
+    GEOSWKBReader* r = GEOSWKBReader_create_r(geos());
+    ~Reader() { GEOSWKBReader_destroy_r(geos(), r); }
+  };
+  thread_local Reader reader;
+  GEOSGeometry* g = GEOSWKBReader_read_r(
+      geos(), reader.r, reinterpret_cast<const unsigned char*>(wkb.data()), wkb.size());
   if (!g) throw Error("cannot read WKB geometry: " + take_geos_error());
   return Geometry(g);
 }

@@ -35,8 +35,12 @@ bool may_carry_planned_change(std::string_view json) {
     }
     return true;
   };
-  for (std::size_t q = json.find('"'); q != std::string_view::npos; q = json.find('"', q + 1))
-    if (key_at(q + 1, "to_code\"") || key_at(q + 1, "ghdlbm\"")) return true;
+  for (std::size_t q = json.find('"'); q != std::string_view::npos; q = json.find('"', q + 1)) {
+    if (q + 1 == json.size()) break;
+    char first = static_cast<char>(json[q + 1] | 0x20);  // ASCII lower case for letters
+    if ((first == 't' && key_at(q + 1, "to_code\"")) || (first == 'g' && key_at(q + 1, "ghdlbm\"")))
+      return true;
+  }
   return false;
 }
 
