@@ -1,5 +1,6 @@
 // gongzhi check: overlaps with the control lines and rule findings for every feature of a layer.
 // Exit code 0 when clean, 3 when findings exist.
+#include <charconv>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -16,6 +17,27 @@ namespace gz::cli {
 
 namespace {
 using nlohmann::ordered_json;
+
+// The per-feature lines of a million-feature check are formatted by hand (see write_json): a
+// number exactly as printf's %.17g writes it (std::to_chars with a precision is specified so, and
+// does not go through printf's multi-precision digits), a string as nlohmann::json dumps it.
+void append_number(std::string& out, double d) {
+  char buf[64];
+  auto end = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::general, 17).ptr;
+  out.append(buf, end);
+}
+
+void append_json_string(std::string& out, const std::string& s) {
+  bool plain = true;
+  for (unsigned char c : s) plain &= c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+  if (!plain) {
+    out += ordered_json(s).dump();
+    return;
+  }
+  out += '"';
+  out += s;
+  out += '"';
+}
 
 ordered_json finding_json(const services::Finding& f) {
   return ordered_json{{"feature_id", f.feature_id},
@@ -58,23 +80,27 @@ void write_json(FILE* out, const services::CheckResult& r) {
   std::vector<std::string> text((r.features.size() + chunk - 1) / chunk);
   services::parallel_chunks(r.features.size(), [&](std::size_t begin, std::size_t end, int) {
     std::string& line = text[begin / chunk];
-    char num[64];
+    line.reserve((end - begin) * 64);
     for (std::size_t i = begin; i < end; ++i) {
       const auto& fc = r.features[i];
       line += i == 0 ? "\n{\"feature_id\":" : ",\n{\"feature_id\":";
-      line += ordered_json(fc.feature_id).dump();
+      append_json_string(line, fc.feature_id);
       if (fc.area_m2 > 0) {  // measured when something overlaps the feature
-        std::snprintf(num, sizeof num, ",\"area_m2\":%.17g", fc.area_m2);
-        line += num;
+        line += ",\"area_m2\":";
+        append_number(line, fc.area_m2);
       }
-      if (!fc.project_id.empty()) line += ",\"project_id\":" + ordered_json(fc.project_id).dump();
+      if (!fc.project_id.empty()) {
+        line += ",\"project_id\":";
+        append_json_string(line, fc.project_id);
+      }
       line += ",\"overlaps\":[";
       for (std::size_t k = 0; k < fc.overlaps.size(); ++k) {
         const auto& o = fc.overlaps[k];
         if (k) line += ',';
         line += layer_prefix[o.control];
-        std::snprintf(num, sizeof num, "%.17g,\"share\":%.17g", o.area_m2, o.share);
-        line += num;
+        append_number(line, o.area_m2);
+        line += ",\"share\":";
+        append_number(line, o.share);
         if (!o.geojson.empty()) line += ",\"geometry\":" + o.geojson;
         line += '}';
       }

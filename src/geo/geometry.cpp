@@ -60,10 +60,14 @@ Geometry Geometry::clone() const {
 }
 
 Geometry Geometry::from_wkb(std::string_view wkb) {
-  GEOSWKBReader* r = GEOSWKBReader_create_r(geos());
-  GEOSGeometry* g = GEOSWKBReader_read_r(geos(), r, reinterpret_cast<const unsigned char*>(wkb.data()),
-                                         wkb.size());
-  GEOSWKBReader_destroy_r(geos(), r);
+  // One reader per thread (and so per GEOS context): a million features are read per check.
+  struct Reader {
+    GEOSWKBReader* r = GEOSWKBReader_create_r(geos());
+    ~Reader() { GEOSWKBReader_destroy_r(geos(), r); }
+  };
+  thread_local Reader reader;
+  GEOSGeometry* g = GEOSWKBReader_read_r(
+      geos(), reader.r, reinterpret_cast<const unsigned char*>(wkb.data()), wkb.size());
   if (!g) throw Error("cannot read WKB geometry: " + take_geos_error());
   return Geometry(g);
 }
@@ -419,31 +423,6 @@ bool Geometry::interiors_intersect(const Geometry& o) const {
   char r = GEOSRelatePattern_r(geos(), g_, o.g_, "T********");
   if (r == 2) throw Error("relate failed: " + take_geos_error());
   return r == 1;
-}
-
-SpatialIndex::SpatialIndex() : tree_(GEOSSTRtree_create_r(geos(), 10)) {}
-SpatialIndex::~SpatialIndex() {
-  if (tree_) GEOSSTRtree_destroy_r(geos(), tree_);
-}
-
-void SpatialIndex::insert(std::size_t item, const Envelope& env) {
-  Geometry box(check(GEOSGeom_createRectangle_r(geos(), env.minx, env.miny, env.maxx, env.maxy),
-                     "rectangle"));
-  GEOSSTRtree_insert_r(geos(), tree_, box.raw(), reinterpret_cast<void*>(item));
-  envelopes_.push_back(std::move(box));
-}
-
-std::vector<std::size_t> SpatialIndex::query(const Envelope& env) const {
-  std::vector<std::size_t> out;
-  Geometry box(check(GEOSGeom_createRectangle_r(geos(), env.minx, env.miny, env.maxx, env.maxy),
-                     "rectangle"));
-  GEOSSTRtree_query_r(
-      geos(), tree_, box.raw(),
-      [](void* item, void* user) {
-        static_cast<std::vector<std::size_t>*>(user)->push_back(reinterpret_cast<std::size_t>(item));
-      },
-      &out);
-  return out;
 }
 
 }  // namespace gz::geo

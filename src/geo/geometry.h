@@ -13,7 +13,6 @@
 
 struct GEOSGeom_t;
 struct GEOSPrepGeom_t;
-struct GEOSSTRtree_t;
 
 namespace gz::geo {
 
@@ -110,22 +109,6 @@ class PreparedGeometry {
 
  private:
   const GEOSPrepGeom_t* p_ = nullptr;
-};
-
-// Envelope index over items numbered 0..n-1 (GEOS STRtree). Build once, then query; not
-// thread-safe during the first query, so each thread holds its own.
-class SpatialIndex {
- public:
-  SpatialIndex();
-  ~SpatialIndex();
-  SpatialIndex(const SpatialIndex&) = delete;
-  SpatialIndex& operator=(const SpatialIndex&) = delete;
-  void insert(std::size_t item, const Envelope& env);
-  std::vector<std::size_t> query(const Envelope& env) const;
-
- private:
-  GEOSSTRtree_t* tree_ = nullptr;
-  std::vector<Geometry> envelopes_;
 };
 
 }  // namespace gz::geo

@@ -20,9 +20,28 @@
 namespace gz::services {
 
 namespace {
-// Whether stored attribute text may hold a planned-change field (to_code / GHDLBM, any case).
-bool may_carry_planned_change(const std::string& json) {
-  return strcasestr(json.c_str(), "\"to_code\"") || strcasestr(json.c_str(), "\"ghdlbm\"");
+// Whether stored attribute text may hold a planned-change field: "to_code" or "GHDLBM" in
+// quotes, any case (as strcasestr would find them, up to the first NUL). Every key starts at a
+// quote, so only the text after each quote is compared; strcasestr's general search over a
+// million spots' text cost a tenth of a check.
+bool may_carry_planned_change(std::string_view json) {
+  if (auto nul = json.find('\0'); nul != std::string_view::npos) json = json.substr(0, nul);
+  auto key_at = [&](std::size_t at, std::string_view lower_key) {
+    if (json.size() - at < lower_key.size()) return false;
+    for (std::size_t i = 0; i < lower_key.size(); ++i) {
+      char c = json[at + i];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      if (c != lower_key[i]) return false;
+    }
+    return true;
+  };
+  for (std::size_t q = json.find('"'); q != std::string_view::npos; q = json.find('"', q + 1)) {
+    if (q + 1 == json.size()) break;
+    char first = static_cast<char>(json[q + 1] | 0x20);  // ASCII lower case for letters
+    if ((first == 't' && key_at(q + 1, "to_code\"")) || (first == 'g' && key_at(q + 1, "ghdlbm\"")))
+      return true;
+  }
+  return false;
 }
 
 bool is_checked_against(LayerKind k) {
@@ -49,8 +68,12 @@ CheckResult compliance_check(storage::Store& store, const CheckRequest& request,
     target.features = *request.features;
   } else {
     result.target = store.layer_version(request.layer, request.version);
-    // Attributes are decoded by the worker threads, not by the single reading thread.
-    target = load_layer(store, result.target, {.decode_attributes = false});
+    // Attributes are decoded by the worker threads, not by the single reading thread, and only
+    // where a rule may read them (see below); other text is not even copied.
+    storage::Store::ScanOptions scan;
+    scan.decode_attributes = false;
+    if (result.target.kind != LayerKind::project) scan.keep_attributes_json = may_carry_planned_change;
+    target = load_layer(store, result.target, scan);
   }
 
   std::vector<LoadedLayer> controls;

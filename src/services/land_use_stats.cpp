@@ -50,7 +50,7 @@ StatsResult land_use_stats(storage::Store& store, const StatsRequest& request,
   StatsResult result;
   result.layer = store.layer_version(request.layer, request.version);
   // Attributes are decoded on all cores, not by the single reading thread.
-  LoadedLayer target = load_layer(store, result.layer, {.decode_attributes = false});
+  LoadedLayer target = load_layer(store, result.layer, {.decode_attributes = false, .keep_attributes_json = {}});
   parallel_chunks(target.features.size(), [&](std::size_t begin, std::size_t end, int) {
     for (std::size_t i = begin; i < end; ++i) {
       auto& f = target.features[i];

@@ -92,8 +92,8 @@ bool ZoneSet::zones_disjoint() {
 
 std::vector<Overlap> ZoneSet::overlaps(Target& t, bool want_geometry) {
   std::vector<Overlap> out;
-  auto candidates = index_.query(t.envelope());
-  std::sort(candidates.begin(), candidates.end());  // pieces of a zone are consecutive
+  std::vector<std::size_t>& candidates = candidates_;
+  index_.query(t.envelope(), candidates);  // ascending: pieces of a zone are consecutive
   std::vector<geo::Geometry> zone_pieces;  // GK pieces of the current zone, for its geometry
   for (std::size_t k = 0; k < candidates.size(); ++k) {
     std::size_t p = candidates[k];

@@ -13,6 +13,7 @@
 #include "domain/layer.h"
 #include "geo/crs.h"
 #include "geo/geometry.h"
+#include "geo/spatial_index.h"
 #include "storage/store.h"
 
 namespace gz::services {
@@ -81,6 +82,7 @@ class ZoneSet {
   std::vector<std::unique_ptr<geo::PreparedGeometry>> prepared_;            // lon/lat
   std::vector<std::unique_ptr<geo::PreparedGeometry>> prepared_projected_;  // GK
   geo::SpatialIndex index_;
+  std::vector<std::size_t> candidates_;  // scratch for overlaps()
   GaussKruger& gk_;
   // Whether no two zones share interior (then overlap areas add up without a union).
   bool zones_disjoint();

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "domain/layer.h"
@@ -63,6 +64,9 @@ class Store {
   // (decode_attributes in storage/attributes_json.h), e.g. to spread it over threads.
   struct ScanOptions {
     bool decode_attributes = true;
+    // Undecoded only: the stored text is kept where this says yes and left empty elsewhere, so
+    // text nobody will read is never copied (a million survey spots, e.g.). Empty = keep all.
+    std::function<bool(std::string_view)> keep_attributes_json;
   };
   virtual void scan(const LayerVersion& v, const std::function<void(StoredFeature&&)>& fn,
                     const ScanOptions& options) = 0;

@@ -21,6 +21,7 @@
 #include "domain/survey_fields.h"
 #include "geo/ellipsoid.h"
 #include "geo/geometry.h"
+#include "geo/spatial_index.h"
 #include "storage/store.h"
 
 namespace gz {

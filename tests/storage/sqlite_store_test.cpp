@@ -156,10 +156,30 @@ TEST_F(SqliteStoreTest, read_all_of_a_large_layer_returns_every_feature_in_order
     if (i) ASSERT_LT(all[i - 1].id, all[i].id);
   }
   EXPECT_EQ(std::get<std::int64_t>(*find_attribute(all[59999].attributes, "BSM")), 59999);
-  auto raw = store->read_all(v, {.decode_attributes = false});
+  auto raw = store->read_all(v, {.decode_attributes = false, .keep_attributes_json = {}});
   EXPECT_TRUE(raw[0].attributes.empty());
   EXPECT_NE(raw[0].attributes_json.find("\"DLBM\""), std::string::npos);
   EXPECT_EQ(store->read_all(v2, {}).size(), 5u);
+}
+
+// A caller that reads only some features' attribute text gets exactly that text, and every
+// feature all the same.
+TEST_F(SqliteStoreTest, read_all_keeps_only_the_attribute_text_asked_for) {
+  auto store = open_store();
+  auto v = write_version(*store, "big", 60000);
+  auto kept = store->read_all(v, {.decode_attributes = false,
+                                  .keep_attributes_json = [](std::string_view text) {
+                                    return text.find("\"BSM\":4") != std::string_view::npos;
+                                  }});
+  ASSERT_EQ(kept.size(), 60000u);
+  std::size_t with_text = 0;
+  for (std::size_t i = 0; i < kept.size(); ++i) {
+    bool wanted = std::to_string(i)[0] == '4';
+    EXPECT_EQ(kept[i].attributes_json.empty(), !wanted) << i << ": " << kept[i].attributes_json;
+    EXPECT_FALSE(kept[i].wkb.empty());
+    with_text += wanted;
+  }
+  EXPECT_GT(with_text, 0u);
 }
 
 }  // namespace

@@ -237,6 +237,25 @@ TEST_P(StoreTest, scan_streams_every_feature_of_a_large_version_in_id_order) {
   EXPECT_TRUE(attributes_match);
 }
 
+// A caller that reads only some features' attribute text gets exactly that text, and every
+// feature all the same.
+TEST_P(StoreTest, read_all_keeps_only_the_attribute_text_asked_for) {
+  auto store = open_store();
+  LayerVersion v = write_version(*store, "dltb", 500);
+  auto kept = store->read_all(v, {.decode_attributes = false,
+                                  .keep_attributes_json = [](std::string_view text) {
+                                    return text.find("\"BSM\":4") != std::string_view::npos;
+                                  }});
+  ASSERT_EQ(kept.size(), 500u);
+  for (std::size_t i = 0; i < kept.size(); ++i) {
+    bool wanted = std::to_string(i)[0] == '4';
+    EXPECT_EQ(kept[i].attributes_json.empty(), !wanted) << i << ": " << kept[i].attributes_json;
+    EXPECT_TRUE(kept[i].attributes.empty());
+    EXPECT_FALSE(kept[i].wkb.empty());
+  }
+  EXPECT_NE(kept[4].attributes_json.find("\"DLBM\""), std::string::npos);
+}
+
 TEST_P(StoreTest, a_scan_ended_by_an_exception_leaves_the_store_usable) {
   auto store = open_store();
   LayerVersion v = write_version(*store, "dltb", 5000);

@@ -120,15 +120,15 @@ constexpr const char* kFeatureColumns =
     "SELECT f.id, f.source_id, ST_AsBinary(f.geom, 'NDR'), f.attrs, ST_XMin(b), ST_YMin(b), "
     "ST_XMax(b), ST_YMax(b) FROM feature f CROSS JOIN LATERAL (SELECT Box3D(f.geom) AS b) x ";
 
-StoredFeature read_feature(const PGresult* r, int row, bool decode) {
+StoredFeature read_feature(const PGresult* r, int row, const Store::ScanOptions& options) {
   StoredFeature f;
   f.id = static_cast<std::int64_t>(get_u64(PQgetvalue(r, row, 0)));
   f.source_id = value(r, row, 1);
   f.wkb = value(r, row, 2);
   std::string_view attrs{PQgetvalue(r, row, 3), static_cast<std::size_t>(PQgetlength(r, row, 3))};
-  if (decode)
+  if (options.decode_attributes)
     f.attributes = decode_attributes(attrs);
-  else
+  else if (!options.keep_attributes_json || options.keep_attributes_json(attrs))
     f.attributes_json = attrs;
   f.bbox = {get_f64(r, row, 4), get_f64(r, row, 5), get_f64(r, row, 6), get_f64(r, row, 7)};
   return f;
@@ -418,7 +418,7 @@ std::unique_ptr<LayerWriter> PgStore::begin_layer_version(const NewLayerVersion&
 // Features leave the server a batch at a time through a cursor, so a layer of millions is never
 // in memory at once; the callback may throw, which ends the read transaction.
 void PgStore::stream(const std::string& select, const std::vector<std::string>& params,
-                     const std::function<void(StoredFeature&&)>& fn, bool decode) {
+                     const std::function<void(StoredFeature&&)>& fn, const ScanOptions& options) {
   std::lock_guard lock(mutex_);
   const std::string what = "cannot read features";
   conn_->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", what);
@@ -428,7 +428,7 @@ void PgStore::stream(const std::string& select, const std::vector<std::string>& 
     for (;;) {
       Result r = conn_->query(fetch, {}, what, /*binary_rows=*/true);
       int n = PQntuples(r.get());
-      for (int i = 0; i < n; ++i) fn(read_feature(r.get(), i, decode));
+      for (int i = 0; i < n; ++i) fn(read_feature(r.get(), i, options));
       if (n < kFetchRows) break;
     }
     conn_->exec("COMMIT", what);
@@ -441,7 +441,7 @@ void PgStore::stream(const std::string& select, const std::vector<std::string>& 
 void PgStore::scan(const LayerVersion& v, const std::function<void(StoredFeature&&)>& fn,
                    const ScanOptions& options) {
   stream(std::string(kFeatureColumns) + "WHERE f.version_id = $1 ORDER BY f.id",
-         {std::to_string(v.id)}, fn, options.decode_attributes);
+         {std::to_string(v.id)}, fn, options);
 }
 
 void PgStore::scan_bbox(const LayerVersion& v, const Envelope& bbox,
@@ -455,7 +455,7 @@ void PgStore::scan_bbox(const LayerVersion& v, const Envelope& bbox,
              "WHERE f.version_id = $1 AND f.geom && ST_MakeEnvelope($2, $3, $4, $5, 4490) "
              "ORDER BY f.id",
          {std::to_string(v.id), num(bbox.minx), num(bbox.miny), num(bbox.maxx), num(bbox.maxy)},
-         fn, true);
+         fn, ScanOptions{});
 }
 
 }  // namespace gz::storage

@@ -47,7 +47,7 @@ class PgStore : public Store {
   std::vector<LayerVersion> read_versions(const std::string& where_and_order,
                                           const std::vector<std::string>& params);
   void stream(const std::string& select, const std::vector<std::string>& params,
-              const std::function<void(StoredFeature&&)>& fn, bool decode_attributes);
+              const std::function<void(StoredFeature&&)>& fn, const ScanOptions& options);
 
   std::unique_ptr<pg::Connection> conn_;
   std::string schema_;  // where the tables are: current_schema() of the connection

@@ -376,16 +376,20 @@ bool SqliteStore::create_new(const std::string& path, const std::function<void(S
 }
 
 namespace {
-void emit_rows(Statement& s, const std::function<void(StoredFeature&&)>& fn, bool decode) {
+void emit_rows(Statement& s, const std::function<void(StoredFeature&&)>& fn,
+               const Store::ScanOptions& options) {
   while (s.step()) {
     StoredFeature f;
     f.id = s.column_int64(0);
     f.source_id = s.column_text(1);
     f.wkb = s.column_blob(2);
-    if (decode)
+    if (options.decode_attributes) {
       f.attributes = decode_attributes(s.column_text(3));
-    else
-      f.attributes_json = s.column_text(3);
+    } else {
+      std::string_view text = s.column_text_view(3);
+      if (!options.keep_attributes_json || options.keep_attributes_json(text))
+        f.attributes_json = text;
+    }
     f.bbox = {s.column_double(4), s.column_double(5), s.column_double(6), s.column_double(7)};
     fn(std::move(f));
   }
@@ -399,7 +403,7 @@ void SqliteStore::scan(const LayerVersion& v, const std::function<void(StoredFea
               "SELECT id, source_id, geom, attrs, minx, miny, maxx, maxy "
               "FROM feature WHERE version_id = ? ORDER BY id");
   s.bind(1, v.id);
-  emit_rows(s, fn, options.decode_attributes);
+  emit_rows(s, fn, options);
 }
 
 std::vector<StoredFeature> SqliteStore::read_all(const LayerVersion& v, const ScanOptions& options) {
@@ -437,8 +441,10 @@ std::vector<StoredFeature> SqliteStore::read_all(const LayerVersion& v, const Sc
       s.bind(1, v.id);
       s.bind(2, from);
       s.bind(3, to);
-      emit_rows(s, [&](StoredFeature&& f) { parts[t].push_back(std::move(f)); },
-                options.decode_attributes);
+      // Growing a vector of a million features by doubling moves each one several times.
+      parts[t].reserve(static_cast<std::size_t>(
+          std::max<std::int64_t>(0, std::min<std::int64_t>(to - from + 1, v.feature_count))));
+      emit_rows(s, [&](StoredFeature&& f) { parts[t].push_back(std::move(f)); }, options);
     } catch (...) {
       errors[t] = std::current_exception();
     }
@@ -449,10 +455,12 @@ std::vector<StoredFeature> SqliteStore::read_all(const LayerVersion& v, const Sc
   for (auto& th : pool) th.join();
   for (auto& e : errors)
     if (e) std::rethrow_exception(e);
-  std::vector<StoredFeature> out = std::move(parts[0]);
-  out.reserve(static_cast<std::size_t>(v.feature_count));
-  for (unsigned t = 1; t < threads; ++t)
-    std::move(parts[t].begin(), parts[t].end(), std::back_inserter(out));
+  if (threads == 1) return std::move(parts[0]);
+  std::size_t total = 0;
+  for (const auto& p : parts) total += p.size();
+  std::vector<StoredFeature> out;
+  out.reserve(total);
+  for (auto& p : parts) std::move(p.begin(), p.end(), std::back_inserter(out));
   return out;
 }
 
@@ -476,7 +484,7 @@ void SqliteStore::scan_bbox(const LayerVersion& v, const Envelope& bbox,
   s.bind(3, bbox.maxy);
   s.bind(4, bbox.miny);
   s.bind(5, v.id);
-  emit_rows(s, fn, true);
+  emit_rows(s, fn, ScanOptions{});
 }
 
 }  // namespace gz::storage

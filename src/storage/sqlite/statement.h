@@ -80,6 +80,12 @@ class Statement {
     const unsigned char* t = sqlite3_column_text(stmt_, i);
     return t ? std::string(reinterpret_cast<const char*>(t), sqlite3_column_bytes(stmt_, i)) : std::string();
   }
+  // Valid until the next step; no copy.
+  std::string_view column_text_view(int i) const {
+    const unsigned char* t = sqlite3_column_text(stmt_, i);
+    return t ? std::string_view(reinterpret_cast<const char*>(t), sqlite3_column_bytes(stmt_, i))
+             : std::string_view();
+  }
   std::string column_blob(int i) const {
     const void* b = sqlite3_column_blob(stmt_, i);
     return b ? std::string(static_cast<const char*>(b), sqlite3_column_bytes(stmt_, i)) : std::string();
