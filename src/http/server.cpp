@@ -66,6 +66,21 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->body_limit(options_.body_limit);
     stream_.expires_after(std::chrono::seconds(options_.timeout_seconds));
+    if (!options_.body_limit_for) {
+      bhttp::async_read(stream_, buffer_, *parser_,
+                        beast::bind_front_handler(&Session::on_read, shared_from_this()));
+      return;
+    }
+    // The header first, so that the route may allow a larger body.
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             beast::bind_front_handler(&Session::on_header, shared_from_this()));
+  }
+
+  void on_header(beast::error_code ec, std::size_t n) {
+    if (ec) return on_read(ec, n);
+    const auto& req = parser_->get();
+    std::size_t limit = options_.body_limit_for(std::string(req.method_string()), std::string(req.target()));
+    if (limit > options_.body_limit) parser_->body_limit(limit);
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
