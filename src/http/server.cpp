@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <limits>
 #include <cctype>
 #include <atomic>
 #include <mutex>
@@ -71,7 +72,11 @@ class Session : public std::enable_shared_from_this<Session> {
                         beast::bind_front_handler(&Session::on_read, shared_from_this()));
       return;
     }
-    // The header first, so that the route may allow a larger body.
+    // The header first, so that the route may allow a larger body: Beast compares a
+    // Content-Length with the limit as soon as the header is complete, so no limit until then
+    // (the largest value: boost::none compares as less than any length here),
+    // and the route's limit (checked here for Content-Length, by Beast for chunked bodies) after.
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              beast::bind_front_handler(&Session::on_header, shared_from_this()));
   }
@@ -80,7 +85,10 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return on_read(ec, n);
     const auto& req = parser_->get();
     std::size_t limit = options_.body_limit_for(std::string(req.method_string()), std::string(req.target()));
-    if (limit > options_.body_limit) parser_->body_limit(limit);
+    if (limit < options_.body_limit) limit = options_.body_limit;
+    if (auto length = parser_->content_length(); length && *length > limit)
+      return on_read(bhttp::error::body_limit, n);
+    parser_->body_limit(limit);
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }

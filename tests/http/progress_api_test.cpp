@@ -174,6 +174,9 @@ TEST_P(ProgressApiTest, a_png_goes_up_and_comes_back_byte_identical_with_its_typ
   EXPECT_EQ(ok.status, 201) << ok.body.substr(0, 200);
   list = call(bhttp::verb::get, project_path("/photos"), t);
   EXPECT_EQ(list.json()["photos"].size(), 2u);
+  // Other routes keep the general limit.
+  auto json_big = call(bhttp::verb::post, project_path("/milestones"), t, std::string(2 << 20, ' '));
+  EXPECT_EQ(json_big.status, 413);
   // Another township: 404 as for a project that does not exist; no session: 401.
   auto other = token("hekou");
   EXPECT_EQ(raw_get(port_, project_path("/photos/" + sha), other).status, 404);
