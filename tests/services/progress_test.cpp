@@ -4,7 +4,9 @@
 // scoring arithmetic and the acceptance guard, bad input changing nothing, the audit trail.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "../storage/store_backends.h"
 #include "common/error.h"
@@ -273,6 +275,30 @@ TEST_P(ProgressTest, photos_are_stored_once_by_content_and_their_type_is_checked
   // A report may cite the project's photos.
   auto r = progress_->file_report(zhen_, a, {"report", "完成土方", {}, {first.sha256}, 0});
   EXPECT_EQ(r.photos, std::vector<std::string>{first.sha256});
+}
+
+TEST_P(ProgressTest, two_simultaneous_identical_milestones_make_one) {
+  auto id = project_in(ProjectState::implementation);
+  // A second service on its own connection, as a second server process would have.
+  auto store2 = storage::ProjectStore::open(location());
+  services::ProjectService projects2(*layers_, *store2, nullptr);
+  services::ProgressService progress2(*store2, projects2);
+  std::atomic<int> made{0}, refused{0};
+  auto add = [&](services::ProgressService& p) {
+    try {
+      p.add_milestone(zhen_, id, {"同名节点", "2026-12-31"});
+      ++made;
+    } catch (const RuleError& e) {
+      if (e.code() == "milestone_exists") ++refused;
+    }
+  };
+  std::thread a([&] { add(*progress_); });
+  std::thread b([&] { add(progress2); });
+  a.join();
+  b.join();
+  EXPECT_EQ(made.load(), 1);
+  EXPECT_EQ(refused.load(), 1);
+  EXPECT_EQ(progress_->milestones(zhen_, id).size(), 1u);
 }
 
 TEST(ProgressScoring, achieved_over_planned_capped_weighted_into_a_total) {
