@@ -5,8 +5,10 @@
 
 #include "cli/command.h"
 #include "common/error.h"
+#include "http/progress_routes.h"
 #include "http/routes.h"
 #include "http/server.h"
+#include "services/progress.h"
 #include "services/projects.h"
 #include "storage/identity_store.h"
 #include "storage/project_store.h"
@@ -64,7 +66,10 @@ void add_serve_command(CLI::App& app, Action& action) {
       auto identity = storage::IdentityStore::open(location);
       auto project_store = storage::ProjectStore::open(location);
       services::ProjectService projects(*store, *project_store, identity.get());
+      services::ProgressService progress(*project_store, projects);
       http::ApiContext ctx{*store, *identity, o->auth, &projects};
+      ctx.progress = &progress;
+      options.body_limit_for = http::progress_body_limit;
       http::Server server(options, http::make_routes(ctx));
       server.run([&](unsigned short port) {
         std::cout << "gongzhi serving " << (o->db.empty() ? store->location() : o->db) << " on http://" << options.address << ":" << port

@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "http/api_support.h"
 #include "http/audit_routes.h"
+#include "http/progress_routes.h"
 #include "http/project_routes.h"
 #include "http/tile_routes.h"
 #include "services/regions.h"
@@ -304,6 +305,7 @@ Router make_router(const ApiContext& ctx) {
   if (ctx.projects) add_project_routes(r, identity, *ctx.projects);
   add_audit_routes(r, identity);
   add_tile_routes(r, store, identity);
+  if (ctx.progress) add_progress_routes(r, identity, *ctx.progress);
   return r;
 }
 

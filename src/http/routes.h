@@ -4,6 +4,7 @@
 
 #include "http/router.h"
 #include "services/auth.h"
+#include "services/progress.h"
 #include "services/projects.h"
 #include "storage/identity_store.h"
 #include "storage/store.h"
@@ -25,6 +26,7 @@ struct ApiContext {
   storage::IdentityStore& identity;
   AuthOptions auth;
   services::ProjectService* projects = nullptr;
+  services::ProgressService* progress = nullptr;
 };
 
 Router make_router(const ApiContext& ctx);

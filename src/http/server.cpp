@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <limits>
 #include <cctype>
 #include <atomic>
 #include <mutex>
@@ -66,6 +67,28 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->body_limit(options_.body_limit);
     stream_.expires_after(std::chrono::seconds(options_.timeout_seconds));
+    if (!options_.body_limit_for) {
+      bhttp::async_read(stream_, buffer_, *parser_,
+                        beast::bind_front_handler(&Session::on_read, shared_from_this()));
+      return;
+    }
+    // The header first, so that the route may allow a larger body: Beast compares a
+    // Content-Length with the limit as soon as the header is complete, so no limit until then
+    // (the largest value: boost::none compares as less than any length here),
+    // and the route's limit (checked here for Content-Length, by Beast for chunked bodies) after.
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             beast::bind_front_handler(&Session::on_header, shared_from_this()));
+  }
+
+  void on_header(beast::error_code ec, std::size_t n) {
+    if (ec) return on_read(ec, n);
+    const auto& req = parser_->get();
+    std::size_t limit = options_.body_limit_for(std::string(req.method_string()), std::string(req.target()));
+    if (limit < options_.body_limit) limit = options_.body_limit;
+    if (auto length = parser_->content_length(); length && *length > limit)
+      return on_read(bhttp::error::body_limit, n);
+    parser_->body_limit(limit);
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }

@@ -39,6 +39,9 @@ struct ServerOptions {
   int io_threads = 2;
   int worker_threads = 4;  // blocking work (storage) runs here, never on the I/O threads
   std::size_t body_limit = 1 << 20;
+  // A larger limit for some requests (photo uploads), asked once the request's header is read:
+  // (method, target) → limit, 0 for body_limit.
+  std::function<std::size_t(const std::string& method, const std::string& target)> body_limit_for;
   int timeout_seconds = 30;
 };
 

@@ -16,6 +16,7 @@
 #include "http_client.h"
 #include "http/routes.h"
 #include "services/password.h"
+#include "services/progress.h"
 #include "services/projects.h"
 #include "storage/identity_store.h"
 #include "storage/project_store.h"
@@ -223,7 +224,10 @@ TEST_F(ServerTest, openapi_document_matches_the_route_table) {
   auto identity = storage::IdentityStore::open(db);
   auto projects = storage::ProjectStore::open(db);
   services::ProjectService service(*store, *projects, identity.get());
-  auto router = http::make_router(http::ApiContext{*store, *identity, {}, &service});
+  services::ProgressService progress(*projects, service);
+  http::ApiContext ctx{*store, *identity, {}, &service};
+  ctx.progress = &progress;
+  auto router = http::make_router(ctx);
   for (const auto& r : router.routes())
     if (r.pattern.rfind("/api/v1/", 0) == 0 || r.pattern.rfind("/tiles/", 0) == 0)
       served.insert({r.method, r.pattern});
