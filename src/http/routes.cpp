@@ -9,6 +9,7 @@
 #include "common/data_dir.h"
 #include "common/error.h"
 #include "http/api_support.h"
+#include "http/funds_routes.h"
 #include "http/project_routes.h"
 #include "services/regions.h"
 
@@ -266,6 +267,7 @@ Router make_router(const ApiContext& ctx) {
     return json(200, j);
   });
   if (ctx.projects) add_project_routes(r, identity, *ctx.projects);
+  if (ctx.funds) add_funds_routes(r, identity, *ctx.funds);
   return r;
 }
 

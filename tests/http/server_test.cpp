@@ -15,6 +15,7 @@
 #include "../test_support.h"
 #include "http_client.h"
 #include "http/routes.h"
+#include "services/funds.h"
 #include "services/projects.h"
 #include "storage/identity_store.h"
 #include "storage/project_store.h"
@@ -169,7 +170,10 @@ TEST_F(ServerTest, openapi_document_matches_the_route_table) {
   auto identity = storage::IdentityStore::open(db);
   auto projects = storage::ProjectStore::open(db);
   services::ProjectService service(*store, *projects, identity.get());
-  auto router = http::make_router(http::ApiContext{*store, *identity, {}, &service});
+  services::FundsService funds(*projects, identity.get());
+  http::ApiContext ctx{*store, *identity, {}, &service};
+  ctx.funds = &funds;
+  auto router = http::make_router(ctx);
   for (const auto& r : router.routes())
     if (r.pattern.rfind("/api/v1/", 0) == 0) served.insert({r.method, r.pattern});
   EXPECT_EQ(documented, served);
