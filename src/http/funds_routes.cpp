@@ -81,6 +81,7 @@ json ledger_json(const services::LedgerEntry& e) {
 json disbursement_json(const services::Disbursement& d) {
   json j = {{"id", d.id},
             {"project_id", d.project_id},
+            {"project_code", d.project_code},
             {"source_id", d.source_id == 0 ? json(nullptr) : json(d.source_id)},
             {"milestone", d.milestone},
             {"payee", d.payee},
@@ -133,6 +134,14 @@ void add_funds_routes(Router& r, storage::IdentityStore& identity, services::Fun
     services::NewFundSource in{string_field(b, "region_code"), string_field(b, "kind"),
                                string_field(b, "name"), amount_field(b, "amount_fen")};
     return json_response(201, source_json(funds.create_source(user, in)));
+  });
+  r.add("GET", "/api/v1/funds/disbursements", [&](const Request& req, const PathParams&) {
+    auto user = signed_in(identity, req);
+    auto q = query_params(req);
+    json list = json::array();
+    for (const auto& d : funds.all_disbursements(user, q.count("status") ? q["status"] : ""))
+      list.push_back(disbursement_json(d));
+    return json_response(200, {{"disbursements", list}});
   });
   r.add("GET", "/api/v1/funds/sources/{id}", [&](const Request& req, const PathParams& pp) {
     auto user = signed_in(identity, req);

@@ -1,6 +1,7 @@
 #include "services/funds.h"
 
 #include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
@@ -393,6 +394,7 @@ Disbursement FundsService::request_disbursement(const User& user, std::int64_t p
     auto have = available(balances, d.source_id);
     if (d.amount_fen > have) insufficient(d.amount_fen, have, d.source_id);
     d.project_id = p.id;
+    d.project_code = p.code;
     d.status = "requested";
     d.requested_by = actor_of(user);
     d.requested_at = tx.now();
@@ -432,6 +434,7 @@ Disbursement FundsService::decide(const User& user, std::int64_t project_id,
     if (rows.empty())
       throw NotFoundError("disbursement " + num(disbursement_id) + " does not exist");
     auto d = disbursement_of(rows[0]);
+    d.project_code = p.code;
     if (!is_finance(user, finance_department_, p.region_code))
       throw Forbidden("not_finance", "只有项目所在区域的财政部门可以审批拨付",
                       "only finance (" + finance_department_ +
@@ -496,8 +499,37 @@ std::vector<Disbursement> FundsService::disbursements(const User& user, std::int
     std::vector<Disbursement> out;
     for (auto& r : tx.session().query(std::string("SELECT ") + kDisbursementColumns +
                                           " FROM fund_disbursements WHERE project_id = $1 ORDER BY id",
-                                      {num(p.id)}))
+                                      {num(p.id)})) {
       out.push_back(disbursement_of(r));
+      out.back().project_code = p.code;
+    }
+    return out;
+  });
+}
+
+std::vector<Disbursement> FundsService::all_disbursements(const User& user,
+                                                          const std::string& status) {
+  if (!status.empty() && status != "requested" && status != "approved" && status != "refused")
+    throw InvalidRequest("unknown_status", "未知的拨付状态：" + status + "（可选：requested、approved、refused）",
+                         "status must be requested, approved or refused");
+  return projects_.read([&](ProjectTx& tx) {
+    std::map<std::int64_t, ProjectRecord> visible;
+    for (auto& p : tx.projects(std::nullopt))
+      if (may_see_project(user, p)) visible.emplace(p.id, std::move(p));
+    std::vector<Disbursement> out;
+    std::string sql = std::string("SELECT ") + kDisbursementColumns + " FROM fund_disbursements";
+    std::vector<std::string> params;
+    if (!status.empty()) {
+      sql += " WHERE status = $1";
+      params.push_back(status);
+    }
+    for (auto& r : tx.session().query(sql + " ORDER BY id", params)) {
+      auto d = disbursement_of(r);
+      auto it = visible.find(d.project_id);
+      if (it == visible.end()) continue;
+      d.project_code = it->second.code;
+      out.push_back(std::move(d));
+    }
     return out;
   });
 }

@@ -74,6 +74,7 @@ struct DisbursementInput {
 
 struct Disbursement {
   std::int64_t id = 0, project_id = 0, source_id = 0;
+  std::string project_code;
   std::string milestone, payee, purpose;
   std::int64_t amount_fen = 0;
   std::string status;  // requested | approved | refused
@@ -125,6 +126,9 @@ class FundsService {
   Disbursement decide(const User& user, std::int64_t project_id, std::int64_t disbursement_id,
                       bool approve, const std::string& comment = "");
   std::vector<Disbursement> disbursements(const User& user, std::int64_t project_id);
+  // Requests across every project the user may see, by id; `status` (requested, approved,
+  // refused; empty for all) keeps those in it — finance's queue of what awaits a decision.
+  std::vector<Disbursement> all_disbursements(const User& user, const std::string& status = "");
   ProjectFunds project_funds(const User& user, std::int64_t project_id);
   std::vector<LedgerEntry> project_ledger(const User& user, std::int64_t project_id);
 

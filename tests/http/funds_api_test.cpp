@@ -63,22 +63,24 @@ class FundsApiTest : public StoreBackendTest {
       server_->wait();
     }
   }
-  void start() {
-    port_ = free_port();
-    server_ = std::make_unique<Process>(
-        gongzhi_binary(), postgres() ? std::vector<std::string>{"serve", "--pg", location(), "--listen",
-                                                                 "127.0.0.1:" + std::to_string(port_)}
-                                     : std::vector<std::string>{"serve", "--db", location(), "--listen",
-                                                                 "127.0.0.1:" + std::to_string(port_)});
+  void start() { server_ = serve(port_); }
+  // A `gongzhi serve` process on the test's database, listening on a port of its own.
+  std::unique_ptr<Process> serve(unsigned short& port) {
+    port = free_port();
+    auto server = std::make_unique<Process>(
+        gongzhi_binary(),
+        std::vector<std::string>{"serve", postgres() ? "--pg" : "--db", location(), "--listen",
+                                 "127.0.0.1:" + std::to_string(port)});
     for (int i = 0; i < 200; ++i) {
       try {
-        http_request(port_, bhttp::verb::get, "/api/v1/health");
-        return;
+        http_request(port, bhttp::verb::get, "/api/v1/health");
+        return server;
       } catch (const std::exception&) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
     }
-    FAIL() << "gongzhi serve did not start listening";
+    ADD_FAILURE() << "gongzhi serve did not start listening";
+    return server;
   }
   std::string token(const std::string& user) {
     auto r = http_request(port_, bhttp::verb::post, "/api/v1/session", login_body(user, kPassword));
@@ -134,6 +136,12 @@ TEST_P(FundsApiTest, finance_allocates_the_township_asks_finance_approves_and_th
   EXPECT_EQ(r.json()["status"], "requested");
   EXPECT_TRUE(r.json()["source_id"].is_null());
   auto request = r.json()["id"].get<std::int64_t>();
+  auto queue = get("/api/v1/funds/disbursements?status=requested", fin);
+  ASSERT_EQ(queue.status, 200) << queue.body;
+  ASSERT_EQ(queue.json()["disbursements"].size(), 1u);
+  EXPECT_EQ(queue.json()["disbursements"][0]["project_code"], "XM2026-001");
+  EXPECT_EQ(get("/api/v1/funds/disbursements?status=paid", fin).status, 400);
+  EXPECT_TRUE(get("/api/v1/funds/disbursements", token("caizheng_b")).json()["disbursements"].empty());
   auto pool = get(funds(), fin);
   ASSERT_EQ(pool.status, 200) << pool.body;
   EXPECT_EQ(pool.json()["pending_fen"], 30000025);
@@ -270,18 +278,22 @@ TEST_P(FundsApiTest, malformed_amounts_and_bodies_are_400s_that_change_nothing) 
   EXPECT_TRUE(get(funds("/disbursements"), fin).json()["disbursements"].empty());
 }
 
-TEST_P(FundsApiTest, concurrent_approvals_over_http_leave_exactly_one_approved) {
+// The two approvals go to two server processes on the same database, as behind a load balancer.
+TEST_P(FundsApiTest, concurrent_approvals_on_two_servers_leave_exactly_one_approved) {
   start();
+  unsigned short second_port = 0;
+  auto second = serve(second_port);
   auto fin = token("caizheng"), town = token("zhen");
   funded(fin, 100'000);
   std::vector<std::int64_t> ids;
   for (int i = 0; i < 2; ++i) ids.push_back(ask(town, 60'000).json()["id"].get<std::int64_t>());
   std::atomic<int> approved{0}, refused{0};
   std::vector<std::thread> threads;
-  for (auto id : ids)
-    threads.emplace_back([&, id] {
-      auto r = post(funds("/disbursements/" + std::to_string(id) + "/decision"), fin,
-                    R"({"decision":"approve"})");
+  for (int i = 0; i < 2; ++i)
+    threads.emplace_back([&, i] {
+      auto r = http_request(i == 0 ? port_ : second_port, bhttp::verb::post,
+                            funds("/disbursements/" + std::to_string(ids[i]) + "/decision"),
+                            R"({"decision":"approve"})", {{"Authorization", "Bearer " + fin}});
       if (r.status == 200) ++approved;
       if (r.status == 409 && r.code() == "insufficient_funds") ++refused;
     });
@@ -291,6 +303,8 @@ TEST_P(FundsApiTest, concurrent_approvals_over_http_leave_exactly_one_approved) 
   auto pool = get(funds(), fin).json();
   EXPECT_EQ(pool["disbursed_fen"], 60'000);
   EXPECT_EQ(pool["balance_fen"], 40'000);
+  second->signal(SIGTERM);
+  second->wait();
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, FundsApiTest, GZ_ALL_BACKENDS, backend_name);

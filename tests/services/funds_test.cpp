@@ -209,6 +209,29 @@ TEST_P(FundsServiceTest, roles_and_jurisdiction_decide_who_may_do_what) {
   EXPECT_EQ(funds_->disbursements(kInvestor, p1_).size(), 3u);
 }
 
+TEST_P(FundsServiceTest, finance_sees_the_requests_awaiting_a_decision_in_its_county) {
+  auto s = source(1'000'000);
+  funds_->allocate(kFinance, p1_, s.id, 100'000);
+  funds_->allocate(kFinance, p2_, s.id, 100'000);
+  auto a = request(p1_, 1'000);
+  auto b = request(p2_, 2'000);
+  funds_->decide(kFinance, p1_, a.id, true);
+  auto queue = funds_->all_disbursements(kFinance, "requested");
+  ASSERT_EQ(queue.size(), 1u);
+  EXPECT_EQ(queue[0].id, b.id);
+  EXPECT_EQ(queue[0].project_id, p2_);
+  EXPECT_FALSE(queue[0].project_code.empty());
+  EXPECT_EQ(funds_->all_disbursements(kFinance).size(), 2u);
+  EXPECT_EQ(funds_->all_disbursements(kFinance, "approved").size(), 1u);
+  EXPECT_TRUE(funds_->all_disbursements(kOtherFinance).empty());
+  // The villager of 东村 sees 东村's project (in implementation), not 西村's.
+  auto mine = funds_->all_disbursements(kVillager);
+  ASSERT_EQ(mine.size(), 1u);
+  EXPECT_EQ(mine[0].project_id, p1_);
+  EXPECT_EQ(code_of<InvalidRequest>([&] { funds_->all_disbursements(kFinance, "paid"); }),
+            "unknown_status");
+}
+
 TEST_P(FundsServiceTest, approval_debits_the_named_source_or_the_oldest_sources_first) {
   auto a = source(500'000, "county");
   auto b = source(300'000, "central");
