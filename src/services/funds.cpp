@@ -42,6 +42,20 @@ CREATE INDEX IF NOT EXISTS fund_ledger_by_project ON fund_ledger(project_id);
 CREATE INDEX IF NOT EXISTS fund_ledger_by_source ON fund_ledger(source_id);
 )sql";
 
+// The ledger refuses UPDATE and DELETE in the database itself, so not even a program bug or a
+// hand-typed statement can rewrite where money went (the audit chain shows who tried nothing
+// else). Triggers differ by dialect.
+constexpr const char* kSqliteLedgerGuards[] = {
+    "CREATE TRIGGER IF NOT EXISTS fund_ledger_no_update BEFORE UPDATE ON fund_ledger "
+    "BEGIN SELECT RAISE(ABORT, 'fund ledger entries are immutable'); END",
+    "CREATE TRIGGER IF NOT EXISTS fund_ledger_no_delete BEFORE DELETE ON fund_ledger "
+    "BEGIN SELECT RAISE(ABORT, 'fund ledger entries are immutable'); END"};
+constexpr const char* kPostgresLedgerGuards[] = {
+    "CREATE OR REPLACE FUNCTION fund_ledger_immutable() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$ BEGIN RAISE EXCEPTION 'fund ledger entries are immutable'; END $$",
+    "CREATE OR REPLACE TRIGGER fund_ledger_immutable BEFORE UPDATE OR DELETE ON fund_ledger "
+    "FOR EACH ROW EXECUTE FUNCTION fund_ledger_immutable()"};
+
 std::string num(std::int64_t v) { return std::to_string(v); }
 std::int64_t to_int(const std::string& s) { return s.empty() ? 0 : std::stoll(s); }
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
@@ -222,6 +236,12 @@ FundsService::FundsService(storage::ProjectStore& projects, storage::IdentitySto
                            std::string finance_department)
     : projects_(projects), identity_(identity), finance_department_(std::move(finance_department)) {
   projects_.ensure_tables(kTables);
+  projects_.write([](ProjectTx& tx) {
+    if (tx.session().postgres())
+      for (const char* sql : kPostgresLedgerGuards) tx.session().query(sql);
+    else
+      for (const char* sql : kSqliteLedgerGuards) tx.session().query(sql);
+  });
 }
 
 namespace {

@@ -15,7 +15,8 @@
 //   they were first allocated to it (one ledger entry per source touched). The pool must hold
 //   the amount when the request is made and again when it is approved.
 // - Every movement is one immutable ledger entry (source → project allocation, project → payee
-//   disbursement from one source), so each fen is traceable from source to payee. Per source,
+//   disbursement from one source), so each fen is traceable from source to payee; the database
+//   refuses to update or delete ledger rows (triggers). Per source,
 //   allocations never exceed its amount; per project and source, disbursements never exceed
 //   allocations. Each check and its write run in one write transaction of the project store,
 //   which excludes every other writer (also in other server processes), so two approvals that

@@ -431,6 +431,25 @@ TEST_P(FundsServiceTest, every_fen_is_traceable_from_source_to_payee) {
   EXPECT_EQ(funds_->project_funds(kFinance, p2_).balance_fen(), 150'000);
 }
 
+TEST_P(FundsServiceTest, the_database_refuses_to_rewrite_or_delete_ledger_entries) {
+  auto s = source(1'000'000);
+  funds_->allocate(kFinance, p1_, s.id, 100'000);
+  auto d = request(p1_, 40'000);
+  funds_->decide(kFinance, p1_, d.id, true);
+  auto before = snapshot();
+  for (const char* sql : {"UPDATE fund_ledger SET amount_fen = 1",
+                          "UPDATE fund_ledger SET payee = 'someone else' WHERE kind = 'disbursement'",
+                          "DELETE FROM fund_ledger WHERE kind = 'disbursement'",
+                          "DELETE FROM fund_ledger"}) {
+    EXPECT_ANY_THROW(store_->write([&](storage::ProjectTx& tx) { tx.session().query(sql); })) << sql;
+  }
+  EXPECT_EQ(snapshot(), before);
+  EXPECT_EQ(funds_->project_funds(kFinance, p1_).balance_fen(), 60'000);
+  // A second service on the same database (a restart) sets the guards up again without harm.
+  FundsService again(*store_);
+  EXPECT_EQ(again.project_ledger(kFinance, p1_).size(), 2u);
+}
+
 TEST_P(FundsServiceTest, changes_are_audited_and_announced) {
   auto s = source(1'000'000);
   funds_->allocate(kFinance, p1_, s.id, 100'000);
