@@ -278,6 +278,38 @@ TEST_P(FundsApiTest, malformed_amounts_and_bodies_are_400s_that_change_nothing) 
   EXPECT_TRUE(get(funds("/disbursements"), fin).json()["disbursements"].empty());
 }
 
+TEST_P(FundsApiTest, sql_and_script_in_text_fields_are_stored_as_text) {
+  start();
+  auto fin = token("caizheng"), town = token("zhen");
+  const std::string odd = "'); DROP TABLE fund_ledger; -- <script>alert('x')</script>";
+  auto s = post("/api/v1/funds/sources", fin,
+                json{{"region_code", "340123"}, {"kind", "loan"}, {"name", odd}, {"amount_fen", 1000}}.dump());
+  ASSERT_EQ(s.status, 201) << s.body;
+  EXPECT_EQ(s.json()["name"], odd);
+  auto source = s.json()["id"].get<std::int64_t>();
+  auto a = post(funds("/allocations"), fin,
+                json{{"source_id", source}, {"amount_fen", 1000}, {"note", odd}}.dump());
+  ASSERT_EQ(a.status, 201) << a.body;
+  auto r = post(funds("/disbursements"), town,
+                json{{"milestone", odd}, {"payee", odd}, {"purpose", odd}, {"amount_fen", 500}}.dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto d = post(funds("/disbursements/" + std::to_string(r.json()["id"].get<std::int64_t>()) + "/decision"),
+                fin, json{{"decision", "approve"}, {"comment", odd}}.dump());
+  ASSERT_EQ(d.status, 200) << d.body;
+  EXPECT_EQ(d.json()["decision_comment"], odd);
+  auto ledger = get(funds("/ledger"), fin).json()["entries"];
+  ASSERT_EQ(ledger.size(), 2u);
+  EXPECT_EQ(ledger[0]["note"], odd);
+  EXPECT_EQ(ledger[1]["payee"], odd);
+  EXPECT_EQ(ledger[1]["note"], odd);
+  EXPECT_EQ(get(funds(), fin).json()["balance_fen"], 500);
+  // Control characters are not text.
+  auto ctl = post(funds("/disbursements"), town,
+                  json{{"milestone", "M1"}, {"payee", std::string("a\a") + "b"}, {"amount_fen", 1}}.dump());
+  EXPECT_EQ(ctl.status, 400) << ctl.body;
+  EXPECT_EQ(ctl.code(), "invalid_text");
+}
+
 // The two approvals go to two server processes on the same database, as behind a load balancer.
 TEST_P(FundsApiTest, concurrent_approvals_on_two_servers_leave_exactly_one_approved) {
   start();
