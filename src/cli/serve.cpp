@@ -9,6 +9,7 @@
 #include "http/routes.h"
 #include "http/server.h"
 #include "services/progress.h"
+#include "services/funds.h"
 #include "services/projects.h"
 #include "storage/identity_store.h"
 #include "storage/project_store.h"
@@ -70,6 +71,8 @@ void add_serve_command(CLI::App& app, Action& action) {
       http::ApiContext ctx{*store, *identity, o->auth, &projects};
       ctx.progress = &progress;
       options.body_limit_for = http::progress_body_limit;
+      services::FundsService funds(*project_store, identity.get());
+      ctx.funds = &funds;
       http::Server server(options, http::make_routes(ctx));
       server.run([&](unsigned short port) {
         std::cout << "gongzhi serving " << (o->db.empty() ? store->location() : o->db) << " on http://" << options.address << ":" << port

@@ -12,6 +12,7 @@
 #include "http/api_support.h"
 #include "http/audit_routes.h"
 #include "http/progress_routes.h"
+#include "http/funds_routes.h"
 #include "http/project_routes.h"
 #include "http/tile_routes.h"
 #include "services/regions.h"
@@ -306,6 +307,7 @@ Router make_router(const ApiContext& ctx) {
   add_audit_routes(r, identity);
   add_tile_routes(r, store, identity);
   if (ctx.progress) add_progress_routes(r, identity, *ctx.progress);
+  if (ctx.funds) add_funds_routes(r, identity, *ctx.funds);
   return r;
 }
 

@@ -5,6 +5,7 @@
 #include "http/router.h"
 #include "services/auth.h"
 #include "services/progress.h"
+#include "services/funds.h"
 #include "services/projects.h"
 #include "storage/identity_store.h"
 #include "storage/store.h"
@@ -27,6 +28,7 @@ struct ApiContext {
   AuthOptions auth;
   services::ProjectService* projects = nullptr;
   services::ProgressService* progress = nullptr;
+  services::FundsService* funds = nullptr;
 };
 
 Router make_router(const ApiContext& ctx);

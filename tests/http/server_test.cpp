@@ -17,6 +17,7 @@
 #include "http/routes.h"
 #include "services/password.h"
 #include "services/progress.h"
+#include "services/funds.h"
 #include "services/projects.h"
 #include "storage/identity_store.h"
 #include "storage/project_store.h"
@@ -227,6 +228,8 @@ TEST_F(ServerTest, openapi_document_matches_the_route_table) {
   services::ProgressService progress(*projects, service);
   http::ApiContext ctx{*store, *identity, {}, &service};
   ctx.progress = &progress;
+  services::FundsService funds(*projects, identity.get());
+  ctx.funds = &funds;
   auto router = http::make_router(ctx);
   for (const auto& r : router.routes())
     if (r.pattern.rfind("/api/v1/", 0) == 0 || r.pattern.rfind("/tiles/", 0) == 0)

@@ -1,0 +1,219 @@
+#include "http/funds_routes.h"
+
+#include <limits>
+
+#include "http/api_support.h"
+
+namespace gz::http {
+
+using nlohmann::json;
+
+namespace {
+
+ApiError invalid_amount(const std::string& field) {
+  return {400, "invalid_amount",
+          "字段 " + field + " 应为 1 至 10^15 之间的整数（单位：分），不接受小数、字符串或负数",
+          "field " + field + " must be a whole number of fen from 1 to 10^15 (no decimals, "
+          "strings or negative numbers)"};
+}
+
+// An amount in fen: a JSON integer from 1 to 10^15. 12.5, 12.0, "1250", -5, 0 and 10^20 are
+// all refused here, before anything is read or written.
+std::int64_t amount_field(const json& body, const std::string& field) {
+  auto it = body.find(field);
+  if (it == body.end() || it->is_null()) throw invalid_amount(field);
+  if (it->is_number_unsigned()) {
+    auto v = it->get<std::uint64_t>();
+    if (v > static_cast<std::uint64_t>(kMaxAmountFen) || v == 0) throw invalid_amount(field);
+    return static_cast<std::int64_t>(v);
+  }
+  if (!it->is_number_integer()) throw invalid_amount(field);
+  auto v = it->get<std::int64_t>();
+  if (!valid_amount_fen(v)) throw invalid_amount(field);
+  return v;
+}
+
+// An optional positive id in a body (source_id); 0 when absent.
+std::int64_t optional_id_field(const json& body, const std::string& field) {
+  auto it = body.find(field);
+  if (it == body.end() || it->is_null()) return 0;
+  if (!it->is_number_integer() || (!it->is_number_unsigned() && it->get<std::int64_t>() <= 0) ||
+      (it->is_number_unsigned() &&
+       it->get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())))
+    throw ApiError{400, "wrong_type", "字段 " + field + " 应为正整数",
+                   "field " + field + " must be a positive integer id"};
+  return it->get<std::int64_t>();
+}
+
+void put_money(json& j, const std::string& prefix, std::int64_t fen) {
+  j[prefix + "_fen"] = fen;
+  j[prefix + "_yuan"] = format_yuan(fen);
+}
+
+json source_json(const services::FundSource& s) {
+  json j = {{"id", s.id},
+            {"region_code", s.region_code},
+            {"kind", std::string(to_string(s.kind))},
+            {"kind_zh", std::string(chinese_name(s.kind))},
+            {"name", s.name},
+            {"created_by", s.created_by},
+            {"created_at", s.created_at}};
+  put_money(j, "amount", s.amount_fen);
+  put_money(j, "allocated", s.allocated_fen);
+  put_money(j, "unallocated", s.unallocated_fen());
+  return j;
+}
+
+json ledger_json(const services::LedgerEntry& e) {
+  json j = {{"id", e.id},
+            {"time", e.time},
+            {"kind", e.kind},
+            {"source_id", e.source_id},
+            {"project_id", e.project_id},
+            {"payee", e.payee},
+            {"disbursement_id", e.disbursement_id == 0 ? json(nullptr) : json(e.disbursement_id)},
+            {"note", e.note},
+            {"actor", e.actor}};
+  put_money(j, "amount", e.amount_fen);
+  return j;
+}
+
+json disbursement_json(const services::Disbursement& d) {
+  json j = {{"id", d.id},
+            {"project_id", d.project_id},
+            {"project_code", d.project_code},
+            {"source_id", d.source_id == 0 ? json(nullptr) : json(d.source_id)},
+            {"milestone", d.milestone},
+            {"payee", d.payee},
+            {"purpose", d.purpose},
+            {"status", d.status},
+            {"requested_by", d.requested_by},
+            {"requested_at", d.requested_at},
+            {"decided_by", d.decided_by},
+            {"decided_at", d.decided_at},
+            {"decision_comment", d.decision_comment}};
+  put_money(j, "amount", d.amount_fen);
+  return j;
+}
+
+json funds_json(const services::ProjectFunds& f) {
+  json sources = json::array();
+  for (const auto& b : f.sources) {
+    json s = {{"source_id", b.source_id},
+              {"source_name", b.source_name},
+              {"kind", std::string(to_string(b.kind))},
+              {"kind_zh", std::string(chinese_name(b.kind))}};
+    put_money(s, "allocated", b.allocated_fen);
+    put_money(s, "disbursed", b.disbursed_fen);
+    put_money(s, "balance", b.balance_fen());
+    sources.push_back(s);
+  }
+  json j = {{"project_id", f.project_id}, {"project_code", f.project_code}, {"sources", sources}};
+  put_money(j, "allocated", f.allocated_fen);
+  put_money(j, "disbursed", f.disbursed_fen);
+  put_money(j, "balance", f.balance_fen());
+  put_money(j, "pending", f.pending_fen);
+  return j;
+}
+
+}  // namespace
+
+void add_funds_routes(Router& r, storage::IdentityStore& identity, services::FundsService& funds) {
+  r.add("GET", "/api/v1/funds/sources", [&](const Request& req, const PathParams&) {
+    auto user = signed_in(identity, req);
+    auto q = query_params(req);
+    json list = json::array();
+    for (const auto& s : funds.sources(user, q.count("region") ? q["region"] : ""))
+      list.push_back(source_json(s));
+    return json_response(200, {{"sources", list}});
+  });
+  r.add("POST", "/api/v1/funds/sources", [&](const Request& req, const PathParams&) {
+    auto user = signed_in(identity, req);
+    auto b = body_object(req, {"region_code", "kind", "name", "amount_fen"},
+                         {"region_code", "kind", "name", "amount_fen"});
+    services::NewFundSource in{string_field(b, "region_code"), string_field(b, "kind"),
+                               string_field(b, "name"), amount_field(b, "amount_fen")};
+    return json_response(201, source_json(funds.create_source(user, in)));
+  });
+  r.add("GET", "/api/v1/funds/disbursements", [&](const Request& req, const PathParams&) {
+    auto user = signed_in(identity, req);
+    auto q = query_params(req);
+    json list = json::array();
+    for (const auto& d : funds.all_disbursements(user, q.count("status") ? q["status"] : ""))
+      list.push_back(disbursement_json(d));
+    return json_response(200, {{"disbursements", list}});
+  });
+  r.add("GET", "/api/v1/funds/sources/{id}", [&](const Request& req, const PathParams& pp) {
+    auto user = signed_in(identity, req);
+    return json_response(200, source_json(funds.source(user, id_param(pp, "id"))));
+  });
+  r.add("GET", "/api/v1/funds/sources/{id}/allocations", [&](const Request& req, const PathParams& pp) {
+    auto user = signed_in(identity, req);
+    auto id = id_param(pp, "id");
+    auto entries = funds.source_allocations(user, id);
+    json list = json::array();
+    std::int64_t total = 0;
+    for (const auto& e : entries) {
+      list.push_back(ledger_json(e));
+      total += e.amount_fen;
+    }
+    json j = {{"source_id", id}, {"allocations", list}};
+    put_money(j, "allocated", total);
+    return json_response(200, j);
+  });
+  r.add("GET", "/api/v1/projects/{id}/funds", [&](const Request& req, const PathParams& pp) {
+    auto user = signed_in(identity, req);
+    return json_response(200, funds_json(funds.project_funds(user, id_param(pp, "id"))));
+  });
+  r.add("GET", "/api/v1/projects/{id}/funds/ledger", [&](const Request& req, const PathParams& pp) {
+    auto user = signed_in(identity, req);
+    auto id = id_param(pp, "id");
+    json list = json::array();
+    for (const auto& e : funds.project_ledger(user, id)) list.push_back(ledger_json(e));
+    return json_response(200, {{"project_id", id}, {"entries", list}});
+  });
+  r.add("POST", "/api/v1/projects/{id}/funds/allocations", [&](const Request& req, const PathParams& pp) {
+    auto user = signed_in(identity, req);
+    auto b = body_object(req, {"source_id", "amount_fen", "note"}, {"source_id", "amount_fen"});
+    auto source = optional_id_field(b, "source_id");
+    auto amount = amount_field(b, "amount_fen");
+    auto e = funds.allocate(user, id_param(pp, "id"), source, amount, string_field(b, "note"));
+    return json_response(201, ledger_json(e));
+  });
+  r.add("GET", "/api/v1/projects/{id}/funds/disbursements",
+        [&](const Request& req, const PathParams& pp) {
+          auto user = signed_in(identity, req);
+          auto id = id_param(pp, "id");
+          json list = json::array();
+          for (const auto& d : funds.disbursements(user, id)) list.push_back(disbursement_json(d));
+          return json_response(200, {{"project_id", id}, {"disbursements", list}});
+        });
+  r.add("POST", "/api/v1/projects/{id}/funds/disbursements",
+        [&](const Request& req, const PathParams& pp) {
+          auto user = signed_in(identity, req);
+          auto b = body_object(req, {"milestone", "payee", "amount_fen", "source_id", "purpose"},
+                               {"milestone", "payee", "amount_fen"});
+          services::DisbursementInput in;
+          in.milestone = string_field(b, "milestone");
+          in.payee = string_field(b, "payee");
+          in.purpose = string_field(b, "purpose");
+          in.amount_fen = amount_field(b, "amount_fen");
+          in.source_id = optional_id_field(b, "source_id");
+          auto d = funds.request_disbursement(user, id_param(pp, "id"), in);
+          return json_response(201, disbursement_json(d));
+        });
+  r.add("POST", "/api/v1/projects/{id}/funds/disbursements/{disbursement}/decision",
+        [&](const Request& req, const PathParams& pp) {
+          auto user = signed_in(identity, req);
+          auto b = body_object(req, {"decision", "comment"}, {"decision"});
+          auto decision = string_field(b, "decision");
+          if (decision != "approve" && decision != "refuse")
+            throw ApiError{400, "unknown_decision", "未知的审批意见：" + decision + "（可选：approve、refuse）",
+                           "decision must be approve or refuse"};
+          auto d = funds.decide(user, id_param(pp, "id"), id_param(pp, "disbursement"),
+                                decision == "approve", string_field(b, "comment"));
+          return json_response(200, disbursement_json(d));
+        });
+}
+
+}  // namespace gz::http

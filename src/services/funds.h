@@ -1,0 +1,142 @@
+// Funds supervision (资金监管, DESIGN.md §2.4): many sources pooled per project and paid out from
+// one channel ("多个渠道引水、一个龙头放水").
+//
+// - A fund source (central, provincial, county, integrated agricultural, social capital, loan,
+//   village self-raised) belongs to a region and holds an amount in fen. Finance (a
+//   co-reviewing department 财政局) or the lead department over the region records it.
+// - An allocation moves money from a source into a project's pool: only for a project approved
+//   or later, whose region lies inside the source's region (or contains it, for a village's own
+//   money going to a township project), and never more than the source has unallocated.
+// - A disbursement request, tied to a milestone (a reference string until milestones exist),
+//   names a payee and an amount; the implementer makes it (township, village collective or
+//   investor over the project's region). Finance over the project's region approves or refuses
+//   it; nobody decides their own request. Approval debits the pool: from the source the request
+//   names, or, when it names none, first-in-first-out over the project's sources in the order
+//   they were first allocated to it (one ledger entry per source touched). The pool must hold
+//   the amount when the request is made and again when it is approved.
+// - Every movement is one immutable ledger entry (source → project allocation, project → payee
+//   disbursement from one source), so each fen is traceable from source to payee; the database
+//   refuses to update or delete ledger rows (triggers). Per source,
+//   allocations never exceed its amount; per project and source, disbursements never exceed
+//   allocations. Each check and its write run in one write transaction of the project store,
+//   which excludes every other writer (also in other server processes), so two approvals that
+//   would together overdraw cannot both pass.
+//
+// Visibility: a source is seen by admins and auditors, and by the lead department, finance and
+// the leader group over its region; a project's funds (balances, ledger, requests) by everyone
+// who may see the project. Outside that, NotFoundError (404 as for nothing there); visible but
+// not allowed, Forbidden (403); refused by the ledger or the workflow, RuleError (409).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/funds.h"
+#include "domain/identity.h"
+#include "storage/identity_store.h"
+#include "storage/project_store.h"
+
+namespace gz::services {
+
+struct NewFundSource {
+  std::string region_code, kind, name;
+  std::int64_t amount_fen = 0;
+};
+
+struct FundSource {
+  std::int64_t id = 0;
+  std::string region_code;
+  FundSourceKind kind = FundSourceKind::county;
+  std::string name;
+  std::int64_t amount_fen = 0;
+  std::int64_t allocated_fen = 0;  // sum of its allocations (from the ledger)
+  std::string created_by, created_at;
+  std::int64_t unallocated_fen() const { return amount_fen - allocated_fen; }
+};
+
+// One movement of money. kind "allocation": source → project (payee empty); kind
+// "disbursement": project → payee, from one source, for one approved request.
+struct LedgerEntry {
+  std::int64_t id = 0;
+  std::string time, kind;
+  std::int64_t source_id = 0, project_id = 0, amount_fen = 0;
+  std::string payee;
+  std::int64_t disbursement_id = 0;  // 0 for allocations
+  std::string note, actor;
+};
+
+struct DisbursementInput {
+  std::string milestone, payee, purpose;
+  std::int64_t amount_fen = 0;
+  std::int64_t source_id = 0;  // 0: first-in-first-out over the project's sources on approval
+};
+
+struct Disbursement {
+  std::int64_t id = 0, project_id = 0, source_id = 0;
+  std::string project_code;
+  std::string milestone, payee, purpose;
+  std::int64_t amount_fen = 0;
+  std::string status;  // requested | approved | refused
+  std::string requested_by, requested_at, decided_by, decided_at, decision_comment;
+};
+
+// A project's pool, one line per source that has allocated to it.
+struct SourceBalance {
+  std::int64_t source_id = 0;
+  std::string source_name;
+  FundSourceKind kind = FundSourceKind::county;
+  std::int64_t allocated_fen = 0, disbursed_fen = 0;
+  std::int64_t balance_fen() const { return allocated_fen - disbursed_fen; }
+};
+
+struct ProjectFunds {
+  std::int64_t project_id = 0;
+  std::string project_code;
+  std::vector<SourceBalance> sources;  // in the order they were first allocated to the project
+  std::int64_t allocated_fen = 0, disbursed_fen = 0;
+  std::int64_t pending_fen = 0;  // requested, not yet decided
+  std::int64_t balance_fen() const { return allocated_fen - disbursed_fen; }
+};
+
+class FundsService {
+ public:
+  // Makes the funds tables when missing. `identity`, when given, is asked whether a source's
+  // region exists (once regions are imported). `finance_department` is the department whose
+  // co-reviewing users approve disbursements.
+  explicit FundsService(storage::ProjectStore& projects, storage::IdentityStore* identity = nullptr,
+                        std::string finance_department = "财政局");
+
+  const std::string& finance_department() const { return finance_department_; }
+
+  FundSource create_source(const User& user, const NewFundSource& source);
+  // The sources the user may see, by id; `region` (optional) keeps those inside it.
+  std::vector<FundSource> sources(const User& user, const std::string& region = "");
+  FundSource source(const User& user, std::int64_t id);
+  // The allocations of a source, oldest first.
+  std::vector<LedgerEntry> source_allocations(const User& user, std::int64_t id);
+
+  LedgerEntry allocate(const User& user, std::int64_t project_id, std::int64_t source_id,
+                       std::int64_t amount_fen, const std::string& note = "");
+
+  Disbursement request_disbursement(const User& user, std::int64_t project_id,
+                                    const DisbursementInput& input);
+  // approve: debits the pool (ledger entries) or RuleError insufficient_funds; refuse needs a
+  // comment. A request already decided is RuleError already_decided.
+  Disbursement decide(const User& user, std::int64_t project_id, std::int64_t disbursement_id,
+                      bool approve, const std::string& comment = "");
+  std::vector<Disbursement> disbursements(const User& user, std::int64_t project_id);
+  // Requests across every project the user may see, by id; `status` (requested, approved,
+  // refused; empty for all) keeps those in it — finance's queue of what awaits a decision.
+  std::vector<Disbursement> all_disbursements(const User& user, const std::string& status = "");
+  ProjectFunds project_funds(const User& user, std::int64_t project_id);
+  std::vector<LedgerEntry> project_ledger(const User& user, std::int64_t project_id);
+
+ private:
+  storage::ProjectStore& projects_;
+  storage::IdentityStore* identity_;
+  std::string finance_department_;
+};
+
+}  // namespace gz::services
