@@ -7,6 +7,7 @@
 #include "common/error.h"
 #include "http/routes.h"
 #include "http/server.h"
+#include "services/participation.h"
 #include "services/projects.h"
 #include "storage/identity_store.h"
 #include "storage/project_store.h"
@@ -62,7 +63,9 @@ void add_serve_command(CLI::App& app, Action& action) {
       auto identity = storage::IdentityStore::open(location);
       auto project_store = storage::ProjectStore::open(location);
       services::ProjectService projects(*store, *project_store, identity.get());
+      services::ParticipationService participation(*project_store, projects, identity.get());
       http::ApiContext ctx{*store, *identity, o->auth, &projects};
+      ctx.participation = &participation;
       http::Server server(options, http::make_routes(ctx));
       server.run([&](unsigned short port) {
         std::cout << "gongzhi serving " << (o->db.empty() ? store->location() : o->db) << " on http://" << options.address << ":" << port

@@ -9,6 +9,7 @@
 #include "common/data_dir.h"
 #include "common/error.h"
 #include "http/api_support.h"
+#include "http/participation_routes.h"
 #include "http/project_routes.h"
 #include "services/regions.h"
 
@@ -266,6 +267,8 @@ Router make_router(const ApiContext& ctx) {
     return json(200, j);
   });
   if (ctx.projects) add_project_routes(r, identity, *ctx.projects);
+  if (ctx.projects && ctx.participation)
+    add_participation_routes(r, identity, *ctx.projects, *ctx.participation);
   return r;
 }
 

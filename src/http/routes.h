@@ -4,6 +4,7 @@
 
 #include "http/router.h"
 #include "services/auth.h"
+#include "services/participation.h"
 #include "services/projects.h"
 #include "storage/identity_store.h"
 #include "storage/store.h"
@@ -21,6 +22,7 @@ struct ApiContext {
   storage::IdentityStore& identity;
   AuthOptions auth;
   services::ProjectService* projects = nullptr;
+  services::ParticipationService* participation = nullptr;  // needs projects
 };
 
 Router make_router(const ApiContext& ctx);

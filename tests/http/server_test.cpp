@@ -169,7 +169,10 @@ TEST_F(ServerTest, openapi_document_matches_the_route_table) {
   auto identity = storage::IdentityStore::open(db);
   auto projects = storage::ProjectStore::open(db);
   services::ProjectService service(*store, *projects, identity.get());
-  auto router = http::make_router(http::ApiContext{*store, *identity, {}, &service});
+  services::ParticipationService participation(*projects, service, identity.get());
+  http::ApiContext ctx{*store, *identity, {}, &service};
+  ctx.participation = &participation;
+  auto router = http::make_router(ctx);
   for (const auto& r : router.routes())
     if (r.pattern.rfind("/api/v1/", 0) == 0) served.insert({r.method, r.pattern});
   EXPECT_EQ(documented, served);
