@@ -235,7 +235,7 @@ void add_participation_routes(Router& r, storage::IdentityStore& identity,
     j["members"] = view.members;
     j["is_representative"] = view.is_representative;
     j["my_choice"] = view.my_choice.empty() ? json(nullptr) : json(view.my_choice);
-    if (!view.ballots.empty() || !view.is_representative) {
+    if (view.official) {
       json ballots = json::array();
       for (const auto& b : view.ballots)
         ballots.push_back({{"username", b.username}, {"choice", b.choice}, {"at", b.cast_at}});

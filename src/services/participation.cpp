@@ -717,6 +717,7 @@ VoteView ParticipationService::vote(const User& user, std::int64_t id) {
       if (r[0] == actor_of(user)) view.is_representative = true;
     }
     bool official = reader_over(user, view.vote.region_code);
+    view.official = official;
     for (const auto& r : tx.session().query(
              "SELECT vote_id, username, choice, cast_at FROM assembly_ballots WHERE vote_id = $1 "
              "ORDER BY username",

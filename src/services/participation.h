@@ -90,6 +90,7 @@ struct VoteView {
   std::vector<std::string> members;  // the representatives entitled to vote
   std::vector<Ballot> ballots;       // each representative's ballot: officials and auditors only
   bool is_representative = false;    // the caller
+  bool official = false;             // the caller reads the ballots (officials, auditors)
   std::string my_choice;             // "" when the caller has not voted
 };
 
