@@ -276,6 +276,44 @@ TEST_P(ParticipationApiTest, a_survey_is_answered_once_and_aggregated) {
   EXPECT_EQ(get("xi1", path).status, 404);
 }
 
+TEST_P(ParticipationApiTest, every_participation_route_needs_a_session) {
+  const std::vector<std::pair<bhttp::verb, std::string>> routes{
+      {bhttp::verb::get, "/api/v1/notices"},
+      {bhttp::verb::post, "/api/v1/notices"},
+      {bhttp::verb::get, "/api/v1/notices/1"},
+      {bhttp::verb::get, project_path("/notice")},
+      {bhttp::verb::get, project_path("/comments")},
+      {bhttp::verb::post, project_path("/comments")},
+      {bhttp::verb::post, "/api/v1/comments/1/reply"},
+      {bhttp::verb::get, "/api/v1/feedback-categories"},
+      {bhttp::verb::get, "/api/v1/feedback"},
+      {bhttp::verb::post, "/api/v1/feedback"},
+      {bhttp::verb::get, "/api/v1/feedback/1"},
+      {bhttp::verb::post, "/api/v1/feedback/1/answer"},
+      {bhttp::verb::post, "/api/v1/feedback/1/close"},
+      {bhttp::verb::post, "/api/v1/feedback-escalations"},
+      {bhttp::verb::get, std::string("/api/v1/villages/") + kEast + "/representatives"},
+      {bhttp::verb::put, std::string("/api/v1/villages/") + kEast + "/representatives"},
+      {bhttp::verb::get, "/api/v1/votes"},
+      {bhttp::verb::post, "/api/v1/votes"},
+      {bhttp::verb::get, "/api/v1/votes/1"},
+      {bhttp::verb::post, "/api/v1/votes/1/ballots"},
+      {bhttp::verb::post, "/api/v1/votes/1/close"},
+      {bhttp::verb::get, "/api/v1/surveys"},
+      {bhttp::verb::post, "/api/v1/surveys"},
+      {bhttp::verb::get, "/api/v1/surveys/1"},
+      {bhttp::verb::post, "/api/v1/surveys/1/responses"},
+      {bhttp::verb::post, "/api/v1/surveys/1/close"}};
+  for (const auto& [verb, target] : routes) {
+    auto r = http_request(port_, verb, target, "{}", {{"Content-Type", "application/json"}});
+    EXPECT_EQ(r.status, 401) << target;
+    EXPECT_EQ(r.code(), "unauthenticated") << target;
+  }
+  // Nothing was stored on the way.
+  EXPECT_TRUE(get("zhen", "/api/v1/feedback").json()["feedback"].empty());
+  EXPECT_TRUE(get("zhen", "/api/v1/notices").json()["notices"].empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ParticipationApiTest, GZ_ALL_BACKENDS, backend_name);
 
 }  // namespace

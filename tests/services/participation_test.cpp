@@ -322,6 +322,10 @@ TEST_P(ParticipationTest, feedback_has_a_deadline_overdue_items_are_listed_and_e
   // Answered within the deadline: not overdue.
   EXPECT_EQ(code_of<Forbidden>([&] { service_->answer_feedback(user("min1"), f.id, "我自己答"); }),
             "not_an_official");
+  // Auditors read everything and change nothing.
+  EXPECT_EQ(service_->feedback(user("shenji")).size(), 2u);
+  EXPECT_EQ(code_of<Forbidden>([&] { service_->answer_feedback(user("shenji"), f.id, "x"); }),
+            "not_an_official");
   auto answered = service_->answer_feedback(user("cun"), f.id, "设计已避让");
   EXPECT_EQ(answered.status, "answered");
   EXPECT_EQ(service_->feedback_item(user("min1"), f.id).reply, "设计已避让");
