@@ -10,6 +10,7 @@
 #include "http/server.h"
 #include "services/progress.h"
 #include "services/funds.h"
+#include "services/participation.h"
 #include "services/projects.h"
 #include "storage/identity_store.h"
 #include "storage/project_store.h"
@@ -73,6 +74,8 @@ void add_serve_command(CLI::App& app, Action& action) {
       options.body_limit_for = http::progress_body_limit;
       services::FundsService funds(*project_store, identity.get());
       ctx.funds = &funds;
+      services::ParticipationService participation(*project_store, projects, identity.get());
+      ctx.participation = &participation;
       http::Server server(options, http::make_routes(ctx));
       server.run([&](unsigned short port) {
         std::cout << "gongzhi serving " << (o->db.empty() ? store->location() : o->db) << " on http://" << options.address << ":" << port

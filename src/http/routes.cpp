@@ -13,6 +13,7 @@
 #include "http/audit_routes.h"
 #include "http/progress_routes.h"
 #include "http/funds_routes.h"
+#include "http/participation_routes.h"
 #include "http/project_routes.h"
 #include "http/tile_routes.h"
 #include "services/regions.h"
@@ -308,6 +309,8 @@ Router make_router(const ApiContext& ctx) {
   add_tile_routes(r, store, identity);
   if (ctx.progress) add_progress_routes(r, identity, *ctx.progress);
   if (ctx.funds) add_funds_routes(r, identity, *ctx.funds);
+  if (ctx.projects && ctx.participation)
+    add_participation_routes(r, identity, *ctx.projects, *ctx.participation);
   return r;
 }
 

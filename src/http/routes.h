@@ -6,6 +6,7 @@
 #include "services/auth.h"
 #include "services/progress.h"
 #include "services/funds.h"
+#include "services/participation.h"
 #include "services/projects.h"
 #include "storage/identity_store.h"
 #include "storage/store.h"
@@ -29,6 +30,7 @@ struct ApiContext {
   services::ProjectService* projects = nullptr;
   services::ProgressService* progress = nullptr;
   services::FundsService* funds = nullptr;
+  services::ParticipationService* participation = nullptr;  // needs projects
 };
 
 Router make_router(const ApiContext& ctx);

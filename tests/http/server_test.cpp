@@ -230,6 +230,8 @@ TEST_F(ServerTest, openapi_document_matches_the_route_table) {
   ctx.progress = &progress;
   services::FundsService funds(*projects, identity.get());
   ctx.funds = &funds;
+  services::ParticipationService participation(*projects, service, identity.get());
+  ctx.participation = &participation;
   auto router = http::make_router(ctx);
   for (const auto& r : router.routes())
     if (r.pattern.rfind("/api/v1/", 0) == 0 || r.pattern.rfind("/tiles/", 0) == 0)
