@@ -144,14 +144,17 @@ export function createMap(container: HTMLElement, opts: { center?: [number, numb
       }
       map.addLayer({ id: "projects-fill", type: "fill", source: "projects", paint: { "fill-color": "#1f6feb", "fill-opacity": 0.12 } });
       map.addLayer({ id: "projects-line", type: "line", source: "projects", paint: { "line-color": "#1f6feb", "line-width": 2 } });
-      map.addLayer({ id: "overlaps-fill", type: "fill", source: "overlaps", paint: { "fill-color": "#ff9800", "fill-opacity": 0.35 } });
+      map.addLayer({ id: "overlaps-fill", type: "fill", source: "overlaps", paint: {
+        // By control line: red line red, basic farmland brown, urban boundary purple; village plans faint.
+        "fill-color": ["match", ["get", "control"], "ecological_redline", "#ff4d4d", "permanent_basic_farmland", "#c98a3c", "urban_development_boundary", "#9c4dcc", "#9e9e9e"],
+        "fill-opacity": ["match", ["get", "control"], "village_plan", 0.08, 0.35] } });
       map.addLayer({ id: "findings-fill", type: "fill", source: "findings", paint: { "fill-color": "#e00000", "fill-opacity": 0.45 } });
       map.addLayer({ id: "findings-line", type: "line", source: "findings", paint: { "line-color": "#a00000", "line-width": 2.5 } });
       map.addLayer({ id: "measure-fill", type: "fill", source: "measure", paint: { "fill-color": "#00897b", "fill-opacity": 0.2 } });
       map.addLayer({ id: "measure-line", type: "line", source: "measure", paint: { "line-color": "#00897b", "line-width": 2, "line-dasharray": [2, 1] } });
       map.addLayer({ id: "measure-points", type: "circle", source: "measure", filter: ["==", ["geometry-type"], "Point"], paint: { "circle-radius": 4, "circle-color": "#00897b" } });
       switchable.push({ id: "projects", label: "layer_projects", layers: ["projects-fill", "projects-line"], swatch: "border:2px solid #1f6feb;background:rgba(31,111,235,.12)" });
-      switchable.push({ id: "overlaps", label: "layer_overlaps", layers: ["overlaps-fill"], swatch: "background:rgba(255,152,0,.5)" });
+      switchable.push({ id: "overlaps", label: "layer_overlaps", layers: ["overlaps-fill"], swatch: "background:linear-gradient(90deg,rgba(255,77,77,.5),rgba(201,138,60,.5),rgba(156,77,204,.5))" });
       switchable.push({ id: "findings", label: "layer_findings", layers: ["findings-fill", "findings-line"], swatch: "border:2px solid #a00000;background:rgba(224,0,0,.45)" });
       renderSide();
       if (pendingProjects) setProjects(pendingProjects);
@@ -260,7 +263,15 @@ export function createMap(container: HTMLElement, opts: { center?: [number, numb
   map.on("click", (e) => {
     if (measuring) return;
     const fs = map.queryRenderedFeatures(e.point).filter((f) => f.layer.id !== "background" && !f.layer.id.startsWith("measure"));
-    info.replaceChildren(fs.length ? describe(fs[0]) : t("identify_none"));
+    // The topmost feature of each layer under the click (a finding over its project area …).
+    const seen = new Set<string>();
+    const shown = fs.filter((f) => {
+      const k = f.layer.id.replace(/-(fill|line)$/, "");
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
+    info.replaceChildren(...(shown.length ? shown.slice(0, 4).map(describe) : [t("identify_none")]));
   });
 
   // ---- measure ----
