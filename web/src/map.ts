@@ -84,13 +84,61 @@ function tileOf(lng: number, lat: number, z: number): [number, number] {
   return [x, y];
 }
 
-async function tileAnswers(layer: string, center: [number, number]): Promise<boolean> {
+// The names of the layers in a Mapbox Vector Tile (Tile.layers = field 3, Layer.name = field 1):
+// the tile endpoint's source-layer name is read from the tile rather than assumed.
+export function mvtLayerNames(buf: Uint8Array): string[] {
+  let i = 0;
+  const varint = (end: number): number => {
+    let v = 0, shift = 0;
+    while (i < end) {
+      const b = buf[i++];
+      v += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) return v;
+      shift += 7;
+    }
+    throw new Error("truncated varint");
+  };
+  const skip = (wire: number, end: number) => {
+    if (wire === 0) varint(end);
+    else if (wire === 1) i += 8;
+    else if (wire === 2) i += varint(end);
+    else if (wire === 5) i += 4;
+    else throw new Error("bad wire type");
+  };
+  const names: string[] = [];
+  try {
+    while (i < buf.length) {
+      const key = varint(buf.length);
+      if (key >> 3 === 3 && (key & 7) === 2) {
+        const end = i + varint(buf.length);
+        while (i < end) {
+          const k = varint(end);
+          if (k >> 3 === 1 && (k & 7) === 2) {
+            const n = varint(end);
+            names.push(new TextDecoder().decode(buf.subarray(i, i + n)));
+            i += n;
+          } else skip(k & 7, end);
+        }
+        i = end;
+      } else skip(key & 7, buf.length);
+    }
+  } catch {
+    /* a gzip-encoded or damaged tile: no names */
+  }
+  return names;
+}
+
+// Whether the server makes tiles of a layer (a 404 or a network error: no), and the name of the
+// layer inside its tiles.
+async function probeTiles(layer: string, center: [number, number]): Promise<{ ok: boolean; sourceLayer: string }> {
   const [x, y] = tileOf(center[0], center[1], 12);
   try {
     const r = await fetch(`/tiles/${encodeURIComponent(layer)}/12/${x}/${y}.mvt`, { credentials: "same-origin" });
-    return r.ok;
+    if (!r.ok) return { ok: false, sourceLayer: layer };
+    const names = mvtLayerNames(new Uint8Array(await r.arrayBuffer()));
+    return { ok: true, sourceLayer: names.includes(layer) || names.length === 0 ? layer : names[0] };
   } catch {
-    return false;
+    return { ok: false, sourceLayer: layer };
   }
 }
 
@@ -107,7 +155,7 @@ export function createMap(container: HTMLElement, opts: { center?: [number, numb
       sources: {},
       layers: [{ id: "background", type: "background", paint: { "background-color": "#f4f1ea" } }],
     },
-    center: opts.center ?? [117.2, 31.8],
+    center: opts.center ?? [117.1, 31.4], // the demo county; every page fits the map to its data
     zoom: 11,
     attributionControl: false,
     preserveDrawingBuffer: true, // screenshots
@@ -132,11 +180,13 @@ export function createMap(container: HTMLElement, opts: { center?: [number, numb
       try {
         const [layers, cls] = await Promise.all([listLayers(), landUseClasses().catch(() => [] as LandUseClass[])]);
         classes = cls;
-        const c = map.getCenter();
+        // Probe where the projects are when they are known (a tile with features), else the centre.
+        const b = pendingProjects ? bboxOf(pendingProjects) : null;
+        const c: [number, number] = b ? [((b as any)[0][0] + (b as any)[1][0]) / 2, ((b as any)[0][1] + (b as any)[1][1]) / 2] : [map.getCenter().lng, map.getCenter().lat];
         for (const { kind, label } of tileKinds) {
           for (const l of layers.filter((x) => x.kind === kind)) {
-            if (!(await tileAnswers(l.layer, [c.lng, c.lat]))) continue;
-            addTileLayer(l.layer, kind, label, l.version);
+            const probe = await probeTiles(l.layer, c);
+            if (probe.ok) addTileLayer(l.layer, probe.sourceLayer, kind, label, l.version);
           }
         }
       } catch {
@@ -163,11 +213,11 @@ export function createMap(container: HTMLElement, opts: { center?: [number, numb
     });
   });
 
-  function addTileLayer(layer: string, kind: string, label: string, version: number) {
+  function addTileLayer(layer: string, sourceLayer: string, kind: string, label: string, version: number) {
     const src = "tiles-" + layer;
     map.addSource(src, { type: "vector", tiles: [location.origin + `/tiles/${encodeURIComponent(layer)}/{z}/{x}/{y}.mvt`], minzoom: 0, maxzoom: 16 });
     const ids: string[] = [];
-    const base = { source: src, "source-layer": layer };
+    const base = { source: src, "source-layer": sourceLayer };
     let swatch = "";
     if (kind === "land_use") {
       const match: any[] = ["match", ["to-string", ["get", "DLBM"]]];
@@ -312,12 +362,8 @@ export function createMap(container: HTMLElement, opts: { center?: [number, numb
   }
 
   function setProjects(fc: FC) {
-    const s = map.getSource("projects") as GeoJSONSource | undefined;
-    if (!s) {
-      pendingProjects = fc;
-      return;
-    }
-    s.setData(fc);
+    pendingProjects = fc; // also where the tile probe looks
+    (map.getSource("projects") as GeoJSONSource | undefined)?.setData(fc);
   }
   function setFindings(findings: FC, overlaps: FC) {
     const f = map.getSource("findings") as GeoJSONSource | undefined;

@@ -57,7 +57,7 @@ export async function renderInbox(main: HTMLElement, ctx: Ctx): Promise<() => vo
     const msg = el("div", { class: "msg", role: "status", "data-testid": "review-message" });
     const btn = el("button", { class: "btn primary big", type: "submit", "data-testid": "submit-review" }, t("submit_review"));
     form.append(el("h3", {}, `${t("review_form")} · ${r.department} · ${t("round", { n: r.round })}`),
-      r.required_because ? el("p", { class: "muted" }, `${t("required_because")}: ${typeof r.required_because === "string" ? r.required_because : JSON.stringify(r.required_because)}`) : "",
+      r.required_because ? el("p", { class: "muted" }, `${t("required_because")}: ${Array.isArray(r.required_because) ? r.required_because.join("、") : String(r.required_because)}`) : "",
       el("div", {}, t("decision"), radios), el("label", {}, t("opinion"), opinion), condLabel, btn, msg);
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
