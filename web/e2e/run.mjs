@@ -7,6 +7,7 @@
 // Exit 0 when every step passed; each step prints "ok - NAME" or "not ok - NAME: reason".
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -70,6 +71,21 @@ async function startServer() {
   };
 }
 
+// A GET with the path sent exactly as written (fetch() would resolve "..", "%2e%2e" first).
+function rawGet(base, rawPath) {
+  const u = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: u.hostname, port: u.port, method: "GET", path: rawPath }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
 const results = [];
 async function step(name, fn) {
   try {
@@ -123,10 +139,11 @@ try {
     assert(a.status === 200, "asset served");
     assert((a.headers.get("content-type") ?? "").startsWith("text/javascript"), "asset content type " + a.headers.get("content-type"));
     assert((a.headers.get("cache-control") ?? "").includes("immutable"), "asset immutable");
-    for (const p of ["/assets/../../etc/passwd", "/assets/..%2F..%2Fetc%2Fpasswd", "/assets/%2e%2e%2f%2e%2e%2fetc%2fpasswd", "/assets/..%5c..%5cetc%5cpasswd", "/assets/%2e%2e"]) {
-      const r = await fetch(base + p);
-      const body = await r.text();
-      assert(r.status === 404 && !body.includes("root:"), `${p} → ${r.status}`);
+    for (const p of ["/assets/../../etc/passwd", "/assets/../../../../../../etc/passwd", "/assets/..%2F..%2Fetc%2Fpasswd",
+      "/assets/%2e%2e%2f%2e%2e%2fetc%2fpasswd", "/assets/..%5c..%5cetc%5cpasswd", "/assets/%2e%2e", "/assets/..%2findex.html",
+      "/assets/%252e%252e%252fetc%252fpasswd", "/assets//etc/passwd", "/assets/.%2e/.%2e/etc/passwd"]) {
+      const r = await rawGet(base, p);
+      assert(r.status === 404 && !r.body.includes("root:") && !r.body.includes("<!doctype"), `${p} → ${r.status}`);
     }
     const spa = await fetch(base + "/projects/XM2026-005");
     assert(spa.status === 200 && (await spa.text()) === html, "client route answers index.html");
@@ -188,19 +205,28 @@ try {
     await shot(page, "project-findings");
   });
 
-  await step("a refused action shows the server's message", async () => {
-    // Starting the review twice: the second click races the first; ask the API directly for a
-    // refusal through the page's own button on a state that no longer allows it.
+  await step("a refused action shows the server's message on the page", async () => {
+    // XM2026-006 is under joint review with reviews still pending: approving it is refused.
+    await page.goto(base + "/projects/XM2026-006");
+    await page.waitForSelector('button[data-action="approve"]');
     const r = await page.evaluate(async () => {
       const list = await fetch("/api/v1/projects").then((x) => x.json());
-      const p = list.projects.find((x) => x.code === "XM2026-008");
-      const res = await fetch(`/api/v1/projects/${p.id}/actions`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ action: "submit" }) });
+      const p = list.projects.find((x) => x.code === "XM2026-006");
+      const res = await fetch(`/api/v1/projects/${p.id}/actions`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ action: "approve" }) });
       return { status: res.status, body: await res.json() };
     });
-    assert(r.status >= 400 && r.status < 500 && r.body.error.message_zh, "4xx with message_zh");
+    assert(r.status >= 400 && r.status < 500 && r.body.error.message_zh, "4xx with message_zh: " + JSON.stringify(r));
+    await page.click('button[data-action="approve"]');
+    await page.waitForFunction(() => document.querySelector('[data-testid="action-message"]')?.classList.contains("error"));
+    const text = await page.textContent('[data-testid="action-message"]');
+    assert(text.includes("操作被拒绝") && text.includes(r.body.error.message_zh), "message shown: " + text);
+    assert((await page.getAttribute('[data-testid="project-title"] .badge', "data-state")) === "joint_review", "state unchanged");
+    await page.goto(base + "/projects/XM2026-005");
+    await page.waitForSelector('.col-map[data-ready="1"]', { timeout: 30000 });
   });
 
   await step("identify: clicking the project area shows its attributes", async () => {
+    assert((await renderedFeatures(page, ["projects-fill"])).length > 0, "project area rendered");
     const pt = await page.evaluate(() => {
       const m = window.__gongzhi.map;
       const fs = m.queryRenderedFeatures({ layers: ["projects-fill"] });
