@@ -290,6 +290,9 @@ try {
     await p.waitForSelector('[data-testid="inbox"] li[data-code="XM2026-006"]');
     await p.waitForSelector('[data-testid="review-form"][data-department="农业农村局"]');
     await p.fill('[data-testid="opinion"]', "同意。请按永久基本农田保护要求施工。");
+    await p.waitForSelector('.col-map[data-ready="1"]', { timeout: 30000 });
+    const beside = await renderedFeatures(p, ["projects-fill", "findings-fill"]);
+    assert(beside.some((f) => f.properties.code === "XM2026-006"), "the project's area on the map beside the form");
     await shot(p, "inbox");
     await p.click('[data-testid="submit-review"]');
     await p.waitForSelector('[data-testid="review-done"]', { timeout: 20000 });

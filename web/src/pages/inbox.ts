@@ -35,7 +35,8 @@ export async function renderInbox(main: HTMLElement, ctx: Ctx): Promise<() => vo
     gmap.setProjects(areas);
     gmap.setFindings(findings, overlaps);
     await gmap.ready;
-    gmap.fit(areas);
+    gmap.fit(findings.features.length ? findings : areas);
+    mapCol.dataset.ready = "1";
   };
 
   function reviewForm(p: Project, r: Review): HTMLElement {
