@@ -35,7 +35,7 @@ fi
     npm ci --no-audit --no-fund --loglevel=error
     cp package-lock.json node_modules/.gongzhi-package-lock.json
   fi
-  if [ ! -f dist/index.html ] || [ -n "$(find src index.html vite.config.ts tsconfig.json package-lock.json -newer dist/index.html -print -quit)" ]; then
+  if [ ! -f dist/index.html ] || [ -n "$(find src scripts index.html vite.config.ts tsconfig.json package-lock.json -newer dist/index.html -print -quit)" ]; then
     npm run build --silent
   fi
 )

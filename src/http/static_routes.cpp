@@ -1,5 +1,6 @@
 #include "http/static_routes.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +17,28 @@ std::optional<std::string> read_regular_file(const std::string& path) {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+// "gzip" among the codings of an Accept-Encoding header, not refused with q=0.
+bool accepts_gzip(const std::string& header) {
+  std::size_t start = 0;
+  while (start <= header.size()) {
+    auto end = header.find(',', start);
+    if (end == std::string::npos) end = header.size();
+    std::string item = header.substr(start, end - start);
+    auto semi = item.find(';');
+    std::string coding = item.substr(0, semi);
+    coding.erase(0, coding.find_first_not_of(" \t"));
+    coding.erase(coding.find_last_not_of(" \t") + 1);
+    if (coding == "gzip") {
+      if (semi == std::string::npos) return true;
+      std::string params = item.substr(semi + 1);
+      params.erase(std::remove(params.begin(), params.end(), ' '), params.end());
+      return !(params == "q=0" || params == "q=0.0" || params == "q=0.00" || params == "q=0.000");
+    }
+    start = end + 1;
+  }
+  return false;
 }
 
 ApiError not_found() { return {404, "not_found", "资源不存在", "not found"}; }
@@ -87,14 +110,25 @@ void add_static_routes(Router& r, const std::string& dir) {
   auto index = [dir](const Request&, const PathParams&) { return index_page(dir); };
   for (const char* route : {"/", "/signin", "/home", "/map", "/inbox", "/village", "/projects/{code}"})
     r.add("GET", route, index);
-  r.add("GET", "/assets/{file}", [dir](const Request&, const PathParams& p) -> Response {
+  r.add("GET", "/assets/{file}", [dir](const Request& req, const PathParams& p) -> Response {
     const std::string& name = p.at("file");  // percent-decoded: "%2e%2e%2f" is "../" here
     if (!safe_asset_name(name)) throw not_found();
-    auto body = read_regular_file(dir + "/assets/" + name);
-    if (!body) throw not_found();
+    const std::string path = dir + "/assets/" + name;
     std::string cache = hashed_asset_name(name) ? "public, max-age=31536000, immutable" : "no-cache";
-    return {200, content_type_of(name), std::move(*body),
-            {{"Cache-Control", cache}, {"X-Content-Type-Options", "nosniff"}}};
+    Response res{200, content_type_of(name), "",
+                 {{"Cache-Control", cache}, {"X-Content-Type-Options", "nosniff"}, {"Vary", "Accept-Encoding"}}};
+    // The build's gzip copy (web/scripts/compress.mjs) to a browser that accepts it.
+    if (accepts_gzip(req.header("accept-encoding")) && std::filesystem::is_regular_file(path)) {
+      if (auto gz = read_regular_file(path + ".gz")) {
+        res.body = std::move(*gz);
+        res.headers.emplace_back("Content-Encoding", "gzip");
+        return res;
+      }
+    }
+    auto body = read_regular_file(path);
+    if (!body) throw not_found();
+    res.body = std::move(*body);
+    return res;
   });
 }
 

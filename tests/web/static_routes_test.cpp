@@ -24,15 +24,17 @@ class StaticRoutesTest : public ::testing::Test {
     write(root / "dist" / "assets" / "index.Dd1x8Fq2.css", "body{}");
     write(root / "dist" / "assets" / "logo.svg", "<svg/>");
     write(root / "secret.txt", "do not serve");
+    write(root / "dist" / "assets" / "index.B3x-k9_a.js.gz", "GZIPPED");
     http::add_static_routes(router, (root / "dist").string());
   }
   void TearDown() override { fs::remove_all(root); }
   static void write(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
-  http::Response get(const std::string& path) {
+  http::Response get(const std::string& path, const std::string& accept_encoding = "") {
     http::Request req;
     req.method = "GET";
     req.target = path;
     req.path = path.substr(0, path.find('?'));
+    if (!accept_encoding.empty()) req.headers["accept-encoding"] = accept_encoding;
     return router.dispatch(req);
   }
   static std::string header(const http::Response& r, const std::string& name) {
@@ -70,6 +72,24 @@ TEST_F(StaticRoutesTest, assets_have_their_content_type_and_hashed_ones_are_immu
   EXPECT_EQ(svg.content_type, "image/svg+xml");
   EXPECT_EQ(header(svg, "Cache-Control"), "no-cache");  // not content-hashed
   EXPECT_EQ(get("/assets/missing.js").status, 404);
+}
+
+TEST_F(StaticRoutesTest, a_browser_that_accepts_gzip_gets_the_gzip_copy) {
+  auto gz = get("/assets/index.B3x-k9_a.js", "gzip, deflate, br");
+  ASSERT_EQ(gz.status, 200);
+  EXPECT_EQ(gz.body, "GZIPPED");
+  EXPECT_EQ(header(gz, "Content-Encoding"), "gzip");
+  EXPECT_EQ(gz.content_type, "text/javascript; charset=utf-8");
+  EXPECT_EQ(header(gz, "Vary"), "Accept-Encoding");
+  for (const char* refused : {"", "identity", "gzip;q=0", "br, gzip; q=0"}) {
+    auto plain = get("/assets/index.B3x-k9_a.js", refused);
+    EXPECT_EQ(plain.body, "console.log(1)") << refused;
+    EXPECT_EQ(header(plain, "Content-Encoding"), "") << refused;
+  }
+  // No gzip copy: the file itself.
+  EXPECT_EQ(get("/assets/index.Dd1x8Fq2.css", "gzip").body, "body{}");
+  // A .gz copy is not a way around a missing file or an unsafe name.
+  EXPECT_EQ(get("/assets/..%2fsecret.txt", "gzip").status, 404);
 }
 
 TEST_F(StaticRoutesTest, no_path_leaves_the_assets_folder) {

@@ -320,6 +320,8 @@ try {
   await step("a villager on a phone (360×740) sees the village view", async () => {
     const ctx = await browser.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: "zh-CN" });
     const p = await ctx.newPage();
+    const downloads = [];
+    p.on("response", async (r) => downloads.push({ url: r.url(), encoding: (await r.allHeaders())["content-encoding"] ?? "" }));
     await signIn(p, base, "cunmin");
     await p.waitForSelector('[data-testid="village-title"]');
     assert(new URL(p.url()).pathname === "/village", "lands on /village: " + p.url());
@@ -333,6 +335,10 @@ try {
       if (b) assert(b.height >= 40, "touch target at least 40px high: " + b.height);
     }
     await shot(p, "village-phone");
+    // Light on a slow connection: no map library for the list, scripts sent gzip-compressed.
+    assert(!downloads.some((d) => /maplibre|echarts/.test(d.url)), "village view loads no map or chart library");
+    const scripts = downloads.filter((d) => /\/assets\/.*\.js$/.test(d.url));
+    assert(scripts.length > 0 && scripts.every((d) => d.encoding === "gzip"), "scripts gzip-encoded: " + JSON.stringify(scripts));
     await p.click('[data-testid="lang"]');
     await p.waitForFunction(() => document.querySelector('[data-testid="village-title"]')?.textContent === "Projects in my village");
     await ctx.close();

@@ -5,12 +5,14 @@ import "./style.css";
 import { ApiFailure, api, getMe, listProjects, listRegions, type Me, type Project, type Region } from "./api";
 import { el } from "./dom";
 import { lang, setLang, t } from "./i18n";
-import { renderHome } from "./pages/home";
-import { renderInbox } from "./pages/inbox";
-import { renderMapPage } from "./pages/map_page";
-import { renderProject } from "./pages/project";
 import { renderSignIn } from "./pages/signin";
 import { renderVillage } from "./pages/village";
+// Pages with the map (MapLibre, ~1 MB) or charts load on demand: the sign-in and the villager's
+// phone view do not download them.
+const renderHome = async (...a: Parameters<typeof import("./pages/home").renderHome>) => (await import("./pages/home")).renderHome(...a);
+const renderInbox = async (...a: Parameters<typeof import("./pages/inbox").renderInbox>) => (await import("./pages/inbox")).renderInbox(...a);
+const renderMapPage = async (...a: Parameters<typeof import("./pages/map_page").renderMapPage>) => (await import("./pages/map_page")).renderMapPage(...a);
+const renderProject = async (...a: Parameters<typeof import("./pages/project").renderProject>) => (await import("./pages/project")).renderProject(...a);
 
 export interface Ctx {
   me: Me;
