@@ -12,7 +12,10 @@ packages=(
   libboost-dev libboost-system-dev nlohmann-json3-dev libprotozero-dev
   libsodium-dev liblemon-dev libspdlog-dev libcli11-dev libxlsxwriter-dev
   libgtest-dev libbenchmark-dev wrk python3
+  chromium fonts-wqy-zenhei
 )
+# The web app (web/) builds with Node.js and npm: Debian's nodejs/npm when none is installed.
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -23,6 +26,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# The web app: npm packages (again only when package-lock.json changed), then the Vite build
+# into web/dist when a source is newer than the last build. `gongzhi serve` serves web/dist.
+(
+  cd web
+  if [ ! -d node_modules ] || ! cmp -s package-lock.json node_modules/.gongzhi-package-lock.json; then
+    npm ci --no-audit --no-fund --loglevel=error
+    cp package-lock.json node_modules/.gongzhi-package-lock.json
+  fi
+  if [ ! -f dist/index.html ] || [ -n "$(find src scripts index.html vite.config.ts tsconfig.json package-lock.json -newer dist/index.html -print -quit)" ]; then
+    npm run build --silent
+  fi
+)
 
 build_type=${GONGZHI_BUILD_TYPE:-RelWithDebInfo}
 cmake -S . -B build -DCMAKE_BUILD_TYPE="$build_type" >/dev/null

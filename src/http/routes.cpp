@@ -16,6 +16,8 @@
 #include "http/participation_routes.h"
 #include "http/project_routes.h"
 #include "http/tile_routes.h"
+#include "http/land_use_class_routes.h"
+#include "http/static_routes.h"
 #include "services/regions.h"
 
 namespace gz::http {
@@ -23,20 +25,6 @@ namespace gz::http {
 namespace {
 Response json(int status, const nlohmann::json& j) {
   return {status, "application/json; charset=utf-8", j.dump(), {}};
-}
-
-std::string html_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
 }
 
 nlohmann::json layer_json(const LayerVersion& v) {
@@ -49,25 +37,6 @@ Response health(storage::Store& store) {
   return json(200, {{"status", "ok"}, {"version", GONGZHI_VERSION}, {"layers", layers.size()}});
 }
 
-Response home_page(storage::Store& store) {
-  std::string rows;
-  for (const auto& v : store.layers())
-    rows += "<tr><td>" + html_escape(v.layer) + "</td><td>" + std::string(to_string(v.kind)) +
-            "</td><td>" + std::to_string(v.version) + "</td><td>" + std::to_string(v.feature_count) +
-            "</td><td>" + html_escape(v.created_at) + "</td></tr>";
-  std::string page = R"(<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>共治 Gongzhi — 一张图</title>
-<style>body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;margin:2rem;color:#222}
-table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}
-.ok{color:#2a7a2a}</style></head><body>
-<h1>共治 Gongzhi <small>全域土地综合整治协同治理平台</small></h1>
-<p class="ok">服务运行正常 · service healthy · <a href="/api/v1/layers">/api/v1/layers</a> ·
-<a href="/api/v1/openapi.json">OpenAPI</a></p>
-<h2>图层 Layers</h2><table><tr><th>图层 layer</th><th>类型 kind</th><th>版本 version</th><th>要素 features</th><th>导入时间 imported</th></tr>)" +
-                     rows + "</table></body></html>";
-  return {200, "text/html; charset=utf-8", page, {}};
-}
 // ---- sign-in ---------------------------------------------------------------------------------
 
 constexpr const char* kSessionCookie = "gongzhi_session";
@@ -244,7 +213,6 @@ Router make_router(const ApiContext& ctx) {
   // The document is data: read once, served as it is.
   auto openapi = std::make_shared<std::string>(openapi_document());
   Router r;
-  r.add("GET", "/", [&store](const Request&, const PathParams&) { return home_page(store); });
   r.add("GET", "/health", [&store](const Request&, const PathParams&) { return health(store); });
   r.add("GET", "/api/v1/health", [&store](const Request&, const PathParams&) { return health(store); });
   r.add("GET", "/api/v1/openapi.json", [openapi](const Request&, const PathParams&) {
@@ -311,6 +279,9 @@ Router make_router(const ApiContext& ctx) {
   if (ctx.funds) add_funds_routes(r, identity, *ctx.funds);
   if (ctx.projects && ctx.participation)
     add_participation_routes(r, identity, *ctx.projects, *ctx.participation);
+  add_land_use_class_routes(r, identity);
+  // The web app: "/" and its client routes answer index.html, /assets/* the bundles.
+  add_static_routes(r, web_dir());
   return r;
 }
 

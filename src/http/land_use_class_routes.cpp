@@ -1,0 +1,38 @@
+#include "http/land_use_class_routes.h"
+
+#include "domain/land_use_classes.h"
+#include "http/api_support.h"
+
+namespace gz::http {
+
+namespace {
+const char* group_name(LandGroup g) {
+  switch (g) {
+    case LandGroup::agricultural: return "agricultural";
+    case LandGroup::construction: return "construction";
+    case LandGroup::unused: return "unused";
+  }
+  return "unused";
+}
+}  // namespace
+
+void add_land_use_class_routes(Router& r, storage::IdentityStore& identity) {
+  r.add("GET", "/api/v1/land-use-classes", [&identity](const Request& req, const PathParams&) {
+    signed_in(identity, req);
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& c : LandUseClassTable::standard().classes())
+      list.push_back({{"code", c.code},
+                      {"name_zh", c.name_zh},
+                      {"name_en", c.name_en},
+                      {"level1_code", c.level1_code},
+                      {"level1_name_zh", c.level1_name_zh},
+                      {"group", group_name(c.group)},
+                      {"cultivated", c.cultivated},
+                      {"color", c.color}});
+    auto res = json_response(200, {{"classes", list}});
+    res.headers.emplace_back("Cache-Control", "private, max-age=3600");
+    return res;
+  });
+}
+
+}  // namespace gz::http

@@ -1,0 +1,20 @@
+// ECharts, only the parts the app draws (tree-shaken).
+import { BarChart } from "echarts/charts";
+import { GridComponent, TooltipComponent } from "echarts/components";
+import * as echarts from "echarts/core";
+import { CanvasRenderer } from "echarts/renderers";
+
+echarts.use([BarChart, GridComponent, TooltipComponent, CanvasRenderer]);
+
+export function drawStateChart(box: HTMLElement, data: { name: string; value: number }[]) {
+  const chart = echarts.init(box, undefined, { renderer: "canvas" });
+  chart.setOption({
+    animation: false,
+    tooltip: {},
+    grid: { left: 90, right: 16, top: 8, bottom: 24 },
+    xAxis: { type: "value", minInterval: 1 },
+    yAxis: { type: "category", data: data.map((d) => d.name) },
+    series: [{ type: "bar", data: data.map((d) => d.value), itemStyle: { color: "#1f6feb" } }],
+  });
+  return chart;
+}

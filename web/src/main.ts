@@ -1,0 +1,144 @@
+// The Gongzhi web app: sign-in, a home per role, the one map, project pages, the department
+// review inbox and the villager's phone view. A tiny client-side router over history.pushState;
+// the server answers index.html for every client route (src/http/static_routes.cpp).
+import "./style.css";
+import { ApiFailure, api, getMe, listProjects, listRegions, type Me, type Project, type Region } from "./api";
+import { el } from "./dom";
+import { lang, setLang, t } from "./i18n";
+import { renderSignIn } from "./pages/signin";
+import { renderVillage } from "./pages/village";
+// Pages with the map (MapLibre, ~1 MB) or charts load on demand: the sign-in and the villager's
+// phone view do not download them.
+const renderHome = async (...a: Parameters<typeof import("./pages/home").renderHome>) => (await import("./pages/home")).renderHome(...a);
+const renderInbox = async (...a: Parameters<typeof import("./pages/inbox").renderInbox>) => (await import("./pages/inbox")).renderInbox(...a);
+const renderMapPage = async (...a: Parameters<typeof import("./pages/map_page").renderMapPage>) => (await import("./pages/map_page")).renderMapPage(...a);
+const renderProject = async (...a: Parameters<typeof import("./pages/project").renderProject>) => (await import("./pages/project")).renderProject(...a);
+
+export interface Ctx {
+  me: Me;
+  roles: Set<string>;
+  go(path: string): void;
+  rerender(): void;
+  projects(): Promise<Project[]>;
+  regions(): Promise<Region[]>;
+}
+
+const root = document.getElementById("app")!;
+let me: Me | null = null;
+let cleanup: (() => void) | null = null;
+
+export function go(path: string) {
+  if (location.pathname + location.search !== path) history.pushState(null, "", path);
+  render();
+}
+window.addEventListener("popstate", () => render());
+
+function isVillager(m: Me) {
+  return m.grants.length > 0 && m.grants.every((g) => g.role === "villager");
+}
+
+function header(m: Me | null): HTMLElement {
+  const langBtn = el("button", { class: "btn link", "data-testid": "lang" }, t("lang_switch"));
+  langBtn.addEventListener("click", () => {
+    setLang(lang() === "zh" ? "en" : "zh");
+    render();
+  });
+  const bar = el("header", { class: "topbar" },
+    el("a", { class: "brand", href: "/" }, el("strong", {}, t("app_name")), el("span", { class: "subtitle" }, t("app_subtitle"))));
+  const nav = el("nav", {});
+  if (m) {
+    const links: [string, string][] = isVillager(m)
+      ? [["/village", "nav_village"], ["/map", "nav_map"]]
+      : [["/home", "nav_home"], ["/map", "nav_map"], ["/inbox", "nav_inbox"]];
+    for (const [href, key] of links) {
+      const a = el("a", { href, class: location.pathname === href ? "active" : "", "data-nav": href }, t(key));
+      nav.append(a);
+    }
+    const out = el("button", { class: "btn link", "data-testid": "sign-out" }, t("sign_out"));
+    out.addEventListener("click", async () => {
+      await api("DELETE", "/api/v1/session").catch(() => undefined);
+      me = null;
+      go("/signin");
+    });
+    nav.append(el("span", { class: "who", "data-testid": "who" }, m.user.username), out);
+  }
+  nav.append(langBtn);
+  bar.append(nav);
+  // Client-side navigation for in-app links.
+  bar.addEventListener("click", (e) => {
+    const a = (e.target as HTMLElement).closest("a");
+    if (a && a.getAttribute("href")?.startsWith("/")) {
+      e.preventDefault();
+      go(a.getAttribute("href")!);
+    }
+  });
+  return bar;
+}
+
+async function render() {
+  cleanup?.();
+  cleanup = null;
+  const path = location.pathname;
+  if (!me && path !== "/signin") {
+    try {
+      me = await getMe();
+    } catch {
+      me = null;
+    }
+  }
+  root.replaceChildren();
+  document.title = `${t("app_name")} · ${t("app_subtitle")}`;
+  if (!me) {
+    root.append(header(null));
+    const main = el("main", { class: "page signin-page" });
+    root.append(main);
+    renderSignIn(main, async () => {
+      me = await getMe();
+      const next = new URLSearchParams(location.search).get("next");
+      go(next && next.startsWith("/") && !next.startsWith("//") ? next : isVillager(me) ? "/village" : "/home");
+    });
+    if (path !== "/signin") history.replaceState(null, "", "/signin?next=" + encodeURIComponent(path + location.search));
+    return;
+  }
+  const m = me;
+  root.append(header(m));
+  const main = el("main", { class: "page" });
+  root.append(main);
+  let projectsCache: Promise<Project[]> | null = null, regionsCache: Promise<Region[]> | null = null;
+  const ctx: Ctx = {
+    me: m,
+    roles: new Set(m.grants.map((g) => g.role)),
+    go,
+    rerender: render,
+    projects: () => (projectsCache ??= listProjects()),
+    regions: () => (regionsCache ??= listRegions()),
+  };
+  try {
+    if (path === "/" || path === "/signin" || path === "/home") {
+      if (isVillager(m) && path !== "/home") return go("/village");
+      if (path !== "/home") history.replaceState(null, "", "/home");
+      await renderHome(main, ctx);
+    } else if (path === "/map") cleanup = await renderMapPage(main, ctx);
+    else if (path === "/inbox") cleanup = await renderInbox(main, ctx);
+    else if (path === "/village") cleanup = await renderVillage(main, ctx);
+    else if (path.startsWith("/projects/")) cleanup = await renderProject(main, ctx, decodeURIComponent(path.slice("/projects/".length)));
+    else main.append(el("p", {}, t("not_found")));
+  } catch (e) {
+    if (e instanceof ApiFailure && e.status === 401) {
+      me = null;
+      return go("/signin?next=" + encodeURIComponent(path));
+    }
+    main.append(el("div", { class: "error", role: "alert" }, `${t("error")}: ${e instanceof ApiFailure ? e.text() : String(e)}`));
+  }
+}
+
+// In-page links (<a href="/projects/..">) navigate without reloading.
+document.addEventListener("click", (e) => {
+  const a = (e.target as HTMLElement).closest?.("a[data-route]") as HTMLAnchorElement | null;
+  if (a) {
+    e.preventDefault();
+    go(a.getAttribute("href")!);
+  }
+});
+
+render();

@@ -1,0 +1,33 @@
+import { el } from "../dom";
+import { t } from "../i18n";
+import type { Ctx } from "../main";
+import { link, owedByMe, projectTable, roleNames } from "./common";
+
+export async function renderHome(main: HTMLElement, ctx: Ctx) {
+  main.append(el("h1", {}, t("home_title")), el("p", { class: "muted", "data-testid": "roles" }, roleNames(ctx)));
+  const [projects, regions, owed] = await Promise.all([ctx.projects(), ctx.regions().catch(() => []), owedByMe(ctx)]);
+
+  const tasks = el("section", { class: "card", "data-testid": "tasks" }, el("h2", {}, t("my_tasks")));
+  if (owed.length === 0) tasks.append(el("p", { class: "empty" }, t("no_tasks")));
+  for (const { project, reviews } of owed)
+    for (const r of reviews)
+      tasks.append(el("div", { class: "task" }, t("review_owed", { dept: r.department }), " · ",
+        link(`/inbox?project=${project.id}`, `${project.code} ${project.name}`)));
+
+  const chartBox = el("div", { class: "chart", "data-testid": "state-chart" });
+  const dash = el("section", { class: "card" }, el("h2", {}, t("projects_by_state")), chartBox);
+  const regionList = el("section", { class: "card" }, el("h2", {}, t("regions")),
+    el("ul", { class: "regions", "data-testid": "regions" }, ...regions.slice(0, 60).map((r) => el("li", { class: "lvl-" + r.level }, `${r.name} `, el("small", {}, r.code)))));
+
+  main.append(el("div", { class: "columns" },
+    el("div", { class: "col-main" }, tasks, el("section", { class: "card" }, el("h2", {}, t("my_projects")), projectTable(projects))),
+    el("div", { class: "col-side" }, dash, regionList)));
+
+  // Projects by state (ECharts, loaded on demand).
+  const counts = new Map<string, number>();
+  for (const p of projects) counts.set(p.state, (counts.get(p.state) ?? 0) + 1);
+  if (counts.size > 0) {
+    const { drawStateChart } = await import("../charts");
+    drawStateChart(chartBox, [...counts.entries()].map(([s, n]) => ({ name: t("state_" + s), value: n })));
+  }
+}
