@@ -63,6 +63,7 @@ void add_serve_command(CLI::App& app, Action& action) {
       auto project_store = storage::ProjectStore::open(location);
       services::ProjectService projects(*store, *project_store, identity.get());
       http::ApiContext ctx{*store, *identity, o->auth, &projects};
+      ctx.event_store = project_store.get();
       http::Server server(options, http::make_routes(ctx));
       server.run([&](unsigned short port) {
         std::cout << "gongzhi serving " << (o->db.empty() ? store->location() : o->db) << " on http://" << options.address << ":" << port

@@ -9,6 +9,7 @@
 #include "common/data_dir.h"
 #include "common/error.h"
 #include "http/api_support.h"
+#include "http/event_routes.h"
 #include "http/project_routes.h"
 #include "services/regions.h"
 
@@ -266,6 +267,9 @@ Router make_router(const ApiContext& ctx) {
     return json(200, j);
   });
   if (ctx.projects) add_project_routes(r, identity, *ctx.projects);
+  if (ctx.event_store)
+    add_event_routes(r, identity,
+                     std::make_shared<EventHub>(*ctx.event_store, identity, event_hub_options_from_env()));
   return r;
 }
 

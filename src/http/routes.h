@@ -5,6 +5,7 @@
 #include "http/router.h"
 #include "services/auth.h"
 #include "services/projects.h"
+#include "storage/project_store.h"
 #include "storage/identity_store.h"
 #include "storage/store.h"
 
@@ -21,6 +22,8 @@ struct ApiContext {
   storage::IdentityStore& identity;
   AuthOptions auth;
   services::ProjectService* projects = nullptr;
+  // The event feed (GET /api/v1/events) reads the events table here; null = no feed.
+  storage::ProjectStore* event_store = nullptr;
 };
 
 Router make_router(const ApiContext& ctx);

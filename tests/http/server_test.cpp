@@ -169,7 +169,7 @@ TEST_F(ServerTest, openapi_document_matches_the_route_table) {
   auto identity = storage::IdentityStore::open(db);
   auto projects = storage::ProjectStore::open(db);
   services::ProjectService service(*store, *projects, identity.get());
-  auto router = http::make_router(http::ApiContext{*store, *identity, {}, &service});
+  auto router = http::make_router(http::ApiContext{*store, *identity, {}, &service, projects.get()});
   for (const auto& r : router.routes())
     if (r.pattern.rfind("/api/v1/", 0) == 0) served.insert({r.method, r.pattern});
   EXPECT_EQ(documented, served);
