@@ -225,6 +225,43 @@ bool may_see_project(const User& user, const ProjectRecord& p) {
 
 std::string actor_of(const User& user) { return user.username; }
 
+LayerProject project_from_layer(storage::Store& store, const std::string& layer,
+                                const std::string& code) {
+  auto v = store.layer_version(layer, std::nullopt);
+  LayerProject out;
+  out.code = code;
+  json area, changes = json::array();
+  for (const auto& f : store.read_all(v, {})) {
+    if (attribute_text(f.attributes, "XMBH").value_or("") != code) continue;
+    auto g = json::parse(geo::Geometry::from_wkb(f.wkb).geojson());
+    auto from = attribute_text(f.attributes, "from_code");
+    auto to = attribute_text(f.attributes, "to_code");
+    if (from && to) {
+      json c = {{"geometry", g}, {"from_code", *from}, {"to_code", *to}};
+      if (auto m = attribute_text(f.attributes, "measure")) c["measure"] = *m;
+      changes.push_back(c);
+    } else {
+      area = g;
+      out.name = attribute_text(f.attributes, "XMMC").value_or(code);
+      out.type = attribute_text(f.attributes, "XMLX").value_or("");
+      out.region_code = attribute_text(f.attributes, "XZQDM").value_or("");
+      out.status = attribute_text(f.attributes, "status").value_or("");
+    }
+  }
+  if (area.is_null()) throw NotFoundError("no project " + code + " in layer " + layer);
+  out.plan_json = dump({{"area", area}, {"changes", changes}});
+  return out;
+}
+
+std::vector<std::string> project_codes_in_layer(storage::Store& store, const std::string& layer) {
+  auto v = store.layer_version(layer, std::nullopt);
+  std::set<std::string> codes;
+  for (const auto& f : store.read_all(v, {}))
+    if (!attribute_text(f.attributes, "from_code"))
+      if (auto c = attribute_text(f.attributes, "XMBH")) codes.insert(*c);
+  return {codes.begin(), codes.end()};
+}
+
 ProjectService::ProjectService(storage::Store& layers, storage::ProjectStore& projects,
                                storage::IdentityStore* identity,
                                const ReviewRequirements& requirements, Clock clock)
@@ -379,14 +416,18 @@ ProjectRecord ProjectService::run_compliance(const User& user, std::int64_t id,
   {
     StoredFeature area;
     area.source_id = p.code;
-    area.wkb = geo::Geometry::from_geojson(plan["area"].dump()).wkb();
+    auto g = geo::Geometry::from_geojson(plan["area"].dump());
+    area.wkb = g.wkb();
+    area.bbox = g.envelope();
     area.attributes_json = dump({{"XMBH", p.code}, {"XMLX", p.type}});
     features.push_back(std::move(area));
     int k = 0;
     for (const auto& c : plan.value("changes", json::array())) {
       StoredFeature f;
       f.source_id = p.code + "-P" + std::to_string(++k);
-      f.wkb = geo::Geometry::from_geojson(c["geometry"].dump()).wkb();
+      auto cg = geo::Geometry::from_geojson(c["geometry"].dump());
+      f.wkb = cg.wkb();
+      f.bbox = cg.envelope();
       json a = {{"XMBH", p.code}, {"from_code", c["from_code"]}, {"to_code", c["to_code"]}};
       if (c.contains("measure")) a["measure"] = c["measure"];
       f.attributes_json = dump(a);

@@ -67,6 +67,18 @@ struct CheckedPlan {
 // Throws InvalidRequest naming the field (area, changes[3].to_code …) and the reason.
 CheckedPlan check_plan(const std::string& plan_json);
 
+// A plan from a stored layer of kind project: the feature whose XMBH is `code` and that carries
+// no planned change is the area; those with from_code/to_code are its changes. Also returns the
+// project's name (XMMC), type (XMLX) and region (XZQDM) when present. NotFoundError when no
+// area feature has that code.
+struct LayerProject {
+  std::string code, name, type, region_code, status;
+  std::string plan_json;
+};
+LayerProject project_from_layer(storage::Store& store, const std::string& layer,
+                                const std::string& code);
+std::vector<std::string> project_codes_in_layer(storage::Store& store, const std::string& layer);
+
 class ProjectService {
  public:
   ProjectService(storage::Store& layers, storage::ProjectStore& projects,

@@ -1,0 +1,296 @@
+// The project lifecycle on every backend, on the demo county: a project that crosses the
+// ecological red line is created from its plan, submitted, checked (the check finds the red
+// line), reviewed by the departments the review table requires because of that finding, approved,
+// published, started after its notice period, completed, accepted once the review conditions are
+// fulfilled, evaluated and handed over. Around it: jurisdiction (404 outside, villagers only
+// after the notice), roles (403), guards (409 with their codes), stale edits, bad plans that
+// change nothing, and two departments' concurrent decisions.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "../storage/store_backends.h"
+#include "common/error.h"
+#include "services/demo_county.h"
+#include "services/projects.h"
+#include "storage/identity_store.h"
+#include "storage/project_store.h"
+#include "storage/store.h"
+
+namespace gz::test {
+namespace {
+
+using nlohmann::json;
+using services::ActionInput;
+using services::ProjectService;
+using services::ReviewInput;
+
+User user(const std::string& name, Role role, const std::string& department,
+          const std::string& region) {
+  User u;
+  u.username = name;
+  u.grants.push_back({role, department, region});
+  return u;
+}
+
+template <class F>
+std::string refusal_code(F&& f) {
+  try {
+    f();
+  } catch (const Explained& e) {
+    return e.code();
+  } catch (const NotFoundError&) {
+    return "not_found";
+  }
+  return "none";
+}
+
+class ProjectServiceTest : public StoreBackendTest {
+ protected:
+  void SetUp() override {
+    StoreBackendTest::SetUp();
+    layers_ = storage::Store::open(location(), {.create = true});
+    auto summary = services::generate_demo_county(*layers_, {.polygons = 2000, .seed = 7});
+    county_ = summary.county_code;
+    projects_ = storage::ProjectStore::open(location());
+    identity_ = storage::IdentityStore::open(location());
+    service_ = std::make_unique<ProjectService>(*layers_, *projects_, identity_.get(),
+                                                ReviewRequirements::standard(),
+                                                [this] { return now_.load(); });
+    redline_ = services::project_from_layer(*layers_, "projects", "XM2026-005");
+    township_ = redline_.region_code;
+    other_township_ = township_.substr(0, 6) + (township_.substr(6) == "100" ? "101" : "100");
+    applicant_ = user("zhen", Role::township, "", township_);
+    lead_ = user("zrzy", Role::lead_department, "自然资源局", county_);
+  }
+
+  std::int64_t audit_length() { return static_cast<std::int64_t>(identity_->audit_log().size()); }
+
+  storage::ProjectRecord create_redline_project() {
+    return service_->create(applicant_, {redline_.name, redline_.type, township_, redline_.plan_json});
+  }
+
+  // Drives a new project to joint review; returns it.
+  storage::ProjectRecord in_review() {
+    auto p = create_redline_project();
+    service_->act(applicant_, p.id, ProjectAction::submit);
+    service_->act(lead_, p.id, ProjectAction::check_compliance);
+    return service_->act(lead_, p.id, ProjectAction::start_review);
+  }
+
+  std::unique_ptr<storage::Store> layers_;
+  std::unique_ptr<storage::ProjectStore> projects_;
+  std::unique_ptr<storage::IdentityStore> identity_;
+  std::unique_ptr<ProjectService> service_;
+  std::atomic<std::int64_t> now_{1'790'000'000};
+  services::LayerProject redline_;
+  std::string county_, township_, other_township_;
+  User applicant_, lead_;
+};
+
+TEST_P(ProjectServiceTest, a_project_goes_from_application_to_maintenance) {
+  ASSERT_EQ(redline_.type, "农用地整理");
+  auto p = create_redline_project();
+  EXPECT_EQ(p.state, ProjectState::draft);
+  EXPECT_EQ(p.code.substr(0, 2), "XM");
+  EXPECT_GT(p.area_m2, 10000);
+
+  p = service_->act(applicant_, p.id, ProjectAction::submit);
+  EXPECT_EQ(p.state, ProjectState::submitted);
+  p = service_->act(lead_, p.id, ProjectAction::check_compliance);
+  EXPECT_EQ(p.state, ProjectState::compliance_checked);
+  auto compliance = json::parse(p.compliance_json);
+  std::set<std::string> rules, overlapped;
+  for (const auto& f : compliance["findings"]) rules.insert(f["rule"].get<std::string>());
+  for (const auto& o : compliance["overlaps"]) overlapped.insert(o["kind"].get<std::string>());
+  EXPECT_TRUE(rules.count("redline_engineering")) << compliance.dump();
+  EXPECT_TRUE(overlapped.count("ecological_redline")) << compliance.dump();
+  for (const auto& f : compliance["findings"]) EXPECT_GT(f["area_m2"].get<double>(), 1.0);
+
+  p = service_->act(lead_, p.id, ProjectAction::start_review);
+  EXPECT_EQ(p.state, ProjectState::joint_review);
+  auto view = service_->view(lead_, p.id);
+  std::map<std::string, std::string> required;
+  for (const auto& r : view.reviews) required[r.department] = r.required_because;
+  // Type 农用地整理 needs agriculture and finance; the red-line finding adds ecology; the lead
+  // department always reviews.
+  for (const char* d : {"自然资源局", "农业农村局", "财政局", "生态环境局"})
+    EXPECT_TRUE(required.count(d)) << d;
+  EXPECT_NE(required["生态环境局"].find("redline"), std::string::npos) << required["生态环境局"];
+
+  // Approval waits for every review.
+  EXPECT_EQ(refusal_code([&] { service_->act(lead_, p.id, ProjectAction::approve); }), "reviews_pending");
+  for (const auto& [dept, _] : required) {
+    ReviewInput in{dept, ReviewDecision::approve, "同意", {}};
+    if (dept == "生态环境局") {
+      in.decision = ReviewDecision::approve_with_conditions;
+      in.conditions = {"红线内不得新建道路，改为生态护坡"};
+    }
+    auto reviewer = user("r-" + std::to_string(required.size()), dept == "自然资源局" ? Role::lead_department : Role::co_reviewing_department, dept, county_);
+    auto r = service_->review(reviewer, p.id, in);
+    EXPECT_EQ(r.decision, std::string(to_string(in.decision)));
+  }
+  p = service_->act(lead_, p.id, ProjectAction::approve);
+  EXPECT_EQ(p.state, ProjectState::approved);
+
+  EXPECT_EQ(refusal_code([&] { service_->act(lead_, p.id, ProjectAction::publish_notice, {"", 0}); }),
+            "invalid_notice_days");
+  p = service_->act(lead_, p.id, ProjectAction::publish_notice, {"公示七天", 7});
+  EXPECT_EQ(p.state, ProjectState::public_notice);
+  EXPECT_EQ(refusal_code([&] { service_->act(applicant_, p.id, ProjectAction::start_implementation); }),
+            "notice_period_running");
+  now_ += 7 * 86400 + 1;
+  p = service_->act(applicant_, p.id, ProjectAction::start_implementation);
+  EXPECT_EQ(p.state, ProjectState::implementation);
+  p = service_->act(applicant_, p.id, ProjectAction::complete);
+
+  // The ecology condition is an obligation: acceptance waits for it.
+  EXPECT_EQ(refusal_code([&] { service_->act(lead_, p.id, ProjectAction::accept); }), "obligations_open");
+  auto obligations = service_->view(lead_, p.id).obligations;
+  ASSERT_EQ(obligations.size(), 1u);
+  EXPECT_EQ(obligations[0].department, "生态环境局");
+  service_->fulfil_obligation(applicant_, p.id, obligations[0].id, "已改为生态护坡，附照片");
+  EXPECT_EQ(refusal_code([&] { service_->fulfil_obligation(applicant_, p.id, obligations[0].id, "again"); }),
+            "already_fulfilled");
+  p = service_->act(lead_, p.id, ProjectAction::accept);
+  p = service_->act(lead_, p.id, ProjectAction::evaluate);
+  p = service_->act(applicant_, p.id, ProjectAction::start_maintenance);
+  EXPECT_EQ(p.state, ProjectState::maintenance);
+
+  // The history records every step in order, each with its actor; the audit chain holds.
+  auto history = service_->view(lead_, p.id).transitions;
+  std::vector<std::string> actions;
+  for (const auto& t : history) actions.push_back(t.action);
+  EXPECT_EQ(actions, (std::vector<std::string>{"submit", "check_compliance", "start_review", "approve",
+                                               "publish_notice", "start_implementation", "complete",
+                                               "accept", "evaluate", "start_maintenance"}));
+  EXPECT_TRUE(identity_->verify_audit().intact);
+  auto log = identity_->audit_log();
+  int reviews = 0;
+  for (const auto& e : log) reviews += e.action == "project.review";
+  EXPECT_EQ(reviews, static_cast<int>(required.size()));
+  EXPECT_GE(projects_->events_after(0).size(), 10u + required.size());
+}
+
+TEST_P(ProjectServiceTest, jurisdiction_hides_projects_and_roles_limit_actions) {
+  auto p = create_redline_project();
+  auto stranger = user("other", Role::township, "", other_township_);
+  auto villager = user("cunmin", Role::villager, "", township_);
+  auto auditor = user("shenji", Role::auditor, "", "");
+  EXPECT_EQ(refusal_code([&] { service_->get(stranger, p.id); }), "not_found");
+  EXPECT_EQ(refusal_code([&] { service_->act(stranger, p.id, ProjectAction::submit); }), "not_found");
+  EXPECT_TRUE(service_->list(stranger).empty());
+  // Villagers do not see applications, only projects from their public notice on.
+  EXPECT_EQ(refusal_code([&] { service_->get(villager, p.id); }), "not_found");
+  // The auditor reads everything and changes nothing.
+  EXPECT_EQ(service_->get(auditor, p.id).code, p.code);
+  EXPECT_EQ(refusal_code([&] { service_->act(auditor, p.id, ProjectAction::submit); }), "action_not_permitted");
+  // The applicant may not check its own project.
+  service_->act(applicant_, p.id, ProjectAction::submit);
+  auto before = audit_length();
+  EXPECT_EQ(refusal_code([&] { service_->act(applicant_, p.id, ProjectAction::check_compliance); }),
+            "action_not_permitted");
+  EXPECT_EQ(refusal_code([&] { service_->act(lead_, p.id, ProjectAction::approve); }), "invalid_transition");
+  EXPECT_EQ(audit_length(), before);
+  // Creating in someone else's township is refused.
+  EXPECT_EQ(refusal_code([&] {
+              service_->create(stranger, {"x", "农用地整理", township_, ""});
+            }),
+            "not_an_applicant");
+  ASSERT_EQ(service_->list(lead_).size(), 1u);
+}
+
+TEST_P(ProjectServiceTest, a_department_decides_once_and_a_rejection_blocks_approval) {
+  auto p = in_review();
+  auto agri = user("nongye", Role::co_reviewing_department, "农业农村局", county_);
+  auto agri2 = user("nongye2", Role::co_reviewing_department, "农业农村局", county_);
+  auto water = user("shuili", Role::co_reviewing_department, "水利局", county_);
+  // Two officials of one department decide at the same moment: one decision is recorded.
+  std::atomic<int> ok{0}, refused{0};
+  std::thread a([&] {
+    try { service_->review(agri, p.id, {"农业农村局", ReviewDecision::reject, "占用永久基本农田", {}}); ++ok; }
+    catch (const RuleError&) { ++refused; }
+  });
+  std::thread b([&] {
+    try { service_->review(agri2, p.id, {"农业农村局", ReviewDecision::reject, "占用耕地", {}}); ++ok; }
+    catch (const RuleError&) { ++refused; }
+  });
+  a.join();
+  b.join();
+  EXPECT_EQ(ok.load(), 1);
+  EXPECT_EQ(refused.load(), 1);
+  // A department not required is refused; one reviewing for another department is forbidden.
+  EXPECT_EQ(refusal_code([&] { service_->review(water, p.id, {"水利局", ReviewDecision::approve, "", {}}); }),
+            "review_not_required");
+  EXPECT_EQ(refusal_code([&] { service_->review(water, p.id, {"财政局", ReviewDecision::approve, "", {}}); }),
+            "not_your_department");
+  EXPECT_EQ(refusal_code([&] { service_->review(agri, p.id, {"农业农村局", ReviewDecision::approve_with_conditions, "", {}}); }),
+            "conditions_required");
+  for (const auto& r : service_->view(lead_, p.id).reviews)
+    if (r.decision.empty())
+      service_->review(user("x", r.department == "自然资源局" ? Role::lead_department : Role::co_reviewing_department,
+                            r.department, county_),
+                       p.id, {r.department, ReviewDecision::approve, "", {}});
+  EXPECT_EQ(refusal_code([&] { service_->act(lead_, p.id, ProjectAction::approve); }), "review_rejected");
+  EXPECT_EQ(refusal_code([&] { service_->act(lead_, p.id, ProjectAction::return_for_revision); }),
+            "comment_required");
+  p = service_->act(lead_, p.id, ProjectAction::return_for_revision, {"请避让永久基本农田", 0});
+  EXPECT_EQ(p.state, ProjectState::returned);
+  // Returned: the plan may be edited again, then the whole procedure repeats in a new round.
+  p = service_->update_plan(applicant_, p.id, p.row_version, redline_.plan_json);
+  p = service_->act(applicant_, p.id, ProjectAction::submit);
+  EXPECT_EQ(refusal_code([&] { service_->act(lead_, p.id, ProjectAction::start_review); }), "invalid_transition");
+  service_->act(lead_, p.id, ProjectAction::check_compliance);
+  p = service_->act(lead_, p.id, ProjectAction::start_review);
+  EXPECT_EQ(p.review_round, 2);
+}
+
+TEST_P(ProjectServiceTest, plan_edits_are_checked_and_stale_edits_refused) {
+  auto p = create_redline_project();
+  auto dump = where_->dump();
+  auto edit = [&](const std::string& plan) {
+    return refusal_code([&] { service_->update_plan(applicant_, p.id, p.row_version, plan); });
+  };
+  // A bow-tie polygon, metres instead of degrees, an unknown class, a change outside the area,
+  // a point where an area belongs, unknown fields, not JSON.
+  EXPECT_EQ(edit(R"({"area":{"type":"Polygon","coordinates":[[[117,30],[117.01,30.01],[117.01,30],[117,30.01],[117,30]]]}})"),
+            "invalid_geometry");
+  EXPECT_EQ(edit(R"({"area":{"type":"Polygon","coordinates":[[[500000,3300000],[501000,3300000],[501000,3301000],[500000,3300000]]]}})"),
+            "outside_extent");
+  json plan = json::parse(redline_.plan_json);
+  ASSERT_FALSE(plan["changes"].empty());
+  auto bad_class = plan;
+  bad_class["changes"][0]["to_code"] = "9999";
+  EXPECT_EQ(edit(bad_class.dump()), "unknown_class");
+  auto outside = plan;
+  outside["changes"][0]["geometry"] = json::parse(R"({"type":"Polygon","coordinates":[[[100,30],[100.01,30],[100.01,30.01],[100,30]]]})");
+  EXPECT_EQ(edit(outside.dump()), "change_outside_area");
+  EXPECT_EQ(edit(R"({"area":{"type":"Point","coordinates":[117,30]}})"), "invalid_geometry");
+  EXPECT_EQ(edit(R"({"area":null,"drop table projects":1})"), "unknown_field");
+  EXPECT_EQ(edit("{not json"), "malformed_json");
+  EXPECT_EQ(where_->dump(), dump) << "a refused edit changed the store";
+  // A good edit bumps the version; the same version sent again is stale.
+  auto edited = service_->update_plan(applicant_, p.id, p.row_version, plan.dump());
+  EXPECT_EQ(edited.row_version, p.row_version + 1);
+  EXPECT_EQ(refusal_code([&] { service_->update_plan(applicant_, p.id, p.row_version, plan.dump()); }),
+            "stale_version");
+  service_->act(applicant_, p.id, ProjectAction::submit);
+  EXPECT_EQ(refusal_code([&] { service_->update_plan(applicant_, p.id, edited.row_version + 1, plan.dump()); }),
+            "plan_locked");
+  // Text is data: script and SQL in a name are stored as given.
+  auto odd = service_->create(applicant_, {"<script>alert(1)</script>'; DROP TABLE projects;--",
+                                           "生态保护修复", township_, ""});
+  EXPECT_EQ(service_->get(lead_, odd.id).name, "<script>alert(1)</script>'; DROP TABLE projects;--");
+  EXPECT_EQ(refusal_code([&] { service_->create(applicant_, {"x", "不存在的类型", township_, ""}); }),
+            "unknown_project_type");
+  EXPECT_EQ(refusal_code([&] { service_->create(applicant_, {std::string(300, 'x'), "生态保护修复", township_, ""}); }),
+            "field_too_long");
+  EXPECT_EQ(refusal_code([&] { service_->act(applicant_, odd.id, ProjectAction::submit); }), "no_plan");
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ProjectServiceTest, GZ_ALL_BACKENDS, backend_name);
+
+}  // namespace
+}  // namespace gz::test
