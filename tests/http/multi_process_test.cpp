@@ -129,8 +129,9 @@ TEST_P(MultiProcessTest, two_servers_on_one_database_act_as_one) {
   ASSERT_EQ(detail.status, 200);
   EXPECT_EQ(detail.json()["state"], "approved");
   int approvals = 0;
-  for (const auto& h : detail.json()["history"]) approvals += h["action"] == "approve";
-  EXPECT_EQ(approvals, 1);
+  auto detail_json = detail.json();
+  for (const auto& h : detail_json["history"]) approvals += h["action"].get<std::string>() == "approve" ? 1 : 0;
+  EXPECT_EQ(approvals, 1) << detail.json()["history"].dump();
 
   // Logout on A: the session is refused on B too.
   ASSERT_EQ(api(pa, bhttp::verb::delete_, "/api/v1/session", zhen_a).status, 200);

@@ -54,7 +54,7 @@ class ProjectMatrixTest : public StoreBackendTest {
     {
       auto store = storage::Store::open(location(), {.create = true});
       services::generate_demo_county(*store, {.polygons = 1000});
-      for (auto& f : store->read_all(store->layer_version("projects", {}), {})) {
+      for (auto& f : store->read_all(store->layer_version("projects", {}), {.decode_attributes = false})) {
         if (f.source_id != "XM2026-005") continue;
         auto a = json::parse(f.attributes_json);
         area_ = json::parse(geo::Geometry::from_wkb(f.wkb).geojson());
@@ -160,7 +160,8 @@ class ProjectMatrixTest : public StoreBackendTest {
       auto list = send(u, {bhttp::verb::get, "/api/v1/projects"});
       ASSERT_EQ(list.status, 200) << u << " " << list.body;
       bool listed = false;
-      for (const auto& p : list.json()["projects"]) listed = listed || p["id"] == id_;
+      auto body = list.json();
+      for (const auto& p : body["projects"]) listed = listed || p["id"].get<std::int64_t>() == id_;
       EXPECT_EQ(listed, visible.count(u) > 0) << u;
     }
   }
@@ -221,7 +222,7 @@ TEST_P(ProjectMatrixTest, every_role_gets_exactly_its_status_at_every_step_of_th
   action("check_compliance", "zrj", {"zrj"}, v0);
   auto checked = detail();
   bool crosses = false;
-  for (const auto& o : checked["compliance"]["overlaps"]) crosses = crosses || o["kind"] == "ecological_redline";
+  for (const auto& o : checked["compliance"]["overlaps"]) crosses = crosses || o["kind"].get<std::string>() == "ecological_redline";
   EXPECT_TRUE(crosses) << checked["compliance"].dump();
   EXPECT_TRUE(checked["compliance_current"].get<bool>());
 
@@ -231,7 +232,7 @@ TEST_P(ProjectMatrixTest, every_role_gets_exactly_its_status_at_every_step_of_th
   std::set<std::string> departments;
   for (const auto& rv : reviewing["reviews"]) {
     departments.insert(rv["department"].get<std::string>());
-    if (rv["department"] == "生态环境局") {
+    if (rv["department"].get<std::string>() == "生态环境局") {
       EXPECT_NE(rv["required_because"].dump().find("overlap:ecological_redline"), std::string::npos)
           << rv.dump();
     }
