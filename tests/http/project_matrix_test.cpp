@@ -215,7 +215,8 @@ TEST_P(ProjectMatrixTest, every_role_gets_exactly_its_status_at_every_step_of_th
                  409, "plan_locked");
   expect_refused("zrj", {bhttp::verb::post, path("/actions"), {{"action", "start_review"}}}, 409,
                  "invalid_transition");
-  action("return", "leader", {"leader", "zrj"}, v0);
+  expect_refused("leader", {bhttp::verb::post, path("/actions"), {{"action", "return"}}}, 400, "comment_required");
+  action("return", "leader", {"leader", "zrj"}, v0, {{"comment", "项目区范围须核实"}});
   action("submit", "cun_a", submitters, v0);
 
   // ---- compliance against the demo county's layers: the area crosses the red line ----
@@ -317,10 +318,11 @@ TEST_P(ProjectMatrixTest, rejection_is_for_the_leader_group_and_the_lead_departm
   for (const auto& [user, a] : std::vector<std::pair<std::string, std::string>>{
            {"cun_a", "submit"}, {"zrj", "check_compliance"}, {"zrj", "start_review"}})
     expect_ok(user, {bhttp::verb::post, path("/actions"), {{"action", a}}});
-  action("reject", "zrj", {"leader", "zrj"}, v0);
+  action("reject", "zrj", {"leader", "zrj"}, v0, {{"comment", "不符合国土空间规划"}});
   EXPECT_EQ(detail()["state"], "rejected");
   for (const char* a : {"submit", "approve", "return", "publish_notice", "start_review"})
-    expect_refused("zrj", {bhttp::verb::post, path("/actions"), {{"action", a}}}, 409, "invalid_transition");
+    expect_refused("zrj", {bhttp::verb::post, path("/actions"), {{"action", a}, {"comment", "再议"}}}, 409,
+                   "invalid_transition");
   expect_refused("zrj", {bhttp::verb::post, path("/actions"), {{"action", "no_such_action"}}}, 400, "unknown_action");
 }
 
