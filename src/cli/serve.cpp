@@ -76,6 +76,7 @@ void add_serve_command(CLI::App& app, Action& action) {
       ctx.funds = &funds;
       services::ParticipationService participation(*project_store, projects, identity.get());
       ctx.participation = &participation;
+      ctx.event_store = project_store.get();
       http::Server server(options, http::make_routes(ctx));
       server.run([&](unsigned short port) {
         std::cout << "gongzhi serving " << (o->db.empty() ? store->location() : o->db) << " on http://" << options.address << ":" << port

@@ -14,6 +14,7 @@
 #include "http/progress_routes.h"
 #include "http/funds_routes.h"
 #include "http/participation_routes.h"
+#include "http/event_routes.h"
 #include "http/project_routes.h"
 #include "http/tile_routes.h"
 #include "http/land_use_class_routes.h"
@@ -279,6 +280,9 @@ Router make_router(const ApiContext& ctx) {
   if (ctx.funds) add_funds_routes(r, identity, *ctx.funds);
   if (ctx.projects && ctx.participation)
     add_participation_routes(r, identity, *ctx.projects, *ctx.participation);
+  if (ctx.event_store)
+    add_event_routes(r, identity,
+                     std::make_shared<EventHub>(*ctx.event_store, identity, event_hub_options_from_env()));
   add_land_use_class_routes(r, identity);
   // The web app: "/" and its client routes answer index.html, /assets/* the bundles.
   add_static_routes(r, web_dir());

@@ -4,6 +4,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/version.hpp>
@@ -11,6 +12,8 @@
 
 #include <algorithm>
 #include <limits>
+#include <array>
+#include <deque>
 #include <cctype>
 #include <atomic>
 #include <mutex>
@@ -35,6 +38,26 @@ const std::string& Request::header(const std::string& name) const {
 
 namespace {
 
+class Session;
+
+// The sink a streaming handler feeds: a weak reference to its connection, so that a forgotten
+// sink keeps no connection open.
+class StreamWriter : public StreamSink {
+ public:
+  explicit StreamWriter(std::weak_ptr<Session> session) : session_(std::move(session)) {}
+  bool send(std::string chunk) override;
+  void close() override;
+  bool closed() const override { return closed_ || session_.expired(); }
+  void mark_closed() { closed_ = true; }
+
+ private:
+  std::weak_ptr<Session> session_;
+  std::atomic<bool> closed_{false};
+};
+
+// A stream whose client reads slower than this much is queued for it is dropped.
+constexpr std::size_t kStreamQueueLimit = std::size_t{4} << 20;
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, const Handler& handler, const ServerOptions& options,
@@ -54,6 +77,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void stop() {
     asio::post(stream_.get_executor(), [self = shared_from_this()] {
       self->stopping_ = true;
+      // A stream ends after what is already queued for it (a client that reads nothing is cut
+      // off by the shutdown's deadline).
+      if (self->streaming_) return self->finish_stream();
       if (!self->busy_) {
         beast::error_code ec;
         self->stream_.socket().cancel(ec);
@@ -134,6 +160,24 @@ class Session : public std::enable_shared_from_this<Session> {
         response = {500, "application/json; charset=utf-8",
                     R"({"error":{"code":"internal","message_zh":"服务器内部错误","message_en":"internal error"}})", {}};
       }
+      if (response.stream) {
+        // The header goes out on the strand; whatever the producer sends meanwhile is queued
+        // behind it (posts from this thread keep their order).
+        auto producer = std::move(response.stream);
+        response.stream = nullptr;
+        auto sink = std::make_shared<StreamWriter>(self);
+        asio::post(self->stream_.get_executor(),
+                   [self, sink, response = std::move(response), version]() mutable {
+                     self->start_stream(std::move(response), sink, version);
+                   });
+        try {
+          producer(sink);
+        } catch (const std::exception& e) {
+          spdlog::error("{} {}: stream: {}", request.method, request.target, e.what());
+          sink->close();
+        }
+        return;
+      }
       asio::post(self->stream_.get_executor(),
                  [self, response = std::move(response), keep_alive, version] {
                    self->send(response, keep_alive && !self->stopping_, version);
@@ -172,6 +216,91 @@ class Session : public std::enable_shared_from_this<Session> {
                        });
   }
 
+  // ---- streaming responses (on the strand) ------------------------------------------------------
+ public:
+  void queue_chunk(std::string chunk) {
+    if (ended_) return;
+    queued_bytes_ += chunk.size();
+    if (queued_bytes_ > kStreamQueueLimit) return end_stream();
+    queue_.push_back(std::move(chunk));
+    write_next();
+  }
+
+  void finish_stream() {
+    finishing_ = true;
+    if (!header_sent_ && !writing_header_) return end_stream();
+    write_next();
+  }
+
+ private:
+  void start_stream(Response r, const std::shared_ptr<StreamWriter>& sink, unsigned version) {
+    streaming_ = true;
+    busy_ = true;
+    sink_ = sink;
+    if (stopping_ || ended_) return end_stream();
+    auto res = std::make_shared<bhttp::response<bhttp::empty_body>>(
+        static_cast<bhttp::status>(r.status), version);
+    res->set(bhttp::field::server, "gongzhi");
+    res->set(bhttp::field::content_type, r.content_type);
+    res->set(bhttp::field::cache_control, "no-store");
+    res->set("X-Content-Type-Options", "nosniff");
+    res->set("X-Accel-Buffering", "no");
+    for (const auto& [name, value] : r.headers) res->insert(name, value);
+    // No length: the body is everything until the connection closes.
+    res->keep_alive(false);
+    if (!r.body.empty()) {
+      queued_bytes_ += r.body.size();
+      queue_.push_front(std::move(r.body));
+    }
+    stream_.expires_never();
+    writing_header_ = true;
+    bhttp::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+      self->writing_header_ = false;
+      if (ec) return self->end_stream();
+      self->header_sent_ = true;
+      self->watch_peer();
+      self->write_next();
+    });
+  }
+
+  void write_next() {
+    if (ended_ || writing_ || !header_sent_) return;
+    if (queue_.empty()) {
+      if (finishing_) end_stream();
+      return;
+    }
+    writing_ = true;
+    auto chunk = std::make_shared<std::string>(std::move(queue_.front()));
+    queue_.pop_front();
+    queued_bytes_ -= chunk->size();
+    asio::async_write(stream_, asio::buffer(*chunk),
+                      [self = shared_from_this(), chunk](beast::error_code ec, std::size_t) {
+                        self->writing_ = false;
+                        if (ec) return self->end_stream();
+                        self->write_next();
+                      });
+  }
+
+  // A stream's client sends nothing more; a read that ends tells us it went away.
+  void watch_peer() {
+    stream_.async_read_some(asio::buffer(peer_buf_), [self = shared_from_this()](
+                                                         beast::error_code ec, std::size_t) {
+      if (ec) return self->end_stream();
+      if (!self->ended_) self->watch_peer();
+    });
+  }
+
+  void end_stream() {
+    if (ended_) return;
+    ended_ = true;
+    if (sink_) sink_->mark_closed();
+    queue_.clear();
+    queued_bytes_ = 0;
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.socket().cancel(ec);
+  }
+
   void drain(std::size_t dropped) {
     if (dropped == 0) stream_.expires_after(std::chrono::seconds(2));
     auto buf = std::make_shared<std::vector<char>>(64 * 1024);
@@ -196,7 +325,33 @@ class Session : public std::enable_shared_from_this<Session> {
   bool busy_ = false;      // a request is being handled (touched only on the strand)
   bool stopping_ = false;
   bool draining_ = false;  // the request was refused unread: drain its body before closing
+  // A streaming response: its queue of chunks and where writing it has got to.
+  bool streaming_ = false, writing_header_ = false, header_sent_ = false, writing_ = false;
+  bool finishing_ = false, ended_ = false;
+  std::deque<std::string> queue_;
+  std::size_t queued_bytes_ = 0;
+  std::shared_ptr<StreamWriter> sink_;
+  std::array<char, 512> peer_buf_{};
+
+  friend class StreamWriter;
 };
+
+bool StreamWriter::send(std::string chunk) {
+  if (closed_) return false;
+  auto s = session_.lock();
+  if (!s) {
+    closed_ = true;
+    return false;
+  }
+  asio::post(s->stream_.get_executor(),
+             [s, chunk = std::move(chunk)]() mutable { s->queue_chunk(std::move(chunk)); });
+  return true;
+}
+
+void StreamWriter::close() {
+  if (closed_.exchange(true)) return;
+  if (auto s = session_.lock()) asio::post(s->stream_.get_executor(), [s] { s->finish_stream(); });
+}
 
 }  // namespace
 

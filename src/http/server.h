@@ -24,11 +24,29 @@ struct Request {
   const std::string& header(const std::string& name) const;
 };
 
+// Where a streaming response writes (Server-Sent Events). Safe to use from any thread; send()
+// never blocks: chunks are queued and written on the connection's own executor.
+class StreamSink {
+ public:
+  virtual ~StreamSink() = default;
+  // Queues one chunk; false (and nothing queued) once the stream is closed — by the client, by
+  // close(), by a client too slow to read, or by the server shutting down.
+  virtual bool send(std::string chunk) = 0;
+  // Ends the stream after the chunks already queued.
+  virtual void close() = 0;
+  virtual bool closed() const = 0;
+};
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json; charset=utf-8";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers (Set-Cookie …)
+  // When set, the response is a stream: the server sends the status and headers without a
+  // length (the connection ends the body), then `body` if any, then whatever is sent through the
+  // sink until either side closes. `stream` is called once, on a worker thread, and must return
+  // quickly (keep the sink and feed it from elsewhere).
+  std::function<void(std::shared_ptr<StreamSink>)> stream = nullptr;
 };
 
 using Handler = std::function<Response(const Request&)>;

@@ -2,9 +2,11 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <type_traits>
@@ -18,10 +20,20 @@
 
 namespace gz::storage {
 
+namespace {
+class SqlIdentityStore;
+void set_reader_factory(IdentityStore& store, std::function<std::unique_ptr<SqlSession>()> open);
+}  // namespace
+
 std::unique_ptr<IdentityStore> IdentityStore::open(const std::string& location,
                                                    const OpenOptions& options) {
-  if (is_postgres_location(location)) return open_pg_identity_store(location, options);
-  return open_sqlite_identity_store(location, options);
+  auto store = is_postgres_location(location) ? open_pg_identity_store(location, options)
+                                              : open_sqlite_identity_store(location, options);
+  // Session checks read on connections of their own (the database exists by now).
+  OpenOptions reader = options;
+  reader.create = false;
+  set_reader_factory(*store, [location, reader] { return open_sql_session(location, reader); });
+  return store;
 }
 
 std::string canonical_detail(const std::string& detail) {
@@ -190,35 +202,50 @@ class SqlIdentityStore : public IdentityStore {
 
   std::optional<std::pair<SessionRecord, User>> touch_session(const std::string& token_hash,
                                                               std::int64_t now) override {
-    std::lock_guard lock(mutex_);
+    // The hot path of every request: one statement (session, user and grants) on a reader
+    // connection of the pool, so that requests on several threads check sessions at once and
+    // wait for no writer.
     std::optional<std::pair<SessionRecord, User>> found;
-    read([&] {
-      auto rows = s_->query(
+    with_reader([&](SqlSession& s) {
+      auto rows = s.query(
           "SELECT s.token_hash, u.username, s.created, s.expires, s.idle_seconds, s.last_seen, "
-          "s.address FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
+          "s.address, u.id, u.created_at, g.role, g.department, g.region_code "
+          "FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN grants g ON g.user_id = u.id "
+          "WHERE s.token_hash = $1 ORDER BY g.role, g.department, g.region_code",
           {token_hash});
-      if (rows.empty()) return 0;
+      if (rows.empty()) return;
       auto& r = rows[0];
       SessionRecord rec{r[0], r[1], std::stoll(r[2]), std::stoll(r[3]), std::stoll(r[4]),
                         std::stoll(r[5]), r[6]};
-      auto users = read_users("WHERE username = $1", {rec.username});
-      if (users.empty()) return 0;
-      found.emplace(std::move(rec), std::move(users.front()));
-      return 0;
+      User u{std::stoll(r[7]), r[1], "", r[8], {}};
+      for (const auto& row : rows)
+        if (!row[9].empty()) u.grants.push_back({parse_role(row[9]), row[10], row[11]});
+      found.emplace(std::move(rec), std::move(u));
     });
     if (!found) return std::nullopt;
     auto& rec = found->first;
     // Outside the audit chain's write lock: a session touch is no audited change.
     if (now >= rec.expires || now >= rec.last_seen + rec.idle_seconds) {
+      std::lock_guard lock(mutex_);
       s_->query("DELETE FROM sessions WHERE token_hash = $1", {token_hash});
       return std::nullopt;
     }
-    if (now > rec.last_seen) {
+    // last_seen is written at most once a minute (sooner for short idle windows: every tenth
+    // of the window), so that checking a session is a read and not a write per request; a
+    // session may so end up to that much before its exact idle end.
+    if (now - rec.last_seen >= std::min<std::int64_t>(60, rec.idle_seconds / 10)) {
+      std::lock_guard lock(mutex_);
       s_->query("UPDATE sessions SET last_seen = $2 WHERE token_hash = $1 AND last_seen < $2",
                 {token_hash, std::to_string(now)});
       rec.last_seen = now;
     }
     return found;
+  }
+
+  // Reads that may run beside the main session: connections made by `open` as needed, at
+  // most kReaders kept.
+  void set_reader_factory(std::function<std::unique_ptr<SqlSession>()> open) {
+    reader_factory_ = std::move(open);
   }
 
   bool delete_session(const std::string& token_hash, const std::string& address) override {
@@ -454,9 +481,40 @@ class SqlIdentityStore : public IdentityStore {
     return out;
   }
 
+  // Runs fn on an idle reader connection (made when none is idle), or on the main session
+  // when the store has no reader factory. A connection that failed is dropped.
+  template <class F>
+  void with_reader(F&& fn) {
+    if (!reader_factory_) {
+      std::lock_guard lock(mutex_);
+      fn(*s_);
+      return;
+    }
+    std::unique_ptr<SqlSession> r;
+    {
+      std::lock_guard lock(readers_mutex_);
+      if (!readers_.empty()) {
+        r = std::move(readers_.back());
+        readers_.pop_back();
+      }
+    }
+    if (!r) r = reader_factory_();
+    fn(*r);
+    std::lock_guard lock(readers_mutex_);
+    if (readers_.size() < kReaders) readers_.push_back(std::move(r));
+  }
+
+  static constexpr std::size_t kReaders = 8;
   std::unique_ptr<SqlSession> s_;
   std::mutex mutex_;  // one session; callers on several threads take turns
+  std::function<std::unique_ptr<SqlSession>()> reader_factory_;
+  std::mutex readers_mutex_;
+  std::vector<std::unique_ptr<SqlSession>> readers_;
 };
+
+void set_reader_factory(IdentityStore& store, std::function<std::unique_ptr<SqlSession>()> open) {
+  if (auto* sql = dynamic_cast<SqlIdentityStore*>(&store)) sql->set_reader_factory(std::move(open));
+}
 
 }  // namespace
 

@@ -232,6 +232,7 @@ TEST_F(ServerTest, openapi_document_matches_the_route_table) {
   ctx.funds = &funds;
   services::ParticipationService participation(*projects, service, identity.get());
   ctx.participation = &participation;
+  ctx.event_store = projects.get();
   auto router = http::make_router(ctx);
   for (const auto& r : router.routes())
     if (r.pattern.rfind("/api/v1/", 0) == 0 || r.pattern.rfind("/tiles/", 0) == 0)
