@@ -278,6 +278,19 @@ TEST_P(ProjectMatrixTest, every_role_gets_exactly_its_status_at_every_step_of_th
   where_->exec("UPDATE projects SET notice_ends = '2000-01-01T00:00:00Z' WHERE id = " + std::to_string(id_));
   action("start_implementation", "zhen_a", {"zrj", "zhen_a"}, v2);
 
+  // ---- the works: a milestone reaches 100%, the indicators are planned and achieved ----
+  expect_refused("tz_a", {bhttp::verb::post, path("/actions"), {{"action", "complete"}}}, 409, "no_milestones");
+  auto milestone = expect_ok("zrj", {bhttp::verb::post, path("/milestones"),
+                                     {{"name", "土地平整"}, {"planned_date", "2026-12-31"}}}, 201);
+  expect_ok("zhen_a", {bhttp::verb::post,
+                       path("/milestones/" + std::to_string(milestone.json()["id"].get<std::int64_t>()) + "/progress"),
+                       {{"percent", 100}, {"actual_date", "2026-01-15"}}});
+  json values = {{"new_cultivated_land", 60000}, {"construction_land_reduced", 1000},
+                 {"ecological_area_restored", 5000}, {"investment_per_mu", 300000},
+                 {"households_benefiting", 120}, {"satisfaction", 95}};
+  expect_ok("zrj", {bhttp::verb::put, path("/evaluation/planned"), {{"values", values}}});
+  expect_ok("zhen_a", {bhttp::verb::put, path("/evaluation/achieved"), {{"values", values}}});
+
   // ---- completion; acceptance waits for the review's condition ----
   action("complete", "tz_a", {"zhen_a", "tz_a", "zrj"}, v2);
   expect_refused("zrj", {bhttp::verb::post, path("/actions"), {{"action", "accept"}}}, 409, "obligations_open");
