@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "common/error.h"
+#include "http/api_support.h"
 #include "services/auth.h"
 #include "services/tiles.h"
 
@@ -12,36 +13,7 @@ namespace gz::http {
 
 namespace {
 
-constexpr const char* kSessionCookie = "gongzhi_session";
 constexpr const char* kTileType = "application/vnd.mapbox-vector-tile";
-
-// The session token as routes.cpp reads it: Authorization: Bearer first, else the cookie.
-std::string request_token(const Request& req) {
-  const std::string& auth = req.header("authorization");
-  if (auth.size() > 7 && (auth.rfind("Bearer ", 0) == 0 || auth.rfind("bearer ", 0) == 0)) {
-    auto token = auth.substr(7);
-    while (!token.empty() && token.front() == ' ') token.erase(0, 1);
-    while (!token.empty() && token.back() == ' ') token.pop_back();
-    return token;
-  }
-  const std::string& cookies = req.header("cookie");
-  std::size_t pos = 0;
-  while (pos < cookies.size()) {
-    auto end = cookies.find(';', pos);
-    if (end == std::string::npos) end = cookies.size();
-    auto item = cookies.substr(pos, end - pos);
-    auto b = item.find_first_not_of(' ');
-    if (b != std::string::npos) item.erase(0, b);
-    auto eq = item.find('=');
-    if (eq != std::string::npos && item.substr(0, eq) == kSessionCookie) {
-      auto value = item.substr(eq + 1);
-      while (!value.empty() && value.back() == ' ') value.pop_back();
-      return value;
-    }
-    pos = end + 1;
-  }
-  return {};
-}
 
 ApiError layer_not_found() {
   return {404, "layer_not_found", "图层不存在", "layer not found"};

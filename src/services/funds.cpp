@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "services/request_text.h"
 #include "services/projects.h"
 #include "storage/sql_identity_store.h"
 
@@ -67,27 +68,6 @@ bool is_admin_or_auditor(const User& u) {
   return false;
 }
 
-// Plain text fields: length limits in characters, no control characters. SQL or script text is
-// text like any other (bound as parameters, escaped where shown).
-std::string checked_text(const std::string& value, const char* field, std::size_t min_chars,
-                         std::size_t max_chars) {
-  std::size_t chars = 0;
-  for (unsigned char c : value) {
-    if ((c & 0xC0) != 0x80) ++chars;
-    if (c < 0x20 && c != '\n' && c != '\t')
-      throw InvalidRequest("invalid_text", std::string("字段 ") + field + " 含有控制字符",
-                           std::string("field ") + field + " contains control characters");
-  }
-  if (chars < min_chars)
-    throw InvalidRequest("empty_field", std::string("字段 ") + field + " 不能为空",
-                         std::string("field ") + field + " must not be empty");
-  if (chars > max_chars)
-    throw InvalidRequest("field_too_long",
-                         std::string("字段 ") + field + " 过长（最多 " + std::to_string(max_chars) + " 字）",
-                         std::string("field ") + field + " is too long (at most " +
-                             std::to_string(max_chars) + " characters)");
-  return value;
-}
 
 void check_amount(std::int64_t fen) {
   if (!valid_amount_fen(fen))

@@ -7,6 +7,7 @@
 
 #include "common/data_dir.h"
 #include "common/error.h"
+#include "services/request_text.h"
 #include "storage/sql_identity_store.h"
 
 namespace gz::services {
@@ -68,47 +69,12 @@ const std::vector<Role> kPublishers{Role::lead_department, Role::township, Role:
                                     Role::admin};
 const std::vector<Role> kAssemblyConveners{Role::township, Role::village_collective, Role::admin};
 
-std::string iso(std::int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
-std::int64_t parse_iso(const std::string& s) {
-  std::tm tm{};
-  if (s.empty() || !strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return 0;
-  return static_cast<std::int64_t>(timegm(&tm));
-}
 
 std::string num(std::int64_t v) { return std::to_string(v); }
 std::int64_t i64(const std::string& s) { return s.empty() ? 0 : std::stoll(s); }
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-// Plain text: length in characters, no control characters but newline and tab. Script and SQL
-// are text like any other: stored as given, bound as parameters, escaped where shown.
-std::string checked_text(const std::string& value, const char* field, std::size_t min_chars,
-                         std::size_t max_chars) {
-  std::size_t chars = 0;
-  for (unsigned char c : value) {
-    if ((c & 0xC0) != 0x80) ++chars;
-    if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7F)
-      throw InvalidRequest("invalid_text", std::string("字段 ") + field + " 含有控制字符",
-                           std::string("field ") + field + " contains control characters");
-  }
-  std::size_t content = value.find_first_not_of(" \t\n") == std::string::npos ? 0 : chars;
-  if (content < min_chars)
-    throw InvalidRequest("empty_field", std::string("字段 ") + field + " 不能为空",
-                         std::string("field ") + field + " must not be empty");
-  if (chars > max_chars)
-    throw InvalidRequest("field_too_long",
-                         std::string("字段 ") + field + " 过长（最多 " + std::to_string(max_chars) + " 字）",
-                         std::string("field ") + field + " is too long (at most " +
-                             std::to_string(max_chars) + " characters)");
-  return value;
-}
 
 void checked_region(const std::string& code) {
   try {
@@ -168,7 +134,7 @@ constexpr const char* kFeedbackColumns =
 Feedback feedback_of(const SqlSession::Row& r, std::int64_t now) {
   Feedback f{i64(r[0]), r[1], i64(r[2]), r[3], r[4], r[5], r[6], r[7], r[8],
              r[9],      r[10], r[11],     r[12], r[13], false};
-  f.overdue = (f.status == "open" || f.status == "escalated") && now > parse_iso(f.due_at);
+  f.overdue = (f.status == "open" || f.status == "escalated") && now > parse_iso_utc(f.due_at);
   return f;
 }
 
@@ -263,8 +229,8 @@ VillageNotice ParticipationService::publish_notice(const User& user, const std::
     throw NotFoundError("region " + region_code + " is outside your grants");
   }
   auto now = clock_();
-  n.starts = n.published_at = iso(now);
-  n.ends = iso(now + days * 86400);
+  n.starts = n.published_at = iso_utc(now);
+  n.ends = iso_utc(now + days * 86400);
   n.published_by = actor_of(user);
   return store_.write([&](ProjectTx& tx) {
     auto rows = tx.session().query(
@@ -308,8 +274,8 @@ ProjectNotice ParticipationService::project_notice(const User& user, std::int64_
   auto p = store_.read([&](ProjectTx& tx) { return visible_project(tx, user, project_id); });
   if (p.notice_starts.empty()) not_found("project notice", project_id);
   auto now = clock_();
-  bool open = p.state == ProjectState::public_notice && now >= parse_iso(p.notice_starts) &&
-              now < parse_iso(p.notice_ends);
+  bool open = p.state == ProjectState::public_notice && now >= parse_iso_utc(p.notice_starts) &&
+              now < parse_iso_utc(p.notice_ends);
   return {p, open};
 }
 
@@ -323,14 +289,14 @@ NoticeComment ParticipationService::comment(const User& user, std::int64_t proje
                 "only villagers of the project's village comment on its public notice");
     auto now = clock_();
     if (p.state != ProjectState::public_notice || p.notice_ends.empty() ||
-        now >= parse_iso(p.notice_ends))
+        now >= parse_iso_utc(p.notice_ends))
       throw RuleError("notice_closed",
                       "公示期已结束" + (p.notice_ends.empty() ? "" : "（" + p.notice_ends + "）") +
                           "，不再接受意见",
                       "the public notice is not open for comments (it ended " + p.notice_ends + ")");
-    if (now < parse_iso(p.notice_starts))
+    if (now < parse_iso_utc(p.notice_starts))
       throw RuleError("notice_not_started", "公示期尚未开始", "the public notice has not started");
-    NoticeComment c{0, p.id, p.region_code, actor_of(user), body, iso(now), "", "", ""};
+    NoticeComment c{0, p.id, p.region_code, actor_of(user), body, iso_utc(now), "", "", ""};
     auto rows = tx.session().query(
         "INSERT INTO notice_comments(project_id, region_code, author, body, created_at) "
         "VALUES($1, $2, $3, $4, $5) RETURNING id",
@@ -378,7 +344,7 @@ NoticeComment ParticipationService::reply(const User& user, std::int64_t comment
       throw RuleError("already_replied", "该意见已答复", "the comment has already been replied to");
     c.reply = reply_text;
     c.replied_by = actor_of(user);
-    c.replied_at = iso(clock_());
+    c.replied_at = iso_utc(clock_());
     tx.session().query("UPDATE notice_comments SET reply = $2, replied_by = $3, replied_at = $4 WHERE id = $1",
                        {num(c.id), c.reply, c.replied_by, c.replied_at});
     tx.audit({actor_of(user), "participation.comment_reply", "project:" + p->code,
@@ -433,8 +399,8 @@ Feedback ParticipationService::submit_feedback(const User& user, const NewFeedba
     auto now = clock_();
     f.author = actor_of(user);
     f.status = "open";
-    f.created_at = iso(now);
-    f.due_at = iso(now + rules_.response_days * 86400);
+    f.created_at = iso_utc(now);
+    f.due_at = iso_utc(now + rules_.response_days * 86400);
     auto rows = tx.session().query(
         "INSERT INTO villager_feedback(region_code, project_id, author, category, body, status, "
         "created_at, due_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -499,14 +465,14 @@ Feedback ParticipationService::answer_feedback(const User& user, std::int64_t id
     f.status = "answered";
     f.reply = reply_text;
     f.answered_by = actor_of(user);
-    f.answered_at = iso(now);
+    f.answered_at = iso_utc(now);
     f.overdue = false;
     tx.session().query(
         "UPDATE villager_feedback SET status = $2, reply = $3, answered_by = $4, answered_at = $5 "
         "WHERE id = $1",
         {num(f.id), f.status, f.reply, f.answered_by, f.answered_at});
     auto d = feedback_audit(f);
-    d["late"] = now > parse_iso(f.due_at);
+    d["late"] = now > parse_iso_utc(f.due_at);
     tx.audit({actor_of(user), "participation.feedback_answer", "feedback:" + num(f.id), dump(d)});
     tx.insert_event({0, "", "feedback.answered", f.project_id, f.region_code, "",
                      dump({{"feedback", f.id}, {"to", f.author}})});
@@ -526,7 +492,7 @@ Feedback ParticipationService::close_feedback(const User& user, std::int64_t id)
                       f.status == "closed" ? "the feedback is already closed"
                                            : "feedback is closed only after it has been answered");
     f.status = "closed";
-    f.closed_at = iso(now);
+    f.closed_at = iso_utc(now);
     tx.session().query("UPDATE villager_feedback SET status = $2, closed_at = $3 WHERE id = $1",
                        {num(f.id), f.status, f.closed_at});
     tx.audit({actor_of(user), "participation.feedback_close", "feedback:" + num(f.id),
@@ -553,7 +519,7 @@ std::vector<Feedback> ParticipationService::escalate_overdue(const User& user) {
                           f.region_code))
         continue;
       f.status = "escalated";
-      f.escalated_at = iso(now);
+      f.escalated_at = iso_utc(now);
       tx.session().query("UPDATE villager_feedback SET status = $2, escalated_at = $3 WHERE id = $1",
                          {num(f.id), f.status, f.escalated_at});
       tx.audit({actor_of(user), "participation.feedback_escalate", "feedback:" + num(f.id),
@@ -663,7 +629,7 @@ AssemblyVote ParticipationService::open_vote(const User& user, const std::string
     v.project_id = project_id;
     v.status = "open";
     v.opened_by = actor_of(user);
-    v.opened_at = iso(clock_());
+    v.opened_at = iso_utc(clock_());
     v.representatives = static_cast<std::int64_t>(members.size());
     auto rows = tx.session().query(
         "INSERT INTO assembly_votes(region_code, project_id, question, status, opened_by, opened_at, "
@@ -756,7 +722,7 @@ Ballot ParticipationService::cast_ballot(const User& user, std::int64_t id, Ball
         {num(id), actor_of(user)});
     if (!existing.empty())
       throw RuleError("already_voted", "您已投票，不能重复投票", "you have already voted");
-    Ballot b{id, actor_of(user), std::string(to_string(choice)), iso(clock_())};
+    Ballot b{id, actor_of(user), std::string(to_string(choice)), iso_utc(clock_())};
     tx.session().query(
         "INSERT INTO assembly_ballots(vote_id, username, choice, cast_at) VALUES($1, $2, $3, $4)",
         {num(id), b.username, b.choice, b.cast_at});
@@ -783,7 +749,7 @@ AssemblyVote ParticipationService::close_vote(const User& user, std::int64_t id)
     v.passed = assembly_passes(v.yes, v.representatives);
     v.status = "closed";
     v.closed_by = actor_of(user);
-    v.closed_at = iso(clock_());
+    v.closed_at = iso_utc(clock_());
     tx.session().query(
         "UPDATE assembly_votes SET status = $2, closed_by = $3, closed_at = $4, yes_count = $5, "
         "no_count = $6, abstain_count = $7, passed = $8 WHERE id = $1",
@@ -836,7 +802,7 @@ Survey ParticipationService::create_survey(const User& user, const std::string& 
     s.project_id = project_id;
     s.status = "open";
     s.created_by = actor_of(user);
-    s.created_at = iso(clock_());
+    s.created_at = iso_utc(clock_());
     auto rows = tx.session().query(
         "INSERT INTO villager_surveys(region_code, project_id, title, questions, status, created_by, "
         "created_at) VALUES($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -927,7 +893,7 @@ void ParticipationService::respond(const User& user, std::int64_t id,
     tx.session().query(
         "INSERT INTO villager_survey_responses(survey_id, username, answers, created_at) "
         "VALUES($1, $2, $3, $4)",
-        {num(id), actor_of(user), dump(json(answers)), iso(clock_())});
+        {num(id), actor_of(user), dump(json(answers)), iso_utc(clock_())});
     // Who answered is audited, not what: the answers are the villager's own.
     tx.audit({actor_of(user), "participation.survey_response", "survey:" + num(id), "{}"});
   });
@@ -940,7 +906,7 @@ Survey ParticipationService::close_survey(const User& user, std::int64_t id) {
       forbidden("not_a_publisher", "您不能结束该调查", "you may not close this survey");
     if (s.status != "open") throw RuleError("survey_closed", "调查已结束", "the survey is already closed");
     s.status = "closed";
-    s.closed_at = iso(clock_());
+    s.closed_at = iso_utc(clock_());
     tx.session().query("UPDATE villager_surveys SET status = $2, closed_at = $3 WHERE id = $1",
                        {num(id), s.status, s.closed_at});
     tx.audit({actor_of(user), "participation.survey_close", "survey:" + num(id), "{}"});

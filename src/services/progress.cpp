@@ -12,6 +12,7 @@
 
 #include "common/data_dir.h"
 #include "common/error.h"
+#include "services/request_text.h"
 #include "geo/geometry.h"
 #include "storage/sql_identity_store.h"
 
@@ -77,25 +78,6 @@ std::string from_base64(const std::string& text) {
 
 std::int64_t to_int(const std::string& s) { return s.empty() ? 0 : std::stoll(s); }
 
-std::string checked_text(const std::string& value, const char* field, std::size_t min_chars,
-                         std::size_t max_chars) {
-  std::size_t chars = 0;
-  for (unsigned char c : value) {
-    if ((c & 0xC0) != 0x80) ++chars;
-    if (c < 0x20 && c != '\n' && c != '\t')
-      throw InvalidRequest("invalid_text", std::string("字段 ") + field + " 含有控制字符",
-                           std::string("field ") + field + " contains control characters");
-  }
-  if (chars < min_chars)
-    throw InvalidRequest("empty_field", std::string("字段 ") + field + " 不能为空",
-                         std::string("field ") + field + " must not be empty");
-  if (chars > max_chars)
-    throw InvalidRequest("field_too_long",
-                         std::string("字段 ") + field + " 过长（最多 " + std::to_string(max_chars) + " 字）",
-                         std::string("field ") + field + " is too long (at most " +
-                             std::to_string(max_chars) + " characters)");
-  return value;
-}
 
 // YYYY-MM-DD, a real calendar day.
 std::string checked_date(const std::string& value, const char* field) {

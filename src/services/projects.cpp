@@ -10,6 +10,7 @@
 #include <set>
 
 #include "common/error.h"
+#include "services/request_text.h"
 #include "domain/land_use_classes.h"
 #include "geo/ellipsoid.h"
 #include "geo/geometry.h"
@@ -34,20 +35,7 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string iso(std::int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
-std::int64_t parse_iso(const std::string& s) {
-  std::tm tm{};
-  if (!strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return 0;
-  return static_cast<std::int64_t>(timegm(&tm));
-}
 
 std::string sha256_hex(const std::string& text) {
   unsigned char digest[crypto_hash_sha256_BYTES];
@@ -76,27 +64,6 @@ ProjectRecord not_found(std::int64_t id) {
                       "' on this project");
 }
 
-// Plain text fields of the API: trimmed length limits, no control characters. Script and SQL
-// are text like any other (stored as given, escaped where shown, bound as parameters).
-std::string checked_text(const std::string& value, const char* field, std::size_t min_chars,
-                         std::size_t max_chars) {
-  std::size_t chars = 0;
-  for (unsigned char c : value) {
-    if ((c & 0xC0) != 0x80) ++chars;
-    if (c < 0x20 && c != '\n' && c != '\t')
-      throw InvalidRequest("invalid_text", std::string("字段 ") + field + " 含有控制字符",
-                           std::string("field ") + field + " contains control characters");
-  }
-  if (chars < min_chars)
-    throw InvalidRequest("empty_field", std::string("字段 ") + field + " 不能为空",
-                         std::string("field ") + field + " must not be empty");
-  if (chars > max_chars)
-    throw InvalidRequest("field_too_long",
-                         std::string("字段 ") + field + " 过长（最多 " + std::to_string(max_chars) + " 字）",
-                         std::string("field ") + field + " is too long (at most " +
-                             std::to_string(max_chars) + " characters)");
-  return value;
-}
 
 geo::Geometry read_polygonal(const json& g, const std::string& field) {
   if (!g.is_object())
@@ -561,12 +528,12 @@ ProjectRecord ProjectService::act(const User& user, std::int64_t id, ProjectActi
           throw InvalidRequest("invalid_notice_days", "公示期应为 1 至 90 天",
                                "notice_days must be between 1 and 90");
         after.notice_days = input.notice_days;
-        after.notice_starts = iso(now);
-        after.notice_ends = iso(now + input.notice_days * 86400);
+        after.notice_starts = iso_utc(now);
+        after.notice_ends = iso_utc(now + input.notice_days * 86400);
         break;
       }
       case ProjectAction::start_implementation: {
-        if (now < parse_iso(before.notice_ends))
+        if (now < parse_iso_utc(before.notice_ends))
           throw RuleError("notice_period_running", "公示期至 " + before.notice_ends + " 结束，尚不能开工",
                           "the public notice runs until " + before.notice_ends);
         break;
