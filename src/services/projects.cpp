@@ -178,6 +178,15 @@ bool has_grant_over(const User& user, const std::vector<Role>& roles, const std:
 bool may_see_project(const User& user, const ProjectRecord& p) {
   if (is_admin_or_auditor(user)) return true;
   for (const auto& g : user.grants) {
+    // A villager is concerned by projects in their village and by the township's or county's
+    // projects that their village lies in.
+    if (g.role == Role::villager) {
+      if ((region_contains(g.region_code, p.region_code) ||
+           region_contains(p.region_code, g.region_code)) &&
+          visible_to_public(p.state))
+        return true;
+      continue;
+    }
     if (!region_contains(g.region_code, p.region_code)) continue;
     if (g.role == Role::villager) {
       if (visible_to_public(p.state)) return true;

@@ -54,7 +54,8 @@ struct ReviewInput {
 // Whether `user` holds a grant with one of `roles` whose region subtree contains `region`.
 bool has_grant_over(const User& user, const std::vector<Role>& roles, const std::string& region);
 // Whether `user` may know the project exists: admins and auditors everywhere; other roles inside
-// their grants, villagers only from the public notice on, investors from approval on.
+// their grants, investors from approval on, villagers from the public notice on (projects of
+// their village, and the township's or county's projects their village lies in).
 bool may_see_project(const User& user, const storage::ProjectRecord& project);
 // The actor name the audit log records for `user`.
 std::string actor_of(const User& user);

@@ -137,8 +137,14 @@ TEST_P(ProjectServiceTest, a_project_goes_from_application_to_maintenance) {
 
   EXPECT_EQ(refusal_code([&] { service_->act(lead_, p.id, ProjectAction::publish_notice, {"", 0}); }),
             "invalid_notice_days");
+  auto villager = user("cunmin", Role::villager, "", township_ + "201");
+  auto villager_elsewhere = user("cunmin2", Role::villager, "", other_township_ + "201");
+  EXPECT_EQ(refusal_code([&] { service_->get(villager, p.id); }), "not_found");
   p = service_->act(lead_, p.id, ProjectAction::publish_notice, {"公示七天", 7});
   EXPECT_EQ(p.state, ProjectState::public_notice);
+  // From the notice on, the villagers of the township's villages see its project; others do not.
+  EXPECT_EQ(service_->get(villager, p.id).code, p.code);
+  EXPECT_EQ(refusal_code([&] { service_->get(villager_elsewhere, p.id); }), "not_found");
   EXPECT_EQ(refusal_code([&] { service_->act(applicant_, p.id, ProjectAction::start_implementation); }),
             "notice_period_running");
   now_ += 7 * 86400 + 1;
