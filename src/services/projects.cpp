@@ -269,7 +269,8 @@ std::vector<ProjectRecord> ProjectService::list(const User& user) {
       prefixes->push_back(region_prefix(g.region_code));
     }
   }
-  auto all = projects_.read([&](ProjectTx& tx) { return tx.projects(prefixes); });
+  // A list shows no plan: the geometry documents stay in the database.
+  auto all = projects_.read([&](ProjectTx& tx) { return tx.projects(prefixes, false); });
   std::vector<ProjectRecord> out;
   for (auto& p : all)
     if (may_see_project(user, p)) out.push_back(std::move(p));

@@ -87,6 +87,8 @@ class ProjectService {
                  const ReviewRequirements& requirements = ReviewRequirements::standard(),
                  Clock clock = system_clock_seconds);
 
+  // The projects `user` may see, by id, without their plan and compliance documents (see
+  // ProjectTx::projects); view() and get() give the whole record.
   std::vector<storage::ProjectRecord> list(const User& user);
   ProjectView view(const User& user, std::int64_t id);
   // The record alone, after the same visibility check (NotFoundError outside).

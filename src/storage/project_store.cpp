@@ -143,8 +143,16 @@ std::optional<ProjectRecord> ProjectTx::project_by_code(const std::string& code)
 }
 
 std::vector<ProjectRecord> ProjectTx::projects(
-    const std::optional<std::vector<std::string>>& region_prefixes) {
-  std::string sql = std::string("SELECT ") + kProjectColumns + " FROM projects";
+    const std::optional<std::vector<std::string>>& region_prefixes, bool documents) {
+  std::string columns = kProjectColumns;
+  if (!documents) {
+    auto swap = [&](const std::string& column, const std::string& light) {
+      columns.replace(columns.find(column), column.size(), light);
+    };
+    swap("plan_json", "'' AS plan_json");
+    swap("compliance_json", "CASE WHEN compliance_json = '' THEN '' ELSE '{}' END AS compliance_json");
+  }
+  std::string sql = "SELECT " + columns + " FROM projects";
   std::vector<std::string> params;
   if (region_prefixes) {
     if (region_prefixes->empty()) return {};

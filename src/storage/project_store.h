@@ -87,8 +87,11 @@ class ProjectTx {
   std::optional<ProjectRecord> project(std::int64_t id);
   std::optional<ProjectRecord> project_by_code(const std::string& code);
   // All projects, by id; `region_prefixes` limits them to regions under any of the prefixes
-  // (nullopt = no limit, an empty list = none).
-  std::vector<ProjectRecord> projects(const std::optional<std::vector<std::string>>& region_prefixes);
+  // (nullopt = no limit, an empty list = none). Without `documents` the records leave out the
+  // plan (plan_json "") and the compliance result (compliance_json "{}" when there is one, ""
+  // when not): what a list shows, without reading every plan's geometry.
+  std::vector<ProjectRecord> projects(const std::optional<std::vector<std::string>>& region_prefixes,
+                                      bool documents = true);
   ProjectRecord insert_project(ProjectRecord p);
   // Writes every field of p (by id) and bumps row_version; returns the stored record.
   ProjectRecord update_project(const ProjectRecord& p);
