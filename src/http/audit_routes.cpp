@@ -40,11 +40,7 @@ void add_audit_routes(Router& r, storage::IdentityStore& identity) {
     auto object = q.count("object") ? q["object"] : "";
     nlohmann::json list = nlohmann::json::array();
     std::int64_t last = 0;
-    for (const auto& e : identity.audit_log()) {
-      if (e.seq <= after) continue;
-      if (!action.empty() && e.action.rfind(action, 0) != 0) continue;
-      if (!object.empty() && e.object != object) continue;
-      if (static_cast<std::int64_t>(list.size()) == limit) break;
+    for (const auto& e : identity.audit_page(after, static_cast<std::size_t>(limit), action, object)) {
       list.push_back({{"seq", e.seq},
                       {"time", e.time},
                       {"actor", e.actor},

@@ -65,19 +65,6 @@ std::string audit_hash(const AuditEntry& e) {
 
 namespace {
 
-std::string now_iso8601() {
-  auto now = std::chrono::system_clock::now();
-  std::time_t t = std::chrono::system_clock::to_time_t(now);
-  auto us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() %
-            1000000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char frac[16];
-  std::snprintf(frac, sizeof frac, ".%06lldZ", static_cast<long long>(us));
-  return std::string(buf) + frac;
-}
 
 constexpr std::int64_t kAttemptsKeptSeconds = 86400;
 
@@ -313,6 +300,29 @@ class SqlIdentityStore : public IdentityStore {
     return read([&] { return read_log(); });
   }
 
+  std::vector<AuditEntry> audit_page(std::int64_t after, std::size_t limit,
+                                     const std::string& action_prefix,
+                                     const std::string& object) override {
+    // LIKE with the prefix's own % and _ escaped, so they match themselves.
+    std::string pattern;
+    for (char c : action_prefix) {
+      if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+      pattern += c;
+    }
+    pattern += '%';
+    std::lock_guard lock(mutex_);
+    return read([&] {
+      std::vector<AuditEntry> out;
+      for (auto& r : s_->query(
+               "SELECT seq, time, actor, action, object, detail, prev_hash, hash FROM audit_log "
+               "WHERE seq > CAST($1 AS bigint) AND action LIKE $2 ESCAPE '\\' AND ($3 = '' OR object = $3) "
+               "ORDER BY seq LIMIT " + std::to_string(limit),
+               {std::to_string(after), pattern, object}))
+        out.push_back({std::stoll(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7]});
+      return out;
+    });
+  }
+
   AuditVerification verify_audit() override {
     std::vector<AuditEntry> log;
     std::vector<SqlSession::Row> head;
@@ -538,6 +548,20 @@ AuditEntry append_audit_entry(SqlSession& session, const AuditRecord& r) {
   session.query("UPDATE audit_head SET last_seq = $1, last_hash = $2 WHERE id = 1",
             {std::to_string(e.seq), e.hash});
   return e;
+}
+
+std::string now_iso8601() {
+  auto now = std::chrono::system_clock::now();
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() %
+            1000000;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char frac[16];
+  std::snprintf(frac, sizeof frac, ".%06lldZ", static_cast<long long>(us));
+  return std::string(buf) + frac;
 }
 
 std::unique_ptr<SqlSession> open_sql_session(const std::string& location,

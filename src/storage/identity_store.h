@@ -130,6 +130,12 @@ class IdentityStore {
   virtual AuditEntry append_audit(const AuditRecord& record) = 0;
   // The whole log, by seq.
   virtual std::vector<AuditEntry> audit_log() = 0;
+  // At most `limit` entries after seq `after`, by seq, whose action starts with `action_prefix`
+  // and, when `object` is not empty, whose object is `object` (read in the database, not by
+  // reading the whole log).
+  virtual std::vector<AuditEntry> audit_page(std::int64_t after, std::size_t limit,
+                                             const std::string& action_prefix,
+                                             const std::string& object) = 0;
   // Walks the chain: seq without gaps, each prev_hash the hash of the entry before, each hash
   // recomputed from the content, and the last entry the one the chain head records.
   virtual AuditVerification verify_audit() = 0;

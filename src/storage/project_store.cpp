@@ -54,19 +54,6 @@ std::string dialect(std::string sql, bool postgres) {
   return sql;
 }
 
-std::string now_iso() {
-  auto now = std::chrono::system_clock::now();
-  std::time_t t = std::chrono::system_clock::to_time_t(now);
-  auto us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() %
-            1000000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[48];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char frac[16];
-  std::snprintf(frac, sizeof frac, ".%06lldZ", static_cast<long long>(us));
-  return std::string(buf) + frac;
-}
 
 std::string num(std::int64_t v) { return std::to_string(v); }
 std::string num(double v) {
@@ -291,7 +278,7 @@ EventRecord ProjectTx::insert_event(EventRecord e) {
 
 AuditEntry ProjectTx::audit(const AuditRecord& r) { return append_audit_entry(s_, r); }
 
-std::string ProjectTx::now() { return now_iso(); }
+std::string ProjectTx::now() { return now_iso8601(); }
 
 // ---- the store ----------------------------------------------------------------------------------
 

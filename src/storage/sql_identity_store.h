@@ -41,6 +41,9 @@ std::unique_ptr<IdentityStore> make_sql_identity_store(std::unique_ptr<SqlSessio
 std::unique_ptr<SqlSession> open_sql_session(const std::string& location,
                                              const OpenOptions& options = {});
 
+// The current time as the audit log and the project store write it: UTC, ISO 8601, microseconds.
+std::string now_iso8601();
+
 // Appends one entry to the audit chain inside the caller's write transaction (begin_write),
 // which is what keeps the chain from forking.
 AuditEntry append_audit_entry(SqlSession& session, const AuditRecord& record);

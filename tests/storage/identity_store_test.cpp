@@ -103,6 +103,33 @@ TEST_P(IdentityStoreTest, every_write_appends_one_chained_audit_entry) {
   EXPECT_EQ(v.entries, 4);
 }
 
+// A page of the log is read in the database: after a seq, at most a limit, by action prefix (its
+// '_' and '%' matching only themselves) and by object.
+TEST_P(IdentityStoreTest, audit_pages_filter_by_seq_action_prefix_and_object) {
+  auto store = open();
+  populate(*store);  // admin.create, user.create × 2
+  store->record_login({"zrzy", "10.0.0.1", 1000, false, "invalid_credentials"});
+  store->record_login({"zrzy", "10.0.0.1", 1001, false, "invalid_credentials"});
+  auto all = store->audit_page(0, 100, "", "");
+  ASSERT_EQ(all.size(), 5u);
+  auto log = store->audit_log();
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ(all[i].seq, log[i].seq);
+    EXPECT_EQ(all[i].hash, log[i].hash);
+  }
+  auto page = store->audit_page(1, 2, "", "");
+  ASSERT_EQ(page.size(), 2u);
+  EXPECT_EQ(page[0].seq, 2);
+  EXPECT_EQ(page[1].seq, 3);
+  EXPECT_EQ(store->audit_page(0, 100, "session.login_", "").size(), 2u);
+  EXPECT_EQ(store->audit_page(0, 100, "session.login%", "").size(), 0u);
+  EXPECT_EQ(store->audit_page(0, 100, "user.", "").size(), 2u);
+  auto one = store->audit_page(0, 100, "", "user:zrzy");
+  ASSERT_EQ(one.size(), 3u);  // created, two failed logins
+  EXPECT_EQ(one[0].action, "user.create");
+  EXPECT_TRUE(store->audit_page(5, 100, "", "").empty());
+}
+
 TEST_P(IdentityStoreTest, the_database_refuses_edits_and_deletions_of_the_audit_log) {
   auto store = open();
   populate(*store);
