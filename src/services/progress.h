@@ -162,6 +162,10 @@ class ProgressService {
 
   PhotoRecord upload_photo(const User& user, std::int64_t project_id,
                            const std::string& declared_type, const std::string& bytes);
+  // What upload_photo checks before it looks at the bytes (declared type, the project visible,
+  // the user's role, the project's state), so that a server can refuse an upload from its
+  // header alone, before reading the body; throws as upload_photo would.
+  void check_photo_upload(const User& user, std::int64_t project_id, const std::string& declared_type);
   Photo photo(const User& user, std::int64_t project_id, const std::string& sha256);
   std::vector<PhotoRecord> photos(const User& user, std::int64_t project_id);
 
