@@ -18,6 +18,14 @@
 
 namespace gz::services {
 
+const char* const kMilestoneTables = R"sql(
+CREATE TABLE IF NOT EXISTS progress_milestones(
+  id {id}, project_id bigint NOT NULL, name text NOT NULL, planned_date text NOT NULL,
+  actual_date text NOT NULL DEFAULT '', percent bigint NOT NULL DEFAULT 0,
+  weight bigint NOT NULL DEFAULT 1, created_by text NOT NULL, created_at text NOT NULL,
+  updated_at text NOT NULL, UNIQUE(project_id, name));
+)sql";
+
 using storage::ProjectRecord;
 using storage::ProjectTx;
 
@@ -26,11 +34,6 @@ namespace {
 using json = nlohmann::json;
 
 constexpr const char* kTables = R"sql(
-CREATE TABLE IF NOT EXISTS progress_milestones(
-  id {id}, project_id bigint NOT NULL, name text NOT NULL, planned_date text NOT NULL,
-  actual_date text NOT NULL DEFAULT '', percent bigint NOT NULL DEFAULT 0,
-  weight bigint NOT NULL DEFAULT 1, created_by text NOT NULL, created_at text NOT NULL,
-  updated_at text NOT NULL, UNIQUE(project_id, name));
 CREATE TABLE IF NOT EXISTS progress_reports(
   id {id}, project_id bigint NOT NULL, kind text NOT NULL, body text NOT NULL,
   points_json text NOT NULL, photos_json text NOT NULL, milestone_id bigint NOT NULL DEFAULT 0,
@@ -332,6 +335,7 @@ std::string sniff_image_type(const std::string& b) {
 ProgressService::ProgressService(storage::ProjectStore& store, ProjectService& projects,
                                  const IndicatorTable& indicators, Clock clock)
     : store_(store), projects_(projects), indicators_(indicators), clock_(std::move(clock)) {
+  store_.ensure_tables(kMilestoneTables);
   store_.ensure_tables(kTables);
   projects_.add_guard(ProjectAction::complete, [](ProjectTx& tx, const ProjectRecord& p) {
     auto ms = load_milestones(tx, p.id);

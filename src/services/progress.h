@@ -31,6 +31,11 @@
 namespace gz::services {
 
 constexpr std::size_t kMaxPhotoBytes = 10 * 1024 * 1024;
+
+// The DDL of the milestone table (ProjectStore::ensure_tables form). ProgressService makes it;
+// parts that refer to milestones by id (funds: a disbursement request names one) make sure of
+// it too, whichever service a server starts first.
+extern const char* const kMilestoneTables;
 constexpr double kGpsToleranceM = 100.0;
 
 // ---- indicators ---------------------------------------------------------------------------------
