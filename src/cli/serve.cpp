@@ -72,6 +72,9 @@ void add_serve_command(CLI::App& app, Action& action) {
       http::ApiContext ctx{*store, *identity, o->auth, &projects};
       ctx.progress = &progress;
       options.body_limit_for = http::progress_body_limit;
+      options.before_body = [&](const http::Request& head) {
+        return http::progress_before_body(*identity, progress, head);
+      };
       services::FundsService funds(*project_store, identity.get());
       ctx.funds = &funds;
       services::ParticipationService participation(*project_store, projects, identity.get());

@@ -73,7 +73,9 @@ json ledger_json(const services::LedgerEntry& e) {
             {"payee", e.payee},
             {"disbursement_id", e.disbursement_id == 0 ? json(nullptr) : json(e.disbursement_id)},
             {"note", e.note},
-            {"actor", e.actor}};
+            {"actor", e.actor},
+            {"milestone_id", e.milestone_id == 0 ? json(nullptr) : json(e.milestone_id)},
+            {"milestone", e.milestone}};
   put_money(j, "amount", e.amount_fen);
   return j;
 }
@@ -83,6 +85,7 @@ json disbursement_json(const services::Disbursement& d) {
             {"project_id", d.project_id},
             {"project_code", d.project_code},
             {"source_id", d.source_id == 0 ? json(nullptr) : json(d.source_id)},
+            {"milestone_id", d.milestone_id == 0 ? json(nullptr) : json(d.milestone_id)},
             {"milestone", d.milestone},
             {"payee", d.payee},
             {"purpose", d.purpose},
@@ -191,10 +194,10 @@ void add_funds_routes(Router& r, storage::IdentityStore& identity, services::Fun
   r.add("POST", "/api/v1/projects/{id}/funds/disbursements",
         [&](const Request& req, const PathParams& pp) {
           auto user = signed_in(identity, req);
-          auto b = body_object(req, {"milestone", "payee", "amount_fen", "source_id", "purpose"},
-                               {"milestone", "payee", "amount_fen"});
+          auto b = body_object(req, {"milestone_id", "payee", "amount_fen", "source_id", "purpose"},
+                               {"milestone_id", "payee", "amount_fen"});
           services::DisbursementInput in;
-          in.milestone = string_field(b, "milestone");
+          in.milestone_id = optional_id_field(b, "milestone_id");
           in.payee = string_field(b, "payee");
           in.purpose = string_field(b, "purpose");
           in.amount_fen = amount_field(b, "amount_fen");

@@ -118,6 +118,24 @@ std::size_t progress_body_limit(const std::string& method, const std::string& ta
   return is_photo_upload(method, target) ? services::kMaxPhotoBytes : 0;
 }
 
+std::optional<Response> progress_before_body(storage::IdentityStore& identity,
+                                             services::ProgressService& progress,
+                                             const Request& head) {
+  if (!is_photo_upload(head.method, head.target)) return std::nullopt;
+  try {
+    auto user = signed_in(identity, head);
+    const std::string prefix = "/api/v1/projects/";
+    auto id = std::stoll(head.path.substr(prefix.size(), head.path.rfind('/') - prefix.size()));
+    if (id <= 0) throw NotFoundError("project " + std::to_string(id) + " does not exist");
+    progress.check_photo_upload(user, id, head.header("content-type"));
+    return std::nullopt;
+  } catch (const ApiError& e) {
+    return error_response(e);
+  } catch (const Error& e) {
+    return error_response(api_error_of(e));
+  }
+}
+
 void add_progress_routes(Router& r, storage::IdentityStore& identity,
                          services::ProgressService& progress) {
   r.add("GET", "/api/v1/projects/{id}/milestones", [&](const Request& req, const PathParams& pp) {

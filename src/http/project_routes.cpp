@@ -2,6 +2,11 @@
 
 #include "http/api_support.h"
 
+#include <map>
+#include <mutex>
+#include <shared_mutex>
+#include <utility>
+
 namespace gz::http {
 
 using nlohmann::json;
@@ -33,6 +38,31 @@ json transition_json(const storage::TransitionRecord& t) {
   return {{"action", t.action}, {"from", t.from_state}, {"to", t.to_state},
           {"actor", t.actor},   {"time", t.time},       {"comment", t.comment}};
 }
+
+// The list form of a project as JSON text, kept per (id, row_version): every change of a
+// project goes through ProjectTx::update_project, which bumps row_version, so a kept text is
+// the text of that committed version, whichever process wrote it. The list route then dumps no
+// JSON per request, only joins the kept texts. Bounded: past kMax entries it starts afresh.
+class ListJsonCache {
+ public:
+  std::string text(const storage::ProjectRecord& p) {
+    auto key = std::make_pair(p.id, p.row_version);
+    {
+      std::shared_lock lock(mutex_);
+      if (auto it = texts_.find(key); it != texts_.end()) return it->second;
+    }
+    std::string t = project_json(p, false).dump(-1, ' ', false, json::error_handler_t::replace);
+    std::unique_lock lock(mutex_);
+    if (texts_.size() >= kMax) texts_.clear();
+    texts_.emplace(key, t);
+    return t;
+  }
+
+ private:
+  static constexpr std::size_t kMax = 20000;
+  std::shared_mutex mutex_;
+  std::map<std::pair<std::int64_t, std::int64_t>, std::string> texts_;
+};
 
 ProjectAction action_param(const std::string& name) {
   try {
@@ -71,7 +101,8 @@ json project_json(const storage::ProjectRecord& p, bool with_plan) {
 
 void add_project_routes(Router& r, storage::IdentityStore& identity,
                         services::ProjectService& projects) {
-  r.add("GET", "/api/v1/projects", [&](const Request& req, const PathParams&) {
+  auto list_texts = std::make_shared<ListJsonCache>();
+  r.add("GET", "/api/v1/projects", [&, list_texts](const Request& req, const PathParams&) {
     auto user = signed_in(identity, req);
     auto q = query_params(req);
     std::optional<ProjectState> state;
@@ -83,13 +114,18 @@ void add_project_routes(Router& r, storage::IdentityStore& identity,
       }
     }
     std::string region = q.count("region") ? q["region"] : "";
-    json list = json::array();
+    // {"projects":[…]}: each element is nlohmann's text of project_json(p, false), kept.
+    std::string body = R"({"projects":[)";
+    bool first = true;
     for (const auto& p : projects.list(user)) {
       if (state && p.state != *state) continue;
       if (!region.empty() && !region_contains(region, p.region_code)) continue;
-      list.push_back(project_json(p, false));
+      if (!first) body += ',';
+      first = false;
+      body += list_texts->text(p);
     }
-    return json_response(200, {{"projects", list}});
+    body += "]}";
+    return Response{200, "application/json; charset=utf-8", std::move(body), {}};
   });
   r.add("POST", "/api/v1/projects", [&](const Request& req, const PathParams&) {
     auto user = signed_in(identity, req);

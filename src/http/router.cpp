@@ -3,25 +3,12 @@
 #include "common/error.h"
 
 #include <nlohmann/json.hpp>
+#include <string_view>
 #include <spdlog/spdlog.h>
 
 namespace gz::http {
 
 namespace {
-std::vector<std::string> segments(const std::string& path) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (std::size_t i = 1; i <= path.size(); ++i) {
-    if (i == path.size() || path[i] == '/') {
-      out.push_back(cur);
-      cur.clear();
-    } else {
-      cur += path[i];
-    }
-  }
-  return out;
-}
-
 // Percent-decoding of one path segment; a malformed escape makes the path unmatched.
 std::optional<std::string> decode_segment(const std::string& s) {
   std::string out;
@@ -66,25 +53,45 @@ Response error_response(const ApiError& e) {
   return {e.status, "application/json; charset=utf-8", j.dump(), {}};
 }
 
+// Matched segment by segment on views of the two strings: a request is tried against every
+// route, so a path that does not fit a pattern costs no allocation.
 std::optional<PathParams> match_path(const std::string& pattern, const std::string& path) {
-  if (path.empty() || path[0] != '/') return std::nullopt;
-  auto p = segments(pattern), s = segments(path);
-  if (p.size() != s.size()) return std::nullopt;
-  PathParams params;
-  for (std::size_t i = 0; i < p.size(); ++i) {
-    auto close = p[i].find('}');
-    if (p[i].size() > 2 && p[i].front() == '{' && close != std::string::npos && close > 1) {
+  if (path.empty() || path[0] != '/' || pattern.empty() || pattern[0] != '/') return std::nullopt;
+  std::string_view p(pattern), s(path);
+  std::size_t pi = 1, si = 1;
+  // Literal segments first: a route whose literal segments differ is left before any decoding.
+  struct Param {
+    std::string_view name, value;
+  };
+  std::vector<Param> found;
+  for (;;) {
+    std::size_t pe = p.find('/', pi), se = s.find('/', si);
+    if (pe == std::string_view::npos) pe = p.size();
+    if (se == std::string_view::npos) se = s.size();
+    std::string_view ps = p.substr(pi, pe - pi), ss = s.substr(si, se - si);
+    auto close = ps.find('}');
+    if (ps.size() > 2 && ps.front() == '{' && close != std::string_view::npos && close > 1) {
       // "{name}" or "{name}.ext": the segment must end with the literal suffix.
-      std::string suffix = p[i].substr(close + 1);
-      if (s[i].size() < suffix.size() ||
-          s[i].compare(s[i].size() - suffix.size(), suffix.size(), suffix) != 0)
+      std::string_view suffix = ps.substr(close + 1);
+      if (ss.size() < suffix.size() || ss.substr(ss.size() - suffix.size()) != suffix)
         return std::nullopt;
-      auto value = decode_segment(s[i].substr(0, s[i].size() - suffix.size()));
-      if (!value || value->empty()) return std::nullopt;
-      params[p[i].substr(1, close - 1)] = *value;
-    } else if (p[i] != s[i]) {
+      found.push_back({ps.substr(1, close - 1), ss.substr(0, ss.size() - suffix.size())});
+    } else if (ps != ss) {
       return std::nullopt;
     }
+    bool p_end = pe == p.size(), s_end = se == s.size();
+    if (p_end || s_end) {
+      if (p_end != s_end) return std::nullopt;  // different numbers of segments
+      break;
+    }
+    pi = pe + 1;
+    si = se + 1;
+  }
+  PathParams params;
+  for (const auto& f : found) {
+    auto value = decode_segment(std::string(f.value));
+    if (!value || value->empty()) return std::nullopt;
+    params[std::string(f.name)] = *value;
   }
   return params;
 }

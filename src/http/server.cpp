@@ -109,14 +109,74 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_header(beast::error_code ec, std::size_t n) {
     if (ec) return on_read(ec, n);
-    const auto& req = parser_->get();
+    auto& req = parser_->get();
     std::size_t limit = options_.body_limit_for(std::string(req.method_string()), std::string(req.target()));
     if (limit < options_.body_limit) limit = options_.body_limit;
     if (auto length = parser_->content_length(); length && *length > limit)
       return on_read(bhttp::error::body_limit, n);
     parser_->body_limit(limit);
+    if (limit > options_.body_limit && options_.before_body) {
+      // May the sender send this much at all? Asked on the worker pool; the body waits.
+      busy_ = true;
+      asio::post(workers_, [self = shared_from_this(), head = request_of(req, false),
+                            version = req.version()] {
+        std::optional<Response> refusal;
+        try {
+          refusal = self->options_.before_body(head);
+        } catch (const std::exception& e) {
+          spdlog::error("{} {}: {}", head.method, head.target, e.what());
+          refusal = Response{500, "application/json; charset=utf-8",
+                             R"({"error":{"code":"internal","message_zh":"服务器内部错误","message_en":"internal error"}})", {}};
+        }
+        asio::post(self->stream_.get_executor(), [self, refusal = std::move(refusal), version] {
+          if (refusal) {
+            self->draining_ = true;
+            return self->send(*refusal, false, version);
+          }
+          self->read_body();
+        });
+      });
+      return;
+    }
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::on_read, shared_from_this()));
+  }
+
+  // The body of a request its header was accepted for: a client that waits for "100 Continue"
+  // (Expect: 100-continue) is told to go on first.
+  void read_body() {
+    const auto& req = parser_->get();
+    if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
+      auto res = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_,
+                                                                      req.version());
+      bhttp::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+        if (ec) return self->close();
+        bhttp::async_read(self->stream_, self->buffer_, *self->parser_,
+                          beast::bind_front_handler(&Session::on_read, self));
+      });
+      return;
+    }
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      beast::bind_front_handler(&Session::on_read, shared_from_this()));
+  }
+
+  // The request as handlers see it; `with_body` false for a header checked before its body.
+  Request request_of(bhttp::request<bhttp::string_body>& req, bool with_body) {
+    Request request;
+    request.method = std::string(req.method_string());
+    request.target = std::string(req.target());
+    request.path = request.target.substr(0, request.target.find('?'));
+    if (with_body) request.body = std::move(req.body());  // the parser is done with it
+    for (const auto& field : req) {
+      std::string name(field.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      auto [it, fresh] = request.headers.try_emplace(name, std::string(field.value()));
+      if (!fresh) it->second += (name == "cookie" ? "; " : ", ") + std::string(field.value());
+    }
+    beast::error_code peer_ec;
+    auto peer = stream_.socket().remote_endpoint(peer_ec);
+    if (!peer_ec) request.remote_address = peer.address().to_string();
+    return request;
   }
 
   void on_read(beast::error_code ec, std::size_t) {
@@ -130,22 +190,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (ec) return close();
     auto& req = parser_->get();
-    Request request;
-    request.method = std::string(req.method_string());
-    request.target = std::string(req.target());
-    request.path = request.target.substr(0, request.target.find('?'));
-    request.body = req.body();
-    for (const auto& field : req) {
-      std::string name(field.name_string());
-      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      auto [it, fresh] = request.headers.try_emplace(name, std::string(field.value()));
-      if (!fresh) it->second += (name == "cookie" ? "; " : ", ") + std::string(field.value());
-    }
-    {
-      beast::error_code peer_ec;
-      auto peer = stream_.socket().remote_endpoint(peer_ec);
-      if (!peer_ec) request.remote_address = peer.address().to_string();
-    }
+    Request request = request_of(req, true);
     bool keep_alive = req.keep_alive();
     unsigned version = req.version();
     // Handlers may block on storage: they run on the worker pool, never on the I/O threads; the
@@ -179,13 +224,13 @@ class Session : public std::enable_shared_from_this<Session> {
         return;
       }
       asio::post(self->stream_.get_executor(),
-                 [self, response = std::move(response), keep_alive, version] {
-                   self->send(response, keep_alive && !self->stopping_, version);
+                 [self, response = std::move(response), keep_alive, version]() mutable {
+                   self->send(std::move(response), keep_alive && !self->stopping_, version);
                  });
     });
   }
 
-  void send(const Response& r, bool keep_alive, unsigned version) {
+  void send(Response r, bool keep_alive, unsigned version) {
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
         static_cast<bhttp::status>(r.status), version);
     res->set(bhttp::field::server, "gongzhi");
@@ -199,7 +244,7 @@ class Session : public std::enable_shared_from_this<Session> {
         res->insert(name, value);
     }
     res->keep_alive(keep_alive);
-    res->body() = r.body;
+    res->body() = std::move(r.body);
     res->prepare_payload();
     bhttp::async_write(stream_, *res,
                        [self = shared_from_this(), res, keep_alive](beast::error_code ec, std::size_t) {

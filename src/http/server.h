@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -60,6 +61,14 @@ struct ServerOptions {
   // A larger limit for some requests (photo uploads), asked once the request's header is read:
   // (method, target) → limit, 0 for body_limit.
   std::function<std::size_t(const std::string& method, const std::string& target)> body_limit_for;
+  // For a request allowed a larger body than body_limit (by body_limit_for): asked once its
+  // header is read, before any of its body is, with the request as far as it is known (no
+  // body). A response refuses the request there and then (401 without a session, 404, 403 …):
+  // the body is never buffered, only drained and dropped, and the connection closes after the
+  // answer. nullopt: the body is read (after a "100 Continue" when the client asked for one)
+  // and the request handled as usual. Runs on the worker pool, like handlers (it may read
+  // storage).
+  std::function<std::optional<Response>(const Request& head)> before_body;
   int timeout_seconds = 30;
 };
 

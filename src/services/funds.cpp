@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "services/request_text.h"
+#include "services/progress.h"
 #include "services/projects.h"
 #include "storage/sql_identity_store.h"
 
@@ -31,7 +32,8 @@ CREATE TABLE IF NOT EXISTS fund_disbursements(
   milestone text NOT NULL, payee text NOT NULL, purpose text NOT NULL,
   amount_fen bigint NOT NULL CHECK (amount_fen > 0), status text NOT NULL,
   requested_by text NOT NULL, requested_at text NOT NULL, decided_by text NOT NULL DEFAULT '',
-  decided_at text NOT NULL DEFAULT '', decision_comment text NOT NULL DEFAULT '');
+  decided_at text NOT NULL DEFAULT '', decision_comment text NOT NULL DEFAULT '',
+  milestone_id bigint NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS fund_disbursements_by_project ON fund_disbursements(project_id);
 CREATE TABLE IF NOT EXISTS fund_ledger(
   id {id}, time text NOT NULL, kind text NOT NULL,
@@ -128,12 +130,17 @@ std::optional<FundSource> load_source(ProjectTx& tx, std::int64_t id) {
   return source_of(rows[0]);
 }
 
+// Ledger rows with their disbursement's milestone: FROM kLedgerFrom.
 constexpr const char* kLedgerColumns =
-    "id, time, kind, source_id, project_id, amount_fen, payee, disbursement_id, note, actor";
+    "l.id, l.time, l.kind, l.source_id, l.project_id, l.amount_fen, l.payee, l.disbursement_id, "
+    "l.note, l.actor, COALESCE(d.milestone_id, 0), COALESCE(d.milestone, '')";
+constexpr const char* kLedgerFrom =
+    " FROM fund_ledger l LEFT JOIN fund_disbursements d ON d.id = l.disbursement_id "
+    "AND l.disbursement_id <> 0";
 
 LedgerEntry ledger_of(const storage::SqlSession::Row& r) {
   return {to_int(r[0]), r[1], r[2], to_int(r[3]), to_int(r[4]), to_int(r[5]), r[6],
-          to_int(r[7]), r[8], r[9]};
+          to_int(r[7]), r[8], r[9], to_int(r[10]), r[11]};
 }
 
 LedgerEntry insert_ledger(ProjectTx& tx, LedgerEntry e) {
@@ -148,7 +155,7 @@ LedgerEntry insert_ledger(ProjectTx& tx, LedgerEntry e) {
 
 constexpr const char* kDisbursementColumns =
     "id, project_id, source_id, milestone, payee, purpose, amount_fen, status, requested_by, "
-    "requested_at, decided_by, decided_at, decision_comment";
+    "requested_at, decided_by, decided_at, decision_comment, milestone_id";
 
 Disbursement disbursement_of(const storage::SqlSession::Row& r) {
   Disbursement d;
@@ -165,6 +172,7 @@ Disbursement disbursement_of(const storage::SqlSession::Row& r) {
   d.decided_by = r[10];
   d.decided_at = r[11];
   d.decision_comment = r[12];
+  d.milestone_id = to_int(r[13]);
   return d;
 }
 
@@ -216,7 +224,20 @@ FundsService::FundsService(storage::ProjectStore& projects, storage::IdentitySto
                            std::string finance_department)
     : projects_(projects), identity_(identity), finance_department_(std::move(finance_department)) {
   projects_.ensure_tables(kTables);
+  // A request names a milestone of the progress part's table, whichever service starts first.
+  projects_.ensure_tables(kMilestoneTables);
   projects_.write([](ProjectTx& tx) {
+    auto& s = tx.session();
+    // Databases from before requests named milestones by id get the column; their requests
+    // keep the free-text milestone, with milestone_id 0.
+    auto has = s.query(
+        s.postgres() ? "SELECT count(*) FROM information_schema.columns WHERE table_schema = "
+                       "current_schema() AND table_name = 'fund_disbursements' AND "
+                       "column_name = 'milestone_id'"
+                     : "SELECT count(*) FROM pragma_table_info('fund_disbursements') WHERE "
+                       "name = 'milestone_id'");
+    if (has.at(0).at(0) == "0")
+      s.query("ALTER TABLE fund_disbursements ADD COLUMN milestone_id bigint NOT NULL DEFAULT 0");
     if (tx.session().postgres())
       for (const char* sql : kPostgresLedgerGuards) tx.session().query(sql);
     else
@@ -318,9 +339,9 @@ std::vector<LedgerEntry> FundsService::source_allocations(const User& user, std:
     if (!s || !may_see_source(user, finance_department_, *s))
       throw NotFoundError("fund source " + num(id) + " does not exist");
     std::vector<LedgerEntry> out;
-    for (auto& r : tx.session().query(std::string("SELECT ") + kLedgerColumns +
-                                          " FROM fund_ledger WHERE source_id = $1 AND "
-                                          "kind = 'allocation' ORDER BY id",
+    for (auto& r : tx.session().query(std::string("SELECT ") + kLedgerColumns + kLedgerFrom +
+                                          " WHERE l.source_id = $1 AND "
+                                          "l.kind = 'allocation' ORDER BY l.id",
                                       {num(id)}))
       out.push_back(ledger_of(r));
     return out;
@@ -370,7 +391,9 @@ LedgerEntry FundsService::allocate(const User& user, std::int64_t project_id,
 Disbursement FundsService::request_disbursement(const User& user, std::int64_t project_id,
                                                 const DisbursementInput& in) {
   Disbursement d;
-  d.milestone = checked_text(in.milestone, "milestone", 1, 200);
+  if (in.milestone_id <= 0)
+    throw InvalidRequest("missing_milestone", "须指明本项目的进度节点 milestone_id",
+                         "name the project milestone the payment is for (milestone_id)");
   d.payee = checked_text(in.payee, "payee", 1, 200);
   d.purpose = checked_text(in.purpose, "purpose", 0, 2000);
   check_amount(in.amount_fen);
@@ -384,6 +407,16 @@ Disbursement FundsService::request_disbursement(const User& user, std::int64_t p
       throw Forbidden("not_an_implementer", "只有项目的实施主体（乡镇、村集体、社会资本）可以申请拨付",
                       "only the implementer (township, village collective or investor over the "
                       "project's region) may request a disbursement");
+    auto milestone = tx.session().query(
+        "SELECT name FROM progress_milestones WHERE id = CAST($1 AS bigint) AND "
+        "project_id = CAST($2 AS bigint)",
+        {num(in.milestone_id), num(p.id)});
+    if (milestone.empty())
+      throw InvalidRequest("unknown_milestone",
+                           "进度节点 " + num(in.milestone_id) + " 不是本项目的进度节点",
+                           "milestone " + num(in.milestone_id) + " is not a milestone of project " + p.code);
+    d.milestone_id = in.milestone_id;
+    d.milestone = milestone[0][0];
     require_funded(p);
     auto balances = pool(tx, p.id);
     if (d.source_id &&
@@ -400,13 +433,13 @@ Disbursement FundsService::request_disbursement(const User& user, std::int64_t p
     d.requested_at = tx.now();
     auto rows = tx.session().query(
         "INSERT INTO fund_disbursements(project_id, source_id, milestone, payee, purpose, "
-        "amount_fen, status, requested_by, requested_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8, "
-        "$9) RETURNING id",
+        "amount_fen, status, requested_by, requested_at, milestone_id) VALUES($1, $2, $3, $4, $5, "
+        "$6, $7, $8, $9, $10) RETURNING id",
         {num(d.project_id), num(d.source_id), d.milestone, d.payee, d.purpose, num(d.amount_fen),
-         d.status, d.requested_by, d.requested_at});
+         d.status, d.requested_by, d.requested_at, num(d.milestone_id)});
     d.id = to_int(rows.at(0).at(0));
-    json a = {{"disbursement", d.id}, {"milestone", d.milestone}, {"payee", d.payee},
-              {"source", d.source_id}};
+    json a = {{"disbursement", d.id}, {"milestone", d.milestone}, {"milestone_id", d.milestone_id},
+              {"payee", d.payee}, {"source", d.source_id}};
     a.update(money(d.amount_fen));
     if (!d.purpose.empty()) a["purpose"] = d.purpose;
     tx.audit({actor_of(user), "funds.disbursement_request", "project:" + p.code, dump(a)});
@@ -558,8 +591,8 @@ std::vector<LedgerEntry> FundsService::project_ledger(const User& user, std::int
   return projects_.read([&](ProjectTx& tx) {
     auto p = visible_project(tx, user, project_id);
     std::vector<LedgerEntry> out;
-    for (auto& r : tx.session().query(std::string("SELECT ") + kLedgerColumns +
-                                          " FROM fund_ledger WHERE project_id = $1 ORDER BY id",
+    for (auto& r : tx.session().query(std::string("SELECT ") + kLedgerColumns + kLedgerFrom +
+                                          " WHERE l.project_id = $1 ORDER BY l.id",
                                       {num(p.id)}))
       out.push_back(ledger_of(r));
     return out;

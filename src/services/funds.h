@@ -7,8 +7,9 @@
 // - An allocation moves money from a source into a project's pool: only for a project approved
 //   or later, whose region lies inside the source's region (or contains it, for a village's own
 //   money going to a township project), and never more than the source has unallocated.
-// - A disbursement request, tied to a milestone (a reference string until milestones exist),
-//   names a payee and an amount; the implementer makes it (township, village collective or
+// - A disbursement request names one of the project's progress milestones (by id; requests
+//   made before milestones were tracked keep their free-text milestone, milestone_id 0), a
+//   payee and an amount; the implementer makes it (township, village collective or
 //   investor over the project's region). Finance over the project's region approves or refuses
 //   it; nobody decides their own request. Approval debits the pool: from the source the request
 //   names, or, when it names none, first-in-first-out over the project's sources in the order
@@ -65,10 +66,15 @@ struct LedgerEntry {
   std::string payee;
   std::int64_t disbursement_id = 0;  // 0 for allocations
   std::string note, actor;
+  // A disbursement's milestone (from its request): id (0 for allocations and for requests made
+  // before milestones were tracked) and name.
+  std::int64_t milestone_id = 0;
+  std::string milestone;
 };
 
 struct DisbursementInput {
-  std::string milestone, payee, purpose;
+  std::int64_t milestone_id = 0;  // a progress milestone of the project (required)
+  std::string payee, purpose;
   std::int64_t amount_fen = 0;
   std::int64_t source_id = 0;  // 0: first-in-first-out over the project's sources on approval
 };
@@ -76,7 +82,9 @@ struct DisbursementInput {
 struct Disbursement {
   std::int64_t id = 0, project_id = 0, source_id = 0;
   std::string project_code;
-  std::string milestone, payee, purpose;
+  std::int64_t milestone_id = 0;  // 0: a request from before milestones were tracked
+  std::string milestone;          // the milestone's name when requested (or the old free text)
+  std::string payee, purpose;
   std::int64_t amount_fen = 0;
   std::string status;  // requested | approved | refused
   std::string requested_by, requested_at, decided_by, decided_at, decision_comment;

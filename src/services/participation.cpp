@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <ctime>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "common/data_dir.h"
@@ -37,6 +38,8 @@ CREATE TABLE IF NOT EXISTS villager_feedback(
   answered_at text NOT NULL DEFAULT '', closed_at text NOT NULL DEFAULT '',
   escalated_at text NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS villager_feedback_by_project ON villager_feedback(project_id);
+CREATE INDEX IF NOT EXISTS villager_feedback_by_region ON villager_feedback(region_code);
+CREATE INDEX IF NOT EXISTS village_notices_by_region ON village_notices(region_code);
 CREATE TABLE IF NOT EXISTS assembly_representatives(
   region_code text NOT NULL, username text NOT NULL, PRIMARY KEY(region_code, username));
 CREATE TABLE IF NOT EXISTS assembly_votes(
@@ -59,6 +62,8 @@ CREATE TABLE IF NOT EXISTS villager_surveys(
 CREATE TABLE IF NOT EXISTS villager_survey_responses(
   id {id}, survey_id bigint NOT NULL REFERENCES villager_surveys(id), username text NOT NULL,
   answers text NOT NULL, created_at text NOT NULL, UNIQUE(survey_id, username));
+CREATE INDEX IF NOT EXISTS assembly_votes_by_region ON assembly_votes(region_code);
+CREATE INDEX IF NOT EXISTS villager_surveys_by_region ON villager_surveys(region_code);
 )sql";
 
 const std::vector<Role> kOfficials{Role::leader_group, Role::lead_department, Role::township,
@@ -104,6 +109,96 @@ bool reaches(const User& u, const std::string& region) {
 
 bool reader_over(const User& u, const std::string& region) {
   return has_grant_over(u, kReaders, region);
+}
+
+// ---- jurisdiction in SQL ------------------------------------------------------------------
+// Lists narrow their rows in SQL to the regions a user's grants can reach, so that a list reads
+// what it shows and not the whole table. The SQL condition is never narrower than the checks in
+// C++ (reaches, reader_over …), which still run on each row read: they stay the rule, SQL only
+// saves reading rows they would drop.
+
+// A WHERE clause with its $n parameters.
+struct SqlWhere {
+  std::vector<std::string> terms;  // ANDed
+  std::vector<std::string> params;
+  std::string param(std::string value) {
+    params.push_back(std::move(value));
+    return "$" + std::to_string(params.size());
+  }
+  std::string sql() const {
+    std::string out;
+    for (const auto& t : terms) out += (out.empty() ? " WHERE " : " AND ") + t;
+    return out;
+  }
+};
+
+// Regions a grant's subtree holds: region_code LIKE '<prefix>%' ("" when the grant has no
+// region: everything; nullopt when the code is no division code, so nothing).
+std::optional<std::string> under(SqlWhere& w, const std::string& grant_region) {
+  if (grant_region.empty()) return std::string("1 = 1");
+  std::string prefix;
+  try {
+    prefix = region_prefix(grant_region);
+  } catch (const UsageError&) {
+    return std::nullopt;
+  }
+  return "region_code LIKE " + w.param(prefix + "%");
+}
+
+// The codes of the regions above a grant's region (its township, county, city, province), in
+// every length a division code may have ("340123" is also written "340123000"): region_code IN.
+std::optional<std::string> above(SqlWhere& w, const std::string& grant_region) {
+  if (grant_region.empty()) return std::nullopt;
+  std::string prefix;
+  try {
+    prefix = region_prefix(grant_region);
+  } catch (const UsageError&) {
+    return std::nullopt;
+  }
+  static constexpr std::size_t kEnds[] = {2, 4, 6, 9, 12};
+  std::string list;
+  for (auto e : kEnds) {
+    if (e >= prefix.size()) break;
+    for (auto length : kEnds) {
+      if (length < e) continue;
+      list += (list.empty() ? "" : ", ") + w.param(prefix.substr(0, e) + std::string(length - e, '0'));
+    }
+  }
+  if (list.empty()) return std::nullopt;
+  return "region_code IN (" + list + ")";
+}
+
+// OR of the terms, "1 = 0" when there are none.
+std::string any_of(const std::vector<std::string>& terms) {
+  if (terms.empty()) return "1 = 0";
+  std::string out;
+  for (const auto& t : terms) out += (out.empty() ? "(" : " OR ") + t;
+  return out + ")";
+}
+
+bool role_in(Role r, const std::vector<Role>& roles) {
+  return std::find(roles.begin(), roles.end(), r) != roles.end();
+}
+
+// The SQL side of reaches(): regions inside or above the user's grants.
+std::string reaches_sql(SqlWhere& w, const User& u) {
+  std::vector<std::string> terms;
+  for (const auto& g : u.grants) {
+    if (g.role == Role::investor || g.role == Role::expert || g.role == Role::co_reviewing_department)
+      continue;
+    if (auto t = under(w, g.region_code)) terms.push_back(*t);
+    if (auto t = above(w, g.region_code)) terms.push_back(*t);
+  }
+  return any_of(terms);
+}
+
+// The SQL side of has_grant_over(u, roles, region_code): regions inside a grant of those roles.
+std::string inside_grants_sql(SqlWhere& w, const User& u, const std::vector<Role>& roles) {
+  std::vector<std::string> terms;
+  for (const auto& g : u.grants)
+    if (role_in(g.role, roles))
+      if (auto t = under(w, g.region_code)) terms.push_back(*t);
+  return any_of(terms);
 }
 
 [[noreturn]] void not_found(const char* what, std::int64_t id) {
@@ -247,9 +342,12 @@ VillageNotice ParticipationService::publish_notice(const User& user, const std::
 }
 
 std::vector<VillageNotice> ParticipationService::notices(const User& user) {
+  SqlWhere w;
+  w.terms.push_back(reaches_sql(w, user));
   auto rows = store_.read([&](ProjectTx& tx) {
-    return tx.session().query(std::string("SELECT ") + kNoticeColumns +
-                              " FROM village_notices ORDER BY id DESC");
+    return tx.session().query(std::string("SELECT ") + kNoticeColumns + " FROM village_notices" +
+                                  w.sql() + " ORDER BY id DESC",
+                              w.params);
   });
   std::vector<VillageNotice> out;
   for (const auto& r : rows) {
@@ -419,17 +517,26 @@ Feedback ParticipationService::submit_feedback(const User& user, const NewFeedba
 
 std::vector<Feedback> ParticipationService::feedback(const User& user, const FeedbackFilter& filter) {
   auto now = clock_();
+  // Everything the filter asks for is decided in SQL: the author's own and what their reader
+  // grants cover, the status, the project, and overdue (open or escalated, due before now: the
+  // due times are all written by iso_utc, so they compare as text).
+  SqlWhere w;
+  w.terms.push_back("(author = " + w.param(actor_of(user)) + " OR " +
+                    inside_grants_sql(w, user, kReaders) + ")");
+  if (!filter.status.empty()) w.terms.push_back("status = " + w.param(filter.status));
+  if (filter.project_id)
+    w.terms.push_back("project_id = CAST(" + w.param(num(filter.project_id)) + " AS bigint)");
+  if (filter.overdue_only)
+    w.terms.push_back("status IN ('open', 'escalated') AND due_at < " + w.param(iso_utc(now)));
   auto rows = store_.read([&](ProjectTx& tx) {
-    return tx.session().query(std::string("SELECT ") + kFeedbackColumns +
-                              " FROM villager_feedback ORDER BY id");
+    return tx.session().query(std::string("SELECT ") + kFeedbackColumns + " FROM villager_feedback" +
+                                  w.sql() + " ORDER BY id",
+                              w.params);
   });
   std::vector<Feedback> out;
   for (const auto& r : rows) {
     auto f = feedback_of(r, now);
     if (f.author != actor_of(user) && !reader_over(user, f.region_code)) continue;
-    if (!filter.status.empty() && f.status != filter.status) continue;
-    if (filter.overdue_only && !f.overdue) continue;
-    if (filter.project_id && f.project_id != filter.project_id) continue;
     out.push_back(std::move(f));
   }
   return out;
@@ -649,8 +756,14 @@ AssemblyVote ParticipationService::open_vote(const User& user, const std::string
 }
 
 std::vector<AssemblyVote> ParticipationService::votes(const User& user) {
+  std::vector<Role> roles = kReaders;
+  roles.push_back(Role::villager);
+  SqlWhere w;
+  w.terms.push_back(inside_grants_sql(w, user, roles));
   auto rows = store_.read([&](ProjectTx& tx) {
-    return tx.session().query(std::string("SELECT ") + kVoteColumns + " FROM assembly_votes ORDER BY id DESC");
+    return tx.session().query(std::string("SELECT ") + kVoteColumns + " FROM assembly_votes" +
+                                  w.sql() + " ORDER BY id DESC",
+                              w.params);
   });
   std::vector<AssemblyVote> out;
   for (const auto& r : rows) {
@@ -818,8 +931,12 @@ Survey ParticipationService::create_survey(const User& user, const std::string& 
 }
 
 std::vector<Survey> ParticipationService::surveys(const User& user) {
+  SqlWhere w;
+  w.terms.push_back(reaches_sql(w, user));
   auto rows = store_.read([&](ProjectTx& tx) {
-    return tx.session().query(std::string("SELECT ") + kSurveyColumns + " FROM villager_surveys ORDER BY id DESC");
+    return tx.session().query(std::string("SELECT ") + kSurveyColumns + " FROM villager_surveys" +
+                                  w.sql() + " ORDER BY id DESC",
+                              w.params);
   });
   std::vector<Survey> out;
   for (const auto& r : rows) {

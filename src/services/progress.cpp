@@ -18,6 +18,14 @@
 
 namespace gz::services {
 
+const char* const kMilestoneTables = R"sql(
+CREATE TABLE IF NOT EXISTS progress_milestones(
+  id {id}, project_id bigint NOT NULL, name text NOT NULL, planned_date text NOT NULL,
+  actual_date text NOT NULL DEFAULT '', percent bigint NOT NULL DEFAULT 0,
+  weight bigint NOT NULL DEFAULT 1, created_by text NOT NULL, created_at text NOT NULL,
+  updated_at text NOT NULL, UNIQUE(project_id, name));
+)sql";
+
 using storage::ProjectRecord;
 using storage::ProjectTx;
 
@@ -26,11 +34,6 @@ namespace {
 using json = nlohmann::json;
 
 constexpr const char* kTables = R"sql(
-CREATE TABLE IF NOT EXISTS progress_milestones(
-  id {id}, project_id bigint NOT NULL, name text NOT NULL, planned_date text NOT NULL,
-  actual_date text NOT NULL DEFAULT '', percent bigint NOT NULL DEFAULT 0,
-  weight bigint NOT NULL DEFAULT 1, created_by text NOT NULL, created_at text NOT NULL,
-  updated_at text NOT NULL, UNIQUE(project_id, name));
 CREATE TABLE IF NOT EXISTS progress_reports(
   id {id}, project_id bigint NOT NULL, kind text NOT NULL, body text NOT NULL,
   points_json text NOT NULL, photos_json text NOT NULL, milestone_id bigint NOT NULL DEFAULT 0,
@@ -332,6 +335,7 @@ std::string sniff_image_type(const std::string& b) {
 ProgressService::ProgressService(storage::ProjectStore& store, ProjectService& projects,
                                  const IndicatorTable& indicators, Clock clock)
     : store_(store), projects_(projects), indicators_(indicators), clock_(std::move(clock)) {
+  store_.ensure_tables(kMilestoneTables);
   store_.ensure_tables(kTables);
   projects_.add_guard(ProjectAction::complete, [](ProjectTx& tx, const ProjectRecord& p) {
     auto ms = load_milestones(tx, p.id);
@@ -606,8 +610,10 @@ ReportRecord ProgressService::file_report(const User& user, std::int64_t id, con
   });
 }
 
-PhotoRecord ProgressService::upload_photo(const User& user, std::int64_t id,
-                                          const std::string& declared_type, const std::string& bytes) {
+namespace {
+// The declared Content-Type of a photo, lower case without parameters: image/jpeg or image/png,
+// InvalidRequest otherwise.
+std::string declared_photo_type(const std::string& declared_type) {
   std::string declared = declared_type.substr(0, declared_type.find(';'));
   while (!declared.empty() && declared.back() == ' ') declared.pop_back();
   for (auto& c : declared) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -615,6 +621,32 @@ PhotoRecord ProgressService::upload_photo(const User& user, std::int64_t id,
     throw InvalidRequest("unsupported_type", "照片须为 JPEG 或 PNG（Content-Type: image/jpeg 或 image/png）",
                          "photos must be sent as image/jpeg or image/png, not '" +
                              declared_type.substr(0, 80) + "'");
+  return declared;
+}
+
+// Who may add photos to the project, and from which state on: 404 / 403 / 409 otherwise.
+ProjectRecord require_photo_upload(ProjectTx& tx, const User& user, std::int64_t id) {
+  auto p = visible(tx, user, id);
+  std::vector<Role> roles = implementer_roles();
+  roles.insert(roles.end(), inspector_roles().begin(), inspector_roles().end());
+  require_roles(user, roles, p, "上传该项目的照片", "upload photos of this project");
+  if (!in_states(p.state, {ProjectState::approved, ProjectState::public_notice, ProjectState::implementation,
+                           ProjectState::completed, ProjectState::accepted, ProjectState::evaluated,
+                           ProjectState::maintenance}))
+    wrong_state(p, "上传照片", "take photos (from approval on)");
+  return p;
+}
+}  // namespace
+
+void ProgressService::check_photo_upload(const User& user, std::int64_t id,
+                                         const std::string& declared_type) {
+  declared_photo_type(declared_type);
+  store_.read([&](ProjectTx& tx) { require_photo_upload(tx, user, id); });
+}
+
+PhotoRecord ProgressService::upload_photo(const User& user, std::int64_t id,
+                                          const std::string& declared_type, const std::string& bytes) {
+  std::string declared = declared_photo_type(declared_type);
   if (bytes.size() > kMaxPhotoBytes)
     throw InvalidRequest("photo_too_large", "照片不能超过 10 MB", "a photo may be at most 10 MiB");
   if (bytes.empty()) throw InvalidRequest("empty_photo", "照片为空", "the photo is empty");
@@ -627,14 +659,8 @@ PhotoRecord ProgressService::upload_photo(const User& user, std::int64_t id,
   auto sha = sha256_hex(bytes);
   auto encoded = to_base64(bytes);
   return store_.write([&](ProjectTx& tx) {
-    auto p = visible(tx, user, id);
-    std::vector<Role> roles = implementer_roles();
-    roles.insert(roles.end(), inspector_roles().begin(), inspector_roles().end());
-    require_roles(user, roles, p, "上传该项目的照片", "upload photos of this project");
-    if (!in_states(p.state, {ProjectState::approved, ProjectState::public_notice, ProjectState::implementation,
-                             ProjectState::completed, ProjectState::accepted, ProjectState::evaluated,
-                             ProjectState::maintenance}))
-      wrong_state(p, "上传照片", "take photos (from approval on)");
+    // Checked again here: what was checked before the body arrived may have changed since.
+    auto p = require_photo_upload(tx, user, id);
     auto& s = tx.session();
     auto now = tx.now();
     if (s.query("SELECT sha256 FROM progress_blobs WHERE sha256 = $1", {sha}).empty())

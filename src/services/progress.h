@@ -31,6 +31,11 @@
 namespace gz::services {
 
 constexpr std::size_t kMaxPhotoBytes = 10 * 1024 * 1024;
+
+// The DDL of the milestone table (ProjectStore::ensure_tables form). ProgressService makes it;
+// parts that refer to milestones by id (funds: a disbursement request names one) make sure of
+// it too, whichever service a server starts first.
+extern const char* const kMilestoneTables;
 constexpr double kGpsToleranceM = 100.0;
 
 // ---- indicators ---------------------------------------------------------------------------------
@@ -162,6 +167,10 @@ class ProgressService {
 
   PhotoRecord upload_photo(const User& user, std::int64_t project_id,
                            const std::string& declared_type, const std::string& bytes);
+  // What upload_photo checks before it looks at the bytes (declared type, the project visible,
+  // the user's role, the project's state), so that a server can refuse an upload from its
+  // header alone, before reading the body; throws as upload_photo would.
+  void check_photo_upload(const User& user, std::int64_t project_id, const std::string& declared_type);
   Photo photo(const User& user, std::int64_t project_id, const std::string& sha256);
   std::vector<PhotoRecord> photos(const User& user, std::int64_t project_id);
 

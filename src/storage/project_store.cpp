@@ -144,10 +144,22 @@ std::vector<ProjectRecord> ProjectTx::projects(
   if (region_prefixes) {
     if (region_prefixes->empty()) return {};
     std::string where;
+    auto param = [&](std::string v) {
+      params.push_back(std::move(v));
+      return "$" + num(static_cast<std::int64_t>(params.size()));
+    };
     for (const auto& prefix : *region_prefixes) {
-      params.push_back(like_prefix(prefix));
-      where += (where.empty() ? "" : " OR ") + std::string("region_code LIKE $") +
-               num(static_cast<std::int64_t>(params.size()));
+      std::string pattern = like_prefix(prefix);  // checks the prefix is digits
+      std::string term;
+      if (s_.postgres()) {
+        term = "region_code LIKE " + param(pattern);
+      } else {
+        // On SQLite a range, not LIKE: a LIKE with a bound pattern makes SQLite re-prepare the
+        // statement at every run (its LIKE optimisation depends on the pattern), and the range
+        // uses the index. Codes are digits, so those under p sort in [p, p + ":") bytewise.
+        term = "(region_code >= " + param(prefix) + " AND region_code < " + param(prefix + ":") + ")";
+      }
+      where += (where.empty() ? "" : " OR ") + term;
     }
     sql += " WHERE " + where;
   }
@@ -282,14 +294,62 @@ std::string ProjectTx::now() { return now_iso8601(); }
 
 // ---- the store ----------------------------------------------------------------------------------
 
+// Writes go through one session, one at a time (and the database's own write lock orders them
+// with other processes). Reads run on reader connections of their own, taken from a pool (made
+// as needed, at most kIdleReaders kept): on SQLite in WAL mode and on PostgreSQL each reader
+// has its own snapshot, so reads neither wait for a writer nor for each other.
 struct ProjectStore::Impl {
   std::unique_ptr<SqlSession> session;
-  std::mutex mutex;  // one session; callers on several threads take turns
+  std::mutex mutex;  // the write session; callers on several threads take turns
+  std::function<std::unique_ptr<SqlSession>()> open_reader;  // empty: reads use `session`
+  std::mutex readers_mutex;
+  std::vector<std::unique_ptr<SqlSession>> readers;  // idle reader connections
+  static constexpr std::size_t kIdleReaders = 8;
+
+  std::unique_ptr<SqlSession> take_reader() {
+    {
+      std::lock_guard lock(readers_mutex);
+      if (!readers.empty()) {
+        auto r = std::move(readers.back());
+        readers.pop_back();
+        return r;
+      }
+    }
+    return open_reader();
+  }
+  void give_back(std::unique_ptr<SqlSession> r) {
+    std::lock_guard lock(readers_mutex);
+    if (readers.size() < kIdleReaders) readers.push_back(std::move(r));
+  }
+  // fn(session) on a reader connection, or on the write session when there are no readers.
+  template <class F>
+  void with_reader(F&& fn) {
+    if (!open_reader) {
+      std::lock_guard lock(mutex);
+      fn(*session);
+      return;
+    }
+    auto r = take_reader();
+    try {
+      fn(*r);
+    } catch (const StorageError&) {
+      throw;  // the connection itself may be broken: not kept
+    } catch (...) {
+      give_back(std::move(r));
+      throw;
+    }
+    give_back(std::move(r));
+  }
 };
 
 std::unique_ptr<ProjectStore> ProjectStore::open(const std::string& location,
                                                  const OpenOptions& options) {
-  return std::make_unique<ProjectStore>(open_sql_session(location, options));
+  auto store = std::make_unique<ProjectStore>(open_sql_session(location, options));
+  // Readers open the database the write session has made by now.
+  OpenOptions reader = options;
+  reader.create = false;
+  store->impl_->open_reader = [location, reader] { return open_sql_session(location, reader); };
+  return store;
 }
 
 ProjectStore::ProjectStore(std::unique_ptr<SqlSession> session) : impl_(std::make_unique<Impl>()) {
@@ -321,9 +381,8 @@ void ProjectStore::ensure_tables(const std::string& ddl) {
   }
 }
 
-void ProjectStore::run(bool write, const std::function<void(ProjectTx&)>& fn) {
-  std::lock_guard lock(impl_->mutex);
-  auto& s = *impl_->session;
+namespace {
+void in_transaction(SqlSession& s, bool write, const std::function<void(ProjectTx&)>& fn) {
   if (write)
     s.begin_write();
   else
@@ -337,22 +396,36 @@ void ProjectStore::run(bool write, const std::function<void(ProjectTx&)>& fn) {
     throw;
   }
 }
+}  // namespace
+
+void ProjectStore::run(bool write, const std::function<void(ProjectTx&)>& fn) {
+  if (write) {
+    std::lock_guard lock(impl_->mutex);
+    in_transaction(*impl_->session, true, fn);
+    return;
+  }
+  impl_->with_reader([&](SqlSession& s) { in_transaction(s, false, fn); });
+}
 
 std::vector<EventRecord> ProjectStore::events_after(std::int64_t seq, std::size_t limit) {
   std::vector<EventRecord> out;
-  std::lock_guard lock(impl_->mutex);
-  for (auto& r : impl_->session->query(
-           "SELECT seq, time, kind, project_id, region_code, department, payload FROM events "
-           "WHERE seq > $1 ORDER BY seq LIMIT " + num(static_cast<std::int64_t>(limit)),
-           {num(seq)}))
-    out.push_back({std::stoll(r[0]), r[1], r[2], std::stoll(r[3]), r[4], r[5], r[6]});
+  impl_->with_reader([&](SqlSession& s) {
+    for (auto& r : s.query(
+             "SELECT seq, time, kind, project_id, region_code, department, payload FROM events "
+             "WHERE seq > CAST($1 AS bigint) ORDER BY seq LIMIT CAST($2 AS bigint)",
+             {num(seq), num(static_cast<std::int64_t>(limit))}))
+      out.push_back({std::stoll(r[0]), r[1], r[2], std::stoll(r[3]), r[4], r[5], r[6]});
+  });
   return out;
 }
 
 std::int64_t ProjectStore::last_event_seq() {
-  std::lock_guard lock(impl_->mutex);
-  auto rows = impl_->session->query("SELECT COALESCE(MAX(seq), 0) FROM events");
-  return rows.empty() || rows[0][0].empty() ? 0 : std::stoll(rows[0][0]);
+  std::int64_t last = 0;
+  impl_->with_reader([&](SqlSession& s) {
+    auto rows = s.query("SELECT COALESCE(MAX(seq), 0) FROM events");
+    last = rows.empty() || rows[0][0].empty() ? 0 : std::stoll(rows[0][0]);
+  });
+  return last;
 }
 
 }  // namespace gz::storage

@@ -14,8 +14,10 @@
 #include "../storage/store_backends.h"
 #include "http_client.h"
 #include "services/password.h"
+#include "services/progress.h"
 #include "storage/identity_store.h"
 #include "storage/project_store.h"
+#include "storage/sql_identity_store.h"
 #include "storage/store.h"
 
 namespace gz::test {
@@ -55,6 +57,17 @@ class FundsApiTest : public StoreBackendTest {
       p.created_at = p.updated_at = tx.now();
       p.plan_hash = "none";
       return tx.insert_project(p).id;
+    });
+    // Its milestone, as the progress part keeps it (a disbursement request names one by id).
+    projects->ensure_tables(services::kMilestoneTables);
+    milestone_ = projects->write([&](storage::ProjectTx& tx) {
+      return std::stoll(tx.session()
+                            .query("INSERT INTO progress_milestones(project_id, name, planned_date, "
+                                   "created_by, created_at, updated_at) VALUES($1, 'M1 土地平整', "
+                                   "'2026-12-31', 'zhen', $2, $2) RETURNING id",
+                                   {std::to_string(project_), tx.now()})
+                            .at(0)
+                            .at(0));
     });
   }
   void TearDown() override {
@@ -109,12 +122,13 @@ class FundsApiTest : public StoreBackendTest {
   }
   HttpReply ask(const std::string& who, std::int64_t fen) {
     return post(funds("/disbursements"), who,
-                json{{"milestone", "M1 土地平整"}, {"payee", "青岚建设有限公司"}, {"amount_fen", fen}}.dump());
+                json{{"milestone_id", milestone_}, {"payee", "青岚建设有限公司"}, {"amount_fen", fen}}.dump());
   }
 
   unsigned short port_ = 0;
   std::unique_ptr<Process> server_;
   std::int64_t project_ = 0;
+  std::int64_t milestone_ = 0;
 };
 
 TEST_P(FundsApiTest, finance_allocates_the_township_asks_finance_approves_and_the_ledger_traces_it) {
@@ -250,7 +264,7 @@ TEST_P(FundsApiTest, malformed_amounts_and_bodies_are_400s_that_change_nothing) 
                   R"({"source_id":)" + std::to_string(source) + R"(,"amount_fen":)" + amount + "}");
     EXPECT_EQ(a.status, 400) << amount << ": " << a.body;
     auto d = post(funds("/disbursements"), town,
-                  R"({"milestone":"M1","payee":"p","amount_fen":)" + amount + "}");
+                  R"({"milestone_id":)" + std::to_string(milestone_) + R"(,"payee":"p","amount_fen":)" + amount + "}");
     EXPECT_EQ(d.status, 400) << amount << ": " << d.body;
     if (amount != "null") {
       EXPECT_EQ(s.code(), "invalid_amount") << amount;
@@ -291,7 +305,7 @@ TEST_P(FundsApiTest, sql_and_script_in_text_fields_are_stored_as_text) {
                 json{{"source_id", source}, {"amount_fen", 1000}, {"note", odd}}.dump());
   ASSERT_EQ(a.status, 201) << a.body;
   auto r = post(funds("/disbursements"), town,
-                json{{"milestone", odd}, {"payee", odd}, {"purpose", odd}, {"amount_fen", 500}}.dump());
+                json{{"milestone_id", milestone_}, {"payee", odd}, {"purpose", odd}, {"amount_fen", 500}}.dump());
   ASSERT_EQ(r.status, 201) << r.body;
   auto d = post(funds("/disbursements/" + std::to_string(r.json()["id"].get<std::int64_t>()) + "/decision"),
                 fin, json{{"decision", "approve"}, {"comment", odd}}.dump());
@@ -301,13 +315,76 @@ TEST_P(FundsApiTest, sql_and_script_in_text_fields_are_stored_as_text) {
   ASSERT_EQ(ledger.size(), 2u);
   EXPECT_EQ(ledger[0]["note"], odd);
   EXPECT_EQ(ledger[1]["payee"], odd);
-  EXPECT_EQ(ledger[1]["note"], odd);
+  EXPECT_EQ(ledger[1]["note"], "M1 土地平整");  // the milestone's name
   EXPECT_EQ(get(funds(), fin).json()["balance_fen"], 500);
   // Control characters are not text.
   auto ctl = post(funds("/disbursements"), town,
-                  json{{"milestone", "M1"}, {"payee", std::string("a\a") + "b"}, {"amount_fen", 1}}.dump());
+                  json{{"milestone_id", milestone_}, {"payee", std::string("a\a") + "b"}, {"amount_fen", 1}}.dump());
   EXPECT_EQ(ctl.status, 400) << ctl.body;
   EXPECT_EQ(ctl.code(), "invalid_text");
+}
+
+TEST_P(FundsApiTest, a_request_names_a_milestone_of_its_project_and_the_ledger_shows_it) {
+  // Another project's milestone, in the same township.
+  std::int64_t other_milestone = 0;
+  {
+    auto projects = storage::ProjectStore::open(location());
+    other_milestone = projects->write([&](storage::ProjectTx& tx) {
+      storage::ProjectRecord p;
+      p.code = "XM2026-002";
+      p.name = "西村整治";
+      p.type = "农用地整理";
+      p.region_code = "340123100202";
+      p.state = ProjectState::implementation;
+      p.created_by = "zhen";
+      p.created_at = p.updated_at = tx.now();
+      p.plan_hash = "none";
+      auto other = tx.insert_project(p).id;
+      return std::stoll(tx.session()
+                            .query("INSERT INTO progress_milestones(project_id, name, planned_date, "
+                                   "created_by, created_at, updated_at) VALUES($1, '西村节点', "
+                                   "'2026-12-31', 'zhen', $2, $2) RETURNING id",
+                                   {std::to_string(other), tx.now()})
+                            .at(0)
+                            .at(0));
+    });
+  }
+  start();
+  auto fin = token("caizheng"), town = token("zhen");
+  funded(fin, 100000);
+  auto refused = [&](const json& body, const std::string& code) {
+    auto r = post(funds("/disbursements"), town, body.dump());
+    EXPECT_EQ(r.status, 400) << body.dump() << ": " << r.body;
+    if (r.status == 400) EXPECT_EQ(r.code(), code) << body.dump();
+  };
+  refused({{"payee", "p"}, {"amount_fen", 100}}, "missing_field");
+  refused({{"milestone", "M1 土地平整"}, {"payee", "p"}, {"amount_fen", 100}}, "unknown_field");
+  refused({{"milestone_id", "1"}, {"payee", "p"}, {"amount_fen", 100}}, "wrong_type");
+  refused({{"milestone_id", 0}, {"payee", "p"}, {"amount_fen", 100}}, "missing_milestone");
+  refused({{"milestone_id", other_milestone}, {"payee", "p"}, {"amount_fen", 100}}, "unknown_milestone");
+  refused({{"milestone_id", 987654}, {"payee", "p"}, {"amount_fen", 100}}, "unknown_milestone");
+  EXPECT_TRUE(get(funds("/disbursements"), fin).json()["disbursements"].empty());
+
+  auto r = ask(town, 4000);
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.json()["milestone_id"], milestone_);
+  EXPECT_EQ(r.json()["milestone"], "M1 土地平整");
+  auto id = r.json()["id"].get<std::int64_t>();
+  ASSERT_EQ(post(funds("/disbursements/" + std::to_string(id) + "/decision"), fin, R"({"decision":"approve"})").status, 200);
+  auto listed = get(funds("/disbursements"), fin).json()["disbursements"];
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0]["milestone_id"], milestone_);
+  auto entries = get(funds("/ledger"), fin).json()["entries"];
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_TRUE(entries[0]["milestone_id"].is_null());  // the allocation
+  EXPECT_EQ(entries[0]["milestone"], "");
+  EXPECT_EQ(entries[1]["milestone_id"], milestone_);
+  EXPECT_EQ(entries[1]["milestone"], "M1 土地平整");
+  EXPECT_EQ(entries[1]["disbursement_id"], id);
+  // The milestones the request could name are the project's own.
+  auto ms = get("/api/v1/projects/" + std::to_string(project_) + "/milestones", town);
+  ASSERT_EQ(ms.status, 200) << ms.body;
+  EXPECT_EQ(ms.json()["milestones"].size(), 1u);
 }
 
 // The two approvals go to two server processes on the same database, as behind a load balancer.

@@ -8,6 +8,9 @@
 #include <signal.h>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
@@ -260,6 +263,73 @@ TEST_P(ProgressApiTest, milestones_inspections_and_evaluation_over_http) {
   EXPECT_EQ(all.json()["evaluations"][0]["total_score"], 68.75);
   EXPECT_TRUE(call(bhttp::verb::get, "/api/v1/evaluations", token("hekou")).json()["evaluations"].empty());
   EXPECT_EQ(call(bhttp::verb::get, project_path("/evaluation"), token("hekou")).status, 404);
+}
+
+// The status line and headers of the next response on `socket` (a 100 Continue included), read
+// within `seconds`, and whatever body bytes of a final response came along.
+struct RawHead {
+  int status = 0;
+  std::string head, rest;
+};
+RawHead read_head(tcp::socket& socket, asio::streambuf& buf) {
+  asio::read_until(socket, buf, "\r\n\r\n");
+  std::string all(asio::buffers_begin(buf.data()), asio::buffers_end(buf.data()));
+  auto end = all.find("\r\n\r\n") + 4;
+  buf.consume(end);
+  RawHead h;
+  h.head = all.substr(0, end);
+  h.rest = all.substr(end);
+  h.status = std::stoi(h.head.substr(9, 3));
+  return h;
+}
+
+// Sends only the header of a photo upload announcing a 5 MiB body; the answer that comes back
+// without the body (the server reads nothing more while it decides).
+RawHead header_only_upload(unsigned short port, const std::string& target, const std::string& token,
+                           const std::string& content_type, bool expect_continue) {
+  asio::io_context ioc;
+  tcp::socket socket(ioc);
+  socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  std::string req = "POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: " +
+                    content_type + "\r\nContent-Length: " + std::to_string(5 << 20) + "\r\n";
+  if (!token.empty()) req += "Authorization: Bearer " + token + "\r\n";
+  if (expect_continue) req += "Expect: 100-continue\r\n";
+  req += "\r\n";
+  asio::write(socket, asio::buffer(req));
+  // A server that waited for the body would answer nothing until its 30 s timeout closes the
+  // connection (read_head then throws).
+  asio::streambuf buf;
+  return read_head(socket, buf);
+}
+
+TEST_P(ProgressApiTest, a_photo_upload_is_refused_from_its_header_before_the_body_is_read) {
+  auto t = token("zhen");
+  auto other = token("hekou");
+  auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(header_only_upload(port_, project_path("/photos"), "", "image/png", false).status, 401);
+  EXPECT_EQ(header_only_upload(port_, project_path("/photos"), "not-a-session-token-at-all", "image/png", true).status, 401);
+  EXPECT_EQ(header_only_upload(port_, project_path("/photos"), other, "image/png", false).status, 404);
+  EXPECT_EQ(header_only_upload(port_, "/api/v1/projects/999999/photos", t, "image/png", true).status, 404);
+  auto pdf = header_only_upload(port_, project_path("/photos"), t, "application/pdf", false);
+  EXPECT_EQ(pdf.status, 400);
+  EXPECT_NE(pdf.head.find("Connection: close"), std::string::npos) << pdf.head;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+
+  // Allowed: a client that asked is told to go on, sends the photo and gets it stored.
+  asio::io_context ioc;
+  tcp::socket socket(ioc);
+  asio::streambuf buf;
+  auto png = make_png(64, 48, 5);
+  socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
+  std::string req = "POST " + project_path("/photos") +
+                    " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: image/png\r\nAuthorization: Bearer " + t +
+                    "\r\nExpect: 100-continue\r\nContent-Length: " + std::to_string(png.size()) + "\r\n\r\n";
+  asio::write(socket, asio::buffer(req));
+  EXPECT_EQ(read_head(socket, buf).status, 100);
+  asio::write(socket, asio::buffer(png));
+  auto done = read_head(socket, buf);
+  EXPECT_EQ(done.status, 201) << done.head;
+  EXPECT_EQ(call(bhttp::verb::get, project_path("/photos"), t).json()["photos"].size(), 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ProgressApiTest, GZ_ALL_BACKENDS, backend_name);

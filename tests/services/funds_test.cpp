@@ -76,10 +76,24 @@ class FundsServiceTest : public StoreBackendTest {
                               const std::string& region = "340123", const User& by = kFinance) {
     return funds_->create_source(by, {region, kind, kind + " 资金", fen});
   }
+  // The project's milestone "土地平整完成" (made on first use), as the progress part keeps it.
+  std::int64_t milestone(std::int64_t project, const std::string& name = "土地平整完成") {
+    return store_->write([&](storage::ProjectTx& tx) {
+      auto& s = tx.session();
+      auto rows = s.query("SELECT id FROM progress_milestones WHERE project_id = CAST($1 AS bigint) AND name = $2",
+                          {std::to_string(project), name});
+      if (!rows.empty()) return std::stoll(rows[0][0]);
+      return std::stoll(s.query("INSERT INTO progress_milestones(project_id, name, planned_date, created_by, "
+                                "created_at, updated_at) VALUES($1, $2, '2026-12-31', 'zhen', $3, $3) RETURNING id",
+                                {std::to_string(project), name, tx.now()})
+                            .at(0)
+                            .at(0));
+    });
+  }
   services::Disbursement request(std::int64_t project, std::int64_t fen, std::int64_t source = 0,
                                  const std::string& payee = "某某建设公司") {
     DisbursementInput in;
-    in.milestone = "土地平整完成";
+    in.milestone_id = milestone(project);
     in.payee = payee;
     in.amount_fen = fen;
     in.source_id = source;
@@ -181,7 +195,7 @@ TEST_P(FundsServiceTest, roles_and_jurisdiction_decide_who_may_do_what) {
   EXPECT_THROW(funds_->allocate(kOtherFinance, p1_, s.id, 100), NotFoundError);
   funds_->allocate(kFinance, p1_, s.id, 300'000);
   // Requests: the implementer only.
-  DisbursementInput in{"土方完成", "施工队", "", 1000, 0};
+  DisbursementInput in{milestone(p1_, "土方完成"), "施工队", "", 1000, 0};
   EXPECT_THROW(funds_->request_disbursement(kFinance, p1_, in), Forbidden);
   EXPECT_THROW(funds_->request_disbursement(kVillager, p1_, in), Forbidden);
   EXPECT_THROW(funds_->request_disbursement(kOtherFinance, p1_, in), NotFoundError);
@@ -511,11 +525,14 @@ TEST_P(FundsServiceTest, bad_input_is_refused_and_changes_nothing) {
   EXPECT_THROW(funds_->allocate(kFinance, 9999, s.id, 100), NotFoundError);
   EXPECT_THROW(funds_->allocate(kFinance, p1_, 9999, 100), NotFoundError);
   EXPECT_THROW(funds_->allocate(kFinance, p1_, 0, 100), NotFoundError);
-  bad("empty_field", [&] { funds_->request_disbursement(kTown, p1_, {"", "收款人", "", 100, 0}); });
-  bad("empty_field", [&] { funds_->request_disbursement(kTown, p1_, {"节点", "", "", 100, 0}); });
+  auto m1 = milestone(p1_);
+  bad("missing_milestone", [&] { funds_->request_disbursement(kTown, p1_, {0, "收款人", "", 100, 0}); });
+  bad("missing_milestone", [&] { funds_->request_disbursement(kTown, p1_, {-4, "收款人", "", 100, 0}); });
+  bad("unknown_milestone", [&] { funds_->request_disbursement(kTown, p1_, {99999, "收款人", "", 100, 0}); });
+  bad("empty_field", [&] { funds_->request_disbursement(kTown, p1_, {m1, "", "", 100, 0}); });
   bad("field_too_long",
-      [&] { funds_->request_disbursement(kTown, p1_, {"节点", std::string(201, 'p'), "", 100, 0}); });
-  bad("invalid_source", [&] { funds_->request_disbursement(kTown, p1_, {"节点", "收款人", "", 100, -3}); });
+      [&] { funds_->request_disbursement(kTown, p1_, {m1, std::string(201, 'p'), "", 100, 0}); });
+  bad("invalid_source", [&] { funds_->request_disbursement(kTown, p1_, {m1, "收款人", "", 100, -3}); });
   bad("comment_required", [&] { funds_->decide(kFinance, p1_, pending.id, false, ""); });
   EXPECT_THROW(funds_->decide(kFinance, p1_, 9999, true), NotFoundError);
   bad("project_not_approved", [&] { request(draft_, 100); });

@@ -1,5 +1,7 @@
 #include "storage/postgres/pg_identity_store.h"
 
+#include <unordered_map>
+
 #include "storage/postgres/connection.h"
 #include "storage/postgres/pg_store.h"
 #include "storage/sql_identity_store.h"
@@ -26,14 +28,30 @@ class PgSession : public SqlSession {
   std::string name() const override { return name_; }
 
   std::vector<Row> query(const std::string& sql, const std::vector<std::string>& params) override {
-    std::vector<pg::Param> ps;
-    for (const auto& p : params) ps.push_back(pg::text(p));
-    pg::Result r = conn_->query(sql, ps, "");
+    std::vector<const char*> values;
+    std::vector<int> lengths;
+    values.reserve(params.size());
+    lengths.reserve(params.size());
+    for (const auto& p : params) {
+      values.push_back(p.data());
+      lengths.push_back(static_cast<int>(p.size()));
+    }
+    PGconn* c = conn_->get();
+    const std::string* name = prepared(sql, static_cast<int>(params.size()));
+    pg::Result r(name ? PQexecPrepared(c, name->c_str(), static_cast<int>(params.size()),
+                                       values.data(), lengths.data(), nullptr, 0)
+                      : PQexecParams(c, sql.c_str(), static_cast<int>(params.size()), nullptr,
+                                     values.data(), lengths.data(), nullptr, 0));
+    auto status = PQresultStatus(r.get());
+    if (!r || (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)) conn_->fail(r.get(), "");
     std::vector<Row> rows;
-    for (int i = 0; i < PQntuples(r.get()); ++i) {
+    int n = PQntuples(r.get()), fields = PQnfields(r.get());
+    rows.reserve(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) {
       Row row;
-      for (int c = 0; c < PQnfields(r.get()); ++c)
-        row.emplace_back(PQgetvalue(r.get(), i, c), PQgetlength(r.get(), i, c));
+      row.reserve(static_cast<std::size_t>(fields));
+      for (int f = 0; f < fields; ++f)
+        row.emplace_back(PQgetvalue(r.get(), i, f), PQgetlength(r.get(), i, f));
       rows.push_back(std::move(row));
     }
     return rows;
@@ -104,8 +122,25 @@ class PgSession : public SqlSession {
   void rollback() noexcept override { conn_->rollback_quietly(); }
 
  private:
+  // The name of the server-side prepared statement for `sql` on this connection, prepared on
+  // first use (PREPARE is not undone by a rollback, so it outlives the transaction it was made
+  // in). SQL built with varying text could grow the set without end: past kMaxStatements new
+  // texts run unprepared. nullptr = run it unprepared.
+  const std::string* prepared(const std::string& sql, int n_params) {
+    if (auto it = statements_.find(sql); it != statements_.end()) return &it->second;
+    if (statements_.size() >= kMaxStatements) return nullptr;
+    // In a failed transaction nothing but a rollback runs: let the statement fail as it would.
+    if (PQtransactionStatus(conn_->get()) == PQTRANS_INERROR) return nullptr;
+    std::string name = "gz_" + std::to_string(statements_.size() + 1);
+    pg::Result r(PQprepare(conn_->get(), name.c_str(), sql.c_str(), n_params, nullptr));
+    if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK) conn_->fail(r.get(), "");
+    return &statements_.emplace(sql, std::move(name)).first->second;
+  }
+
+  static constexpr std::size_t kMaxStatements = 512;
   std::unique_ptr<pg::Connection> conn_;
   std::string name_;
+  std::unordered_map<std::string, std::string> statements_;
 };
 
 }  // namespace

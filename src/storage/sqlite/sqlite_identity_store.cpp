@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <unordered_map>
+
 #include "storage/sql_identity_store.h"
 #include "storage/sqlite/sqlite_store.h"
 #include "storage/sqlite/statement.h"
@@ -19,20 +21,24 @@ class SqliteSession : public SqlSession {
 
   std::string name() const override { return "database " + path_; }
 
+  ~SqliteSession() override {
+    for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  }
+
   std::vector<Row> query(const std::string& sql, const std::vector<std::string>& params) override {
-    // "$1" → "?1": SQLite numbers parameters the same way.
-    std::string text = sql;
-    for (auto& c : text)
-      if (c == '$') c = '?';
     sqlite3* db = store_->handle();
-    sqlite3_stmt* raw = nullptr;
-    if (sqlite3_prepare_v2(db, text.c_str(), static_cast<int>(text.size()), &raw, nullptr) !=
-        SQLITE_OK)
-      throw_sqlite(db, path_, "cannot prepare statement");
-    std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> stmt(raw, sqlite3_finalize);
+    sqlite3_stmt* raw = prepared(sql);
+    // Reset however the statement ends, so that it holds no read snapshot or lock afterwards.
+    struct Reset {
+      sqlite3_stmt* s;
+      ~Reset() {
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+      }
+    } reset{raw};
     for (std::size_t i = 0; i < params.size(); ++i)
       sqlite3_bind_text(raw, static_cast<int>(i + 1), params[i].data(),
-                        static_cast<int>(params[i].size()), SQLITE_TRANSIENT);
+                        static_cast<int>(params[i].size()), SQLITE_STATIC);
     std::vector<Row> rows;
     int columns = sqlite3_column_count(raw);
     for (;;) {
@@ -40,6 +46,7 @@ class SqliteSession : public SqlSession {
       if (rc == SQLITE_DONE) break;
       if (rc != SQLITE_ROW) throw_sqlite(db, path_, "statement failed");
       Row row;
+      row.reserve(static_cast<std::size_t>(columns));
       for (int c = 0; c < columns; ++c) {
         const unsigned char* t = sqlite3_column_text(raw, c);
         row.emplace_back(t ? std::string(reinterpret_cast<const char*>(t),
@@ -98,17 +105,42 @@ class SqliteSession : public SqlSession {
 
   // IMMEDIATE takes the write lock at once (waiting up to the busy timeout), so the chain head
   // read next is the one this transaction extends.
-  void begin_write() override { exec(store_->handle(), path_, "BEGIN IMMEDIATE"); }
-  void begin_read() override { exec(store_->handle(), path_, "BEGIN"); }
-  void commit() override { exec(store_->handle(), path_, "COMMIT"); }
+  // (Through the statement cache: these run on every request.)
+  void begin_write() override { query("BEGIN IMMEDIATE", {}); }
+  void begin_read() override { query("BEGIN", {}); }
+  void commit() override { query("COMMIT", {}); }
   void rollback() noexcept override {
     if (!sqlite3_get_autocommit(store_->handle()))
       sqlite3_exec(store_->handle(), "ROLLBACK", nullptr, nullptr, nullptr);
   }
 
  private:
+  // The statement for `sql`, prepared once per connection and kept (SQLite re-prepares a kept
+  // statement by itself when the schema changes). SQL built with varying text (IN lists of
+  // varying length) could grow the cache without end: past kMaxStatements it starts afresh.
+  sqlite3_stmt* prepared(const std::string& sql) {
+    if (auto it = statements_.find(sql); it != statements_.end()) return it->second;
+    // "$1" → "?1": SQLite numbers parameters the same way.
+    std::string text = sql;
+    for (auto& c : text)
+      if (c == '$') c = '?';
+    sqlite3* db = store_->handle();
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v3(db, text.c_str(), static_cast<int>(text.size()),
+                           SQLITE_PREPARE_PERSISTENT, &raw, nullptr) != SQLITE_OK)
+      throw_sqlite(db, path_, "cannot prepare statement");
+    if (statements_.size() >= kMaxStatements) {
+      for (auto& [old_sql, stmt] : statements_) sqlite3_finalize(stmt);
+      statements_.clear();
+    }
+    statements_.emplace(sql, raw);
+    return raw;
+  }
+
+  static constexpr std::size_t kMaxStatements = 512;
   std::unique_ptr<SqliteStore> store_;
   std::string path_;
+  std::unordered_map<std::string, sqlite3_stmt*> statements_;
 };
 
 }  // namespace
