@@ -168,7 +168,7 @@ DemoPlatformSummary seed_demo_platform(storage::Store& store, const std::string&
     // The first milestone's payment, requested by the implementer and approved by finance.
     if (!sources.empty() && in_township) {
       auto d = funds.request_disbursement(
-          implementer, p.id, {works[0].first, "县农村建设工程有限公司", "土地平整工程进度款", budget / 10, 0});
+          implementer, p.id, {milestone_ids[0], "县农村建设工程有限公司", "土地平整工程进度款", budget / 10, 0});
       funds.decide(finance, p.id, d.id, true, "凭验收单据拨付");
     }
     if (!done) continue;
