@@ -125,4 +125,9 @@ AssessmentResult assess(storage::Store& store, const AssessmentRequest& request,
                         const AssessmentMethod& method = AssessmentMethod::standard(),
                         const std::function<void(std::size_t, std::size_t)>& progress = {});
 
+// The result as JSON text (the CLI's --format json and the API answer): layers read, missing
+// sources, and per zone its measures (m² also in mu and ha where the id ends in _m2), class
+// areas, and dimensions with each indicator's value, normalised score, weight and source.
+std::string assessment_json(const AssessmentResult& result);
+
 }  // namespace gz::services
