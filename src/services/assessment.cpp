@@ -681,12 +681,12 @@ AssessmentResult assess(storage::Store& store, const AssessmentRequest& req,
       }
   for (auto& za : result.zones_assessed) {
     for (const auto& dim : method.dimensions) {
-      DimensionScore ds;
+      AssessedDimension ds;
       ds.dimension = &dim;
       double weighted = 0, weights = 0;
       for (const auto& ind : method.indicators) {
         if (ind.dimension != dim.id) continue;
-        IndicatorScore is;
+        AssessedIndicator is;
         is.indicator = &ind;
         is.value = value_of(za, ind);
         if (is.value) {

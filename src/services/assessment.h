@@ -83,17 +83,17 @@ struct AssessmentRequest {
       project_layer, dem_path;  // dem_path: a GDAL raster (elevation, metres); "" = none
 };
 
-struct IndicatorScore {
+struct AssessedIndicator {
   const AssessmentIndicator* indicator = nullptr;
   std::optional<double> value;  // nullopt: not computable from the data present (weight moves)
   double score = 0;             // 0..1 after normalisation and direction
 };
 
-struct DimensionScore {
+struct AssessedDimension {
   const AssessmentDimension* dimension = nullptr;
   double score = 0;  // 0..100, weighted over the computable indicators
   std::string grade;
-  std::vector<IndicatorScore> indicators;
+  std::vector<AssessedIndicator> indicators;
 };
 
 struct ZoneAssessment {
@@ -106,7 +106,7 @@ struct ZoneAssessment {
   std::map<std::string, double> measures;
   // Land-use area by class code (gross m²): the unit statistics.
   std::map<std::string, double> class_m2;
-  std::vector<DimensionScore> dimensions;  // in the method's order
+  std::vector<AssessedDimension> dimensions;  // in the method's order
 };
 
 struct AssessmentResult {
