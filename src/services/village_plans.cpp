@@ -76,9 +76,10 @@ const PlanChangeRules& rules() {
 }
 
 const std::vector<Role> kSubmitters{Role::village_collective, Role::township, Role::admin};
+// Villagers read their village's plan too (DESIGN.md §2.6: plans on a phone).
 const std::vector<Role> kReaders{Role::leader_group, Role::lead_department, Role::co_reviewing_department,
-                                 Role::township,     Role::village_collective, Role::expert,
-                                 Role::auditor,      Role::admin};
+                                 Role::township,     Role::village_collective, Role::villager,
+                                 Role::expert,       Role::auditor,         Role::admin};
 
 std::string num(std::int64_t v) { return std::to_string(v); }
 std::int64_t i64(const std::string& s) { return s.empty() ? 0 : std::stoll(s); }
