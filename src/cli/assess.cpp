@@ -44,7 +44,7 @@ void add_assess_command(CLI::App& app, Action& action) {
       ->check(CLI::IsMember({"village", "consolidation_unit"}));
   cmd->add_option("--zones", o->zones, "zone layer (default: the only region / consolidation_unit layer)");
   cmd->add_option("--zone", o->zone, "only this village, region (its villages) or unit code");
-  cmd->add_option("--dem", o->dem, "DEM raster for slope (not supported yet)");
+  cmd->add_option("--dem", o->dem, "DEM raster (elevation in metres, any GDAL format) for the slope indicator");
   cmd->add_option("--format", o->format, "table, json or csv")
       ->check(CLI::IsMember({"table", "json", "csv"}));
   cmd->add_option("--output", o->output, "output file (default stdout)");

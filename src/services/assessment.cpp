@@ -12,6 +12,8 @@
 #include "domain/identity.h"
 #include "domain/land_use_classes.h"
 #include "domain/survey_fields.h"
+#include "geo/crs.h"
+#include "geo/dem.h"
 #include "geo/ellipsoid.h"
 #include "services/overlay.h"
 
@@ -151,6 +153,7 @@ struct Accumulator {
 struct Worker {
   std::unique_ptr<GaussKruger> gk;
   std::unique_ptr<ZoneSet> zones, redline, near, built, pbf, changes;
+  std::unique_ptr<geo::CoordinateTransform> to_dem;
   std::vector<Accumulator> acc;
 };
 
@@ -411,9 +414,8 @@ AssessmentResult assess(storage::Store& store, const AssessmentRequest& req,
   }
   if (parcel_v) parcels = load_layer(store, *parcel_v);
 
-  if (!req.dem_path.empty())
-    throw UsageError("--dem: slope from a DEM raster is not supported yet; slope comes from GDPDJB");
-  const bool dem = false;
+  std::unique_ptr<geo::DemSlope> dem;
+  if (!req.dem_path.empty()) dem = std::make_unique<geo::DemSlope>(req.dem_path);
 
   const auto& classes = LandUseClassTable::standard();
   std::set<std::string> degraded(th.degraded_codes.begin(), th.degraded_codes.end());
@@ -446,6 +448,7 @@ AssessmentResult assess(storage::Store& store, const AssessmentRequest& req,
       if (have_built_zones) w.built = std::make_unique<ZoneSet>(built, *w.gk);
       if (pbf_v) w.pbf = std::make_unique<ZoneSet>(pbf, *w.gk);
       if (project_v) w.changes = std::make_unique<ZoneSet>(changes, *w.gk);
+      if (dem) w.to_dem = std::make_unique<geo::CoordinateTransform>("EPSG:4490", dem->crs_wkt());
       w.acc.resize(nz);
     }
     return w;
@@ -522,6 +525,7 @@ AssessmentResult assess(storage::Store& store, const AssessmentRequest& req,
               if (cls->cultivated || cls->group == LandGroup::construction) acc.m[m_use_in_redline] += in;
             }
             if (w.pbf) acc.m[m_pbf] += w.pbf->overlap_union(*p, false).area_m2;
+            if (dem) acc.m[m_dem_steep] += area * dem->steep_share(p->lonlat(), *w.to_dem, th.dem_steep_slope_deg);
           }
         }
       },
@@ -630,7 +634,7 @@ AssessmentResult assess(storage::Store& store, const AssessmentRequest& req,
       case m_pbf:
         return pbf_v.has_value();
       case m_dem_steep:
-        return dem;
+        return dem != nullptr;
       case m_households:
       case m_people:
         return parcel_v.has_value();

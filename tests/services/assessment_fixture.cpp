@@ -1,5 +1,9 @@
 #include "assessment_fixture.h"
 
+#include <cstdio>
+#include <fstream>
+
+#include "../test_support.h"
 #include "geo/crs.h"
 #include "geo/geometry.h"
 #include "services/overlay.h"
@@ -49,6 +53,35 @@ std::string local_rect_wkb(double x0, double y0, double x1, double y1) {
 }
 std::string local_rect_geojson(double x0, double y0, double x1, double y1) {
   return local_rect(x0, y0, x1, y1).geojson();
+}
+
+std::string write_fixture_dem(const std::string& base) {
+  int epsg = geo::gauss_kruger_3deg_epsg(kLon);
+  services::GaussKruger gk(epsg);
+  double origin[2] = {kLon, kLat};
+  gk.to_gk.transform_interleaved(origin, 1);
+  const int cols = 44, rows = 24;  // 2 200 m × 1 200 m from (−100, −100)
+  const double cell = 50;
+  {
+    std::ofstream asc(base + ".asc");
+    char header[256];
+    std::snprintf(header, sizeof header,
+                  "ncols %d\nnrows %d\nxllcorner %.3f\nyllcorner %.3f\ncellsize %.1f\nNODATA_value -9999\n",
+                  cols, rows, origin[0] - 100, origin[1] - 100, cell);
+    asc << header;
+    for (int r = 0; r < rows; ++r) {
+      for (int c = 0; c < cols; ++c) {
+        double x = -100 + (c + 0.5) * cell;
+        double z = x < 1000 ? 100 : 100 + (x - 1000);
+        asc << z << (c + 1 < cols ? " " : "\n");
+      }
+    }
+  }
+  std::string tif = base + ".tif";
+  auto r = run_program("gdal_translate",
+                       {"-q", "-a_srs", "EPSG:" + std::to_string(epsg), base + ".asc", tif});
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  return tif;
 }
 
 void write_two_village_county(storage::Store& store, const FixtureLayers& which) {

@@ -29,6 +29,11 @@ struct FixtureLayers {
        village_plan = true, parcels = true, projects = true;
 };
 
+// A DEM (GeoTIFF in the fixture's Gauss–Krüger zone, 50 m cells) over both villages: flat in
+// village A (x < 1000), rising 1 m per metre eastwards (45°) in village B. Made with
+// gdal_translate from an ASCII grid written at `base` + ".asc"; returns the .tif path.
+std::string write_fixture_dem(const std::string& base);
+
 // Writes the layers: land_use, region, units, redline, pbf, village_plan, parcels, projects.
 void write_two_village_county(storage::Store& store, const FixtureLayers& which = {});
 

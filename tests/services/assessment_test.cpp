@@ -204,3 +204,32 @@ TEST(AssessmentMethodTest, malformed_methods_are_refused_naming_the_indicator) {
 
 }  // namespace
 }  // namespace gz::test
+
+namespace gz::test {
+namespace {
+
+class AssessmentDemTest : public StoreBackendTest {};
+
+TEST_P(AssessmentDemTest, a_dem_gives_the_steep_share_of_each_village) {
+  auto store = storage::Store::open(location(), {.create = true});
+  write_two_village_county(*store, {.parcels = false, .projects = false});
+  services::AssessmentRequest req;
+  req.land_use_layer = "land_use";
+  req.dem_path = write_fixture_dem(at("dem"));
+  auto r = services::assess(*store, req);
+  ASSERT_EQ(r.zones_assessed.size(), 2u);
+  const auto& a = r.zones_assessed[0];
+  const auto& b = r.zones_assessed[1];
+  ASSERT_EQ(a.code, kVillageA);
+  EXPECT_LT(a.measures.at("dem_steep_m2"), 0.05 * a.measures.at("area_m2"));
+  EXPECT_GT(b.measures.at("dem_steep_m2"), 0.9 * b.measures.at("area_m2"));
+  EXPECT_EQ(std::find(r.missing.begin(), r.missing.end(), "dem"), r.missing.end());
+
+  req.dem_path = at("no_such_dem.tif");
+  EXPECT_THROW(services::assess(*store, req), InputError);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, AssessmentDemTest, GZ_ALL_BACKENDS, backend_name);
+
+}  // namespace
+}  // namespace gz::test
