@@ -100,13 +100,16 @@ void add_assess_command(CLI::App& app, Action& action) {
           for (const auto& s : r.missing) m += (m.empty() ? "" : ", ") + s;
           std::fprintf(out, "缺少 missing (indicators left out): %s\n", m.c_str());
         }
+        const bool units = o->by == "consolidation_unit";
         std::fprintf(out, "%-14s %s %12s", "zone", pad_right("name", 24).c_str(), "area mu");
+        if (units) std::fprintf(out, " %8s %8s", "villages", "projects");
         for (const auto& d : method.dimensions)
           std::fprintf(out, " %s", pad_right(d.name_zh, 16).c_str());
         std::fprintf(out, "\n");
         for (const auto& z : r.zones_assessed) {
           std::fprintf(out, "%-14s %s %12.1f", z.code.c_str(), pad_right(z.name, 24).c_str(),
                        measure(z, "area_m2") / kSquareMetresPerMu);
+          if (units) std::fprintf(out, " %8zu %8zu", z.villages.size(), z.projects.size());
           for (const auto& d : z.dimensions) {
             char cell[64];
             std::snprintf(cell, sizeof cell, "%.1f %s", d.score, d.grade.c_str());
