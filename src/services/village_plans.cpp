@@ -286,6 +286,8 @@ std::vector<PlanChangeFinding> VillagePlanService::check(const std::string& regi
     f.attributes.push_back({"XMLX", r.project_type});
     if (attribute_text(f.attributes, "zone_use").value_or("") == "construction")
       f.attributes.push_back({"to_code", r.construction_to_code});
+    // The check decodes the stored text of a project's features, as read from a layer.
+    f.attributes_json = storage::encode_attributes(f.attributes);
   }
   CheckRequest req;
   req.layer = "village_plan_change";
