@@ -109,7 +109,8 @@ TEST_P(AssessmentApiTest, a_plan_change_goes_through_review_to_a_new_version) {
   ASSERT_EQ(refused.status, 201) << refused.body;
   EXPECT_EQ(refused.json()["status"], "refused");
   bool cuts = false;
-  for (const auto& f : refused.json()["findings"]) cuts = cuts || f["rule"] == "plan_cuts_redline";
+  const json refusal = refused.json();
+  for (const auto& f : refusal["findings"]) cuts = cuts || f["rule"] == "plan_cuts_redline";
   EXPECT_TRUE(cuts) << refused.body;
 
   json bad = zones("construction", 100, 850, 400, 950);
