@@ -50,6 +50,7 @@ enum Measure : std::size_t {
   m_affected_people,
   m_taken,
   m_relocations,
+  m_homestead_households,
   m_projects,
   m_count
 };
@@ -80,6 +81,7 @@ constexpr std::array<const char*, m_count> kMeasureNames{
     "affected_people",
     "taken_m2",
     "relocations",
+    "homestead_households",
     "projects",
 };
 
@@ -659,6 +661,7 @@ AssessmentResult assess(storage::Store& store, const AssessmentRequest& req,
     za.projects.assign(zone_projects[z].begin(), zone_projects[z].end());
     Accumulator& acc = total[z];
     acc.m[m_relocations] = std::round(acc.m[m_homestead_outside] / th.homestead_m2_per_household);
+    acc.m[m_homestead_households] = std::round(acc.m[m_homestead] / th.homestead_m2_per_household);
     acc.m[m_projects] = static_cast<double>(za.projects.size());
     for (std::size_t m = 0; m < m_count; ++m)
       if (measure_present(m)) za.measures[kMeasureNames[m]] = acc.m[m];
