@@ -26,7 +26,7 @@ namespace gz::services {
 
 struct AssessmentIndicator {
   std::string id, dimension, name_zh, name_en, unit;
-  std::string measure;      // numerator: a measure id (see kAssessmentMeasures in assessment.cpp)
+  std::string measure;      // numerator: a measure id (the table in docs/assessment.md)
   std::string per;          // denominator measure id; "" = the measure itself
   std::string direction;    // "benefit" (more = higher score) or "cost" (more = lower score)
   std::string normalise;    // "linear": clamp(value / full, 0, 1); "minmax": over the zones assessed
