@@ -11,6 +11,8 @@
 #include "services/progress.h"
 #include "services/funds.h"
 #include "services/participation.h"
+#include "services/units.h"
+#include "services/village_plans.h"
 #include "services/projects.h"
 #include "storage/identity_store.h"
 #include "storage/project_store.h"
@@ -79,6 +81,10 @@ void add_serve_command(CLI::App& app, Action& action) {
       ctx.funds = &funds;
       services::ParticipationService participation(*project_store, projects, identity.get());
       ctx.participation = &participation;
+      services::UnitService units(*store, project_store.get());
+      ctx.units = &units;
+      services::VillagePlanService village_plans(*store, *project_store);
+      ctx.village_plans = &village_plans;
       ctx.event_store = project_store.get();
       http::Server server(options, http::make_routes(ctx));
       server.run([&](unsigned short port) {

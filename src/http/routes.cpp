@@ -14,6 +14,7 @@
 #include "http/progress_routes.h"
 #include "http/funds_routes.h"
 #include "http/participation_routes.h"
+#include "http/assessment_routes.h"
 #include "http/event_routes.h"
 #include "http/project_routes.h"
 #include "http/tile_routes.h"
@@ -284,6 +285,7 @@ Router make_router(const ApiContext& ctx) {
     add_event_routes(r, identity,
                      std::make_shared<EventHub>(*ctx.event_store, identity, event_hub_options_from_env()));
   add_land_use_class_routes(r, identity);
+  if (ctx.units || ctx.village_plans) add_assessment_routes(r, identity, ctx.units, ctx.village_plans);
   // The web app: "/" and its client routes answer index.html, /assets/* the bundles.
   add_static_routes(r, web_dir());
   return r;

@@ -7,6 +7,8 @@
 #include "services/progress.h"
 #include "services/funds.h"
 #include "services/participation.h"
+#include "services/units.h"
+#include "services/village_plans.h"
 #include "services/projects.h"
 #include "storage/project_store.h"
 #include "storage/identity_store.h"
@@ -32,6 +34,8 @@ struct ApiContext {
   services::ProgressService* progress = nullptr;
   services::FundsService* funds = nullptr;
   services::ParticipationService* participation = nullptr;  // needs projects
+  services::UnitService* units = nullptr;                  // assessment and consolidation units
+  services::VillagePlanService* village_plans = nullptr;  // village plan versions and changes
   // The event feed (GET /api/v1/events) reads the events table here; null = no feed.
   storage::ProjectStore* event_store = nullptr;
 };

@@ -232,6 +232,10 @@ TEST_F(ServerTest, openapi_document_matches_the_route_table) {
   ctx.funds = &funds;
   services::ParticipationService participation(*projects, service, identity.get());
   ctx.participation = &participation;
+  services::UnitService units(*store, projects.get());
+  ctx.units = &units;
+  services::VillagePlanService village_plans(*store, *projects);
+  ctx.village_plans = &village_plans;
   ctx.event_store = projects.get();
   auto router = http::make_router(ctx);
   for (const auto& r : router.routes())

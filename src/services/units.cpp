@@ -1,0 +1,82 @@
+#include "services/units.h"
+
+#include <algorithm>
+
+#include "common/error.h"
+#include "services/land_use_balance.h"
+#include "services/projects.h"
+
+namespace gz::services {
+
+namespace {
+// Who reads assessments: officials, experts (who make them) and auditors; not villagers or
+// investors.
+const std::vector<Role> kReaders{Role::leader_group, Role::lead_department,
+                                 Role::co_reviewing_department, Role::township,
+                                 Role::village_collective, Role::expert, Role::auditor, Role::admin};
+}  // namespace
+
+std::optional<std::vector<std::string>> reading_scope(const User& user) {
+  std::vector<std::string> scope;
+  for (const auto& g : user.grants) {
+    if (std::find(kReaders.begin(), kReaders.end(), g.role) == kReaders.end()) continue;
+    if (g.region_code.empty()) return std::nullopt;
+    scope.push_back(g.region_code);
+  }
+  if (scope.empty())
+    throw Forbidden("assessment_forbidden", "当前角色无权查看评估结果",
+                    "your roles do not read assessments");
+  return scope;
+}
+
+UnitService::UnitService(storage::Store& store, storage::ProjectStore* projects)
+    : store_(store), projects_(projects) {}
+
+AssessmentRequest UnitService::request_for(const User& user, const std::string& land_use_layer) {
+  AssessmentRequest req;
+  req.region_scope = reading_scope(user);
+  req.land_use_layer = land_use_layer.empty()
+                           ? single_layer_of_kind(store_, LayerKind::land_use, "layer=").layer
+                           : land_use_layer;
+  return req;
+}
+
+AssessmentResult UnitService::assessment(const User& user, const std::string& region,
+                                         const std::string& unit, const std::string& land_use_layer) {
+  if (region.empty() == unit.empty())
+    throw InvalidRequest("region_or_unit", "请给出 region（行政区代码）或 unit（整治单元编号）之一",
+                         "give exactly one of region (a division code) or unit (a unit code)");
+  if (!region.empty()) {
+    try {
+      validate_region_code(region);
+    } catch (const UsageError& e) {
+      throw InvalidRequest("invalid_region", "region 不是有效的行政区划代码", e.what());
+    }
+  }
+  auto req = request_for(user, land_use_layer);
+  req.by = unit.empty() ? "village" : "consolidation_unit";
+  req.zone = unit.empty() ? region : unit;
+  return assess(store_, req);
+}
+
+AssessmentResult UnitService::units(const User& user, const std::string& land_use_layer) {
+  auto req = request_for(user, land_use_layer);
+  req.by = "consolidation_unit";
+  return assess(store_, req);
+}
+
+UnitProjects UnitService::projects_of(const User& user, const ZoneAssessment& unit) {
+  UnitProjects out;
+  out.layer_projects = unit.projects;
+  if (!projects_) return out;
+  auto records = projects_->read([&](storage::ProjectTx& tx) {
+    std::vector<std::string> prefixes;
+    for (const auto& v : unit.villages) prefixes.push_back(v);
+    return tx.projects(prefixes, false);
+  });
+  for (const auto& p : records)
+    if (may_see_project(user, p)) out.platform_projects.push_back(p.code);
+  return out;
+}
+
+}  // namespace gz::services

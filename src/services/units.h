@@ -1,0 +1,46 @@
+// Assessment and consolidation units (单元化, DESIGN.md §2.7, §2.9) as users reach them: the
+// assessment of a region's villages or of one unit, and units across villages with their
+// statistics, potential and projects. Jurisdiction: villages inside the user's reading grants;
+// a unit is visible when it spans at least one such village. Anything else is NotFoundError
+// (404), as for what does not exist.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/identity.h"
+#include "services/assessment.h"
+#include "storage/project_store.h"
+#include "storage/store.h"
+
+namespace gz::services {
+
+struct UnitProjects {
+  std::vector<std::string> layer_projects;     // XMBH of the project layer meeting the unit
+  std::vector<std::string> platform_projects;  // codes of platform projects in its villages
+};
+
+class UnitService {
+ public:
+  // `projects` (may be null): the platform's project library, for projects per unit.
+  UnitService(storage::Store& store, storage::ProjectStore* projects);
+
+  // Assessment of the villages of `region` (any level) or of `unit` (exactly one of them),
+  // on `land_use_layer` ("" = the only land_use layer), by village or unit.
+  AssessmentResult assessment(const User& user, const std::string& region, const std::string& unit,
+                              const std::string& land_use_layer);
+  // Every unit the user may see, assessed (statistics and potential) with its projects.
+  AssessmentResult units(const User& user, const std::string& land_use_layer);
+  UnitProjects projects_of(const User& user, const ZoneAssessment& unit);
+
+ private:
+  storage::Store& store_;
+  storage::ProjectStore* projects_;
+  AssessmentRequest request_for(const User& user, const std::string& land_use_layer);
+};
+
+// The regions a user's reading grants cover; nullopt = everywhere (admins, auditors).
+std::optional<std::vector<std::string>> reading_scope(const User& user);
+
+}  // namespace gz::services
