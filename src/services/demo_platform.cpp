@@ -1,10 +1,15 @@
 #include "services/demo_platform.h"
 
 #include <atomic>
+#include <cmath>
 #include <map>
 
 #include "common/error.h"
+#include "services/funds.h"
+#include "services/participation.h"
 #include "services/password.h"
+#include "services/progress.h"
+#include "services/request_text.h"
 #include "services/projects.h"
 #include "services/regions.h"
 #include "storage/identity_store.h"
@@ -78,7 +83,25 @@ DemoPlatformSummary seed_demo_platform(storage::Store& store, const std::string&
   std::atomic<std::int64_t> now{system_clock_seconds() - 21 * 86400};
   ProjectService service(store, *projects, identity.get(), ReviewRequirements::standard(),
                          [&now] { return now.load(); });
-  const User lead = as_user(*identity, "zrzy"), zhen = as_user(*identity, "zhen");
+  // The other parts' guards hold for the demo as for everyone: milestones at 100% before
+  // completion, indicators met before acceptance, no unanswered complaint before implementation.
+  ProgressService progress(*projects, service, IndicatorTable::standard(),
+                           [&now] { return now.load(); });
+  ParticipationService participation(*projects, service, identity.get(),
+                                     ParticipationOptions{0, [&now] { return now.load(); }});
+  FundsService funds(*projects, identity.get());
+  const User lead = as_user(*identity, "zrzy"), zhen = as_user(*identity, "zhen"),
+             finance = as_user(*identity, "czj");
+  // The county's fund sources (integer fen): the pools the demo projects draw on.
+  std::vector<std::int64_t> sources;
+  if (!county.empty()) {
+    const std::vector<NewFundSource> specs_fen = {
+        {county, "central", "中央财政土地整治补助资金", 20'000'000'000},
+        {county, "provincial", "省级全域土地综合整治试点资金", 10'000'000'000},
+        {county, "integrated_agricultural", "涉农统筹整合资金", 8'000'000'000},
+        {county, "social_capital", "社会资本投入", 6'000'000'000}};
+    for (const auto& s : specs_fen) sources.push_back(funds.create_source(finance, s).id);
+  }
   std::map<std::string, User> reviewers;
   for (const auto& s : specs)
     if (s.role == Role::co_reviewing_department || s.role == Role::lead_department)
@@ -105,13 +128,69 @@ DemoPlatformSummary seed_demo_platform(storage::Store& store, const std::string&
       service.review(it->second, p.id, {r.department, ReviewDecision::approve, "同意", {}});
     }
     p = service.act(lead, p.id, ProjectAction::approve, {"领导小组会议审议通过", 0});
+    // The plan's indicators, in proportion to the project area (m², fen per mu, households, %).
+    const double area = p.area_m2;
+    const std::map<std::string, double> planned = {
+        {"new_cultivated_land", std::round(area * 0.06)},
+        {"construction_land_reduced", std::round(area * 0.02)},
+        {"ecological_area_restored", std::round(area * 0.03)},
+        {"investment_per_mu", 200'000},
+        {"households_benefiting", std::round(area / 20000) + 40},
+        {"satisfaction", 90}};
+    progress.set_indicators(lead, p.id, false, planned);
+    // Money into the project's pool: a share of each source, by the project's size.
+    const auto budget = static_cast<std::int64_t>(area / 666.6667 * 200'000);  // 2,000 元/亩
+    for (std::size_t i = 0; i < sources.size(); ++i)
+      funds.allocate(finance, p.id, sources[i], budget / static_cast<std::int64_t>(4 + 2 * i),
+                     "年度资金安排");
     if (target < 3) continue;
     p = service.act(lead, p.id, ProjectAction::publish_notice, {"", 7});
-    now = system_clock_seconds();
+    now = system_clock_seconds() - 10 * 86400;
     p = service.act(lead, p.id, ProjectAction::start_implementation);
-    if (target < 4) continue;
+    // Works in three milestones; the implementation projects are part-way.
+    const bool done = target >= 4;
+    const std::vector<std::pair<std::string, std::int64_t>> works = {
+        {"土地平整工程", 3}, {"灌溉与排水工程", 2}, {"田间道路工程", 1}};
+    const std::vector<std::int64_t> percent_now = {100, 60, 0};
+    const bool in_township = region_contains(township, p.region_code);
+    const User& implementer = in_township ? zhen : lead;
+    std::vector<std::int64_t> milestone_ids;
+    for (std::size_t i = 0; i < works.size(); ++i) {
+      const std::int64_t due = system_clock_seconds() + (30 + 60 * static_cast<std::int64_t>(i)) * 86400;
+      milestone_ids.push_back(
+          progress.add_milestone(implementer, p.id, {works[i].first, iso_utc(due).substr(0, 10), works[i].second}).id);
+    }
+    now = system_clock_seconds();
+    for (std::size_t i = 0; i < milestone_ids.size(); ++i) {
+      std::int64_t pct = done ? 100 : percent_now[i];
+      if (pct > 0) progress.report_progress(implementer, p.id, milestone_ids[i], {pct, "", ""});
+    }
+    // The first milestone's payment, requested by the implementer and approved by finance.
+    if (!sources.empty() && in_township) {
+      auto d = funds.request_disbursement(
+          implementer, p.id, {works[0].first, "县农村建设工程有限公司", "土地平整工程进度款", budget / 10, 0});
+      funds.decide(finance, p.id, d.id, true, "凭验收单据拨付");
+    }
+    if (!done) continue;
+    std::map<std::string, double> achieved = planned;
+    achieved["new_cultivated_land"] = std::round(planned.at("new_cultivated_land") * 1.04);
+    achieved["satisfaction"] = 94;
+    progress.set_indicators(implementer, p.id, true, achieved);
     p = service.act(lead, p.id, ProjectAction::complete);
     p = service.act(lead, p.id, ProjectAction::accept, {"验收合格", 0});
+  }
+
+  // The village's own business: a notice, a villager's question answered and one still open.
+  if (!village.empty()) {
+    const User cun = as_user(*identity, "cun"), cunmin = as_user(*identity, "cunmin");
+    participation.publish_notice(cun, village, "土地整治权属调整方案公示",
+                                 "本村土地整治项目权属调整方案已编制完成，请各农户到村委会查阅，"
+                                 "有意见请在公示期内提出。",
+                                 10);
+    auto asked = participation.submit_feedback(
+        cunmin, {0, village, "question", "田间道路修到我家承包地旁边吗？"});
+    participation.answer_feedback(cun, asked.id, "道路规划已公示，经过你家地块东侧，欢迎到村委会查看图纸。");
+    participation.submit_feedback(cunmin, {0, village, "complaint", "排水沟施工后我家地块积水，请尽快处理。"});
   }
   return summary;
 }

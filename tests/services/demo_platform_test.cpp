@@ -10,6 +10,10 @@
 #include "services/auth.h"
 #include "services/demo_county.h"
 #include "services/demo_platform.h"
+#include "services/funds.h"
+#include "services/participation.h"
+#include "services/progress.h"
+#include "services/projects.h"
 #include "services/password.h"
 #include "storage/identity_store.h"
 #include "storage/project_store.h"
@@ -58,6 +62,48 @@ TEST_P(DemoPlatformTest, every_role_signs_in_and_projects_stand_at_their_stages)
     EXPECT_EQ(tx.transitions(ids["XM2026-008"]).size(), 8u);
   });
   EXPECT_TRUE(identity->verify_audit().intact);
+}
+
+// The demo shows the later stages with their content: works and payments in the implementation
+// projects, planned and achieved indicators of the accepted one, the village's questions.
+TEST_P(DemoPlatformTest, later_stages_carry_milestones_funds_indicators_and_feedback) {
+  auto store = storage::Store::open(location(), {.create = true});
+  services::generate_demo_county(*store, {.polygons = 1000, .seed = 2026});
+  services::seed_demo_platform(*store, location(), "demo password 1");
+  auto identity = storage::IdentityStore::open(location());
+  auto projects = storage::ProjectStore::open(location());
+  services::ProjectService service(*store, *projects, identity.get());
+  services::ProgressService progress(*projects, service);
+  services::FundsService funds(*projects, identity.get());
+  services::ParticipationService participation(*projects, service, identity.get());
+  const User lead = *identity->find_user("zrzy");
+  std::map<std::string, std::int64_t> ids;
+  for (const auto& p : service.list(lead)) ids[p.code] = p.id;
+
+  auto works = progress.milestones(lead, ids.at("XM2026-001"));
+  ASSERT_EQ(works.size(), 3u);
+  double overall = services::ProgressService::overall_percent(works);
+  EXPECT_GT(overall, 0);
+  EXPECT_LT(overall, 100);
+  for (const auto& m : progress.milestones(lead, ids.at("XM2026-008"))) EXPECT_EQ(m.percent, 100);
+
+  auto accepted = progress.evaluation(lead, ids.at("XM2026-008"));
+  EXPECT_TRUE(accepted.evaluation.acceptance_met);
+  ASSERT_TRUE(accepted.evaluation.total_score.has_value());
+  EXPECT_GT(*accepted.evaluation.total_score, 90);
+
+  auto pool = funds.project_funds(lead, ids.at("XM2026-001"));
+  EXPECT_GT(pool.allocated_fen, 0);
+  EXPECT_GT(pool.disbursed_fen, 0);
+  EXPECT_GT(pool.balance_fen(), 0);
+  EXPECT_EQ(funds.project_funds(lead, ids.at("XM2026-002")).disbursed_fen, 0);
+
+  const User villager = *identity->find_user("cunmin");
+  auto mine = participation.feedback(villager);
+  ASSERT_EQ(mine.size(), 2u);
+  EXPECT_EQ(mine[0].status, "answered");
+  EXPECT_EQ(mine[1].status, "open");
+  EXPECT_EQ(participation.notices(villager).size(), 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, DemoPlatformTest, GZ_ALL_BACKENDS, backend_name);
