@@ -76,6 +76,8 @@ void add_serve_command(CLI::App& app, Action& action) {
       ctx.funds = &funds;
       services::ParticipationService participation(*project_store, projects, identity.get());
       ctx.participation = &participation;
+      services::DashboardService dashboard(*store, *project_store, funds, progress);
+      ctx.dashboard = &dashboard;
       ctx.event_store = project_store.get();
       http::Server server(options, http::make_routes(ctx));
       server.run([&](unsigned short port) {

@@ -4,6 +4,7 @@
 
 #include "http/router.h"
 #include "services/auth.h"
+#include "services/dashboard.h"
 #include "services/progress.h"
 #include "services/funds.h"
 #include "services/participation.h"
@@ -32,6 +33,7 @@ struct ApiContext {
   services::ProgressService* progress = nullptr;
   services::FundsService* funds = nullptr;
   services::ParticipationService* participation = nullptr;  // needs projects
+  services::DashboardService* dashboard = nullptr;
   // The event feed (GET /api/v1/events) reads the events table here; null = no feed.
   storage::ProjectStore* event_store = nullptr;
 };
