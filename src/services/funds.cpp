@@ -272,7 +272,7 @@ FundSource FundsService::create_source(const User& user, const NewFundSource& in
     throw Forbidden("not_funds_manager", "只有该区域的财政部门或牵头部门可以登记资金来源",
                     "only finance (" + finance_department_ +
                         ") or the lead department over the region may record a fund source");
-  if (identity_ && !identity_->regions().empty() && !identity_->find_region(in.region_code))
+  if (identity_ && identity_->has_regions() && !identity_->find_region(in.region_code))
     throw InvalidRequest("unknown_region", "区域不存在：" + in.region_code,
                          "region " + in.region_code + " is not in the region hierarchy");
   return projects_.write([&](ProjectTx& tx) {

@@ -318,7 +318,7 @@ ProjectRecord ProjectService::create(const User& user, const NewProject& np) {
     throw Forbidden("not_an_applicant", "您在该区域没有申报项目的角色",
                     "you hold no applicant role (township, village collective, investor, lead "
                     "department) over region " + p.region_code);
-  if (identity_ && !identity_->regions().empty() && !identity_->find_region(p.region_code))
+  if (identity_ && identity_->has_regions() && !identity_->find_region(p.region_code))
     throw InvalidRequest("unknown_region", "区域不存在：" + p.region_code,
                          "region " + p.region_code + " is not in the region hierarchy");
   if (!np.plan_json.empty()) {

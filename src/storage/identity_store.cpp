@@ -278,6 +278,11 @@ class SqlIdentityStore : public IdentityStore {
     return read([&] { return read_regions("", {}); });
   }
 
+  bool has_regions() override {
+    std::lock_guard lock(mutex_);
+    return read([&] { return !s_->query("SELECT 1 FROM regions LIMIT 1").empty(); });
+  }
+
   std::optional<Region> find_region(const std::string& code) override {
     std::lock_guard lock(mutex_);
     auto found = read([&] { return read_regions("WHERE code = $1", {code}); });

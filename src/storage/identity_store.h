@@ -122,6 +122,8 @@ class IdentityStore {
                                               const std::string& actor) = 0;
   // Every region, by code.
   virtual std::vector<Region> regions() = 0;
+  // Whether any region is stored (a hierarchy has been imported), without reading them.
+  virtual bool has_regions() = 0;
   virtual std::optional<Region> find_region(const std::string& code) = 0;
   // The regions whose parent is `code`, by code.
   virtual std::vector<Region> child_regions(const std::string& code) = 0;

@@ -42,8 +42,10 @@ std::vector<Region> county() {
 
 TEST_P(RegionStoreTest, levels_and_parents_follow_from_the_codes) {
   auto store = open();
+  EXPECT_FALSE(store->has_regions());
   auto stored = store->replace_regions(county(), "test", "cli:test");
   ASSERT_EQ(stored.size(), 6u);
+  EXPECT_TRUE(store->has_regions());
   auto all = store->regions();
   ASSERT_EQ(all.size(), 6u);
   EXPECT_EQ(all[0].code, "340123");
