@@ -102,6 +102,7 @@ export async function dashSteps({ browser, base, step, assert, signIn, shot }) {
     await p.click('[data-testid="lang"]');
     await p.waitForFunction(() => document.querySelector('[data-testid="dash-kpis"]')?.textContent.includes("mu"));
     assert((await p.textContent('[data-testid="dash-kpis"]')).includes("ha"), "hectares in English");
+    assert(!(await p.textContent("body")).includes("⟦"), "every string translated");
     await p.click('[data-testid="lang"]');
     await ctx.close();
   });
@@ -221,6 +222,12 @@ export async function dashSteps({ browser, base, step, assert, signIn, shot }) {
     await p.waitForSelector(`${card}[data-status="answered"]`);
     const reply = await p.textContent(`${card} [data-testid="reply"]`);
     assert(reply.includes("三日内修复水渠") && reply.includes("zhen"), "reply shown: " + reply);
+    assert(!(await p.textContent("body")).includes("⟦"), "every string translated");
+    await p.click('[data-testid="lang"]');
+    await p.waitForFunction(() => document.querySelector('[data-testid="village-feedback"] h2')?.textContent === "My comments and complaints");
+    assert(!(await p.textContent("body")).includes("⟦"), "every string translated (English)");
+    await p.click('[data-testid="lang"]');
+    await p.waitForSelector(`${card}[data-status="answered"]`);
     await p.click(`${card}`).catch(() => undefined);
     await p.$eval(card, (e) => e.scrollIntoView());
     await shot(p, "village-reply-phone");

@@ -11,6 +11,7 @@ import { api } from "../api";
 import { el } from "../dom";
 import { has, lang, t } from "../i18n";
 import "../i18n_dash";
+import "../dash.css";
 import type { Ctx } from "../main";
 import { M2_PER_MU, fmtMoney, fmtMuHa, mu, nf } from "../units";
 

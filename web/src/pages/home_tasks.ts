@@ -4,6 +4,7 @@ import { ApiFailure, api } from "../api";
 import { el } from "../dom";
 import { fmtTime, has, t } from "../i18n";
 import "../i18n_dash";
+import "../dash.css";
 import type { Ctx } from "../main";
 import { fmtMoney } from "../units";
 import { link } from "./common";

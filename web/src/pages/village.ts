@@ -9,6 +9,7 @@ import { api } from "../api";
 import { el } from "../dom";
 import { fmtArea, fmtTime, has, t } from "../i18n";
 import "../i18n_dash";
+import "../dash.css";
 import type { Ctx } from "../main";
 import { link, stateBadge } from "./common";
 
