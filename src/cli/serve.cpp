@@ -85,6 +85,8 @@ void add_serve_command(CLI::App& app, Action& action) {
       ctx.units = &units;
       services::VillagePlanService village_plans(*store, *project_store);
       ctx.village_plans = &village_plans;
+      services::DashboardService dashboard(*store, *project_store, funds, progress);
+      ctx.dashboard = &dashboard;
       ctx.event_store = project_store.get();
       http::Server server(options, http::make_routes(ctx));
       server.run([&](unsigned short port) {

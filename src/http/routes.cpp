@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "http/api_support.h"
 #include "http/audit_routes.h"
+#include "http/dashboard_routes.h"
 #include "http/progress_routes.h"
 #include "http/funds_routes.h"
 #include "http/participation_routes.h"
@@ -281,6 +282,7 @@ Router make_router(const ApiContext& ctx) {
   if (ctx.funds) add_funds_routes(r, identity, *ctx.funds);
   if (ctx.projects && ctx.participation)
     add_participation_routes(r, identity, *ctx.projects, *ctx.participation);
+  if (ctx.dashboard) add_dashboard_routes(r, identity, *ctx.dashboard);
   if (ctx.event_store)
     add_event_routes(r, identity,
                      std::make_shared<EventHub>(*ctx.event_store, identity, event_hub_options_from_env()));

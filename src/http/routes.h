@@ -4,6 +4,7 @@
 
 #include "http/router.h"
 #include "services/auth.h"
+#include "services/dashboard.h"
 #include "services/progress.h"
 #include "services/funds.h"
 #include "services/participation.h"
@@ -36,6 +37,7 @@ struct ApiContext {
   services::ParticipationService* participation = nullptr;  // needs projects
   services::UnitService* units = nullptr;                  // assessment and consolidation units
   services::VillagePlanService* village_plans = nullptr;  // village plan versions and changes
+  services::DashboardService* dashboard = nullptr;
   // The event feed (GET /api/v1/events) reads the events table here; null = no feed.
   storage::ProjectStore* event_store = nullptr;
 };

@@ -95,6 +95,17 @@ bool is_villager(const User& u) {
   return false;
 }
 
+// The region a villager speaks for about a project: their village when it lies inside the
+// project's region (a township's or county's project), else the project's own region (a project
+// of their village, or inside it). Their grant covers it either way when they are concerned.
+std::string speaking_region(const User& u, const std::string& project_region) {
+  for (const auto& g : u.grants)
+    if (g.role == Role::villager && !region_contains(g.region_code, project_region) &&
+        region_contains(project_region, g.region_code))
+      return g.region_code;
+  return project_region;
+}
+
 // A villager reaches notices and surveys over their village and over the township and county
 // around it; officials those inside their grants and above them, so a township notice reaches
 // every village of the township.
@@ -382,7 +393,8 @@ NoticeComment ParticipationService::comment(const User& user, std::int64_t proje
   std::string body = checked_text(body_text, "body", 1, 2000);
   return store_.write([&](ProjectTx& tx) {
     auto p = visible_project(tx, user, project_id);
-    if (!has_grant_over(user, {Role::villager}, p.region_code))
+    const auto region = speaking_region(user, p.region_code);
+    if (!has_grant_over(user, {Role::villager}, region))
       forbidden("villagers_only", "只有本村村民可以对公示提出意见",
                 "only villagers of the project's village comment on its public notice");
     auto now = clock_();
@@ -394,7 +406,7 @@ NoticeComment ParticipationService::comment(const User& user, std::int64_t proje
                       "the public notice is not open for comments (it ended " + p.notice_ends + ")");
     if (now < parse_iso_utc(p.notice_starts))
       throw RuleError("notice_not_started", "公示期尚未开始", "the public notice has not started");
-    NoticeComment c{0, p.id, p.region_code, actor_of(user), body, iso_utc(now), "", "", ""};
+    NoticeComment c{0, p.id, region, actor_of(user), body, iso_utc(now), "", "", ""};
     auto rows = tx.session().query(
         "INSERT INTO notice_comments(project_id, region_code, author, body, created_at) "
         "VALUES($1, $2, $3, $4, $5) RETURNING id",
@@ -483,7 +495,7 @@ Feedback ParticipationService::submit_feedback(const User& user, const NewFeedba
         throw InvalidRequest("region_mismatch", "region_code 与项目所在区域不符",
                              "region_code is not the project's region");
       f.project_id = p.id;
-      f.region_code = p.region_code;
+      f.region_code = speaking_region(user, p.region_code);
       code = p.code;
     } else {
       f.region_code = in.region_code;

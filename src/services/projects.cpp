@@ -267,6 +267,11 @@ std::vector<ProjectRecord> ProjectService::list(const User& user) {
         break;
       }
       prefixes->push_back(region_prefix(g.region_code));
+      // A villager also sees the projects of the township and county their village lies in
+      // (may_see_project): read those regions' own projects too, then filter.
+      if (g.role == Role::villager)
+        for (std::size_t n : {std::size_t{6}, std::size_t{9}})
+          if (g.region_code.size() > n) prefixes->push_back(g.region_code.substr(0, n));
     }
   }
   // A list shows no plan: the geometry documents stay in the database.

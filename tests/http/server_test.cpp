@@ -236,6 +236,8 @@ TEST_F(ServerTest, openapi_document_matches_the_route_table) {
   ctx.units = &units;
   services::VillagePlanService village_plans(*store, *projects);
   ctx.village_plans = &village_plans;
+  services::DashboardService dashboard(*store, *projects, funds, progress);
+  ctx.dashboard = &dashboard;
   ctx.event_store = projects.get();
   auto router = http::make_router(ctx);
   for (const auto& r : router.routes())

@@ -49,7 +49,9 @@ class StaticRoutesTest : public ::testing::Test {
 
 TEST_F(StaticRoutesTest, index_and_client_routes_answer_the_app) {
   for (const char* path : {"/", "/signin", "/map", "/inbox", "/village", "/home", "/projects/XM2026-005",
-                           "/map?project=3"}) {
+                           "/map?project=3", "/dashboard", "/dashboard?region=340123100",
+                           "/village/projects/3", "/village/notices/1", "/village/votes/2",
+                           "/village/parcels"}) {
     auto r = get(path);
     EXPECT_EQ(r.status, 200) << path;
     EXPECT_EQ(r.content_type, "text/html; charset=utf-8") << path;

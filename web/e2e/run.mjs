@@ -13,6 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { dashSteps } from "./dash_steps.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = Object.fromEntries(
@@ -343,6 +344,8 @@ try {
     await p.waitForFunction(() => document.querySelector('[data-testid="village-title"]')?.textContent === "Projects in my village");
     await ctx.close();
   });
+  // The region dashboard, home tasks and the villager's phone view (dash_steps.mjs).
+  await dashSteps({ browser, base, step, assert, signIn, shot });
 } finally {
   await browser.close();
   await server.stop();

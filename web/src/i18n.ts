@@ -174,6 +174,11 @@ export function has(key: string): boolean {
   return key in table;
 }
 
+// Pages keep their own strings in a table of their own (i18n_*.ts) and add them here at load.
+export function addStrings(more: Record<string, [string, string]>) {
+  for (const [k, v] of Object.entries(more)) if (!(k in table)) table[k] = v;
+}
+
 // Areas in the three units planners use: m², mu (1 mu = 10000/15 m²) and hectares.
 export function fmtArea(m2: number): string {
   const nf = (x: number, d: number) =>

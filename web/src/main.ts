@@ -12,6 +12,7 @@ import { renderVillage } from "./pages/village";
 const renderHome = async (...a: Parameters<typeof import("./pages/home").renderHome>) => (await import("./pages/home")).renderHome(...a);
 const renderInbox = async (...a: Parameters<typeof import("./pages/inbox").renderInbox>) => (await import("./pages/inbox")).renderInbox(...a);
 const renderMapPage = async (...a: Parameters<typeof import("./pages/map_page").renderMapPage>) => (await import("./pages/map_page")).renderMapPage(...a);
+const renderDashboard = async (...a: Parameters<typeof import("./pages/dashboard").renderDashboard>) => (await import("./pages/dashboard")).renderDashboard(...a);
 const renderProject = async (...a: Parameters<typeof import("./pages/project").renderProject>) => (await import("./pages/project")).renderProject(...a);
 
 export interface Ctx {
@@ -37,6 +38,9 @@ function isVillager(m: Me) {
   return m.grants.length > 0 && m.grants.every((g) => g.role === "villager");
 }
 
+// The roles the region dashboard is for (services/dashboard.h).
+const dashboardRoles = ["leader_group", "lead_department", "co_reviewing_department", "township", "village_collective", "expert", "admin", "auditor"];
+
 function header(m: Me | null): HTMLElement {
   const langBtn = el("button", { class: "btn link", "data-testid": "lang" }, t("lang_switch"));
   langBtn.addEventListener("click", () => {
@@ -50,6 +54,7 @@ function header(m: Me | null): HTMLElement {
     const links: [string, string][] = isVillager(m)
       ? [["/village", "nav_village"], ["/map", "nav_map"]]
       : [["/home", "nav_home"], ["/map", "nav_map"], ["/inbox", "nav_inbox"]];
+    if (m.grants.some((g) => dashboardRoles.includes(g.role))) links.push(["/dashboard", "nav_dashboard"]);
     for (const [href, key] of links) {
       const a = el("a", { href, class: location.pathname === href ? "active" : "", "data-nav": href }, t(key));
       nav.append(a);
@@ -120,7 +125,8 @@ async function render() {
       await renderHome(main, ctx);
     } else if (path === "/map") cleanup = await renderMapPage(main, ctx);
     else if (path === "/inbox") cleanup = await renderInbox(main, ctx);
-    else if (path === "/village") cleanup = await renderVillage(main, ctx);
+    else if (path === "/village" || path.startsWith("/village/")) cleanup = await renderVillage(main, ctx);
+    else if (path === "/dashboard") cleanup = await renderDashboard(main, ctx);
     else if (path.startsWith("/projects/")) cleanup = await renderProject(main, ctx, decodeURIComponent(path.slice("/projects/".length)));
     else main.append(el("p", {}, t("not_found")));
   } catch (e) {

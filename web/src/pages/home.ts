@@ -14,8 +14,13 @@ export async function renderHome(main: HTMLElement, ctx: Ctx) {
       tasks.append(el("div", { class: "task" }, t("review_owed", { dept: r.department }), " · ",
         link(`/inbox?project=${project.id}`, `${project.code} ${project.name}`)));
 
+  // Payments to approve and feedback to answer (home_tasks.ts).
+  const more = await (await import("./home_tasks")).addTasks(tasks, ctx);
+  if (more > 0) tasks.querySelector(":scope > p.empty")?.remove();
+
   const chartBox = el("div", { class: "chart", "data-testid": "state-chart" });
-  const dash = el("section", { class: "card" }, el("h2", {}, t("projects_by_state")), chartBox);
+  const dash = el("section", { class: "card" }, el("h2", {}, t("projects_by_state")), chartBox,
+    ctx.roles.has("villager") && ctx.roles.size === 1 || ctx.roles.has("investor") && ctx.roles.size === 1 ? "" : link("/dashboard", t("open_dashboard") + " →", { "data-testid": "open-dashboard" }));
   const regionList = el("section", { class: "card" }, el("h2", {}, t("regions")),
     el("ul", { class: "regions", "data-testid": "regions" }, ...regions.slice(0, 60).map((r) => el("li", { class: "lvl-" + r.level }, `${r.name} `, el("small", {}, r.code)))));
 

@@ -1,24 +1,145 @@
+// The villager's phone view (360 px wide, large touch targets, small downloads: no map or chart
+// library): the notices reaching their village, its projects, their comments and complaints with
+// the replies, the assembly votes they are a representative in, and a link to their parcels.
+//   /village               everything at a glance
+//   /village/notices/ID    one notice
+//   /village/projects/ID   a project's plan and progress, comment or complain (village_project.ts)
+//   /village/votes/ID      vote (village_vote.ts)
+import { api } from "../api";
 import { el } from "../dom";
-import { fmtArea, t } from "../i18n";
+import { fmtArea, fmtTime, has, t } from "../i18n";
+import "../i18n_dash";
+import "../dash.css";
 import type { Ctx } from "../main";
-import { stateBadge } from "./common";
+import { link, stateBadge } from "./common";
 
-// The villager's phone view: their village, its public projects as large touch cards.
+export interface Notice {
+  id: number;
+  region_code: string;
+  title: string;
+  body?: string;
+  starts: string;
+  ends: string;
+  published_by: string;
+}
+export interface FeedbackItem {
+  id: number;
+  project_id: number | null;
+  category: string;
+  body: string;
+  status: string;
+  created_at: string;
+  due_at: string;
+  overdue: boolean;
+  reply: { text: string; by: string; at: string } | null;
+}
+export interface Vote {
+  id: number;
+  region_code: string;
+  project_id: number | null;
+  question: string;
+  status: string;
+  representatives: number;
+  yes: number;
+  no: number;
+  abstain: number;
+  passed: boolean | null;
+  is_representative?: boolean;
+  my_choice?: string | null;
+}
+
+// The rights helper's "my parcels" page lives at this address; the slot links to it.
+export const PARCELS_PATH = "/village/parcels";
+
+export function feedbackCard(f: FeedbackItem): HTMLElement {
+  const cat = has("category_" + f.category) ? t("category_" + f.category) : f.category;
+  return el("li", { class: "fb card", "data-feedback": String(f.id), "data-status": f.status },
+    el("div", { class: "fb-head" }, el("span", { class: "badge cat-" + f.category }, cat), " ",
+      el("span", { class: "badge fb-" + f.status }, has("status_" + f.status) ? t("status_" + f.status) : f.status),
+      f.overdue ? el("span", { class: "badge warn" }, t("task_overdue")) : ""),
+    el("p", { class: "fb-body" }, f.body),
+    f.reply
+      ? el("div", { class: "fb-reply", "data-testid": "reply" }, el("strong", {}, t("reply_from", { by: f.reply.by })), " ", f.reply.text,
+        el("div", { class: "muted small" }, fmtTime(f.reply.at)))
+      : el("div", { class: "muted small" }, t("due_by", { t: fmtTime(f.due_at) })));
+}
+
 export async function renderVillage(main: HTMLElement, ctx: Ctx): Promise<() => void> {
   main.classList.add("phone");
-  const [projects, regions] = await Promise.all([ctx.projects(), ctx.regions().catch(() => [])]);
+  const parts = location.pathname.split("/").filter(Boolean); // ["village", kind, id]
+  const id = Number(parts[2]);
+  if (parts[1] === "projects" && id > 0) return (await import("./village_project")).renderVillageProject(main, ctx, id);
+  if (parts[1] === "votes" && id > 0) return (await import("./village_vote")).renderVillageVote(main, ctx, id);
+  if (parts[1] === "notices" && id > 0) return renderNotice(main, id);
+  if (parts[1] === "parcels") {
+    // Until the parcels page is there, say where it will be.
+    main.append(back(), el("h1", {}, t("village_parcels")), el("p", { class: "muted" }, t("village_parcels_hint")));
+    return () => undefined;
+  }
+  return renderVillageHome(main, ctx);
+}
+
+function back(): HTMLElement {
+  return el("div", { class: "crumbs" }, link("/village", "← " + t("back_village"), { class: "touch-link" }));
+}
+
+async function renderNotice(main: HTMLElement, id: number): Promise<() => void> {
+  const n = await api<Notice>("GET", `/api/v1/notices/${id}`);
+  main.append(back(), el("article", { class: "card notice", "data-testid": "notice", "data-notice": String(n.id) },
+    el("h1", {}, n.title), el("p", { class: "muted small" }, `${n.published_by} · ${fmtTime(n.starts)} · ${t("notice_until", { t: fmtTime(n.ends) })}`),
+    ...String(n.body ?? "").split("\n").map((line) => el("p", {}, line))));
+  return () => undefined;
+}
+
+async function renderVillageHome(main: HTMLElement, ctx: Ctx): Promise<() => void> {
+  const [projects, regions, notices, votes, feedback] = await Promise.all([
+    ctx.projects(),
+    ctx.regions().catch(() => []),
+    api<{ notices: Notice[]; project_notices: { project_id: number; open: boolean }[] }>("GET", "/api/v1/notices").catch(() => ({ notices: [], project_notices: [] })),
+    api<{ votes: Vote[] }>("GET", "/api/v1/votes").then((r) => r.votes).catch(() => [] as Vote[]),
+    api<{ feedback: FeedbackItem[] }>("GET", "/api/v1/feedback").then((r) => r.feedback).catch(() => [] as FeedbackItem[]),
+  ]);
   const mine = ctx.me.grants.map((g) => g.region);
   const village = regions.find((r) => mine.includes(r.code));
   main.append(el("h1", { "data-testid": "village-title" }, t("village_title")),
     el("p", { class: "muted", "data-testid": "village-name" }, t("village_of", { name: village ? village.name : mine.join(", ") })));
+
+  // The votes waiting for this representative come first: they close.
+  const open = votes.filter((v) => v.status === "open");
+  const details = await Promise.all(open.map((v) => api<Vote>("GET", `/api/v1/votes/${v.id}`).catch(() => v)));
+  const mineToVote = details.filter((v) => v.is_representative);
+  const votesSec = el("section", { class: "vsec", "data-testid": "village-votes" }, el("h2", {}, t("village_votes")));
+  if (!mineToVote.length) votesSec.append(el("p", { class: "empty" }, t("village_no_votes")));
+  for (const v of mineToVote)
+    votesSec.append(el("a", { class: "card touch", href: `/village/votes/${v.id}`, "data-route": "", "data-vote": String(v.id) },
+      el("div", { class: "card-title" }, v.question),
+      el("div", { class: "muted" }, v.my_choice ? t("vote_cast", { c: t("vote_" + v.my_choice) }) : t("vote_go") + " →")));
+
+  const noticeOpen = new Set(notices.project_notices.filter((n) => n.open).map((n) => n.project_id));
+  const noticesSec = el("section", { class: "vsec", "data-testid": "village-notices" }, el("h2", {}, t("village_notices")));
+  if (!notices.notices.length) noticesSec.append(el("p", { class: "empty" }, t("village_no_notices")));
+  for (const n of notices.notices)
+    noticesSec.append(el("a", { class: "card touch", href: `/village/notices/${n.id}`, "data-route": "", "data-notice": String(n.id) },
+      el("div", { class: "card-title" }, n.title), el("div", { class: "muted small" }, `${fmtTime(n.starts)} · ${t("notice_until", { t: fmtTime(n.ends) })}`)));
+
   const list = el("div", { class: "cards", "data-testid": "village-projects" });
   if (!projects.length) list.append(el("p", { class: "empty card" }, t("village_empty")));
-  for (const p of projects) {
-    const card = el("a", { class: "card touch", href: `/map?project=${p.id}`, "data-route": "", "data-code": p.code },
+  for (const p of projects)
+    list.append(el("a", { class: "card touch", href: `/village/projects/${p.id}`, "data-route": "", "data-code": p.code },
       el("div", { class: "card-title" }, p.name), el("div", {}, p.code, " ", stateBadge(p.state)),
-      el("div", { class: "muted" }, fmtArea(p.area_m2)), el("div", { class: "cta" }, t("view_on_map") + " →"));
-    list.append(card);
-  }
-  main.append(list);
+      noticeOpen.has(p.id) ? el("div", { class: "ok small" }, t("notice_open")) : "",
+      el("div", { class: "muted" }, fmtArea(p.area_m2)), el("div", { class: "cta" }, t("project_plan") + " · " + t("project_progress") + " →")));
+
+  const fbSec = el("section", { class: "vsec", "data-testid": "village-feedback" }, el("h2", {}, t("village_my_feedback")));
+  const fbList = el("ul", { class: "fb-list" });
+  if (!feedback.length) fbSec.append(el("p", { class: "empty" }, t("village_no_feedback")));
+  for (const f of [...feedback].reverse()) fbList.append(feedbackCard(f));
+  fbSec.append(fbList);
+
+  // The slot the parcels page ("rights") fills: a link to the villager's own parcels.
+  const parcels = el("a", { class: "card touch slot", href: PARCELS_PATH, "data-route": "", "data-slot": "parcels", "data-testid": "village-parcels" },
+    el("div", { class: "card-title" }, t("village_parcels")), el("div", { class: "muted" }, t("village_parcels_hint") + " →"));
+
+  main.append(votesSec, noticesSec, el("section", { class: "vsec" }, el("h2", {}, t("village_projects")), list), fbSec, parcels);
   return () => undefined;
 }
