@@ -4,6 +4,7 @@
 #include <map>
 
 #include "common/error.h"
+#include "services/demo_rights.h"
 #include "services/password.h"
 #include "services/projects.h"
 #include "services/regions.h"
@@ -113,6 +114,7 @@ DemoPlatformSummary seed_demo_platform(storage::Store& store, const std::string&
     p = service.act(lead, p.id, ProjectAction::complete);
     p = service.act(lead, p.id, ProjectAction::accept, {"验收合格", 0});
   }
+  seed_demo_rights(store, location);
   return summary;
 }
 

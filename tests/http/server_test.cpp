@@ -18,6 +18,7 @@
 #include "services/password.h"
 #include "services/progress.h"
 #include "services/funds.h"
+#include "services/rights.h"
 #include "services/projects.h"
 #include "storage/identity_store.h"
 #include "storage/project_store.h"
@@ -232,6 +233,8 @@ TEST_F(ServerTest, openapi_document_matches_the_route_table) {
   ctx.funds = &funds;
   services::ParticipationService participation(*projects, service, identity.get());
   ctx.participation = &participation;
+  services::RightsService rights(*store, *projects, service, identity.get());
+  ctx.rights = &rights;
   ctx.event_store = projects.get();
   auto router = http::make_router(ctx);
   for (const auto& r : router.routes())
