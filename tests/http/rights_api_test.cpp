@@ -259,6 +259,37 @@ TEST_P(RightsApiTest, households_confirm_or_object_and_approval_waits_for_every_
     EXPECT_NE(std::find(kinds.begin(), kinds.end(), k), kinds.end()) << k;
 }
 
+TEST_P(RightsApiTest, an_agreement_after_mediation_closes_the_dispute_and_lets_the_project_be_approved) {
+  start();
+  auto ziran = token("ziran"), zhen = token("zhen"), cun = token("cun"), linju = token("linju");
+  link(cun, "linju", "H00002");
+  plan(ziran);
+  for (int i = 1; i <= 10; ++i) {
+    if (i == 2) continue;
+    char code[8];
+    std::snprintf(code, sizeof code, "H%05d", i);
+    ASSERT_EQ(post(rights(std::string("/households/") + code + "/confirm"), zhen,
+                   {{"note", "书面确认书已存档"}}).status, 200);
+  }
+  auto o = post(rights("/households/H00002/objection"), linju, {{"reason", "新地块地势低洼，易积水"}});
+  ASSERT_EQ(o.status, 201) << o.body;
+  auto d = rights("/disputes/" + std::to_string(o.json()["id"].get<std::int64_t>()));
+  EXPECT_EQ(error_code(approve(ziran)), "rights_disputes_open");
+  ASSERT_EQ(post(d + "/meetings", cun, {{"held_on", "2026-12-05"}, {"place", "村委会"}, {"mediator", "村调解委员会 李主任"},
+                                        {"minutes", "同意在排水沟完工后再行确认"}}).status, 201);
+  EXPECT_EQ(post(d + "/agreement", cun, json::object()).status, 400);
+  auto agreed = post(d + "/agreement", cun, {{"agreement", "由村集体负责修建排水沟，农户接受新地块"}});
+  ASSERT_EQ(agreed.status, 200) << agreed.body;
+  EXPECT_EQ(agreed.json()["status"], "agreed");
+  EXPECT_EQ(error_code(post(d + "/agreement", cun, {{"agreement", "again"}})), "dispute_wrong_state");
+  EXPECT_EQ(error_code(post(d + "/meetings", cun, {{"held_on", "2026-12-06"}, {"place", "x"}, {"mediator", "y"},
+                                                    {"minutes", "z"}})), "dispute_wrong_state");
+  EXPECT_EQ(error_code(post(d + "/escalation", cun, {{"reason", "late"}})), "dispute_wrong_state");
+  auto approved = approve(ziran);
+  ASSERT_EQ(approved.status, 200) << approved.body;
+  EXPECT_EQ(approved.json()["state"], "approved");
+}
+
 TEST_P(RightsApiTest, plans_and_memberships_refuse_bad_input_and_the_wrong_people) {
   start();
   auto ziran = token("ziran"), ziran_b = token("ziran_b"), cun = token("cun"), cunmin = token("cunmin"),
