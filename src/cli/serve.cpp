@@ -10,6 +10,7 @@
 #include "http/server.h"
 #include "services/progress.h"
 #include "services/funds.h"
+#include "services/rights.h"
 #include "services/participation.h"
 #include "services/units.h"
 #include "services/village_plans.h"
@@ -87,6 +88,8 @@ void add_serve_command(CLI::App& app, Action& action) {
       ctx.village_plans = &village_plans;
       services::DashboardService dashboard(*store, *project_store, funds, progress);
       ctx.dashboard = &dashboard;
+      services::RightsService rights(*store, *project_store, projects, identity.get());
+      ctx.rights = &rights;
       ctx.event_store = project_store.get();
       http::Server server(options, http::make_routes(ctx));
       server.run([&](unsigned short port) {

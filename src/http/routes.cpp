@@ -14,6 +14,7 @@
 #include "http/dashboard_routes.h"
 #include "http/progress_routes.h"
 #include "http/funds_routes.h"
+#include "http/rights_routes.h"
 #include "http/participation_routes.h"
 #include "http/assessment_routes.h"
 #include "http/event_routes.h"
@@ -280,6 +281,7 @@ Router make_router(const ApiContext& ctx) {
   add_tile_routes(r, store, identity);
   if (ctx.progress) add_progress_routes(r, identity, *ctx.progress);
   if (ctx.funds) add_funds_routes(r, identity, *ctx.funds);
+  if (ctx.rights) add_rights_routes(r, identity, *ctx.rights);
   if (ctx.projects && ctx.participation)
     add_participation_routes(r, identity, *ctx.projects, *ctx.participation);
   if (ctx.dashboard) add_dashboard_routes(r, identity, *ctx.dashboard);

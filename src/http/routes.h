@@ -11,6 +11,7 @@
 #include "services/units.h"
 #include "services/village_plans.h"
 #include "services/projects.h"
+#include "services/rights.h"
 #include "storage/project_store.h"
 #include "storage/identity_store.h"
 #include "storage/store.h"
@@ -38,6 +39,7 @@ struct ApiContext {
   services::UnitService* units = nullptr;                  // assessment and consolidation units
   services::VillagePlanService* village_plans = nullptr;  // village plan versions and changes
   services::DashboardService* dashboard = nullptr;
+  services::RightsService* rights = nullptr;
   // The event feed (GET /api/v1/events) reads the events table here; null = no feed.
   storage::ProjectStore* event_store = nullptr;
 };

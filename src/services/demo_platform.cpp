@@ -7,6 +7,7 @@
 #include "common/error.h"
 #include "services/funds.h"
 #include "services/participation.h"
+#include "services/demo_rights.h"
 #include "services/password.h"
 #include "services/progress.h"
 #include "services/request_text.h"
@@ -192,6 +193,7 @@ DemoPlatformSummary seed_demo_platform(storage::Store& store, const std::string&
     participation.answer_feedback(cun, asked.id, "道路规划已公示，经过你家地块东侧，欢迎到村委会查看图纸。");
     participation.submit_feedback(cunmin, {0, village, "complaint", "排水沟施工后我家地块积水，请尽快处理。"});
   }
+  seed_demo_rights(store, location);
   return summary;
 }
 

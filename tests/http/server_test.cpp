@@ -18,6 +18,7 @@
 #include "services/password.h"
 #include "services/progress.h"
 #include "services/funds.h"
+#include "services/rights.h"
 #include "services/projects.h"
 #include "storage/identity_store.h"
 #include "storage/project_store.h"
@@ -238,6 +239,8 @@ TEST_F(ServerTest, openapi_document_matches_the_route_table) {
   ctx.village_plans = &village_plans;
   services::DashboardService dashboard(*store, *projects, funds, progress);
   ctx.dashboard = &dashboard;
+  services::RightsService rights(*store, *projects, service, identity.get());
+  ctx.rights = &rights;
   ctx.event_store = projects.get();
   auto router = http::make_router(ctx);
   for (const auto& r : router.routes())

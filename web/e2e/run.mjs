@@ -346,6 +346,33 @@ try {
   });
   // The region dashboard, home tasks and the villager's phone view (dash_steps.mjs).
   await dashSteps({ browser, base, step, assert, signIn, shot });
+
+  await step("a villager on a phone sees its parcels before and after and objects with a reason", async () => {
+    const ctx = await browser.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: "zh-CN" });
+    const p = await ctx.newPage();
+    await signIn(p, base, "cunmin");
+    await p.waitForSelector('[data-testid="village-title"]');
+    await p.click('nav a[data-nav="/parcels"]');
+    await p.waitForSelector('[data-testid="parcels-card"]');
+    assert((await p.getAttribute('[data-testid="parcels-card"]', "data-household")) === "H00001", "cunmin's household");
+    assert((await p.getAttribute('[data-testid="parcels-status"]', "data-status")) === "pending", "awaiting an answer");
+    const drawn = await p.$$eval('[data-testid="parcels-map"] path', (ps) => ps.map((x) => x.getAttribute("class")));
+    assert(drawn.includes("before") && drawn.includes("after"), "parcels before and after drawn: " + drawn.join(","));
+    const width = await p.evaluate(() => document.documentElement.scrollWidth);
+    assert(width <= 360, "no horizontal scrolling: " + width);
+    await shot(p, "parcels-phone");
+    // An objection without a reason is refused with the server's message; nothing changes.
+    await p.click('[data-testid="parcels-card"] details summary');
+    await p.click('[data-testid="object"]');
+    await p.waitForFunction(() => document.querySelector('[data-testid="parcels-message"]')?.classList.contains("error"));
+    assert((await p.textContent('[data-testid="parcels-message"]')).length > 0, "error shown");
+    await p.fill('[data-testid="objection-reason"]', "新地块离家太远，希望调到村东河边");
+    await p.click('[data-testid="object"]');
+    await p.waitForSelector('[data-testid="dispute"][data-status="registered"]');
+    assert((await p.getAttribute('[data-testid="parcels-status"]', "data-status")) === "objected", "objection recorded");
+    assert(!(await p.$('[data-testid="confirm"]')), "no second answer offered");
+    await ctx.close();
+  });
 } finally {
   await browser.close();
   await server.stop();

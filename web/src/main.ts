@@ -7,6 +7,7 @@ import { el } from "./dom";
 import { lang, setLang, t } from "./i18n";
 import { renderSignIn } from "./pages/signin";
 import { renderVillage } from "./pages/village";
+import { renderParcels } from "./pages/parcels";
 // Pages with the map (MapLibre, ~1 MB) or charts load on demand: the sign-in and the villager's
 // phone view do not download them.
 const renderHome = async (...a: Parameters<typeof import("./pages/home").renderHome>) => (await import("./pages/home")).renderHome(...a);
@@ -52,7 +53,7 @@ function header(m: Me | null): HTMLElement {
   const nav = el("nav", {});
   if (m) {
     const links: [string, string][] = isVillager(m)
-      ? [["/village", "nav_village"], ["/map", "nav_map"]]
+      ? [["/village", "nav_village"], ["/parcels", "nav_parcels"], ["/map", "nav_map"]]
       : [["/home", "nav_home"], ["/map", "nav_map"], ["/inbox", "nav_inbox"]];
     if (m.grants.some((g) => dashboardRoles.includes(g.role))) links.push(["/dashboard", "nav_dashboard"]);
     for (const [href, key] of links) {
@@ -127,6 +128,7 @@ async function render() {
     else if (path === "/inbox") cleanup = await renderInbox(main, ctx);
     else if (path === "/village" || path.startsWith("/village/")) cleanup = await renderVillage(main, ctx);
     else if (path === "/dashboard") cleanup = await renderDashboard(main, ctx);
+    else if (path === "/parcels") cleanup = await renderParcels(main, ctx);
     else if (path.startsWith("/projects/")) cleanup = await renderProject(main, ctx, decodeURIComponent(path.slice("/projects/".length)));
     else main.append(el("p", {}, t("not_found")));
   } catch (e) {

@@ -48,8 +48,8 @@ export interface Vote {
   my_choice?: string | null;
 }
 
-// The rights helper's "my parcels" page lives at this address; the slot links to it.
-export const PARCELS_PATH = "/village/parcels";
+// The villager's own parcels before and after reallocation (pages/parcels.ts).
+export const PARCELS_PATH = "/parcels";
 
 export function feedbackCard(f: FeedbackItem): HTMLElement {
   const cat = has("category_" + f.category) ? t("category_" + f.category) : f.category;
@@ -72,9 +72,8 @@ export async function renderVillage(main: HTMLElement, ctx: Ctx): Promise<() => 
   if (parts[1] === "votes" && id > 0) return (await import("./village_vote")).renderVillageVote(main, ctx, id);
   if (parts[1] === "notices" && id > 0) return renderNotice(main, id);
   if (parts[1] === "parcels") {
-    // Until the parcels page is there, say where it will be.
-    main.append(back(), el("h1", {}, t("village_parcels")), el("p", { class: "muted" }, t("village_parcels_hint")));
-    return () => undefined;
+    history.replaceState(null, "", PARCELS_PATH);
+    return (await import("./parcels")).renderParcels(main, ctx);
   }
   return renderVillageHome(main, ctx);
 }
@@ -136,7 +135,7 @@ async function renderVillageHome(main: HTMLElement, ctx: Ctx): Promise<() => voi
   for (const f of [...feedback].reverse()) fbList.append(feedbackCard(f));
   fbSec.append(fbList);
 
-  // The slot the parcels page ("rights") fills: a link to the villager's own parcels.
+  // A link to the villager's own parcels (pages/parcels.ts).
   const parcels = el("a", { class: "card touch slot", href: PARCELS_PATH, "data-route": "", "data-slot": "parcels", "data-testid": "village-parcels" },
     el("div", { class: "card-title" }, t("village_parcels")), el("div", { class: "muted" }, t("village_parcels_hint") + " →"));
 

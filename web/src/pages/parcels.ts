@@ -1,0 +1,154 @@
+// The villager's own parcels in the project's reallocation plan (权属调整), for a phone: the
+// household's parcels before and after on a small drawing (an SVG; no map library, so it stays
+// light on a slow connection), the value kept, a button to confirm and a form to object, and the
+// dispute an objection opened, step by step. GET /api/v1/rights/mine finds the household's plans;
+// everything else comes from /api/v1/projects/{id}/rights/households/{code}.
+import { ApiFailure, api } from "../api";
+import { el } from "../dom";
+import { fmtTime, t } from "../i18n";
+import type { Ctx } from "../main";
+
+type FC = GeoJSON.FeatureCollection;
+
+interface PlanLine {
+  household_code: string;
+  parcels_before: number;
+  parcels_after: number;
+  value_before: number;
+  value_after: number;
+  deviation: number;
+  stayed: boolean;
+  status: string;
+}
+interface Dispute {
+  id: number;
+  status: string;
+  reason: string;
+  outcome: string;
+  opened_at: string;
+  meetings: { held_on: string; place: string; mediator: string; minutes: string }[];
+}
+interface Mine {
+  plans: { household_code: string; project_id: number; project_code: string; project_name: string; household?: PlanLine }[];
+}
+interface HouseholdDetail {
+  household: PlanLine;
+  before: FC;
+  after: FC;
+  disputes: Dispute[];
+}
+
+const SVG = "http://www.w3.org/2000/svg";
+// Inline styles, so the page needs nothing from the shared stylesheet.
+const beforeStyle = { fill: "none", stroke: "#7a6f5a", "stroke-width": "1.5", "stroke-dasharray": "4 3" };
+const afterStyle = { fill: "#5aa469", "fill-opacity": "0.55", stroke: "#2e6b3a", "stroke-width": "1.5" };
+const key = (s: Record<string, string>) =>
+  el("span", { style: `display:inline-block;width:14px;height:10px;margin:0 4px;border:1.5px ${s["stroke-dasharray"] ? "dashed" : "solid"} ${s.stroke};background:${s.fill === "none" ? "transparent" : s.fill}` });
+
+// Lon/lat rings drawn on a square box; x is scaled by cos(latitude) so shapes keep their form.
+function drawing(before: FC, after: FC): SVGSVGElement {
+  const rings = (fc: FC) =>
+    fc.features.flatMap((f) => {
+      const g = f.geometry as GeoJSON.Polygon | GeoJSON.MultiPolygon;
+      return g.type === "Polygon" ? [g.coordinates] : g.type === "MultiPolygon" ? g.coordinates : [];
+    });
+  const all = [...rings(before), ...rings(after)].flat(2);
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("data-testid", "parcels-map");
+  svg.setAttribute("class", "parcels-map");
+  svg.setAttribute("style", "width:100%;height:240px;background:#f6f4ee;border-radius:6px");
+  if (!all.length) return svg;
+  const lat0 = all.reduce((s, c) => s + c[1], 0) / all.length;
+  const k = Math.cos((lat0 * Math.PI) / 180);
+  const xs = all.map((c) => c[0] * k), ys = all.map((c) => c[1]);
+  const minx = Math.min(...xs), maxx = Math.max(...xs), miny = Math.min(...ys), maxy = Math.max(...ys);
+  const size = Math.max(maxx - minx, maxy - miny) || 1e-6, pad = size * 0.04;
+  svg.setAttribute("viewBox", `${minx - pad} ${-maxy - pad} ${size + 2 * pad} ${size + 2 * pad}`);
+  svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
+  const path = (poly: number[][][]) => poly.map((r) => "M" + r.map((c) => `${c[0] * k},${-c[1]}`).join("L") + "Z").join("");
+  const layer = (fc: FC, cls: string) => {
+    for (const f of fc.features) {
+      const g = f.geometry as GeoJSON.Polygon | GeoJSON.MultiPolygon;
+      const polys = g.type === "Polygon" ? [g.coordinates] : g.type === "MultiPolygon" ? g.coordinates : [];
+      for (const poly of polys) {
+        const p = document.createElementNS(SVG, "path");
+        p.setAttribute("d", path(poly as number[][][]));
+        p.setAttribute("class", cls);
+        for (const [k, v] of Object.entries(cls === "after" ? afterStyle : beforeStyle)) p.setAttribute(k, v);
+        p.setAttribute("vector-effect", "non-scaling-stroke");
+        svg.append(p);
+      }
+    }
+  };
+  layer(after, "after");
+  layer(before, "before");
+  return svg;
+}
+
+function statusText(status: string): string {
+  return t("parcels_status_" + status);
+}
+
+function disputeCard(d: Dispute): HTMLElement {
+  const steps = el("ol", { class: "steps" },
+    el("li", { class: "done" }, t("dispute_registered"), " · ", fmtTime(d.opened_at)));
+  for (const m of d.meetings)
+    steps.append(el("li", { class: "done" }, t("dispute_meeting", { date: m.held_on, place: m.place, mediator: m.mediator }),
+      el("div", { class: "muted small" }, m.minutes)));
+  if (d.status !== "registered" && d.status !== "mediation")
+    steps.append(el("li", { class: "done" }, t("dispute_" + d.status), d.outcome ? el("div", { class: "muted small" }, d.outcome) : null));
+  return el("div", { class: "card", "data-testid": "dispute", "data-status": d.status },
+    el("div", { class: "card-title" }, t("dispute_title"), " · ", t("dispute_" + d.status)),
+    el("p", { class: "small" }, t("objection_reason"), "：", d.reason), steps);
+}
+
+export async function renderParcels(main: HTMLElement, ctx: Ctx): Promise<() => void> {
+  main.classList.add("phone");
+  main.append(el("h1", { "data-testid": "parcels-title" }, t("parcels_title")));
+  const mine = await api<Mine>("GET", "/api/v1/rights/mine");
+  const plans = mine.plans.filter((p) => p.household);
+  if (!plans.length) {
+    main.append(el("p", { class: "empty card", "data-testid": "parcels-empty" }, t("parcels_empty")));
+    return () => undefined;
+  }
+  for (const plan of plans) {
+    const base = `/api/v1/projects/${plan.project_id}/rights/households/${encodeURIComponent(plan.household_code)}`;
+    const d = await api<HouseholdDetail>("GET", base);
+    const h = d.household;
+    const message = el("p", { class: "message", "data-testid": "parcels-message", role: "status" });
+    const card = el("section", { class: "card", "data-testid": "parcels-card", "data-household": h.household_code },
+      el("div", { class: "card-title" }, plan.project_name),
+      el("div", { class: "muted small" }, plan.project_code, " · ", t("household_code"), " ", h.household_code),
+      el("p", { "data-testid": "parcels-status", "data-status": h.status }, statusText(h.status)),
+      drawing(d.before, d.after),
+      el("div", { class: "legend small" }, key(beforeStyle), t("parcels_before"), " ", key(afterStyle), t("parcels_after")),
+      el("dl", { class: "facts" },
+        el("dt", {}, t("parcels_count")), el("dd", { "data-testid": "parcels-count" }, `${h.parcels_before} → ${h.parcels_after}`),
+        el("dt", {}, t("parcels_value")),
+        el("dd", {}, `${Math.round(h.value_before).toLocaleString()} → ${Math.round(h.value_after).toLocaleString()} (${(h.deviation * 100).toFixed(2)}%)`)));
+    if (h.status === "pending") {
+      const confirm = el("button", { class: "btn primary touch", "data-testid": "confirm" }, t("parcels_confirm"));
+      const reason = el("textarea", { "data-testid": "objection-reason", rows: "3", maxlength: "2000", placeholder: t("objection_placeholder") }) as HTMLTextAreaElement;
+      const object = el("button", { class: "btn touch", "data-testid": "object" }, t("parcels_object"));
+      const act = async (path: string, body: unknown) => {
+        confirm.setAttribute("disabled", ""); object.setAttribute("disabled", "");
+        try {
+          await api("POST", base + path, body);
+          ctx.rerender();
+        } catch (e) {
+          message.className = "message error";
+          message.textContent = e instanceof ApiFailure ? e.text() : String(e);
+          confirm.removeAttribute("disabled"); object.removeAttribute("disabled");
+        }
+      };
+      confirm.addEventListener("click", () => act("/confirm", {}));
+      object.addEventListener("click", () => act("/objection", { reason: reason.value }));
+      card.append(el("div", { class: "actions" }, confirm),
+        el("details", {}, el("summary", {}, t("parcels_object_open")), reason, object));
+    }
+    card.append(message);
+    for (const disp of d.disputes) card.append(disputeCard(disp));
+    main.append(card);
+  }
+  return () => undefined;
+}
