@@ -7,6 +7,8 @@ import { el } from "./dom";
 import { lang, setLang, t } from "./i18n";
 import { renderSignIn } from "./pages/signin";
 import { renderVillage } from "./pages/village";
+import { startLive, stopLive } from "./live";
+import { watchHome } from "./pages/project_live";
 // Pages with the map (MapLibre, ~1 MB) or charts load on demand: the sign-in and the villager's
 // phone view do not download them.
 const renderHome = async (...a: Parameters<typeof import("./pages/home").renderHome>) => (await import("./pages/home")).renderHome(...a);
@@ -50,6 +52,8 @@ function header(m: Me | null): HTMLElement {
     const links: [string, string][] = isVillager(m)
       ? [["/village", "nav_village"], ["/map", "nav_map"]]
       : [["/home", "nav_home"], ["/map", "nav_map"], ["/inbox", "nav_inbox"]];
+    if (m.grants.some((g) => ["township", "village_collective", "investor", "lead_department"].includes(g.role)))
+      links.push(["/projects/new", "nav_new_project"]);
     for (const [href, key] of links) {
       const a = el("a", { href, class: location.pathname === href ? "active" : "", "data-nav": href }, t(key));
       nav.append(a);
@@ -57,6 +61,7 @@ function header(m: Me | null): HTMLElement {
     const out = el("button", { class: "btn link", "data-testid": "sign-out" }, t("sign_out"));
     out.addEventListener("click", async () => {
       await api("DELETE", "/api/v1/session").catch(() => undefined);
+      stopLive();
       me = null;
       go("/signin");
     });
@@ -101,6 +106,10 @@ async function render() {
     return;
   }
   const m = me;
+  startLive(() => {
+    me = null;
+    go("/signin");
+  });
   root.append(header(m));
   const main = el("main", { class: "page" });
   root.append(main);
@@ -118,6 +127,7 @@ async function render() {
       if (isVillager(m) && path !== "/home") return go("/village");
       if (path !== "/home") history.replaceState(null, "", "/home");
       await renderHome(main, ctx);
+      cleanup = watchHome(main, ctx);
     } else if (path === "/map") cleanup = await renderMapPage(main, ctx);
     else if (path === "/inbox") cleanup = await renderInbox(main, ctx);
     else if (path === "/village") cleanup = await renderVillage(main, ctx);
