@@ -368,6 +368,41 @@ try {
     newId = await page.evaluate(async (code) => (await fetch("/api/v1/projects").then((x) => x.json())).projects.find((x) => x.code === code).id, newCode);
   });
 
+  await step("a planned change drawn in the plan editor is saved with its classes", async () => {
+    await page.waitForSelector('.col-map[data-ready="1"]', { timeout: 30000 });
+    await renderedFeatures(page, ["projects-fill"]);
+    const before = (await page.$$('[data-testid="changes"] tr[data-change]')).length;
+    // A point well inside the project area: it and the points 40 px around it are all on the area.
+    const c = await page.evaluate(() => {
+      const m = window.__gongzhi.map;
+      const r = m.getCanvas().getBoundingClientRect();
+      const on = (x, y) => m.queryRenderedFeatures([x, y], { layers: ["projects-fill"] }).length > 0;
+      for (let y = 60; y < r.height - 60; y += 15)
+        for (let x = 60; x < r.width - 60; x += 15)
+          if ([[0, 0], [40, 0], [-40, 0], [0, 40], [0, -40], [40, 40], [-40, -40], [40, -40], [-40, 40], [20, 20], [-20, 20], [20, -20], [-20, -20]].every(([dx, dy]) => on(x + dx, y + dy)))
+            return { x: r.left + x, y: r.top + y };
+      return null;
+    });
+    assert(c, "a point inside the project area on screen");
+    await page.click('[data-testid="draw-change"]');
+    const tri = [[-30, -20], [30, -20], [0, 30]];
+    for (const [dx, dy] of tri) {
+      await page.mouse.click(c.x + dx, c.y + dy);
+      await page.waitForTimeout(120);
+    }
+    await page.mouse.click(c.x + tri[0][0], c.y + tri[0][1]);
+    await page.waitForSelector(`[data-testid="changes"] tr[data-change="${before}"]`, { timeout: 10000 });
+    await page.selectOption(`[data-testid="from-${before}"]`, "0103");
+    await page.selectOption(`[data-testid="to-${before}"]`, "0101");
+    await page.fill(`[data-testid="measure-${before}"]`, "旱改水");
+    assert(await page.isDisabled('[data-testid="preview-check"]'), "no preview of an unsaved plan");
+    await page.click('[data-testid="save-plan"]');
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="changes"] tr[data-change]').length === n + 1 && !document.querySelector('[data-testid="save-plan"]:not([disabled])'), before, { timeout: 20000 });
+    const stored = await page.evaluate(async (id) => fetch(`/api/v1/projects/${id}`).then((x) => x.json()), newId);
+    const last = stored.plan.changes[stored.plan.changes.length - 1];
+    assert(stored.plan.changes.length === before + 1 && last.from_code === "0103" && last.to_code === "0101" && last.measure === "旱改水", "the change stored: " + JSON.stringify(last).slice(0, 200));
+  });
+
   await step("the compliance preview shows the new project's findings with their areas and on the map; it is submitted", async () => {
     await page.waitForSelector('.col-map[data-ready="1"]', { timeout: 30000 });
     await page.click('[data-testid="preview-check"]');
@@ -377,7 +412,6 @@ try {
     for (const f of findings) assert(f.area > 0 && f.text.includes("亩") && f.text.includes("公顷"), "area in mu and ha: " + f.text);
     const rendered = await renderedFeatures(page, ["findings-fill"]);
     assert(rendered.length > 0 && rendered.every((f) => f.properties.project === newCode), "the new project's findings rendered on the map");
-    assert((await renderedFeatures(page, ["plan-changes-fill"])).length > 0, "planned changes rendered on the map");
     // Nothing stored: still a draft, no check on record.
     const stored = await page.evaluate(async (id) => fetch(`/api/v1/projects/${id}`).then((x) => x.json()), newId);
     assert(stored.state === "draft" && stored.compliance === null, "the preview stored nothing");
@@ -411,6 +445,12 @@ try {
     await page.waitForSelector('[data-testid="reviews"] tr[data-department="农业农村局"][data-decision="approve"]', { timeout: 20000 });
     assert((await page.textContent('[data-testid="reviews"]')).includes("注意保护耕地"), "the opinion shown");
     await ctx2.close();
+    // The lead department returns it for revision (the red line needs another look): the other
+    // departments owe nothing on it any more.
+    await page.fill('[data-testid="actions"] input.comment', "项目区涉及生态保护红线，请调整范围后重新申报");
+    await page.click('button[data-action="return"]');
+    await page.waitForFunction(() => document.querySelector('[data-testid="project-title"] .badge')?.dataset.state === "returned", null, { timeout: 20000 });
+    assert(await page.$('[data-testid="plan-editor"]'), "the plan editable again after the return");
   });
 
   await step("a project in implementation: progress photos as map markers, the fund ledger and the evaluation", async () => {
@@ -440,7 +480,7 @@ try {
       const ev = await j("PUT", `/api/v1/projects/${id}/evaluation/planned`, { values: { new_cultivated_land: 30000, households_benefiting: 120 } });
       const overall = (await fetch(`/api/v1/projects/${id}/milestones`).then((x) => x.json())).overall_percent;
       const entries = (await fetch(`/api/v1/projects/${id}/funds/ledger`).then((x) => x.json())).entries.length;
-      return { milestone: m.status, report: rep.status, source: src.status, allocation: al.status, evaluation: ev.status, sha: ph.sha256, overall, entries,
+      return { milestone: m.status, report: rep.status, inside: rep.body.points?.[0]?.inside, source: src.status, allocation: al.status, evaluation: ev.status, sha: ph.sha256, overall, entries,
         detail: [m.body, rep.body, src.body, al.body, ev.body].map((b) => b.error?.message_en).filter(Boolean) };
     }, { id: target.id, png: photo.toString("base64") });
     assert(seeded.milestone === 201 && seeded.report === 201 && seeded.source === 201 && seeded.allocation === 201 && seeded.evaluation === 200, "seeded: " + JSON.stringify(seeded));
@@ -453,7 +493,7 @@ try {
     assert((await page.$$('[data-testid="evaluation"] tr[data-indicator]')).length > 0, "evaluation indicators");
     const markers = await renderedFeatures(page, ["progress-points"]);
     const mine = markers.filter((m) => JSON.parse(m.properties.photos).includes(seeded.sha));
-    assert(mine.length === 1 && mine[0].properties.inside === true, "the report's photo marker on the map: " + JSON.stringify(markers.map((m) => m.properties)));
+    assert(mine.length === 1 && mine[0].properties.inside === seeded.inside, "the report's photo marker on the map: " + JSON.stringify(markers.map((m) => m.properties)));
     // Clicking the marker shows the photo.
     const pt = await page.evaluate((sha) => {
       const m = window.__gongzhi.map;
@@ -465,6 +505,9 @@ try {
     await page.mouse.click(pt.x, pt.y);
     await page.waitForSelector('[data-testid="photo-popup"] img', { timeout: 10000 });
     await page.waitForFunction(() => document.querySelector('[data-testid="photo-popup"] img')?.naturalWidth > 0, null, { timeout: 10000 });
+    // The progress, ledger and evaluation beside the (sticky) map.
+    await page.$eval('[data-testid="progress"]', (e) => e.scrollIntoView());
+    await page.waitForTimeout(300);
     await shot(page, "project-progress");
   });
 

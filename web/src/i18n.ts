@@ -107,6 +107,7 @@ const table: Record<string, [string, string]> = {
   notice: ["公示期", "Public notice"],
   // creating a project, its plan, the compliance preview (pages/project_new.ts, project_plan.ts)
   nav_new_project: ["新建项目", "New project"],
+  live_new: ["新", "new"],
   new_project: ["新建项目", "New project"],
   new_project_not_applicant: ["您没有申报项目的角色", "You hold no role that may apply for a project"],
   level_province: ["省", "province"],
@@ -182,6 +183,7 @@ const table: Record<string, [string, string]> = {
   acceptance_met: ["达到验收要求", "Meets acceptance"],
   acceptance_not_met: ["未达验收要求", "Below acceptance"],
   indicator: ["指标", "Indicator"],
+  unit_households: ["户", "households"],
   planned: ["计划", "Planned"],
   achieved: ["实现", "Achieved"],
   score: ["得分", "Score"],

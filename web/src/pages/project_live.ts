@@ -1,6 +1,7 @@
 // Live updates of the pages that list projects and tasks: the home page's task list and project
 // table follow the event stream (live.ts) without a reload — a review requested of the user's
 // department appears as a new task, a project's state badge changes when it moves on.
+import "../live.css";
 import { getProject, listProjects, owedReviews, type Project } from "../api";
 import { el } from "../dom";
 import { t } from "../i18n";
@@ -28,7 +29,8 @@ async function refreshHome(main: HTMLElement, ctx: Ctx, events: LiveEvent[]) {
       for (const r of reviews) {
         const key = `review:${project.id}:${r.round}:${r.department}`;
         rows.push(el("div", { class: "task" + (before.has(key) ? "" : " fresh"), "data-key": key, "data-code": project.code },
-          t("review_owed", { dept: r.department }), " · ", link(`/inbox?project=${project.id}`, `${project.code} ${project.name}`)));
+          t("review_owed", { dept: r.department }), " · ", link(`/inbox?project=${project.id}`, `${project.code} ${project.name}`),
+          before.has(key) ? "" : el("span", { class: "badge new" }, t("live_new"))));
       }
     const title = tasks.querySelector("h2");
     tasks.replaceChildren(...(title ? [title] : []), ...(rows.length ? rows : [el("p", { class: "empty" }, t("no_tasks"))]));

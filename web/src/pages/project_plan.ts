@@ -7,7 +7,7 @@ import type * as maplibregl from "maplibre-gl";
 import type { GeoJSONSource } from "maplibre-gl";
 import { ApiFailure, landUseClasses, type LandUseClass, type Project } from "../api";
 import { el } from "../dom";
-import { fmtArea, lang, t } from "../i18n";
+import { lang, t } from "../i18n";
 import { sphericalArea, type GongzhiMap } from "../map";
 import type { DrawTool } from "../draw";
 import { previewCompliance, updatePlan, type Plan, type PlanChange } from "../project_api";
@@ -41,6 +41,12 @@ function polygonArea(g: GeoJSON.Polygon | GeoJSON.MultiPolygon): number {
   for (const rings of polys)
     rings.forEach((ring, i) => (a += (i === 0 ? 1 : -1) * sphericalArea(ring.slice(0, -1) as [number, number][])));
   return a;
+}
+
+// "≈ 12.3 亩 · 0.82 公顷": the table's short form (the full one is in the compliance results).
+function areaShort(m2: number): string {
+  const nf = (x: number, d: number) => x.toLocaleString(lang() === "zh" ? "zh-CN" : "en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
+  return `≈ ${nf(m2 / (10000 / 15), 1)} ${t("unit_mu")} · ${nf(m2 / 10000, 2)} ${t("unit_ha")}`;
 }
 
 function classSelect(classes: LandUseClass[], value: string, testid: string): HTMLSelectElement {
@@ -103,7 +109,7 @@ export async function planEditor(p: Project, hooks: PlanEditorHooks): Promise<HT
         refresh();
       });
       table.append(el("tr", { "data-change": String(i) }, el("td", {}, String(i + 1)), el("td", {}, from), el("td", {}, to), el("td", {}, measure),
-        el("td", { class: "num small" }, "≈ " + fmtArea(polygonArea(c.geometry))), el("td", {}, del)));
+        el("td", { class: "num small" }, areaShort(polygonArea(c.geometry))), el("td", {}, del)));
     });
     if (!plan.changes.length) table.append(el("tr", {}, el("td", { colspan: "6", class: "empty" }, t("no_changes"))));
   };
@@ -163,6 +169,6 @@ export async function planEditor(p: Project, hooks: PlanEditorHooks): Promise<HT
   });
 
   refresh();
-  sec.append(el("p", { class: "hint" }, t("plan_hint")), table, el("div", { class: "buttons" }, drawBtn, saveBtn, previewBtn), msg);
+  sec.append(el("p", { class: "hint" }, t("plan_hint")), el("div", { class: "table-scroll" }, table), el("div", { class: "buttons" }, drawBtn, saveBtn, previewBtn), msg);
   return sec;
 }

@@ -134,7 +134,9 @@ export async function evaluationSection(p: Project): Promise<HTMLElement> {
   sec.append(el("p", {}, `${t("total_score")}: `, el("strong", { "data-testid": "total-score" }, ev.total_score === null ? "—" : ev.total_score.toFixed(1)), " · ",
     el("span", { class: "badge " + (ev.acceptance_met ? "dec-approve" : "dec-reject") }, ev.acceptance_met ? t("acceptance_met") : t("acceptance_not_met"))));
   const fmt = (v: { value: number; mu?: number; ha?: number } | null, unit: string) =>
-    !v ? "—" : unit === "m2" ? fmtArea(v.value) : `${v.value.toLocaleString()} ${unit}`;
+    !v ? "—" : unit === "m2" ? fmtArea(v.value) : unit === "percent" ? `${v.value}%`
+      : unit === "fen_per_mu" ? `${yuan((v.value / 100).toFixed(2))} / ${t("unit_mu")}`
+      : `${v.value.toLocaleString()} ${has("unit_" + unit) ? t("unit_" + unit) : unit}`;
   const table = el("table", { class: "grid" }, el("tr", {}, el("th", {}, t("indicator")), el("th", {}, t("planned")), el("th", {}, t("achieved")), el("th", {}, t("score"))));
   for (const i of ev.indicators)
     table.append(el("tr", { "data-indicator": i.key }, el("td", {}, lang() === "zh" ? i.name_zh : i.name_en), el("td", { class: "small" }, fmt(i.planned, i.unit)),
