@@ -1,6 +1,8 @@
 #include "http/project_routes.h"
 
+#include "common/error.h"
 #include "http/api_support.h"
+#include "services/plan_upload.h"
 
 #include <map>
 #include <mutex>
@@ -177,6 +179,30 @@ void add_project_routes(Router& r, storage::IdentityStore& identity,
     in.conditions = string_list_field(b, "conditions");
     auto rv = projects.review(user, id_param(pp, "id"), in);
     return json_response(200, review_json(rv));
+  });
+  r.add("GET", "/api/v1/project-types", [&](const Request& req, const PathParams&) {
+    signed_in(identity, req);
+    return json_response(200, {{"types", projects.project_types()}});
+  });
+  r.add("POST", "/api/v1/projects/{id}/compliance-preview", [&](const Request& req, const PathParams& pp) {
+    auto user = signed_in(identity, req);
+    return json_response(200, json::parse(projects.preview_compliance(user, id_param(pp, "id"))));
+  });
+  // An uploaded GeoJSON file (the body as it is) made into a plan, checked, nothing stored.
+  r.add("POST", "/api/v1/plans/from-geojson", [&](const Request& req, const PathParams&) {
+    auto user = signed_in(identity, req);
+    bool applicant = false;
+    for (const auto& g : user.grants)
+      for (Role role : project_applicant_roles())
+        if (g.role == role) applicant = true;
+    if (!applicant)
+      throw Forbidden("not_an_applicant", "您没有申报项目的角色",
+                      "you hold no applicant role (township, village collective, investor, lead department)");
+    auto up = services::plan_from_geojson(req.body);
+    return json_response(200, {{"plan", json::parse(up.plan_json)},
+                               {"area_m2", up.area_m2},
+                               {"area_features", up.area_features},
+                               {"changes", up.changes}});
   });
   r.add("POST", "/api/v1/projects/{id}/obligations/{obligation}/fulfil",
         [&](const Request& req, const PathParams& pp) {

@@ -41,6 +41,16 @@ bool accepts_gzip(const std::string& header) {
   return false;
 }
 
+// The headers every page and asset of the app carries. The policy allows the app's own scripts
+// only (no inline script, no eval); MapLibre starts its tile workers from a blob: URL and
+// decodes images through blob:/data: URLs; styles may be inline (MapLibre and ECharts set
+// style attributes). Nothing is framed, nothing is sent to another origin. (The server adds
+// X-Content-Type-Options: nosniff to every response itself: src/http/server.cpp.)
+void add_security_headers(Response& r) {
+  r.headers.emplace_back("Content-Security-Policy", content_security_policy());
+  r.headers.emplace_back("Referrer-Policy", "same-origin");
+}
+
 ApiError not_found() { return {404, "not_found", "资源不存在", "not found"}; }
 
 // When web/dist has not been built: a plain page that says so, never an error.
@@ -51,17 +61,29 @@ Response not_built_page(const std::string& dir) {
 (<code>scripts/setup.sh</code> builds it into <code>web/dist</code>).</p>
 <p><a href="/api/v1/health">/api/v1/health</a> · <a href="/api/v1/openapi.json">OpenAPI</a></p>
 </body></html>)";
-  return {200, "text/html; charset=utf-8", page, {{"Cache-Control", "no-cache"}}};
+  Response r{200, "text/html; charset=utf-8", page, {{"Cache-Control", "no-cache"}}};
+  add_security_headers(r);
+  return r;
 }
 
 Response index_page(const std::string& dir) {
   auto body = read_regular_file(dir + "/index.html");
   if (!body) return not_built_page(dir);
   // index.html names the hashed bundles of the current build: always revalidated.
-  return {200, "text/html; charset=utf-8", *body,
-          {{"Cache-Control", "no-cache"}, {"X-Content-Type-Options", "nosniff"}}};
+  Response r{200, "text/html; charset=utf-8", *body, {{"Cache-Control", "no-cache"}}};
+  add_security_headers(r);
+  return r;
 }
 }  // namespace
+
+const std::string& content_security_policy() {
+  static const std::string policy =
+      "default-src 'self'; script-src 'self'; worker-src 'self' blob:; child-src 'self' blob:; "
+      "img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; font-src 'self' data:; "
+      "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+      "frame-ancestors 'none'";
+  return policy;
+}
 
 std::string web_dir() {
   if (const char* d = std::getenv("GONGZHI_WEB_DIR"); d && *d) return d;
@@ -119,7 +141,8 @@ void add_static_routes(Router& r, const std::string& dir) {
     const std::string path = dir + "/assets/" + name;
     std::string cache = hashed_asset_name(name) ? "public, max-age=31536000, immutable" : "no-cache";
     Response res{200, content_type_of(name), "",
-                 {{"Cache-Control", cache}, {"X-Content-Type-Options", "nosniff"}, {"Vary", "Accept-Encoding"}}};
+                 {{"Cache-Control", cache}, {"Vary", "Accept-Encoding"}}};
+    add_security_headers(res);
     // The build's gzip copy (web/scripts/compress.mjs) to a browser that accepts it.
     if (accepts_gzip(req.header("accept-encoding")) && std::filesystem::is_regular_file(path)) {
       if (auto gz = read_regular_file(path + ".gz")) {

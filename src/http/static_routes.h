@@ -19,6 +19,12 @@ std::string web_dir();
 // works): /, /signin, /home, /map, /inbox, /village, /projects/{code}.
 void add_static_routes(Router& r, const std::string& dir);
 
+// The Content-Security-Policy of every page and asset (with Referrer-Policy: same-origin; the
+// server adds X-Content-Type-Options: nosniff to every response): scripts from the app's origin
+// only, no inline script or eval; workers and images also from blob: (MapLibre's tile workers);
+// inline styles allowed.
+const std::string& content_security_policy();
+
 // The content type of a file by its extension ("application/octet-stream" when unknown).
 std::string content_type_of(const std::string& name);
 // True for a safe file name in the assets folder: [A-Za-z0-9_.-], no leading dot, not "..".

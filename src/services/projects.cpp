@@ -282,6 +282,70 @@ std::vector<ProjectRecord> ProjectService::list(const User& user) {
   return out;
 }
 
+namespace {
+// The compliance check of a project's stored plan (GEOS work, outside any transaction): the
+// summary stored with the project, or answered by preview_compliance.
+json compliance_summary(storage::Store& layers, const ProjectRecord& p) {
+  json plan = json::parse(p.plan_json);
+  if (!plan.contains("area"))
+    throw RuleError("no_plan", "项目尚无项目区范围", "the project has no area yet");
+  std::vector<StoredFeature> features;
+  {
+    StoredFeature area;
+    area.source_id = p.code;
+    auto g = geo::Geometry::from_geojson(plan["area"].dump());
+    area.wkb = g.wkb();
+    area.bbox = g.envelope();
+    area.attributes_json = dump({{"XMBH", p.code}, {"XMLX", p.type}});
+    features.push_back(std::move(area));
+    int k = 0;
+    for (const auto& c : plan.value("changes", json::array())) {
+      StoredFeature f;
+      f.source_id = p.code + "-P" + std::to_string(++k);
+      auto cg = geo::Geometry::from_geojson(c["geometry"].dump());
+      f.wkb = cg.wkb();
+      f.bbox = cg.envelope();
+      json a = {{"XMBH", p.code}, {"from_code", c["from_code"]}, {"to_code", c["to_code"]}};
+      if (c.contains("measure")) a["measure"] = c["measure"];
+      f.attributes_json = dump(a);
+      features.push_back(std::move(f));
+    }
+  }
+  CheckRequest request;
+  request.layer = "project:" + p.code;
+  request.features = std::move(features);
+  request.want_geometry = true;
+  auto result = compliance_check(layers, request);
+  json findings = json::array(), overlaps = json::array(), controls = json::array();
+  for (const auto& c : result.controls)
+    controls.push_back({{"layer", c.layer}, {"kind", std::string(to_string(c.kind))}, {"version", c.version}});
+  if (!result.features.empty())
+    for (const auto& o : result.features[0].overlaps)
+      if (o.area_m2 > 0)
+        overlaps.push_back({{"layer", result.controls[o.control].layer},
+                            {"kind", std::string(to_string(result.controls[o.control].kind))},
+                            {"area_m2", o.area_m2},
+                            {"share", o.share},
+                            {"geometry", o.geojson.empty() ? json() : json::parse(o.geojson)}});
+  for (const auto& f : result.findings)
+    findings.push_back({{"rule", f.rule->id},
+                        {"severity", f.rule->severity},
+                        {"name_zh", f.rule->name_zh},
+                        {"name_en", f.rule->name_en},
+                        {"feature", f.feature_id},
+                        {"controls", f.controls},
+                        {"area_m2", f.area_m2},
+                        {"share", f.share},
+                        {"geometry", f.geojson.empty() ? json() : json::parse(f.geojson)}});
+  json summary = {{"area_m2", result.features.empty() ? 0.0 : result.features[0].area_m2},
+                  {"controls", controls},
+                  {"overlaps", overlaps},
+                  {"findings", findings}};
+  return summary;
+}
+
+}  // namespace
+
 ProjectRecord ProjectService::get(const User& user, std::int64_t id) {
   return projects_.read([&](ProjectTx& tx) { return visible(tx, user, id); });
 }
@@ -379,6 +443,18 @@ ProjectRecord ProjectService::update_plan(const User& user, std::int64_t id,
   });
 }
 
+std::string ProjectService::preview_compliance(const User& user, std::int64_t id) {
+  auto p = get(user, id);
+  std::vector<Role> roles = project_applicant_roles();
+  for (Role r : transition_for(ProjectAction::check_compliance).roles) roles.push_back(r);
+  if (!has_grant_over(user, roles, p.region_code))
+    throw Forbidden("preview_not_permitted", "只有申报单位和牵头部门可以预审该项目",
+                    "only applicants and the lead department may run a preview check of this project");
+  return dump(compliance_summary(layers_, p));
+}
+
+std::vector<std::string> ProjectService::project_types() const { return requirements_.project_types(); }
+
 ProjectRecord ProjectService::run_compliance(const User& user, std::int64_t id,
                                              const ActionInput& input) {
   // Read the plan, check it outside any transaction (GEOS work), then store the result only if
@@ -391,61 +467,7 @@ ProjectRecord ProjectService::run_compliance(const User& user, std::int64_t id,
                     "项目处于“" + std::string(chinese_name(p.state)) + "”状态，不能进行合规审查",
                     "a project in state " + std::string(to_string(p.state)) +
                         " cannot be compliance checked");
-  json plan = json::parse(p.plan_json);
-  if (!plan.contains("area"))
-    throw RuleError("no_plan", "项目尚无项目区范围", "the project has no area yet");
-  std::vector<StoredFeature> features;
-  {
-    StoredFeature area;
-    area.source_id = p.code;
-    auto g = geo::Geometry::from_geojson(plan["area"].dump());
-    area.wkb = g.wkb();
-    area.bbox = g.envelope();
-    area.attributes_json = dump({{"XMBH", p.code}, {"XMLX", p.type}});
-    features.push_back(std::move(area));
-    int k = 0;
-    for (const auto& c : plan.value("changes", json::array())) {
-      StoredFeature f;
-      f.source_id = p.code + "-P" + std::to_string(++k);
-      auto cg = geo::Geometry::from_geojson(c["geometry"].dump());
-      f.wkb = cg.wkb();
-      f.bbox = cg.envelope();
-      json a = {{"XMBH", p.code}, {"from_code", c["from_code"]}, {"to_code", c["to_code"]}};
-      if (c.contains("measure")) a["measure"] = c["measure"];
-      f.attributes_json = dump(a);
-      features.push_back(std::move(f));
-    }
-  }
-  CheckRequest request;
-  request.layer = "project:" + p.code;
-  request.features = std::move(features);
-  request.want_geometry = true;
-  auto result = compliance_check(layers_, request);
-  json findings = json::array(), overlaps = json::array(), controls = json::array();
-  for (const auto& c : result.controls)
-    controls.push_back({{"layer", c.layer}, {"kind", std::string(to_string(c.kind))}, {"version", c.version}});
-  if (!result.features.empty())
-    for (const auto& o : result.features[0].overlaps)
-      if (o.area_m2 > 0)
-        overlaps.push_back({{"layer", result.controls[o.control].layer},
-                            {"kind", std::string(to_string(result.controls[o.control].kind))},
-                            {"area_m2", o.area_m2},
-                            {"share", o.share},
-                            {"geometry", o.geojson.empty() ? json() : json::parse(o.geojson)}});
-  for (const auto& f : result.findings)
-    findings.push_back({{"rule", f.rule->id},
-                        {"severity", f.rule->severity},
-                        {"name_zh", f.rule->name_zh},
-                        {"name_en", f.rule->name_en},
-                        {"feature", f.feature_id},
-                        {"controls", f.controls},
-                        {"area_m2", f.area_m2},
-                        {"share", f.share},
-                        {"geometry", f.geojson.empty() ? json() : json::parse(f.geojson)}});
-  json summary = {{"area_m2", result.features.empty() ? 0.0 : result.features[0].area_m2},
-                  {"controls", controls},
-                  {"overlaps", overlaps},
-                  {"findings", findings}};
+  json summary = compliance_summary(layers_, p);
   return projects_.write([&](ProjectTx& tx) {
     auto before = visible(tx, user, id);
     if (before.plan_hash != p.plan_hash || before.state != p.state)

@@ -102,6 +102,13 @@ class ProjectService {
                                      const std::string& plan_json);
   storage::ProjectRecord act(const User& user, std::int64_t id, ProjectAction action,
                              const ActionInput& input = {});
+  // The compliance check of the project's current plan, in any state, without storing anything
+  // or changing the state: the same JSON the check_compliance action stores. For applicants
+  // (township, village collective, investor, lead department) and the roles that run the check,
+  // over the project's region; others who may see the project get Forbidden.
+  std::string preview_compliance(const User& user, std::int64_t id);
+  // The project types the review requirements know (data/review_requirements.json).
+  std::vector<std::string> project_types() const;
   storage::ReviewRecord review(const User& user, std::int64_t id, const ReviewInput& input);
   storage::ObligationRecord fulfil_obligation(const User& user, std::int64_t id,
                                               std::int64_t obligation_id,

@@ -108,6 +108,46 @@ TEST_F(StaticRoutesTest, no_path_leaves_the_assets_folder) {
   }
 }
 
+TEST_F(StaticRoutesTest, pages_and_assets_carry_the_security_headers) {
+  for (const char* path : {"/", "/home", "/projects/new", "/assets/index.B3x-k9_a.js", "/assets/logo.svg"}) {
+    for (const char* enc : {"", "gzip"}) {
+      auto r = get(path, enc);
+      ASSERT_EQ(r.status, 200) << path;
+      std::string csp = header(r, "Content-Security-Policy");
+      EXPECT_EQ(csp, http::content_security_policy()) << path;
+      EXPECT_EQ(header(r, "Referrer-Policy"), "same-origin") << path;
+      // The server sets nosniff on every response; a second copy from the route would make it
+      // "nosniff, nosniff", which browsers ignore.
+      EXPECT_EQ(header(r, "X-Content-Type-Options"), "") << path;
+    }
+  }
+  // The policy: scripts from the app only (no inline script, no eval), MapLibre's blob: workers,
+  // nothing framed, no plug-ins.
+  const std::string& csp = http::content_security_policy();
+  auto directive = [&](const std::string& name) {
+    auto at = csp.find(name + " ");
+    if (at == std::string::npos) return std::string();
+    auto end = csp.find(';', at);
+    return csp.substr(at, end == std::string::npos ? std::string::npos : end - at);
+  };
+  EXPECT_EQ(directive("script-src"), "script-src 'self'");
+  EXPECT_EQ(directive("default-src"), "default-src 'self'");
+  EXPECT_NE(directive("worker-src").find("blob:"), std::string::npos);
+  EXPECT_EQ(directive("object-src"), "object-src 'none'");
+  EXPECT_EQ(directive("frame-ancestors"), "frame-ancestors 'none'");
+  EXPECT_EQ(csp.find("unsafe-eval"), std::string::npos);
+  EXPECT_EQ(directive("script-src").find("unsafe-inline"), std::string::npos);
+  // The page shown before the app is built carries them too.
+  http::Router bare;
+  http::add_static_routes(bare, (root / "nowhere").string());
+  http::Request req;
+  req.method = "GET";
+  req.target = req.path = "/";
+  auto r = bare.dispatch(req);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(header(r, "Content-Security-Policy"), csp);
+}
+
 TEST(StaticNames, safe_and_hashed_names) {
   EXPECT_TRUE(http::safe_asset_name("index.B3x-k9_a.js"));
   EXPECT_FALSE(http::safe_asset_name("../x"));

@@ -88,6 +88,14 @@ function rawGet(base, rawPath) {
 }
 
 const results = [];
+// Content-Security-Policy violations any page reports (the policy of src/http/static_routes.cpp).
+const cspViolations = [];
+function watchCsp(p) {
+  p.on("console", (m) => {
+    if (/Content Security Policy|Refused to (load|execute|create|apply|connect)/.test(m.text())) cspViolations.push(m.text());
+  });
+  return p;
+}
 async function step(name, fn) {
   try {
     await fn();
@@ -153,7 +161,7 @@ try {
   });
 
   const desktop = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "zh-CN" });
-  const page = await desktop.newPage();
+  const page = watchCsp(await desktop.newPage());
   page.on("pageerror", (e) => console.log("page error:", e.message));
 
   await step("sign-in page is Chinese, a wrong password is refused with the server's message", async () => {
@@ -278,6 +286,234 @@ try {
     assert((await page.textContent('[data-testid="legend"]')).includes("Project areas"), "legend in English");
     await page.click('[data-testid="lang"]');
     await page.waitForFunction(() => document.querySelector('nav a[data-nav="/map"]')?.textContent === "一张图");
+  });
+  // ---- the officials' project pages: create (draw, upload), preview, submit, live tasks ----
+  await step("pages and assets carry the Content-Security-Policy, nosniff and Referrer-Policy", async () => {
+    const index = await fetch(base + "/projects/new");
+    const csp = index.headers.get("content-security-policy") ?? "";
+    assert(/script-src 'self'(;|$)/.test(csp) && csp.includes("worker-src 'self' blob:") && !csp.includes("unsafe-eval"), "CSP: " + csp);
+    assert(index.headers.get("x-content-type-options") === "nosniff", "nosniff on the page");
+    assert(index.headers.get("referrer-policy") === "same-origin", "referrer policy");
+    const js = /src="(\/assets\/[^"]+\.js)"/.exec(await index.text())[1];
+    const a = await fetch(base + js);
+    assert(a.headers.get("content-security-policy") === csp && a.headers.get("x-content-type-options") === "nosniff", "asset headers");
+  });
+
+  let newCode = "", newId = 0;
+  await step("zrzy draws a project area on the map with Terra Draw", async () => {
+    await page.goto(base + "/home");
+    await page.click('nav a[data-nav="/projects/new"]');
+    await page.waitForSelector('.col-map[data-ready="1"]', { timeout: 30000 });
+    await page.click('[data-testid="draw-area"]');
+    const box = await page.$eval(".map-canvas canvas", (c) => { const r = c.getBoundingClientRect(); return { x: r.left, y: r.top, w: r.width, h: r.height }; });
+    const cx = box.x + box.w / 2, cy = box.y + box.h / 2;
+    const corners = [[-90, -60], [80, -75], [95, 65], [-70, 80]];
+    for (const [dx, dy] of corners) {
+      await page.mouse.click(cx + dx, cy + dy);
+      await page.waitForTimeout(120);
+    }
+    await page.mouse.click(cx + corners[0][0], cy + corners[0][1]); // close on the first corner
+    await page.waitForSelector('[data-testid="area-status"][data-has-area="1"]', { timeout: 10000 });
+    const status = await page.textContent('[data-testid="area-status"]');
+    assert(status.includes("亩") && status.includes("公顷"), "drawn area in mu and ha: " + status);
+    const drawn = await renderedFeatures(page, ["plan-area-line"]);
+    assert(drawn.length > 0, "the drawn area is on the map");
+    assert(!(await page.isDisabled('[data-testid="create-project"]')), "create enabled with an area");
+    await shot(page, "project-new");
+  });
+
+  await step("uploaded GeoJSON is checked by the server: a line, broken JSON and an oversized file are refused with its message", async () => {
+    const upload = async (name, text) => {
+      const n = Number((await page.getAttribute('[data-testid="area-status"]', "data-uploads")) ?? 0);
+      await page.setInputFiles('[data-testid="upload-geojson"]', { name, mimeType: "application/geo+json", buffer: Buffer.from(text) });
+      await page.waitForFunction((k) => Number(document.querySelector('[data-testid="area-status"]')?.dataset.uploads ?? 0) > k, n, { timeout: 20000 });
+      return page.textContent('[data-testid="new-error"]');
+    };
+    const line = { type: "Feature", properties: {}, geometry: { type: "LineString", coordinates: [[117.1, 31.4], [117.2, 31.5]] } };
+    let err = await upload("line.geojson", JSON.stringify(line));
+    assert(err.includes("文件未通过检查") && err.includes("应为面") && err.includes("LineString"), "line refused: " + err);
+    assert(await page.isDisabled('[data-testid="create-project"]'), "no area after a refused file");
+    err = await upload("broken.geojson", "{\"type\": \"FeatureCollection\", ");
+    assert(err.includes("不是有效的 JSON"), "broken JSON refused: " + err);
+    err = await upload("huge.geojson", JSON.stringify({ type: "FeatureCollection", features: [], pad: "x".repeat(1200000) }));
+    assert(err.includes("请求体过大"), "oversized file refused: " + err);
+  });
+
+  await step("zrzy uploads a project area with planned changes and creates the project", async () => {
+    // The area and planned changes of the demo project XM2026-005, as a GeoJSON file.
+    const fc = await page.evaluate(async () => {
+      const list = await fetch("/api/v1/projects").then((x) => x.json());
+      const p = list.projects.find((x) => x.code === "XM2026-005");
+      const full = await fetch(`/api/v1/projects/${p.id}`).then((x) => x.json());
+      return { type: "FeatureCollection", features: [
+        { type: "Feature", properties: { name: "项目区" }, geometry: full.plan.area },
+        ...full.plan.changes.map((c) => ({ type: "Feature", properties: { from_code: c.from_code, to_code: c.to_code }, geometry: c.geometry })),
+      ] };
+    });
+    assert(fc.features.length > 1, "XM2026-005 has planned changes");
+    const n = Number((await page.getAttribute('[data-testid="area-status"]', "data-uploads")) ?? 0);
+    await page.setInputFiles('[data-testid="upload-geojson"]', { name: "xm005.geojson", mimeType: "application/geo+json", buffer: Buffer.from(JSON.stringify(fc)) });
+    await page.waitForFunction((k) => Number(document.querySelector('[data-testid="area-status"]')?.dataset.uploads ?? 0) > k, n, { timeout: 20000 });
+    assert((await page.textContent('[data-testid="new-error"]')) === "", "no error");
+    const status = await page.textContent('[data-testid="area-status"]');
+    assert(status.includes(`${fc.features.length - 1}`) && status.includes("公顷"), "uploaded: " + status);
+    await page.fill('[data-testid="new-name"]', "网页端新建土地整治项目");
+    await page.selectOption('[data-testid="new-type"]', "农用地整理");
+    await page.click('[data-testid="create-project"]');
+    await page.waitForSelector('[data-testid="project-title"]', { timeout: 20000 });
+    newCode = decodeURIComponent(new URL(page.url()).pathname.split("/").pop());
+    assert(/^XM\d{4}-\d{3}$/.test(newCode), "new project code: " + newCode);
+    assert((await page.getAttribute('[data-testid="project-title"] .badge', "data-state")) === "draft", "a draft");
+    const rows = await page.$$('[data-testid="changes"] tr[data-change]');
+    assert(rows.length === fc.features.length - 1, "planned changes listed in the plan editor: " + rows.length);
+    newId = await page.evaluate(async (code) => (await fetch("/api/v1/projects").then((x) => x.json())).projects.find((x) => x.code === code).id, newCode);
+  });
+
+  await step("a planned change drawn in the plan editor is saved with its classes", async () => {
+    await page.waitForSelector('.col-map[data-ready="1"]', { timeout: 30000 });
+    await renderedFeatures(page, ["projects-fill"]);
+    const before = (await page.$$('[data-testid="changes"] tr[data-change]')).length;
+    // A point well inside the project area: it and the points 40 px around it are all on the area.
+    const c = await page.evaluate(() => {
+      const m = window.__gongzhi.map;
+      const r = m.getCanvas().getBoundingClientRect();
+      const on = (x, y) => m.queryRenderedFeatures([x, y], { layers: ["projects-fill"] }).length > 0;
+      for (let y = 60; y < r.height - 60; y += 15)
+        for (let x = 60; x < r.width - 60; x += 15)
+          if ([[0, 0], [40, 0], [-40, 0], [0, 40], [0, -40], [40, 40], [-40, -40], [40, -40], [-40, 40], [20, 20], [-20, 20], [20, -20], [-20, -20]].every(([dx, dy]) => on(x + dx, y + dy)))
+            return { x: r.left + x, y: r.top + y };
+      return null;
+    });
+    assert(c, "a point inside the project area on screen");
+    await page.click('[data-testid="draw-change"]');
+    const tri = [[-30, -20], [30, -20], [0, 30]];
+    for (const [dx, dy] of tri) {
+      await page.mouse.click(c.x + dx, c.y + dy);
+      await page.waitForTimeout(120);
+    }
+    await page.mouse.click(c.x + tri[0][0], c.y + tri[0][1]);
+    await page.waitForSelector(`[data-testid="changes"] tr[data-change="${before}"]`, { timeout: 10000 });
+    await page.selectOption(`[data-testid="from-${before}"]`, "0103");
+    await page.selectOption(`[data-testid="to-${before}"]`, "0101");
+    await page.fill(`[data-testid="measure-${before}"]`, "旱改水");
+    assert(await page.isDisabled('[data-testid="preview-check"]'), "no preview of an unsaved plan");
+    await page.click('[data-testid="save-plan"]');
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="changes"] tr[data-change]').length === n + 1 && !document.querySelector('[data-testid="save-plan"]:not([disabled])'), before, { timeout: 20000 });
+    const stored = await page.evaluate(async (id) => fetch(`/api/v1/projects/${id}`).then((x) => x.json()), newId);
+    const last = stored.plan.changes[stored.plan.changes.length - 1];
+    assert(stored.plan.changes.length === before + 1 && last.from_code === "0103" && last.to_code === "0101" && last.measure === "旱改水", "the change stored: " + JSON.stringify(last).slice(0, 200));
+  });
+
+  await step("the compliance preview shows the new project's findings with their areas and on the map; it is submitted", async () => {
+    await page.waitForSelector('.col-map[data-ready="1"]', { timeout: 30000 });
+    await page.click('[data-testid="preview-check"]');
+    await page.waitForSelector('[data-testid="compliance"][data-preview="1"] [data-testid="findings"] li', { timeout: 60000 });
+    const findings = await page.$$eval('[data-testid="compliance"][data-preview="1"] [data-testid="findings"] li', (li) => li.map((x) => ({ area: Number(x.dataset.areaM2), text: x.textContent })));
+    assert(findings.length > 0, "findings listed");
+    for (const f of findings) assert(f.area > 0 && f.text.includes("亩") && f.text.includes("公顷"), "area in mu and ha: " + f.text);
+    const rendered = await renderedFeatures(page, ["findings-fill"]);
+    assert(rendered.length > 0 && rendered.every((f) => f.properties.project === newCode), "the new project's findings rendered on the map");
+    // Nothing stored: still a draft, no check on record.
+    const stored = await page.evaluate(async (id) => fetch(`/api/v1/projects/${id}`).then((x) => x.json()), newId);
+    assert(stored.state === "draft" && stored.compliance === null, "the preview stored nothing");
+    await shot(page, "project-preview");
+    await page.click('button[data-action="submit"]');
+    await page.waitForFunction(() => document.querySelector('[data-testid="project-title"] .badge')?.dataset.state === "submitted", null, { timeout: 20000 });
+  });
+
+  await step("a review task appears live on nyncj's home when zrzy starts the joint review; nyncj approves; zrzy sees it live", async () => {
+    const ctx2 = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "zh-CN" });
+    const p2 = watchCsp(await ctx2.newPage());
+    await signIn(p2, base, "nyncj");
+    await p2.waitForSelector('[data-testid="tasks"]');
+    await p2.waitForFunction(() => document.body.dataset.live === "open", null, { timeout: 15000 });
+    await p2.evaluate(() => (window.__sameDocument = true));
+    assert(!(await p2.$(`[data-testid="tasks"] .task[data-code="${newCode}"]`)), "no task for the new project yet");
+    // zrzy: the compliance check on record, then the joint review.
+    await page.click('button[data-action="check_compliance"]');
+    await page.waitForFunction(() => document.querySelector('[data-testid="project-title"] .badge')?.dataset.state === "compliance_checked", null, { timeout: 60000 });
+    await page.click('button[data-action="start_review"]');
+    await page.waitForFunction(() => document.querySelector('[data-testid="project-title"] .badge')?.dataset.state === "joint_review", null, { timeout: 20000 });
+    await p2.waitForSelector(`[data-testid="tasks"] .task.fresh[data-code="${newCode}"]`, { timeout: 20000 });
+    assert(await p2.evaluate(() => window.__sameDocument === true), "the task appeared without a reload");
+    await shot(p2, "home-live-task");
+    await p2.click(`[data-testid="tasks"] .task[data-code="${newCode}"] a`);
+    await p2.waitForSelector('[data-testid="review-form"][data-department="农业农村局"]', { timeout: 20000 });
+    await p2.fill('[data-testid="opinion"]', "同意，注意保护耕地。");
+    await p2.click('[data-testid="submit-review"]');
+    await p2.waitForSelector('[data-testid="review-done"]', { timeout: 20000 });
+    // zrzy's page shows the opinion without a reload.
+    await page.waitForSelector('[data-testid="reviews"] tr[data-department="农业农村局"][data-decision="approve"]', { timeout: 20000 });
+    assert((await page.textContent('[data-testid="reviews"]')).includes("注意保护耕地"), "the opinion shown");
+    await ctx2.close();
+    // The lead department returns it for revision (the red line needs another look): the other
+    // departments owe nothing on it any more.
+    await page.fill('[data-testid="actions"] input.comment', "项目区涉及生态保护红线，请调整范围后重新申报");
+    await page.click('button[data-action="return"]');
+    await page.waitForFunction(() => document.querySelector('[data-testid="project-title"] .badge')?.dataset.state === "returned", null, { timeout: 20000 });
+    assert(await page.$('[data-testid="plan-editor"]'), "the plan editable again after the return");
+  });
+
+  await step("a project in implementation: progress photos as map markers, the fund ledger and the evaluation", async () => {
+    // Seed through the API as the lead department: a milestone, a site photo with a report at a
+    // point inside the area, a fund source with an allocation, planned indicators.
+    const target = await page.evaluate(async () => {
+      const list = await fetch("/api/v1/projects").then((x) => x.json());
+      const p = list.projects.find((x) => x.state === "implementation");
+      return p ? { id: p.id, code: p.code } : null;
+    });
+    assert(target, "a demo project in implementation");
+    await page.goto(base + `/projects/${target.code}`);
+    await page.waitForSelector('.col-map[data-ready="1"]', { timeout: 30000 });
+    const photo = await page.screenshot({ clip: { x: 900, y: 300, width: 160, height: 120 } });
+    const seeded = await page.evaluate(async ({ id, png }) => {
+      const j = (method, url, body) => fetch(url, { method, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: await r.json() }));
+      const full = await fetch(`/api/v1/projects/${id}`).then((x) => x.json());
+      const ring = full.plan.area.type === "Polygon" ? full.plan.area.coordinates[0] : full.plan.area.coordinates[0][0];
+      const c = ring.slice(0, -1).reduce((a, p, _, all) => [a[0] + p[0] / all.length, a[1] + p[1] / all.length], [0, 0]);
+      const m = await j("POST", `/api/v1/projects/${id}/milestones`, { name: "土地平整", planned_date: "2026-12-31" });
+      await j("POST", `/api/v1/projects/${id}/milestones/${m.body.id}/progress`, { percent: 60 });
+      const bytes = Uint8Array.from(atob(png), (ch) => ch.charCodeAt(0));
+      const ph = await fetch(`/api/v1/projects/${id}/photos`, { method: "POST", headers: { "Content-Type": "image/png" }, body: bytes }).then((r) => r.json());
+      const rep = await j("POST", `/api/v1/projects/${id}/reports`, { kind: "report", text: "田块平整完成六成", points: [{ lon: c[0], lat: c[1] }], photos: [ph.sha256], milestone_id: m.body.id });
+      const src = await j("POST", "/api/v1/funds/sources", { region_code: full.region_code.slice(0, 6), kind: "county", name: "县级土地整治专项资金", amount_fen: 500000000 });
+      const al = await j("POST", `/api/v1/projects/${id}/funds/allocations`, { source_id: src.body.id, amount_fen: 120000000, note: "首期" });
+      const ev = await j("PUT", `/api/v1/projects/${id}/evaluation/planned`, { values: { new_cultivated_land: 30000, households_benefiting: 120 } });
+      const overall = (await fetch(`/api/v1/projects/${id}/milestones`).then((x) => x.json())).overall_percent;
+      const entries = (await fetch(`/api/v1/projects/${id}/funds/ledger`).then((x) => x.json())).entries.length;
+      return { milestone: m.status, report: rep.status, inside: rep.body.points?.[0]?.inside, source: src.status, allocation: al.status, evaluation: ev.status, sha: ph.sha256, overall, entries,
+        detail: [m.body, rep.body, src.body, al.body, ev.body].map((b) => b.error?.message_en).filter(Boolean) };
+    }, { id: target.id, png: photo.toString("base64") });
+    assert(seeded.milestone === 201 && seeded.report === 201 && seeded.source === 201 && seeded.allocation === 201 && seeded.evaluation === 200, "seeded: " + JSON.stringify(seeded));
+    await page.reload();
+    await page.waitForSelector('.later[data-ready="1"]', { timeout: 30000 });
+    assert((await page.textContent('[data-testid="overall-percent"]')) === `${Math.round(seeded.overall)}%`, "overall progress as the API has it");
+    assert(await page.$(`[data-testid="reports"] img.thumb[src$="${seeded.sha}"]`), "the photo on the page");
+    const ledger = await page.$$eval('[data-testid="ledger"] tr[data-kind]', (rows) => rows.map((r) => r.textContent));
+    assert(ledger.length === seeded.entries && ledger.some((r) => r.includes("¥1,200,000.00") && r.includes("首期")), "ledger: " + ledger.join(" | "));
+    assert((await page.$$('[data-testid="evaluation"] tr[data-indicator]')).length > 0, "evaluation indicators");
+    const markers = await renderedFeatures(page, ["progress-points"]);
+    const mine = markers.filter((m) => JSON.parse(m.properties.photos).includes(seeded.sha));
+    assert(mine.length === 1 && mine[0].properties.inside === seeded.inside, "the report's photo marker on the map: " + JSON.stringify(markers.map((m) => m.properties)));
+    // Clicking the marker shows the photo.
+    const pt = await page.evaluate((sha) => {
+      const m = window.__gongzhi.map;
+      const f = m.queryRenderedFeatures({ layers: ["progress-points"] }).find((x) => x.properties.photos.includes(sha));
+      const px = m.project(f.geometry.coordinates);
+      const r = m.getCanvas().getBoundingClientRect();
+      return { x: r.left + px.x, y: r.top + px.y };
+    }, seeded.sha);
+    await page.mouse.click(pt.x, pt.y);
+    await page.waitForSelector('[data-testid="photo-popup"] img', { timeout: 10000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="photo-popup"] img')?.naturalWidth > 0, null, { timeout: 10000 });
+    // The progress, ledger and evaluation beside the (sticky) map.
+    await page.$eval('[data-testid="progress"]', (e) => e.scrollIntoView());
+    await page.waitForTimeout(300);
+    await shot(page, "project-progress");
+  });
+
+  await step("no Content-Security-Policy violation on any page", async () => {
+    assert(cspViolations.length === 0, "violations: " + cspViolations.join("\n"));
   });
   await desktop.close();
 

@@ -8,6 +8,8 @@ import { lang, setLang, t } from "./i18n";
 import { renderSignIn } from "./pages/signin";
 import { renderVillage } from "./pages/village";
 import { renderParcels } from "./pages/parcels";
+import { startLive, stopLive } from "./live";
+import { watchHome } from "./pages/project_live";
 // Pages with the map (MapLibre, ~1 MB) or charts load on demand: the sign-in and the villager's
 // phone view do not download them.
 const renderHome = async (...a: Parameters<typeof import("./pages/home").renderHome>) => (await import("./pages/home")).renderHome(...a);
@@ -56,6 +58,8 @@ function header(m: Me | null): HTMLElement {
       ? [["/village", "nav_village"], ["/parcels", "nav_parcels"], ["/map", "nav_map"]]
       : [["/home", "nav_home"], ["/map", "nav_map"], ["/inbox", "nav_inbox"]];
     if (m.grants.some((g) => dashboardRoles.includes(g.role))) links.push(["/dashboard", "nav_dashboard"]);
+    if (m.grants.some((g) => ["township", "village_collective", "investor", "lead_department"].includes(g.role)))
+      links.push(["/projects/new", "nav_new_project"]);
     for (const [href, key] of links) {
       const a = el("a", { href, class: location.pathname === href ? "active" : "", "data-nav": href }, t(key));
       nav.append(a);
@@ -63,6 +67,7 @@ function header(m: Me | null): HTMLElement {
     const out = el("button", { class: "btn link", "data-testid": "sign-out" }, t("sign_out"));
     out.addEventListener("click", async () => {
       await api("DELETE", "/api/v1/session").catch(() => undefined);
+      stopLive();
       me = null;
       go("/signin");
     });
@@ -107,6 +112,10 @@ async function render() {
     return;
   }
   const m = me;
+  startLive(() => {
+    me = null;
+    go("/signin");
+  });
   root.append(header(m));
   const main = el("main", { class: "page" });
   root.append(main);
@@ -124,6 +133,7 @@ async function render() {
       if (isVillager(m) && path !== "/home") return go("/village");
       if (path !== "/home") history.replaceState(null, "", "/home");
       await renderHome(main, ctx);
+      cleanup = watchHome(main, ctx);
     } else if (path === "/map") cleanup = await renderMapPage(main, ctx);
     else if (path === "/inbox") cleanup = await renderInbox(main, ctx);
     else if (path === "/village" || path.startsWith("/village/")) cleanup = await renderVillage(main, ctx);

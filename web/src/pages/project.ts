@@ -1,9 +1,14 @@
-import { ApiFailure, actionsFor, api, getProject, type Project } from "../api";
+import "./project.css";
+import { ApiFailure, actionsFor, api, getProject, landUseClasses, type LandUseClass, type Project } from "../api";
 import { el } from "../dom";
 import { fmtArea, fmtTime, has, lang, t } from "../i18n";
 import type { Ctx } from "../main";
 import { createMap, projectAreas, type GongzhiMap } from "../map";
 import { findingName, link, stateBadge } from "./common";
+import { onLive } from "../live";
+import { canEditPlan, canPreview, previewCompliance } from "../project_api";
+import { addPlanLayers, planEditor, setPlanLayers } from "./project_plan";
+import { addProgressMarkers, evaluationSection, fundsSection, noticeSection, progressSection } from "./project_sections";
 
 type FC = GeoJSON.FeatureCollection;
 
@@ -82,33 +87,115 @@ export async function findProject(ctx: Ctx, code: string): Promise<Project | nul
   return byCode ? getProject(byCode.id) : null;
 }
 
+const LATER_STATES = ["approved", "public_notice", "implementation", "completed", "accepted", "evaluated", "maintenance"];
+
+// What of a project a live event can change on its page: when none of it changed (the event of
+// the user's own action, already shown), the page is left alone.
+function fingerprint(p: Project): string {
+  return JSON.stringify([p.state, p.row_version, p.review_round, p.compliance_at ?? "",
+    (p.reviews ?? []).map((r) => [r.id, r.decision]), (p.obligations ?? []).map((o) => [o.id, o.status])]);
+}
+
 export async function renderProject(main: HTMLElement, ctx: Ctx, code: string): Promise<() => void> {
+  if (code === "new") return (await import("./project_new")).renderProjectNew(main, ctx);
   let p = await findProject(ctx, code);
   if (!p) {
     main.append(el("p", { class: "error" }, t("not_found")));
     return () => undefined;
   }
-  let gmap: GongzhiMap | null = null;
-  const draw = async (proj: Project) => {
-    const info = el("div", { class: "col-main" });
-    const mapBox = el("div", { class: "col-map" });
-    main.replaceChildren(
-      el("div", { class: "crumbs" }, link("/home", "← " + t("back"))),
-      el("h1", { "data-testid": "project-title" }, `${proj.code} ${proj.name} `, stateBadge(proj.state)),
-      el("p", { class: "muted" }, `${t("col_type")}: ${proj.type} · ${t("col_region")}: ${proj.region_code} · ${t("project_area")}: ${fmtArea(proj.area_m2)}`
-        + (proj.notice_starts ? ` · ${t("notice")}: ${fmtTime(proj.notice_starts)} – ${fmtTime(proj.notice_ends ?? "")}` : "")),
-      el("div", { class: "columns" }, info, mapBox));
-    info.append(actionsSection(proj), complianceSection(proj), reviewsSection(proj), historySection(proj));
-    gmap?.destroy();
-    gmap = createMap(mapBox);
+  const head = el("div", {});
+  const info = el("div", { class: "col-main" });
+  const later = el("div", { class: "later" });
+  const mapBox = el("div", { class: "col-map" });
+  main.replaceChildren(el("div", { class: "crumbs" }, link("/home", "← " + t("back"))), head,
+    el("div", { class: "columns" }, el("div", { class: "col-main" }, info, later), mapBox));
+  const gmap: GongzhiMap = createMap(mapBox);
+  await gmap.ready;
+  addPlanLayers(gmap.map);
+  const { createDrawTool } = await import("../draw");
+  const tool = createDrawTool(gmap.map);
+  let classes: LandUseClass[] = [];
+  landUseClasses().then((c) => (classes = c)).catch(() => undefined);
+  let editing = false; // the plan editor has unsaved changes or a polygon is being drawn
+  let shown = "";
+  let laterShown = "";
+
+  // The map: the project area, its planned changes, the findings (of the stored check or of a
+  // preview) and, later, the progress reports' points with their photos.
+  const drawMap = (proj: Project, fit: boolean) => {
     const areas = projectAreas([proj]);
     const { findings, overlaps } = findingsFC(proj);
     gmap.setProjects(areas);
     gmap.setFindings(findings, overlaps);
-    await gmap.ready;
-    gmap.fit(findings.features.length ? findings : areas);
-    mapBox.dataset.ready = "1";
+    const plan = proj.plan?.area ? { area: proj.plan.area, changes: proj.plan.changes ?? [] } : null;
+    setPlanLayers(gmap.map, plan, classes);
+    if (fit) gmap.fit(findings.features.length ? findings : areas);
   };
+
+  const drawInfo = async (proj: Project, preview: Project | null = null) => {
+    shown = fingerprint(proj);
+    head.replaceChildren(
+      el("h1", { "data-testid": "project-title" }, `${proj.code} ${proj.name} `, stateBadge(proj.state)),
+      el("p", { class: "muted" }, `${t("col_type")}: ${proj.type} · ${t("col_region")}: ${proj.region_code} · ${t("project_area")}: ${fmtArea(proj.area_m2)}`
+        + (proj.notice_starts ? ` · ${t("notice")}: ${fmtTime(proj.notice_starts)} – ${fmtTime(proj.notice_ends ?? "")}` : "")));
+    const parts: HTMLElement[] = [actionsSection(proj)];
+    if (proj.plan?.area && canEditPlan(ctx.me, proj)) {
+      parts.push(await planEditor(proj, {
+        gmap, tool,
+        saved: (fresh) => {
+          p = fresh;
+          editing = false;
+          void getProject(fresh.id).then((full) => ((p = full), drawInfo(full), drawMap(full, false)));
+        },
+        previewed: (withPreview) => {
+          void drawInfo(p!, withPreview);
+          drawMap(withPreview, true);
+        },
+      }));
+      // Unsaved edits hold live refreshes back.
+      parts[parts.length - 1].addEventListener("input", () => (editing = true));
+      parts[parts.length - 1].addEventListener("change", () => (editing = true));
+    } else if (proj.plan?.area && canPreview(ctx.me, proj) && !proj.compliance_current) {
+      parts.push(previewCard(proj));
+    }
+    if (preview) {
+      const sec = complianceSection(preview);
+      sec.dataset.preview = "1";
+      sec.querySelector("h2")!.textContent = t("compliance_preview");
+      parts.push(sec);
+    }
+    if (!preview || proj.compliance) parts.push(complianceSection(proj));
+    parts.push(reviewsSection(proj), historySection(proj));
+    info.replaceChildren(...parts);
+    if (LATER_STATES.includes(proj.state) && laterShown !== proj.state + proj.row_version) {
+      laterShown = proj.state + proj.row_version;
+      const [notice, progress, funds, ev] = await Promise.all([noticeSection(proj), progressSection(proj), fundsSection(proj), evaluationSection(proj)]);
+      later.replaceChildren(notice, progress.section, funds, ev);
+      addProgressMarkers(gmap.map, proj, progress.points);
+      later.dataset.ready = "1";
+    }
+  };
+
+  // A preview of the stored plan's findings for the lead department or an applicant when the
+  // stored check is missing or stale and the plan can no longer be edited here.
+  function previewCard(proj: Project): HTMLElement {
+    const msg = el("div", { class: "msg", role: "status", "data-testid": "plan-message" });
+    const btn = el("button", { type: "button", class: "btn", "data-testid": "preview-check" }, t("preview_check"));
+    btn.addEventListener("click", async () => {
+      btn.setAttribute("disabled", "");
+      try {
+        const c = await previewCompliance(proj.id);
+        const withPreview = { ...proj, compliance: c, compliance_current: true, compliance_at: new Date().toISOString() };
+        await drawInfo(proj, withPreview);
+        drawMap(withPreview, true);
+      } catch (e) {
+        msg.className = "msg error";
+        msg.textContent = `${t("action_refused")}: ${e instanceof ApiFailure ? e.text() : String(e)}`;
+        btn.removeAttribute("disabled");
+      }
+    });
+    return el("section", { class: "card", "data-testid": "preview" }, el("h2", {}, t("compliance_preview")), el("p", { class: "hint" }, t("preview_hint")), btn, msg);
+  }
 
   function actionsSection(proj: Project): HTMLElement {
     const sec = el("section", { class: "card", "data-testid": "actions" }, el("h2", {}, t("actions")));
@@ -118,6 +205,7 @@ export async function renderProject(main: HTMLElement, ctx: Ctx, code: string): 
     if (!actions.length) sec.append(el("p", { class: "empty" }, t("no_actions")));
     else {
       const row = el("div", { class: "buttons" });
+      const days = el("input", { type: "number", min: "1", max: "90", value: "7", class: "days", "data-testid": "notice-days" }) as HTMLInputElement;
       for (const a of actions) {
         const b = el("button", { class: "btn primary", "data-action": a }, t("action_" + a));
         b.addEventListener("click", async () => {
@@ -127,9 +215,11 @@ export async function renderProject(main: HTMLElement, ctx: Ctx, code: string): 
           try {
             const body: Record<string, unknown> = { action: a };
             if (comment.value.trim()) body.comment = comment.value.trim();
+            if (a === "publish_notice") body.notice_days = Number(days.value) || 7;
             await api("POST", `/api/v1/projects/${proj.id}/actions`, body);
             p = await getProject(proj.id);
-            await draw(p);
+            await drawInfo(p);
+            drawMap(p, a === "check_compliance");
             const m = main.querySelector('[data-testid="action-message"]');
             if (m) (m.className = "msg ok"), (m.textContent = t("action_done", { action: t("action_" + a) }));
           } catch (e) {
@@ -140,13 +230,33 @@ export async function renderProject(main: HTMLElement, ctx: Ctx, code: string): 
         });
         row.append(b);
       }
-      sec.append(comment, row);
+      sec.append(comment);
+      if (actions.includes("publish_notice")) sec.append(el("label", { class: "inline" }, t("notice_days"), days));
+      sec.append(row);
     }
     sec.append(msg);
     return sec;
   }
 
-  await draw(p);
+  await drawInfo(p);
+  drawMap(p, true);
+  mapBox.dataset.ready = "1";
+
+  // Live: another user's action on this project (a department's review, the next step) shows
+  // without a reload.
+  const unsubscribe = onLive(async () => {
+    if (editing || tool.drawing() || !p) return;
+    const fresh = await getProject(p.id).catch(() => null);
+    if (!fresh || fingerprint(fresh) === shown) return;
+    p = fresh;
+    await drawInfo(fresh);
+    drawMap(fresh, false);
+    head.querySelector("h1")?.classList.add("fresh");
+  }, (e) => e.project_id === p?.id);
   void lang;
-  return () => gmap?.destroy();
+  return () => {
+    unsubscribe();
+    tool.destroy();
+    gmap.destroy();
+  };
 }
