@@ -20,6 +20,7 @@
 #include "../services/png_fixture.h"
 #include "../storage/store_backends.h"
 #include "http_client.h"
+#include "live_support.h"
 #include "services/password.h"
 #include "services/progress.h"
 #include "services/projects.h"
@@ -92,32 +93,12 @@ class ProgressApiTest : public StoreBackendTest {
     }
     start();
   }
-  void TearDown() override {
-    if (server_) {
-      server_->signal(SIGTERM);
-      server_->wait();
-    }
-  }
+  void TearDown() override { server_.reset(); }  // before the store is dropped
   void start() {
-    port_ = free_port();
-    std::vector<std::string> args{"serve", postgres() ? "--pg" : "--db", location(), "--listen",
-                                  "127.0.0.1:" + std::to_string(port_)};
-    server_ = std::make_unique<Process>(gongzhi_binary(), args);
-    for (int i = 0; i < 200; ++i) {
-      try {
-        http_request(port_, bhttp::verb::get, "/api/v1/health");
-        return;
-      } catch (const std::exception&) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      }
-    }
-    FAIL() << "gongzhi serve did not start listening";
+    server_ = std::make_unique<ServeProcess>(location());
+    port_ = server_->port();
   }
-  std::string token(const std::string& user) {
-    auto r = http_request(port_, bhttp::verb::post, "/api/v1/session", login_body(user, kPassword));
-    EXPECT_EQ(r.status, 200) << r.body;
-    return r.json()["token"].get<std::string>();
-  }
+  std::string token(const std::string& user) { return sign_in(port_, user, kPassword); }
   HttpReply call(bhttp::verb verb, const std::string& target, const std::string& token,
                  const std::string& body = "", const std::string& content_type = "application/json") {
     std::vector<std::pair<std::string, std::string>> headers{{"Authorization", "Bearer " + token}};
@@ -130,7 +111,7 @@ class ProgressApiTest : public StoreBackendTest {
 
   std::int64_t project_ = 0;
   unsigned short port_ = 0;
-  std::unique_ptr<Process> server_;
+  std::unique_ptr<ServeProcess> server_;
 };
 
 TEST_P(ProgressApiTest, a_png_goes_up_and_comes_back_byte_identical_with_its_type) {

@@ -14,6 +14,7 @@
 
 #include "../storage/store_backends.h"
 #include "http_client.h"
+#include "live_support.h"
 #include "services/password.h"
 #include "storage/identity_store.h"
 #include "storage/store.h"
@@ -57,33 +58,12 @@ class RegionApiTest : public StoreBackendTest {
     ASSERT_EQ(r.exit_code, 0) << r.describe();
     EXPECT_NE(r.out.find("imported 6 regions"), std::string::npos) << r.out;
   }
-  void TearDown() override {
-    if (server_) {
-      server_->signal(SIGTERM);
-      server_->wait();
-    }
-  }
+  void TearDown() override { server_.reset(); }  // before the store is dropped
   void start() {
-    port_ = free_port();
-    server_ = std::make_unique<Process>(
-        gongzhi_binary(),
-        std::vector<std::string>{"serve", "--db", location(), "--listen",
-                                 "127.0.0.1:" + std::to_string(port_)});
-    for (int i = 0; i < 200; ++i) {
-      try {
-        http_request(port_, bhttp::verb::get, "/api/v1/health");
-        return;
-      } catch (const std::exception&) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      }
-    }
-    FAIL() << "gongzhi serve did not start listening";
+    server_ = std::make_unique<ServeProcess>(location());
+    port_ = server_->port();
   }
-  std::string token(const std::string& user) {
-    auto r = http_request(port_, bhttp::verb::post, "/api/v1/session", login_body(user, kPassword));
-    EXPECT_EQ(r.status, 200) << r.body;
-    return r.json()["token"].get<std::string>();
-  }
+  std::string token(const std::string& user) { return sign_in(port_, user, kPassword); }
   HttpReply get(const std::string& target, const std::string& token) {
     return http_request(port_, bhttp::verb::get, target, "", {{"Authorization", "Bearer " + token}});
   }
@@ -94,7 +74,7 @@ class RegionApiTest : public StoreBackendTest {
   }
 
   unsigned short port_ = 0;
-  std::unique_ptr<Process> server_;
+  std::unique_ptr<ServeProcess> server_;
 };
 
 TEST_P(RegionApiTest, a_township_user_sees_its_township_and_villages_and_nothing_else) {

@@ -17,6 +17,7 @@
 
 #include "../storage/store_backends.h"
 #include "http_client.h"
+#include "live_support.h"
 #include "services/password.h"
 #include "services/realloc.h"
 #include "storage/identity_store.h"
@@ -68,33 +69,12 @@ class RightsApiTest : public StoreBackendTest {
       return tx.insert_project(p).id;
     });
   }
-  void TearDown() override {
-    if (server_) {
-      server_->signal(SIGTERM);
-      server_->wait();
-    }
-  }
+  void TearDown() override { server_.reset(); }  // before the store is dropped
   void start() {
-    port_ = free_port();
-    server_ = std::make_unique<Process>(
-        gongzhi_binary(),
-        std::vector<std::string>{"serve", postgres() ? "--pg" : "--db", location(), "--listen",
-                                 "127.0.0.1:" + std::to_string(port_)});
-    for (int i = 0; i < 200; ++i) {
-      try {
-        http_request(port_, bhttp::verb::get, "/api/v1/health");
-        return;
-      } catch (const std::exception&) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      }
-    }
-    FAIL() << "gongzhi serve did not start listening";
+    server_ = std::make_unique<ServeProcess>(location());
+    port_ = server_->port();
   }
-  std::string token(const std::string& user) {
-    auto r = http_request(port_, bhttp::verb::post, "/api/v1/session", login_body(user, kPassword));
-    EXPECT_EQ(r.status, 200) << r.body;
-    return r.json()["token"].get<std::string>();
-  }
+  std::string token(const std::string& user) { return sign_in(port_, user, kPassword); }
   HttpReply get(const std::string& target, const std::string& token) {
     return http_request(port_, bhttp::verb::get, target, "", {{"Authorization", "Bearer " + token}});
   }
@@ -123,7 +103,7 @@ class RightsApiTest : public StoreBackendTest {
   std::string error_code(const HttpReply& r) { return r.json()["error"]["code"].get<std::string>(); }
 
   unsigned short port_ = 0;
-  std::unique_ptr<Process> server_;
+  std::unique_ptr<ServeProcess> server_;
   std::int64_t project_ = 0;
 };
 
