@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   add_serve_command(app, action);
   add_admin_command(app, action);
   add_realloc_command(app, action);
+  add_schemes_command(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
