@@ -10,6 +10,7 @@
 #include "http/server.h"
 #include "services/progress.h"
 #include "services/funds.h"
+#include "services/schemes.h"
 #include "services/participation.h"
 #include "services/projects.h"
 #include "storage/identity_store.h"
@@ -76,6 +77,8 @@ void add_serve_command(CLI::App& app, Action& action) {
       ctx.funds = &funds;
       services::ParticipationService participation(*project_store, projects, identity.get());
       ctx.participation = &participation;
+      services::SchemeService schemes(*store, *project_store);
+      ctx.schemes = &schemes;
       ctx.event_store = project_store.get();
       http::Server server(options, http::make_routes(ctx));
       server.run([&](unsigned short port) {

@@ -16,6 +16,7 @@
 #include "http/participation_routes.h"
 #include "http/event_routes.h"
 #include "http/project_routes.h"
+#include "http/scheme_routes.h"
 #include "http/tile_routes.h"
 #include "http/land_use_class_routes.h"
 #include "http/static_routes.h"
@@ -278,6 +279,7 @@ Router make_router(const ApiContext& ctx) {
   add_tile_routes(r, store, identity);
   if (ctx.progress) add_progress_routes(r, identity, *ctx.progress);
   if (ctx.funds) add_funds_routes(r, identity, *ctx.funds);
+  if (ctx.schemes) add_scheme_routes(r, identity, *ctx.schemes);
   if (ctx.projects && ctx.participation)
     add_participation_routes(r, identity, *ctx.projects, *ctx.participation);
   if (ctx.event_store)

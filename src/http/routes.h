@@ -8,6 +8,7 @@
 #include "services/funds.h"
 #include "services/participation.h"
 #include "services/projects.h"
+#include "services/schemes.h"
 #include "storage/project_store.h"
 #include "storage/identity_store.h"
 #include "storage/store.h"
@@ -32,6 +33,7 @@ struct ApiContext {
   services::ProgressService* progress = nullptr;
   services::FundsService* funds = nullptr;
   services::ParticipationService* participation = nullptr;  // needs projects
+  services::SchemeService* schemes = nullptr;
   // The event feed (GET /api/v1/events) reads the events table here; null = no feed.
   storage::ProjectStore* event_store = nullptr;
 };

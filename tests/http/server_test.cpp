@@ -232,6 +232,8 @@ TEST_F(ServerTest, openapi_document_matches_the_route_table) {
   ctx.funds = &funds;
   services::ParticipationService participation(*projects, service, identity.get());
   ctx.participation = &participation;
+  services::SchemeService schemes(*store, *projects);
+  ctx.schemes = &schemes;
   ctx.event_store = projects.get();
   auto router = http::make_router(ctx);
   for (const auto& r : router.routes())
