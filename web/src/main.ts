@@ -12,6 +12,7 @@ import { renderVillage } from "./pages/village";
 const renderHome = async (...a: Parameters<typeof import("./pages/home").renderHome>) => (await import("./pages/home")).renderHome(...a);
 const renderInbox = async (...a: Parameters<typeof import("./pages/inbox").renderInbox>) => (await import("./pages/inbox")).renderInbox(...a);
 const renderMapPage = async (...a: Parameters<typeof import("./pages/map_page").renderMapPage>) => (await import("./pages/map_page")).renderMapPage(...a);
+const renderSchemes = async (...a: Parameters<typeof import("./pages/schemes").renderSchemes>) => (await import("./pages/schemes")).renderSchemes(...a);
 const renderProject = async (...a: Parameters<typeof import("./pages/project").renderProject>) => (await import("./pages/project")).renderProject(...a);
 
 export interface Ctx {
@@ -49,7 +50,7 @@ function header(m: Me | null): HTMLElement {
   if (m) {
     const links: [string, string][] = isVillager(m)
       ? [["/village", "nav_village"], ["/map", "nav_map"]]
-      : [["/home", "nav_home"], ["/map", "nav_map"], ["/inbox", "nav_inbox"]];
+      : [["/home", "nav_home"], ["/map", "nav_map"], ["/inbox", "nav_inbox"], ["/schemes", "nav_schemes"]];
     for (const [href, key] of links) {
       const a = el("a", { href, class: location.pathname === href ? "active" : "", "data-nav": href }, t(key));
       nav.append(a);
@@ -120,6 +121,7 @@ async function render() {
       await renderHome(main, ctx);
     } else if (path === "/map") cleanup = await renderMapPage(main, ctx);
     else if (path === "/inbox") cleanup = await renderInbox(main, ctx);
+    else if (path === "/schemes") cleanup = await renderSchemes(main, ctx);
     else if (path === "/village") cleanup = await renderVillage(main, ctx);
     else if (path.startsWith("/projects/")) cleanup = await renderProject(main, ctx, decodeURIComponent(path.slice("/projects/".length)));
     else main.append(el("p", {}, t("not_found")));
