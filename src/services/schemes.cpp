@@ -492,14 +492,14 @@ SimulationResult SchemeService::simulate(const User& user, std::int64_t id) {
   Envelope cut_env = cut.envelope();
   geo::PreparedGeometry prepared(cut);
   const auto& classes = LandUseClassTable::standard();
+  // Read before writing: a store's layer writer holds its connection until commit.
+  auto original_features = layers_.read_all(out.original, {});
   std::string scenario_name = "scenario-" + s.code;
   storage::validate_layer_name(scenario_name);
   auto writer = layers_.begin_layer_version(
       {scenario_name, LayerKind::land_use,
        "scenario:" + s.code + " on " + out.original.layer + " v" + std::to_string(out.original.version),
        "EPSG:4490"});
-  // Read before writing: a store may not scan and write a layer on one connection at once.
-  auto original_features = layers_.read_all(out.original, {});
   for (auto& f : original_features) {
     if (!f.bbox.intersects(cut_env)) {
       writer->add(f.source_id, f.wkb, f.bbox, f.attributes);
