@@ -540,6 +540,7 @@ SimulationResult SchemeService::simulate(const User& user, std::int64_t id) {
     writer->add(s.code + "-C" + std::to_string(i + 1), changes[i].wkb(), changes[i].envelope(), a);
   }
   out.scenario = writer->commit();
+  writer.reset();  // the writer holds the store until it is gone
 
   // The scenario measured over the scheme's area must show the after column.
   BalanceRequest mr;
