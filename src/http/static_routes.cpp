@@ -108,7 +108,7 @@ bool hashed_asset_name(const std::string& name) {
 
 void add_static_routes(Router& r, const std::string& dir) {
   auto index = [dir](const Request&, const PathParams&) { return index_page(dir); };
-  for (const char* route : {"/", "/signin", "/home", "/map", "/inbox", "/village", "/projects/{code}"})
+  for (const char* route : {"/", "/signin", "/home", "/map", "/inbox", "/village", "/schemes", "/projects/{code}"})
     r.add("GET", route, index);
   r.add("GET", "/assets/{file}", [dir](const Request& req, const PathParams& p) -> Response {
     const std::string& name = p.at("file");  // percent-decoded: "%2e%2e%2f" is "../" here
