@@ -11,6 +11,7 @@
 #include "services/progress.h"
 #include "services/funds.h"
 #include "services/rights.h"
+#include "services/schemes.h"
 #include "services/participation.h"
 #include "services/units.h"
 #include "services/village_plans.h"
@@ -90,6 +91,8 @@ void add_serve_command(CLI::App& app, Action& action) {
       ctx.dashboard = &dashboard;
       services::RightsService rights(*store, *project_store, projects, identity.get());
       ctx.rights = &rights;
+      services::SchemeService schemes(*store, *project_store);
+      ctx.schemes = &schemes;
       ctx.event_store = project_store.get();
       http::Server server(options, http::make_routes(ctx));
       server.run([&](unsigned short port) {

@@ -19,6 +19,7 @@
 #include "http/assessment_routes.h"
 #include "http/event_routes.h"
 #include "http/project_routes.h"
+#include "http/scheme_routes.h"
 #include "http/tile_routes.h"
 #include "http/land_use_class_routes.h"
 #include "http/static_routes.h"
@@ -282,6 +283,7 @@ Router make_router(const ApiContext& ctx) {
   if (ctx.progress) add_progress_routes(r, identity, *ctx.progress);
   if (ctx.funds) add_funds_routes(r, identity, *ctx.funds);
   if (ctx.rights) add_rights_routes(r, identity, *ctx.rights);
+  if (ctx.schemes) add_scheme_routes(r, identity, *ctx.schemes);
   if (ctx.projects && ctx.participation)
     add_participation_routes(r, identity, *ctx.projects, *ctx.participation);
   if (ctx.dashboard) add_dashboard_routes(r, identity, *ctx.dashboard);

@@ -12,6 +12,7 @@
 #include "services/village_plans.h"
 #include "services/projects.h"
 #include "services/rights.h"
+#include "services/schemes.h"
 #include "storage/project_store.h"
 #include "storage/identity_store.h"
 #include "storage/store.h"
@@ -40,6 +41,7 @@ struct ApiContext {
   services::VillagePlanService* village_plans = nullptr;  // village plan versions and changes
   services::DashboardService* dashboard = nullptr;
   services::RightsService* rights = nullptr;
+  services::SchemeService* schemes = nullptr;
   // The event feed (GET /api/v1/events) reads the events table here; null = no feed.
   storage::ProjectStore* event_store = nullptr;
 };

@@ -130,7 +130,7 @@ bool hashed_asset_name(const std::string& name) {
 
 void add_static_routes(Router& r, const std::string& dir) {
   auto index = [dir](const Request&, const PathParams&) { return index_page(dir); };
-  for (const char* route : {"/", "/signin", "/home", "/map", "/inbox", "/village", "/projects/{code}"})
+  for (const char* route : {"/", "/signin", "/home", "/map", "/inbox", "/village", "/schemes", "/projects/{code}"})
     r.add("GET", route, index);
   // The region dashboard and the villager's pages (notices, projects, votes, parcels).
   for (const char* route : {"/dashboard", "/village/{section}", "/village/{section}/{id}"})

@@ -12,6 +12,8 @@
 
 namespace gz::services {
 
+bool is_scenario_layer(const LayerVersion& v) { return v.source.rfind("scenario:", 0) == 0; }
+
 bool BalanceResult::all_passed() const {
   return std::all_of(indicators.begin(), indicators.end(), [](const IndicatorValue& i) { return i.passed; });
 }
@@ -20,6 +22,11 @@ LayerVersion single_layer_of_kind(storage::Store& store, LayerKind kind, const s
   auto list = store.layers_of_kind(kind);
   if (list.empty())
     throw NotFoundError("no layer of kind " + std::string(to_string(kind)) + " in " + store.location());
+  // A scheme's simulated land use (services/schemes) is never the default current land use.
+  std::erase_if(list, [](const LayerVersion& v) { return is_scenario_layer(v); });
+  if (list.empty())
+    throw NotFoundError("no layer of kind " + std::string(to_string(kind)) + " in " + store.location() +
+                        " other than scheme scenarios");
   if (list.size() > 1) {
     std::string names;
     for (auto& l : list) names += (names.empty() ? "" : ", ") + l.layer;
@@ -43,11 +50,16 @@ BalanceResult land_use_balance(storage::Store& store, const BalanceRequest& requ
                                const IndicatorRules& thresholds) {
   BalanceResult r;
   r.project_id = request.project_id;
-  r.project_layer = request.project_layer.empty()
-                        ? single_layer_of_kind(store, LayerKind::project, "--layer")
-                        : store.layer_version(request.project_layer, request.version);
-  if (!request.project_layer.empty() || request.version)
-    r.project_layer = store.layer_version(r.project_layer.layer, request.version);
+  if (request.features) {
+    r.project_layer.layer = request.project_layer;
+    r.project_layer.kind = LayerKind::project;
+  } else {
+    r.project_layer = request.project_layer.empty()
+                          ? single_layer_of_kind(store, LayerKind::project, "--layer")
+                          : store.layer_version(request.project_layer, request.version);
+    if (!request.project_layer.empty() || request.version)
+      r.project_layer = store.layer_version(r.project_layer.layer, request.version);
+  }
   r.land_use_layer = request.land_use_layer.empty()
                          ? single_layer_of_kind(store, LayerKind::land_use, "--land-use")
                          : store.layer_version(request.land_use_layer, std::nullopt);
@@ -55,11 +67,15 @@ BalanceResult land_use_balance(storage::Store& store, const BalanceRequest& requ
     throw UsageError("layer '" + r.land_use_layer.layer + "' is not a land_use layer");
 
   std::vector<StoredFeature> areas, patches;
-  store.scan(r.project_layer, [&](StoredFeature&& f) {
+  auto take = [&](StoredFeature&& f) {
     if (project_id(f.attributes) != request.project_id) return;
     if (planned_to_code(f.attributes)) patches.push_back(std::move(f));
     else areas.push_back(std::move(f));
-  });
+  };
+  if (request.features)
+    for (auto f : *request.features) take(std::move(f));
+  else
+    store.scan(r.project_layer, take);
   if (areas.empty() && patches.empty())
     throw NotFoundError("project '" + request.project_id + "' not found in layer '" +
                         r.project_layer.layer + "' v" + std::to_string(r.project_layer.version));

@@ -30,6 +30,9 @@ struct BalanceRequest {
   std::string project_layer;   // default: the only layer of kind project
   std::string land_use_layer;  // default: the only layer of kind land_use
   std::optional<int> version;  // of the project layer
+  // When set, these features are measured instead of a stored project layer (a scheme's area
+  // and its changes, with XMBH = project_id); `project_layer` then only names them.
+  std::optional<std::vector<StoredFeature>> features;
 };
 
 struct BalanceResult {
@@ -49,7 +52,9 @@ struct BalanceResult {
 BalanceResult land_use_balance(storage::Store& store, const BalanceRequest& request,
                                const IndicatorRules& thresholds = IndicatorRules::standard());
 
-// The one layer of a kind, or a UsageError listing the candidates.
+// Whether a layer version is a scheme's scenario (services/schemes: source "scenario:…").
+bool is_scenario_layer(const LayerVersion& v);
+// The one layer of a kind (scenario layers left out), or a UsageError listing the candidates.
 LayerVersion single_layer_of_kind(storage::Store& store, LayerKind kind, const std::string& option);
 
 }  // namespace gz::services

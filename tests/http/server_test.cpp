@@ -241,6 +241,8 @@ TEST_F(ServerTest, openapi_document_matches_the_route_table) {
   ctx.dashboard = &dashboard;
   services::RightsService rights(*store, *projects, service, identity.get());
   ctx.rights = &rights;
+  services::SchemeService schemes(*store, *projects);
+  ctx.schemes = &schemes;
   ctx.event_store = projects.get();
   auto router = http::make_router(ctx);
   for (const auto& r : router.routes())

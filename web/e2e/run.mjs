@@ -514,6 +514,30 @@ try {
 
   await step("no Content-Security-Policy violation on any page", async () => {
     assert(cspViolations.length === 0, "violations: " + cspViolations.join("\n"));
+  await step("schemes: two alternatives of a unit on the map, ranked with ECharts, one simulated", async () => {
+    const made = await page.evaluate(async () => {
+      const list = await fetch("/api/v1/projects").then((x) => x.json());
+      const pr = list.projects.find((x) => x.code === "XM2026-005");
+      const full = await fetch(`/api/v1/projects/${pr.id}`).then((x) => x.json());
+      const half = { area: full.plan.area, changes: full.plan.changes.slice(0, Math.max(1, Math.floor(full.plan.changes.length / 2))) };
+      const post = (name, plan, cost) => fetch("/api/v1/schemes", { method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ unit: "E2E-DY", region_code: pr.region_code, name, cost_fen: cost, plan }) }).then((x) => x.status);
+      return [await post("全部工程", full.plan, 300000000), await post("一半工程", half, 120000000)];
+    });
+    assert(made[0] === 201 && made[1] === 201, "schemes added: " + made);
+    await page.goto(base + "/schemes?unit=E2E-DY");
+    await page.waitForSelector('[data-testid="scheme-list"] tr[data-scheme]');
+    await page.waitForSelector('.col-map[data-ready="1"]', { timeout: 30000 });
+    const areas = await renderedFeatures(page, ["projects-fill", "scheme-changes-fill"]);
+    assert(areas.some((f) => f.layer === "scheme-changes-fill"), "planned changes drawn on the map");
+    await page.click('[data-testid="run-compare"]');
+    await page.waitForSelector('[data-testid="compare-result"][data-ready="1"]', { timeout: 20000 });
+    assert((await page.$$('[data-testid="ranking"] tbody tr')).length === 2, "two schemes ranked");
+    assert((await page.$$('[data-testid="contribution-chart"] canvas')).length >= 1, "contribution chart drawn");
+    await shot(page, "schemes");
+    await page.click('[data-testid="scheme-list"] tr[data-scheme] button');
+    await page.waitForSelector('[data-testid="simulation-result"]', { timeout: 30000 });
+    assert((await page.$$('[data-testid="indicators"] li')).length === 3, "three indicators after simulation");
   });
   await desktop.close();
 

@@ -16,6 +16,7 @@ const renderHome = async (...a: Parameters<typeof import("./pages/home").renderH
 const renderInbox = async (...a: Parameters<typeof import("./pages/inbox").renderInbox>) => (await import("./pages/inbox")).renderInbox(...a);
 const renderMapPage = async (...a: Parameters<typeof import("./pages/map_page").renderMapPage>) => (await import("./pages/map_page")).renderMapPage(...a);
 const renderDashboard = async (...a: Parameters<typeof import("./pages/dashboard").renderDashboard>) => (await import("./pages/dashboard")).renderDashboard(...a);
+const renderSchemes = async (...a: Parameters<typeof import("./pages/schemes").renderSchemes>) => (await import("./pages/schemes")).renderSchemes(...a);
 const renderProject = async (...a: Parameters<typeof import("./pages/project").renderProject>) => (await import("./pages/project")).renderProject(...a);
 
 export interface Ctx {
@@ -56,7 +57,7 @@ function header(m: Me | null): HTMLElement {
   if (m) {
     const links: [string, string][] = isVillager(m)
       ? [["/village", "nav_village"], ["/parcels", "nav_parcels"], ["/map", "nav_map"]]
-      : [["/home", "nav_home"], ["/map", "nav_map"], ["/inbox", "nav_inbox"]];
+      : [["/home", "nav_home"], ["/map", "nav_map"], ["/inbox", "nav_inbox"], ["/schemes", "nav_schemes"]];
     if (m.grants.some((g) => dashboardRoles.includes(g.role))) links.push(["/dashboard", "nav_dashboard"]);
     if (m.grants.some((g) => ["township", "village_collective", "investor", "lead_department"].includes(g.role)))
       links.push(["/projects/new", "nav_new_project"]);
@@ -139,6 +140,7 @@ async function render() {
     else if (path === "/village" || path.startsWith("/village/")) cleanup = await renderVillage(main, ctx);
     else if (path === "/dashboard") cleanup = await renderDashboard(main, ctx);
     else if (path === "/parcels") cleanup = await renderParcels(main, ctx);
+    else if (path === "/schemes") cleanup = await renderSchemes(main, ctx);
     else if (path.startsWith("/projects/")) cleanup = await renderProject(main, ctx, decodeURIComponent(path.slice("/projects/".length)));
     else main.append(el("p", {}, t("not_found")));
   } catch (e) {

@@ -1,0 +1,300 @@
+// Scheme comparison on both backends, on the demo county: schemes made from the red-line
+// project's plan (all its changes, part of them) are measured on entry (balance, potential,
+// red-line risk), stored and audited; ranked by TOPSIS with entropy and AHP weights; simulated
+// as a scenario layer whose measured land use equals the predicted after-column while the
+// original layer stays exactly as it was. Bad input of the issue: a scheme with no changes,
+// overlapping changes, a single scheme, all-equal schemes, inconsistent and non-reciprocal AHP
+// matrices — clear errors or explained results, nothing stored. Jurisdiction: 404 outside, 403
+// for a role that may read but not write.
+#include "services/schemes.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "../storage/store_backends.h"
+#include "common/error.h"
+#include "services/demo_county.h"
+#include "services/land_use_balance.h"
+#include "services/projects.h"
+#include "services/scheme_json.h"
+#include "storage/identity_store.h"
+#include "storage/project_store.h"
+#include "storage/sql_identity_store.h"
+#include "storage/store.h"
+
+namespace gz::test {
+namespace {
+
+using nlohmann::json;
+using services::CompareOptions;
+using services::NewScheme;
+using services::SchemeService;
+
+User user(const std::string& name, Role role, const std::string& dept, const std::string& region) {
+  User u;
+  u.username = name;
+  u.grants.push_back({role, dept, region});
+  return u;
+}
+
+template <class F>
+std::string refusal_code(F&& f) {
+  try {
+    f();
+  } catch (const Explained& e) {
+    return e.code();
+  } catch (const NotFoundError&) {
+    return "not_found";
+  }
+  return "none";
+}
+
+class SchemeServiceTest : public StoreBackendTest {
+ protected:
+  void SetUp() override {
+    StoreBackendTest::SetUp();
+    layers_ = storage::Store::open(location(), {.create = true});
+    auto summary = services::generate_demo_county(*layers_, {.polygons = 2000, .seed = 7});
+    county_ = summary.county_code;
+    projects_ = storage::ProjectStore::open(location());
+    identity_ = storage::IdentityStore::open(location());
+    service_ = std::make_unique<SchemeService>(*layers_, *projects_);
+    auto redline = services::project_from_layer(*layers_, "projects", "XM2026-005");
+    township_ = redline.region_code;
+    plan_ = json::parse(redline.plan_json);
+    ASSERT_GE(plan_["changes"].size(), 3u);
+    expert_ = user("sheji", Role::expert, "", township_);
+    other_ = user("zhen_b", Role::township, "", township_.substr(0, 6) + (township_.substr(6) == "100" ? "101" : "100"));
+    ecology_ = user("sthj", Role::co_reviewing_department, "生态环境局", county_);
+  }
+
+  // The plan with only the changes [from, to).
+  std::string part(std::size_t from, std::size_t to) const {
+    json p = plan_;
+    p["changes"] = json::array();
+    for (std::size_t i = from; i < to && i < plan_["changes"].size(); ++i) p["changes"].push_back(plan_["changes"][i]);
+    return p.dump();
+  }
+  NewScheme scheme(const std::string& name, const std::string& plan, std::int64_t fen) const {
+    return {"DY-01", township_, name, "", fen, plan, ""};
+  }
+  std::size_t audit_length() { return identity_->audit_log().size(); }
+  std::int64_t stored_schemes() {
+    return projects_->read([](storage::ProjectTx& tx) {
+      return std::stoll(tx.session().query("SELECT COUNT(*) FROM schemes").at(0).at(0));
+    });
+  }
+
+  std::unique_ptr<storage::Store> layers_;
+  std::unique_ptr<storage::ProjectStore> projects_;
+  std::unique_ptr<storage::IdentityStore> identity_;
+  std::unique_ptr<SchemeService> service_;
+  std::string county_, township_;
+  json plan_;
+  User expert_, other_, ecology_;
+};
+
+TEST_P(SchemeServiceTest, a_scheme_is_measured_on_entry_stored_and_audited) {
+  auto before = audit_length();
+  auto s = service_->add(expert_, scheme("全部工程", plan_.dump(), 1'234'567'89));
+  EXPECT_EQ(s.code.substr(0, 2), "FA");
+  EXPECT_EQ(s.changes, static_cast<std::int64_t>(plan_["changes"].size()));
+  EXPECT_GT(s.area_m2, 10000);
+  auto a = json::parse(s.assessment_json);
+  EXPECT_EQ(a["land_use"]["layer"], "land_use");
+  // The red-line project puts works inside the red line: the risk is an area, not a yes/no.
+  EXPECT_GT(a["criteria"]["redline_overlap_m2"].get<double>(), 1.0) << a.dump();
+  EXPECT_EQ(a["criteria"]["cost_fen"].get<std::int64_t>(), 123456789);
+  EXPECT_FALSE(a["balance"]["rows"].empty());
+  EXPECT_EQ(a["balance"]["indicators"].size(), 3u);
+  EXPECT_DOUBLE_EQ(a["potential"]["new_cultivated_m2"].get<double>(),
+                   a["balance"]["cultivated_after_m2"].get<double>() - a["balance"]["cultivated_before_m2"].get<double>());
+  auto log = identity_->audit_log();
+  ASSERT_EQ(log.size(), before + 1);
+  EXPECT_EQ(log.back().action, "scheme.create");
+  EXPECT_EQ(log.back().object, "scheme:" + s.code);
+  EXPECT_EQ(log.back().actor, "sheji");
+
+  auto second = service_->add(expert_, scheme("部分工程", part(0, 2), 5'000'000'00));
+  EXPECT_NE(second.code, s.code);
+  EXPECT_EQ(service_->list(expert_, "DY-01").size(), 2u);
+  EXPECT_EQ(service_->list(ecology_).size(), 2u);  // a county department reads
+  EXPECT_EQ(service_->get(ecology_, s.id).plan_hash, s.plan_hash);
+  auto j = services::scheme_json(service_->get(expert_, s.id), true);
+  EXPECT_EQ(j["plan"]["changes"].size(), plan_["changes"].size());
+}
+
+TEST_P(SchemeServiceTest, bad_schemes_are_refused_and_change_nothing) {
+  auto before = audit_length();
+  EXPECT_EQ(refusal_code([&] { service_->add(expert_, scheme("空方案", part(0, 0), 100)); }), "no_changes");
+  json overlapping = plan_;
+  overlapping["changes"] = json::array({plan_["changes"][0], plan_["changes"][0]});
+  overlapping["changes"][1]["to_code"] = "0301";
+  EXPECT_EQ(refusal_code([&] { service_->add(expert_, scheme("重叠", overlapping.dump(), 100)); }),
+            "overlapping_changes");
+  EXPECT_EQ(refusal_code([&] { service_->add(expert_, scheme("负投资", part(0, 1), -1)); }), "invalid_cost");
+  EXPECT_EQ(refusal_code([&] { service_->add(expert_, scheme("坏计划", "{\"area\": 3}", 1)); }), "invalid_geometry");
+  EXPECT_EQ(refusal_code([&] { service_->add(expert_, scheme("", part(0, 1), 1)); }), "empty_field");
+  auto bad_region = scheme("x", part(0, 1), 1);
+  bad_region.region_code = "12ab";
+  EXPECT_EQ(refusal_code([&] { service_->add(expert_, bad_region); }), "invalid_region");
+  // A department that reviews may read schemes but not draw them; another township may not
+  // draw in this one.
+  EXPECT_EQ(refusal_code([&] { service_->add(ecology_, scheme("x", part(0, 1), 1)); }), "scheme_not_permitted");
+  EXPECT_EQ(refusal_code([&] { service_->add(other_, scheme("x", part(0, 1), 1)); }), "scheme_not_permitted");
+  EXPECT_EQ(stored_schemes(), 0);
+  EXPECT_EQ(audit_length(), before);
+}
+
+TEST_P(SchemeServiceTest, schemes_outside_the_jurisdiction_do_not_exist_for_the_user) {
+  auto s = service_->add(expert_, scheme("全部工程", plan_.dump(), 100));
+  EXPECT_EQ(refusal_code([&] { service_->get(other_, s.id); }), "not_found");
+  EXPECT_TRUE(service_->list(other_).empty());
+  EXPECT_EQ(refusal_code([&] { service_->simulate(other_, s.id); }), "not_found");
+  EXPECT_EQ(refusal_code([&] { service_->simulate(ecology_, s.id); }), "scheme_not_permitted");
+  EXPECT_EQ(refusal_code([&] { service_->compare(other_, "DY-01", {}); }), "not_found");
+  auto villager = user("cunmin", Role::villager, "", township_ + "201");
+  EXPECT_EQ(refusal_code([&] { service_->get(villager, s.id); }), "not_found");
+  EXPECT_EQ(refusal_code([&] { service_->get(expert_, 9999); }), "not_found");
+}
+
+TEST_P(SchemeServiceTest, schemes_are_ranked_by_topsis_with_entropy_or_ahp_weights) {
+  auto full = service_->add(expert_, scheme("全部工程", plan_.dump(), 300'000'000));
+  // One scheme: nothing to compare with.
+  EXPECT_EQ(refusal_code([&] { service_->compare(expert_, "DY-01", {}); }), "too_few_schemes");
+  std::size_t n = plan_["changes"].size();
+  auto half = service_->add(expert_, scheme("一半工程", part(0, n / 2), 150'000'000));
+  auto rest = service_->add(expert_, scheme("其余工程", part(n / 2, n), 180'000'000));
+
+  auto c = service_->compare(expert_, "DY-01", {});
+  ASSERT_EQ(c.schemes.size(), 3u);
+  double sum = 0;
+  for (double w : c.weights) sum += w;
+  EXPECT_NEAR(sum, 1.0, 1e-9);
+  std::set<int> ranks;
+  for (const auto& row : c.topsis.rows) {
+    EXPECT_GE(row.closeness, 0.0);
+    EXPECT_LE(row.closeness, 1.0);
+    ranks.insert(row.rank);
+    double contributions = 0;
+    for (const auto& cell : row.cells) contributions += cell.contribution;
+    EXPECT_NEAR(contributions, row.d_minus * row.d_minus - row.d_plus * row.d_plus, 1e-12);
+  }
+  EXPECT_EQ(ranks.count(1), 1u);
+  // The cost column is what was entered.
+  std::size_t cost = 0;
+  while (c.criteria[cost].id != "cost_fen") ++cost;
+  EXPECT_DOUBLE_EQ(c.values[1][cost], 150'000'000);
+  auto j = services::comparison_json(c);
+  EXPECT_EQ(j["ranking"].size(), 3u);
+  EXPECT_EQ(j["schemes"][0]["explanation"].size(), c.criteria.size());
+
+  // AHP: the cost matters most, the rest equally (consistent: CR = 0).
+  std::size_t k = c.criteria.size();
+  json m = json::array();
+  for (std::size_t i = 0; i < k; ++i) {
+    json row = json::array();
+    for (std::size_t t = 0; t < k; ++t)
+      row.push_back(i == t ? json(1) : i == cost ? json(3) : t == cost ? json("1/3") : json(1));
+    m.push_back(row);
+  }
+  auto a = service_->compare(expert_, "DY-01", {"ahp", m.dump()});
+  ASSERT_TRUE(a.ahp);
+  EXPECT_LT(a.ahp->cr, 1e-9);
+  EXPECT_NEAR(a.weights[cost], 3.0 / (3.0 + (k - 1)), 1e-9);
+
+  // The same matrix with criteria named in another order gives the same weights.
+  json named = {{"criteria", json::array()}, {"matrix", json::array()}};
+  for (std::size_t i = k; i-- > 0;) {
+    named["criteria"].push_back(c.criteria[i].id);
+    json row = json::array();
+    for (std::size_t t = k; t-- > 0;) row.push_back(m[i][t]);
+    named["matrix"].push_back(row);
+  }
+  auto b = service_->compare(expert_, "DY-01", {"ahp", named.dump()});
+  for (std::size_t i = 0; i < k; ++i) EXPECT_NEAR(b.weights[i], a.weights[i], 1e-12);
+
+  // Inconsistent, non-reciprocal, malformed.
+  json bad = m;
+  bad[0][1] = 9;
+  bad[1][0] = "1/9";
+  bad[1][2] = 9;
+  bad[2][1] = "1/9";
+  bad[2][0] = 9;
+  bad[0][2] = "1/9";
+  EXPECT_EQ(refusal_code([&] { service_->compare(expert_, "DY-01", {"ahp", bad.dump()}); }), "ahp_inconsistent");
+  json skew = m;
+  skew[0][1] = 2;
+  EXPECT_EQ(refusal_code([&] { service_->compare(expert_, "DY-01", {"ahp", skew.dump()}); }), "ahp_not_reciprocal");
+  EXPECT_EQ(refusal_code([&] { service_->compare(expert_, "DY-01", {"ahp", "[[1]]"}); }), "ahp_not_square");
+  EXPECT_EQ(refusal_code([&] { service_->compare(expert_, "DY-01", {"ahp", "[[1, \"x\"]]"}); }), "ahp_bad_value");
+  EXPECT_EQ(refusal_code([&] { service_->compare(expert_, "DY-01", {"ahp", "{\"criteria\": [\"a\"], \"matrix\": [[1]]}"}); }),
+            "ahp_criteria");
+  EXPECT_EQ(refusal_code([&] { service_->compare(expert_, "DY-01", {"ahp", ""}); }), "missing_field");
+  EXPECT_EQ(refusal_code([&] { service_->compare(expert_, "DY-01", {"magic", ""}); }), "unknown_weights");
+  (void)full;
+  (void)half;
+  (void)rest;
+}
+
+TEST_P(SchemeServiceTest, identical_schemes_are_explained_not_divided_by_zero) {
+  service_->add(expert_, scheme("甲", part(0, 2), 100));
+  service_->add(expert_, scheme("乙", part(0, 2), 100));
+  auto c = service_->compare(expert_, "DY-01", {});
+  EXPECT_TRUE(c.topsis.all_equal);
+  EXPECT_TRUE(c.entropy->uniform_fallback);
+  EXPECT_FALSE(c.notes_en.empty());
+  for (const auto& row : c.topsis.rows) {
+    EXPECT_DOUBLE_EQ(row.closeness, 0.5);
+    EXPECT_EQ(row.rank, 1);
+  }
+  EXPECT_NO_THROW(services::comparison_json(c).dump());  // NaN would not serialise as a number
+  EXPECT_EQ(services::comparison_json(c).dump().find("null"), std::string::npos);
+}
+
+TEST_P(SchemeServiceTest, simulation_writes_a_scenario_layer_and_leaves_the_original_alone) {
+  auto s = service_->add(expert_, scheme("全部工程", plan_.dump(), 100));
+  auto original = layers_->layer_version("land_use", std::nullopt);
+  auto original_features = layers_->read_all(original, {});
+  auto before = audit_length();
+
+  auto r = service_->simulate(expert_, s.id);
+  EXPECT_EQ(r.scenario.layer, "scenario-" + s.code);
+  EXPECT_EQ(r.scenario.kind, LayerKind::land_use);
+  EXPECT_EQ(r.scenario.version, 1);
+  EXPECT_TRUE(services::is_scenario_layer(r.scenario));
+  EXPECT_EQ(r.original.layer, "land_use");
+  // The scenario measured over the scheme's area is the balance sheet's after-column.
+  EXPECT_LT(r.max_deviation_m2, 1.0);
+  EXPECT_GT(r.balance.changes, 0);
+  bool changed = false;
+  for (const auto& row : r.balance.rows) changed |= std::fabs(row.after_m2 - row.before_m2) > 1;
+  EXPECT_TRUE(changed);
+  EXPECT_EQ(r.scheme.scenario_layer, r.scenario.layer);
+  EXPECT_EQ(r.scheme.scenario_version, 1);
+
+  // The original is exactly as before: one version, same features.
+  EXPECT_EQ(layers_->versions("land_use").size(), 1u);
+  auto after = layers_->read_all(layers_->layer_version("land_use", std::nullopt), {});
+  ASSERT_EQ(after.size(), original_features.size());
+  for (std::size_t i = 0; i < after.size(); ++i) {
+    EXPECT_EQ(after[i].wkb, original_features[i].wkb);
+    EXPECT_EQ(after[i].attributes_json, original_features[i].attributes_json);
+  }
+  // The scenario never becomes the default current land use.
+  EXPECT_EQ(services::single_layer_of_kind(*layers_, LayerKind::land_use, "--land-use").layer, "land_use");
+
+  auto log = identity_->audit_log();
+  ASSERT_EQ(log.size(), before + 1);
+  EXPECT_EQ(log.back().action, "scheme.simulate");
+  auto again = service_->simulate(expert_, s.id);
+  EXPECT_EQ(again.scenario.version, 2);
+  EXPECT_EQ(again.scenario.feature_count, r.scenario.feature_count);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, SchemeServiceTest, GZ_ALL_BACKENDS, backend_name);
+
+}  // namespace
+}  // namespace gz::test
