@@ -399,7 +399,13 @@ try {
     assert(await page.isDisabled('[data-testid="preview-check"]'), "no preview of an unsaved plan");
     await page.click('[data-testid="save-plan"]');
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid="changes"] tr[data-change]').length === n + 1 && !document.querySelector('[data-testid="save-plan"]:not([disabled])'), before, { timeout: 20000 });
-    const stored = await page.evaluate(async (id) => fetch(`/api/v1/projects/${id}`).then((x) => x.json()), newId);
+    // The button is disabled while saving too: wait for the server to hold the new change.
+    let stored = null;
+    for (let i = 0; i < 100; ++i) {
+      stored = await page.evaluate(async (id) => fetch(`/api/v1/projects/${id}`).then((x) => x.json()), newId);
+      if (stored.plan.changes.length === before + 1) break;
+      await page.waitForTimeout(200);
+    }
     const last = stored.plan.changes[stored.plan.changes.length - 1];
     assert(stored.plan.changes.length === before + 1 && last.from_code === "0103" && last.to_code === "0101" && last.measure === "旱改水", "the change stored: " + JSON.stringify(last).slice(0, 200));
   });
@@ -434,7 +440,7 @@ try {
     await page.waitForFunction(() => document.querySelector('[data-testid="project-title"] .badge')?.dataset.state === "compliance_checked", null, { timeout: 60000 });
     await page.click('button[data-action="start_review"]');
     await page.waitForFunction(() => document.querySelector('[data-testid="project-title"] .badge')?.dataset.state === "joint_review", null, { timeout: 20000 });
-    await p2.waitForSelector(`[data-testid="tasks"] .task.fresh[data-code="${newCode}"]`, { timeout: 20000 });
+    await p2.waitForSelector(`[data-testid="tasks"] .task.fresh[data-code="${newCode}"]`, { timeout: 45000 });
     assert(await p2.evaluate(() => window.__sameDocument === true), "the task appeared without a reload");
     await shot(p2, "home-live-task");
     await p2.click(`[data-testid="tasks"] .task[data-code="${newCode}"] a`);
@@ -512,8 +518,6 @@ try {
     await shot(page, "project-progress");
   });
 
-  await step("no Content-Security-Policy violation on any page", async () => {
-    assert(cspViolations.length === 0, "violations: " + cspViolations.join("\n"));
   await step("schemes: two alternatives of a unit on the map, ranked with ECharts, one simulated", async () => {
     const made = await page.evaluate(async () => {
       const list = await fetch("/api/v1/projects").then((x) => x.json());
@@ -538,6 +542,9 @@ try {
     await page.click('[data-testid="scheme-list"] tr[data-scheme] button');
     await page.waitForSelector('[data-testid="simulation-result"]', { timeout: 30000 });
     assert((await page.$$('[data-testid="indicators"] li')).length === 3, "three indicators after simulation");
+  });
+  await step("no Content-Security-Policy violation on any page", async () => {
+    assert(cspViolations.length === 0, "violations: " + cspViolations.join("\n"));
   });
   await desktop.close();
 
