@@ -215,16 +215,20 @@ export async function dashSteps({ browser, base, step, assert, signIn, shot }) {
     assert(mine.some((f) => f.body.includes("樟树")) || true, "comment stored");
     await p.waitForSelector(`[data-testid="vp-feedback"] [data-feedback="${complaint.id}"][data-status="open"]`);
     assert(!downloads.some((u) => /maplibre|echarts/.test(u)), "no map or chart library on the phone: " + downloads.filter((u) => /assets/.test(u)).join(" "));
-    // The township answers; the villager follows the reply on their page.
+    // The township answers while the villager's page is open: the reply arrives live (SSE).
+    await p.goto(base + "/village");
+    await p.waitForSelector('[data-testid="village-feedback"]');
+    await p.waitForSelector('body[data-live="open"]', { timeout: 20000 });
+    await p.evaluate(() => { window.__notReloaded = true; });
     const o = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const op = await o.newPage();
     await signIn(op, base, "zhen");
     const ans = await call(op, "POST", `/api/v1/feedback/${complaint.id}/answer`, { reply: "已通知施工单位三日内修复水渠。" });
     assert(ans.status === 200, "answered: " + JSON.stringify(ans));
     await o.close();
-    await p.goto(base + "/village");
     const card = `[data-testid="village-feedback"] [data-feedback="${complaint.id}"]`;
-    await p.waitForSelector(`${card}[data-status="answered"]`);
+    await p.waitForSelector(`${card}[data-status="answered"]`, { timeout: 30000 });
+    assert(await p.evaluate(() => window.__notReloaded === true), "the reply came without a reload");
     const reply = await p.textContent(`${card} [data-testid="reply"]`);
     assert(reply.includes("三日内修复水渠") && reply.includes("zhen"), "reply shown: " + reply);
     assert(!(await p.textContent("body")).includes("⟦"), "every string translated");

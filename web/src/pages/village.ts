@@ -11,6 +11,7 @@ import { fmtArea, fmtTime, has, t } from "../i18n";
 import "../i18n_dash";
 import "../dash.css";
 import type { Ctx } from "../main";
+import { onLive } from "../live";
 import { link, stateBadge } from "./common";
 
 export interface Notice {
@@ -140,5 +141,19 @@ async function renderVillageHome(main: HTMLElement, ctx: Ctx): Promise<() => voi
     el("div", { class: "card-title" }, t("village_parcels")), el("div", { class: "muted" }, t("village_parcels_hint") + " →"));
 
   main.append(votesSec, noticesSec, el("section", { class: "vsec" }, el("h2", {}, t("village_projects")), list), fbSec, parcels);
-  return () => undefined;
+  // Live: a reply, a new notice or vote redraws the page without a reload (the server sends each
+  // user only the events of their grants).
+  let stop = onLive(() => {
+    stop();
+    const scroll = window.scrollY;
+    main.replaceChildren();
+    void renderVillageHome(main, ctx).then((next) => {
+      stop = next;
+      window.scrollTo(0, scroll);
+    });
+  }, (e) => VILLAGE_KINDS.has(e.kind));
+  return () => stop();
 }
+
+const VILLAGE_KINDS = new Set(["feedback.answered", "feedback.escalated", "notice.published", "notice.replied",
+  "vote.opened", "vote.closed", "survey.opened", "project.transition"]);
