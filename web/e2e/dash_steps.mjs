@@ -129,7 +129,13 @@ export async function dashSteps({ browser, base, step, assert, signIn, shot }) {
   });
 
   await step("home tasks: finance approves a payment, the village answers feedback, in place", async () => {
-    // The township asks for a payment of its project in works.
+    // Finance's home page is open when the township asks for a payment: the task arrives live.
+    const c = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "zh-CN" });
+    const p = await c.newPage();
+    await signIn(p, base, "czj");
+    await p.waitForSelector('[data-testid="tasks"]');
+    await p.waitForSelector('body[data-live="open"]', { timeout: 20000 });
+    await p.evaluate(() => { window.__notReloaded = true; });
     const z = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const zp = await z.newPage();
     await signIn(zp, base, "zhen");
@@ -142,11 +148,9 @@ export async function dashSteps({ browser, base, step, assert, signIn, shot }) {
       { milestone_id: drainage.id, payee: "县水利建设有限公司", purpose: "工程进度款", amount_fen: 1234500 });
     assert(req.status === 201, "payment requested: " + JSON.stringify(req));
     await z.close();
-    const c = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "zh-CN" });
-    const p = await c.newPage();
-    await signIn(p, base, "czj");
     const row = `[data-testid="tasks"] [data-task="disbursement"][data-id="${req.body.id}"]`;
-    await p.waitForSelector(row);
+    await p.waitForSelector(`${row}.fresh`, { timeout: 30000 });
+    assert(await p.evaluate(() => window.__notReloaded === true), "the payment task came without a reload");
     assert((await p.textContent(row)).includes("1.23 万元") && (await p.textContent(row)).includes("县水利建设有限公司"), "the request: " + (await p.textContent(row)));
     await shot(p, "home-finance");
     await p.click(`${row} button[data-action="approve-disbursement"]`);

@@ -49,7 +49,7 @@ export async function addTasks(tasks: HTMLElement, ctx: Ctx): Promise<number> {
     answers ? api<{ feedback: FeedbackTask[] }>("GET", "/api/v1/feedback?status=open").then((r) => r.feedback).catch(() => []) : [],
   ]);
   for (const d of disbursements) {
-    const row = el("div", { class: "task", "data-task": "disbursement", "data-id": String(d.id) });
+    const row = el("div", { class: "task", "data-task": "disbursement", "data-id": String(d.id), "data-key": `disbursement:${d.id}` });
     const msg = el("span", { class: "msg" });
     const approve = el("button", { class: "btn primary", "data-action": "approve-disbursement" }, t("task_approve"));
     approve.addEventListener("click", async () => {
@@ -68,7 +68,7 @@ export async function addTasks(tasks: HTMLElement, ctx: Ctx): Promise<number> {
     tasks.append(row);
   }
   for (const f of feedback) {
-    const row = el("div", { class: "task", "data-task": "feedback", "data-id": String(f.id) });
+    const row = el("div", { class: "task", "data-task": "feedback", "data-id": String(f.id), "data-key": `feedback:${f.id}` });
     const cat = has("category_" + f.category) ? t("category_" + f.category) : f.category;
     const reply = el("input", { placeholder: t("task_reply_placeholder"), class: "comment", "data-testid": "feedback-reply" }) as HTMLInputElement;
     const msg = el("span", { class: "msg" });

@@ -9,7 +9,8 @@ import type { Ctx } from "../main";
 import { onLive, type LiveEvent } from "../live";
 import { link, stateBadge } from "./common";
 
-const PROJECT_KINDS = new Set(["project.created", "project.transition", "review.requested", "review.given", "obligation.fulfilled"]);
+const PROJECT_KINDS = new Set(["project.created", "project.transition", "review.requested", "review.given", "obligation.fulfilled",
+  "disbursement.requested", "disbursement.approved", "disbursement.refused", "feedback.submitted", "feedback.answered", "feedback.escalated"]);
 
 async function owedNow(ctx: Ctx, projects: Project[]) {
   const list = projects.filter((p) => p.state === "joint_review");
@@ -32,6 +33,22 @@ async function refreshHome(main: HTMLElement, ctx: Ctx, events: LiveEvent[]) {
           t("review_owed", { dept: r.department }), " · ", link(`/inbox?project=${project.id}`, `${project.code} ${project.name}`),
           before.has(key) ? "" : el("span", { class: "badge new" }, t("live_new"))));
       }
+    // Payments to approve and feedback to answer (home_tasks.ts): a row already shown is kept as
+    // it is (a reply being typed survives), a new one is marked new, a settled one goes.
+    const more = el("div", {});
+    await (await import("./home_tasks")).addTasks(more, ctx);
+    for (const row of [...more.children] as HTMLElement[]) {
+      const key = row.dataset.key ?? "";
+      const shown = key ? tasks.querySelector<HTMLElement>(`.task[data-key="${CSS.escape(key)}"]`) : null;
+      if (shown) rows.push(shown);
+      else {
+        row.classList.add("fresh");
+        row.append(el("span", { class: "badge new" }, t("live_new")));
+        rows.push(row);
+      }
+    }
+    // Rows settled on this page stay until the next visit, with their result.
+    for (const row of tasks.querySelectorAll<HTMLElement>('.task[data-done="1"]')) if (!rows.includes(row)) rows.push(row);
     const title = tasks.querySelector("h2");
     tasks.replaceChildren(...(title ? [title] : []), ...(rows.length ? rows : [el("p", { class: "empty" }, t("no_tasks"))]));
   }
