@@ -6,16 +6,9 @@
 #include "cli/command.h"
 #include "common/error.h"
 #include "http/progress_routes.h"
+#include "http/api_services.h"
 #include "http/routes.h"
 #include "http/server.h"
-#include "services/progress.h"
-#include "services/funds.h"
-#include "services/rights.h"
-#include "services/schemes.h"
-#include "services/participation.h"
-#include "services/units.h"
-#include "services/village_plans.h"
-#include "services/projects.h"
 #include "storage/identity_store.h"
 #include "storage/project_store.h"
 #include "storage/store.h"
@@ -71,29 +64,12 @@ void add_serve_command(CLI::App& app, Action& action) {
       // missing).
       auto identity = storage::IdentityStore::open(location);
       auto project_store = storage::ProjectStore::open(location);
-      services::ProjectService projects(*store, *project_store, identity.get());
-      services::ProgressService progress(*project_store, projects);
-      http::ApiContext ctx{*store, *identity, o->auth, &projects};
-      ctx.progress = &progress;
+      http::ApiServices api(*store, *identity, *project_store);
+      http::ApiContext ctx = api.context(o->auth);
       options.body_limit_for = http::progress_body_limit;
       options.before_body = [&](const http::Request& head) {
-        return http::progress_before_body(*identity, progress, head);
+        return http::progress_before_body(*identity, api.progress, head);
       };
-      services::FundsService funds(*project_store, identity.get());
-      ctx.funds = &funds;
-      services::ParticipationService participation(*project_store, projects, identity.get());
-      ctx.participation = &participation;
-      services::UnitService units(*store, project_store.get());
-      ctx.units = &units;
-      services::VillagePlanService village_plans(*store, *project_store);
-      ctx.village_plans = &village_plans;
-      services::DashboardService dashboard(*store, *project_store, funds, progress);
-      ctx.dashboard = &dashboard;
-      services::RightsService rights(*store, *project_store, projects, identity.get());
-      ctx.rights = &rights;
-      services::SchemeService schemes(*store, *project_store);
-      ctx.schemes = &schemes;
-      ctx.event_store = project_store.get();
       http::Server server(options, http::make_routes(ctx));
       server.run([&](unsigned short port) {
         std::cout << "gongzhi serving " << (o->db.empty() ? store->location() : o->db) << " on http://" << options.address << ":" << port

@@ -97,6 +97,14 @@ std::string string_field(const nlohmann::json& body, const std::string& field,
   return it->get<std::string>();
 }
 
+bool approve_decision(const nlohmann::json& body) {
+  auto decision = string_field(body, "decision");
+  if (decision != "approve" && decision != "refuse")
+    throw ApiError{400, "unknown_decision", "未知的审批意见：" + decision + "（可选：approve、refuse）",
+                   "decision must be approve or refuse"};
+  return decision == "approve";
+}
+
 std::int64_t int_field(const nlohmann::json& body, const std::string& field, std::int64_t fallback) {
   auto it = body.find(field);
   if (it == body.end() || it->is_null()) return fallback;

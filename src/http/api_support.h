@@ -32,6 +32,9 @@ std::string string_field(const nlohmann::json& body, const std::string& field,
                          const std::string& fallback = "");
 std::int64_t int_field(const nlohmann::json& body, const std::string& field, std::int64_t fallback = 0);
 std::vector<std::string> string_list_field(const nlohmann::json& body, const std::string& field);
+// The body's "decision" of an approval (funds, compensation): true for "approve", false for
+// "refuse", 400 unknown_decision otherwise.
+bool approve_decision(const nlohmann::json& body);
 
 // Query parameters of the request target, percent-decoded ("a=1&b=x%20y").
 std::map<std::string, std::string> query_params(const Request& req);

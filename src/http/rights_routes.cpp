@@ -275,12 +275,8 @@ void add_rights_routes(Router& r, storage::IdentityStore& identity, services::Ri
   r.add("POST", rights("/compensation/{entry}/decision"), [&](const Request& req, const PathParams& pp) {
     auto user = signed_in(identity, req);
     auto b = body_object(req, {"decision", "comment"}, {"decision"});
-    auto decision = string_field(b, "decision");
-    if (decision != "approve" && decision != "refuse")
-      throw ApiError{400, "unknown_decision", "未知的审批意见：" + decision + "（可选：approve、refuse）",
-                     "decision must be approve or refuse"};
     auto e = rs.decide_compensation(user, id_param(pp, "id"), id_param(pp, "entry"),
-                                    decision == "approve", string_field(b, "comment"));
+                                    approve_decision(b), string_field(b, "comment"));
     return json_response(200, compensation_json(e));
   });
   r.add("GET", rights("/compensation/totals"), [&](const Request& req, const PathParams& pp) {

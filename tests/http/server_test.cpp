@@ -14,6 +14,7 @@
 
 #include "../test_support.h"
 #include "http_client.h"
+#include "http/api_services.h"
 #include "http/routes.h"
 #include "services/password.h"
 #include "services/progress.h"
@@ -225,25 +226,8 @@ TEST_F(ServerTest, openapi_document_matches_the_route_table) {
   auto store = storage::Store::open(db);
   auto identity = storage::IdentityStore::open(db);
   auto projects = storage::ProjectStore::open(db);
-  services::ProjectService service(*store, *projects, identity.get());
-  services::ProgressService progress(*projects, service);
-  http::ApiContext ctx{*store, *identity, {}, &service};
-  ctx.progress = &progress;
-  services::FundsService funds(*projects, identity.get());
-  ctx.funds = &funds;
-  services::ParticipationService participation(*projects, service, identity.get());
-  ctx.participation = &participation;
-  services::UnitService units(*store, projects.get());
-  ctx.units = &units;
-  services::VillagePlanService village_plans(*store, *projects);
-  ctx.village_plans = &village_plans;
-  services::DashboardService dashboard(*store, *projects, funds, progress);
-  ctx.dashboard = &dashboard;
-  services::RightsService rights(*store, *projects, service, identity.get());
-  ctx.rights = &rights;
-  services::SchemeService schemes(*store, *projects);
-  ctx.schemes = &schemes;
-  ctx.event_store = projects.get();
+  http::ApiServices api(*store, *identity, *projects);
+  http::ApiContext ctx = api.context();
   auto router = http::make_router(ctx);
   for (const auto& r : router.routes())
     if (r.pattern.rfind("/api/v1/", 0) == 0 || r.pattern.rfind("/tiles/", 0) == 0)
