@@ -75,7 +75,8 @@ json ledger_json(const services::LedgerEntry& e) {
             {"note", e.note},
             {"actor", e.actor},
             {"milestone_id", e.milestone_id == 0 ? json(nullptr) : json(e.milestone_id)},
-            {"milestone", e.milestone}};
+            {"milestone", e.milestone},
+            {"compensation_id", e.compensation_id == 0 ? json(nullptr) : json(e.compensation_id)}};
   put_money(j, "amount", e.amount_fen);
   return j;
 }
@@ -94,7 +95,8 @@ json disbursement_json(const services::Disbursement& d) {
             {"requested_at", d.requested_at},
             {"decided_by", d.decided_by},
             {"decided_at", d.decided_at},
-            {"decision_comment", d.decision_comment}};
+            {"decision_comment", d.decision_comment},
+            {"compensation_id", d.compensation_id == 0 ? json(nullptr) : json(d.compensation_id)}};
   put_money(j, "amount", d.amount_fen);
   return j;
 }
@@ -194,14 +196,16 @@ void add_funds_routes(Router& r, storage::IdentityStore& identity, services::Fun
   r.add("POST", "/api/v1/projects/{id}/funds/disbursements",
         [&](const Request& req, const PathParams& pp) {
           auto user = signed_in(identity, req);
-          auto b = body_object(req, {"milestone_id", "payee", "amount_fen", "source_id", "purpose"},
-                               {"milestone_id", "payee", "amount_fen"});
+          auto b = body_object(
+              req, {"milestone_id", "payee", "amount_fen", "source_id", "purpose", "compensation_id"},
+              {"milestone_id", "amount_fen"});
           services::DisbursementInput in;
           in.milestone_id = optional_id_field(b, "milestone_id");
           in.payee = string_field(b, "payee");
           in.purpose = string_field(b, "purpose");
           in.amount_fen = amount_field(b, "amount_fen");
           in.source_id = optional_id_field(b, "source_id");
+          in.compensation_id = optional_id_field(b, "compensation_id");
           auto d = funds.request_disbursement(user, id_param(pp, "id"), in);
           return json_response(201, disbursement_json(d));
         });

@@ -101,6 +101,10 @@ json dispute_json(const services::RightsDispute& d) {
 
 json compensation_json(const services::CompensationEntry& e) {
   return {{"id", e.id},
+          {"paid_fen", e.paid_fen},
+          {"paid_yuan", format_yuan(e.paid_fen)},
+          {"payment_requested_fen", e.payment_requested_fen},
+          {"payment_requested_yuan", format_yuan(e.payment_requested_fen)},
           {"project_id", e.project_id},
           {"household_code", e.household_code},
           {"amount_fen", e.amount_fen},
@@ -287,12 +291,14 @@ void add_rights_routes(Router& r, storage::IdentityStore& identity, services::Ri
       json j = {{"household_code", h.household_code}};
       put_money(j, "approved", h.approved_fen);
       put_money(j, "pending", h.pending_fen);
+      put_money(j, "paid", h.paid_fen);
       households.push_back(j);
     }
     json j = {{"project_id", t.project_id}, {"households", households}};
     put_money(j, "approved", t.approved_fen);
     put_money(j, "pending", t.pending_fen);
     put_money(j, "refused", t.refused_fen);
+    put_money(j, "paid", t.paid_fen);
     return json_response(200, j);
   });
 }

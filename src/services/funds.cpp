@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS fund_disbursements(
   amount_fen bigint NOT NULL CHECK (amount_fen > 0), status text NOT NULL,
   requested_by text NOT NULL, requested_at text NOT NULL, decided_by text NOT NULL DEFAULT '',
   decided_at text NOT NULL DEFAULT '', decision_comment text NOT NULL DEFAULT '',
-  milestone_id bigint NOT NULL DEFAULT 0);
+  milestone_id bigint NOT NULL DEFAULT 0, compensation_id bigint NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS fund_disbursements_by_project ON fund_disbursements(project_id);
 CREATE TABLE IF NOT EXISTS fund_ledger(
   id {id}, time text NOT NULL, kind text NOT NULL,
@@ -133,14 +133,15 @@ std::optional<FundSource> load_source(ProjectTx& tx, std::int64_t id) {
 // Ledger rows with their disbursement's milestone: FROM kLedgerFrom.
 constexpr const char* kLedgerColumns =
     "l.id, l.time, l.kind, l.source_id, l.project_id, l.amount_fen, l.payee, l.disbursement_id, "
-    "l.note, l.actor, COALESCE(d.milestone_id, 0), COALESCE(d.milestone, '')";
+    "l.note, l.actor, COALESCE(d.milestone_id, 0), COALESCE(d.milestone, ''), "
+    "COALESCE(d.compensation_id, 0)";
 constexpr const char* kLedgerFrom =
     " FROM fund_ledger l LEFT JOIN fund_disbursements d ON d.id = l.disbursement_id "
     "AND l.disbursement_id <> 0";
 
 LedgerEntry ledger_of(const storage::SqlSession::Row& r) {
   return {to_int(r[0]), r[1], r[2], to_int(r[3]), to_int(r[4]), to_int(r[5]), r[6],
-          to_int(r[7]), r[8], r[9], to_int(r[10]), r[11]};
+          to_int(r[7]), r[8], r[9], to_int(r[10]), r[11], to_int(r[12])};
 }
 
 LedgerEntry insert_ledger(ProjectTx& tx, LedgerEntry e) {
@@ -155,7 +156,7 @@ LedgerEntry insert_ledger(ProjectTx& tx, LedgerEntry e) {
 
 constexpr const char* kDisbursementColumns =
     "id, project_id, source_id, milestone, payee, purpose, amount_fen, status, requested_by, "
-    "requested_at, decided_by, decided_at, decision_comment, milestone_id";
+    "requested_at, decided_by, decided_at, decision_comment, milestone_id, compensation_id";
 
 Disbursement disbursement_of(const storage::SqlSession::Row& r) {
   Disbursement d;
@@ -173,6 +174,7 @@ Disbursement disbursement_of(const storage::SqlSession::Row& r) {
   d.decided_at = r[11];
   d.decision_comment = r[12];
   d.milestone_id = to_int(r[13]);
+  d.compensation_id = to_int(r[14]);
   return d;
 }
 
@@ -218,6 +220,39 @@ std::int64_t available(const std::vector<SourceBalance>& pool, std::int64_t sour
 
 json money(std::int64_t fen) { return {{"amount_fen", fen}, {"amount_yuan", format_yuan(fen)}}; }
 
+// An approved homestead compensation entry of project `p` (the rights part's ledger) and how much
+// of it no request (requested or approved; refused ones free their amount again) pays yet.
+struct PayableCompensation {
+  std::string household_code;
+  std::int64_t unpaid_fen = 0;
+};
+PayableCompensation payable_compensation(ProjectTx& tx, const ProjectRecord& p, std::int64_t id) {
+  auto& s = tx.session();
+  auto ledger = s.query(s.postgres() ? "SELECT count(*) FROM information_schema.tables WHERE "
+                                       "table_schema = current_schema() AND table_name = "
+                                       "'homestead_compensation_decisions'"
+                                     : "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+                                       "AND name = 'homestead_compensation_decisions'");
+  if (ledger.at(0).at(0) == "0")
+    throw NotFoundError("compensation entry " + num(id) + " does not exist (no compensation ledger)");
+  auto rows = s.query(
+      "SELECT c.household_code, c.amount_fen, COALESCE(d.decision, 'pending') FROM "
+      "homestead_compensation c LEFT JOIN homestead_compensation_decisions d ON d.entry_id = c.id "
+      "WHERE c.id = $1 AND c.project_id = $2",
+      {num(id), num(p.id)});
+  if (rows.empty())
+    throw NotFoundError("compensation entry " + num(id) + " does not exist in project " + p.code);
+  if (rows[0][2] != "approved")
+    throw RuleError("compensation_not_approved", "补偿款 " + num(id) + " 尚未批准（" + rows[0][2] + "），不能申请拨付",
+                    "compensation entry " + num(id) + " is " + rows[0][2] +
+                        ", not approved: it cannot be paid yet");
+  auto asked = s.query(
+      "SELECT COALESCE(SUM(amount_fen), 0) FROM fund_disbursements WHERE compensation_id = $1 "
+      "AND status <> 'refused'",
+      {num(id)});
+  return {rows[0][0], to_int(rows[0][1]) - to_int(asked.at(0).at(0))};
+}
+
 }  // namespace
 
 FundsService::FundsService(storage::ProjectStore& projects, storage::IdentityStore* identity,
@@ -230,14 +265,21 @@ FundsService::FundsService(storage::ProjectStore& projects, storage::IdentitySto
     auto& s = tx.session();
     // Databases from before requests named milestones by id get the column; their requests
     // keep the free-text milestone, with milestone_id 0.
-    auto has = s.query(
-        s.postgres() ? "SELECT count(*) FROM information_schema.columns WHERE table_schema = "
-                       "current_schema() AND table_name = 'fund_disbursements' AND "
-                       "column_name = 'milestone_id'"
-                     : "SELECT count(*) FROM pragma_table_info('fund_disbursements') WHERE "
-                       "name = 'milestone_id'");
-    if (has.at(0).at(0) == "0")
-      s.query("ALTER TABLE fund_disbursements ADD COLUMN milestone_id bigint NOT NULL DEFAULT 0");
+    // Databases from before compensation payments get compensation_id 0 (pays no entry).
+    for (const char* column : {"milestone_id", "compensation_id"}) {
+      auto has = s.query(
+          s.postgres() ? "SELECT count(*) FROM information_schema.columns WHERE table_schema = "
+                         "current_schema() AND table_name = 'fund_disbursements' AND "
+                         "column_name = $1"
+                       : "SELECT count(*) FROM pragma_table_info('fund_disbursements') WHERE "
+                         "name = $1",
+          {column});
+      if (has.at(0).at(0) == "0")
+        s.query(std::string("ALTER TABLE fund_disbursements ADD COLUMN ") + column +
+                " bigint NOT NULL DEFAULT 0");
+    }
+    s.query("CREATE INDEX IF NOT EXISTS fund_disbursements_by_compensation ON "
+            "fund_disbursements(compensation_id)");
     if (tx.session().postgres())
       for (const char* sql : kPostgresLedgerGuards) tx.session().query(sql);
     else
@@ -394,7 +436,11 @@ Disbursement FundsService::request_disbursement(const User& user, std::int64_t p
   if (in.milestone_id <= 0)
     throw InvalidRequest("missing_milestone", "须指明本项目的进度节点 milestone_id",
                          "name the project milestone the payment is for (milestone_id)");
-  d.payee = checked_text(in.payee, "payee", 1, 200);
+  if (in.compensation_id < 0)
+    throw InvalidRequest("invalid_compensation", "compensation_id 应为正整数",
+                         "compensation_id must be a positive id");
+  d.compensation_id = in.compensation_id;
+  d.payee = checked_text(in.payee, "payee", d.compensation_id ? 0 : 1, 200);
   d.purpose = checked_text(in.purpose, "purpose", 0, 2000);
   check_amount(in.amount_fen);
   if (in.source_id < 0)
@@ -417,6 +463,18 @@ Disbursement FundsService::request_disbursement(const User& user, std::int64_t p
                            "milestone " + num(in.milestone_id) + " is not a milestone of project " + p.code);
     d.milestone_id = in.milestone_id;
     d.milestone = milestone[0][0];
+    if (d.compensation_id) {
+      auto entry = payable_compensation(tx, p, d.compensation_id);
+      if (d.amount_fen > entry.unpaid_fen)
+        throw RuleError("compensation_overpaid",
+                        "补偿款 " + num(d.compensation_id) + " 尚未申请拨付的金额为 " +
+                            yuan(entry.unpaid_fen) + "，不足 " + yuan(d.amount_fen),
+                        "compensation entry " + num(d.compensation_id) + " has " +
+                            format_yuan(entry.unpaid_fen) + " yuan (" + num(entry.unpaid_fen) +
+                            " fen) not yet requested, less than " + format_yuan(d.amount_fen) +
+                            " yuan");
+      if (d.payee.empty()) d.payee = "宅基地退出户 " + entry.household_code;
+    }
     require_funded(p);
     auto balances = pool(tx, p.id);
     if (d.source_id &&
@@ -433,15 +491,16 @@ Disbursement FundsService::request_disbursement(const User& user, std::int64_t p
     d.requested_at = tx.now();
     auto rows = tx.session().query(
         "INSERT INTO fund_disbursements(project_id, source_id, milestone, payee, purpose, "
-        "amount_fen, status, requested_by, requested_at, milestone_id) VALUES($1, $2, $3, $4, $5, "
-        "$6, $7, $8, $9, $10) RETURNING id",
+        "amount_fen, status, requested_by, requested_at, milestone_id, compensation_id) "
+        "VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
         {num(d.project_id), num(d.source_id), d.milestone, d.payee, d.purpose, num(d.amount_fen),
-         d.status, d.requested_by, d.requested_at, num(d.milestone_id)});
+         d.status, d.requested_by, d.requested_at, num(d.milestone_id), num(d.compensation_id)});
     d.id = to_int(rows.at(0).at(0));
     json a = {{"disbursement", d.id}, {"milestone", d.milestone}, {"milestone_id", d.milestone_id},
               {"payee", d.payee}, {"source", d.source_id}};
     a.update(money(d.amount_fen));
     if (!d.purpose.empty()) a["purpose"] = d.purpose;
+    if (d.compensation_id) a["compensation"] = d.compensation_id;
     tx.audit({actor_of(user), "funds.disbursement_request", "project:" + p.code, dump(a)});
     json ev = {{"code", p.code}, {"name", p.name}, {"disbursement", d.id},
                {"milestone", d.milestone}, {"payee", d.payee}};

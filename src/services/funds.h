@@ -70,13 +70,18 @@ struct LedgerEntry {
   // before milestones were tracked) and name.
   std::int64_t milestone_id = 0;
   std::string milestone;
+  // The homestead compensation entry a disbursement pays (0: none).
+  std::int64_t compensation_id = 0;
 };
 
 struct DisbursementInput {
   std::int64_t milestone_id = 0;  // a progress milestone of the project (required)
-  std::string payee, purpose;
+  std::string payee, purpose;     // payee: the household by default when paying compensation
   std::int64_t amount_fen = 0;
   std::int64_t source_id = 0;  // 0: first-in-first-out over the project's sources on approval
+  // An approved homestead compensation entry (宅基地退出补偿) of the project this request pays,
+  // wholly or in part; 0: none. Requests never add up to more than the entry.
+  std::int64_t compensation_id = 0;
 };
 
 struct Disbursement {
@@ -88,6 +93,7 @@ struct Disbursement {
   std::int64_t amount_fen = 0;
   std::string status;  // requested | approved | refused
   std::string requested_by, requested_at, decided_by, decided_at, decision_comment;
+  std::int64_t compensation_id = 0;  // the homestead compensation entry it pays (0: none)
 };
 
 // A project's pool, one line per source that has allocated to it.

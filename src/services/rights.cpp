@@ -266,6 +266,29 @@ constexpr const char* kCompensationFrom =
     " FROM homestead_compensation c LEFT JOIN homestead_compensation_decisions d ON "
     "d.entry_id = c.id";
 
+// What the funds ledger has paid, or been asked to pay, for each entry (disbursement requests
+// that name it; the funds part owns that table and may not be served).
+void add_payments(ProjectTx& tx, std::vector<CompensationEntry>& entries) {
+  if (entries.empty()) return;
+  auto& s = tx.session();
+  auto funds = s.query(s.postgres() ? "SELECT count(*) FROM information_schema.columns WHERE "
+                                      "table_schema = current_schema() AND table_name = "
+                                      "'fund_disbursements' AND column_name = 'compensation_id'"
+                                    : "SELECT count(*) FROM pragma_table_info('fund_disbursements') "
+                                      "WHERE name = 'compensation_id'");
+  if (funds.at(0).at(0) == "0") return;
+  std::map<std::int64_t, CompensationEntry*> by_id;
+  for (auto& e : entries) by_id[e.id] = &e;
+  for (auto& r : s.query("SELECT compensation_id, status, SUM(amount_fen) FROM fund_disbursements "
+                         "WHERE project_id = $1 AND compensation_id <> 0 AND status <> 'refused' "
+                         "GROUP BY compensation_id, status",
+                         {num(entries.front().project_id)})) {
+    auto it = by_id.find(to_int(r[0]));
+    if (it == by_id.end()) continue;
+    (r[1] == "approved" ? it->second->paid_fen : it->second->payment_requested_fen) += to_int(r[2]);
+  }
+}
+
 CompensationEntry compensation_of(const storage::SqlSession::Row& r) {
   CompensationEntry e;
   e.id = to_int(r[0]);
@@ -980,6 +1003,7 @@ std::vector<CompensationEntry> RightsService::compensation(const User& user, std
       if (!household.empty() && e.household_code != household) continue;
       if (official || is_member(tx, user, e.household_code)) out.push_back(std::move(e));
     }
+    add_payments(tx, out);
     if (!official && out.empty() && !may_see_project(user, *p) &&
         !household_in_project(tx, user, project_id))
       project_not_found(project_id);
@@ -998,6 +1022,8 @@ CompensationTotals RightsService::compensation_totals(const User& user, std::int
     if (e.status == "approved") {
       t.approved_fen += e.amount_fen;
       h.approved_fen += e.amount_fen;
+      t.paid_fen += e.paid_fen;
+      h.paid_fen += e.paid_fen;
     } else if (e.status == "pending") {
       t.pending_fen += e.amount_fen;
       h.pending_fen += e.amount_fen;

@@ -119,15 +119,19 @@ struct CompensationEntry {
   std::string recorded_by, recorded_at;
   std::string status;  // pending | approved | refused
   std::string decided_by, decided_at, decision_comment;
+  // Paid through the funds ledger (disbursement requests naming the entry): approved by finance,
+  // and still awaiting finance's decision.
+  std::int64_t paid_fen = 0, payment_requested_fen = 0;
 };
 
 struct CompensationTotals {
   struct PerHousehold {
     std::string household_code;
-    std::int64_t approved_fen = 0, pending_fen = 0;
+    std::int64_t approved_fen = 0, pending_fen = 0, paid_fen = 0;
   };
   std::int64_t project_id = 0;
   std::int64_t approved_fen = 0, pending_fen = 0, refused_fen = 0;
+  std::int64_t paid_fen = 0;  // of the approved, paid out through the funds ledger
   std::vector<PerHousehold> households;
 };
 
