@@ -36,6 +36,31 @@ json change_json(const services::PlanChangeRequest& c, bool with_zones) {
 
 json assessment_body(const services::AssessmentResult& r) { return json::parse(services::assessment_json(r)); }
 
+// `geometry=1`: each zone gets its simplified outline as "geometry" (GeoJSON, EPSG:4490
+// longitude/latitude) for a map; `geometry=0` or absent: none.
+bool wants_geometry(std::map<std::string, std::string>& q) {
+  if (!q.count("geometry")) return false;
+  const auto& v = q["geometry"];
+  if (v == "1" || v == "true") return true;
+  if (v == "0" || v == "false") return false;
+  throw ApiError{400, "invalid_geometry_flag", "geometry 应为 1 或 0", "geometry must be 1 or 0"};
+}
+
+void add_outlines(services::UnitService& units, const services::AssessmentResult& r, json& body) {
+  auto outlines = units.outlines(r);
+  for (std::size_t i = 0; i < r.zones_assessed.size(); ++i) {
+    auto it = outlines.find(r.zones_assessed[i].code);
+    body["zones"][i]["geometry"] = it == outlines.end() ? json(nullptr) : json::parse(it->second);
+  }
+}
+
+// X-Gongzhi-Cache: hit when the assessment came from the cache, miss when it was computed.
+Response assessment_response(json body, bool hit) {
+  Response res = json_response(200, body);
+  res.headers.emplace_back("X-Gongzhi-Cache", hit ? "hit" : "miss");
+  return res;
+}
+
 // The zones text of a body: a GeoJSON object given inline.
 std::string zones_text(const json& b) {
   if (!b.contains("zones") || !(b["zones"].is_object() || b["zones"].is_array()))
@@ -53,34 +78,43 @@ void add_assessment_routes(Router& r, storage::IdentityStore& identity, services
       auto user = signed_in(identity, req);
       auto q = query_params(req);
       for (const auto& [k, v] : q)
-        if (k != "region" && k != "unit" && k != "layer")
+        if (k != "region" && k != "unit" && k != "layer" && k != "geometry")
           throw ApiError{400, "unknown_parameter", "未知参数 " + k, "unknown parameter " + k};
-      auto result = units->assessment(user, q.count("region") ? q["region"] : "",
+      const bool geometry = wants_geometry(q);
+      auto cached = units->assessment(user, q.count("region") ? q["region"] : "",
                                       q.count("unit") ? q["unit"] : "", q.count("layer") ? q["layer"] : "");
-      return json_response(200, assessment_body(result));
+      json body = assessment_body(*cached.result);
+      if (geometry) add_outlines(*units, *cached.result, body);
+      return assessment_response(std::move(body), cached.hit);
     });
     r.add("GET", "/api/v1/units", [&identity, units](const Request& req, const PathParams&) {
       auto user = signed_in(identity, req);
       auto q = query_params(req);
-      auto result = units->units(user, q.count("layer") ? q["layer"] : "");
+      const bool geometry = wants_geometry(q);
+      auto cached = units->units(user, q.count("layer") ? q["layer"] : "");
+      const auto& result = *cached.result;
       json body = assessment_body(result);
       for (std::size_t i = 0; i < result.zones_assessed.size(); ++i) {
         auto p = units->projects_of(user, result.zones_assessed[i]);
         body["zones"][i]["platform_projects"] = p.platform_projects;
       }
-      return json_response(200, body);
+      if (geometry) add_outlines(*units, result, body);
+      return assessment_response(std::move(body), cached.hit);
     });
     r.add("GET", "/api/v1/units/{code}", [&identity, units](const Request& req, const PathParams& pp) {
       auto user = signed_in(identity, req);
       auto q = query_params(req);
-      auto result = units->assessment(user, "", pp.at("code"), q.count("layer") ? q["layer"] : "");
+      const bool geometry = wants_geometry(q);
+      auto cached = units->assessment(user, "", pp.at("code"), q.count("layer") ? q["layer"] : "");
+      const auto& result = *cached.result;
       json body = assessment_body(result);
+      if (geometry) add_outlines(*units, result, body);
       auto p = units->projects_of(user, result.zones_assessed.at(0));
       json unit = body["zones"][0];
       unit["platform_projects"] = p.platform_projects;
       unit["land_use"] = body["land_use"];
       unit["missing"] = body["missing"];
-      return json_response(200, unit);
+      return assessment_response(std::move(unit), cached.hit);
     });
   }
   if (plans) {

@@ -5,12 +5,14 @@
 // (404), as for what does not exist.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "domain/identity.h"
 #include "services/assessment.h"
+#include "services/assessment_cache.h"
 #include "storage/project_store.h"
 #include "storage/store.h"
 
@@ -27,16 +29,23 @@ class UnitService {
   UnitService(storage::Store& store, storage::ProjectStore* projects);
 
   // Assessment of the villages of `region` (any level) or of `unit` (exactly one of them),
-  // on `land_use_layer` ("" = the only land_use layer), by village or unit.
-  AssessmentResult assessment(const User& user, const std::string& region, const std::string& unit,
+  // on `land_use_layer` ("" = the only land_use layer), by village or unit. Served from the
+  // cache while the store's layers are unchanged (services/assessment_cache.h).
+  CachedAssessment assessment(const User& user, const std::string& region, const std::string& unit,
                               const std::string& land_use_layer);
   // Every unit the user may see, assessed (statistics and potential) with its projects.
-  AssessmentResult units(const User& user, const std::string& land_use_layer);
+  CachedAssessment units(const User& user, const std::string& land_use_layer);
   UnitProjects projects_of(const User& user, const ZoneAssessment& unit);
+  // Simplified outlines (GeoJSON geometry text by zone code) of a result's zones, for maps.
+  std::map<std::string, std::string> outlines(const AssessmentResult& result) {
+    return cache_.outlines(store_, result);
+  }
+  AssessmentCache& cache() { return cache_; }
 
  private:
   storage::Store& store_;
   storage::ProjectStore* projects_;
+  AssessmentCache cache_;
   AssessmentRequest request_for(const User& user, const std::string& land_use_layer);
 };
 
