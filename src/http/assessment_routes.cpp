@@ -54,6 +54,19 @@ void add_outlines(services::UnitService& units, const services::AssessmentResult
   }
 }
 
+// The method the scores come from (data/assessment.json): dimensions, and per indicator its
+// measure, normalisation, full-score value, direction and weight, for tables of the method.
+json method_json(const services::AssessmentMethod& m) {
+  json dims = json::array(), inds = json::array(), grades = json::array();
+  for (const auto& d : m.dimensions) dims.push_back({{"id", d.id}, {"name_zh", d.name_zh}, {"name_en", d.name_en}});
+  for (const auto& i : m.indicators)
+    inds.push_back({{"id", i.id}, {"dimension", i.dimension}, {"name_zh", i.name_zh}, {"name_en", i.name_en},
+                    {"unit", i.unit}, {"measure", i.measure}, {"per", i.per}, {"direction", i.direction},
+                    {"normalise", i.normalise}, {"full", i.full}, {"weight", i.weight}, {"source", i.source}});
+  for (const auto& [min, grade] : m.grades) grades.push_back({{"min", min}, {"grade", grade}});
+  return {{"version", m.version}, {"dimensions", dims}, {"indicators", inds}, {"grades", grades}};
+}
+
 // X-Gongzhi-Cache: hit when the assessment came from the cache, miss when it was computed.
 Response assessment_response(json body, bool hit) {
   Response res = json_response(200, body);
@@ -84,6 +97,7 @@ void add_assessment_routes(Router& r, storage::IdentityStore& identity, services
       auto cached = units->assessment(user, q.count("region") ? q["region"] : "",
                                       q.count("unit") ? q["unit"] : "", q.count("layer") ? q["layer"] : "");
       json body = assessment_body(*cached.result);
+      body["method"] = method_json(services::AssessmentMethod::standard());
       if (geometry) add_outlines(*units, *cached.result, body);
       return assessment_response(std::move(body), cached.hit);
     });
@@ -98,6 +112,7 @@ void add_assessment_routes(Router& r, storage::IdentityStore& identity, services
         auto p = units->projects_of(user, result.zones_assessed[i]);
         body["zones"][i]["platform_projects"] = p.platform_projects;
       }
+      body["method"] = method_json(services::AssessmentMethod::standard());
       if (geometry) add_outlines(*units, result, body);
       return assessment_response(std::move(body), cached.hit);
     });
