@@ -101,6 +101,23 @@ void add_assessment_routes(Router& r, storage::IdentityStore& identity, services
       if (geometry) add_outlines(*units, *cached.result, body);
       return assessment_response(std::move(body), cached.hit);
     });
+    r.add("GET", "/api/v1/assessment/progress", [&identity, units](const Request& req, const PathParams&) {
+      auto user = signed_in(identity, req);
+      auto q = query_params(req);
+      for (const auto& [k, v] : q)
+        if (k != "region" && k != "unit" && k != "layer" && k != "units")
+          throw ApiError{400, "unknown_parameter", "未知参数 " + k, "unknown parameter " + k};
+      const bool all_units = q.count("units") && q["units"] == "all";
+      if (q.count("units") && (!all_units || q.count("region") || q.count("unit")))
+        throw ApiError{400, "region_or_unit", "请给出 region、unit 或 units=all 之一",
+                       "give one of region, unit or units=all"};
+      if (!all_units && !q.count("region") && !q.count("unit"))
+        throw ApiError{400, "region_or_unit", "请给出 region、unit 或 units=all 之一",
+                       "give one of region, unit or units=all"};
+      auto p = units->progress(user, q.count("region") ? q["region"] : "", q.count("unit") ? q["unit"] : "",
+                               q.count("layer") ? q["layer"] : "");
+      return json_response(200, {{"state", p.state}, {"done", p.done}, {"total", p.total}});
+    });
     r.add("GET", "/api/v1/units", [&identity, units](const Request& req, const PathParams&) {
       auto user = signed_in(identity, req);
       auto q = query_params(req);

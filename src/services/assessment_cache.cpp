@@ -41,6 +41,7 @@ CachedAssessment AssessmentCache::get(storage::Store& store, const AssessmentReq
   const std::string key = key_of(store, request);
   std::shared_ptr<std::promise<std::shared_ptr<const AssessmentResult>>> mine;
   Future future;
+  std::shared_ptr<Counter> counter;
   {
     std::lock_guard lock(mu_);
     auto it = entries_.find(key);
@@ -50,8 +51,9 @@ CachedAssessment AssessmentCache::get(storage::Store& store, const AssessmentReq
     } else {
       mine = std::make_shared<std::promise<std::shared_ptr<const AssessmentResult>>>();
       future = mine->get_future().share();
+      counter = std::make_shared<Counter>();
       lru_.push_front(key);
-      entries_.emplace(key, Entry{future, lru_.begin()});
+      entries_.emplace(key, Entry{future, lru_.begin(), counter});
       ++misses_;
       while (entries_.size() > capacity_ && lru_.size() > 1) {
         entries_.erase(lru_.back());
@@ -70,7 +72,11 @@ CachedAssessment AssessmentCache::get(storage::Store& store, const AssessmentReq
     return {result, ready};
   }
   try {
-    auto result = std::make_shared<const AssessmentResult>(assess(store, request));
+    auto result = std::make_shared<const AssessmentResult>(
+        assess(store, request, AssessmentMethod::standard(), [&counter](std::size_t done, std::size_t total) {
+          counter->total = total;
+          counter->done = done;
+        }));
     mine->set_value(result);
     return {result, false};
   } catch (...) {
@@ -116,6 +122,18 @@ std::map<std::string, std::string> AssessmentCache::outlines(storage::Store& sto
     if (it != all->end()) out.emplace(z.code, it->second);
   }
   return out;
+}
+
+AssessmentCache::Progress AssessmentCache::progress(storage::Store& store, const AssessmentRequest& request) {
+  const std::string key = key_of(store, request);
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return {};
+  Progress p;
+  p.done = it->second.counter->done;
+  p.total = it->second.counter->total;
+  p.state = it->second.future.wait_for(std::chrono::seconds(0)) == std::future_status::ready ? "ready" : "running";
+  return p;
 }
 
 AssessmentCache::Stats AssessmentCache::stats() const {

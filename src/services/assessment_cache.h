@@ -11,6 +11,7 @@
 // GeoJSON, for the web map) are kept per zones-layer version.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <functional>
 #include <future>
@@ -44,6 +45,15 @@ class AssessmentCache {
   std::map<std::string, std::string> outlines(storage::Store& store, const AssessmentResult& result,
                                                double tolerance_deg = 0.00005);
 
+  // How far the computation for `request` has come: "running" with the features overlaid
+  // (land-use spots, then parcels) of the total, "ready" when its result is in the cache, "none"
+  // when nothing is cached or running for it (not asked yet, or the layers changed since).
+  struct Progress {
+    std::string state = "none";
+    std::size_t done = 0, total = 0;
+  };
+  Progress progress(storage::Store& store, const AssessmentRequest& request);
+
   struct Stats {
     std::size_t hits = 0, misses = 0, entries = 0;
   };
@@ -57,9 +67,13 @@ class AssessmentCache {
   std::size_t capacity_;
   mutable std::mutex mu_;
   std::list<std::string> lru_;  // most recent first
+  struct Counter {
+    std::atomic<std::size_t> done{0}, total{0};
+  };
   struct Entry {
     Future future;
     std::list<std::string>::iterator pos;
+    std::shared_ptr<Counter> counter;
   };
   std::map<std::string, Entry> entries_;
   std::size_t hits_ = 0, misses_ = 0;

@@ -62,8 +62,8 @@ AssessmentRequest UnitService::request_for(const User& user, const std::string& 
   return req;
 }
 
-CachedAssessment UnitService::assessment(const User& user, const std::string& region,
-                                         const std::string& unit, const std::string& land_use_layer) {
+AssessmentRequest UnitService::checked_request(const User& user, const std::string& region,
+                                               const std::string& unit, const std::string& land_use_layer) {
   if (region.empty() == unit.empty())
     throw InvalidRequest("region_or_unit", "请给出 region（行政区代码）或 unit（整治单元编号）之一",
                          "give exactly one of region (a division code) or unit (a unit code)");
@@ -77,7 +77,22 @@ CachedAssessment UnitService::assessment(const User& user, const std::string& re
   auto req = request_for(user, land_use_layer);
   req.by = unit.empty() ? "village" : "consolidation_unit";
   req.zone = unit.empty() ? region : unit;
-  return cache_.get(store_, req);
+  return req;
+}
+
+CachedAssessment UnitService::assessment(const User& user, const std::string& region,
+                                         const std::string& unit, const std::string& land_use_layer) {
+  return cache_.get(store_, checked_request(user, region, unit, land_use_layer));
+}
+
+AssessmentCache::Progress UnitService::progress(const User& user, const std::string& region,
+                                                const std::string& unit, const std::string& land_use_layer) {
+  if (region.empty() && unit.empty()) {
+    auto req = request_for(user, land_use_layer);
+    req.by = "consolidation_unit";
+    return cache_.progress(store_, req);
+  }
+  return cache_.progress(store_, checked_request(user, region, unit, land_use_layer));
 }
 
 CachedAssessment UnitService::units(const User& user, const std::string& land_use_layer) {

@@ -33,6 +33,10 @@ class UnitService {
   // cache while the store's layers are unchanged (services/assessment_cache.h).
   CachedAssessment assessment(const User& user, const std::string& region, const std::string& unit,
                               const std::string& land_use_layer);
+  // How far the assessment the same arguments ask for has come (region, unit, or both empty for
+  // every unit as units() assesses), for a progress bar while a large county is assessed.
+  AssessmentCache::Progress progress(const User& user, const std::string& region, const std::string& unit,
+                                     const std::string& land_use_layer);
   // Every unit the user may see, assessed (statistics and potential) with its projects.
   CachedAssessment units(const User& user, const std::string& land_use_layer);
   UnitProjects projects_of(const User& user, const ZoneAssessment& unit);
@@ -47,6 +51,8 @@ class UnitService {
   storage::ProjectStore* projects_;
   AssessmentCache cache_;
   AssessmentRequest request_for(const User& user, const std::string& land_use_layer);
+  AssessmentRequest checked_request(const User& user, const std::string& region, const std::string& unit,
+                                    const std::string& land_use_layer);
 };
 
 // The regions a user's reading grants cover; nullopt = everywhere (admins, auditors).

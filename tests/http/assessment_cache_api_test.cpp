@@ -80,6 +80,10 @@ class AssessmentCacheApiTest : public StoreBackendTest {
 const std::string kTownshipQuery = std::string("/api/v1/assessment?region=") + kTownship;
 
 TEST_P(AssessmentCacheApiTest, a_repeat_request_is_answered_from_the_cache_with_the_same_body) {
+  const std::string progress = std::string("/api/v1/assessment/progress?region=") + kTownship;
+  auto none = get("zrzy", progress);
+  ASSERT_EQ(none.status, 200) << none.body;
+  EXPECT_EQ(none.json()["state"], "none");
   auto first = get("zrzy", kTownshipQuery);
   ASSERT_EQ(first.status, 200) << first.body;
   EXPECT_EQ(first.header("x-gongzhi-cache"), "miss");
@@ -88,6 +92,16 @@ TEST_P(AssessmentCacheApiTest, a_repeat_request_is_answered_from_the_cache_with_
   EXPECT_EQ(second.header("x-gongzhi-cache"), "hit");
   EXPECT_EQ(second.body, first.body);
   EXPECT_NEAR(measure(second.json(), kVillageA, "homestead_outside_zones_m2"), 1600, 5);
+  // The progress of what is cached: ready, every land-use spot done.
+  auto ready = get("zrzy", progress);
+  ASSERT_EQ(ready.status, 200) << ready.body;
+  EXPECT_EQ(ready.json()["state"], "ready");
+  EXPECT_EQ(ready.json()["total"], 12);  // 9 land-use spots and 3 parcels
+  EXPECT_EQ(ready.json()["done"], 12);
+  EXPECT_EQ(get("zrzy", "/api/v1/assessment/progress?units=all").json()["state"], "none");
+  EXPECT_EQ(get("zrzy", "/api/v1/assessment/progress").status, 400);
+  EXPECT_EQ(get("zrzy", "/api/v1/assessment/progress?units=all&region=340123").status, 400);
+  EXPECT_EQ(get("zrzy", "/api/v1/assessment/progress?region=abc").status, 400);
 
   // Another jurisdiction is another entry: the village sees only its own village.
   auto own = get("cun", kTownshipQuery);
@@ -99,6 +113,7 @@ TEST_P(AssessmentCacheApiTest, a_repeat_request_is_answered_from_the_cache_with_
 
   // Units are cached alike; the method comes along for the page's table.
   EXPECT_EQ(get("zrzy", "/api/v1/units").header("x-gongzhi-cache"), "miss");
+  EXPECT_EQ(get("zrzy", "/api/v1/assessment/progress?units=all").json()["state"], "ready");
   auto units = get("zrzy", "/api/v1/units");
   EXPECT_EQ(units.header("x-gongzhi-cache"), "hit");
   EXPECT_EQ(units.json()["zones"].size(), 2u);

@@ -18,6 +18,7 @@ addStrings({
   assess_dim_social_impact: ["社会影响", "Social impact"],
   assess_all_units: ["全部整治单元", "all consolidation units"],
   assess_running: ["正在评估 {what}（读取土地利用图斑并与红线、规划、地块叠加），已用 {s} 秒…", "Assessing {what} (overlaying the land-use spots with the red line, plans and parcels): {s} s…"],
+  assess_spots: ["已叠加要素 {done} / {total}（图斑与地块）", "{done} of {total} features overlaid (spots and parcels)"],
   assess_done: ["已评估 {n} 个对象，用时 {s} 秒（已缓存，图层未更新前再次打开会更快）", "{n} zones assessed in {s} s (cached: faster next time until a layer changes)"],
   assess_done_cached: ["{n} 个对象，{s} 秒（来自缓存：图层未变化）", "{n} zones in {s} s (from the cache: layers unchanged)"],
   assess_no_zones: ["该范围内没有可评估的村或整治单元。", "No village or unit to assess here."],

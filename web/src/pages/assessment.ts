@@ -205,9 +205,31 @@ export async function renderAssessment(main: HTMLElement, ctx: Ctx): Promise<() 
     const what = by === "unit" ? t("assess_all_units") : regionSel.selectedOptions[0]?.textContent?.trim() ?? region;
     const bar = el("progress", { "data-testid": "assess-progress-bar" });
     const line = el("span", {}, t("assess_running", { what, s: 0 }));
-    progress.replaceChildren(bar, " ", line);
+    const spots = el("span", { class: "muted" });
+    progress.replaceChildren(bar, " ", line, " ", spots);
     if (timer) clearInterval(timer);
-    timer = window.setInterval(() => (line.textContent = t("assess_running", { what, s: Math.round((performance.now() - started) / 1000) })), 500);
+    // While the server assesses: the seconds so far and, from GET /api/v1/assessment/progress,
+    // the land-use spots overlaid of the total.
+    const progressUrl = by === "unit" ? "/api/v1/assessment/progress?units=all" : `/api/v1/assessment/progress?region=${encodeURIComponent(region)}`;
+    let polling = false;
+    timer = window.setInterval(async () => {
+      line.textContent = t("assess_running", { what, s: Math.round((performance.now() - started) / 1000) });
+      if (polling) return;
+      polling = true;
+      try {
+        const p = await api<{ state: string; done: number; total: number }>("GET", progressUrl);
+        if (p.state === "running" && p.total > 0) {
+          (bar as HTMLProgressElement).max = p.total;
+          (bar as HTMLProgressElement).value = p.done;
+          bar.dataset.done = String(p.done);
+          spots.textContent = t("assess_spots", { done: nf(p.done, 0), total: nf(p.total, 0) });
+        }
+      } catch {
+        /* progress is a nicety: the assessment itself reports errors */
+      } finally {
+        polling = false;
+      }
+    }, 700);
     try {
       const r = await fetchAssessment(by === "unit" ? "/api/v1/units?geometry=1" : `/api/v1/assessment?region=${encodeURIComponent(region)}&geometry=1`);
       body = r.body;
