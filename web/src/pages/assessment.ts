@@ -277,8 +277,9 @@ export async function renderAssessment(main: HTMLElement, ctx: Ctx): Promise<() 
     const info = el("div", { class: "col-main" },
       missingCard(b),
       el("section", { class: "card" }, el("h2", {}, t("assess_compare")), barBox, radarBox),
-      detail, tableBox);
-    body$.append(el("div", { class: "columns" }, info, el("div", { class: "col-map" }, mapBox, legendBox)));
+      detail);
+    // The table spans the page: its sources are long.
+    body$.append(el("div", { class: "columns" }, info, el("div", { class: "col-map" }, mapBox, legendBox)), tableBox);
 
     gmap = createMap(mapBox, {});
     const features: GeoJSON.Feature[] = b.zones.filter((z) => z.geometry).map((z, i) => ({
