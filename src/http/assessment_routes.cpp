@@ -36,6 +36,44 @@ json change_json(const services::PlanChangeRequest& c, bool with_zones) {
 
 json assessment_body(const services::AssessmentResult& r) { return json::parse(services::assessment_json(r)); }
 
+// `geometry=1`: each zone gets its simplified outline as "geometry" (GeoJSON, EPSG:4490
+// longitude/latitude) for a map; `geometry=0` or absent: none.
+bool wants_geometry(std::map<std::string, std::string>& q) {
+  if (!q.count("geometry")) return false;
+  const auto& v = q["geometry"];
+  if (v == "1" || v == "true") return true;
+  if (v == "0" || v == "false") return false;
+  throw ApiError{400, "invalid_geometry_flag", "geometry 应为 1 或 0", "geometry must be 1 or 0"};
+}
+
+void add_outlines(services::UnitService& units, const services::AssessmentResult& r, json& body) {
+  auto outlines = units.outlines(r);
+  for (std::size_t i = 0; i < r.zones_assessed.size(); ++i) {
+    auto it = outlines.find(r.zones_assessed[i].code);
+    body["zones"][i]["geometry"] = it == outlines.end() ? json(nullptr) : json::parse(it->second);
+  }
+}
+
+// The method the scores come from (data/assessment.json): dimensions, and per indicator its
+// measure, normalisation, full-score value, direction and weight, for tables of the method.
+json method_json(const services::AssessmentMethod& m) {
+  json dims = json::array(), inds = json::array(), grades = json::array();
+  for (const auto& d : m.dimensions) dims.push_back({{"id", d.id}, {"name_zh", d.name_zh}, {"name_en", d.name_en}});
+  for (const auto& i : m.indicators)
+    inds.push_back({{"id", i.id}, {"dimension", i.dimension}, {"name_zh", i.name_zh}, {"name_en", i.name_en},
+                    {"unit", i.unit}, {"measure", i.measure}, {"per", i.per}, {"direction", i.direction},
+                    {"normalise", i.normalise}, {"full", i.full}, {"weight", i.weight}, {"source", i.source}});
+  for (const auto& [min, grade] : m.grades) grades.push_back({{"min", min}, {"grade", grade}});
+  return {{"version", m.version}, {"dimensions", dims}, {"indicators", inds}, {"grades", grades}};
+}
+
+// X-Gongzhi-Cache: hit when the assessment came from the cache, miss when it was computed.
+Response assessment_response(json body, bool hit) {
+  Response res = json_response(200, body);
+  res.headers.emplace_back("X-Gongzhi-Cache", hit ? "hit" : "miss");
+  return res;
+}
+
 // The zones text of a body: a GeoJSON object given inline.
 std::string zones_text(const json& b) {
   if (!b.contains("zones") || !(b["zones"].is_object() || b["zones"].is_array()))
@@ -53,34 +91,62 @@ void add_assessment_routes(Router& r, storage::IdentityStore& identity, services
       auto user = signed_in(identity, req);
       auto q = query_params(req);
       for (const auto& [k, v] : q)
-        if (k != "region" && k != "unit" && k != "layer")
+        if (k != "region" && k != "unit" && k != "layer" && k != "geometry")
           throw ApiError{400, "unknown_parameter", "未知参数 " + k, "unknown parameter " + k};
-      auto result = units->assessment(user, q.count("region") ? q["region"] : "",
+      const bool geometry = wants_geometry(q);
+      auto cached = units->assessment(user, q.count("region") ? q["region"] : "",
                                       q.count("unit") ? q["unit"] : "", q.count("layer") ? q["layer"] : "");
-      return json_response(200, assessment_body(result));
+      json body = assessment_body(*cached.result);
+      body["method"] = method_json(services::AssessmentMethod::standard());
+      if (geometry) add_outlines(*units, *cached.result, body);
+      return assessment_response(std::move(body), cached.hit);
+    });
+    r.add("GET", "/api/v1/assessment/progress", [&identity, units](const Request& req, const PathParams&) {
+      auto user = signed_in(identity, req);
+      auto q = query_params(req);
+      for (const auto& [k, v] : q)
+        if (k != "region" && k != "unit" && k != "layer" && k != "units")
+          throw ApiError{400, "unknown_parameter", "未知参数 " + k, "unknown parameter " + k};
+      const bool all_units = q.count("units") && q["units"] == "all";
+      if (q.count("units") && (!all_units || q.count("region") || q.count("unit")))
+        throw ApiError{400, "region_or_unit", "请给出 region、unit 或 units=all 之一",
+                       "give one of region, unit or units=all"};
+      if (!all_units && !q.count("region") && !q.count("unit"))
+        throw ApiError{400, "region_or_unit", "请给出 region、unit 或 units=all 之一",
+                       "give one of region, unit or units=all"};
+      auto p = units->progress(user, q.count("region") ? q["region"] : "", q.count("unit") ? q["unit"] : "",
+                               q.count("layer") ? q["layer"] : "");
+      return json_response(200, {{"state", p.state}, {"done", p.done}, {"total", p.total}});
     });
     r.add("GET", "/api/v1/units", [&identity, units](const Request& req, const PathParams&) {
       auto user = signed_in(identity, req);
       auto q = query_params(req);
-      auto result = units->units(user, q.count("layer") ? q["layer"] : "");
+      const bool geometry = wants_geometry(q);
+      auto cached = units->units(user, q.count("layer") ? q["layer"] : "");
+      const auto& result = *cached.result;
       json body = assessment_body(result);
       for (std::size_t i = 0; i < result.zones_assessed.size(); ++i) {
         auto p = units->projects_of(user, result.zones_assessed[i]);
         body["zones"][i]["platform_projects"] = p.platform_projects;
       }
-      return json_response(200, body);
+      body["method"] = method_json(services::AssessmentMethod::standard());
+      if (geometry) add_outlines(*units, result, body);
+      return assessment_response(std::move(body), cached.hit);
     });
     r.add("GET", "/api/v1/units/{code}", [&identity, units](const Request& req, const PathParams& pp) {
       auto user = signed_in(identity, req);
       auto q = query_params(req);
-      auto result = units->assessment(user, "", pp.at("code"), q.count("layer") ? q["layer"] : "");
+      const bool geometry = wants_geometry(q);
+      auto cached = units->assessment(user, "", pp.at("code"), q.count("layer") ? q["layer"] : "");
+      const auto& result = *cached.result;
       json body = assessment_body(result);
+      if (geometry) add_outlines(*units, result, body);
       auto p = units->projects_of(user, result.zones_assessed.at(0));
       json unit = body["zones"][0];
       unit["platform_projects"] = p.platform_projects;
       unit["land_use"] = body["land_use"];
       unit["missing"] = body["missing"];
-      return json_response(200, unit);
+      return assessment_response(std::move(unit), cached.hit);
     });
   }
   if (plans) {

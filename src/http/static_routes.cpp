@@ -133,7 +133,7 @@ void add_static_routes(Router& r, const std::string& dir) {
   for (const char* route : {"/", "/signin", "/home", "/map", "/inbox", "/village", "/schemes", "/projects/{code}"})
     r.add("GET", route, index);
   // The region dashboard and the villager's pages (notices, projects, votes, parcels).
-  for (const char* route : {"/dashboard", "/village/{section}", "/village/{section}/{id}"})
+  for (const char* route : {"/dashboard", "/assessment", "/village/{section}", "/village/{section}/{id}"})
     r.add("GET", route, index);
   r.add("GET", "/assets/{file}", [dir](const Request& req, const PathParams& p) -> Response {
     const std::string& name = p.at("file");  // percent-decoded: "%2e%2e%2f" is "../" here

@@ -32,17 +32,38 @@ std::optional<std::vector<std::string>> reading_scope(const User& user) {
 UnitService::UnitService(storage::Store& store, storage::ProjectStore* projects)
     : store_(store), projects_(projects) {}
 
+// Where a kind has several layers and one of them, L, is the base of all others ("L-…": the
+// reallocation writes "parcels-<project>" next to "parcels"), the base is the one to read;
+// "" otherwise (the engine then takes the only one, or says several are there).
+static std::string base_layer_of_kind(const std::vector<LayerVersion>& layers, LayerKind kind) {
+  std::vector<LayerVersion> list;
+  for (const auto& l : layers)
+    if (l.kind == kind) list.push_back(l);
+  if (list.size() < 2) return "";
+  for (const auto& base : list) {
+    bool all_derived = std::all_of(list.begin(), list.end(), [&](const LayerVersion& o) {
+      return o.layer == base.layer || o.layer.rfind(base.layer + "-", 0) == 0;
+    });
+    if (all_derived) return base.layer;
+  }
+  return "";
+}
+
 AssessmentRequest UnitService::request_for(const User& user, const std::string& land_use_layer) {
   AssessmentRequest req;
   req.region_scope = reading_scope(user);
   req.land_use_layer = land_use_layer.empty()
                            ? single_layer_of_kind(store_, LayerKind::land_use, "layer=").layer
                            : land_use_layer;
+  const auto layers = store_.layers();
+  req.parcel_layer = base_layer_of_kind(layers, LayerKind::parcel);
+  req.project_layer = base_layer_of_kind(layers, LayerKind::project);
+  req.village_plan_layer = base_layer_of_kind(layers, LayerKind::village_plan);
   return req;
 }
 
-AssessmentResult UnitService::assessment(const User& user, const std::string& region,
-                                         const std::string& unit, const std::string& land_use_layer) {
+AssessmentRequest UnitService::checked_request(const User& user, const std::string& region,
+                                               const std::string& unit, const std::string& land_use_layer) {
   if (region.empty() == unit.empty())
     throw InvalidRequest("region_or_unit", "请给出 region（行政区代码）或 unit（整治单元编号）之一",
                          "give exactly one of region (a division code) or unit (a unit code)");
@@ -56,13 +77,28 @@ AssessmentResult UnitService::assessment(const User& user, const std::string& re
   auto req = request_for(user, land_use_layer);
   req.by = unit.empty() ? "village" : "consolidation_unit";
   req.zone = unit.empty() ? region : unit;
-  return assess(store_, req);
+  return req;
 }
 
-AssessmentResult UnitService::units(const User& user, const std::string& land_use_layer) {
+CachedAssessment UnitService::assessment(const User& user, const std::string& region,
+                                         const std::string& unit, const std::string& land_use_layer) {
+  return cache_.get(store_, checked_request(user, region, unit, land_use_layer));
+}
+
+AssessmentCache::Progress UnitService::progress(const User& user, const std::string& region,
+                                                const std::string& unit, const std::string& land_use_layer) {
+  if (region.empty() && unit.empty()) {
+    auto req = request_for(user, land_use_layer);
+    req.by = "consolidation_unit";
+    return cache_.progress(store_, req);
+  }
+  return cache_.progress(store_, checked_request(user, region, unit, land_use_layer));
+}
+
+CachedAssessment UnitService::units(const User& user, const std::string& land_use_layer) {
   auto req = request_for(user, land_use_layer);
   req.by = "consolidation_unit";
-  return assess(store_, req);
+  return cache_.get(store_, req);
 }
 
 UnitProjects UnitService::projects_of(const User& user, const ZoneAssessment& unit) {

@@ -5,12 +5,14 @@
 // (404), as for what does not exist.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "domain/identity.h"
 #include "services/assessment.h"
+#include "services/assessment_cache.h"
 #include "storage/project_store.h"
 #include "storage/store.h"
 
@@ -27,17 +29,30 @@ class UnitService {
   UnitService(storage::Store& store, storage::ProjectStore* projects);
 
   // Assessment of the villages of `region` (any level) or of `unit` (exactly one of them),
-  // on `land_use_layer` ("" = the only land_use layer), by village or unit.
-  AssessmentResult assessment(const User& user, const std::string& region, const std::string& unit,
+  // on `land_use_layer` ("" = the only land_use layer), by village or unit. Served from the
+  // cache while the store's layers are unchanged (services/assessment_cache.h).
+  CachedAssessment assessment(const User& user, const std::string& region, const std::string& unit,
                               const std::string& land_use_layer);
+  // How far the assessment the same arguments ask for has come (region, unit, or both empty for
+  // every unit as units() assesses), for a progress bar while a large county is assessed.
+  AssessmentCache::Progress progress(const User& user, const std::string& region, const std::string& unit,
+                                     const std::string& land_use_layer);
   // Every unit the user may see, assessed (statistics and potential) with its projects.
-  AssessmentResult units(const User& user, const std::string& land_use_layer);
+  CachedAssessment units(const User& user, const std::string& land_use_layer);
   UnitProjects projects_of(const User& user, const ZoneAssessment& unit);
+  // Simplified outlines (GeoJSON geometry text by zone code) of a result's zones, for maps.
+  std::map<std::string, std::string> outlines(const AssessmentResult& result) {
+    return cache_.outlines(store_, result);
+  }
+  AssessmentCache& cache() { return cache_; }
 
  private:
   storage::Store& store_;
   storage::ProjectStore* projects_;
+  AssessmentCache cache_;
   AssessmentRequest request_for(const User& user, const std::string& land_use_layer);
+  AssessmentRequest checked_request(const User& user, const std::string& region, const std::string& unit,
+                                    const std::string& land_use_layer);
 };
 
 // The regions a user's reading grants cover; nullopt = everywhere (admins, auditors).

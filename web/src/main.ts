@@ -17,6 +17,7 @@ const renderInbox = async (...a: Parameters<typeof import("./pages/inbox").rende
 const renderMapPage = async (...a: Parameters<typeof import("./pages/map_page").renderMapPage>) => (await import("./pages/map_page")).renderMapPage(...a);
 const renderDashboard = async (...a: Parameters<typeof import("./pages/dashboard").renderDashboard>) => (await import("./pages/dashboard")).renderDashboard(...a);
 const renderSchemes = async (...a: Parameters<typeof import("./pages/schemes").renderSchemes>) => (await import("./pages/schemes")).renderSchemes(...a);
+const renderAssessment = async (...a: Parameters<typeof import("./pages/assessment").renderAssessment>) => (await import("./pages/assessment")).renderAssessment(...a);
 const renderProject = async (...a: Parameters<typeof import("./pages/project").renderProject>) => (await import("./pages/project")).renderProject(...a);
 
 export interface Ctx {
@@ -59,6 +60,8 @@ function header(m: Me | null): HTMLElement {
       ? [["/village", "nav_village"], ["/parcels", "nav_parcels"], ["/map", "nav_map"]]
       : [["/home", "nav_home"], ["/map", "nav_map"], ["/inbox", "nav_inbox"], ["/schemes", "nav_schemes"]];
     if (m.grants.some((g) => dashboardRoles.includes(g.role))) links.push(["/dashboard", "nav_dashboard"]);
+    // The assessment is read by the same roles as the dashboard (services/units.cpp).
+    if (m.grants.some((g) => dashboardRoles.includes(g.role))) links.push(["/assessment", "nav_assessment"]);
     if (m.grants.some((g) => ["township", "village_collective", "investor", "lead_department"].includes(g.role)))
       links.push(["/projects/new", "nav_new_project"]);
     for (const [href, key] of links) {
@@ -141,6 +144,7 @@ async function render() {
     else if (path === "/dashboard") cleanup = await renderDashboard(main, ctx);
     else if (path === "/parcels") cleanup = await renderParcels(main, ctx);
     else if (path === "/schemes") cleanup = await renderSchemes(main, ctx);
+    else if (path === "/assessment") cleanup = await renderAssessment(main, ctx);
     else if (path.startsWith("/projects/")) cleanup = await renderProject(main, ctx, decodeURIComponent(path.slice("/projects/".length)));
     else main.append(el("p", {}, t("not_found")));
   } catch (e) {
