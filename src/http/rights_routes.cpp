@@ -59,6 +59,19 @@ json plan_json(const services::ReallocPlan& p) {
             {"unchanged", p.unchanged}}}};
 }
 
+json plan_job_json(const services::PlanJob& j) {
+  json out = {{"id", j.id},         {"project_id", j.project_id}, {"status", j.status},
+              {"stage", j.stage},   {"done", j.done},             {"total", j.total},
+              {"plan_id", j.plan_id}, {"created_by", j.created_by}, {"created_at", j.created_at},
+              {"updated_at", j.updated_at}, {"finished_at", j.finished_at}, {"error", nullptr}};
+  if (j.status == "failed")
+    out["error"] = {{"status", j.error_status},
+                    {"code", j.error_code},
+                    {"message_zh", j.error_zh},
+                    {"message_en", j.error_en}};
+  return out;
+}
+
 json household_json(const services::PlanHousehold& h) {
   return {{"household_code", h.household_code},
           {"plan_id", h.plan_id},
@@ -189,7 +202,24 @@ void add_rights_routes(Router& r, storage::IdentityStore& identity, services::Ri
     in.unit = string_field(b, "unit");
     in.tolerance = number_field(b, "tolerance", 0.02);
     in.stay = string_list_field(b, "stay");
-    return json_response(201, plan_json(rs.record_plan(user, id_param(pp, "id"), in)));
+    // Computed in the background: 202 with the job; GET …/plan-jobs/{job} and the live feed
+    // (events rights.plan_job) say how it goes and how it ended.
+    return json_response(202, {{"job", plan_job_json(rs.start_plan_job(user, id_param(pp, "id"), in))}});
+  });
+  r.add("GET", rights("/plan-jobs"), [&](const Request& req, const PathParams& pp) {
+    auto user = signed_in(identity, req);
+    json list = json::array();
+    for (const auto& j : rs.plan_jobs(user, id_param(pp, "id"))) list.push_back(plan_job_json(j));
+    return json_response(200, {{"jobs", list}});
+  });
+  r.add("GET", rights("/plan-jobs/{job}"), [&](const Request& req, const PathParams& pp) {
+    auto user = signed_in(identity, req);
+    auto project = id_param(pp, "id");
+    auto j = plan_job_json(rs.plan_job(user, project, id_param(pp, "job")));
+    if (j["plan_id"].get<std::int64_t>() != 0)
+      for (const auto& p : rs.plans(user, project))
+        if (p.id == j["plan_id"].get<std::int64_t>()) j["plan"] = plan_json(p);
+    return json_response(200, j);
   });
   r.add("GET", rights("/households"), [&](const Request& req, const PathParams& pp) {
     auto user = signed_in(identity, req);

@@ -387,19 +387,26 @@ ReallocResult reallocate(storage::Store& store, const ReallocRequest& req,
   result.after = measure(after, homes);
   result.within_tolerance = result.max_abs_deviation <= req.tolerance;
 
-  if (!req.output_layer.empty()) {
-    auto w = store.begin_layer_version({req.output_layer, LayerKind::parcel, "realloc of " + req.layer, "EPSG:4490"});
+  if (!req.output_layer.empty() || req.keep_output) {
     int n = 0;
     for (std::size_t h = 0; h < households.size(); ++h)
       for (const auto* g : after[h]) {
         auto lonlat = g->transformed(gk.to_lonlat);
-        Attributes a;
-        a.push_back({"CBFBM", households[h].id});
-        a.push_back({"stayed", static_cast<std::int64_t>(households[h].stay ? 1 : 0)});
-        a.push_back({"area_m2", g->planar_area()});
-        w->add(households[h].id + "-" + std::to_string(++n), lonlat.wkb(), lonlat.envelope(), a);
+        StoredFeature f;
+        f.source_id = households[h].id + "-" + std::to_string(++n);
+        f.wkb = lonlat.wkb();
+        f.bbox = lonlat.envelope();
+        f.attributes.push_back({"CBFBM", households[h].id});
+        f.attributes.push_back({"stayed", static_cast<std::int64_t>(households[h].stay ? 1 : 0)});
+        f.attributes.push_back({"area_m2", g->planar_area()});
+        result.output.push_back(std::move(f));
       }
+  }
+  if (!req.output_layer.empty()) {
+    auto w = store.begin_layer_version({req.output_layer, LayerKind::parcel, "realloc of " + req.layer, "EPSG:4490"});
+    for (const auto& f : result.output) w->add(f.source_id, f.wkb, f.bbox, f.attributes);
     result.written = w->commit();
+    if (!req.keep_output) std::vector<StoredFeature>().swap(result.output);
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;

@@ -32,6 +32,9 @@ struct ReallocRequest {
   double tolerance = 0.02;           // allowed relative value change per household
   std::vector<std::string> stay;     // households that keep their parcels (also attribute stay=1)
   std::string output_layer;          // new layer written; "" = do not write
+  // Keep the new parcels in ReallocResult::output (for a caller that writes them itself, in a
+  // transaction of its own: services/rights).
+  bool keep_output = false;
   std::string actor = "cli";
 };
 
@@ -57,6 +60,8 @@ struct ReallocResult {
   bool within_tolerance = true;
   std::vector<HouseholdResult> households_detail;
   std::optional<LayerVersion> written;
+  // The new parcels (EPSG:4490; CBFBM, stayed, area_m2) when ReallocRequest::keep_output.
+  std::vector<StoredFeature> output;
   double seconds = 0;
 };
 

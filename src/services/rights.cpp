@@ -11,6 +11,7 @@
 #include "geo/geometry.h"
 #include "services/realloc.h"
 #include "services/request_text.h"
+#include "services/rights_plan_jobs.h"
 #include "storage/sql_identity_store.h"
 
 namespace gz::services {
@@ -339,6 +340,7 @@ RightsService::RightsService(storage::Store& layers, storage::ProjectStore& stor
     : layers_(layers), store_(store), projects_(projects), identity_(identity),
       homestead_department_(std::move(homestead_department)) {
   store_.ensure_tables(kTables);
+  init_plan_jobs();
   store_.write([](ProjectTx& tx) {
     auto& s = tx.session();
     if (s.postgres()) {
@@ -511,7 +513,7 @@ bool mediates(const User& u, const std::string& region) {
 }
 }  // namespace
 
-ReallocPlan RightsService::record_plan(const User& user, std::int64_t project_id,
+void RightsService::check_plan_request(const User& user, std::int64_t project_id,
                                        const ReallocPlanInput& in) {
   auto project = store_.read([&](ProjectTx& tx) { return project_for_officials(tx, user, project_id); });
   if (!manages_plan(user, project.region_code))
@@ -535,6 +537,15 @@ ReallocPlan RightsService::record_plan(const User& user, std::int64_t project_id
   if (source.kind != LayerKind::parcel)
     throw InvalidRequest("not_a_parcel_layer", "图层 " + in.parcels_layer + " 不是承包地块图层",
                          "layer " + in.parcels_layer + " is not of kind parcel");
+}
+
+ReallocPlan RightsService::record_plan(
+    const User& user, std::int64_t project_id, const ReallocPlanInput& in,
+    const PlanProgress& progress,
+    const std::function<void(storage::ProjectTx&, const ReallocPlan&)>& recorded) {
+  check_plan_request(user, project_id, in);
+  auto project = store_.read([&](ProjectTx& tx) { return project_for_officials(tx, user, project_id); });
+  LayerVersion source = layers_.layer_version(in.parcels_layer, in.version);
   ReallocRequest req;
   req.layer = in.parcels_layer;
   req.version = source.version;
@@ -543,11 +554,15 @@ ReallocPlan RightsService::record_plan(const User& user, std::int64_t project_id
   req.tolerance = in.tolerance;
   req.stay = in.stay;
   req.actor = actor_of(user);
-  req.output_layer = in.parcels_layer + "-" + project.code;
-  if (req.output_layer.size() > 64) req.output_layer = "realloc-" + project.code;
+  // The engine only computes: the new parcels are written below, in the transaction that records
+  // the plan, so a plan refused (outside the tolerance, the project approved meanwhile) leaves no
+  // layer version behind (docs/rights.md, "Transactions").
+  req.keep_output = true;
+  std::string output_layer = in.parcels_layer + "-" + project.code;
+  if (output_layer.size() > 64) output_layer = "realloc-" + project.code;
   ReallocResult result;
   try {
-    result = reallocate(layers_, req);
+    result = reallocate(layers_, req, progress);
   } catch (const InputError& e) {
     throw InvalidRequest("realloc_input", std::string("地块数据有误：") + e.what(), e.what());
   } catch (const NotFoundError& e) {
@@ -575,6 +590,11 @@ ReallocPlan RightsService::record_plan(const User& user, std::int64_t project_id
     if (!p || !before_approval(p->state))
       throw RuleError("project_past_approval", "项目已立项，不能再改权属调整方案",
                       "the project was approved while the plan was computed");
+    auto w = tx.begin_layer_version(
+        {output_layer, LayerKind::parcel, "realloc of " + in.parcels_layer, "EPSG:4490"});
+    for (const auto& f : result.output) w->add(f.source_id, f.wkb, f.bbox, f.attributes);
+    result.written = w->commit();
+    w.reset();
     tx.session().query(
         "UPDATE realloc_plans SET status = 'superseded' WHERE project_id = $1 AND status = 'current'",
         {num(project_id)});
@@ -607,6 +627,7 @@ ReallocPlan RightsService::record_plan(const User& user, std::int64_t project_id
     auto rows2 = tx.session().query(
         std::string("SELECT ") + kPlanColumns + " FROM realloc_plans p WHERE p.id = $1", {num(plan_id)});
     auto plan = plan_of(rows2.at(0));
+    if (recorded) recorded(tx, plan);
     return plan;
   });
 }

@@ -21,6 +21,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -73,6 +75,19 @@ struct PlanHousehold {
   bool stayed = false;
   std::string status;  // pending | confirmed | objected | unchanged (stayed)
   std::string answered_by, answered_at, note;
+};
+
+// A reallocation plan computed in the background (start_plan_job).
+struct PlanJob {
+  std::int64_t id = 0, project_id = 0;
+  std::string status;  // queued | running | succeeded | failed
+  std::string stage;   // the engine's stage while running ("check parcels", "assign", "cut" …)
+  std::int64_t done = 0, total = 0;
+  std::int64_t plan_id = 0;  // succeeded: the plan recorded
+  // failed: what the synchronous call would have answered (HTTP status, code, messages).
+  int error_status = 0;
+  std::string error_code, error_zh, error_en;
+  std::string created_by, created_at, updated_at, finished_at;
 };
 
 struct MediationMeeting {
@@ -142,6 +157,10 @@ class RightsService {
   RightsService(storage::Store& layers, storage::ProjectStore& store, ProjectService& projects,
                 storage::IdentityStore* identity = nullptr,
                 std::string homestead_department = "农业农村局");
+  // Waits for the plan jobs running on its pool.
+  ~RightsService();
+  RightsService(const RightsService&) = delete;
+  RightsService& operator=(const RightsService&) = delete;
 
   // Household membership.
   HouseholdMember add_member(const User& user, const HouseholdMember& member);
@@ -151,7 +170,27 @@ class RightsService {
   std::vector<HouseholdMember> my_households(const User& user);
   std::vector<MyHouseholdPlan> my_plans(const User& user);
 
-  ReallocPlan record_plan(const User& user, std::int64_t project_id, const ReallocPlanInput& in);
+  // Stage, done, total of the reallocation engine while it runs (services/realloc.h).
+  using PlanProgress = std::function<void(const std::string&, std::int64_t, std::int64_t)>;
+  // Computes the plan, then records it in one transaction: the new parcels layer version, the
+  // plan and its households, the audit entry and the event, or nothing (a plan outside the
+  // tolerance, or a project approved while the engine ran, leaves no layer version).
+  // `recorded` runs inside the recording transaction (a job's end is written with its plan).
+  ReallocPlan record_plan(const User& user, std::int64_t project_id, const ReallocPlanInput& in,
+                          const PlanProgress& progress = {},
+                          const std::function<void(storage::ProjectTx&, const ReallocPlan&)>&
+                              recorded = {});
+  // What record_plan refuses before computing anything (who, project, state, tolerance, layer).
+  void check_plan_request(const User& user, std::int64_t project_id, const ReallocPlanInput& in);
+  // The plan as a background job on the service's worker pool: checked at once (the same errors
+  // as record_plan), then queued; progress and the end go to the job and to the live feed
+  // (events "rights.plan_job"). One job per project queued or running at a time (RuleError
+  // plan_job_running). docs/rights.md.
+  PlanJob start_plan_job(const User& user, std::int64_t project_id, const ReallocPlanInput& in);
+  PlanJob plan_job(const User& user, std::int64_t project_id, std::int64_t id);
+  std::vector<PlanJob> plan_jobs(const User& user, std::int64_t project_id);
+  // Until no job of this service is queued or running (tests, shutdown).
+  void wait_for_plan_jobs();
   std::vector<ReallocPlan> plans(const User& user, std::int64_t project_id);
   std::vector<PlanHousehold> households(const User& user, std::int64_t project_id);
   HouseholdParcels household(const User& user, std::int64_t project_id, const std::string& code);
@@ -187,6 +226,12 @@ class RightsService {
   ProjectService& projects_;
   storage::IdentityStore* identity_;
   std::string homestead_department_;
+
+  struct PlanJobs;
+  void init_plan_jobs();
+  void run_plan_job(const User& user, std::int64_t project_id, const ReallocPlanInput& in,
+                    std::int64_t id);
+  std::unique_ptr<PlanJobs> jobs_;  // last: its pool stops before the rest goes
 };
 
 }  // namespace gz::services

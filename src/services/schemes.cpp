@@ -492,57 +492,74 @@ SimulationResult SchemeService::simulate(const User& user, std::int64_t id) {
   Envelope cut_env = cut.envelope();
   geo::PreparedGeometry prepared(cut);
   const auto& classes = LandUseClassTable::standard();
-  // Read before writing: a store's layer writer holds its connection until commit.
+  // Read before the transaction: the original is not written by it.
   auto original_features = layers_.read_all(out.original, {});
   std::string scenario_name = "scenario-" + s.code;
   storage::validate_layer_name(scenario_name);
-  auto writer = layers_.begin_layer_version(
-      {scenario_name, LayerKind::land_use,
-       "scenario:" + s.code + " on " + out.original.layer + " v" + std::to_string(out.original.version),
-       "EPSG:4490"});
-  for (auto& f : original_features) {
-    if (!f.bbox.intersects(cut_env)) {
-      writer->add(f.source_id, f.wkb, f.bbox, f.attributes);
-      continue;
+  // One transaction: the scenario version, the scheme's record of it and the audit entry appear
+  // together or not at all (docs/schemes.md, "Transactions").
+  out.scheme = store_.write([&](ProjectTx& tx) {
+    auto cur = scheme_row(tx, id, false);
+    if (!cur) scheme_not_found(id);
+    auto writer = tx.begin_layer_version(
+        {scenario_name, LayerKind::land_use,
+         "scenario:" + s.code + " on " + out.original.layer + " v" + std::to_string(out.original.version),
+         "EPSG:4490"});
+    for (auto& f : original_features) {
+      if (!f.bbox.intersects(cut_env)) {
+        writer->add(f.source_id, f.wkb, f.bbox, f.attributes);
+        continue;
+      }
+      auto g = geo::Geometry::from_wkb(f.wkb);
+      if (!prepared.intersects(g)) {
+        writer->add(f.source_id, f.wkb, f.bbox, f.attributes);
+        continue;
+      }
+      auto rest = g.difference(cut).polygonal_part();
+      if (rest.is_empty()) continue;
+      double before = geo::ellipsoidal_area_m2(g), after = geo::ellipsoidal_area_m2(rest);
+      if (after < 0.01) continue;
+      double k = before > 0 ? after / before : 1.0;
+      Attributes a = f.attributes;
+      for (auto& attr : a)
+        for (const char* field : {"TBMJ", "KCMJ", "TBDLMJ"})
+          if (strcasecmp(attr.name.c_str(), field) == 0)
+            if (auto v = attribute_number(f.attributes, field))
+              attr.value = std::round(*v * k * 100) / 100;
+      writer->add(f.source_id, rest.wkb(), rest.envelope(), a);
     }
-    auto g = geo::Geometry::from_wkb(f.wkb);
-    if (!prepared.intersects(g)) {
-      writer->add(f.source_id, f.wkb, f.bbox, f.attributes);
-      continue;
+    for (std::size_t i = 0; i < changes.size(); ++i) {
+      const auto& c = plan["changes"][i];
+      std::string to = c["to_code"].get<std::string>();
+      const auto* cls = classes.find(to);
+      double area = std::round(geo::ellipsoidal_area_m2(changes[i]) * 100) / 100;
+      Attributes a{{"DLBM", to},
+                   {"DLMC", cls ? cls->name_zh : std::string()},
+                   {"TBMJ", area},
+                   {"KCMJ", 0.0},
+                   {"TBDLMJ", area},
+                   {"FABH", s.code},
+                   {"from_code", c["from_code"].get<std::string>()}};
+      if (c.contains("measure")) a.push_back({"measure", c["measure"].get<std::string>()});
+      writer->add(s.code + "-C" + std::to_string(i + 1), changes[i].wkb(), changes[i].envelope(), a);
     }
-    auto rest = g.difference(cut).polygonal_part();
-    if (rest.is_empty()) continue;
-    double before = geo::ellipsoidal_area_m2(g), after = geo::ellipsoidal_area_m2(rest);
-    if (after < 0.01) continue;
-    double k = before > 0 ? after / before : 1.0;
-    Attributes a = f.attributes;
-    for (auto& attr : a)
-      for (const char* field : {"TBMJ", "KCMJ", "TBDLMJ"})
-        if (strcasecmp(attr.name.c_str(), field) == 0)
-          if (auto v = attribute_number(f.attributes, field))
-            attr.value = std::round(*v * k * 100) / 100;
-    writer->add(f.source_id, rest.wkb(), rest.envelope(), a);
-  }
+    out.scenario = writer->commit();
+    std::string now = tx.now();
+    tx.session().query(
+        "UPDATE schemes SET scenario_layer = $1, scenario_version = $2, simulated_by = $3, simulated_at = $4 "
+        "WHERE id = $5",
+        {out.scenario.layer, num(out.scenario.version), actor_of(user), now, num(id)});
+    tx.audit({actor_of(user), "scheme.simulate", "scheme:" + s.code,
+              dump({{"original", {{"layer", out.original.layer}, {"version", out.original.version}}},
+                    {"scenario", {{"layer", out.scenario.layer}, {"version", out.scenario.version}}},
+                    {"features", out.scenario.feature_count},
+                    {"changes", changes.size()}})});
+    return *scheme_row(tx, id, true);
+  });
   std::vector<StoredFeature>().swap(original_features);
-  for (std::size_t i = 0; i < changes.size(); ++i) {
-    const auto& c = plan["changes"][i];
-    std::string to = c["to_code"].get<std::string>();
-    const auto* cls = classes.find(to);
-    double area = std::round(geo::ellipsoidal_area_m2(changes[i]) * 100) / 100;
-    Attributes a{{"DLBM", to},
-                 {"DLMC", cls ? cls->name_zh : std::string()},
-                 {"TBMJ", area},
-                 {"KCMJ", 0.0},
-                 {"TBDLMJ", area},
-                 {"FABH", s.code},
-                 {"from_code", c["from_code"].get<std::string>()}};
-    if (c.contains("measure")) a.push_back({"measure", c["measure"].get<std::string>()});
-    writer->add(s.code + "-C" + std::to_string(i + 1), changes[i].wkb(), changes[i].envelope(), a);
-  }
-  out.scenario = writer->commit();
-  writer.reset();  // the writer holds the store until it is gone
 
-  // The scenario measured over the scheme's area must show the after column.
+  // The scenario measured over the scheme's area must show the after column (read once it is
+  // committed; the result reports it, the audit entry records what was written).
   BalanceRequest mr;
   mr.project_id = s.code;
   mr.project_layer = "scheme:" + s.code;
@@ -559,21 +576,6 @@ SimulationResult SchemeService::simulate(const User& user, std::int64_t id) {
   for (const auto& [code, v] : after) out.max_deviation_m2 = std::max(out.max_deviation_m2, std::fabs(v - seen[code]));
   for (const auto& [code, v] : seen) out.max_deviation_m2 = std::max(out.max_deviation_m2, std::fabs(v - after[code]));
 
-  out.scheme = store_.write([&](ProjectTx& tx) {
-    auto cur = scheme_row(tx, id, false);
-    if (!cur) scheme_not_found(id);
-    std::string now = tx.now();
-    tx.session().query(
-        "UPDATE schemes SET scenario_layer = $1, scenario_version = $2, simulated_by = $3, simulated_at = $4 "
-        "WHERE id = $5",
-        {out.scenario.layer, num(out.scenario.version), actor_of(user), now, num(id)});
-    tx.audit({actor_of(user), "scheme.simulate", "scheme:" + s.code,
-              dump({{"original", {{"layer", out.original.layer}, {"version", out.original.version}}},
-                    {"scenario", {{"layer", out.scenario.layer}, {"version", out.scenario.version}}},
-                    {"features", out.scenario.feature_count},
-                    {"max_deviation_m2", out.max_deviation_m2}})});
-    return *scheme_row(tx, id, true);
-  });
   return out;
 }
 

@@ -382,6 +382,45 @@ std::vector<PlanChangeRequest> VillagePlanService::requests(const User& user, co
   });
 }
 
+// The new version: the village's old zones cut by the new ones, then the new ones; other
+// villages' zones as they were. The writer is started first: it holds the layer's write lock
+// (SQLite: the database's; PostgreSQL: the layer's advisory lock) until the transaction ends, so
+// the latest version read next is the one this version follows, and two approvals of different
+// villages never build on the same base (the second would drop the first's zones).
+LayerVersion VillagePlanService::write_plan_version(storage::ProjectTx& tx, const PlanChangeRequest& c,
+                                                    const std::vector<StoredFeature>& zones) {
+  auto w = tx.begin_layer_version(
+      {c.layer, LayerKind::village_plan, "village plan change " + num(c.id), "EPSG:4490"});
+  LayerVersion base = store_.layer_version(c.layer, std::nullopt);
+  std::vector<geo::Geometry> parts;
+  for (const auto& z : zones) parts.push_back(geo::Geometry::from_wkb(z.wkb));
+  geo::Geometry cut = geo::Geometry::union_all(std::move(parts));
+  std::string ghmc;
+  for (auto& f : store_.read_all(base, {})) {
+    if (zone_code(f.attributes).value_or("") != c.region_code) {
+      w->add(f.source_id, f.wkb, f.bbox, f.attributes);
+      continue;
+    }
+    if (ghmc.empty()) ghmc = attribute_text(f.attributes, "GHMC").value_or("");
+    geo::Geometry g = geo::Geometry::from_wkb(f.wkb);
+    if (!g.intersects(cut)) {
+      w->add(f.source_id, f.wkb, f.bbox, f.attributes);
+      continue;
+    }
+    geo::Geometry rest = g.difference(cut).polygonal_part();
+    if (rest.is_empty()) continue;
+    w->add(f.source_id, rest.wkb(), rest.envelope(), f.attributes);
+  }
+  for (std::size_t i = 0; i < zones.size(); ++i) {
+    Attributes a = zones[i].attributes;
+    if (!ghmc.empty()) a.push_back({"GHMC", ghmc});
+    a.push_back({"change_request", c.id});
+    w->add("CR" + num(c.id) + "-" + num(static_cast<std::int64_t>(i + 1)), zones[i].wkb,
+           zones[i].bbox, a);
+  }
+  return w->commit();
+}
+
 PlanChangeRequest VillagePlanService::decide(const User& user, std::int64_t id, const std::string& decision,
                                              const std::string& opinion_text) {
   PlanChangeRequest c = request(user, id);
@@ -402,58 +441,24 @@ PlanChangeRequest VillagePlanService::decide(const User& user, std::int64_t id, 
     throw RuleError("change_not_in_review", "该变更申请不在审查中（" + c.status + "）",
                     "the change request is not in review (" + c.status + ")");
 
-  std::optional<LayerVersion> written;
   std::vector<PlanChangeFinding> findings = c.findings;
+  std::vector<StoredFeature> zones;
   std::string status = "rejected";
   if (decision == "approve") {
     // Control lines may have changed since the request: check again before the plan changes.
-    auto zones = zones_of(c.zones, c.region_code);
+    zones = zones_of(c.zones, c.region_code);
     findings = check(c.region_code, zones);
-    if (refused(findings)) {
-      status = "refused";
-    } else {
-      status = "approved";
-      // The new version: the village's old zones cut by the new ones, then the new ones; other
-      // villages' zones as they were.
-      LayerVersion base = store_.layer_version(c.layer, std::nullopt);
-      std::vector<geo::Geometry> parts;
-      for (const auto& z : zones) parts.push_back(geo::Geometry::from_wkb(z.wkb));
-      geo::Geometry cut = geo::Geometry::union_all(std::move(parts));
-      std::string ghmc;
-      // Read first, then write: the writer's transaction is not shared with a running scan.
-      auto old_zones = store_.read_all(base, {});
-      auto w = store_.begin_layer_version(
-          {c.layer, LayerKind::village_plan, "village plan change " + num(c.id), "EPSG:4490"});
-      for (auto& f : old_zones) {
-        if (zone_code(f.attributes).value_or("") != c.region_code) {
-          w->add(f.source_id, f.wkb, f.bbox, f.attributes);
-          continue;
-        }
-        if (ghmc.empty()) ghmc = attribute_text(f.attributes, "GHMC").value_or("");
-        geo::Geometry g = geo::Geometry::from_wkb(f.wkb);
-        if (!g.intersects(cut)) {
-          w->add(f.source_id, f.wkb, f.bbox, f.attributes);
-          continue;
-        }
-        geo::Geometry rest = g.difference(cut).polygonal_part();
-        if (rest.is_empty()) continue;
-        w->add(f.source_id, rest.wkb(), rest.envelope(), f.attributes);
-      }
-      for (std::size_t i = 0; i < zones.size(); ++i) {
-        Attributes a = zones[i].attributes;
-        if (!ghmc.empty()) a.push_back({"GHMC", ghmc});
-        a.push_back({"change_request", c.id});
-        w->add("CR" + num(c.id) + "-" + num(static_cast<std::int64_t>(i + 1)), zones[i].wkb,
-               zones[i].bbox, a);
-      }
-      written = w->commit();
-    }
+    status = refused(findings) ? "refused" : "approved";
   }
+  // One transaction: the new plan version, the request's decision, its audit entry and event
+  // appear together or not at all (docs/village_plans.md, "Transactions").
   return projects_.write([&](ProjectTx& tx) {
     auto rows = tx.session().query("SELECT status FROM village_plan_changes WHERE id = CAST($1 AS bigint)",
                                    {num(c.id)});
     if (rows.empty() || rows[0][0] != "in_review")
       throw RuleError("change_not_in_review", "该变更申请已被处理", "the change request was decided meanwhile");
+    std::optional<LayerVersion> written;
+    if (status == "approved") written = write_plan_version(tx, c, zones);
     c.status = status;
     c.findings = findings;
     c.decided_by = actor_of(user);
@@ -479,6 +484,10 @@ std::vector<PlanVersion> VillagePlanService::versions(const User& user, const st
   checked_village(region);
   require_reader(user, region);
   LayerVersion layer = plan_layer();
+  // Versions first, then the requests: an approval commits both at once, so every version read
+  // here has its request in the later read (the other order could show a version just approved
+  // as imported).
+  auto stored = store_.versions(layer.layer);
   std::map<int, std::int64_t> made_by;
   projects_.read([&](ProjectTx& tx) {
     for (const auto& r : tx.session().query(
@@ -487,7 +496,7 @@ std::vector<PlanVersion> VillagePlanService::versions(const User& user, const st
       made_by[static_cast<int>(i64(r[0]))] = i64(r[1]);
   });
   std::vector<PlanVersion> out;
-  for (const auto& v : store_.versions(layer.layer)) {
+  for (const auto& v : stored) {
     PlanVersion pv;
     pv.version = v;
     store_.scan(v, [&](StoredFeature&& f) {

@@ -8,7 +8,9 @@
 // is refused and stored with its findings; otherwise it goes to review, where the lead department
 // (自然资源局) approves (the zones are checked again, then a new layer version is written: the
 // village's old zones cut by the new ones, plus the new ones) or rejects. Each step is one
-// transaction of the project store with its audit entry.
+// transaction of the project store with its audit entry; an approval writes the new layer
+// version inside that same transaction (ProjectTx::begin_layer_version), so no plan version
+// exists that no approved request explains.
 //
 // Jurisdiction as everywhere: a village outside the user's grants, or a request about one, is
 // NotFoundError (404); visible but not the user's to do is Forbidden (403); refused by the state
@@ -81,6 +83,8 @@ class VillagePlanService {
   LayerVersion plan_layer();
   std::vector<PlanChangeFinding> check(const std::string& region_code,
                                        const std::vector<StoredFeature>& zones);
+  LayerVersion write_plan_version(storage::ProjectTx& tx, const PlanChangeRequest& c,
+                                  const std::vector<StoredFeature>& zones);
 };
 
 }  // namespace gz::services

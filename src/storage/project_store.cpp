@@ -290,6 +290,11 @@ EventRecord ProjectTx::insert_event(EventRecord e) {
 
 AuditEntry ProjectTx::audit(const AuditRecord& r) { return append_audit_entry(s_, r); }
 
+std::unique_ptr<LayerWriter> ProjectTx::begin_layer_version(const NewLayerVersion& v) {
+  if (!write_) throw UsageError("a layer version is written in a write transaction, not a read");
+  return s_.begin_layer_version(v);
+}
+
 std::string ProjectTx::now() { return now_iso8601(); }
 
 // ---- the store ----------------------------------------------------------------------------------
@@ -388,7 +393,7 @@ void in_transaction(SqlSession& s, bool write, const std::function<void(ProjectT
   else
     s.begin_read();
   try {
-    ProjectTx tx(s);
+    ProjectTx tx(s, write);
     fn(tx);
     s.commit();
   } catch (...) {

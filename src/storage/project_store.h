@@ -83,7 +83,7 @@ struct EventRecord {
 // The operations of one transaction.
 class ProjectTx {
  public:
-  explicit ProjectTx(SqlSession& s) : s_(s) {}
+  explicit ProjectTx(SqlSession& s, bool write = true) : s_(s), write_(write) {}
   std::optional<ProjectRecord> project(std::int64_t id);
   std::optional<ProjectRecord> project_by_code(const std::string& code);
   // All projects, by id; `region_prefixes` limits them to regions under any of the prefixes
@@ -111,12 +111,19 @@ class ProjectTx {
   EventRecord insert_event(EventRecord e);
   AuditEntry audit(const AuditRecord& r);
   std::string now();  // ISO 8601 UTC, microseconds
+  // A new version of a layer of the spatial store (same database) written in this transaction:
+  // it appears together with the project-side records and audit entry that explain it, or not
+  // at all. Read what the version is made from before starting it (a scan of the same layer
+  // through a Store waits for nothing, but sees only what is committed). commit() on the writer
+  // finishes the version; it is visible once this transaction commits. Write transactions only.
+  std::unique_ptr<LayerWriter> begin_layer_version(const NewLayerVersion& v);
   // The session itself, for the tables other parts of the platform keep in the same
   // transaction (funds, participation, progress).
   SqlSession& session() { return s_; }
 
  private:
   SqlSession& s_;
+  bool write_;
 };
 
 class ProjectStore {

@@ -32,6 +32,10 @@ class SqlSession {
   virtual void begin_read() = 0;
   virtual void commit() = 0;
   virtual void rollback() noexcept = 0;
+  // A new version of a layer (the tables of Store, in the same database) written inside the
+  // write transaction open on this session: it becomes visible with everything else the
+  // transaction wrote when it commits, and not at all when it rolls back.
+  virtual std::unique_ptr<LayerWriter> begin_layer_version(const NewLayerVersion& v) = 0;
 };
 
 std::unique_ptr<IdentityStore> make_sql_identity_store(std::unique_ptr<SqlSession> session);

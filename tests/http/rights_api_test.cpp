@@ -94,11 +94,32 @@ class RightsApiTest : public StoreBackendTest {
                   {{"household_code", household}, {"username", user}, {"region_code", "340123100201"}});
     ASSERT_EQ(r.status, 201) << r.body;
   }
+  // The job started by POST …/rights/plans (202), followed until it ends.
+  json finished_job(const std::string& token, const HttpReply& started) {
+    EXPECT_EQ(started.status, 202) << started.body;
+    if (started.status != 202) return json::object();
+    auto id = started.json()["job"]["id"].get<std::int64_t>();
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto r = get(rights("/plan-jobs/" + std::to_string(id)), token);
+      EXPECT_EQ(r.status, 200) << r.body;
+      if (r.status != 200) return json::object();
+      auto j = r.json();
+      if (j["status"] == "succeeded" || j["status"] == "failed") return j;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ADD_FAILURE() << "plan job " << id << " did not end";
+    return json::object();
+  }
+  // A plan run to its end: the plan recorded (or an empty object, the failure reported).
+  json run_plan(const std::string& token, const json& body) {
+    auto j = finished_job(token, post(rights("/plans"), token, body));
+    EXPECT_EQ(j.value("status", ""), "succeeded") << j.dump();
+    return j.value("plan", json::object());
+  }
   // The plan over the whole parcels layer, recorded by the natural-resources bureau.
   json plan(const std::string& ziran) {
-    auto r = post(rights("/plans"), ziran, {{"parcels_layer", "parcels"}, {"tolerance", 0.02}});
-    EXPECT_EQ(r.status, 201) << r.body;
-    return r.json();
+    return run_plan(ziran, {{"parcels_layer", "parcels"}, {"tolerance", 0.02}});
   }
   std::string error_code(const HttpReply& r) { return r.json()["error"]["code"].get<std::string>(); }
 
@@ -281,7 +302,12 @@ TEST_P(RightsApiTest, plans_and_memberships_refuse_bad_input_and_the_wrong_peopl
             "invalid_tolerance");
   EXPECT_EQ(post(rights("/plans"), ziran, {{"parcels_layer", "parcels"}, {"tolerance", "2%"}}).status, 400);
   EXPECT_EQ(post(rights("/plans"), ziran, {{"parcels_layer", "parcels"}, {"colour", 1}}).status, 400);
-  EXPECT_EQ(post(rights("/plans"), ziran, {{"parcels_layer", "parcels"}, {"unit", "DY-9"}}).status, 400);
+  // The engine's findings come at the end of the job, as the error a synchronous call gave.
+  auto no_unit = finished_job(ziran, post(rights("/plans"), ziran, {{"parcels_layer", "parcels"}, {"unit", "DY-9"}}));
+  EXPECT_EQ(no_unit["status"], "failed");
+  EXPECT_EQ(no_unit["error"]["status"], 400);
+  EXPECT_EQ(no_unit["error"]["code"], "realloc_input");
+  EXPECT_FALSE(no_unit["error"]["message_zh"].get<std::string>().empty());
   EXPECT_EQ(post(rights("/plans"), cunmin, {{"parcels_layer", "parcels"}}).status, 404);
   EXPECT_EQ(post(rights("/plans"), qiye, {{"parcels_layer", "parcels"}}).status, 404);
   EXPECT_EQ(post(rights("/plans"), ziran_b, {{"parcels_layer", "parcels"}}).status, 404);
@@ -292,10 +318,9 @@ TEST_P(RightsApiTest, plans_and_memberships_refuse_bad_input_and_the_wrong_peopl
 
   // A second plan supersedes the first; its households start again.
   plan(ziran);
-  auto second = post(rights("/plans"), zhen, {{"parcels_layer", "parcels"}, {"stay", {"H00004"}}});
-  ASSERT_EQ(second.status, 201) << second.body;
-  EXPECT_EQ(second.json()["answers"]["unchanged"], 1);
-  EXPECT_EQ(second.json()["answers"]["pending"], 9);
+  auto second = run_plan(zhen, {{"parcels_layer", "parcels"}, {"stay", {"H00004"}}});
+  EXPECT_EQ(second["answers"]["unchanged"], 1);
+  EXPECT_EQ(second["answers"]["pending"], 9);
   auto plans = get(rights("/plans"), ziran).json()["plans"];
   ASSERT_EQ(plans.size(), 2u);
   EXPECT_EQ(plans[0]["status"], "superseded");
@@ -395,6 +420,89 @@ TEST_P(RightsApiTest, the_compensation_ledger_takes_whole_fen_is_decided_by_agri
   EXPECT_ANY_THROW(where_->exec("DELETE FROM homestead_compensation"));
   EXPECT_ANY_THROW(where_->exec("UPDATE homestead_compensation_decisions SET decision = 'refused'"));
   EXPECT_EQ(get(rights("/compensation/totals"), ziran).json()["approved_fen"], 12345678);
+}
+
+TEST_P(RightsApiTest, a_plan_runs_as_a_job_with_progress_on_the_live_feed_one_at_a_time_per_project) {
+  {
+    // 400 households holding 2,000 parcels: a plan of a second or more.
+    auto store = storage::Store::open(location());
+    services::write_demo_parcels(*store, "big", 400, 2000, 3);
+  }
+  start();
+  auto ziran = token("ziran"), zhen = token("zhen"), cunmin = token("cunmin"), ziran_b = token("ziran_b");
+  SseClient feed(port_, ziran);
+  ASSERT_EQ(feed.status(), 200);
+  ASSERT_TRUE(feed.wait_comment("connected", std::chrono::seconds(5)));
+
+  auto started = post(rights("/plans"), ziran, {{"parcels_layer", "big"}});
+  ASSERT_EQ(started.status, 202) << started.body;
+  auto job = started.json()["job"];
+  EXPECT_EQ(job["status"], "queued");
+  EXPECT_TRUE(job["error"].is_null());
+  // One plan job per project at a time.
+  auto again = post(rights("/plans"), zhen, {{"parcels_layer", "parcels"}});
+  EXPECT_EQ(again.status, 409) << again.body;
+  EXPECT_EQ(error_code(again), "plan_job_running");
+  // The job is the project's: others get what they get for its plans.
+  auto id = std::to_string(job["id"].get<std::int64_t>());
+  EXPECT_EQ(get(rights("/plan-jobs/" + id), ziran_b).status, 404);
+  EXPECT_EQ(get(rights("/plan-jobs/" + id), cunmin).status, 404);  // not public yet
+  EXPECT_EQ(get(rights("/plan-jobs/999999"), ziran).status, 404);
+
+  auto done = finished_job(ziran, started);
+  ASSERT_EQ(done["status"], "succeeded") << done.dump();
+  EXPECT_EQ(done["plan"]["households"], 400);
+  EXPECT_EQ(done["plan"]["result_layer"], "big-XM2026-001");
+  EXPECT_NE(done["finished_at"], "");
+
+  // The live feed told the official how it went: queued, running through the engine's stages,
+  // succeeded with the plan.
+  std::vector<std::string> statuses, stages;
+  std::string seen;  // for the failure message
+  for (int i = 0; i < 200; ++i) {
+    auto e = feed.next(std::chrono::seconds(10));
+    if (!e) break;
+    seen += e->kind + " " + e->data + "\n";
+    if (e->kind != "rights.plan_job") continue;
+    auto d = e->json()["payload"];
+    if (d["job"] != job["id"]) continue;
+    statuses.push_back(d["status"]);
+    if (!d["stage"].get<std::string>().empty()) stages.push_back(d["stage"]);
+    if (d["status"] == "succeeded") {
+      EXPECT_EQ(d["plan"], done["plan_id"]);
+      break;
+    }
+  }
+  ASSERT_FALSE(statuses.empty()) << seen;
+  EXPECT_EQ(statuses.front(), "queued");
+  EXPECT_EQ(statuses.back(), "succeeded");
+  EXPECT_NE(std::find(statuses.begin(), statuses.end(), "running"), statuses.end());
+  EXPECT_NE(std::find(stages.begin(), stages.end(), "assign"), stages.end());
+
+  // Then the next one may start; the list has both, newest first.
+  auto next = finished_job(zhen, post(rights("/plans"), zhen, {{"parcels_layer", "parcels"}}));
+  EXPECT_EQ(next["status"], "succeeded");
+  auto jobs = get(rights("/plan-jobs"), ziran);
+  ASSERT_EQ(jobs.status, 200) << jobs.body;
+  ASSERT_EQ(jobs.json()["jobs"].size(), 2u);
+  EXPECT_EQ(jobs.json()["jobs"][0]["id"], next["id"]);
+
+  // A failed plan (outside the tolerance) ends with the error and leaves no layer version.
+  auto strict = finished_job(ziran, post(rights("/plans"), ziran, {{"parcels_layer", "parcels"}, {"tolerance", 1e-9}}));
+  EXPECT_EQ(strict["status"], "failed");
+  EXPECT_EQ(strict["error"]["status"], 409);
+  EXPECT_EQ(strict["error"]["code"], "tolerance_exceeded");
+  auto store = storage::Store::open(location());
+  EXPECT_EQ(store->versions("parcels-XM2026-001").size(), 1u);
+
+  auto audit = get("/api/v1/audit?action=rights.&limit=100", token("root"));
+  ASSERT_EQ(audit.status, 200) << audit.body;
+  std::map<std::string, int> actions;
+  auto entries = audit.json()["entries"];
+  for (const auto& e : entries) actions[e["action"].get<std::string>()]++;
+  EXPECT_EQ(actions["rights.plan_job_start"], 3);
+  EXPECT_EQ(actions["rights.plan_record"], 2);
+  EXPECT_EQ(actions["rights.plan_job_failed"], 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, RightsApiTest, GZ_ALL_BACKENDS, backend_name);

@@ -12,6 +12,8 @@
 
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
 
 #include "../storage/store_backends.h"
 #include "common/error.h"
@@ -292,6 +294,85 @@ TEST_P(SchemeServiceTest, simulation_writes_a_scenario_layer_and_leaves_the_orig
   auto again = service_->simulate(expert_, s.id);
   EXPECT_EQ(again.scenario.version, 2);
   EXPECT_EQ(again.scenario.feature_count, r.scenario.feature_count);
+}
+
+// ---- all-or-nothing simulation (docs/schemes.md, "Transactions") -------------------------------
+
+TEST_P(SchemeServiceTest, a_simulation_whose_record_cannot_be_written_leaves_no_scenario_version) {
+  auto s = service_->add(expert_, scheme("全部工程", plan_.dump(), 100));
+  auto audit = audit_length();
+  auto events = projects_->last_event_seq();
+  auto features = where_->query("SELECT count(*) FROM feature");
+  // A rule of the database refuses to change schemes: the record of the simulation fails after
+  // the scenario version was written in the same transaction.
+  if (postgres())
+    where_->exec(
+        "CREATE FUNCTION freeze_schemes() RETURNS trigger LANGUAGE plpgsql AS "
+        "$f$ BEGIN RAISE EXCEPTION 'schemes are frozen'; END $f$; "
+        "CREATE TRIGGER freeze_schemes BEFORE UPDATE ON schemes FOR EACH ROW "
+        "EXECUTE FUNCTION freeze_schemes()");
+  else
+    where_->exec("CREATE TRIGGER freeze_schemes BEFORE UPDATE ON schemes "
+                 "BEGIN SELECT RAISE(ABORT, 'schemes are frozen'); END");
+  EXPECT_THROW(service_->simulate(expert_, s.id), StorageError);
+  EXPECT_THROW(layers_->versions("scenario-" + s.code), NotFoundError);
+  EXPECT_EQ(where_->query("SELECT count(*) FROM feature"), features);
+  EXPECT_EQ(audit_length(), audit);
+  EXPECT_EQ(projects_->last_event_seq(), events);
+  EXPECT_EQ(service_->get(expert_, s.id).scenario_layer, "");
+
+  where_->exec(postgres() ? "DROP TRIGGER freeze_schemes ON schemes" : "DROP TRIGGER freeze_schemes");
+  auto r = service_->simulate(expert_, s.id);
+  EXPECT_EQ(r.scenario.version, 1);
+  EXPECT_EQ(audit_length(), audit + 1);
+}
+
+TEST_P(SchemeServiceTest, a_scenario_layer_name_taken_by_another_kind_refuses_with_nothing_written) {
+  auto s = service_->add(expert_, scheme("全部工程", plan_.dump(), 100));
+  auto taken = layers_->begin_layer_version({"scenario-" + s.code, LayerKind::parcel, "x", "EPSG:4490"});
+  taken->commit();
+  taken.reset();
+  auto audit = audit_length();
+  EXPECT_THROW(service_->simulate(expert_, s.id), UsageError);
+  EXPECT_EQ(layers_->versions("scenario-" + s.code).size(), 1u);
+  EXPECT_EQ(audit_length(), audit);
+  EXPECT_EQ(service_->get(expert_, s.id).scenario_layer, "");
+}
+
+TEST_P(SchemeServiceTest, simulations_run_at_once_each_leave_a_version_with_its_audit_entry) {
+  auto s = service_->add(expert_, scheme("全部工程", plan_.dump(), 100));
+  auto other_layers = storage::Store::open(location());
+  auto other_projects = storage::ProjectStore::open(location());
+  SchemeService other(*other_layers, *other_projects);
+  auto audit = audit_length();
+  std::string error_a, error_b;
+  std::thread a([&] {
+    try {
+      service_->simulate(expert_, s.id);
+    } catch (const std::exception& e) {
+      error_a = e.what();
+    }
+  });
+  std::thread b([&] {
+    try {
+      other.simulate(expert_, s.id);
+    } catch (const std::exception& e) {
+      error_b = e.what();
+    }
+  });
+  a.join();
+  b.join();
+  ASSERT_EQ(error_a, "");
+  ASSERT_EQ(error_b, "");
+  auto versions = layers_->versions("scenario-" + s.code);
+  ASSERT_EQ(versions.size(), 2u);
+  auto log = identity_->audit_log();
+  ASSERT_EQ(log.size(), audit + 2);
+  std::set<int> audited;
+  for (std::size_t i = audit; i < log.size(); ++i)
+    audited.insert(json::parse(log[i].detail)["scenario"]["version"].get<int>());
+  EXPECT_EQ(audited, (std::set<int>{1, 2}));
+  EXPECT_EQ(service_->get(expert_, s.id).scenario_version, 2);  // the last committed
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SchemeServiceTest, GZ_ALL_BACKENDS, backend_name);

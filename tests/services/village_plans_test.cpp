@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "../storage/store_backends.h"
 #include "assessment_fixture.h"
@@ -217,6 +218,136 @@ TEST_P(VillagePlanTest, bad_zones_wrong_roles_and_foreign_villages_change_nothin
   EXPECT_EQ(r.status, "rejected");
   EXPECT_EQ(layers_->versions("village_plan").size(), 1u);
   EXPECT_EQ(changes_stored(), 1u);
+}
+
+// ---- all-or-nothing approvals (docs/village_plans.md, "Transactions") ---------------------------
+
+// A rule of the database refuses to record decisions: the approval fails after its plan version
+// was written in the same transaction.
+void freeze_decisions(StoreLocation& where, bool postgres) {
+  if (postgres)
+    where.exec(
+        "CREATE FUNCTION freeze_changes() RETURNS trigger LANGUAGE plpgsql AS "
+        "$f$ BEGIN RAISE EXCEPTION 'decisions are frozen'; END $f$; "
+        "CREATE TRIGGER freeze_changes BEFORE UPDATE ON village_plan_changes FOR EACH ROW "
+        "EXECUTE FUNCTION freeze_changes()");
+  else
+    where.exec(
+        "CREATE TRIGGER freeze_changes BEFORE UPDATE ON village_plan_changes "
+        "BEGIN SELECT RAISE(ABORT, 'decisions are frozen'); END");
+}
+
+TEST_P(VillagePlanTest, an_approval_whose_decision_cannot_be_recorded_leaves_no_plan_version) {
+  auto c = submit("cun", zones({{"construction", {100, 850, 400, 950}}}));
+  ASSERT_EQ(c.status, "in_review");
+  auto actions = audit_actions();
+  auto events = store_->last_event_seq();
+  auto features = where_->query("SELECT count(*) FROM feature");
+  freeze_decisions(*where_, postgres());
+
+  EXPECT_THROW(service_->decide(user("zrzy"), c.id, "approve", "同意"), StorageError);
+  EXPECT_EQ(layers_->versions("village_plan").size(), 1u);
+  EXPECT_EQ(where_->query("SELECT count(*) FROM feature"), features);
+  EXPECT_EQ(audit_actions(), actions);
+  EXPECT_EQ(store_->last_event_seq(), events);
+  EXPECT_EQ(service_->request(user("zrzy"), c.id).status, "in_review");
+  EXPECT_EQ(service_->versions(user("cun"), kVillageA).size(), 1u);
+
+  // Once decisions can be recorded again the approval takes the version number nothing used.
+  where_->exec(postgres() ? "DROP TRIGGER freeze_changes ON village_plan_changes"
+                          : "DROP TRIGGER freeze_changes");
+  auto d = service_->decide(user("zrzy"), c.id, "approve", "同意");
+  EXPECT_EQ(d.new_version, 2);
+  auto versions = service_->versions(user("cun"), kVillageA);
+  ASSERT_EQ(versions.size(), 2u);
+  EXPECT_EQ(versions[1].change_request, c.id);
+}
+
+TEST_P(VillagePlanTest, concurrent_decisions_on_one_request_leave_exactly_one_outcome) {
+  // A second server process: its own connections to the same database.
+  auto other_layers = storage::Store::open(location());
+  auto other_store = storage::ProjectStore::open(location());
+  VillagePlanService other(*other_layers, *other_store);
+  int approved = 0;
+  for (int round = 0; round < 3; ++round) {
+    double y = 850 - round * 60;
+    auto c = submit("cun", zones({{"construction", {100, y, 400, y + 40}}}));
+    ASSERT_EQ(c.status, "in_review");
+    std::string approve_error, reject_error;
+    auto run = [&](VillagePlanService& s, const std::string& decision, std::string& error) {
+      try {
+        s.decide(user("zrzy"), c.id, decision, "意见");
+      } catch (const RuleError& e) {
+        error = e.code();
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
+    };
+    std::thread a([&] { run(*service_, "approve", approve_error); });
+    std::thread b([&] { run(other, "reject", reject_error); });
+    a.join();
+    b.join();
+    // One of them decided; the other was told the request was decided meanwhile.
+    EXPECT_TRUE((approve_error.empty() && reject_error == "change_not_in_review") ||
+                (reject_error.empty() && approve_error == "change_not_in_review"))
+        << "approve: " << approve_error << "; reject: " << reject_error;
+    auto decided = service_->request(user("zrzy"), c.id);
+    if (decided.status == "approved") {
+      ++approved;
+      EXPECT_EQ(decided.new_version, 1 + approved);
+    } else {
+      EXPECT_EQ(decided.status, "rejected");
+      EXPECT_EQ(decided.new_version, 0);
+    }
+  }
+  // Every plan version but the imported one is explained by an approved request.
+  auto versions = service_->versions(user("cun"), kVillageA);
+  ASSERT_EQ(versions.size(), static_cast<std::size_t>(1 + approved));
+  for (std::size_t i = 1; i < versions.size(); ++i) EXPECT_NE(versions[i].change_request, 0) << i;
+  auto actions = audit_actions();
+  EXPECT_EQ(std::count(actions.begin(), actions.end(), "village_plan.change_approve") +
+                std::count(actions.begin(), actions.end(), "village_plan.change_reject"),
+            3);
+}
+
+TEST_P(VillagePlanTest, approvals_of_two_villages_at_once_both_reach_the_latest_plan) {
+  auto a = submit("cun", zones({{"construction", {100, 850, 400, 950}}}));
+  auto b = submit("xicun", zones({{"ecological", {1500, 300, 1700, 450}}}), kVillageB);
+  ASSERT_EQ(a.status, "in_review");
+  ASSERT_EQ(b.status, "in_review");
+  auto other_layers = storage::Store::open(location());
+  auto other_store = storage::ProjectStore::open(location());
+  VillagePlanService other(*other_layers, *other_store);
+  std::string error_a, error_b;
+  std::thread ta([&] {
+    try {
+      service_->decide(user("zrzy"), a.id, "approve", "");
+    } catch (const std::exception& e) {
+      error_a = e.what();
+    }
+  });
+  std::thread tb([&] {
+    try {
+      other.decide(user("zrzy"), b.id, "approve", "");
+    } catch (const std::exception& e) {
+      error_b = e.what();
+    }
+  });
+  ta.join();
+  tb.join();
+  ASSERT_EQ(error_a, "");
+  ASSERT_EQ(error_b, "");
+  // Each approval built on the version before it: the latest has both villages' new zones.
+  auto latest_a = json::parse(service_->zones(user("zrzy"), kVillageA, std::nullopt));
+  auto latest_b = json::parse(service_->zones(user("zrzy"), kVillageB, std::nullopt));
+  EXPECT_EQ(latest_a["version"], 3);
+  auto has_request = [](const json& fc, std::int64_t id) {
+    for (const auto& f : fc["features"])
+      if (f["properties"].value("change_request", std::int64_t{0}) == id) return true;
+    return false;
+  };
+  EXPECT_TRUE(has_request(latest_a, a.id));
+  EXPECT_TRUE(has_request(latest_b, b.id));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, VillagePlanTest, GZ_ALL_BACKENDS, backend_name);

@@ -120,6 +120,9 @@ class PgSession : public SqlSession {
   }
   void commit() override { conn_->exec("COMMIT", "cannot commit"); }
   void rollback() noexcept override { conn_->rollback_quietly(); }
+  std::unique_ptr<LayerWriter> begin_layer_version(const NewLayerVersion& v) override {
+    return begin_pg_layer_version_in_transaction(*conn_, name_, v);
+  }
 
  private:
   // The name of the server-side prepared statement for `sql` on this connection, prepared on

@@ -306,23 +306,31 @@ LayerVersion PgStore::layer_version(const std::string& layer, std::optional<int>
 }
 
 // One transaction per version: the version row and every feature (sent with COPY in binary)
-// become visible together at commit; anything else ends in ROLLBACK.
+// become visible together at commit; anything else ends in ROLLBACK. Nested: inside the
+// transaction the caller has open on the connection (a ProjectStore write), under a savepoint:
+// commit() releases it, so the version is visible when the caller commits and never if the
+// caller rolls back; a writer dropped without commit() undoes only its own rows.
 class PgLayerWriter : public LayerWriter {
  public:
-  PgLayerWriter(PgStore& store, const NewLayerVersion& v)
-      : store_(store), conn_(*store.conn_), lock_(store.mutex_),
+  PgLayerWriter(pg::Connection& conn, std::string name, std::string schema, std::mutex* mutex,
+                const NewLayerVersion& v)
+      : conn_(conn), name_(std::move(name)), schema_(std::move(schema)), nested_(mutex == nullptr),
         what_("cannot write layer '" + v.layer + "'") {
-    conn_.exec("BEGIN", what_);
+    if (mutex) lock_ = std::unique_lock<std::mutex>(*mutex);
+    if (nested_ && PQtransactionStatus(conn_.get()) != PQTRANS_INTRANS)
+      throw StorageError(name_ + ": a layer version inside a transaction needs the transaction open");
+    conn_.exec(nested_ ? "SAVEPOINT gz_layer_version" : "BEGIN", what_);
+    open_ = true;
     try {
       start(v);
     } catch (...) {
-      conn_.rollback_quietly();
+      undo();
       throw;
     }
   }
 
   ~PgLayerWriter() override {
-    if (!committed_) conn_.rollback_quietly();
+    if (open_) undo();
   }
 
   void add(const std::string& source_id, const std::string& wkb, const Envelope&,
@@ -333,7 +341,7 @@ class PgLayerWriter : public LayerWriter {
       put_u32(buffer_, 8);
       put_u64(buffer_, static_cast<std::uint64_t>(result_.id));
       put_bytes_field(buffer_, source_id);
-      put_ewkb_field(buffer_, wkb, source_id, store_.name_);
+      put_ewkb_field(buffer_, wkb, source_id, name_);
       put_bytes_field(buffer_, encode_attributes(attributes));
     } catch (...) {
       buffer_.resize(mark);  // no half tuple in the stream
@@ -349,17 +357,28 @@ class PgLayerWriter : public LayerWriter {
     conn_.end_copy(what_);
     conn_.query("UPDATE layer_version SET feature_count = $1 WHERE id = $2",
                 {pg::text(result_.feature_count), pg::text(result_.id)}, what_);
-    conn_.exec("COMMIT", what_);
-    committed_ = true;
+    conn_.exec(nested_ ? "RELEASE SAVEPOINT gz_layer_version" : "COMMIT", what_);
+    open_ = false;
     return result_;
   }
 
  private:
+  void undo() noexcept {
+    if (!nested_) {
+      conn_.rollback_quietly();
+    } else if (PQstatus(conn_.get()) == CONNECTION_OK) {
+      if (PQtransactionStatus(conn_.get()) == PQTRANS_ACTIVE) conn_.abort_copy("abandoned");
+      PQclear(PQexec(conn_.get(), "ROLLBACK TO SAVEPOINT gz_layer_version"));
+      PQclear(PQexec(conn_.get(), "RELEASE SAVEPOINT gz_layer_version"));
+    }
+    open_ = false;
+  }
+
   void start(const NewLayerVersion& v) {
     // Version numbers are handed out one layer at a time: a second import of the same layer
     // waits here until the first has committed or rolled back, and then takes the next number.
     conn_.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-                {pg::text("gongzhi layer " + store_.schema_ + "." + v.layer)}, what_);
+                {pg::text("gongzhi layer " + schema_ + "." + v.layer)}, what_);
     Result found = conn_.query("SELECT id, kind FROM layer WHERE name = $1", {pg::text(v.layer)},
                                what_);
     std::int64_t layer_id;
@@ -401,18 +420,28 @@ class PgLayerWriter : public LayerWriter {
     buffer_.clear();
   }
 
-  PgStore& store_;
   pg::Connection& conn_;
+  std::string name_, schema_;
+  bool nested_;
   std::unique_lock<std::mutex> lock_;
   std::string what_;
   LayerVersion result_;
   std::string buffer_;
-  bool committed_ = false;
+  bool open_ = false;
 };
 
 std::unique_ptr<LayerWriter> PgStore::begin_layer_version(const NewLayerVersion& v) {
   validate_layer_name(v.layer);
-  return std::make_unique<PgLayerWriter>(*this, v);
+  return std::make_unique<PgLayerWriter>(*conn_, name_, schema_, &mutex_, v);
+}
+
+std::unique_ptr<LayerWriter> begin_pg_layer_version_in_transaction(pg::Connection& conn,
+                                                                   const std::string& name,
+                                                                   const NewLayerVersion& v) {
+  validate_layer_name(v.layer);
+  // The schema the layer tables are in, as PgStore names it in the version lock.
+  Result r = conn.query("SELECT current_schema()", {}, "cannot write layer '" + v.layer + "'");
+  return std::make_unique<PgLayerWriter>(conn, name, value(r.get(), 0, 0), nullptr, v);
 }
 
 // Features leave the server a batch at a time through a cursor, so a layer of millions is never

@@ -20,6 +20,13 @@ class Connection;
 // "postgresql://…", "postgres://…" (libpq URIs) or "pg:CONNINFO" (libpq key=value pairs).
 bool is_postgres_location(std::string_view location);
 
+// A new layer version written on `conn` inside the transaction the caller has open there (the
+// project store's write session), under a savepoint: visible when that transaction commits,
+// gone if it rolls back. `name` is what errors call the database.
+std::unique_ptr<LayerWriter> begin_pg_layer_version_in_transaction(pg::Connection& conn,
+                                                                   const std::string& name,
+                                                                   const NewLayerVersion& v);
+
 class PgStore : public Store {
  public:
   // Connects and creates the tables on first use (several processes may do so at once).
@@ -41,7 +48,6 @@ class PgStore : public Store {
                  const std::function<void(StoredFeature&&)>& fn) override;
 
  private:
-  friend class PgLayerWriter;
   void migrate();
   void ensure_postgis_on_search_path();
   std::vector<LayerVersion> read_versions(const std::string& where_and_order,

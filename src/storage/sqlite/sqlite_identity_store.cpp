@@ -113,6 +113,9 @@ class SqliteSession : public SqlSession {
     if (!sqlite3_get_autocommit(store_->handle()))
       sqlite3_exec(store_->handle(), "ROLLBACK", nullptr, nullptr, nullptr);
   }
+  std::unique_ptr<LayerWriter> begin_layer_version(const NewLayerVersion& v) override {
+    return store_->begin_layer_version_in_transaction(v);
+  }
 
  private:
   // The statement for `sql`, prepared once per connection and kept (SQLite re-prepares a kept

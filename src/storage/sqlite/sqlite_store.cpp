@@ -204,22 +204,30 @@ LayerVersion SqliteStore::layer_version(const std::string& layer, std::optional<
                       " (latest is " + std::to_string(all.back().version) + ")");
 }
 
+// Standalone (`nested` false): the writer's own transaction, BEGIN IMMEDIATE … COMMIT, holding
+// the store's connection until it is done. Nested: inside the transaction the caller has open on
+// the connection (a ProjectStore write), under a savepoint: commit() only releases the savepoint,
+// so the version becomes visible when the caller's transaction commits and never if it rolls
+// back; a writer dropped without commit() undoes just its own rows.
 class SqliteLayerWriter : public LayerWriter {
  public:
-  SqliteLayerWriter(SqliteStore& store, const NewLayerVersion& v)
-      : store_(store), lock_(store.mutex_), request_(v) {
+  SqliteLayerWriter(SqliteStore& store, const NewLayerVersion& v, bool nested)
+      : store_(store), request_(v), nested_(nested) {
+    if (!nested_) lock_ = std::unique_lock<std::mutex>(store.mutex_);
     sqlite3* db = store_.db_;
     const std::string& path = store_.path_;
+    if (nested_ && sqlite3_get_autocommit(db))
+      throw StorageError("database " + path +
+                         ": a layer version inside a transaction needs the transaction open");
     // BUSY / LOCKED come out as "being written by another process" (statement.h).
-    exec(db, path, "BEGIN IMMEDIATE");
+    exec(db, path, nested_ ? "SAVEPOINT gz_layer_version" : "BEGIN IMMEDIATE");
     open_ = true;
     try {
       start(v);
     } catch (...) {
       // The destructor does not run for a constructor that throws: end the transaction here, or
       // the connection would keep the write lock and refuse every later write.
-      sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-      open_ = false;
+      undo();
       throw;
     }
   }
@@ -227,7 +235,19 @@ class SqliteLayerWriter : public LayerWriter {
   ~SqliteLayerWriter() override {
     insert_feature_.reset();
     insert_rtree_.reset();
-    if (open_) sqlite3_exec(store_.db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    if (open_) undo();
+  }
+
+ private:
+  void undo() noexcept {
+    sqlite3* db = store_.db_;
+    if (nested_) {
+      sqlite3_exec(db, "ROLLBACK TO gz_layer_version", nullptr, nullptr, nullptr);
+      sqlite3_exec(db, "RELEASE gz_layer_version", nullptr, nullptr, nullptr);
+    } else {
+      sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+    open_ = false;
   }
 
  private:
@@ -311,7 +331,7 @@ class SqliteLayerWriter : public LayerWriter {
     upd.step();
     insert_feature_.reset();
     insert_rtree_.reset();
-    exec(store_.db_, store_.path_, "COMMIT");
+    exec(store_.db_, store_.path_, nested_ ? "RELEASE gz_layer_version" : "COMMIT");
     open_ = false;
     return result_;
   }
@@ -320,6 +340,7 @@ class SqliteLayerWriter : public LayerWriter {
   SqliteStore& store_;
   std::unique_lock<std::mutex> lock_;
   NewLayerVersion request_;
+  bool nested_ = false;
   LayerVersion result_;
   bool open_ = false;
   std::unique_ptr<Statement> insert_feature_, insert_rtree_;
@@ -327,7 +348,13 @@ class SqliteLayerWriter : public LayerWriter {
 
 std::unique_ptr<LayerWriter> SqliteStore::begin_layer_version(const NewLayerVersion& v) {
   validate_layer_name(v.layer);
-  return std::make_unique<SqliteLayerWriter>(*this, v);
+  return std::make_unique<SqliteLayerWriter>(*this, v, false);
+}
+
+std::unique_ptr<LayerWriter> SqliteStore::begin_layer_version_in_transaction(
+    const NewLayerVersion& v) {
+  validate_layer_name(v.layer);
+  return std::make_unique<SqliteLayerWriter>(*this, v, true);
 }
 
 void SqliteStore::checkpoint() {

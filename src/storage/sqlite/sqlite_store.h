@@ -27,6 +27,10 @@ class SqliteStore : public Store {
   std::vector<LayerVersion> versions(const std::string& layer) override;
   LayerVersion layer_version(const std::string& layer, std::optional<int> version) override;
   std::unique_ptr<LayerWriter> begin_layer_version(const NewLayerVersion& v) override;
+  // A new version written inside the transaction the caller has open on this connection (the
+  // project store's write session): visible when that transaction commits, gone if it rolls
+  // back. The caller serialises use of the connection.
+  std::unique_ptr<LayerWriter> begin_layer_version_in_transaction(const NewLayerVersion& v);
   using Store::scan;
   // Halves of the id range read on their own read-only connections (WAL readers do not block).
   std::vector<StoredFeature> read_all(const LayerVersion& v, const ScanOptions& options) override;
