@@ -173,9 +173,13 @@ class Session : public std::enable_shared_from_this<Session> {
       auto [it, fresh] = request.headers.try_emplace(name, std::string(field.value()));
       if (!fresh) it->second += (name == "cookie" ? "; " : ", ") + std::string(field.value());
     }
-    beast::error_code peer_ec;
-    auto peer = stream_.socket().remote_endpoint(peer_ec);
-    if (!peer_ec) request.remote_address = peer.address().to_string();
+    if (!peer_known_) {
+      beast::error_code peer_ec;
+      auto peer = stream_.socket().remote_endpoint(peer_ec);
+      if (!peer_ec) peer_ = peer.address().to_string();
+      peer_known_ = !peer_ec;
+    }
+    request.remote_address = peer_;
     return request;
   }
 
@@ -190,6 +194,12 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (ec) return close();
     auto& req = parser_->get();
+    // An answer kept in memory is written at once, from this thread: no hand-off to the workers
+    // and back, no Request with every header, no response object.
+    if (options_.fast && req.method() == bhttp::verb::get && req.version() == 11 &&
+        req.keep_alive() && req.body().empty() && !stopping_) {
+      if (auto wire = fast_answer(req)) return send_wire(std::move(wire));
+    }
     Request request = request_of(req, true);
     bool keep_alive = req.keep_alive();
     unsigned version = req.version();
@@ -228,6 +238,36 @@ class Session : public std::enable_shared_from_this<Session> {
                    self->send(std::move(response), keep_alive && !self->stopping_, version);
                  });
     });
+  }
+
+  std::shared_ptr<const std::string> fast_answer(bhttp::request<bhttp::string_body>& req) {
+    Request head;
+    head.method = "GET";
+    head.target = std::string(req.target());
+    head.path = head.target.substr(0, head.target.find('?'));
+    for (const auto& field : req) {
+      bool auth = field.name() == bhttp::field::authorization;
+      if (!auth && field.name() != bhttp::field::cookie) continue;
+      auto [it, fresh] = head.headers.try_emplace(auth ? "authorization" : "cookie", std::string(field.value()));
+      if (!fresh) it->second += (auth ? ", " : "; ") + std::string(field.value());
+    }
+    try {
+      return options_.fast(head);
+    } catch (const std::exception& e) {
+      spdlog::warn("{} {}: fast path: {}", head.method, head.target, e.what());
+      return nullptr;
+    }
+  }
+
+  // A keep-alive answer already in its wire form.
+  void send_wire(std::shared_ptr<const std::string> wire) {
+    const std::string& bytes = *wire;
+    asio::async_write(stream_, asio::buffer(bytes),
+                      [self = shared_from_this(), wire = std::move(wire)](beast::error_code ec, std::size_t) {
+                        self->busy_ = false;
+                        if (ec || self->stopping_) return self->close();
+                        self->read();
+                      });
   }
 
   void send(Response r, bool keep_alive, unsigned version) {
@@ -367,6 +407,8 @@ class Session : public std::enable_shared_from_this<Session> {
   const ServerOptions& options_;
   std::atomic<int>& active_;
   asio::thread_pool& workers_;
+  std::string peer_;  // the peer's address, read once per connection
+  bool peer_known_ = false;
   bool busy_ = false;      // a request is being handled (touched only on the strand)
   bool stopping_ = false;
   bool draining_ = false;  // the request was refused unread: drain its body before closing
@@ -400,6 +442,23 @@ void StreamWriter::close() {
 
 }  // namespace
 
+std::string wire_response(const Response& r) {
+  auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(r.status));
+  std::string out;
+  out.reserve(160 + r.content_type.size() + r.body.size());
+  out += "HTTP/1.1 ";
+  out += std::to_string(r.status);
+  out += ' ';
+  out.append(reason.data(), reason.size());
+  out += "\r\nServer: gongzhi\r\nContent-Type: ";
+  out += r.content_type;
+  out += "\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nContent-Length: ";
+  out += std::to_string(r.body.size());
+  out += "\r\n\r\n";
+  out += r.body;
+  return out;
+}
+
 struct Server::Impl {
   ServerOptions options;
   Handler handler;
@@ -416,6 +475,8 @@ struct Server::Impl {
     acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
       if (stopping) return;
       if (!ec) {
+        beast::error_code nd;
+        socket.set_option(tcp::no_delay(true), nd);  // an answer goes out as soon as it is written
         auto session = std::make_shared<Session>(std::move(socket), handler, options, active, *workers);
         {
           std::lock_guard lock(sessions_mutex);
