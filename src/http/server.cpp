@@ -204,7 +204,7 @@ class Session : public std::enable_shared_from_this<Session> {
     bool keep_alive = req.keep_alive();
     unsigned version = req.version();
     // Handlers may block on storage: they run on the worker pool, never on the I/O threads; the
-    // answer is written back on this connection's strand.
+    // answer is written back on this connection's I/O thread.
     asio::post(workers_, [self = shared_from_this(), request = std::move(request), keep_alive,
                           version] {
       Response response;
@@ -216,7 +216,7 @@ class Session : public std::enable_shared_from_this<Session> {
                     R"({"error":{"code":"internal","message_zh":"服务器内部错误","message_en":"internal error"}})", {}};
       }
       if (response.stream) {
-        // The header goes out on the strand; whatever the producer sends meanwhile is queued
+        // The header goes out on the I/O thread; whatever the producer sends meanwhile is queued
         // behind it (posts from this thread keep their order).
         auto producer = std::move(response.stream);
         response.stream = nullptr;
@@ -301,7 +301,7 @@ class Session : public std::enable_shared_from_this<Session> {
                        });
   }
 
-  // ---- streaming responses (on the strand) ------------------------------------------------------
+  // ---- streaming responses (on the I/O thread) ------------------------------------------------------
  public:
   void queue_chunk(std::string chunk) {
     if (ended_) return;
@@ -409,7 +409,7 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::thread_pool& workers_;
   std::string peer_;  // the peer's address, read once per connection
   bool peer_known_ = false;
-  bool busy_ = false;      // a request is being handled (touched only on the strand)
+  bool busy_ = false;      // a request is being handled (touched only on its I/O thread)
   bool stopping_ = false;
   bool draining_ = false;  // the request was refused unread: drain its body before closing
   // A streaming response: its queue of chunks and where writing it has got to.
@@ -462,7 +462,10 @@ std::string wire_response(const Response& r) {
 struct Server::Impl {
   ServerOptions options;
   Handler handler;
-  asio::io_context ioc;
+  // One io_context per I/O thread, each run by that thread alone: a connection lives on one of
+  // them, so its handlers never run at once and need no strand (no lock, no shared strand
+  // state per operation). `ioc` (the first) also accepts, and waits for signals.
+  asio::io_context ioc{1};
   tcp::acceptor acceptor{ioc};
   asio::signal_set signals{ioc, SIGINT, SIGTERM};
   std::atomic<int> active{0};
@@ -470,9 +473,17 @@ struct Server::Impl {
   std::unique_ptr<asio::thread_pool> workers;
   std::mutex sessions_mutex;
   std::vector<std::weak_ptr<Session>> sessions;
+  // The other I/O threads' contexts (last: destroyed first, with the connections they hold,
+  // while everything those refer to is still there).
+  std::vector<std::unique_ptr<asio::io_context>> more_io;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> more_io_work;
+  std::size_t next_io = 0;
 
   void accept() {
-    acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    // Connections are dealt to the I/O threads in turn.
+    std::size_t k = next_io++ % (more_io.size() + 1);
+    asio::io_context& target = k == 0 ? ioc : *more_io[k - 1];
+    acceptor.async_accept(target, [this](beast::error_code ec, tcp::socket socket) {
       if (stopping) return;
       if (!ec) {
         beast::error_code nd;
@@ -505,6 +516,8 @@ struct Server::Impl {
     auto waiter = std::make_shared<std::function<void()>>();
     *waiter = [this, deadline, tries, waiter] {
       if (active == 0 || ++*tries > 100) {
+        for (auto& w : more_io_work) w.reset();
+        for (auto& io : more_io) io->stop();
         ioc.stop();
         return;
       }
@@ -537,10 +550,14 @@ void Server::run(const std::function<void(unsigned short)>& on_listening) {
   i.signals.async_wait([&i](beast::error_code e, int) {
     if (!e) i.begin_stop();
   });
+  for (int t = 1; t < i.options.io_threads; ++t) {
+    i.more_io.push_back(std::make_unique<asio::io_context>(1));
+    i.more_io_work.push_back(asio::make_work_guard(*i.more_io.back()));
+  }
   i.accept();
   if (on_listening) on_listening(port);
   std::vector<std::thread> threads;
-  for (int t = 1; t < i.options.io_threads; ++t) threads.emplace_back([&i] { i.ioc.run(); });
+  for (auto& io : i.more_io) threads.emplace_back([&io = *io] { io.run(); });
   i.ioc.run();
   for (auto& t : threads) t.join();
   i.workers->join();

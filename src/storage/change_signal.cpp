@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -122,24 +123,38 @@ class PgSignal : public ChangeSignal {
 
   void committed(SqlSession& session, Kind kind, std::uint64_t ticket) override {
     counters_[static_cast<int>(kind)].fetch_add(1, std::memory_order_acq_rel);
-    // Every other listener must have moved its counter before this write is answered.
-    std::int64_t listeners = 0;
-    try {
-      auto rows = session.query(
-          "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", {listener_name_});
-      listeners = rows.empty() ? 0 : std::stoll(rows[0][0]);
-    } catch (const std::exception& e) {
-      spdlog::warn("change signal: cannot count the listening servers: {}", e.what());
-      return;
+    // Every other listener must have moved its counter before this write is answered. A
+    // listener that goes away meanwhile (its process ended) is not waited for: they are counted
+    // again every 50 ms. At most 2 s in all.
+    auto others_now = [&]() -> std::int64_t {
+      try {
+        auto rows = session.query(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", {listener_name_});
+        return (rows.empty() ? 0 : std::stoll(rows[0][0])) - (live() ? 1 : 0);
+      } catch (const std::exception& e) {
+        spdlog::warn("change signal: cannot count the listening servers: {}", e.what());
+        return 0;
+      }
+    };
+    std::int64_t others = others_now();
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    std::int64_t got = 0;
+    while (others > 0) {
+      {
+        std::unique_lock lock(mutex_);
+        cv_.wait_for(lock, std::chrono::milliseconds(50), [&] { return acks_[ticket] >= others; });
+        got = acks_[ticket];
+      }
+      if (got >= others || std::chrono::steady_clock::now() >= deadline) break;
+      others = std::min(others, others_now());
     }
-    std::int64_t others = listeners - (live() ? 1 : 0);
-    if (others <= 0) return;
-    std::unique_lock lock(mutex_);
-    bool all = cv_.wait_for(lock, std::chrono::seconds(2), [&] { return acks_[ticket] >= others; });
-    acks_.erase(ticket);
-    if (!all)
-      spdlog::warn("change signal: {} of {} other servers acknowledged a change within 2 s",
-                   acks_[ticket], others);
+    {
+      std::lock_guard lock(mutex_);
+      acks_.erase(ticket);
+    }
+    if (others > 0 && got < others)
+      spdlog::warn("change signal: {} of {} other servers acknowledged a change within 2 s", got,
+                   others);
   }
 
  private:
@@ -151,8 +166,9 @@ class PgSignal : public ChangeSignal {
     while (!stop_) {
       try {
         pg::Connection c(conninfo_);
-        c.exec("SET application_name = '" + listener_name_ + "'", "cannot name the listener");
+        // Named (and so counted by writers) only once it listens.
         c.exec("LISTEN " + channel_ + "; LISTEN " + ack_channel_, "cannot listen");
+        c.exec("SET application_name = '" + listener_name_ + "'", "cannot name the listener");
         // What was cached while nobody listened is stale now.
         bump_all();
         live_ = true;
