@@ -1,6 +1,7 @@
 #include "http/fast_reads.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <mutex>
 
@@ -11,6 +12,8 @@ namespace gz::http {
 
 namespace {
 constexpr std::size_t kTokenLength = 43;  // 32 random bytes, base64url without padding
+// How long a session whose recheck is under way is still answered from memory.
+constexpr std::int64_t kRecheckSeconds = 2;
 
 bool well_formed(const std::string& token) {
   if (token.size() != kTokenLength) return false;
@@ -48,11 +51,21 @@ std::shared_ptr<const std::string> FastReads::answer(const Request& req) {
   std::shared_lock lock(mutex_);
   auto s = sessions_.find(hash);
   if (s == sessions_.end()) return nullptr;
-  const SessionEntry& se = s->second;
-  // The session as touch_session would judge it now, and checked on storage a moment ago.
-  if (se.identity_epoch != now_stamp.identity || now >= se.expires || now >= se.idle_end ||
-      now - se.checked_at >= se.max_age || now < se.checked_at)
+  SessionEntry& se = s->second;
+  // The session as touch_session would judge it now, and no identity change since.
+  if (se.identity_epoch != now_stamp.identity || now >= se.expires || now >= se.idle_end)
     return nullptr;
+  // Checked on storage a moment ago. When that moment is over, ONE request goes to the workers
+  // to check it again (and move last_seen); the others are answered from the entry meanwhile,
+  // for up to kRecheckSeconds, instead of all of them queueing for storage at the same second.
+  // (checked_at is written under the exclusive lock only, read and claimed atomically here.)
+  std::atomic_ref<std::int64_t> checked(se.checked_at);
+  std::int64_t at = checked.load(std::memory_order_relaxed);
+  if (now < at) return nullptr;
+  if (now - at >= se.max_age) {
+    checked.compare_exchange_strong(at, now - se.max_age + std::min(kRecheckSeconds, se.max_age));
+    return nullptr;  // the claimant, or one that came in the same instant
+  }
   auto l = lists_.find(se.user_id);
   if (l == lists_.end() || l->second.identity_epoch != now_stamp.identity ||
       l->second.projects_epoch != now_stamp.projects)
