@@ -239,15 +239,14 @@ std::shared_ptr<ChangeSignal> ChangeSignal::for_location(const std::string& loca
   if (auto it = signals.find(location); it != signals.end())
     if (auto s = it->second.lock()) return s;
   std::shared_ptr<ChangeSignal> s;
-  try {
-    if (is_postgres_location(location))
-      s = std::make_shared<PgSignal>(pg_conninfo(location));
-    else if (!location.empty() && location != ":memory:" && location.rfind("file:", 0) != 0)
-      s = SharedFileSignal::open(location);
-  } catch (const std::exception& e) {
-    spdlog::warn("change signal: none for this database, nothing will be cached: {}", e.what());
-    s = nullptr;
-  }
+  // PostgreSQL: a store whose writes could not tell the other servers must not open at all (the
+  // error is the connection's, as the store's own would be).
+  if (is_postgres_location(location))
+    s = std::make_shared<PgSignal>(pg_conninfo(location));
+  else if (!location.empty() && location != ":memory:" && location.rfind("file:", 0) != 0)
+    s = SharedFileSignal::open(location);
+  if (!s && !is_postgres_location(location))
+    spdlog::debug("change signal: none for {}, nothing will be cached", location);
   if (s) signals[location] = s;
   return s;
 }
