@@ -9,6 +9,7 @@
 #include "http/api_services.h"
 #include "http/routes.h"
 #include "http/server.h"
+#include "storage/change_signal.h"
 #include "storage/identity_store.h"
 #include "storage/project_store.h"
 #include "storage/store.h"
@@ -66,6 +67,11 @@ void add_serve_command(CLI::App& app, Action& action) {
       auto project_store = storage::ProjectStore::open(location);
       http::ApiServices api(*store, *identity, *project_store);
       http::ApiContext ctx = api.context(o->auth);
+      // Sessions and project lists kept in memory, current across every server process on the
+      // database (storage/change_signal.h); the I/O threads answer the list from them.
+      http::FastReads fast(*identity, storage::ChangeSignal::for_location(location));
+      ctx.fast_reads = &fast;
+      options.fast = [&fast](const http::Request& req) { return fast.answer(req); };
       options.body_limit_for = http::progress_body_limit;
       options.before_body = [&](const http::Request& head) {
         return http::progress_before_body(*identity, api.progress, head);

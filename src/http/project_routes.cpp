@@ -102,10 +102,14 @@ json project_json(const storage::ProjectRecord& p, bool with_plan) {
 }
 
 void add_project_routes(Router& r, storage::IdentityStore& identity,
-                        services::ProjectService& projects) {
+                        services::ProjectService& projects, FastReads* fast) {
   auto list_texts = std::make_shared<ListJsonCache>();
-  r.add("GET", "/api/v1/projects", [&, list_texts](const Request& req, const PathParams&) {
-    auto user = signed_in(identity, req);
+  r.add("GET", "/api/v1/projects", [&, list_texts, fast](const Request& req, const PathParams&) {
+    // The plain list (no query) is what FastReads answers from memory: the counters are read
+    // before the session and the projects are, and both are kept under them.
+    bool keep = fast && req.target == "/api/v1/projects";
+    FastReads::Stamp stamp = keep ? fast->stamp() : FastReads::Stamp{};
+    auto user = keep ? fast->signed_in(req, stamp) : signed_in(identity, req);
     auto q = query_params(req);
     std::optional<ProjectState> state;
     if (auto it = q.find("state"); it != q.end()) {
@@ -127,6 +131,7 @@ void add_project_routes(Router& r, storage::IdentityStore& identity,
       body += list_texts->text(p);
     }
     body += "]}";
+    if (keep) fast->remember_list(user, stamp, body);
     return Response{200, "application/json; charset=utf-8", std::move(body), {}};
   });
   r.add("POST", "/api/v1/projects", [&](const Request& req, const PathParams&) {

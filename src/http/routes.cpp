@@ -277,7 +277,7 @@ Router make_router(const ApiContext& ctx) {
     j["children"] = children;
     return json(200, j);
   });
-  if (ctx.projects) add_project_routes(r, identity, *ctx.projects);
+  if (ctx.projects) add_project_routes(r, identity, *ctx.projects, ctx.fast_reads);
   add_audit_routes(r, identity);
   add_tile_routes(r, store, identity);
   if (ctx.progress) add_progress_routes(r, identity, *ctx.progress);

@@ -2,6 +2,7 @@
 // (POST/DELETE /api/v1/session, GET /api/v1/me) and the OpenAPI document of the API (data/openapi.json, kept true by a test against the route table).
 #pragma once
 
+#include "http/fast_reads.h"
 #include "http/router.h"
 #include "services/auth.h"
 #include "services/dashboard.h"
@@ -44,6 +45,8 @@ struct ApiContext {
   services::SchemeService* schemes = nullptr;
   // The event feed (GET /api/v1/events) reads the events table here; null = no feed.
   storage::ProjectStore* event_store = nullptr;
+  // Keeps sessions and project lists for the server's I/O-thread answers; null = none kept.
+  FastReads* fast_reads = nullptr;
 };
 
 Router make_router(const ApiContext& ctx);

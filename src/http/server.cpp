@@ -173,9 +173,13 @@ class Session : public std::enable_shared_from_this<Session> {
       auto [it, fresh] = request.headers.try_emplace(name, std::string(field.value()));
       if (!fresh) it->second += (name == "cookie" ? "; " : ", ") + std::string(field.value());
     }
-    beast::error_code peer_ec;
-    auto peer = stream_.socket().remote_endpoint(peer_ec);
-    if (!peer_ec) request.remote_address = peer.address().to_string();
+    if (!peer_known_) {
+      beast::error_code peer_ec;
+      auto peer = stream_.socket().remote_endpoint(peer_ec);
+      if (!peer_ec) peer_ = peer.address().to_string();
+      peer_known_ = !peer_ec;
+    }
+    request.remote_address = peer_;
     return request;
   }
 
@@ -190,11 +194,17 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (ec) return close();
     auto& req = parser_->get();
+    // An answer kept in memory is written at once, from this thread: no hand-off to the workers
+    // and back, no Request with every header, no response object.
+    if (options_.fast && req.method() == bhttp::verb::get && req.version() == 11 &&
+        req.keep_alive() && req.body().empty() && !stopping_) {
+      if (auto wire = fast_answer(req)) return send_wire(std::move(wire));
+    }
     Request request = request_of(req, true);
     bool keep_alive = req.keep_alive();
     unsigned version = req.version();
     // Handlers may block on storage: they run on the worker pool, never on the I/O threads; the
-    // answer is written back on this connection's strand.
+    // answer is written back on this connection's I/O thread.
     asio::post(workers_, [self = shared_from_this(), request = std::move(request), keep_alive,
                           version] {
       Response response;
@@ -206,7 +216,7 @@ class Session : public std::enable_shared_from_this<Session> {
                     R"({"error":{"code":"internal","message_zh":"服务器内部错误","message_en":"internal error"}})", {}};
       }
       if (response.stream) {
-        // The header goes out on the strand; whatever the producer sends meanwhile is queued
+        // The header goes out on the I/O thread; whatever the producer sends meanwhile is queued
         // behind it (posts from this thread keep their order).
         auto producer = std::move(response.stream);
         response.stream = nullptr;
@@ -228,6 +238,36 @@ class Session : public std::enable_shared_from_this<Session> {
                    self->send(std::move(response), keep_alive && !self->stopping_, version);
                  });
     });
+  }
+
+  std::shared_ptr<const std::string> fast_answer(bhttp::request<bhttp::string_body>& req) {
+    Request head;
+    head.method = "GET";
+    head.target = std::string(req.target());
+    head.path = head.target.substr(0, head.target.find('?'));
+    for (const auto& field : req) {
+      bool auth = field.name() == bhttp::field::authorization;
+      if (!auth && field.name() != bhttp::field::cookie) continue;
+      auto [it, fresh] = head.headers.try_emplace(auth ? "authorization" : "cookie", std::string(field.value()));
+      if (!fresh) it->second += (auth ? ", " : "; ") + std::string(field.value());
+    }
+    try {
+      return options_.fast(head);
+    } catch (const std::exception& e) {
+      spdlog::warn("{} {}: fast path: {}", head.method, head.target, e.what());
+      return nullptr;
+    }
+  }
+
+  // A keep-alive answer already in its wire form.
+  void send_wire(std::shared_ptr<const std::string> wire) {
+    const std::string& bytes = *wire;
+    asio::async_write(stream_, asio::buffer(bytes),
+                      [self = shared_from_this(), wire = std::move(wire)](beast::error_code ec, std::size_t) {
+                        self->busy_ = false;
+                        if (ec || self->stopping_) return self->close();
+                        self->read();
+                      });
   }
 
   void send(Response r, bool keep_alive, unsigned version) {
@@ -261,7 +301,7 @@ class Session : public std::enable_shared_from_this<Session> {
                        });
   }
 
-  // ---- streaming responses (on the strand) ------------------------------------------------------
+  // ---- streaming responses (on the I/O thread) ------------------------------------------------------
  public:
   void queue_chunk(std::string chunk) {
     if (ended_) return;
@@ -367,7 +407,9 @@ class Session : public std::enable_shared_from_this<Session> {
   const ServerOptions& options_;
   std::atomic<int>& active_;
   asio::thread_pool& workers_;
-  bool busy_ = false;      // a request is being handled (touched only on the strand)
+  std::string peer_;  // the peer's address, read once per connection
+  bool peer_known_ = false;
+  bool busy_ = false;      // a request is being handled (touched only on its I/O thread)
   bool stopping_ = false;
   bool draining_ = false;  // the request was refused unread: drain its body before closing
   // A streaming response: its queue of chunks and where writing it has got to.
@@ -400,10 +442,30 @@ void StreamWriter::close() {
 
 }  // namespace
 
+std::string wire_response(const Response& r) {
+  auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(r.status));
+  std::string out;
+  out.reserve(160 + r.content_type.size() + r.body.size());
+  out += "HTTP/1.1 ";
+  out += std::to_string(r.status);
+  out += ' ';
+  out.append(reason.data(), reason.size());
+  out += "\r\nServer: gongzhi\r\nContent-Type: ";
+  out += r.content_type;
+  out += "\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nContent-Length: ";
+  out += std::to_string(r.body.size());
+  out += "\r\n\r\n";
+  out += r.body;
+  return out;
+}
+
 struct Server::Impl {
   ServerOptions options;
   Handler handler;
-  asio::io_context ioc;
+  // One io_context per I/O thread, each run by that thread alone: a connection lives on one of
+  // them, so its handlers never run at once and need no strand (no lock, no shared strand
+  // state per operation). `ioc` (the first) also accepts, and waits for signals.
+  asio::io_context ioc{1};
   tcp::acceptor acceptor{ioc};
   asio::signal_set signals{ioc, SIGINT, SIGTERM};
   std::atomic<int> active{0};
@@ -411,11 +473,21 @@ struct Server::Impl {
   std::unique_ptr<asio::thread_pool> workers;
   std::mutex sessions_mutex;
   std::vector<std::weak_ptr<Session>> sessions;
+  // The other I/O threads' contexts (last: destroyed first, with the connections they hold,
+  // while everything those refer to is still there).
+  std::vector<std::unique_ptr<asio::io_context>> more_io;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> more_io_work;
+  std::size_t next_io = 0;
 
   void accept() {
-    acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    // Connections are dealt to the I/O threads in turn.
+    std::size_t k = next_io++ % (more_io.size() + 1);
+    asio::io_context& target = k == 0 ? ioc : *more_io[k - 1];
+    acceptor.async_accept(target, [this](beast::error_code ec, tcp::socket socket) {
       if (stopping) return;
       if (!ec) {
+        beast::error_code nd;
+        socket.set_option(tcp::no_delay(true), nd);  // an answer goes out as soon as it is written
         auto session = std::make_shared<Session>(std::move(socket), handler, options, active, *workers);
         {
           std::lock_guard lock(sessions_mutex);
@@ -444,6 +516,8 @@ struct Server::Impl {
     auto waiter = std::make_shared<std::function<void()>>();
     *waiter = [this, deadline, tries, waiter] {
       if (active == 0 || ++*tries > 100) {
+        for (auto& w : more_io_work) w.reset();
+        for (auto& io : more_io) io->stop();
         ioc.stop();
         return;
       }
@@ -476,10 +550,14 @@ void Server::run(const std::function<void(unsigned short)>& on_listening) {
   i.signals.async_wait([&i](beast::error_code e, int) {
     if (!e) i.begin_stop();
   });
+  for (int t = 1; t < i.options.io_threads; ++t) {
+    i.more_io.push_back(std::make_unique<asio::io_context>(1));
+    i.more_io_work.push_back(asio::make_work_guard(*i.more_io.back()));
+  }
   i.accept();
   if (on_listening) on_listening(port);
   std::vector<std::thread> threads;
-  for (int t = 1; t < i.options.io_threads; ++t) threads.emplace_back([&i] { i.ioc.run(); });
+  for (auto& io : i.more_io) threads.emplace_back([&io = *io] { io.run(); });
   i.ioc.run();
   for (auto& t : threads) t.join();
   i.workers->join();

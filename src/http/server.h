@@ -70,7 +70,16 @@ struct ServerOptions {
   // storage).
   std::function<std::optional<Response>(const Request& head)> before_body;
   int timeout_seconds = 30;
+  // Asked on the I/O thread for each keep-alive HTTP/1.1 GET without a body, before the worker
+  // pool: a complete response kept in memory (wire_response), written as it is, or null to hand
+  // the request to the workers as usual. `req` has the method, target and path, and of the
+  // headers only authorization and cookie. Must never block (no storage work: http/fast_reads.h).
+  std::function<std::shared_ptr<const std::string>(const Request& req)> fast;
 };
+
+// The bytes the server writes for `r` (no extra headers, not a stream) on a keep-alive HTTP/1.1
+// connection: status line, the server's headers, Content-Length and the body.
+std::string wire_response(const Response& r);
 
 class Server {
  public:

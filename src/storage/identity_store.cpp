@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "storage/change_signal.h"
 #include "storage/postgres/pg_identity_store.h"
 #include "storage/postgres/pg_store.h"
 #include "storage/sql_identity_store.h"
@@ -22,7 +23,8 @@ namespace gz::storage {
 
 namespace {
 class SqlIdentityStore;
-void set_reader_factory(IdentityStore& store, std::function<std::unique_ptr<SqlSession>()> open);
+void set_reader_factory(IdentityStore& store, std::function<std::unique_ptr<SqlSession>()> open,
+                        std::shared_ptr<ChangeSignal> signal);
 }  // namespace
 
 std::unique_ptr<IdentityStore> IdentityStore::open(const std::string& location,
@@ -32,7 +34,8 @@ std::unique_ptr<IdentityStore> IdentityStore::open(const std::string& location,
   // Session checks read on connections of their own (the database exists by now).
   OpenOptions reader = options;
   reader.create = false;
-  set_reader_factory(*store, [location, reader] { return open_sql_session(location, reader); });
+  set_reader_factory(*store, [location, reader] { return open_sql_session(location, reader); },
+                     ChangeSignal::for_location(location));
   return store;
 }
 
@@ -148,7 +151,7 @@ class SqlIdentityStore : public IdentityStore {
     write([&] {
       insert_attempt(a);
       return 0;
-    });
+    }, false);
   }
 
   LoginFailures failed_logins(const std::string& username, const std::string& address,
@@ -184,7 +187,7 @@ class SqlIdentityStore : public IdentityStore {
            std::to_string(session.last_seen), session.address});
       insert_attempt(attempt);
       return 0;
-    });
+    }, false);
   }
 
   std::optional<std::pair<SessionRecord, User>> touch_session(const std::string& token_hash,
@@ -234,6 +237,7 @@ class SqlIdentityStore : public IdentityStore {
   void set_reader_factory(std::function<std::unique_ptr<SqlSession>()> open) {
     reader_factory_ = std::move(open);
   }
+  void set_change_signal(std::shared_ptr<ChangeSignal> signal) { signal_ = std::move(signal); }
 
   bool delete_session(const std::string& token_hash, const std::string& address) override {
     std::lock_guard lock(mutex_);
@@ -297,7 +301,7 @@ class SqlIdentityStore : public IdentityStore {
 
   AuditEntry append_audit(const AuditRecord& record) override {
     std::lock_guard lock(mutex_);
-    return write([&] { return append_locked(record); });
+    return write([&] { return append_locked(record); }, false);
   }
 
   std::vector<AuditEntry> audit_log() override {
@@ -384,17 +388,25 @@ class SqlIdentityStore : public IdentityStore {
   }
 
  private:
+  // `signal`: tell every process that identities changed (a logout, a new user, new regions),
+  // after the commit and before the caller answers; not for what revokes nothing (a login, a
+  // login attempt, an audit entry).
   template <class F>
-  auto write(F&& f) -> std::invoke_result_t<F&> {
+  auto write(F&& f, bool signal = true) -> std::invoke_result_t<F&> {
+    ChangeSignal* sig = signal ? signal_.get() : nullptr;
     s_->begin_write();
+    std::uint64_t ticket = 0;
+    std::optional<std::invoke_result_t<F&>> result;
     try {
-      auto result = f();
+      result.emplace(f());
+      if (sig) ticket = sig->in_transaction(*s_, ChangeSignal::Kind::identity);
       s_->commit();
-      return result;
     } catch (...) {
       s_->rollback();
       throw;
     }
+    if (sig) sig->committed(*s_, ChangeSignal::Kind::identity, ticket);
+    return std::move(*result);
   }
 
   template <class F>
@@ -523,12 +535,17 @@ class SqlIdentityStore : public IdentityStore {
   std::unique_ptr<SqlSession> s_;
   std::mutex mutex_;  // one session; callers on several threads take turns
   std::function<std::unique_ptr<SqlSession>()> reader_factory_;
+  std::shared_ptr<ChangeSignal> signal_;
   std::mutex readers_mutex_;
   std::vector<std::unique_ptr<SqlSession>> readers_;
 };
 
-void set_reader_factory(IdentityStore& store, std::function<std::unique_ptr<SqlSession>()> open) {
-  if (auto* sql = dynamic_cast<SqlIdentityStore*>(&store)) sql->set_reader_factory(std::move(open));
+void set_reader_factory(IdentityStore& store, std::function<std::unique_ptr<SqlSession>()> open,
+                        std::shared_ptr<ChangeSignal> signal) {
+  if (auto* sql = dynamic_cast<SqlIdentityStore*>(&store)) {
+    sql->set_reader_factory(std::move(open));
+    sql->set_change_signal(std::move(signal));
+  }
 }
 
 }  // namespace

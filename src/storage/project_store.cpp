@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "common/error.h"
+#include "storage/change_signal.h"
 #include "storage/sql_identity_store.h"
 
 namespace gz::storage {
@@ -310,6 +311,8 @@ struct ProjectStore::Impl {
   std::mutex readers_mutex;
   std::vector<std::unique_ptr<SqlSession>> readers;  // idle reader connections
   static constexpr std::size_t kIdleReaders = 8;
+  // Tells every process on the database that projects changed (null: a store on a bare session).
+  std::shared_ptr<ChangeSignal> signal;
 
   std::unique_ptr<SqlSession> take_reader() {
     {
@@ -354,6 +357,7 @@ std::unique_ptr<ProjectStore> ProjectStore::open(const std::string& location,
   OpenOptions reader = options;
   reader.create = false;
   store->impl_->open_reader = [location, reader] { return open_sql_session(location, reader); };
+  store->impl_->signal = ChangeSignal::for_location(location);
   return store;
 }
 
@@ -387,26 +391,31 @@ void ProjectStore::ensure_tables(const std::string& ddl) {
 }
 
 namespace {
-void in_transaction(SqlSession& s, bool write, const std::function<void(ProjectTx&)>& fn) {
+void in_transaction(SqlSession& s, bool write, const std::function<void(ProjectTx&)>& fn,
+                    ChangeSignal* signal = nullptr) {
   if (write)
     s.begin_write();
   else
     s.begin_read();
+  std::uint64_t ticket = 0;
   try {
     ProjectTx tx(s, write);
     fn(tx);
+    if (signal) ticket = signal->in_transaction(s, ChangeSignal::Kind::projects);
     s.commit();
   } catch (...) {
     s.rollback();
     throw;
   }
+  // Every process's cached project lists are stale from here, before the write is answered.
+  if (signal) signal->committed(s, ChangeSignal::Kind::projects, ticket);
 }
 }  // namespace
 
 void ProjectStore::run(bool write, const std::function<void(ProjectTx&)>& fn) {
   if (write) {
     std::lock_guard lock(impl_->mutex);
-    in_transaction(*impl_->session, true, fn);
+    in_transaction(*impl_->session, true, fn, impl_->signal.get());
     return;
   }
   impl_->with_reader([&](SqlSession& s) { in_transaction(s, false, fn); });

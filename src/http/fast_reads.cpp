@@ -1,0 +1,111 @@
+#include "http/fast_reads.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <mutex>
+
+#include "http/api_support.h"
+#include "services/auth.h"
+
+namespace gz::http {
+
+namespace {
+constexpr std::size_t kTokenLength = 43;  // 32 random bytes, base64url without padding
+// How long a session whose recheck is under way is still answered from memory.
+constexpr std::int64_t kRecheckSeconds = 2;
+
+bool well_formed(const std::string& token) {
+  if (token.size() != kTokenLength) return false;
+  for (char c : token)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) return false;
+  return true;
+}
+
+ApiError unauthenticated() {
+  return {401, "unauthenticated", "未登录或会话已过期", "not signed in, or the session has expired"};
+}
+}  // namespace
+
+FastReads::FastReads(storage::IdentityStore& identity, std::shared_ptr<storage::ChangeSignal> signal)
+    : identity_(identity), signal_(std::move(signal)) {}
+
+FastReads::Stamp FastReads::stamp() const {
+  Stamp s;
+  if (!signal_) return s;
+  // live first: a listener that drops after this moves the counters, so the stamp goes stale.
+  s.live = signal_->live();
+  s.identity = signal_->epoch(storage::ChangeSignal::Kind::identity);
+  s.projects = signal_->epoch(storage::ChangeSignal::Kind::projects);
+  return s;
+}
+
+std::shared_ptr<const std::string> FastReads::answer(const Request& req) {
+  if (!signal_ || req.method != "GET" || req.target != "/api/v1/projects") return nullptr;
+  std::string token = request_token(req);
+  if (!well_formed(token)) return nullptr;
+  Stamp now_stamp = stamp();
+  if (!now_stamp.live) return nullptr;
+  std::string hash = services::session_token_hash(token);
+  std::int64_t now = services::unix_now();
+  std::shared_lock lock(mutex_);
+  auto s = sessions_.find(hash);
+  if (s == sessions_.end()) return nullptr;
+  SessionEntry& se = s->second;
+  // The session as touch_session would judge it now, and no identity change since.
+  if (se.identity_epoch != now_stamp.identity || now >= se.expires || now >= se.idle_end)
+    return nullptr;
+  // Checked on storage a moment ago. When that moment is over, ONE request goes to the workers
+  // to check it again (and move last_seen); the others are answered from the entry meanwhile,
+  // for up to kRecheckSeconds, instead of all of them queueing for storage at the same second.
+  // (checked_at is written under the exclusive lock only, read and claimed atomically here.)
+  std::atomic_ref<std::int64_t> checked(se.checked_at);
+  std::int64_t at = checked.load(std::memory_order_relaxed);
+  if (now < at) return nullptr;
+  if (now - at >= se.max_age) {
+    checked.compare_exchange_strong(at, now - se.max_age + std::min(kRecheckSeconds, se.max_age));
+    return nullptr;  // the claimant, or one that came in the same instant
+  }
+  auto l = lists_.find(se.user_id);
+  if (l == lists_.end() || l->second.identity_epoch != now_stamp.identity ||
+      l->second.projects_epoch != now_stamp.projects)
+    return nullptr;
+  return l->second.wire;
+}
+
+User FastReads::signed_in(const Request& req, const Stamp& stamp) {
+  std::string token = request_token(req);
+  if (!well_formed(token)) throw unauthenticated();
+  std::string hash = services::session_token_hash(token);
+  std::int64_t now = services::unix_now();
+  auto found = identity_.touch_session(hash, now);
+  if (!found) {
+    std::unique_lock lock(mutex_);
+    sessions_.erase(hash);
+    throw unauthenticated();
+  }
+  auto& [rec, user] = *found;
+  user.password_hash.clear();
+  // Kept for at most a tenth of the idle window (and 10 s): within that the stored last_seen,
+  // which touch_session moves at most every tenth of the window, cannot run out while the
+  // session is in use. Windows under 10 s are not kept at all.
+  std::int64_t max_age = std::min<std::int64_t>(10, rec.idle_seconds / 10);
+  if (stamp.live && max_age > 0) {
+    SessionEntry e{user.id, rec.expires, rec.last_seen + rec.idle_seconds, now, max_age, stamp.identity};
+    std::unique_lock lock(mutex_);
+    if (sessions_.size() >= kMaxEntries) sessions_.clear();
+    sessions_[hash] = e;
+  }
+  return user;
+}
+
+void FastReads::remember_list(const User& user, const Stamp& stamp, const std::string& body) {
+  if (!stamp.live) return;
+  auto wire = std::make_shared<const std::string>(
+      wire_response(Response{200, "application/json; charset=utf-8", body, {}}));
+  std::unique_lock lock(mutex_);
+  if (lists_.size() >= kMaxEntries) lists_.clear();
+  lists_[user.id] = ListEntry{stamp.identity, stamp.projects, std::move(wire)};
+}
+
+}  // namespace gz::http

@@ -1,0 +1,70 @@
+// The project list answered from memory on the I/O thread when nothing needs storage: the
+// request's session was checked on storage within the last few seconds and no identity change
+// happened since, and the user's list was built on storage and no project change happened
+// since. "No change since" is read from storage::ChangeSignal (an atomic load: a counter shared
+// by every process on the database), so a logout or a project change made through ANY server
+// process ends what was kept before that write is answered (docs/performance.md).
+//
+// Everything else — a first request, a stale entry, a query string, another route — goes to the
+// worker pool and the router as before, where the list route refills what is kept here. The
+// I/O thread never waits on storage: answer() only hashes the token, reads two counters and looks
+// up two maps.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+
+#include "domain/identity.h"
+#include "http/server.h"
+#include "storage/change_signal.h"
+#include "storage/identity_store.h"
+
+namespace gz::http {
+
+class FastReads {
+ public:
+  // `signal` null: nothing is kept, answer() always declines.
+  FastReads(storage::IdentityStore& identity, std::shared_ptr<storage::ChangeSignal> signal);
+
+  // On an I/O thread: the answer to GET /api/v1/projects (no query), in its wire form
+  // (wire_response), when the session and the list are both kept and current; null otherwise
+  // (the request then goes to the workers).
+  std::shared_ptr<const std::string> answer(const Request& req);
+
+  // On a worker, for the list route: the counters to stamp what is about to be read.
+  struct Stamp {
+    std::uint64_t identity = 0, projects = 0;
+    bool live = false;
+  };
+  Stamp stamp() const;
+  // On a worker: the signed-in user of `req`, checked on storage exactly as signed_in() does
+  // (401 ApiError otherwise); the session is kept for answer() under `stamp`.
+  User signed_in(const Request& req, const Stamp& stamp);
+  // On a worker: the list body of `user` (read after `stamp` was taken), kept for answer().
+  void remember_list(const User& user, const Stamp& stamp, const std::string& body);
+
+ private:
+  struct SessionEntry {
+    std::int64_t user_id = 0;
+    std::int64_t expires = 0, idle_end = 0;  // the session's own ends (unix seconds)
+    std::int64_t checked_at = 0, max_age = 0;
+    std::uint64_t identity_epoch = 0;
+  };
+  struct ListEntry {
+    std::uint64_t identity_epoch = 0, projects_epoch = 0;
+    std::shared_ptr<const std::string> wire;  // the whole 200 response
+  };
+  static constexpr std::size_t kMaxEntries = 100000;
+
+  storage::IdentityStore& identity_;
+  std::shared_ptr<storage::ChangeSignal> signal_;
+  std::shared_mutex mutex_;
+  std::unordered_map<std::string, SessionEntry> sessions_;  // by token hash
+  std::unordered_map<std::int64_t, ListEntry> lists_;       // by user id
+};
+
+}  // namespace gz::http
