@@ -96,7 +96,7 @@ void print_scheme_header() {
 void add_schemes_command(CLI::App& app, Action& action) {
   auto* schemes = app.add_subcommand(
       "schemes",
-      "Alternative schemes of a consolidation unit or project (方案比选): add, list, compare\n"
+      "Alternative schemes of a consolidation unit (方案比选): add, list, compare\n"
       "(TOPSIS with entropy or AHP weights, explained per criterion), simulate (a scenario\n"
       "land-use layer). Criteria and directions: data/scheme_criteria.json; see docs/schemes.md.");
   schemes->require_subcommand(1);
@@ -111,7 +111,7 @@ void add_schemes_command(CLI::App& app, Action& action) {
         "add", "Add a scheme: its area and planned changes from a plan file ({\"area\", \"changes\"},\n"
                "as a project plan) or from a project of a project layer; measured on entry.");
     add_common(cmd, *o);
-    cmd->add_option("--unit", o->unit, "consolidation unit or project code the scheme is for")->required();
+    cmd->add_option("--unit", o->unit, "consolidation unit (DYBH of the consolidation_unit layer) the scheme is for")->required();
     cmd->add_option("--region", o->region, "region code (township or village) it lies in")->required();
     cmd->add_option("--name", o->name, "scheme name")->required();
     cmd->add_option("--description", o->description, "what the scheme does");
@@ -172,6 +172,7 @@ void add_schemes_command(CLI::App& app, Action& action) {
   {
     struct Options : Common {
       std::string unit, weights = "entropy", ahp_matrix;
+      std::vector<std::string> schemes;
       bool explain = false;
     };
     auto o = std::make_shared<Options>();
@@ -183,12 +184,15 @@ void add_schemes_command(CLI::App& app, Action& action) {
         ->check(CLI::IsMember({"entropy", "ahp"}));
     cmd->add_option("--ahp-matrix", o->ahp_matrix,
                     "pairwise comparison matrix JSON: {\"criteria\": [ids], \"matrix\": [[1, 3, \"1/5\"], ...]}");
+    cmd->add_option("--schemes", o->schemes, "only these schemes of the unit (ids or codes, comma-separated)")
+        ->delimiter(',');
     cmd->add_flag("--explain", o->explain, "show each scheme's normalised values, weights and contributions");
     cmd->callback([o, &action] {
       action = [o] {
         auto a = open_all(*o);
         services::CompareOptions opt;
         opt.weights = o->weights;
+        opt.schemes = o->schemes;
         if (!o->ahp_matrix.empty()) opt.ahp_matrix_json = read_file(o->ahp_matrix);
         auto c = a.schemes->compare(a.user, o->unit, opt);
         auto j = services::comparison_json(c);

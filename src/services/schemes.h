@@ -23,7 +23,7 @@
 namespace gz::services {
 
 struct NewScheme {
-  std::string unit;         // consolidation unit or project code the scheme is an alternative for
+  std::string unit;         // consolidation unit (DYBH of the consolidation_unit layer)
   std::string region_code;  // jurisdiction: the township or village it lies in
   std::string name, description;
   std::int64_t cost_fen = 0;
@@ -53,6 +53,9 @@ struct CompareOptions {
   // {"criteria": [ids in row order], "matrix": [[1, 3, "1/5"], ...]} or just the matrix (rows in
   // the order of data/scheme_criteria.json). Entries are numbers or "a/b" fractions.
   std::string ahp_matrix_json;
+  // Only these schemes of the unit (ids or codes); all the user may see when empty. Each must be
+  // a scheme of the unit (InvalidRequest scheme_unit_mismatch names the one that is not).
+  std::vector<std::string> schemes;
 };
 
 struct SchemeComparison {

@@ -524,12 +524,17 @@ try {
       const pr = list.projects.find((x) => x.code === "XM2026-005");
       const full = await fetch(`/api/v1/projects/${pr.id}`).then((x) => x.json());
       const half = { area: full.plan.area, changes: full.plan.changes.slice(0, Math.max(1, Math.floor(full.plan.changes.length / 2))) };
+      // A scheme's unit is a consolidation unit of the map: the one the project lies in.
+      const units = await fetch("/api/v1/units").then((x) => x.json());
+      const unit = units.zones.find((z) => z.projects.includes("XM2026-005")).code;
       const post = (name, plan, cost) => fetch("/api/v1/schemes", { method: "POST", headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ unit: "E2E-DY", region_code: pr.region_code, name, cost_fen: cost, plan }) }).then((x) => x.status);
-      return [await post("全部工程", full.plan, 300000000), await post("一半工程", half, 120000000)];
+        body: JSON.stringify({ unit, region_code: pr.region_code, name, cost_fen: cost, plan }) }).then((x) => x.status);
+      const unknown = await fetch("/api/v1/schemes", { method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ unit: "E2E-DY", region_code: pr.region_code, name: "x", cost_fen: 1, plan: full.plan }) }).then((x) => x.status);
+      return [await post("全部工程", full.plan, 300000000), await post("一半工程", half, 120000000), unknown, unit];
     });
-    assert(made[0] === 201 && made[1] === 201, "schemes added: " + made);
-    await page.goto(base + "/schemes?unit=E2E-DY");
+    assert(made[0] === 201 && made[1] === 201 && made[2] === 404, "schemes added, unknown unit refused: " + made);
+    await page.goto(base + "/schemes?unit=" + encodeURIComponent(made[3]));
     await page.waitForSelector('[data-testid="scheme-list"] tr[data-scheme]');
     await page.waitForSelector('.col-map[data-ready="1"]', { timeout: 30000 });
     const areas = await renderedFeatures(page, ["projects-fill", "scheme-changes-fill"]);
