@@ -22,11 +22,14 @@ void add_scheme_routes(Router& r, storage::IdentityStore& identity, services::Sc
   });
   r.add("POST", "/api/v1/schemes", [&](const Request& req, const PathParams&) {
     auto user = signed_in(identity, req);
-    auto b = body_object(req, {"unit", "region_code", "name", "description", "cost_fen", "plan", "land_use_layer"},
+    auto b = body_object(req, {"unit", "region_code", "name", "description", "cost_fen", "plan", "land_use_layer",
+                               "relocated_households"},
                          {"unit", "region_code", "name", "cost_fen", "plan"});
     services::NewScheme in{string_field(b, "unit"), string_field(b, "region_code"), string_field(b, "name"),
                            string_field(b, "description"), int_field(b, "cost_fen"), b["plan"].dump(),
-                           string_field(b, "land_use_layer")};
+                           string_field(b, "land_use_layer"), std::nullopt};
+    if (b.contains("relocated_households") && !b["relocated_households"].is_null())
+      in.relocated_households = int_field(b, "relocated_households");
     return json_response(201, services::scheme_json(schemes.add(user, in), true));
   });
   r.add("POST", "/api/v1/schemes/compare", [&](const Request& req, const PathParams&) {

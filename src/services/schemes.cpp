@@ -13,7 +13,9 @@
 #include "services/compliance_check.h"
 #include "services/projects.h"
 #include "services/request_text.h"
+#include "services/scheme_social.h"
 #include "services/scheme_units.h"
+#include "services/assessment.h"
 #include "storage/attributes_json.h"
 #include "storage/sql_identity_store.h"
 
@@ -199,7 +201,7 @@ void refuse_overlapping_changes(const std::vector<StoredFeature>& features) {
 
 json assess(storage::Store& layers, const SchemeCriteria& criteria, const std::string& code,
             const std::vector<StoredFeature>& features, const std::string& land_use_layer,
-            std::int64_t cost_fen) {
+            std::int64_t cost_fen, std::optional<std::int64_t> declared_relocations) {
   BalanceRequest br;
   br.project_id = code;
   br.project_layer = "scheme:" + code;
@@ -240,17 +242,35 @@ json assess(storage::Store& layers, const SchemeCriteria& criteria, const std::s
                 {"pbf_overlap_m2", pbf_overlap},
                 {"pbf_loss_m2", b.pbf_out_m2},
                 {"findings", findings}};
+  auto si = measure_social_impact(layers, b.land_use_layer, features, declared_relocations,
+                                  AssessmentMethod::standard().thresholds);
+  json social = {{"relocated_households", si.relocated_households},
+                 {"relocation_basis", si.relocation_basis},
+                 {"homestead_taken_m2", si.homestead_taken_m2},
+                 {"affected_households", si.affected_households},
+                 {"affected_people", si.affected_people},
+                 {"people_estimated", si.people_estimated},
+                 {"taken_m2", si.taken_m2},
+                 {"taken_m2_per_household", si.taken_m2_per_household},
+                 {"parcel_note", si.parcel_note}};
+  if (si.parcel_layer)
+    social["parcel_layer"] = {{"layer", si.parcel_layer->layer}, {"version", si.parcel_layer->version}};
   json values = {{"new_cultivated_m2", potential["new_cultivated_m2"]},
                  {"construction_reduced_m2", potential["construction_reduced_m2"]},
                  {"ecological_restored_m2", potential["ecological_restored_m2"]},
                  {"cost_fen", cost_fen},
                  {"redline_overlap_m2", redline},
                  {"pbf_loss_m2", b.pbf_out_m2},
-                 {"compliance_findings", findings.size()}};
+                 {"compliance_findings", findings.size()},
+                 {"relocated_households", si.relocated_households},
+                 {"affected_households", si.affected_households},
+                 {"affected_people", si.affected_people},
+                 {"taken_m2_per_household", si.taken_m2_per_household}};
   return {{"land_use", {{"layer", b.land_use_layer.layer}, {"version", b.land_use_layer.version}}},
           {"balance", balance_json(b)},
           {"potential", potential},
           {"risks", risks},
+          {"social", social},
           {"criteria", values}};
 }
 
@@ -354,6 +374,9 @@ SchemeRecord SchemeService::add(const User& user, const NewScheme& in) {
   }
   if (in.cost_fen < 0)
     throw InvalidRequest("invalid_cost", "cost_fen 不能为负数", "cost_fen must not be negative");
+  if (in.relocated_households && *in.relocated_households < 0)
+    throw InvalidRequest("invalid_relocations", "relocated_households（搬迁户数）不能为负数",
+                         "relocated_households must not be negative");
   if (!may_write(user, in.region_code))
     throw Forbidden("scheme_not_permitted", "您的角色或辖区不能在该区域编制比选方案",
                     "your roles and jurisdiction do not allow schemes in region " + in.region_code);
@@ -380,7 +403,8 @@ SchemeRecord SchemeService::add(const User& user, const NewScheme& in) {
     throw InvalidRequest("scheme_outside_unit", "方案范围（plan.area）不在整治单元“" + unit + "”内",
                          "the scheme's area (plan.area) lies outside consolidation unit '" + unit + "'");
   refuse_overlapping_changes(features);
-  json assessment = assess(layers_, criteria_, "scheme", features, in.land_use_layer, in.cost_fen);
+  json assessment = assess(layers_, criteria_, "scheme", features, in.land_use_layer, in.cost_fen,
+                           in.relocated_households);
 
   return store_.write([&](ProjectTx& tx) {
     std::string now = tx.now();

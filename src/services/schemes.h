@@ -29,6 +29,9 @@ struct NewScheme {
   std::int64_t cost_fen = 0;
   std::string plan_json;       // {"area": geometry, "changes": [...]} as a project plan; ≥ 1 change
   std::string land_use_layer;  // default: the only (non-scenario) land_use layer
+  // Households the scheme's resettlement plan relocates (搬迁户); estimated from the homestead
+  // land its changes take when not given (services/scheme_social.h).
+  std::optional<std::int64_t> relocated_households;
 };
 
 struct SchemeRecord {
@@ -40,7 +43,7 @@ struct SchemeRecord {
   double area_m2 = 0;
   std::int64_t changes = 0;
   // What was measured on entry: {"land_use": {layer, version}, "balance": {...}, "potential":
-  // {...}, "risks": {...}, "criteria": {id: value}}.
+  // {...}, "risks": {...}, "social": {...}, "criteria": {id: value}}.
   std::string assessment_json;
   std::string created_by, created_at;
   std::string scenario_layer;  // "" until simulated

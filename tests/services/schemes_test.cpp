@@ -21,6 +21,7 @@
 #include "services/scheme_json.h"
 #include "services/scheme_units.h"
 #include "geo/geometry.h"
+#include "geo/ellipsoid.h"
 #include "domain/layer.h"
 #include "storage/identity_store.h"
 #include "storage/project_store.h"
@@ -110,7 +111,7 @@ class SchemeServiceTest : public StoreBackendTest {
     return p.dump();
   }
   NewScheme scheme(const std::string& name, const std::string& plan, std::int64_t fen) const {
-    return {unit_, township_, name, "", fen, plan, ""};
+    return {unit_, township_, name, "", fen, plan, "", std::nullopt};
   }
   std::size_t audit_length() { return identity_->audit_log().size(); }
   std::int64_t stored_schemes() {
@@ -368,6 +369,109 @@ TEST_P(SchemeServiceTest, a_scheme_unit_must_be_a_consolidation_unit_the_user_ma
   named.schemes = {a.code, "FA1999-999"};
   EXPECT_EQ(refusal_code([&] { service_->compare(expert_, unit_, named); }), "not_found");
   EXPECT_EQ(service_->list(county, unit_).size(), 2u);
+}
+
+TEST_P(SchemeServiceTest, a_scheme_relocating_more_households_ranks_lower_all_else_equal) {
+  // The same works at the same cost; only the resettlement plans differ.
+  auto many = scheme("多搬迁", plan_.dump(), 200'000'000);
+  many.relocated_households = 12;
+  auto few = scheme("少搬迁", plan_.dump(), 200'000'000);
+  few.relocated_households = 3;
+  auto a = service_->add(expert_, many);
+  auto b = service_->add(expert_, few);
+  EXPECT_EQ(json::parse(a.assessment_json)["social"]["relocation_basis"], "declared");
+  std::size_t k = 0;
+  auto c = service_->compare(expert_, unit_, {});
+  while (c.criteria[k].id != "relocated_households") ++k;
+  EXPECT_EQ(c.criteria[k].direction, CriterionDirection::cost);
+  EXPECT_DOUBLE_EQ(c.values[0][k], 12);
+  EXPECT_DOUBLE_EQ(c.values[1][k], 3);
+  EXPECT_EQ(c.topsis.rows[1].rank, 1);  // fewer relocations first
+  EXPECT_EQ(c.topsis.rows[0].rank, 2);
+  EXPECT_LT(c.topsis.rows[0].closeness, c.topsis.rows[1].closeness);
+  // The explanation names relocations as what pulls the first scheme down.
+  EXPECT_LT(c.topsis.rows[0].cells[k].contribution, 0);
+  EXPECT_GT(c.topsis.rows[1].cells[k].contribution, 0);
+  auto j = services::comparison_json(c);
+  EXPECT_EQ(j["ranking"][0], b.code);
+  EXPECT_EQ(j["schemes"][0]["explanation"][k]["criterion"], "relocated_households");
+  EXPECT_EQ(j["schemes"][0]["social"]["relocated_households"], 12);
+  // With AHP weights (all criteria equally important) the order is the same.
+  std::size_t n = c.criteria.size();
+  json m = json::array();
+  for (std::size_t i = 0; i < n; ++i) m.push_back(json(std::vector<int>(n, 1)));
+  auto ahp = service_->compare(expert_, unit_, with("ahp", m.dump()));
+  EXPECT_LT(ahp.topsis.rows[0].closeness, ahp.topsis.rows[1].closeness);
+  auto negative = scheme("负数", plan_.dump(), 1);
+  negative.relocated_households = -1;
+  EXPECT_EQ(refusal_code([&] { service_->add(expert_, negative); }), "invalid_relocations");
+}
+
+TEST_P(SchemeServiceTest, social_impact_is_measured_from_homesteads_and_contracted_parcels) {
+  // Contracted parcels: household H1 (5 people) holds the ground of the first change, H2 (no
+  // head count) that of the second, H3 land elsewhere in the area.
+  auto area = geo::Geometry::from_geojson(plan_["area"].dump());
+  auto writer = layers_->begin_layer_version({"cbdk", LayerKind::parcel, "test parcels", "EPSG:4490"});
+  auto add_parcel = [&](const std::string& id, const geo::Geometry& g, Attributes a) {
+    writer->add(id, g.wkb(), g.envelope(), a);
+  };
+  auto c0 = geo::Geometry::from_geojson(plan_["changes"][0]["geometry"].dump());
+  auto c1 = geo::Geometry::from_geojson(plan_["changes"][1]["geometry"].dump());
+  add_parcel("p1", c0, {{"CBFBM", std::string("H1")}, {"JTCYSL", std::int64_t{5}}});
+  add_parcel("p2", c1, {{"CBFBM", std::string("H2")}});
+  auto rest = area.difference(c0).difference(c1).polygonal_part();
+  auto elsewhere = rest.difference(geo::Geometry::from_geojson(plan_["changes"][2]["geometry"].dump())).polygonal_part();
+  if (!elsewhere.is_empty()) add_parcel("p3", elsewhere, {{"CBFBM", std::string("H3")}});
+  writer->commit();
+  writer.reset();
+
+  auto s = service_->add(expert_, scheme("两户", part(0, 2), 100));
+  auto social = json::parse(s.assessment_json)["social"];
+  EXPECT_EQ(social["parcel_layer"]["layer"], "cbdk") << social.dump();
+  EXPECT_EQ(social["affected_households"], 2) << social.dump();
+  EXPECT_NEAR(social["affected_people"].get<double>(), 5 + 3.2, 1e-9);  // 3.2 = people_per_household
+  EXPECT_TRUE(social["people_estimated"].get<bool>());
+  double a0 = geo::ellipsoidal_area_m2(c0), a1 = geo::ellipsoidal_area_m2(c1);
+  EXPECT_NEAR(social["taken_m2"].get<double>(), a0 + a1, 1.0);
+  EXPECT_NEAR(social["taken_m2_per_household"].get<double>(), (a0 + a1) / 2, 1.0);
+  // Relocations estimated from the homestead land the changes take (200 m² a household).
+  EXPECT_EQ(social["relocation_basis"], "estimated");
+  EXPECT_EQ(social["relocated_households"].get<std::int64_t>(),
+            std::llround(social["homestead_taken_m2"].get<double>() / 200.0));
+  auto criteria = json::parse(s.assessment_json)["criteria"];
+  EXPECT_EQ(criteria["affected_households"], 2);
+  EXPECT_EQ(criteria["relocated_households"], social["relocated_households"]);
+
+  // A scheme reclaiming a piece of homestead land in the unit relocates its households, estimated.
+  auto outline = geo::Geometry::from_wkb(services::find_consolidation_unit(*layers_, unit_).wkb);
+  std::string homestead;
+  double homestead_m2 = 0;
+  layers_->scan_bbox(layers_->layer_version("land_use", std::nullopt), outline.envelope(), [&](StoredFeature&& f) {
+    auto code = attribute_text_any(f.attributes, {"DLBM"});
+    if (!homestead.empty() || !code || *code != "0702") return;
+    auto in_unit = geo::Geometry::from_wkb(f.wkb).intersection(outline).polygonal_part();
+    if (in_unit.is_empty()) return;
+    auto env = in_unit.envelope();
+    double x = (env.minx + env.maxx) / 2, y = (env.miny + env.maxy) / 2, d = 0.0004;
+    auto box = geo::Geometry::from_wkt("POLYGON((" + std::to_string(x - d) + " " + std::to_string(y - d) + ", " +
+                                       std::to_string(x + d) + " " + std::to_string(y - d) + ", " +
+                                       std::to_string(x + d) + " " + std::to_string(y + d) + ", " +
+                                       std::to_string(x - d) + " " + std::to_string(y + d) + ", " +
+                                       std::to_string(x - d) + " " + std::to_string(y - d) + "))");
+    auto piece = in_unit.intersection(box).polygonal_part();
+    if (piece.is_empty() || piece.num_parts() > 1 || geo::ellipsoidal_area_m2(piece) < 1000) return;
+    homestead = piece.geojson();
+    homestead_m2 = geo::ellipsoidal_area_m2(piece);
+  });
+  ASSERT_FALSE(homestead.empty());
+  json reclaim = {{"area", json::parse(homestead)}};
+  reclaim["changes"] = json::array({{{"geometry", json::parse(homestead)}, {"from_code", "0702"}, {"to_code", "0103"},
+                                     {"measure", "宅基地复垦"}}});
+  auto r = service_->add(expert_, scheme("复垦", reclaim.dump(), 100));
+  auto rs = json::parse(r.assessment_json)["social"];
+  EXPECT_NEAR(rs["homestead_taken_m2"].get<double>(), homestead_m2, 1.0) << rs.dump();
+  EXPECT_EQ(rs["relocated_households"].get<std::int64_t>(), std::llround(homestead_m2 / 200.0));
+  EXPECT_GE(rs["relocated_households"].get<std::int64_t>(), 3);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SchemeServiceTest, GZ_ALL_BACKENDS, backend_name);
