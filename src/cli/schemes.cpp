@@ -78,17 +78,20 @@ double mu(double m2) { return m2 / kSquareMetresPerMu; }
 
 void print_scheme_line(const json& s) {
   const auto& c = s["criteria"];
-  std::printf("%4lld  %-11s %-10s %-20s %12s  %+10.2f %+10.2f %+10.2f %10.2f %10.2f\n",
+  std::printf("%4lld  %-11s %-10s %-20s %12s  %+10.2f %+10.2f %+10.2f %10.2f %10.2f %8lld %8lld %10.2f\n",
               s["id"].get<long long>(), s["code"].get<std::string>().c_str(),
               s["unit"].get<std::string>().c_str(), s["name"].get<std::string>().c_str(),
               s["cost_yuan"].get<std::string>().c_str(), mu(c.value("new_cultivated_m2", 0.0)),
               mu(c.value("construction_reduced_m2", 0.0)), mu(c.value("ecological_restored_m2", 0.0)),
-              mu(c.value("redline_overlap_m2", 0.0)), mu(c.value("pbf_loss_m2", 0.0)));
+              mu(c.value("redline_overlap_m2", 0.0)), mu(c.value("pbf_loss_m2", 0.0)),
+              static_cast<long long>(c.value("relocated_households", 0.0)),
+              static_cast<long long>(c.value("affected_households", 0.0)), mu(c.value("taken_m2_per_household", 0.0)));
 }
 
 void print_scheme_header() {
-  std::printf("%4s  %-11s %-10s %-20s %12s  %10s %10s %10s %10s %10s\n", "id", "code", "unit", "name",
-              "cost yuan", "+耕地 mu", "-建设 mu", "+生态 mu", "红线 mu", "基本农田 mu");
+  std::printf("%4s  %-11s %-10s %-20s %12s  %10s %10s %10s %10s %10s %8s %8s %10s\n", "id", "code", "unit", "name",
+              "cost yuan", "+耕地 mu", "-建设 mu", "+生态 mu", "红线 mu", "基本农田 mu", "搬迁户", "受影响户",
+              "户均调整 mu");
 }
 
 }  // namespace
@@ -96,7 +99,7 @@ void print_scheme_header() {
 void add_schemes_command(CLI::App& app, Action& action) {
   auto* schemes = app.add_subcommand(
       "schemes",
-      "Alternative schemes of a consolidation unit or project (方案比选): add, list, compare\n"
+      "Alternative schemes of a consolidation unit (方案比选): add, list, compare\n"
       "(TOPSIS with entropy or AHP weights, explained per criterion), simulate (a scenario\n"
       "land-use layer). Criteria and directions: data/scheme_criteria.json; see docs/schemes.md.");
   schemes->require_subcommand(1);
@@ -105,13 +108,14 @@ void add_schemes_command(CLI::App& app, Action& action) {
     struct Options : Common {
       std::string unit, region, name, description, plan, plan_layer, project, land_use;
       std::int64_t cost_fen = 0;
+      std::int64_t relocated = 0;
     };
     auto o = std::make_shared<Options>();
     auto* cmd = schemes->add_subcommand(
         "add", "Add a scheme: its area and planned changes from a plan file ({\"area\", \"changes\"},\n"
                "as a project plan) or from a project of a project layer; measured on entry.");
     add_common(cmd, *o);
-    cmd->add_option("--unit", o->unit, "consolidation unit or project code the scheme is for")->required();
+    cmd->add_option("--unit", o->unit, "consolidation unit (DYBH of the consolidation_unit layer) the scheme is for")->required();
     cmd->add_option("--region", o->region, "region code (township or village) it lies in")->required();
     cmd->add_option("--name", o->name, "scheme name")->required();
     cmd->add_option("--description", o->description, "what the scheme does");
@@ -119,11 +123,15 @@ void add_schemes_command(CLI::App& app, Action& action) {
     cmd->add_option("--plan", o->plan, "plan JSON file {\"area\": geometry, \"changes\": [...]}");
     cmd->add_option("--plan-layer", o->plan_layer, "take the plan from this project layer (with --project)");
     cmd->add_option("--project", o->project, "project code (XMBH) in --plan-layer");
+    auto* relocated = cmd->add_option("--relocated-households", o->relocated,
+                    "households the scheme's resettlement plan relocates (default: estimated from the homestead land it takes)");
     cmd->add_option("--land-use", o->land_use, "land-use layer (default: the only land_use layer)");
-    cmd->callback([o, &action] {
-      action = [o] {
+    cmd->callback([o, relocated, &action] {
+      bool declared = relocated->count() > 0;
+      action = [o, declared] {
         auto a = open_all(*o);
-        services::NewScheme in{o->unit, o->region, o->name, o->description, o->cost_fen, "", o->land_use};
+        services::NewScheme in{o->unit, o->region, o->name, o->description, o->cost_fen, "", o->land_use, std::nullopt};
+        if (declared) in.relocated_households = o->relocated;
         if (!o->plan.empty() == !o->plan_layer.empty())
           throw UsageError("give the plan with either --plan FILE or --plan-layer LAYER --project CODE");
         if (!o->plan.empty()) {
@@ -172,6 +180,7 @@ void add_schemes_command(CLI::App& app, Action& action) {
   {
     struct Options : Common {
       std::string unit, weights = "entropy", ahp_matrix;
+      std::vector<std::string> schemes;
       bool explain = false;
     };
     auto o = std::make_shared<Options>();
@@ -183,12 +192,15 @@ void add_schemes_command(CLI::App& app, Action& action) {
         ->check(CLI::IsMember({"entropy", "ahp"}));
     cmd->add_option("--ahp-matrix", o->ahp_matrix,
                     "pairwise comparison matrix JSON: {\"criteria\": [ids], \"matrix\": [[1, 3, \"1/5\"], ...]}");
+    cmd->add_option("--schemes", o->schemes, "only these schemes of the unit (ids or codes, comma-separated)")
+        ->delimiter(',');
     cmd->add_flag("--explain", o->explain, "show each scheme's normalised values, weights and contributions");
     cmd->callback([o, &action] {
       action = [o] {
         auto a = open_all(*o);
         services::CompareOptions opt;
         opt.weights = o->weights;
+        opt.schemes = o->schemes;
         if (!o->ahp_matrix.empty()) opt.ahp_matrix_json = read_file(o->ahp_matrix);
         auto c = a.schemes->compare(a.user, o->unit, opt);
         auto j = services::comparison_json(c);
@@ -210,6 +222,16 @@ void add_schemes_command(CLI::App& app, Action& action) {
           std::printf("%4d  %-11s %-20s %10.4f %10.4f %10.4f\n", s["rank"].get<int>(),
                       s["code"].get<std::string>().c_str(), s["name"].get<std::string>().c_str(),
                       s["closeness"].get<double>(), s["d_plus"].get<double>(), s["d_minus"].get<double>());
+        std::printf("\n社会影响 social impact\n");
+        for (const auto& s : j["schemes"]) {
+          const auto& so = s["social"];
+          if (so.empty()) continue;
+          std::printf("  %-11s 搬迁 %lld 户 (%s), 受影响 %lld 户 %.1f 人, 户均调整 %.2f mu%s\n",
+                      s["code"].get<std::string>().c_str(), so.value("relocated_households", 0LL),
+                      so.value("relocation_basis", "").c_str(), so.value("affected_households", 0LL),
+                      so.value("affected_people", 0.0), mu(so.value("taken_m2_per_household", 0.0)),
+                      so.value("parcel_note", "").empty() ? "" : ("  [" + so.value("parcel_note", "") + "]").c_str());
+        }
         if (o->explain)
           for (const auto& s : j["schemes"]) {
             std::printf("\n%s %s\n  %-26s %14s %10s %8s %10s %12s\n", s["code"].get<std::string>().c_str(),

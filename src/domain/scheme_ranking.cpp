@@ -34,7 +34,9 @@ const std::vector<std::string>& SchemeCriteria::known_ids() {
   static const std::vector<std::string> ids{"new_cultivated_m2",  "construction_reduced_m2",
                                             "ecological_restored_m2", "cost_fen",
                                             "redline_overlap_m2", "pbf_loss_m2",
-                                            "compliance_findings"};
+                                            "compliance_findings", "relocated_households",
+                                            "affected_households", "affected_people",
+                                            "taken_m2_per_household"};
   return ids;
 }
 

@@ -251,9 +251,18 @@ void ProjectService::add_guard(ProjectAction action, Guard guard) {
   guards_.emplace_back(action, std::move(guard));
 }
 
+void ProjectService::add_reach(Reach reach) { reaches_.push_back(std::move(reach)); }
+
+bool ProjectService::sees(ProjectTx& tx, const User& user, const ProjectRecord& p) const {
+  if (may_see_project(user, p)) return true;
+  for (const auto& r : reaches_)
+    if (r(tx, user, p)) return true;
+  return false;
+}
+
 ProjectRecord ProjectService::visible(ProjectTx& tx, const User& user, std::int64_t id) {
   auto p = tx.project(id);
-  if (!p || !may_see_project(user, *p)) return not_found(id);
+  if (!p || !sees(tx, user, *p)) return not_found(id);
   return *p;
 }
 
@@ -269,17 +278,19 @@ std::vector<ProjectRecord> ProjectService::list(const User& user) {
       prefixes->push_back(region_prefix(g.region_code));
       // A villager also sees the projects of the township and county their village lies in
       // (may_see_project): read those regions' own projects too, then filter.
-      if (g.role == Role::villager)
+      // So may a village collective the projects another part lets it reach (add_reach).
+      if (g.role == Role::villager || (g.role == Role::village_collective && !reaches_.empty()))
         for (std::size_t n : {std::size_t{6}, std::size_t{9}})
           if (g.region_code.size() > n) prefixes->push_back(g.region_code.substr(0, n));
     }
   }
   // A list shows no plan: the geometry documents stay in the database.
-  auto all = projects_.read([&](ProjectTx& tx) { return tx.projects(prefixes, false); });
-  std::vector<ProjectRecord> out;
-  for (auto& p : all)
-    if (may_see_project(user, p)) out.push_back(std::move(p));
-  return out;
+  return projects_.read([&](ProjectTx& tx) {
+    std::vector<ProjectRecord> out;
+    for (auto& p : tx.projects(prefixes, false))
+      if (sees(tx, user, p)) out.push_back(std::move(p));
+    return out;
+  });
 }
 
 namespace {

@@ -119,6 +119,11 @@ class ProjectService {
   // runs inside the transition's transaction and throws RuleError to refuse.
   using Guard = std::function<void(storage::ProjectTx&, const storage::ProjectRecord&)>;
   void add_guard(ProjectAction action, Guard guard);
+  // Visibility other parts add to may_see_project, evaluated inside a read transaction (rights: a
+  // village collective reaches a township or county project whose current reallocation plan has
+  // households of its village). A reach lets the user read the project; it grants no action.
+  using Reach = std::function<bool(storage::ProjectTx&, const User&, const storage::ProjectRecord&)>;
+  void add_reach(Reach reach);
 
  private:
   storage::ProjectRecord visible(storage::ProjectTx& tx, const User& user, std::int64_t id);
@@ -132,6 +137,8 @@ class ProjectService {
   const ReviewRequirements& requirements_;
   Clock clock_;
   std::vector<std::pair<ProjectAction, Guard>> guards_;
+  std::vector<Reach> reaches_;
+  bool sees(storage::ProjectTx& tx, const User& user, const storage::ProjectRecord& p) const;
 };
 
 }  // namespace gz::services

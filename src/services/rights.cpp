@@ -217,6 +217,45 @@ bool household_in_project(ProjectTx& tx, const User& user, std::int64_t project_
               .empty();
 }
 
+// The villages of the user's village-collective grants that lie strictly under `region` (a
+// township or county project's region): where a collective may reach a higher-level project.
+std::vector<std::string> collective_villages_under(const User& u, const std::string& region) {
+  std::vector<std::string> out;
+  for (const auto& g : u.grants)
+    if (g.role == Role::village_collective && !g.region_code.empty() && g.region_code != region &&
+        region_contains(region, g.region_code))
+      out.push_back(g.region_code);
+  return out;
+}
+
+// Whether household `code` is of one of `villages`: a member of it is registered (by the village
+// collective, the township or an admin) with a region under the village.
+bool household_of_villages(ProjectTx& tx, const std::string& code, const std::vector<std::string>& villages) {
+  for (const auto& v : villages)
+    if (!tx.session()
+             .query("SELECT 1 FROM household_members WHERE household_code = $1 AND region_code LIKE $2",
+                    {code, v + "%"})
+             .empty())
+      return true;
+  return false;
+}
+
+// A village collective reaches a township or county project that covers its village: the
+// project's current reallocation plan has a household of the village. Read-only: actions stay
+// with the roles over the project's region, except the collective's own (answers it records for
+// households of its village).
+bool village_reach(ProjectTx& tx, const User& u, const ProjectRecord& p) {
+  for (const auto& v : collective_villages_under(u, p.region_code))
+    if (!tx.session()
+             .query("SELECT 1 FROM realloc_households h JOIN realloc_plans pl ON pl.id = h.plan_id "
+                    "AND pl.status = 'current' JOIN household_members m ON m.household_code = "
+                    "h.household_code WHERE h.project_id = $1 AND m.region_code LIKE $2",
+                    {num(p.id), v + "%"})
+             .empty())
+      return true;
+  return false;
+}
+
 bool is_member(ProjectTx& tx, const User& user, const std::string& code) {
   return !tx.session()
               .query("SELECT 1 FROM household_members WHERE household_code = $1 AND username = $2",
@@ -341,6 +380,7 @@ RightsService::RightsService(storage::Store& layers, storage::ProjectStore& stor
       homestead_department_(std::move(homestead_department)) {
   store_.ensure_tables(kTables);
   init_plan_jobs();
+  projects_.add_reach(village_reach);
   store_.write([](ProjectTx& tx) {
     auto& s = tx.session();
     if (s.postgres()) {
@@ -495,9 +535,16 @@ std::vector<MyHouseholdPlan> RightsService::my_plans(const User& user) {
 // ---- plans -------------------------------------------------------------------------------------
 
 namespace {
-ProjectRecord project_for_officials(ProjectTx& tx, const User& user, std::int64_t id) {
+// `villages_only` (when given) is set to the collective's villages when the user reaches the
+// project only through them (village_reach): then it sees only those villages' households.
+ProjectRecord project_for_officials(ProjectTx& tx, const User& user, std::int64_t id,
+                                    std::vector<std::string>* villages_only = nullptr) {
   auto p = tx.project(id);
-  if (!p || !may_see_project(user, *p)) project_not_found(id);
+  if (!p) project_not_found(id);
+  if (!may_see_project(user, *p)) {
+    if (!village_reach(tx, user, *p)) project_not_found(id);
+    if (villages_only) *villages_only = collective_villages_under(user, p->region_code);
+  }
   if (!reads_all_households(user))
     throw Forbidden("not_rights_official",
                     "只有政府部门、乡镇、村集体和审计人员可以查看全部农户的权属调整",
@@ -646,7 +693,8 @@ std::vector<ReallocPlan> RightsService::plans(const User& user, std::int64_t pro
 
 std::vector<PlanHousehold> RightsService::households(const User& user, std::int64_t project_id) {
   return store_.read([&](ProjectTx& tx) {
-    project_for_officials(tx, user, project_id);
+    std::vector<std::string> villages;
+    project_for_officials(tx, user, project_id, &villages);
     std::vector<PlanHousehold> out;
     auto plan = current_plan(tx, project_id);
     if (!plan) return out;
@@ -654,7 +702,7 @@ std::vector<PlanHousehold> RightsService::households(const User& user, std::int6
                                           " FROM realloc_households h WHERE h.plan_id = $1 "
                                           "ORDER BY h.household_code",
                                       {num(plan->id)}))
-      out.push_back(household_of(r));
+      if (villages.empty() || household_of_villages(tx, r[3], villages)) out.push_back(household_of(r));
     return out;
   });
 }
@@ -667,6 +715,7 @@ struct Reach {
   ReallocPlan plan;
   PlanHousehold household;
   bool member = false;
+  std::string village;  // reached as the collective of this village (village_reach)
 };
 Reach reach_household(ProjectTx& tx, const User& user, std::int64_t project_id,
                       const std::string& code) {
@@ -674,15 +723,20 @@ Reach reach_household(ProjectTx& tx, const User& user, std::int64_t project_id,
   if (!p) project_not_found(project_id);
   bool member = is_member(tx, user, code);
   bool official = may_see_project(user, *p) && reads_all_households(user);
+  std::string village;
   if (!member && !official) {
     if (may_see_project(user, *p)) household_not_found(code);
-    project_not_found(project_id);
+    if (!village_reach(tx, user, *p)) project_not_found(project_id);
+    // The collective of a village the project covers: its own village's households only.
+    for (const auto& v : collective_villages_under(user, p->region_code))
+      if (village.empty() && household_of_villages(tx, code, {v})) village = v;
+    if (village.empty()) household_not_found(code);
   }
   auto plan = current_plan(tx, project_id);
   if (!plan) household_not_found(code);
   auto h = plan_household(tx, plan->id, code);
   if (!h) household_not_found(code);
-  return {*p, *plan, *h, member};
+  return {*p, *plan, *h, member, village};
 }
 }  // namespace
 
@@ -707,7 +761,8 @@ namespace {
 // project's region recording a written answer (then `note` must say so).
 void check_answerer(const User& user, const Reach& r, const std::string& note) {
   if (r.member) return;
-  if (!has_grant_over(user, {Role::village_collective, Role::township}, r.project.region_code))
+  if (r.village.empty() &&
+      !has_grant_over(user, {Role::village_collective, Role::township}, r.project.region_code))
     throw Forbidden("not_household", "只有该户成员，或代为录入书面意见的村集体、乡镇可以确认或提出异议",
                     "only a member of the household, or the village collective or township "
                     "recording its written answer, may confirm or object");
@@ -745,7 +800,8 @@ PlanHousehold RightsService::confirm(const User& user, std::int64_t project_id,
         "note = $3 WHERE id = $4",
         {actor_of(user), now, note, num(r.household.id)});
     tx.audit({actor_of(user), "rights.confirm", "project:" + r.project.code,
-              dump({{"household", code}, {"plan", r.plan.id}, {"on_behalf", !r.member}})});
+              dump({{"household", code}, {"plan", r.plan.id}, {"on_behalf", !r.member},
+                    {"recorded_by", actor_of(user)}, {"for_village", r.village}})});
     event(tx, r.project, "rights.household_confirmed", {{"household", code}, {"plan", r.plan.id}});
     return *plan_household(tx, r.plan.id, code);
   });
@@ -770,7 +826,8 @@ RightsDispute RightsService::object(const User& user, std::int64_t project_id,
         {num(project_id), num(r.plan.id), code, reason, actor_of(user), now});
     auto id = to_int(rows.at(0).at(0));
     tx.audit({actor_of(user), "rights.object", "project:" + r.project.code,
-              dump({{"household", code}, {"plan", r.plan.id}, {"dispute", id}, {"on_behalf", !r.member}})});
+              dump({{"household", code}, {"plan", r.plan.id}, {"dispute", id}, {"on_behalf", !r.member},
+                    {"recorded_by", actor_of(user)}, {"for_village", r.village}})});
     event(tx, r.project, "rights.dispute_registered", {{"household", code}, {"dispute", id}});
     return disputes_where(tx, "id = $1", {num(id)}).at(0);
   });
@@ -784,6 +841,14 @@ std::vector<RightsDispute> RightsService::disputes(const User& user, std::int64_
     if (!p) project_not_found(project_id);
     if (may_see_project(user, *p) && reads_all_households(user))
       return disputes_where(tx, "project_id = $1", {num(project_id)});
+    // A village collective reaching the project: the disputes of its village's households.
+    if (village_reach(tx, user, *p)) {
+      std::vector<RightsDispute> out;
+      for (auto& d : disputes_where(tx, "project_id = $1", {num(project_id)}))
+        if (household_of_villages(tx, d.household_code, collective_villages_under(user, p->region_code)))
+          out.push_back(std::move(d));
+      return out;
+    }
     // A villager: the disputes of the households it belongs to.
     auto mine = disputes_where(
         tx, "project_id = $1 AND household_code IN (SELECT household_code FROM household_members "
@@ -802,6 +867,8 @@ RightsDispute reach_dispute(ProjectTx& tx, const User& user, std::int64_t projec
   if (!p) project_not_found(project_id);
   auto found = disputes_where(tx, "id = $1 AND project_id = $2", {num(id), num(project_id)});
   bool official = may_see_project(user, *p) && reads_all_households(user);
+  if (!found.empty() && !official && village_reach(tx, user, *p))
+    official = household_of_villages(tx, found[0].household_code, collective_villages_under(user, p->region_code));
   if (found.empty() || !(official || is_member(tx, user, found[0].household_code)))
     throw NotFoundError("dispute " + num(id) + " does not exist");
   project = *p;

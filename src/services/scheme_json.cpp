@@ -32,6 +32,7 @@ json scheme_json(const SchemeRecord& s, bool documents) {
             {"plan_hash", s.plan_hash},
             {"criteria", a.value("criteria", json::object())},
             {"potential", a.value("potential", json::object())},
+            {"social", a.value("social", json::object())},
             {"created_by", s.created_by},
             {"created_at", s.created_at},
             {"scenario", s.scenario_layer.empty()
@@ -95,6 +96,9 @@ json comparison_json(const SchemeComparison& c) {
                        {"closeness", row.closeness},
                        {"d_plus", row.d_plus},
                        {"d_minus", row.d_minus},
+                       {"social", s.assessment_json.empty()
+                                      ? json::object()
+                                      : json::parse(s.assessment_json).value("social", json::object())},
                        {"explanation", cells}});
   }
   json ranking = json::array();

@@ -13,6 +13,9 @@
 #include "services/compliance_check.h"
 #include "services/projects.h"
 #include "services/request_text.h"
+#include "services/scheme_social.h"
+#include "services/scheme_units.h"
+#include "services/assessment.h"
 #include "storage/attributes_json.h"
 #include "storage/sql_identity_store.h"
 
@@ -86,6 +89,20 @@ bool may_see(const User& u, const std::string& region) {
 }
 bool may_write(const User& u, const std::string& region) {
   return has_grant_over(u, writer_roles(), region);
+}
+
+bool may_see_unit(const User& u, const ConsolidationUnitRef& unit) {
+  for (const auto& g : u.grants)
+    if ((g.role == Role::admin || g.role == Role::auditor) && g.region_code.empty()) return true;
+  return std::any_of(unit.villages.begin(), unit.villages.end(),
+                     [&](const std::string& v) { return has_grant_over(u, reader_roles(), v); });
+}
+
+// The unit as the user may know it: unknown and outside the jurisdiction answer alike.
+ConsolidationUnitRef visible_unit(storage::Store& layers, const User& user, const std::string& code) {
+  auto unit = find_consolidation_unit(layers, code);
+  if (!may_see_unit(user, unit)) throw UnknownUnit(code);
+  return unit;
 }
 
 [[noreturn]] void scheme_not_found(std::int64_t id) {
@@ -184,7 +201,7 @@ void refuse_overlapping_changes(const std::vector<StoredFeature>& features) {
 
 json assess(storage::Store& layers, const SchemeCriteria& criteria, const std::string& code,
             const std::vector<StoredFeature>& features, const std::string& land_use_layer,
-            std::int64_t cost_fen) {
+            std::int64_t cost_fen, std::optional<std::int64_t> declared_relocations) {
   BalanceRequest br;
   br.project_id = code;
   br.project_layer = "scheme:" + code;
@@ -225,17 +242,35 @@ json assess(storage::Store& layers, const SchemeCriteria& criteria, const std::s
                 {"pbf_overlap_m2", pbf_overlap},
                 {"pbf_loss_m2", b.pbf_out_m2},
                 {"findings", findings}};
+  auto si = measure_social_impact(layers, b.land_use_layer, features, declared_relocations,
+                                  AssessmentMethod::standard().thresholds);
+  json social = {{"relocated_households", si.relocated_households},
+                 {"relocation_basis", si.relocation_basis},
+                 {"homestead_taken_m2", si.homestead_taken_m2},
+                 {"affected_households", si.affected_households},
+                 {"affected_people", si.affected_people},
+                 {"people_estimated", si.people_estimated},
+                 {"taken_m2", si.taken_m2},
+                 {"taken_m2_per_household", si.taken_m2_per_household},
+                 {"parcel_note", si.parcel_note}};
+  if (si.parcel_layer)
+    social["parcel_layer"] = {{"layer", si.parcel_layer->layer}, {"version", si.parcel_layer->version}};
   json values = {{"new_cultivated_m2", potential["new_cultivated_m2"]},
                  {"construction_reduced_m2", potential["construction_reduced_m2"]},
                  {"ecological_restored_m2", potential["ecological_restored_m2"]},
                  {"cost_fen", cost_fen},
                  {"redline_overlap_m2", redline},
                  {"pbf_loss_m2", b.pbf_out_m2},
-                 {"compliance_findings", findings.size()}};
+                 {"compliance_findings", findings.size()},
+                 {"relocated_households", si.relocated_households},
+                 {"affected_households", si.affected_households},
+                 {"affected_people", si.affected_people},
+                 {"taken_m2_per_household", si.taken_m2_per_household}};
   return {{"land_use", {{"layer", b.land_use_layer.layer}, {"version", b.land_use_layer.version}}},
           {"balance", balance_json(b)},
           {"potential", potential},
           {"risks", risks},
+          {"social", social},
           {"criteria", values}};
 }
 
@@ -339,9 +374,23 @@ SchemeRecord SchemeService::add(const User& user, const NewScheme& in) {
   }
   if (in.cost_fen < 0)
     throw InvalidRequest("invalid_cost", "cost_fen 不能为负数", "cost_fen must not be negative");
+  if (in.relocated_households && *in.relocated_households < 0)
+    throw InvalidRequest("invalid_relocations", "relocated_households（搬迁户数）不能为负数",
+                         "relocated_households must not be negative");
   if (!may_write(user, in.region_code))
     throw Forbidden("scheme_not_permitted", "您的角色或辖区不能在该区域编制比选方案",
                     "your roles and jurisdiction do not allow schemes in region " + in.region_code);
+  auto the_unit = visible_unit(layers_, user, unit);
+  // The scheme's jurisdiction must be that of the unit: a township or village it spans.
+  if (!the_unit.villages.empty() &&
+      std::none_of(the_unit.villages.begin(), the_unit.villages.end(), [&](const std::string& v) {
+        return region_contains(in.region_code, v) || region_contains(v, in.region_code);
+      }))
+    throw InvalidRequest("unit_region_mismatch",
+                         "整治单元“" + unit + "”不涉及行政区 " + in.region_code + "（单元涉及的村：" +
+                             the_unit.villages.front() + " 等）",
+                         "consolidation unit '" + unit + "' spans no village of region " + in.region_code +
+                             " (it spans " + the_unit.villages.front() + " …)");
   auto plan = check_plan(in.plan_json);
   json p = json::parse(plan.json);
   if (p["changes"].empty())
@@ -350,8 +399,12 @@ SchemeRecord SchemeService::add(const User& user, const NewScheme& in) {
   // Measured outside any transaction (GEOS work); the code is fixed under the write lock, so the
   // measurement uses a provisional one and the stored JSON is independent of it.
   auto features = plan_features("scheme", p);
+  if (area_in_unit_m2(the_unit, features.front().wkb) < 1.0)
+    throw InvalidRequest("scheme_outside_unit", "方案范围（plan.area）不在整治单元“" + unit + "”内",
+                         "the scheme's area (plan.area) lies outside consolidation unit '" + unit + "'");
   refuse_overlapping_changes(features);
-  json assessment = assess(layers_, criteria_, "scheme", features, in.land_use_layer, in.cost_fen);
+  json assessment = assess(layers_, criteria_, "scheme", features, in.land_use_layer, in.cost_fen,
+                           in.relocated_households);
 
   return store_.write([&](ProjectTx& tx) {
     std::string now = tx.now();
@@ -384,6 +437,7 @@ std::vector<SchemeRecord> SchemeService::list(const User& user, const std::strin
     std::string sql = std::string("SELECT ") + kColumns + (documents ? "plan_json" : "''") + " FROM schemes";
     std::vector<std::string> params;
     if (!unit.empty()) {
+      visible_unit(layers_, user, unit);
       sql += " WHERE unit = $1";
       params.push_back(unit);
     }
@@ -426,7 +480,31 @@ SchemeComparison SchemeService::compare(const User& user, const std::string& uni
     out.ahp = ahp_weights(read_ahp_matrix(options.ahp_matrix_json, out.criteria), labels);
     out.weights = out.ahp->weights;
   }
-  out.schemes = list(user, out.unit);
+  visible_unit(layers_, user, out.unit);
+  if (options.schemes.empty()) {
+    for (auto& s : list(user))
+      if (s.unit == out.unit) out.schemes.push_back(std::move(s));
+  } else {
+    // The schemes named: each must exist for the user (404 otherwise) and belong to the unit.
+    for (const auto& ref : options.schemes) {
+      auto s = store_.read([&](ProjectTx& tx) -> std::optional<SchemeRecord> {
+        auto rows = tx.session().query(std::string("SELECT ") + kColumns + "'' FROM schemes WHERE code = $1 OR CAST(id AS text) = $1", {ref});
+        if (rows.empty()) return std::nullopt;
+        return scheme_of(rows[0]);
+      });
+      if (!s || !may_see(user, s->region_code)) throw NotFoundError("scheme '" + ref + "' does not exist");
+      if (s->unit != out.unit)
+        throw InvalidRequest("scheme_unit_mismatch",
+                             "方案 " + s->code + " 属于整治单元“" + s->unit + "”，不属于“" + out.unit +
+                                 "”：同一次比选的方案须属于同一单元",
+                             "scheme " + s->code + " belongs to unit '" + s->unit + "', not '" + out.unit +
+                                 "': the schemes of one comparison must share the unit");
+      if (std::none_of(out.schemes.begin(), out.schemes.end(), [&](const SchemeRecord& x) { return x.id == s->id; }))
+        out.schemes.push_back(std::move(*s));
+    }
+    std::sort(out.schemes.begin(), out.schemes.end(),
+              [](const SchemeRecord& a, const SchemeRecord& b) { return a.id < b.id; });
+  }
   if (out.schemes.empty())
     throw NotFoundError("no scheme of unit '" + out.unit + "' that you may see");
   if (out.schemes.size() < 2)

@@ -23,12 +23,15 @@
 namespace gz::services {
 
 struct NewScheme {
-  std::string unit;         // consolidation unit or project code the scheme is an alternative for
+  std::string unit;         // consolidation unit (DYBH of the consolidation_unit layer)
   std::string region_code;  // jurisdiction: the township or village it lies in
   std::string name, description;
   std::int64_t cost_fen = 0;
   std::string plan_json;       // {"area": geometry, "changes": [...]} as a project plan; ≥ 1 change
   std::string land_use_layer;  // default: the only (non-scenario) land_use layer
+  // Households the scheme's resettlement plan relocates (搬迁户); estimated from the homestead
+  // land its changes take when not given (services/scheme_social.h).
+  std::optional<std::int64_t> relocated_households;
 };
 
 struct SchemeRecord {
@@ -40,7 +43,7 @@ struct SchemeRecord {
   double area_m2 = 0;
   std::int64_t changes = 0;
   // What was measured on entry: {"land_use": {layer, version}, "balance": {...}, "potential":
-  // {...}, "risks": {...}, "criteria": {id: value}}.
+  // {...}, "risks": {...}, "social": {...}, "criteria": {id: value}}.
   std::string assessment_json;
   std::string created_by, created_at;
   std::string scenario_layer;  // "" until simulated
@@ -53,6 +56,9 @@ struct CompareOptions {
   // {"criteria": [ids in row order], "matrix": [[1, 3, "1/5"], ...]} or just the matrix (rows in
   // the order of data/scheme_criteria.json). Entries are numbers or "a/b" fractions.
   std::string ahp_matrix_json;
+  // Only these schemes of the unit (ids or codes); all the user may see when empty. Each must be
+  // a scheme of the unit (InvalidRequest scheme_unit_mismatch names the one that is not).
+  std::vector<std::string> schemes;
 };
 
 struct SchemeComparison {

@@ -51,6 +51,9 @@ class RightsApiTest : public StoreBackendTest {
         {"zhen", {Role::township, "", "340123100"}},
         {"cun", {Role::village_collective, "", "340123100201"}},
         {"cunmin", {Role::villager, "", "340123100201"}},
+        {"cun_b", {Role::village_collective, "", "340123100202"}},
+        {"cun_c", {Role::village_collective, "", "340123100203"}},
+        {"xicunmin", {Role::villager, "", "340123100202"}},
         {"linju", {Role::villager, "", "340123100201"}},
         {"qiye", {Role::investor, "", "340123100"}},
     };
@@ -503,6 +506,102 @@ TEST_P(RightsApiTest, a_plan_runs_as_a_job_with_progress_on_the_live_feed_one_at
   EXPECT_EQ(actions["rights.plan_job_start"], 3);
   EXPECT_EQ(actions["rights.plan_record"], 2);
   EXPECT_EQ(actions["rights.plan_job_failed"], 1);
+}
+
+TEST_P(RightsApiTest, a_village_collective_reaches_a_township_project_for_its_own_households_only) {
+  // A township project (乡镇级项目) whose plan covers households of two villages.
+  auto township_project = storage::ProjectStore::open(location())->write([](storage::ProjectTx& tx) {
+    storage::ProjectRecord p;
+    p.code = "XM2026-002";
+    p.name = "镇域土地整治";
+    p.type = "农用地整理";
+    p.region_code = "340123100";
+    p.state = ProjectState::joint_review;
+    p.created_by = "zhen";
+    p.created_at = p.updated_at = tx.now();
+    p.plan_hash = "none";
+    return tx.insert_project(p).id;
+  });
+  start();
+  auto ziran = token("ziran"), zhen = token("zhen"), cun = token("cun"), cun_b = token("cun_b"),
+       cun_c = token("cun_c");
+  std::string base = "/api/v1/projects/" + std::to_string(township_project);
+  auto tr = [&](const std::string& rest) { return base + "/rights" + rest; };
+  auto listed = [&](const std::string& t) {
+    auto all = get("/api/v1/projects", t).json();
+    for (const auto& p : all["projects"])
+      if (p["code"] == "XM2026-002") return true;
+    return false;
+  };
+  // Before any plan names its households the collective does not see the township's project.
+  EXPECT_EQ(get(base, cun).status, 404);
+  EXPECT_FALSE(listed(cun));
+  ASSERT_EQ(post(tr("/plans"), ziran, {{"parcels_layer", "parcels"}, {"tolerance", 0.02}}).status, 201);
+  EXPECT_EQ(get(base, cun).status, 404);  // no household is registered in its village yet
+
+  link(cun, "cunmin", "H00001");  // household H00001 of village …201
+  auto b = post("/api/v1/rights/members", zhen,
+                {{"household_code", "H00002"}, {"username", "xicunmin"}, {"region_code", "340123100202"}});
+  ASSERT_EQ(b.status, 201) << b.body;
+
+  // Now it reads the project (and lists it), and the plan's households of its village only.
+  EXPECT_EQ(get(base, cun).status, 200);
+  EXPECT_TRUE(listed(cun)) << get("/api/v1/projects", cun).body;
+  auto hh = get(tr("/households"), cun);
+  ASSERT_EQ(hh.status, 200) << hh.body;
+  ASSERT_EQ(hh.json()["households"].size(), 1u) << hh.body;
+  EXPECT_EQ(hh.json()["households"][0]["household_code"], "H00001");
+  EXPECT_EQ(get(tr("/households/H00001"), cun).status, 200);
+  // Another village's household, an unregistered one, an unknown one: not there for it.
+  EXPECT_EQ(get(tr("/households/H00002"), cun).status, 404);
+  EXPECT_EQ(get(tr("/households/H00003"), cun).status, 404);
+  EXPECT_EQ(post(tr("/households/H00002/confirm"), cun, {{"note", "书面确认"}}).status, 404);
+  EXPECT_EQ(post(tr("/households/H00003/objection"), cun, {{"reason", "代录"}}).status, 404);
+
+  // It records its household's written answer, saying so; audited with who recorded it.
+  EXPECT_EQ(error_code(post(tr("/households/H00001/confirm"), cun, json::object())), "note_required");
+  auto ok = post(tr("/households/H00001/confirm"), cun, {{"note", "农户书面确认书（2026-12-01）"}});
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(ok.json()["status"], "confirmed");
+  EXPECT_EQ(ok.json()["answered_by"], "cun");
+
+  // The other village's collective answers for its own household, not for H00001.
+  auto objection = post(tr("/households/H00002/objection"), cun_b, {{"reason", "农户书面异议：新地块灌溉不便"}});
+  ASSERT_EQ(objection.status, 201) << objection.body;
+  EXPECT_EQ(get(tr("/households/H00001"), cun_b).status, 404);
+  auto dispute = objection.json()["id"].get<std::int64_t>();
+  EXPECT_EQ(get(tr("/disputes/" + std::to_string(dispute)), cun_b).status, 200);
+  EXPECT_EQ(get(tr("/disputes/" + std::to_string(dispute)), cun).status, 404);
+  EXPECT_EQ(get(tr("/disputes"), cun).json()["disputes"].size(), 0u);
+  EXPECT_EQ(get(tr("/disputes"), cun_b).json()["disputes"].size(), 1u);
+  // Mediating a township project's dispute stays with the township: visible, not allowed.
+  EXPECT_EQ(post(tr("/disputes/" + std::to_string(dispute) + "/meetings"), cun_b,
+                 {{"held_on", "2026-12-05"}, {"place", "村委会"}, {"mediator", "x"}, {"minutes", "y"}})
+                .status,
+            403);
+
+  // A collective whose village has no household in the plan still sees nothing.
+  EXPECT_EQ(get(base, cun_c).status, 404);
+  EXPECT_EQ(get(tr("/households"), cun_c).status, 404);
+  EXPECT_EQ(post(tr("/households/H00001/confirm"), cun_c, {{"note", "x"}}).status, 404);
+  // Project state changes and plans stay forbidden to the collective (403: it sees the project).
+  EXPECT_EQ(post(base + "/actions", cun, {{"action", "approve"}, {"comment", "同意"}}).status, 403);
+  EXPECT_EQ(post(tr("/plans"), cun, {{"parcels_layer", "parcels"}}).status, 403);
+  EXPECT_EQ(get(base, cun).json()["state"], "joint_review");
+
+  auto root = token("root");
+  auto audit = get("/api/v1/audit?action=rights.&limit=100", root);
+  ASSERT_EQ(audit.status, 200) << audit.body;
+  int by_collective = 0;
+  auto entries = audit.json()["entries"];
+  for (const auto& e : entries) {
+    if (e["actor"] != "cun" && e["actor"] != "cun_b") continue;
+    if (e["action"] != "rights.confirm" && e["action"] != "rights.object") continue;
+    ++by_collective;
+    EXPECT_NE(e.dump().find("for_village"), std::string::npos) << e.dump();
+    EXPECT_NE(e.dump().find(e["actor"] == "cun" ? "340123100201" : "340123100202"), std::string::npos) << e.dump();
+  }
+  EXPECT_EQ(by_collective, 2) << audit.body;
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, RightsApiTest, GZ_ALL_BACKENDS, backend_name);

@@ -21,6 +21,10 @@
 #include "services/land_use_balance.h"
 #include "services/projects.h"
 #include "services/scheme_json.h"
+#include "services/scheme_units.h"
+#include "geo/geometry.h"
+#include "geo/ellipsoid.h"
+#include "domain/layer.h"
 #include "storage/identity_store.h"
 #include "storage/project_store.h"
 #include "storage/sql_identity_store.h"
@@ -39,6 +43,13 @@ User user(const std::string& name, Role role, const std::string& dept, const std
   u.username = name;
   u.grants.push_back({role, dept, region});
   return u;
+}
+
+CompareOptions with(const std::string& weights, const std::string& matrix) {
+  CompareOptions o;
+  o.weights = weights;
+  o.ahp_matrix_json = matrix;
+  return o;
 }
 
 template <class F>
@@ -70,6 +81,28 @@ class SchemeServiceTest : public StoreBackendTest {
     expert_ = user("sheji", Role::expert, "", township_);
     other_ = user("zhen_b", Role::township, "", township_.substr(0, 6) + (township_.substr(6) == "100" ? "101" : "100"));
     ecology_ = user("sthj", Role::co_reviewing_department, "生态环境局", county_);
+    // The unit the red-line project lies in (most area in common), and one far from it that
+    // spans no village of its township.
+    std::string area_wkb = geo::Geometry::from_geojson(plan_["area"].dump()).wkb();
+    double best = 0;
+    auto units = layers_->read_all(layers_->layer_version("units", std::nullopt), {});
+    for (const auto& f : units) {
+      auto code = attribute_text_any(f.attributes, {"DYBH"}).value();
+      auto u = services::find_consolidation_unit(*layers_, code);
+      double a = services::area_in_unit_m2(u, area_wkb);
+      if (a > best) {
+        best = a;
+        unit_ = code;
+      }
+      bool near = a > 0;
+      for (const auto& v : u.villages) near |= v.rfind(township_, 0) == 0;
+      if (!near && !u.villages.empty() && far_unit_.empty()) {
+        far_unit_ = code;
+        far_village_ = u.villages.front();
+      }
+    }
+    ASSERT_FALSE(unit_.empty());
+    ASSERT_FALSE(far_unit_.empty());
   }
 
   // The plan with only the changes [from, to).
@@ -80,7 +113,7 @@ class SchemeServiceTest : public StoreBackendTest {
     return p.dump();
   }
   NewScheme scheme(const std::string& name, const std::string& plan, std::int64_t fen) const {
-    return {"DY-01", township_, name, "", fen, plan, ""};
+    return {unit_, township_, name, "", fen, plan, "", std::nullopt};
   }
   std::size_t audit_length() { return identity_->audit_log().size(); }
   std::int64_t stored_schemes() {
@@ -93,7 +126,7 @@ class SchemeServiceTest : public StoreBackendTest {
   std::unique_ptr<storage::ProjectStore> projects_;
   std::unique_ptr<storage::IdentityStore> identity_;
   std::unique_ptr<SchemeService> service_;
-  std::string county_, township_;
+  std::string county_, township_, unit_, far_unit_, far_village_;
   json plan_;
   User expert_, other_, ecology_;
 };
@@ -121,7 +154,7 @@ TEST_P(SchemeServiceTest, a_scheme_is_measured_on_entry_stored_and_audited) {
 
   auto second = service_->add(expert_, scheme("部分工程", part(0, 2), 5'000'000'00));
   EXPECT_NE(second.code, s.code);
-  EXPECT_EQ(service_->list(expert_, "DY-01").size(), 2u);
+  EXPECT_EQ(service_->list(expert_, unit_).size(), 2u);
   EXPECT_EQ(service_->list(ecology_).size(), 2u);  // a county department reads
   EXPECT_EQ(service_->get(ecology_, s.id).plan_hash, s.plan_hash);
   auto j = services::scheme_json(service_->get(expert_, s.id), true);
@@ -156,7 +189,8 @@ TEST_P(SchemeServiceTest, schemes_outside_the_jurisdiction_do_not_exist_for_the_
   EXPECT_TRUE(service_->list(other_).empty());
   EXPECT_EQ(refusal_code([&] { service_->simulate(other_, s.id); }), "not_found");
   EXPECT_EQ(refusal_code([&] { service_->simulate(ecology_, s.id); }), "scheme_not_permitted");
-  EXPECT_EQ(refusal_code([&] { service_->compare(other_, "DY-01", {}); }), "not_found");
+  // The unit itself lies outside the neighbouring township: the same 404 as an unknown one.
+  EXPECT_EQ(refusal_code([&] { service_->compare(other_, unit_, {}); }), "unknown_unit");
   auto villager = user("cunmin", Role::villager, "", township_ + "201");
   EXPECT_EQ(refusal_code([&] { service_->get(villager, s.id); }), "not_found");
   EXPECT_EQ(refusal_code([&] { service_->get(expert_, 9999); }), "not_found");
@@ -165,12 +199,12 @@ TEST_P(SchemeServiceTest, schemes_outside_the_jurisdiction_do_not_exist_for_the_
 TEST_P(SchemeServiceTest, schemes_are_ranked_by_topsis_with_entropy_or_ahp_weights) {
   auto full = service_->add(expert_, scheme("全部工程", plan_.dump(), 300'000'000));
   // One scheme: nothing to compare with.
-  EXPECT_EQ(refusal_code([&] { service_->compare(expert_, "DY-01", {}); }), "too_few_schemes");
+  EXPECT_EQ(refusal_code([&] { service_->compare(expert_, unit_, {}); }), "too_few_schemes");
   std::size_t n = plan_["changes"].size();
   auto half = service_->add(expert_, scheme("一半工程", part(0, n / 2), 150'000'000));
   auto rest = service_->add(expert_, scheme("其余工程", part(n / 2, n), 180'000'000));
 
-  auto c = service_->compare(expert_, "DY-01", {});
+  auto c = service_->compare(expert_, unit_, {});
   ASSERT_EQ(c.schemes.size(), 3u);
   double sum = 0;
   for (double w : c.weights) sum += w;
@@ -202,7 +236,7 @@ TEST_P(SchemeServiceTest, schemes_are_ranked_by_topsis_with_entropy_or_ahp_weigh
       row.push_back(i == t ? json(1) : i == cost ? json(3) : t == cost ? json("1/3") : json(1));
     m.push_back(row);
   }
-  auto a = service_->compare(expert_, "DY-01", {"ahp", m.dump()});
+  auto a = service_->compare(expert_, unit_, with("ahp", m.dump()));
   ASSERT_TRUE(a.ahp);
   EXPECT_LT(a.ahp->cr, 1e-9);
   EXPECT_NEAR(a.weights[cost], 3.0 / (3.0 + (k - 1)), 1e-9);
@@ -215,7 +249,7 @@ TEST_P(SchemeServiceTest, schemes_are_ranked_by_topsis_with_entropy_or_ahp_weigh
     for (std::size_t t = k; t-- > 0;) row.push_back(m[i][t]);
     named["matrix"].push_back(row);
   }
-  auto b = service_->compare(expert_, "DY-01", {"ahp", named.dump()});
+  auto b = service_->compare(expert_, unit_, with("ahp", named.dump()));
   for (std::size_t i = 0; i < k; ++i) EXPECT_NEAR(b.weights[i], a.weights[i], 1e-12);
 
   // Inconsistent, non-reciprocal, malformed.
@@ -226,16 +260,16 @@ TEST_P(SchemeServiceTest, schemes_are_ranked_by_topsis_with_entropy_or_ahp_weigh
   bad[2][1] = "1/9";
   bad[2][0] = 9;
   bad[0][2] = "1/9";
-  EXPECT_EQ(refusal_code([&] { service_->compare(expert_, "DY-01", {"ahp", bad.dump()}); }), "ahp_inconsistent");
+  EXPECT_EQ(refusal_code([&] { service_->compare(expert_, unit_, with("ahp", bad.dump())); }), "ahp_inconsistent");
   json skew = m;
   skew[0][1] = 2;
-  EXPECT_EQ(refusal_code([&] { service_->compare(expert_, "DY-01", {"ahp", skew.dump()}); }), "ahp_not_reciprocal");
-  EXPECT_EQ(refusal_code([&] { service_->compare(expert_, "DY-01", {"ahp", "[[1]]"}); }), "ahp_not_square");
-  EXPECT_EQ(refusal_code([&] { service_->compare(expert_, "DY-01", {"ahp", "[[1, \"x\"]]"}); }), "ahp_bad_value");
-  EXPECT_EQ(refusal_code([&] { service_->compare(expert_, "DY-01", {"ahp", "{\"criteria\": [\"a\"], \"matrix\": [[1]]}"}); }),
+  EXPECT_EQ(refusal_code([&] { service_->compare(expert_, unit_, with("ahp", skew.dump())); }), "ahp_not_reciprocal");
+  EXPECT_EQ(refusal_code([&] { service_->compare(expert_, unit_, with("ahp", "[[1]]")); }), "ahp_not_square");
+  EXPECT_EQ(refusal_code([&] { service_->compare(expert_, unit_, with("ahp", "[[1, \"x\"]]")); }), "ahp_bad_value");
+  EXPECT_EQ(refusal_code([&] { service_->compare(expert_, unit_, with("ahp", "{\"criteria\": [\"a\"], \"matrix\": [[1]]}")); }),
             "ahp_criteria");
-  EXPECT_EQ(refusal_code([&] { service_->compare(expert_, "DY-01", {"ahp", ""}); }), "missing_field");
-  EXPECT_EQ(refusal_code([&] { service_->compare(expert_, "DY-01", {"magic", ""}); }), "unknown_weights");
+  EXPECT_EQ(refusal_code([&] { service_->compare(expert_, unit_, with("ahp", "")); }), "missing_field");
+  EXPECT_EQ(refusal_code([&] { service_->compare(expert_, unit_, with("magic", "")); }), "unknown_weights");
   (void)full;
   (void)half;
   (void)rest;
@@ -244,7 +278,7 @@ TEST_P(SchemeServiceTest, schemes_are_ranked_by_topsis_with_entropy_or_ahp_weigh
 TEST_P(SchemeServiceTest, identical_schemes_are_explained_not_divided_by_zero) {
   service_->add(expert_, scheme("甲", part(0, 2), 100));
   service_->add(expert_, scheme("乙", part(0, 2), 100));
-  auto c = service_->compare(expert_, "DY-01", {});
+  auto c = service_->compare(expert_, unit_, {});
   EXPECT_TRUE(c.topsis.all_equal);
   EXPECT_TRUE(c.entropy->uniform_fallback);
   EXPECT_FALSE(c.notes_en.empty());
@@ -373,6 +407,152 @@ TEST_P(SchemeServiceTest, simulations_run_at_once_each_leave_a_version_with_its_
     audited.insert(json::parse(log[i].detail)["scenario"]["version"].get<int>());
   EXPECT_EQ(audited, (std::set<int>{1, 2}));
   EXPECT_EQ(service_->get(expert_, s.id).scenario_version, 2);  // the last committed
+}
+
+TEST_P(SchemeServiceTest, a_scheme_unit_must_be_a_consolidation_unit_the_user_may_see) {
+  auto before = audit_length();
+  auto unknown = scheme("全部工程", plan_.dump(), 100);
+  unknown.unit = "DY-NOWHERE";
+  // Unknown: a 404 naming the unit, nothing stored.
+  try {
+    service_->add(expert_, unknown);
+    ADD_FAILURE() << "an unknown unit was accepted";
+  } catch (const services::UnknownUnit& e) {
+    EXPECT_EQ(e.code(), "unknown_unit");
+    EXPECT_NE(std::string(e.what()).find("DY-NOWHERE"), std::string::npos);
+    EXPECT_NE(e.message_zh().find("DY-NOWHERE"), std::string::npos);
+  }
+  EXPECT_EQ(refusal_code([&] { service_->list(expert_, "DY-NOWHERE"); }), "unknown_unit");
+  EXPECT_EQ(refusal_code([&] { service_->compare(expert_, "DY-NOWHERE", {}); }), "unknown_unit");
+  // A unit of another township is outside the expert's jurisdiction: the same 404.
+  auto far = scheme("别处", plan_.dump(), 100);
+  far.unit = far_unit_;
+  EXPECT_EQ(refusal_code([&] { service_->add(expert_, far); }), "unknown_unit");
+  EXPECT_EQ(refusal_code([&] { service_->list(expert_, far_unit_); }), "unknown_unit");
+  EXPECT_EQ(refusal_code([&] { service_->compare(expert_, far_unit_, {}); }), "unknown_unit");
+  // The county's natural-resources bureau sees every unit, but a scheme's region must be one
+  // the unit spans and its area must lie in the unit.
+  auto county = user("zrzy", Role::lead_department, "自然资源局", county_);
+  far.region_code = township_;
+  EXPECT_EQ(refusal_code([&] { service_->add(county, far); }), "unit_region_mismatch");
+  far.region_code = far_village_;
+  EXPECT_EQ(refusal_code([&] { service_->add(county, far); }), "scheme_outside_unit");
+  EXPECT_EQ(stored_schemes(), 0);
+  EXPECT_EQ(audit_length(), before);
+
+  // Schemes of one comparison share the unit.
+  auto a = service_->add(expert_, scheme("甲", part(0, 2), 100));
+  auto b = service_->add(expert_, scheme("乙", plan_.dump(), 300));
+  CompareOptions named;
+  named.schemes = {a.code, std::to_string(b.id)};
+  EXPECT_EQ(service_->compare(expert_, unit_, named).schemes.size(), 2u);
+  EXPECT_EQ(refusal_code([&] { service_->compare(county, far_unit_, named); }), "scheme_unit_mismatch");
+  named.schemes = {a.code, "FA1999-999"};
+  EXPECT_EQ(refusal_code([&] { service_->compare(expert_, unit_, named); }), "not_found");
+  EXPECT_EQ(service_->list(county, unit_).size(), 2u);
+}
+
+TEST_P(SchemeServiceTest, a_scheme_relocating_more_households_ranks_lower_all_else_equal) {
+  // The same works at the same cost; only the resettlement plans differ.
+  auto many = scheme("多搬迁", plan_.dump(), 200'000'000);
+  many.relocated_households = 12;
+  auto few = scheme("少搬迁", plan_.dump(), 200'000'000);
+  few.relocated_households = 3;
+  auto a = service_->add(expert_, many);
+  auto b = service_->add(expert_, few);
+  EXPECT_EQ(json::parse(a.assessment_json)["social"]["relocation_basis"], "declared");
+  std::size_t k = 0;
+  auto c = service_->compare(expert_, unit_, {});
+  while (c.criteria[k].id != "relocated_households") ++k;
+  EXPECT_EQ(c.criteria[k].direction, CriterionDirection::cost);
+  EXPECT_DOUBLE_EQ(c.values[0][k], 12);
+  EXPECT_DOUBLE_EQ(c.values[1][k], 3);
+  EXPECT_EQ(c.topsis.rows[1].rank, 1);  // fewer relocations first
+  EXPECT_EQ(c.topsis.rows[0].rank, 2);
+  EXPECT_LT(c.topsis.rows[0].closeness, c.topsis.rows[1].closeness);
+  // The explanation names relocations as what pulls the first scheme down.
+  EXPECT_LT(c.topsis.rows[0].cells[k].contribution, 0);
+  EXPECT_GT(c.topsis.rows[1].cells[k].contribution, 0);
+  auto j = services::comparison_json(c);
+  EXPECT_EQ(j["ranking"][0], b.code);
+  EXPECT_EQ(j["schemes"][0]["explanation"][k]["criterion"], "relocated_households");
+  EXPECT_EQ(j["schemes"][0]["social"]["relocated_households"], 12);
+  // With AHP weights (all criteria equally important) the order is the same.
+  std::size_t n = c.criteria.size();
+  json m = json::array();
+  for (std::size_t i = 0; i < n; ++i) m.push_back(json(std::vector<int>(n, 1)));
+  auto ahp = service_->compare(expert_, unit_, with("ahp", m.dump()));
+  EXPECT_LT(ahp.topsis.rows[0].closeness, ahp.topsis.rows[1].closeness);
+  auto negative = scheme("负数", plan_.dump(), 1);
+  negative.relocated_households = -1;
+  EXPECT_EQ(refusal_code([&] { service_->add(expert_, negative); }), "invalid_relocations");
+}
+
+TEST_P(SchemeServiceTest, social_impact_is_measured_from_homesteads_and_contracted_parcels) {
+  // Contracted parcels: household H1 (5 people) holds the ground of the first change, H2 (no
+  // head count) that of the second, H3 land elsewhere in the area.
+  auto area = geo::Geometry::from_geojson(plan_["area"].dump());
+  auto writer = layers_->begin_layer_version({"cbdk", LayerKind::parcel, "test parcels", "EPSG:4490"});
+  auto add_parcel = [&](const std::string& id, const geo::Geometry& g, Attributes a) {
+    writer->add(id, g.wkb(), g.envelope(), a);
+  };
+  auto c0 = geo::Geometry::from_geojson(plan_["changes"][0]["geometry"].dump());
+  auto c1 = geo::Geometry::from_geojson(plan_["changes"][1]["geometry"].dump());
+  add_parcel("p1", c0, {{"CBFBM", std::string("H1")}, {"JTCYSL", std::int64_t{5}}});
+  add_parcel("p2", c1, {{"CBFBM", std::string("H2")}});
+  auto rest = area.difference(c0).difference(c1).polygonal_part();
+  auto elsewhere = rest.difference(geo::Geometry::from_geojson(plan_["changes"][2]["geometry"].dump())).polygonal_part();
+  if (!elsewhere.is_empty()) add_parcel("p3", elsewhere, {{"CBFBM", std::string("H3")}});
+  writer->commit();
+  writer.reset();
+
+  auto s = service_->add(expert_, scheme("两户", part(0, 2), 100));
+  auto social = json::parse(s.assessment_json)["social"];
+  EXPECT_EQ(social["parcel_layer"]["layer"], "cbdk") << social.dump();
+  EXPECT_EQ(social["affected_households"], 2) << social.dump();
+  EXPECT_NEAR(social["affected_people"].get<double>(), 5 + 3.2, 1e-9);  // 3.2 = people_per_household
+  EXPECT_TRUE(social["people_estimated"].get<bool>());
+  double a0 = geo::ellipsoidal_area_m2(c0), a1 = geo::ellipsoidal_area_m2(c1);
+  EXPECT_NEAR(social["taken_m2"].get<double>(), a0 + a1, 1.0);
+  EXPECT_NEAR(social["taken_m2_per_household"].get<double>(), (a0 + a1) / 2, 1.0);
+  // Relocations estimated from the homestead land the changes take (200 m² a household).
+  EXPECT_EQ(social["relocation_basis"], "estimated");
+  EXPECT_EQ(social["relocated_households"].get<std::int64_t>(),
+            std::llround(social["homestead_taken_m2"].get<double>() / 200.0));
+  auto criteria = json::parse(s.assessment_json)["criteria"];
+  EXPECT_EQ(criteria["affected_households"], 2);
+  EXPECT_EQ(criteria["relocated_households"], social["relocated_households"]);
+
+  // A scheme reclaiming a piece of homestead land in the unit relocates its households, estimated.
+  auto outline = geo::Geometry::from_wkb(services::find_consolidation_unit(*layers_, unit_).wkb);
+  std::string homestead;
+  double homestead_m2 = 0;
+  layers_->scan_bbox(layers_->layer_version("land_use", std::nullopt), outline.envelope(), [&](StoredFeature&& f) {
+    auto code = attribute_text_any(f.attributes, {"DLBM"});
+    if (!homestead.empty() || !code || *code != "0702") return;
+    auto in_unit = geo::Geometry::from_wkb(f.wkb).intersection(outline).polygonal_part();
+    if (in_unit.is_empty()) return;
+    auto env = in_unit.envelope();
+    double x = (env.minx + env.maxx) / 2, y = (env.miny + env.maxy) / 2, d = 0.0004;
+    auto box = geo::Geometry::from_wkt("POLYGON((" + std::to_string(x - d) + " " + std::to_string(y - d) + ", " +
+                                       std::to_string(x + d) + " " + std::to_string(y - d) + ", " +
+                                       std::to_string(x + d) + " " + std::to_string(y + d) + ", " +
+                                       std::to_string(x - d) + " " + std::to_string(y + d) + ", " +
+                                       std::to_string(x - d) + " " + std::to_string(y - d) + "))");
+    auto piece = in_unit.intersection(box).polygonal_part();
+    if (piece.is_empty() || piece.num_parts() > 1 || geo::ellipsoidal_area_m2(piece) < 1000) return;
+    homestead = piece.geojson();
+    homestead_m2 = geo::ellipsoidal_area_m2(piece);
+  });
+  ASSERT_FALSE(homestead.empty());
+  json reclaim = {{"area", json::parse(homestead)}};
+  reclaim["changes"] = json::array({{{"geometry", json::parse(homestead)}, {"from_code", "0702"}, {"to_code", "0103"},
+                                     {"measure", "宅基地复垦"}}});
+  auto r = service_->add(expert_, scheme("复垦", reclaim.dump(), 100));
+  auto rs = json::parse(r.assessment_json)["social"];
+  EXPECT_NEAR(rs["homestead_taken_m2"].get<double>(), homestead_m2, 1.0) << rs.dump();
+  EXPECT_EQ(rs["relocated_households"].get<std::int64_t>(), std::llround(homestead_m2 / 200.0));
+  EXPECT_GE(rs["relocated_households"].get<std::int64_t>(), 3);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SchemeServiceTest, GZ_ALL_BACKENDS, backend_name);

@@ -525,12 +525,21 @@ try {
       const pr = list.projects.find((x) => x.code === "XM2026-005");
       const full = await fetch(`/api/v1/projects/${pr.id}`).then((x) => x.json());
       const half = { area: full.plan.area, changes: full.plan.changes.slice(0, Math.max(1, Math.floor(full.plan.changes.length / 2))) };
-      const post = (name, plan, cost) => fetch("/api/v1/schemes", { method: "POST", headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ unit: "E2E-DY", region_code: pr.region_code, name, cost_fen: cost, plan }) }).then((x) => x.status);
-      return [await post("全部工程", full.plan, 300000000), await post("一半工程", half, 120000000)];
+      const post = (unit, name, plan, cost) => fetch("/api/v1/schemes", { method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ unit, region_code: pr.region_code, name, cost_fen: cost, plan }) }).then((x) => x.status);
+      // A scheme's unit is a consolidation unit of the map (<county>DYnn): the first one the
+      // project's area lies in is taken; the others refuse it (400 scheme_outside_unit, …).
+      const unknown = await post("E2E-DY", "x", full.plan, 1);
+      let unit = null, first = 0;
+      for (let n = 1; n <= 20 && !unit; n++) {
+        const code = pr.region_code.slice(0, 6) + "DY" + String(n).padStart(2, "0");
+        first = await post(code, "全部工程", full.plan, 300000000);
+        if (first === 201) unit = code;
+      }
+      return [first, await post(unit, "一半工程", half, 120000000), unknown, unit];
     });
-    assert(made[0] === 201 && made[1] === 201, "schemes added: " + made);
-    await page.goto(base + "/schemes?unit=E2E-DY");
+    assert(made[0] === 201 && made[1] === 201 && made[2] === 404, "schemes added, unknown unit refused: " + made);
+    await page.goto(base + "/schemes?unit=" + encodeURIComponent(made[3]));
     await page.waitForSelector('[data-testid="scheme-list"] tr[data-scheme]');
     await page.waitForSelector('.col-map[data-ready="1"]', { timeout: 30000 });
     const areas = await renderedFeatures(page, ["projects-fill", "scheme-changes-fill"]);
@@ -539,6 +548,8 @@ try {
     await page.waitForSelector('[data-testid="compare-result"][data-ready="1"]', { timeout: 20000 });
     assert((await page.$$('[data-testid="ranking"] tbody tr')).length === 2, "two schemes ranked");
     assert((await page.$$('[data-testid="contribution-chart"] canvas')).length >= 1, "contribution chart drawn");
+    assert((await page.$$('[data-testid="social-chart"] canvas')).length >= 1, "social-impact chart drawn");
+    assert((await page.$$('[data-testid="scheme-list"] [data-testid="relocated"]')).length === 2, "relocations shown per scheme");
     await shot(page, "schemes");
     await page.click('[data-testid="scheme-list"] tr[data-scheme] button');
     await page.waitForSelector('[data-testid="simulation-result"]', { timeout: 30000 });

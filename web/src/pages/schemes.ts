@@ -28,17 +28,26 @@ interface Scheme {
   changes: number;
   criteria: Record<string, number>;
   risks: Record<string, number>;
+  social?: Social;
   plan?: { area: GeoJSON.Geometry; changes: { geometry: GeoJSON.Geometry; from_code: string; to_code: string; measure?: string }[] };
   scenario: { layer: string; version: number } | null;
 }
 
+interface Social {
+  relocated_households: number;
+  relocation_basis: string;
+  affected_households: number;
+  affected_people: number;
+  taken_m2_per_household: number;
+  parcel_note?: string;
+}
 interface Criterion { id: string; name_zh: string; name_en: string; unit: string; direction: string; weight: number }
 interface Cell { criterion: string; value: number; normalised: number; weight: number; weighted: number; contribution: number }
 interface Comparison {
   unit: string;
   weights_method: string;
   criteria: Criterion[];
-  schemes: { id: number; code: string; name: string; rank: number; closeness: number; d_plus: number; d_minus: number; explanation: Cell[] }[];
+  schemes: { id: number; code: string; name: string; rank: number; closeness: number; d_plus: number; d_minus: number; social?: Social; explanation: Cell[] }[];
   ranking: string[];
   all_equal: boolean;
   notes_zh: string[];
@@ -117,11 +126,14 @@ export async function renderSchemes(main: HTMLElement, ctx: Ctx): Promise<() => 
 
   function schemeTable(schemes: Scheme[]): HTMLElement {
     const head = el("tr", {}, el("th", {}, t("col_code")), el("th", {}, t("col_name")), el("th", {}, t("scheme_cost")),
-      ...shown.map(([, k]) => el("th", {}, t(k) + " (" + t("unit_mu") + ")")), el("th", {}, ""));
+      ...shown.map(([, k]) => el("th", {}, t(k) + " (" + t("unit_mu") + ")")),
+      el("th", {}, t("scheme_relocated")), el("th", {}, t("scheme_affected")),
+      el("th", {}, t("scheme_taken_per_household") + " (" + t("unit_mu") + ")"), el("th", {}, ""));
     const rows = schemes.map((s) => {
       const tr = el("tr", { "data-scheme": s.code },
         el("td", {}, s.code), el("td", {}, s.name), el("td", { class: "num" }, s.cost_yuan),
-        ...shown.map(([id]) => el("td", { class: "num" }, mu(s.criteria[id] ?? 0))));
+        ...shown.map(([id]) => el("td", { class: "num" }, mu(s.criteria[id] ?? 0))),
+        ...socialCells(s.social));
       const cell = el("td", {});
       if (canWrite) {
         const b = el("button", { class: "btn", "data-testid": "simulate-" + s.code }, t("scheme_simulate"));
@@ -131,8 +143,21 @@ export async function renderSchemes(main: HTMLElement, ctx: Ctx): Promise<() => 
       tr.append(cell);
       return tr;
     });
+    // The social-impact columns make the table wide: it scrolls inside its card, never under the map.
     return el("section", { class: "card", "data-testid": "scheme-list" }, el("h2", {}, t("schemes_of_unit", { unit })),
-      el("table", { class: "grid" }, el("thead", {}, head), el("tbody", {}, ...rows)));
+      el("div", { style: "overflow-x:auto" }, el("table", { class: "grid" }, el("thead", {}, head), el("tbody", {}, ...rows))));
+  }
+
+  // Social impact (社会影响): relocations (declared or estimated), households and people whose
+  // contracted land the changes take, and that land per household.
+  function socialCells(so: Social | undefined): HTMLElement[] {
+    if (!so) return [el("td", {}, "—"), el("td", {}, "—"), el("td", {}, "—")];
+    const basis = t(so.relocation_basis === "declared" ? "scheme_relocation_declared" : "scheme_relocation_estimated");
+    return [
+      el("td", { class: "num", "data-testid": "relocated", title: basis }, String(so.relocated_households)),
+      el("td", { class: "num", title: so.parcel_note ?? "" }, `${so.affected_households} (${nf(so.affected_people, 1)})`),
+      el("td", { class: "num" }, mu(so.taken_m2_per_household)),
+    ];
   }
 
   function compareSection(schemes: Scheme[]): HTMLElement {
@@ -180,6 +205,7 @@ export async function renderSchemes(main: HTMLElement, ctx: Ctx): Promise<() => 
     const closenessBox = el("div", { class: "chart", "data-testid": "closeness-chart", style: "height:200px" });
     const weightBox = el("div", { class: "chart", "data-testid": "weights-chart", style: "height:220px" });
     const contribBox = el("div", { class: "chart", "data-testid": "contribution-chart", style: "height:280px" });
+    const socialBox = el("div", { class: "chart", "data-testid": "social-chart", style: "height:220px" });
     const explain = el("details", {}, el("summary", {}, t("scheme_explain")),
       ...c.schemes.map((s) => el("div", {}, el("h3", {}, `${s.code} ${s.name}`),
         el("table", { class: "grid" },
@@ -187,7 +213,8 @@ export async function renderSchemes(main: HTMLElement, ctx: Ctx): Promise<() => 
           el("tbody", {}, ...s.explanation.map((x, k) => el("tr", {},
             el("td", {}, critName(c.criteria[k])), el("td", { class: "num" }, nf(x.value)), el("td", { class: "num" }, nf(x.normalised, 4)),
             el("td", { class: "num" }, nf(x.weight, 4)), el("td", { class: "num" }, nf(x.weighted, 4)), el("td", { class: "num" }, nf(x.contribution, 6)))))))));
-    out.replaceChildren(table, ...notes, ...(ahp ? [ahp] : []), closenessBox, weightBox, contribBox, explain);
+    out.replaceChildren(table, ...notes, ...(ahp ? [ahp] : []), closenessBox, weightBox, contribBox,
+      el("h3", {}, t("scheme_social")), socialBox, explain);
 
     const closeness = echarts.init(closenessBox);
     closeness.setOption({
@@ -212,7 +239,21 @@ export async function renderSchemes(main: HTMLElement, ctx: Ctx): Promise<() => 
       yAxis: { type: "value" },
       series: c.criteria.map((x, k) => ({ type: "bar", stack: "c", name: critName(x), data: c.schemes.map((s) => +s.explanation[k].contribution.toFixed(6)) })),
     });
-    charts.push(closeness, weights, contrib);
+    // Social impact per scheme in the ranking's order: relocations, households and people affected.
+    const social = echarts.init(socialBox);
+    const so = (s: Comparison["schemes"][number]) => s.social ?? { relocated_households: 0, relocation_basis: "", affected_households: 0, affected_people: 0, taken_m2_per_household: 0 };
+    social.setOption({
+      animation: false, tooltip: { trigger: "axis" }, legend: { bottom: 0 },
+      grid: { left: 60, right: 16, top: 8, bottom: 48 },
+      xAxis: { type: "category", data: ranked.map((s) => `${s.rank}. ${s.code}`) },
+      yAxis: { type: "value", minInterval: 1 },
+      series: [
+        { type: "bar", name: t("scheme_relocated"), data: ranked.map((s) => so(s).relocated_households), itemStyle: { color: "#cf222e" } },
+        { type: "bar", name: t("scheme_affected") + " · " + t("scheme_households"), data: ranked.map((s) => so(s).affected_households), itemStyle: { color: "#bf8700" } },
+        { type: "bar", name: t("scheme_people"), data: ranked.map((s) => +so(s).affected_people.toFixed(1)), itemStyle: { color: "#8250df" } },
+      ],
+    });
+    charts.push(closeness, weights, contrib, social);
     out.dataset.ready = "1";
   }
 
