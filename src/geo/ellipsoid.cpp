@@ -8,7 +8,6 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
-#include <cstdlib>
 #include <limits>
 #include <memory>
 #include <numbers>
@@ -281,9 +280,8 @@ double fast_polygon_area(const std::vector<Ring>& rings) {
                         span * (1 / (cos_max * cos_max * 12 * n0) +
                                 3 * std::fabs(k0) * std::tan(lat_max));
   auto within_bound = [&](double total) {
-    static const double tol = std::getenv("GZ_AREA_TOL") ? std::atof(std::getenv("GZ_AREA_TOL")) : kFastAreaTolerance;
     double bound = std::fabs(k0 * signed_g) + spread * abs_g;
-    return bound <= tol * std::fabs(total) || bound <= kS12RoundingM2;
+    return bound <= kFastAreaTolerance * std::fabs(total) || bound <= kS12RoundingM2;
   };
   double total = total_area();
   if (within_bound(total)) return total;
