@@ -21,6 +21,7 @@ The conninfo defaults to $GONGZHI_PG_CONNINFO (scripts/test.sh starts a server a
 import argparse
 import json
 import os
+import resource
 import sqlite3
 import statistics
 import subprocess
@@ -141,13 +142,21 @@ def main():
     pg_csv = os.path.join(work, "postgis.csv")
     ours_times, pg_times, base_times = [], [], []
 
-    def run_check(binary, out_json):
+    cpu_times = {"ours": [], "baseline": []}
+
+    def run_check(binary, out_json, name):
+        # CPU time (user + system) as well as wall time: on a shared machine the CPU time of the
+        # check is the steadier before/after figure; PostGIS's work is in its server processes,
+        # so the ratio to PostGIS is taken on wall time.
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         rc = subprocess.run([binary, "check", "--db", db_path, "--layer", args.layer, "--format", "json",
                              "--against", ",".join(kinds), "--output", out_json],
                             stderr=subprocess.DEVNULL).returncode
         if rc not in (0, 3):
             sys.exit(f"{binary} check failed with exit code {rc}")
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu_times[name].append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
         return time.perf_counter() - t0
 
     for run in range(args.runs):
@@ -156,15 +165,16 @@ def main():
         if args.baseline:
             base = ("baseline", args.baseline, base_json, base_times)
             order = order + [base] if run % 2 == 0 else [base] + order
-        for _, binary, out_json, times in order:
-            times.append(run_check(binary, out_json))
+        for name, binary, out_json, times in order:
+            times.append(run_check(binary, out_json, name))
         t0 = time.perf_counter()
         with open(pg_csv, "w") as out:
             psql(args.conninfo, query, stdout=out)
         pg_times.append(time.perf_counter() - t0)
-        line = f"run {run + 1}: gongzhi {ours_times[-1]:.2f} s, PostGIS {pg_times[-1]:.2f} s"
+        line = (f"run {run + 1}: gongzhi {ours_times[-1]:.2f} s (CPU {cpu_times['ours'][-1]:.2f} s), "
+                f"PostGIS {pg_times[-1]:.2f} s")
         if args.baseline:
-            line += f", baseline {base_times[-1]:.2f} s"
+            line += f", baseline {base_times[-1]:.2f} s (CPU {cpu_times['baseline'][-1]:.2f} s)"
         print(line, flush=True)
 
     def read_check(path):
@@ -206,6 +216,7 @@ def main():
         "gk_epsg": gk, "runs": args.runs,
         "gongzhi_median_s": round(med_ours, 3), "postgis_median_s": round(med_pg, 3),
         "speedup": round(med_pg / med_ours, 2),
+        "gongzhi_median_cpu_s": round(statistics.median(cpu_times["ours"]), 3),
         "max_relative_area_difference": worst, "worst_pair": list(worst_key) if worst_key else None,
         "pairs_below_100m2": small, "max_absolute_area_difference_m2": worst_abs,
         "worst_absolute_pair": list(worst_abs_key) if worst_abs_key else None,
@@ -217,6 +228,11 @@ def main():
         figures["baseline_median_s"] = round(med_base, 3)
         figures["baseline_speedup"] = round(med_pg / med_base, 2)
         figures["speedup_over_baseline"] = round(med_base / med_ours, 3)
+        figures["baseline_median_cpu_s"] = round(statistics.median(cpu_times["baseline"]), 3)
+        figures["cpu_ratio_baseline_over_ours"] = round(
+            statistics.median(cpu_times["baseline"]) / statistics.median(cpu_times["ours"]), 3)
+        figures["runs_wall_s"] = {"ours": ours_times, "baseline": base_times, "postgis": pg_times}
+        figures["runs_cpu_s"] = cpu_times
 
         def largest_rel(a, b):
             worst, key = 0.0, None

@@ -157,10 +157,10 @@ thread_local AreaEdgeCounts counts;
 // comes from GeographicLib (S12 or β).
 constexpr double kMargin = 0.005;         // 4.5 × the formula's largest measured deviation
 // GeographicLib's S12 of a short edge is the difference of terms of the size of R²·angle and
-// carries a rounding error of up to ~4e-5 m² (median ~4e-6 m²) at any edge length: measured
-// against densified edges in tests/geo/ellipsoid_test.cpp. A lens estimate below that is never
-// switched: the geodesic would bring in at least as much error as it removes.
-constexpr double kS12RoundingM2 = 4e-5;
+// carries a rounding error of typically ~4e-6 m² (median; up to ~4e-5 m²) at any edge length,
+// measured against densified edges (docs/areas.md). A polygon whose lens bound is below that
+// typical rounding is left alone: a geodesic would bring in as much error as it removes.
+constexpr double kS12RoundingM2 = 4e-6;
 constexpr double kMaxFastEdgeDeg = 0.01;  // ~1.1 km: longer edges are always geodesics
 constexpr double kMaxFastLatDeg = 70.0;   // the lens formula's tan φ grows fast beyond
 
