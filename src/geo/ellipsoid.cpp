@@ -161,6 +161,9 @@ constexpr double kMargin = 0.005;         // 4.5 × the formula's largest measur
 // measured against densified edges (docs/areas.md). A polygon whose lens bound is below that
 // typical rounding is left alone: a geodesic would bring in as much error as it removes.
 constexpr double kS12RoundingM2 = 4e-6;
+// And never more than 1e-4 m² in all, a hundredth of the 0.01 m² areas are reported to (large
+// polygons: 1e-8 of 1 km² would be 0.01 m²).
+constexpr double kMaxLensM2 = 1e-4;
 constexpr double kMaxFastEdgeDeg = 0.01;  // ~1.1 km: longer edges are always geodesics
 constexpr double kMaxFastLatDeg = 70.0;   // the lens formula's tan φ grows fast beyond
 
@@ -281,7 +284,8 @@ double fast_polygon_area(const std::vector<Ring>& rings) {
                                 3 * std::fabs(k0) * std::tan(lat_max));
   auto within_bound = [&](double total) {
     double bound = std::fabs(k0 * signed_g) + spread * abs_g;
-    return bound <= kFastAreaTolerance * std::fabs(total) || bound <= kS12RoundingM2;
+    double allowed = std::min(kFastAreaTolerance * std::fabs(total), kMaxLensM2);
+    return bound <= allowed || bound <= kS12RoundingM2;
   };
   double total = total_area();
   if (within_bound(total)) return total;

@@ -22,7 +22,8 @@ double ellipsoidal_area_m2(const Geometry& lonlat);
 // edge): the reference the fast method is held to.
 double geodesic_area_m2(const Geometry& lonlat);
 
-// Bound on |fast - geodesic| / polygon area that ellipsoidal_area_m2 keeps to (leading order).
+// Bound on |fast - geodesic| / polygon area that ellipsoidal_area_m2 keeps to (leading order;
+// never more than 1e-4 m² in all, never less than 4e-6 m², S12's typical rounding).
 inline constexpr double kFastAreaTolerance = 1e-8;
 
 // How ellipsoidal_area_m2 measured on the calling thread since the last reset (for measuring).
