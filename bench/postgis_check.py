@@ -10,12 +10,18 @@ Gongzhi SQLite file into PostGIS, then times, each --runs times:
     ST_Area(geography) on CGCS2000, summed per (feature, control layer)
 and prints the median times, their ratio and the largest relative difference of the areas.
 
-Usage: bench/postgis_check.py [--db F | --polygons N] [--conninfo C] [--runs 3]
+With --baseline BIN a second gongzhi binary (e.g. the build before a change) is timed in the
+same runs, alternating with the first and with PostGIS, so that both are measured in the same
+minutes on a shared machine; its median, its ratio to PostGIS and the largest relative difference
+between its areas and ours are printed too.
+
+Usage: bench/postgis_check.py [--db F | --polygons N] [--conninfo C] [--runs 3] [--baseline BIN]
 The conninfo defaults to $GONGZHI_PG_CONNINFO (scripts/test.sh starts a server and sets it).
 """
 import argparse
 import json
 import os
+import resource
 import sqlite3
 import statistics
 import subprocess
@@ -64,6 +70,9 @@ def main():
     ap.add_argument("--conninfo", default=os.environ.get("GONGZHI_PG_CONNINFO"))
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--gongzhi", default=os.path.join(os.path.dirname(__file__), "..", "build", "gongzhi"))
+    ap.add_argument("--baseline", help="a second gongzhi binary timed alternately in the same runs")
+    ap.add_argument("--skip-load", action="store_true",
+                    help="reuse the PostGIS tables a previous run loaded from the same --db")
     ap.add_argument("--json", help="also write the figures to this file")
     ap.add_argument("--with-village-plan", action="store_true",
                     help="also check against village-plan layers")
@@ -90,26 +99,32 @@ def main():
                      "WHERE f.version_id = ?", (layers[args.layer][1],)).fetchone()[0]
     gk = 4534 + round(lon / 3) - 25
 
-    print(f"loading {args.layer} and {len(controls)} control layers into PostGIS ...", flush=True)
-    psql(args.conninfo, """
-      DROP TABLE IF EXISTS bench_target, bench_control;
-      CREATE UNLOGGED TABLE bench_target(layer text, fid text, wkb text, geom geometry(Geometry, 4490));
-      CREATE UNLOGGED TABLE bench_control(layer text, fid text, wkb text, geom geometry(Geometry, 4490),
-                                          geom_gk geometry);""")
-    n_target = copy_layer(db, args.conninfo, "bench_target", args.layer, layers[args.layer][1])
-    n_control = 0
-    for name, (kind, vid) in controls.items():
-        n_control += copy_layer(db, args.conninfo, "bench_control", name, vid)
-    psql(args.conninfo, f"""
-      UPDATE bench_target SET geom = ST_SetSRID(ST_GeomFromWKB(decode(wkb, 'hex')), 4490), wkb = NULL;
-      UPDATE bench_control SET geom = ST_SetSRID(ST_GeomFromWKB(decode(wkb, 'hex')), 4490), wkb = NULL;
-      -- As gongzhi does: a zone that projecting made invalid is repaired once.
-      UPDATE bench_control SET geom_gk = ST_Transform(geom, {gk});
-      UPDATE bench_control SET geom_gk = ST_CollectionExtract(ST_MakeValid(geom_gk), 3)
-        WHERE NOT ST_IsValid(geom_gk);
-      CREATE INDEX ON bench_target USING gist(geom);
-      CREATE INDEX ON bench_control USING gist(geom);
-      ANALYZE bench_target; ANALYZE bench_control;""")
+    if args.skip_load:
+        n_target = int(subprocess.run(["psql", args.conninfo, "-X", "-A", "-t", "-c", "SELECT count(*) FROM bench_target"],
+                                      check=True, capture_output=True, text=True).stdout)
+        n_control = int(subprocess.run(["psql", args.conninfo, "-X", "-A", "-t", "-c", "SELECT count(*) FROM bench_control"],
+                                       check=True, capture_output=True, text=True).stdout)
+    else:
+        print(f"loading {args.layer} and {len(controls)} control layers into PostGIS ...", flush=True)
+        psql(args.conninfo, """
+          DROP TABLE IF EXISTS bench_target, bench_control;
+          CREATE UNLOGGED TABLE bench_target(layer text, fid text, wkb text, geom geometry(Geometry, 4490));
+          CREATE UNLOGGED TABLE bench_control(layer text, fid text, wkb text, geom geometry(Geometry, 4490),
+                                              geom_gk geometry);""")
+        n_target = copy_layer(db, args.conninfo, "bench_target", args.layer, layers[args.layer][1])
+        n_control = 0
+        for name, (kind, vid) in controls.items():
+            n_control += copy_layer(db, args.conninfo, "bench_control", name, vid)
+        psql(args.conninfo, f"""
+          UPDATE bench_target SET geom = ST_SetSRID(ST_GeomFromWKB(decode(wkb, 'hex')), 4490), wkb = NULL;
+          UPDATE bench_control SET geom = ST_SetSRID(ST_GeomFromWKB(decode(wkb, 'hex')), 4490), wkb = NULL;
+          -- As gongzhi does: a zone that projecting made invalid is repaired once.
+          UPDATE bench_control SET geom_gk = ST_Transform(geom, {gk});
+          UPDATE bench_control SET geom_gk = ST_CollectionExtract(ST_MakeValid(geom_gk), 3)
+            WHERE NOT ST_IsValid(geom_gk);
+          CREATE INDEX ON bench_target USING gist(geom);
+          CREATE INDEX ON bench_control USING gist(geom);
+          ANALYZE bench_target; ANALYZE bench_control;""")
 
     query = f"""
       SET max_parallel_workers_per_gather = 2;
@@ -123,28 +138,55 @@ def main():
         GROUP BY t.fid, c.layer) TO STDOUT WITH (FORMAT csv)"""
 
     ours_json = os.path.join(work, "check.json")
+    base_json = os.path.join(work, "check-baseline.json")
     pg_csv = os.path.join(work, "postgis.csv")
-    ours_times, pg_times = [], []
-    for run in range(args.runs):
+    ours_times, pg_times, base_times = [], [], []
+
+    cpu_times = {"ours": [], "baseline": []}
+
+    def run_check(binary, out_json, name):
+        # CPU time (user + system) as well as wall time: on a shared machine the CPU time of the
+        # check is the steadier before/after figure; PostGIS's work is in its server processes,
+        # so the ratio to PostGIS is taken on wall time.
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
-        rc = subprocess.run([args.gongzhi, "check", "--db", db_path, "--layer", args.layer, "--format", "json",
-                             "--against", ",".join(kinds), "--output", ours_json],
+        rc = subprocess.run([binary, "check", "--db", db_path, "--layer", args.layer, "--format", "json",
+                             "--against", ",".join(kinds), "--output", out_json],
                             stderr=subprocess.DEVNULL).returncode
-        ours_times.append(time.perf_counter() - t0)
         if rc not in (0, 3):
-            sys.exit(f"gongzhi check failed with exit code {rc}")
+            sys.exit(f"{binary} check failed with exit code {rc}")
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu_times[name].append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+        return time.perf_counter() - t0
+
+    for run in range(args.runs):
+        # Alternate the order so that neither binary always runs right after PostGIS.
+        order = [("ours", args.gongzhi, ours_json, ours_times)]
+        if args.baseline:
+            base = ("baseline", args.baseline, base_json, base_times)
+            order = order + [base] if run % 2 == 0 else [base] + order
+        for name, binary, out_json, times in order:
+            times.append(run_check(binary, out_json, name))
         t0 = time.perf_counter()
         with open(pg_csv, "w") as out:
             psql(args.conninfo, query, stdout=out)
         pg_times.append(time.perf_counter() - t0)
-        print(f"run {run + 1}: gongzhi {ours_times[-1]:.2f} s, PostGIS {pg_times[-1]:.2f} s", flush=True)
+        line = (f"run {run + 1}: gongzhi {ours_times[-1]:.2f} s (CPU {cpu_times['ours'][-1]:.2f} s), "
+                f"PostGIS {pg_times[-1]:.2f} s")
+        if args.baseline:
+            line += f", baseline {base_times[-1]:.2f} s (CPU {cpu_times['baseline'][-1]:.2f} s)"
+        print(line, flush=True)
 
-    ours = {}
-    with open(ours_json) as f:
-        doc = json.load(f)
-    for feat in doc["features"]:
-        for o in feat["overlaps"]:
-            ours[(feat["feature_id"], o["layer"])] = o["area_m2"]
+    def read_check(path):
+        areas = {}
+        with open(path) as f:
+            doc = json.load(f)
+        for feat in doc["features"]:
+            for o in feat["overlaps"]:
+                areas[(feat["feature_id"], o["layer"])] = o["area_m2"]
+        return areas, {feat["feature_id"]: feat["area_m2"] for feat in doc["features"] if "area_m2" in feat}
+
+    ours, ours_feature_area = read_check(ours_json)
     theirs = {}
     with open(pg_csv) as f:
         for line in f:
@@ -174,11 +216,39 @@ def main():
         "gk_epsg": gk, "runs": args.runs,
         "gongzhi_median_s": round(med_ours, 3), "postgis_median_s": round(med_pg, 3),
         "speedup": round(med_pg / med_ours, 2),
+        "gongzhi_median_cpu_s": round(statistics.median(cpu_times["ours"]), 3),
         "max_relative_area_difference": worst, "worst_pair": list(worst_key) if worst_key else None,
         "pairs_below_100m2": small, "max_absolute_area_difference_m2": worst_abs,
         "worst_absolute_pair": list(worst_abs_key) if worst_abs_key else None,
         "total_area_gongzhi_m2": sum(ours.values()), "total_area_postgis_m2": sum(theirs.values()),
     }
+    if args.baseline:
+        base, base_feature_area = read_check(base_json)
+        med_base = statistics.median(base_times)
+        figures["baseline_median_s"] = round(med_base, 3)
+        figures["baseline_speedup"] = round(med_pg / med_base, 2)
+        figures["speedup_over_baseline"] = round(med_base / med_ours, 3)
+        figures["baseline_median_cpu_s"] = round(statistics.median(cpu_times["baseline"]), 3)
+        figures["cpu_ratio_baseline_over_ours"] = round(
+            statistics.median(cpu_times["baseline"]) / statistics.median(cpu_times["ours"]), 3)
+        figures["runs_wall_s"] = {"ours": ours_times, "baseline": base_times, "postgis": pg_times}
+        figures["runs_cpu_s"] = cpu_times
+
+        def largest_rel(a, b):
+            worst, key = 0.0, None
+            for k in set(a) | set(b):
+                x, y = a.get(k, 0.0), b.get(k, 0.0)
+                if max(abs(x), abs(y)) > 0:
+                    rel = abs(x - y) / max(abs(x), abs(y))
+                    if rel > worst:
+                        worst, key = rel, k
+            return worst, key
+        # Over every overlap and every measured feature area, however small.
+        figures["max_relative_difference_to_baseline_overlaps"], k1 = largest_rel(ours, base)
+        figures["max_relative_difference_to_baseline_features"], k2 = largest_rel(
+            ours_feature_area, base_feature_area)
+        figures["worst_baseline_pair"] = list(k1) if k1 else None
+        figures["worst_baseline_feature"] = k2
     print(json.dumps(figures, indent=2))
     if args.json:
         with open(args.json, "w") as f:
