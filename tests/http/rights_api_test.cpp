@@ -536,7 +536,20 @@ TEST_P(RightsApiTest, a_village_collective_reaches_a_township_project_for_its_ow
   // Before any plan names its households the collective does not see the township's project.
   EXPECT_EQ(get(base, cun).status, 404);
   EXPECT_FALSE(listed(cun));
-  ASSERT_EQ(post(tr("/plans"), ziran, {{"parcels_layer", "parcels"}, {"tolerance", 0.02}}).status, 201);
+  {
+    // The plan runs as a job (202); followed on the township project's job route until it ends.
+    auto started = post(tr("/plans"), ziran, {{"parcels_layer", "parcels"}, {"tolerance", 0.02}});
+    ASSERT_EQ(started.status, 202) << started.body;
+    auto job = tr("/plan-jobs/" + std::to_string(started.json()["job"]["id"].get<std::int64_t>()));
+    std::string status;
+    for (int i = 0; i < 2400 && status != "succeeded" && status != "failed"; ++i) {
+      if (i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      auto r = get(job, ziran);
+      ASSERT_EQ(r.status, 200) << r.body;
+      status = r.json()["status"].get<std::string>();
+    }
+    ASSERT_EQ(status, "succeeded");
+  }
   EXPECT_EQ(get(base, cun).status, 404);  // no household is registered in its village yet
 
   link(cun, "cunmin", "H00001");  // household H00001 of village …201
