@@ -162,7 +162,7 @@ constexpr double kMargin = 0.005;         // 4.5 × the formula's largest measur
 // typical rounding is left alone: a geodesic would bring in as much error as it removes.
 constexpr double kS12RoundingM2 = 4e-6;
 // And never more than 1e-4 m² in all, a hundredth of the 0.01 m² areas are reported to (large
-// polygons: 1e-8 of 1 km² would be 0.01 m²).
+// polygons: 1e-7 of 0.1 km² would be 0.01 m²).
 constexpr double kMaxLensM2 = 1e-4;
 constexpr double kMaxFastEdgeDeg = 0.01;  // ~1.1 km: longer edges are always geodesics
 constexpr double kMaxFastLatDeg = 70.0;   // the lens formula's tan φ grows fast beyond

@@ -24,7 +24,7 @@ double geodesic_area_m2(const Geometry& lonlat);
 
 // Bound on |fast - geodesic| / polygon area that ellipsoidal_area_m2 keeps to (leading order;
 // never more than 1e-4 m² in all, never less than 4e-6 m², S12's typical rounding).
-inline constexpr double kFastAreaTolerance = 1e-8;
+inline constexpr double kFastAreaTolerance = 1e-7;
 
 // How ellipsoidal_area_m2 measured on the calling thread since the last reset (for measuring).
 struct AreaEdgeCounts {
