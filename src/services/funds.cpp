@@ -1,4 +1,5 @@
 #include "services/funds.h"
+#include "storage/schema_probe.h"
 
 #include <algorithm>
 #include <map>
@@ -228,12 +229,7 @@ struct PayableCompensation {
 };
 PayableCompensation payable_compensation(ProjectTx& tx, const ProjectRecord& p, std::int64_t id) {
   auto& s = tx.session();
-  auto ledger = s.query(s.postgres() ? "SELECT count(*) FROM information_schema.tables WHERE "
-                                       "table_schema = current_schema() AND table_name = "
-                                       "'homestead_compensation_decisions'"
-                                     : "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
-                                       "AND name = 'homestead_compensation_decisions'");
-  if (ledger.at(0).at(0) == "0")
+  if (!storage::has_column(s, "homestead_compensation_decisions", "entry_id"))
     throw NotFoundError("compensation entry " + num(id) + " does not exist (no compensation ledger)");
   auto rows = s.query(
       "SELECT c.household_code, c.amount_fen, COALESCE(d.decision, 'pending') FROM "
@@ -267,14 +263,7 @@ FundsService::FundsService(storage::ProjectStore& projects, storage::IdentitySto
     // keep the free-text milestone, with milestone_id 0.
     // Databases from before compensation payments get compensation_id 0 (pays no entry).
     for (const char* column : {"milestone_id", "compensation_id"}) {
-      auto has = s.query(
-          s.postgres() ? "SELECT count(*) FROM information_schema.columns WHERE table_schema = "
-                         "current_schema() AND table_name = 'fund_disbursements' AND "
-                         "column_name = $1"
-                       : "SELECT count(*) FROM pragma_table_info('fund_disbursements') WHERE "
-                         "name = $1",
-          {column});
-      if (has.at(0).at(0) == "0")
+      if (!storage::has_column(s, "fund_disbursements", column))
         s.query(std::string("ALTER TABLE fund_disbursements ADD COLUMN ") + column +
                 " bigint NOT NULL DEFAULT 0");
     }

@@ -1,4 +1,5 @@
 #include "services/rights.h"
+#include "storage/schema_probe.h"
 
 #include <chrono>
 #include <cmath>
@@ -311,12 +312,7 @@ constexpr const char* kCompensationFrom =
 void add_payments(ProjectTx& tx, std::vector<CompensationEntry>& entries) {
   if (entries.empty()) return;
   auto& s = tx.session();
-  auto funds = s.query(s.postgres() ? "SELECT count(*) FROM information_schema.columns WHERE "
-                                      "table_schema = current_schema() AND table_name = "
-                                      "'fund_disbursements' AND column_name = 'compensation_id'"
-                                    : "SELECT count(*) FROM pragma_table_info('fund_disbursements') "
-                                      "WHERE name = 'compensation_id'");
-  if (funds.at(0).at(0) == "0") return;
+  if (!storage::has_column(s, "fund_disbursements", "compensation_id")) return;
   std::map<std::int64_t, CompensationEntry*> by_id;
   for (auto& e : entries) by_id[e.id] = &e;
   for (auto& r : s.query("SELECT compensation_id, status, SUM(amount_fen) FROM fund_disbursements "
