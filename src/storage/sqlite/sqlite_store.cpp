@@ -87,7 +87,16 @@ SqliteStore::SqliteStore(const std::string& path, const OpenOptions& options,
     // Before anything writes (journal_mode=WAL rewrites the header): a file that is not a
     // SQLite database fails here (SQLITE_NOTADB), one of another program is refused.
     refuse_foreign_database(db_, path_);
-    exec(db_, path_, "PRAGMA journal_mode=WAL");
+    // Switching a new file to WAL takes an exclusive lock without calling the busy handler:
+    // several openers of a new store at once get SQLITE_BUSY here, so wait like the handler would.
+    for (auto deadline = std::chrono::steady_clock::now() +
+                         std::chrono::milliseconds(options.busy_timeout_ms);;) {
+      int rc = sqlite3_exec(db_, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+      if (rc == SQLITE_OK) break;
+      if ((rc & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() >= deadline)
+        throw_sqlite(db_, path_, "cannot switch to write-ahead logging");
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
     exec(db_, path_, "PRAGMA synchronous=NORMAL");
     exec(db_, path_, "PRAGMA foreign_keys=ON");
     if (const char* pages = std::getenv("GONGZHI_SQLITE_MAX_PAGES"))
