@@ -20,6 +20,7 @@ void add_serve_command(CLI::App& app, Action& action) {
   struct Options {
     std::string db, pg, listen = "127.0.0.1:8080";
     http::AuthOptions auth;
+    int io_threads = 0, worker_threads = 4, request_timeout = 30;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("serve", "Serve the platform over HTTP (health page, layer list, sign-in).");
@@ -40,11 +41,24 @@ void add_serve_command(CLI::App& app, Action& action) {
                   "address of a reverse proxy whose X-Forwarded-For names the client (repeatable)");
   cmd->add_flag("--secure-cookie", o->auth.secure_cookie,
                 "mark the session cookie Secure (when clients reach the server over TLS)");
+  cmd->add_option("--io-threads", o->io_threads,
+                  "threads serving connections (default 0: twice the hardware threads)")
+      ->check(CLI::Range(0, 256));
+  cmd->add_option("--worker-threads", o->worker_threads,
+                  "threads doing the storage work of requests (default 4)")
+      ->check(CLI::Range(1, 256));
+  cmd->add_option("--request-timeout", o->request_timeout,
+                  "a client taking longer than this (seconds) to send a request or to take its "
+                  "answer is disconnected (default 30)")
+      ->check(CLI::Range(1, 3600));
   cmd->callback([o, &action] {
     action = [o] {
       auto colon = o->listen.rfind(':');
       if (colon == std::string::npos) throw UsageError("--listen must be ADDRESS:PORT, e.g. 127.0.0.1:8080");
       http::ServerOptions options;
+      options.io_threads = o->io_threads;
+      options.worker_threads = o->worker_threads;
+      options.timeout_seconds = o->request_timeout;
       options.address = o->listen.substr(0, colon);
       try {
         int port = std::stoi(o->listen.substr(colon + 1));

@@ -2,6 +2,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/write.hpp>
@@ -55,6 +56,12 @@ class StreamWriter : public StreamSink {
   std::atomic<bool> closed_{false};
 };
 
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 // A stream whose client reads slower than this much is queued for it is dropped.
 constexpr std::size_t kStreamQueueLimit = std::size_t{4} << 20;
 
@@ -74,6 +81,21 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // On shutdown: a connection waiting for its next request is closed now; one with a request in
   // flight closes after answering it.
+  // From the server's sweep, on any thread, about once a second: a connection that has been
+  // reading a request or writing an answer for longer than the timeout is closed (on its own
+  // thread). A deadline per connection checked by one sweep costs a store per operation where a
+  // timer per operation (beast::tcp_stream's expiry) costs a timer-queue insertion and removal.
+  void expire_if_late(std::int64_t now) {
+    std::int64_t d = deadline_.load(std::memory_order_relaxed);
+    if (d == 0 || now < d) return;
+    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+      std::int64_t d = self->deadline_.load(std::memory_order_relaxed);
+      if (d == 0 || steady_ms() < d) return;  // it moved on meanwhile
+      self->deadline_.store(0, std::memory_order_relaxed);
+      self->stream_.close();  // the pending read or write ends with an error: the session closes
+    });
+  }
+
   void stop() {
     asio::post(stream_.get_executor(), [self = shared_from_this()] {
       self->stopping_ = true;
@@ -92,7 +114,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void read() {
     parser_.emplace();
     parser_->body_limit(options_.body_limit);
-    stream_.expires_after(std::chrono::seconds(options_.timeout_seconds));
+    arm();  // the whole request (header and body) within the timeout
     if (!options_.body_limit_for) {
       bhttp::async_read(stream_, buffer_, *parser_,
                         beast::bind_front_handler(&Session::on_read, shared_from_this()));
@@ -109,6 +131,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_header(beast::error_code ec, std::size_t n) {
     if (ec) return on_read(ec, n);
+    // A request without a body (every GET) is complete with its header: no limit to choose, no
+    // second read.
+    if (parser_->is_done()) return on_read(ec, n);
     auto& req = parser_->get();
     std::size_t limit = options_.body_limit_for(std::string(req.method_string()), std::string(req.target()));
     if (limit < options_.body_limit) limit = options_.body_limit;
@@ -184,6 +209,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_read(beast::error_code ec, std::size_t) {
+    disarm();  // the handler may take as long as it needs
     busy_ = !ec;
     if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout) return close();
     if (ec == bhttp::error::body_limit) {
@@ -262,6 +288,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // A keep-alive answer already in its wire form.
   void send_wire(std::shared_ptr<const std::string> wire) {
     const std::string& bytes = *wire;
+    arm();
     asio::async_write(stream_, asio::buffer(bytes),
                       [self = shared_from_this(), wire = std::move(wire)](beast::error_code ec, std::size_t) {
                         self->busy_ = false;
@@ -286,6 +313,7 @@ class Session : public std::enable_shared_from_this<Session> {
     res->keep_alive(keep_alive);
     res->body() = std::move(r.body);
     res->prepare_payload();
+    arm();
     bhttp::async_write(stream_, *res,
                        [self = shared_from_this(), res, keep_alive](beast::error_code ec, std::size_t) {
                          self->busy_ = false;
@@ -337,7 +365,7 @@ class Session : public std::enable_shared_from_this<Session> {
       queued_bytes_ += r.body.size();
       queue_.push_front(std::move(r.body));
     }
-    stream_.expires_never();
+    disarm();  // a stream lasts as long as its client listens
     writing_header_ = true;
     bhttp::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
       self->writing_header_ = false;
@@ -400,7 +428,15 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
   }
 
+  void arm() {
+    deadline_.store(steady_ms() + std::int64_t{options_.timeout_seconds} * 1000,
+                    std::memory_order_relaxed);
+  }
+  void disarm() { deadline_.store(0, std::memory_order_relaxed); }
+
+  // No expiry is set on the stream itself (but for drain()): see expire_if_late.
   beast::tcp_stream stream_;
+  std::atomic<std::int64_t> deadline_{0};  // steady_ms() when the current operation times out; 0 none
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   const Handler& handler_;
@@ -491,12 +527,31 @@ struct Server::Impl {
         auto session = std::make_shared<Session>(std::move(socket), handler, options, active, *workers);
         {
           std::lock_guard lock(sessions_mutex);
-          std::erase_if(sessions, [](const auto& w) { return w.expired(); });
           sessions.push_back(session);
         }
         session->start();
       }
       accept();
+    });
+  }
+
+  // Once a second (also while stopping, until the I/O threads end): connections past their
+  // deadline are closed; closed ones leave the list.
+  asio::steady_timer sweep_timer{ioc};
+  void sweep() {
+    sweep_timer.expires_after(std::chrono::seconds(1));
+    sweep_timer.async_wait([this](beast::error_code ec) {
+      if (ec) return;
+      std::int64_t now = steady_ms();
+      {
+        std::lock_guard lock(sessions_mutex);
+        std::erase_if(sessions, [now](const auto& w) {
+          auto s = w.lock();
+          if (s) s->expire_if_late(now);
+          return !s;
+        });
+      }
+      sweep();
     });
   }
 
@@ -528,6 +583,11 @@ struct Server::Impl {
   }
 };
 
+int io_thread_count(const ServerOptions& options) {
+  if (options.io_threads > 0) return options.io_threads;
+  return static_cast<int>(std::clamp(2u * std::thread::hardware_concurrency(), 2u, 64u));
+}
+
 Server::Server(ServerOptions options, Handler handler) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
   impl_->handler = std::move(handler);
@@ -550,11 +610,12 @@ void Server::run(const std::function<void(unsigned short)>& on_listening) {
   i.signals.async_wait([&i](beast::error_code e, int) {
     if (!e) i.begin_stop();
   });
-  for (int t = 1; t < i.options.io_threads; ++t) {
+  for (int t = 1, n = io_thread_count(i.options); t < n; ++t) {
     i.more_io.push_back(std::make_unique<asio::io_context>(1));
     i.more_io_work.push_back(asio::make_work_guard(*i.more_io.back()));
   }
   i.accept();
+  i.sweep();
   if (on_listening) on_listening(port);
   std::vector<std::thread> threads;
   for (auto& io : i.more_io) threads.emplace_back([&io = *io] { io.run(); });

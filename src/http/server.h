@@ -52,10 +52,18 @@ struct Response {
 
 using Handler = std::function<Response(const Request&)>;
 
+struct ServerOptions;
+// The I/O thread count `options` asks for (io_threads 0 = the default above).
+int io_thread_count(const ServerOptions& options);
+
 struct ServerOptions {
   std::string address = "127.0.0.1";
   unsigned short port = 8080;
-  int io_threads = 2;
+  // 0: twice the hardware threads (at least 2, at most 64). More I/O threads than cores: an I/O
+  // thread that the kernel preempts (for a worker, the database, any other process on the
+  // machine) holds up only its own share of the connections, and the I/O side gets a fairer
+  // share of the CPU beside busy workers (docs/performance.md has the figures).
+  int io_threads = 0;
   int worker_threads = 4;  // blocking work (storage) runs here, never on the I/O threads
   std::size_t body_limit = 1 << 20;
   // A larger limit for some requests (photo uploads), asked once the request's header is read:

@@ -5,6 +5,7 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
@@ -83,10 +84,18 @@ class ServerTest : public TempDirTest {
       identity->create_first_admin("root", hash, "cli:test");
       identity->add_user({"cunmin", hash, {Grant{Role::villager, "", "340123100201"}}}, "root");
     }
+    start_server({});
+  }
+  // (Re)starts `gongzhi serve` on the test's database with `extra` options.
+  void start_server(const std::vector<std::string>& extra) {
+    if (server) {
+      server->signal(SIGTERM);
+      server->wait();
+    }
     port = free_port();
-    server = std::make_unique<Process>(gongzhi_binary(),
-                                       std::vector<std::string>{"serve", "--db", db, "--listen",
-                                                                "127.0.0.1:" + std::to_string(port)});
+    std::vector<std::string> args{"serve", "--db", db, "--listen", "127.0.0.1:" + std::to_string(port)};
+    args.insert(args.end(), extra.begin(), extra.end());
+    server = std::make_unique<Process>(gongzhi_binary(), args);
     for (int i = 0; i < 100; ++i) {  // until it accepts connections
       try {
         Client c(port);
@@ -164,6 +173,65 @@ TEST_F(ServerTest, a_huge_body_is_refused_with_413) {
   auto r = c.request(bhttp::verb::post, "/api/v1/layers", std::string(2 << 20, 'x'));
   EXPECT_EQ(r.status, 413);
   EXPECT_EQ(r.json()["error"]["code"], "body_too_large");
+}
+
+// Seconds until the server ends `socket` (end of stream or reset), reading and dropping whatever
+// it sends meanwhile; gives up after 10 s (returns 10).
+double seconds_until_closed(tcp::socket& socket) {
+  auto start = std::chrono::steady_clock::now();
+  socket.non_blocking(true);
+  char buf[4096];
+  while (std::chrono::steady_clock::now() - start < std::chrono::seconds(10)) {
+    beast::error_code ec;
+    socket.read_some(asio::buffer(buf), ec);
+    if (ec == asio::error::would_block) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      continue;
+    }
+    if (ec) break;  // eof or reset: closed
+  }
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+TEST_F(ServerTest, a_client_slower_than_the_request_timeout_is_disconnected) {
+  start_server({"--request-timeout", "1"});
+  asio::io_context ioc;
+  tcp::endpoint at(asio::ip::make_address("127.0.0.1"), port);
+  // Half a request, never finished (slowloris).
+  tcp::socket slow(ioc);
+  slow.connect(at);
+  asio::write(slow, asio::buffer(std::string("GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n")));
+  // A finished request, then silence on the kept-alive connection.
+  tcp::socket idle(ioc);
+  idle.connect(at);
+  bhttp::request<bhttp::empty_body> req{bhttp::verb::get, "/api/v1/health", 11};
+  req.set(bhttp::field::host, "127.0.0.1");
+  bhttp::write(idle, req);
+  beast::flat_buffer buffer;
+  bhttp::response<bhttp::string_body> res;
+  bhttp::read(idle, buffer, res);
+  EXPECT_EQ(res.result_int(), 200u);
+  EXPECT_TRUE(res.keep_alive());
+
+  double slow_closed = seconds_until_closed(slow);
+  double idle_closed = seconds_until_closed(idle);
+  // A deadline of 1 s, checked once a second: closed after 1 to 2 s (some slack for a busy machine).
+  EXPECT_GE(slow_closed, 0.9);
+  EXPECT_LT(slow_closed, 4.0);
+  EXPECT_LT(idle_closed, 4.0);
+  // Meanwhile the server answers everyone else as usual.
+  Client c(port);
+  EXPECT_EQ(c.request(bhttp::verb::get, "/api/v1/health").status, 200);
+}
+
+TEST_F(ServerTest, a_client_within_the_request_timeout_keeps_its_connection) {
+  start_server({"--request-timeout", "2"});
+  Client c(port);
+  // Requests spaced under the timeout: each one re-arms it, the connection stays.
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(c.request(bhttp::verb::get, "/api/v1/health").status, 200);
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  }
 }
 
 TEST_F(ServerTest, sigterm_stops_the_server_cleanly) {
