@@ -101,6 +101,8 @@ void add_realloc_command(CLI::App& app, Action& action) {
                     r.within_tolerance ? "every household within tolerance" : "SOME HOUSEHOLDS OUTSIDE");
         if (r.written)
           std::printf("  written as layer %s version %d\n", r.written->layer.c_str(), r.written->version);
+        else if (!o->out.empty())
+          std::printf("  NOT written as layer %s: some households are outside the tolerance\n", o->out.c_str());
       }
       return r.within_tolerance ? kExitOk : kExitFindings;
     };

@@ -402,7 +402,8 @@ ReallocResult reallocate(storage::Store& store, const ReallocRequest& req,
         result.output.push_back(std::move(f));
       }
   }
-  if (!req.output_layer.empty()) {
+  // A plan that leaves a household outside the tolerance is reported, never written.
+  if (!req.output_layer.empty() && result.within_tolerance) {
     auto w = store.begin_layer_version({req.output_layer, LayerKind::parcel, "realloc of " + req.layer, "EPSG:4490"});
     for (const auto& f : result.output) w->add(f.source_id, f.wkb, f.bbox, f.attributes);
     result.written = w->commit();

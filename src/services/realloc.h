@@ -31,7 +31,7 @@ struct ReallocRequest {
   std::string unit;                  // unit code (DYBH / code / id attribute); "" = all parcels
   double tolerance = 0.02;           // allowed relative value change per household
   std::vector<std::string> stay;     // households that keep their parcels (also attribute stay=1)
-  std::string output_layer;          // new layer written; "" = do not write
+  std::string output_layer;          // new layer written (only when within tolerance); "" = do not write
   // Keep the new parcels in ReallocResult::output (for a caller that writes them itself, in a
   // transaction of its own: services/rights).
   bool keep_output = false;

@@ -57,6 +57,20 @@ TEST_P(ReallocTest, households_keep_their_value_in_fewer_pieces_and_stayers_keep
   EXPECT_EQ(stayer_parcels, 5);
 }
 
+TEST_P(ReallocTest, a_plan_outside_the_tolerance_is_reported_and_not_written) {
+  services::write_demo_parcels(*store_, "parcels", 120, 600, 3);
+  services::ReallocRequest req;
+  req.layer = "parcels";
+  req.output_layer = "parcels_new";
+  req.tolerance = 1e-9;  // no consolidation keeps every value this exactly
+  auto r = services::reallocate(*store_, req);
+  EXPECT_FALSE(r.within_tolerance);
+  EXPECT_GT(r.max_abs_deviation, 1e-9);
+  EXPECT_FALSE(r.written);
+  EXPECT_THROW(store_->layer_version("parcels_new", std::nullopt), NotFoundError);
+  EXPECT_EQ(where_->query("SELECT count(*) FROM layer_version"), std::vector<std::string>{"1"});
+}
+
 TEST_P(ReallocTest, bad_input_is_refused_naming_the_parcel_or_household) {
   services::write_demo_parcels(*store_, "parcels", 10, 30, 1);
   auto dump = where_->dump();
