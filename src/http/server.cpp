@@ -62,6 +62,11 @@ std::int64_t steady_ms() {
       .count();
 }
 
+// The slowest upload allowed for a large body (bytes per second; a 10 MiB photo gets 20 minutes
+// on top of the timeout). Only senders the route accepted from the header (a session allowed
+// to upload there) get it.
+constexpr std::uint64_t kMinBodyRate = 8 * 1024;
+
 // A stream whose client reads slower than this much is queued for it is dropped.
 constexpr std::size_t kStreamQueueLimit = std::size_t{4} << 20;
 
@@ -171,6 +176,13 @@ class Session : public std::enable_shared_from_this<Session> {
   // (Expect: 100-continue) is told to go on first.
   void read_body() {
     const auto& req = parser_->get();
+    // A large body the route accepted from this sender (a photo from a phone on a slow rural
+    // connection) gets time by its size: the timeout plus a second per kMinBodyRate bytes.
+    std::uint64_t size = parser_->content_length()
+                             ? *parser_->content_length()  // chunked: as much as the route allows
+                             : options_.body_limit_for(std::string(req.method_string()), std::string(req.target()));
+    arm_ms(std::int64_t{options_.timeout_seconds} * 1000 +
+           static_cast<std::int64_t>(size * 1000 / kMinBodyRate));
     if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
       auto res = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_,
                                                                       req.version());
@@ -428,10 +440,8 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
   }
 
-  void arm() {
-    deadline_.store(steady_ms() + std::int64_t{options_.timeout_seconds} * 1000,
-                    std::memory_order_relaxed);
-  }
+  void arm() { arm_ms(std::int64_t{options_.timeout_seconds} * 1000); }
+  void arm_ms(std::int64_t ms) { deadline_.store(steady_ms() + ms, std::memory_order_relaxed); }
   void disarm() { deadline_.store(0, std::memory_order_relaxed); }
 
   // No expiry is set on the stream itself (but for drain()): see expire_if_late.

@@ -15,13 +15,12 @@ namespace gz::test {
 
 namespace bhttp = boost::beast::http;
 
-ServeProcess::ServeProcess(const std::string& location, const Env& env) {
+ServeProcess::ServeProcess(const std::string& location, const Env& env,
+                           const std::vector<std::string>& extra) {
   port_ = free_port();
-  process_ = std::make_unique<Process>(
-      gongzhi_binary(),
-      std::vector<std::string>{"serve", "--db", location, "--listen",
-                               "127.0.0.1:" + std::to_string(port_)},
-      env);
+  std::vector<std::string> args{"serve", "--db", location, "--listen", "127.0.0.1:" + std::to_string(port_)};
+  args.insert(args.end(), extra.begin(), extra.end());
+  process_ = std::make_unique<Process>(gongzhi_binary(), args, env);
   for (int i = 0; i < 400; ++i) {
     try {
       http_request(port_, bhttp::verb::get, "/api/v1/health");

@@ -19,7 +19,9 @@ namespace gz::test {
 // `gongzhi serve --db LOCATION` on a free loopback port, listening when the constructor returns.
 class ServeProcess {
  public:
-  explicit ServeProcess(const std::string& location, const Env& env = {});
+  // `extra`: more options for serve (e.g. {"--request-timeout", "1"}).
+  explicit ServeProcess(const std::string& location, const Env& env = {},
+                        const std::vector<std::string>& extra = {});
   ~ServeProcess();
   unsigned short port() const { return port_; }
   // SIGTERM, then the process's result.

@@ -313,6 +313,48 @@ TEST_P(ProgressApiTest, a_photo_upload_is_refused_from_its_header_before_the_bod
   EXPECT_EQ(call(bhttp::verb::get, project_path("/photos"), t).json()["photos"].size(), 1u);
 }
 
+// Writes `body` in `pieces` parts spread over `seconds`, after `head`; then reads the answer's
+// head (throws when the server closed the connection instead).
+RawHead trickle(unsigned short port, const std::string& head, const std::string& body, int pieces,
+                double seconds) {
+  asio::io_context ioc;
+  tcp::socket socket(ioc);
+  socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  asio::write(socket, asio::buffer(head));
+  std::size_t step = (body.size() + pieces - 1) / pieces;
+  for (std::size_t at = 0; at < body.size(); at += step) {
+    std::this_thread::sleep_for(std::chrono::duration<double>(seconds / pieces));
+    beast::error_code ec;
+    asio::write(socket, asio::buffer(body.data() + at, std::min(step, body.size() - at)), ec);
+    if (ec) throw std::runtime_error("the server closed the connection: " + ec.message());
+  }
+  asio::streambuf buf;
+  return read_head(socket, buf);
+}
+
+TEST_P(ProgressApiTest, a_slow_photo_upload_gets_time_by_its_size_a_slow_small_request_does_not) {
+  server_.reset();
+  server_ = std::make_unique<ServeProcess>(location(), Env{},
+                                           std::vector<std::string>{"--request-timeout", "1"});
+  port_ = server_->port();
+  auto t = token("zhen");
+  auto png = make_png(400, 300, 7);
+  ASSERT_GT(png.size(), 40000u);  // 1 s + size / 8 KiB/s: more than the 3 s it takes below
+  std::string head = "POST " + project_path("/photos") +
+                     " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: image/png\r\nAuthorization: Bearer " +
+                     t + "\r\nContent-Length: " + std::to_string(png.size()) + "\r\n\r\n";
+  auto up = trickle(port_, head, png, 10, 3.0);
+  EXPECT_EQ(up.status, 201) << up.head;
+  EXPECT_EQ(call(bhttp::verb::get, project_path("/photos"), t).json()["photos"].size(), 1u);
+
+  // A sign-in sent as slowly: cut off at the 1 s timeout, nothing answered.
+  std::string login = R"({"username":"zhen","password":")" + std::string(kPassword) + "\"}";
+  std::string login_head = "POST /api/v1/session HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                           "application/json\r\nContent-Length: " +
+                           std::to_string(login.size()) + "\r\n\r\n";
+  EXPECT_ANY_THROW(trickle(port_, login_head, login, 10, 3.0));
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ProgressApiTest, GZ_ALL_BACKENDS, backend_name);
 
 }  // namespace
