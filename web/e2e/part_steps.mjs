@@ -246,6 +246,14 @@ export async function partSteps({ browser, base, step, assert, signIn, shot, ext
     const overdue = (await call(cun, "GET", "/api/v1/feedback?overdue=true")).body.feedback.filter((x) => x.region_code === village);
     await cun.waitForFunction((n) => document.querySelectorAll('[data-testid="feedback-list"] [data-feedback]').length === n, overdue.length);
 
+    // Every string of the page translated.
+    await cun.click('[data-testid="lang"]');
+    await cun.waitForFunction(() => document.querySelector('[data-testid="part-title"]')?.textContent === "Villager participation");
+    await cun.waitForSelector('[data-tab-body="feedback"][data-ready="1"]');
+    assert(!(await cun.textContent("body")).includes("⟦"), "every string translated (English)");
+    await cun.click('[data-testid="lang"]');
+    await cun.waitForFunction(() => document.querySelector('[data-testid="part-title"]')?.textContent === "村民参与");
+
     const zhen = await as("zhen");
     await zhen.goto(`${base}/participation?village=${village}&tab=feedback`);
     await zhen.click('[data-testid="escalate"]');
