@@ -270,7 +270,11 @@ export async function partSteps({ browser, base, step, assert, signIn, shot, ext
       const v = await as("cunmin5", phone);
       const c = (await call(v, "POST", `/api/v1/projects/${project.id}/comments`, { body: "建议保留村口的机耕桥。" })).body;
       assert(c.id > 0, "comment: " + JSON.stringify(c));
-      await zrzy.goto(`${base}/participation?village=340123102201&tab=comments`);
+      // From the project's page, its notice section links to the replies.
+      await zrzy.goto(`${base}/projects/XM2026-002`);
+      await zrzy.click('[data-testid="notice-reply-link"]');
+      await zrzy.waitForSelector('[data-tab-body="comments"][data-ready="1"]');
+      assert((await zrzy.$eval('[data-testid="part-village"]', (s) => s.value)) === "340123102201", "a village of the project selected");
       const row = `[data-testid="notice-comments"] [data-comment="${c.id}"]`;
       await zrzy.waitForSelector(`${row}[data-replied="false"]`);
       await zrzy.fill(`${row} [data-testid="cm-reply-text"]`, "机耕桥保留并加固，已纳入设计。");
@@ -282,6 +286,9 @@ export async function partSteps({ browser, base, step, assert, signIn, shot, ext
       const shenji = await as("shenji");
       await shenji.goto(`${base}/participation?village=340123102201&tab=comments`);
       await shenji.waitForSelector(row);
+      await shenji.goto(`${base}/projects/XM2026-002`);
+      await shenji.waitForSelector('[data-testid="notice"] [data-testid="comments"]');
+      assert(!(await shenji.$('[data-testid="notice-reply-link"]')), "no reply link for an auditor on the project page");
       assert(!(await shenji.$('[data-testid="notice-comments"] button')), "no reply control for an auditor");
     });
 

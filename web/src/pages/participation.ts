@@ -6,6 +6,7 @@
 // participation API (src/http/participation_routes.cpp); every control is offered only to the
 // roles services/participation.cpp accepts, and the server's refusal is shown when it refuses.
 //   /participation?village=CODE&tab=votes|surveys|feedback|comments
+//   /participation?project=ID&tab=comments   (a village the project concerns)
 import { ApiFailure, api, regionContains, type Project, type Region } from "../api";
 import { el } from "../dom";
 import { fmtTime, has, t } from "../i18n";
@@ -112,7 +113,10 @@ export async function renderParticipation(main: HTMLElement, ctx: Ctx): Promise<
     main.append(el("p", { class: "empty" }, t("part_no_villages")));
     return () => undefined;
   }
-  let village = villages.find((v) => v.code === q.get("village"))?.code ?? villages[0].code;
+  // ?project=ID (the link on a project's notice section): a village the project concerns.
+  const fromProject = projects.find((p) => String(p.id) === q.get("project"));
+  const concerned = fromProject && villages.find((v) => regionContains(fromProject.region_code, v.code) || regionContains(v.code, fromProject.region_code));
+  let village = villages.find((v) => v.code === q.get("village"))?.code ?? concerned?.code ?? villages[0].code;
   let tab = ["votes", "surveys", "feedback", "comments"].includes(q.get("tab") ?? "") ? q.get("tab")! : "votes";
 
   const select = el("select", { "data-testid": "part-village" }) as HTMLSelectElement;
