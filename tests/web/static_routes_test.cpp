@@ -47,6 +47,16 @@ class StaticRoutesTest : public ::testing::Test {
   http::Router router;
 };
 
+// The organisers' participation page (web/src/pages/participation.ts) with its query.
+TEST_F(StaticRoutesTest, the_participation_page_answers_the_app) {
+  for (const char* path : {"/participation", "/participation?village=340123104201&tab=surveys"}) {
+    auto r = get(path);
+    EXPECT_EQ(r.status, 200) << path;
+    EXPECT_NE(r.body.find("共治 app"), std::string::npos) << path;
+  }
+  EXPECT_EQ(get("/participation/x").status, 404);
+}
+
 TEST_F(StaticRoutesTest, index_and_client_routes_answer_the_app) {
   for (const char* path : {"/", "/signin", "/map", "/inbox", "/village", "/home", "/projects/XM2026-005",
                            "/map?project=3", "/dashboard", "/dashboard?region=340123100",

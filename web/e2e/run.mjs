@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { dashSteps } from "./dash_steps.mjs";
 import { assessSteps } from "./assess_steps.mjs";
+import { partSetup, partSteps } from "./part_steps.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = Object.fromEntries(
@@ -49,6 +50,7 @@ async function startServer() {
   const db = path.join(dir, "county.sqlite");
   const demo = spawnSync(bin, ["demo", "--out", db, "--polygons", "1000", "--seed", "1"], { encoding: "utf8" });
   assert(demo.status === 0, `gongzhi demo failed: ${demo.stderr}`);
+  const extra = partSetup({ bin, db }); // villager accounts the participation steps use
   const port = await freePort();
   const env = { ...process.env, GONGZHI_WEB_DIR: process.env.GONGZHI_WEB_DIR ?? path.resolve(here, "..", "dist") };
   assert(fs.existsSync(path.join(env.GONGZHI_WEB_DIR, "index.html")), `${env.GONGZHI_WEB_DIR}/index.html missing: run npm run build in web/`);
@@ -65,6 +67,7 @@ async function startServer() {
   }
   return {
     base,
+    extra,
     stop: async () => {
       proc.kill("SIGTERM");
       await new Promise((r) => proc.once("exit", r));
@@ -654,6 +657,8 @@ try {
     assert(!(await p.$('[data-testid="confirm"]')), "no second answer offered");
     await ctx.close();
   });
+  // Villager participation: the organisers' page and the villagers' votes and surveys (part_steps.mjs).
+  await partSteps({ browser, base, step, assert, signIn, shot, extra: server.extra ?? [] });
 } finally {
   await browser.close();
   await server.stop();

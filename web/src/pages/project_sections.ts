@@ -5,6 +5,7 @@
 import * as maplibregl from "maplibre-gl";
 import type { GeoJSONSource } from "maplibre-gl";
 import type { Project } from "../api";
+import { getMe } from "../api";
 import { el } from "../dom";
 import { fmtArea, fmtTime, has, lang, t } from "../i18n";
 import {
@@ -35,6 +36,10 @@ export async function noticeSection(p: Project): Promise<HTMLElement> {
       el("div", {}, c.body),
       c.reply ? el("div", { class: "reply" }, `${t("reply")}（${c.reply.by} ${fmtTime(c.reply.at)}）：${c.reply.text}`) : el("div", { class: "muted small" }, t("no_reply"))));
   sec.append(list);
+  // Replying happens on the participation page (pages/participation.ts), for those who reply.
+  const me = await getMe().catch(() => null);
+  if (me?.grants.some((g) => ["lead_department", "township", "village_collective", "admin"].includes(g.role)))
+    sec.append(el("p", {}, el("a", { href: `/participation?project=${p.id}&tab=comments`, "data-route": "", "data-testid": "notice-reply-link" }, t("cm_open_page"))));
   return sec;
 }
 

@@ -9,6 +9,7 @@ import { api } from "../api";
 import { el } from "../dom";
 import { fmtArea, fmtTime, has, t } from "../i18n";
 import "../i18n_dash";
+import "../i18n_part";
 import "../dash.css";
 import type { Ctx } from "../main";
 import { onLive } from "../live";
@@ -71,6 +72,7 @@ export async function renderVillage(main: HTMLElement, ctx: Ctx): Promise<() => 
   const id = Number(parts[2]);
   if (parts[1] === "projects" && id > 0) return (await import("./village_project")).renderVillageProject(main, ctx, id);
   if (parts[1] === "votes" && id > 0) return (await import("./village_vote")).renderVillageVote(main, ctx, id);
+  if (parts[1] === "surveys" && id > 0) return (await import("./village_part")).renderVillageSurvey(main, ctx, id);
   if (parts[1] === "notices" && id > 0) return renderNotice(main, id);
   if (parts[1] === "parcels") {
     history.replaceState(null, "", PARCELS_PATH);
@@ -107,13 +109,14 @@ async function renderVillageHome(main: HTMLElement, ctx: Ctx): Promise<() => voi
   // The votes waiting for this representative come first: they close.
   const open = votes.filter((v) => v.status === "open");
   const details = await Promise.all(open.map((v) => api<Vote>("GET", `/api/v1/votes/${v.id}`).catch(() => v)));
-  const mineToVote = details.filter((v) => v.is_representative);
+  // Every open vote of the village: a representative votes, the others follow it (village_part.ts).
+  const mineToVote = details;
   const votesSec = el("section", { class: "vsec", "data-testid": "village-votes" }, el("h2", {}, t("village_votes")));
   if (!mineToVote.length) votesSec.append(el("p", { class: "empty" }, t("village_no_votes")));
   for (const v of mineToVote)
     votesSec.append(el("a", { class: "card touch", href: `/village/votes/${v.id}`, "data-route": "", "data-vote": String(v.id) },
       el("div", { class: "card-title" }, v.question),
-      el("div", { class: "muted" }, v.my_choice ? t("vote_cast", { c: t("vote_" + v.my_choice) }) : t("vote_go") + " →")));
+      el("div", { class: "muted" }, v.my_choice ? t("vote_cast", { c: t("vote_" + v.my_choice) }) : (v.is_representative ? t("vote_go") : t("vote_watch")) + " →")));
 
   const noticeOpen = new Set(notices.project_notices.filter((n) => n.open).map((n) => n.project_id));
   const noticesSec = el("section", { class: "vsec", "data-testid": "village-notices" }, el("h2", {}, t("village_notices")));
@@ -140,7 +143,8 @@ async function renderVillageHome(main: HTMLElement, ctx: Ctx): Promise<() => voi
   const parcels = el("a", { class: "card touch slot", href: PARCELS_PATH, "data-route": "", "data-slot": "parcels", "data-testid": "village-parcels" },
     el("div", { class: "card-title" }, t("village_parcels")), el("div", { class: "muted" }, t("village_parcels_hint") + " →"));
 
-  main.append(votesSec, noticesSec, el("section", { class: "vsec" }, el("h2", {}, t("village_projects")), list), fbSec, parcels);
+  const surveysSec = await (await import("./village_part")).villageSurveys();
+  main.append(votesSec, surveysSec, noticesSec, el("section", { class: "vsec" }, el("h2", {}, t("village_projects")), list), fbSec, parcels);
   // Live: a reply, a new notice or vote redraws the page without a reload (the server sends each
   // user only the events of their grants).
   let stop = onLive(() => {
