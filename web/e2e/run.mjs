@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { dashSteps } from "./dash_steps.mjs";
 import { assessSteps } from "./assess_steps.mjs";
+import { fundsSteps } from "./funds_steps.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = Object.fromEntries(
@@ -654,6 +655,8 @@ try {
     assert(!(await p.$('[data-testid="confirm"]')), "no second answer offered");
     await ctx.close();
   });
+  // The funds workflow on the project page (funds_steps.mjs).
+  await fundsSteps({ browser, base, step, assert, signIn, shot });
 } finally {
   await browser.close();
   await server.stop();
