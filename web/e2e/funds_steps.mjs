@@ -209,6 +209,10 @@ export async function fundsSteps({ browser, base, step, assert, signIn, shot }) 
     const money = (k) => p.textContent(`[data-money="${k}"]`);
     const grouped = (y) => "¥" + y.replace(/^(\d+)/, (m) => m.replace(/\B(?=(\d{3})+(?!\d))/g, ","));
     assert((await money("funds_balance")) === grouped(funds.balance_yuan) && (await money("funds_pending")) === grouped(funds.pending_yuan), "project balance and pending as the API has them");
+    // Finance's view: the pool by source, a payment traced to its source, a request awaiting a decision.
+    await p.$eval('[data-testid="funds-pool"]', (e) => e.scrollIntoView());
+    await p.waitForTimeout(300);
+    await shot(p, "funds");
     // Refuse the compensation payment: first without a reason (the server's refusal), then with one.
     n = await readyCount(p);
     await p.click(`${row(ids.refuse)} button[data-action="refuse"]`);
@@ -226,9 +230,6 @@ export async function fundsSteps({ browser, base, step, assert, signIn, shot }) 
     assert(still.status === "refused" && still.decision_comment.includes("户主签字") && still.decided_by === "czj", "refused with the reason: " + JSON.stringify(still));
     assert(!(await call(p, "GET", `/api/v1/projects/${ids.project}/funds/ledger`)).body.entries.some((e) => e.disbursement_id === ids.refuse), "no money moved for the refused request");
     assert(!(await p.$(`${row(ids.refuse)} button`)), "no further decision offered");
-    await p.$eval('[data-testid="funds"]', (e) => e.scrollIntoView());
-    await p.waitForTimeout(300);
-    await shot(p, "funds");
     await c.close();
   });
 }

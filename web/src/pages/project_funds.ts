@@ -175,15 +175,15 @@ export async function fundsSection(p: Project): Promise<HTMLElement> {
           el("th", { class: "num" }, t("fw_disbursed")), el("th", { class: "num" }, t("fw_balance"))));
       for (const s of pool)
         table.append(el("tr", { "data-source": String(s.source_id), "data-balance-fen": String(s.balance_fen) },
-          el("td", {}, s.source_name), el("td", {}, kindName(s.kind, s.kind_zh)), el("td", { class: "num" }, yuan(s.allocated_yuan)),
+          el("td", {}, s.source_name), el("td", { class: "fw-nowrap" }, kindName(s.kind, s.kind_zh)), el("td", { class: "num" }, yuan(s.allocated_yuan)),
           el("td", { class: "num" }, yuan(s.disbursed_yuan)), el("td", { class: "num" }, el("strong", {}, yuan(s.balance_yuan)))));
       parts.push(el("div", { class: "fw-scroll" }, table));
     }
 
-    if (manager && Array.isArray(sources)) parts.push(await sourcesPart(compatible));
     parts.push(requestsPart(requests ?? [], ledger ?? [], sourceName, finance));
     if (implementer && funds) parts.push(requestForm(Array.isArray(ms) ? ms : [], pool, Array.isArray(comp) ? comp : []));
     parts.push(ledgerPart(ledger ?? [], sourceName, requests ?? []));
+    if (manager && Array.isArray(sources)) parts.push(await sourcesPart(compatible));
     body.replaceChildren(...parts);
     sec.dataset.ready = String(Number(sec.dataset.ready ?? "0") + 1);
   };
@@ -224,7 +224,7 @@ export async function fundsSection(p: Project): Promise<HTMLElement> {
           el("th", { class: "num" }, t("fw_allocated")), el("th", { class: "num" }, t("fw_unallocated"))));
       for (const s of compatible)
         table.append(el("tr", { "data-source": String(s.id), "data-unallocated-fen": String(s.unallocated_fen) },
-          el("td", {}, s.name), el("td", {}, kindName(s.kind, s.kind_zh)), el("td", {}, regionName(s.region_code)),
+          el("td", {}, s.name), el("td", { class: "fw-nowrap" }, kindName(s.kind, s.kind_zh)), el("td", {}, regionName(s.region_code)),
           el("td", { class: "num" }, yuan(s.amount_yuan)), el("td", { class: "num" }, yuan(s.allocated_yuan)), el("td", { class: "num" }, yuan(s.unallocated_yuan))));
       box.append(el("div", { class: "fw-scroll" }, table));
     }
@@ -354,16 +354,16 @@ export async function fundsSection(p: Project): Promise<HTMLElement> {
     const purposeOf = new Map(requests.map((d) => [d.id, d.purpose]));
     const table = el("table", { class: "grid", "data-testid": "ledger" },
       el("tr", {}, el("th", {}, t("time")), el("th", {}, t("ledger_kind")), el("th", {}, t("fw_trace")), el("th", { class: "num" }, t("amount")),
-        el("th", {}, t("fw_milestone_pick")), el("th", {}, t("actor")), el("th", {}, t("note"))));
+        el("th", {}, t("note")), el("th", {}, t("actor"))));
     const pool = t("fw_pool_node", { code: p.code });
     for (const e of ledger) {
       const src = sourceName.get(e.source_id) ?? `#${e.source_id}`;
       const flow = e.kind === "allocation" ? [src, pool] : [src, pool, e.payee];
-      const note = e.kind === "disbursement" ? [e.note, e.disbursement_id ? purposeOf.get(e.disbursement_id) : "", e.compensation_id ? t("fw_compensation_for", { id: e.compensation_id }) : ""].filter(Boolean).join(" · ") : e.note;
+      const note = e.kind === "disbursement" ? [e.milestone, e.disbursement_id ? purposeOf.get(e.disbursement_id) : "", e.compensation_id ? t("fw_compensation_for", { id: e.compensation_id }) : ""].filter(Boolean).join(" · ") : e.note;
       table.append(el("tr", { "data-kind": e.kind, "data-source": String(e.source_id), "data-disbursement": String(e.disbursement_id ?? "") },
-        el("td", { class: "small" }, fmtTime(e.time)), el("td", {}, has("ledger_" + e.kind) ? t("ledger_" + e.kind) : e.kind),
+        el("td", { class: "small" }, fmtTime(e.time)), el("td", { class: "fw-nowrap" }, has("ledger_" + e.kind) ? t("ledger_" + e.kind) : e.kind),
         el("td", { class: "fw-flow", "data-testid": "flow" }, ...flow.flatMap((x, i) => (i ? [el("span", { class: "arrow" }, " → "), el("span", {}, x)] : [el("span", {}, x)]))),
-        el("td", { class: "num" }, yuan(e.amount_yuan)), el("td", {}, e.milestone || "—"), el("td", {}, e.actor), el("td", {}, note)));
+        el("td", { class: "num" }, yuan(e.amount_yuan)), el("td", { class: "small" }, note), el("td", {}, e.actor)));
     }
     box.append(el("div", { class: "fw-scroll" }, table));
     return box;
