@@ -138,7 +138,8 @@ export async function fundsSection(p: Project): Promise<HTMLElement> {
   let typing = false;
   sec.addEventListener("input", () => (typing = true));
 
-  const render = async () => {
+  // live: redrawn for another user's change; skipped when the user started typing meanwhile.
+  const render = async (live = false) => {
     const finance = isFinance(me, p.region_code);
     const manager = mayManageFunds(me, p.region_code);
     const implementer = isImplementer(me, p.region_code);
@@ -150,6 +151,7 @@ export async function fundsSection(p: Project): Promise<HTMLElement> {
       implementer ? optional(api<{ milestones: Milestone[] }>("GET", `/api/v1/projects/${p.id}/milestones`).then((r) => r.milestones)) : null,
       implementer ? optional(api<{ entries: Compensation[] }>("GET", `/api/v1/projects/${p.id}/rights/compensation`).then((r) => r.entries)) : null,
     ]);
+    if (live && typing) return;
     typing = false;
     if (funds === "forbidden" || ledger === "forbidden" || requests === "forbidden") {
       body.replaceChildren(el("p", { class: "empty" }, t("section_forbidden")));
@@ -184,6 +186,7 @@ export async function fundsSection(p: Project): Promise<HTMLElement> {
     if (implementer && funds) parts.push(requestForm(Array.isArray(ms) ? ms : [], pool, Array.isArray(comp) ? comp : []));
     parts.push(ledgerPart(ledger ?? [], sourceName, requests ?? []));
     if (manager && Array.isArray(sources)) parts.push(await sourcesPart(compatible));
+    if (live && typing) return;
     body.replaceChildren(...parts);
     sec.dataset.ready = String(Number(sec.dataset.ready ?? "0") + 1);
   };
@@ -373,7 +376,7 @@ export async function fundsSection(p: Project): Promise<HTMLElement> {
   // Another user's allocation, request or decision on this project redraws the section live.
   const stop = onLive(() => {
     if (!sec.isConnected) return stop();
-    if (!typing) void render();
+    if (!typing) void render(true);
   }, (e) => e.project_id === p.id && (e.kind.startsWith("funds.") || e.kind.startsWith("disbursement.")));
   return sec;
 }
