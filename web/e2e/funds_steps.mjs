@@ -92,6 +92,19 @@ export async function fundsSteps({ browser, base, step, assert, signIn, shot }) 
     assert(!r.ok && r.text.includes(direct.body.error.message_zh), `the page shows the API's refusal: ${r.text}`);
     assert((await call(p, "GET", `/api/v1/projects/${ids.project}/funds/ledger`)).body.entries.length === ledgerBefore, "no ledger entry written");
     assert((await call(p, "GET", `/api/v1/funds/sources/${created.id}`)).body.allocated_fen === 8000025, "the source unchanged");
+    // In English the same refusal reads as the API's message_en.
+    await p.click('[data-testid="lang"]');
+    await p.waitForFunction(() => document.querySelector('[data-testid="funds"] h2')?.textContent === "Fund ledger", null, { timeout: 30000 });
+    await p.waitForSelector('[data-testid="allocate-form"]');
+    await p.selectOption('[data-testid="alloc-source"]', String(created.id));
+    await p.fill('[data-testid="alloc-amount"]', "170000.26");
+    n = await readyCount(p);
+    await p.click('button[data-action="allocate"]');
+    r = await afterAction(p, n);
+    assert(!r.ok && r.text.includes(direct.body.error.message_en), `the English refusal: ${r.text}`);
+    await p.click('[data-testid="lang"]');
+    await p.waitForFunction(() => document.querySelector('[data-testid="funds"] h2')?.textContent === "资金台账", null, { timeout: 30000 });
+    await p.waitForSelector('[data-testid="allocate-form"]');
     // A typo in the amount never reaches the server.
     await p.fill('[data-testid="alloc-amount"]', "12.345");
     await p.click('button[data-action="allocate"]');
@@ -164,6 +177,11 @@ export async function fundsSteps({ browser, base, step, assert, signIn, shot }) 
     const comp = list.find((d) => d.compensation_id === ids.compensation);
     assert(comp && comp.payee === "宅基地退出户 H00001" && comp.amount_fen === 1000000 && comp.status === "requested", "the compensation request: " + JSON.stringify(comp));
     ids.refuse = comp.id;
+    // On a township officer's phone the section fits the screen (its tables scroll inside it).
+    await p.setViewportSize({ width: 390, height: 844 });
+    await p.waitForTimeout(300);
+    const width = await p.evaluate(() => document.documentElement.scrollWidth);
+    assert(width <= 390, "no horizontal scrolling on a phone: " + width);
     await c.close();
     // The investor over the county may ask too: the form is there for touzi.
     const t = await browser.newContext(desktop);
