@@ -20,10 +20,8 @@ const desktop = { viewport: { width: 1440, height: 900 }, locale: "zh-CN" };
 const CODE = "XM2026-001";
 
 async function openFunds(p, base) {
-  const before = Number((await p.evaluate(() => document.querySelector('[data-testid="funds"]')?.dataset.ready)) ?? 0);
   await p.goto(base + `/projects/${CODE}`);
   await p.waitForSelector('[data-testid="funds"][data-ready]', { timeout: 30000 });
-  void before;
 }
 // Waits until the funds section has been redrawn after an action (its data-ready counter grows)
 // or an error is shown.
