@@ -16,6 +16,7 @@ import { chromium } from "playwright-core";
 import { dashSteps } from "./dash_steps.mjs";
 import { assessSteps } from "./assess_steps.mjs";
 import { partSetup, partSteps } from "./part_steps.mjs";
+import { fundsSteps } from "./funds_steps.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = Object.fromEntries(
@@ -659,6 +660,8 @@ try {
   });
   // Villager participation: the organisers' page and the villagers' votes and surveys (part_steps.mjs).
   await partSteps({ browser, base, step, assert, signIn, shot, extra: server.extra ?? [] });
+  // The funds workflow on the project page (funds_steps.mjs).
+  await fundsSteps({ browser, base, step, assert, signIn, shot });
 } finally {
   await browser.close();
   await server.stop();

@@ -9,7 +9,7 @@ import { getMe } from "../api";
 import { el } from "../dom";
 import { fmtArea, fmtTime, has, lang, t } from "../i18n";
 import {
-  evaluation, milestones, optional, photoUrl, projectComments, projectFunds, projectLedger, projectNotice, reports,
+  evaluation, milestones, optional, photoUrl, projectComments, projectNotice, reports,
   type Report,
 } from "../project_api";
 
@@ -108,25 +108,8 @@ export function addProgressMarkers(map: maplibregl.Map, p: Project, points: GeoJ
   } else (map.getSource("progress") as GeoJSONSource).setData(points);
 }
 
-export async function fundsSection(p: Project): Promise<HTMLElement> {
-  const [funds, ledger] = await Promise.all([optional(projectFunds(p.id)), optional(projectLedger(p.id))]);
-  if (funds === "forbidden" || ledger === "forbidden") return card("funds", t("funds"), forbidden());
-  const sec = card("funds", t("funds"));
-  if (funds)
-    sec.append(el("div", { class: "money-row" },
-      ...([["funds_allocated", funds.allocated_yuan], ["funds_disbursed", funds.disbursed_yuan], ["funds_balance", funds.balance_yuan], ["funds_pending", funds.pending_yuan]] as const)
-        .map(([k, v]) => el("div", { class: "money" }, el("div", { class: "muted small" }, t(k)), el("strong", { "data-money": k }, yuan(v))))));
-  if (!ledger || !ledger.length) sec.append(el("p", { class: "empty" }, t("ledger_empty")));
-  else {
-    const table = el("table", { class: "grid", "data-testid": "ledger" },
-      el("tr", {}, el("th", {}, t("time")), el("th", {}, t("ledger_kind")), el("th", { class: "num" }, t("amount")), el("th", {}, t("payee")), el("th", {}, t("actor")), el("th", {}, t("note"))));
-    for (const e of ledger)
-      table.append(el("tr", { "data-kind": e.kind }, el("td", {}, fmtTime(e.time)), el("td", {}, has("ledger_" + e.kind) ? t("ledger_" + e.kind) : e.kind),
-        el("td", { class: "num" }, yuan(e.amount_yuan)), el("td", {}, e.payee), el("td", {}, e.actor), el("td", {}, e.note)));
-    sec.append(table);
-  }
-  return sec;
-}
+// The funds section with its workflow (sources, allocations, requests, decisions, traced ledger).
+export { fundsSection } from "./project_funds";
 
 export async function evaluationSection(p: Project): Promise<HTMLElement> {
   const ev = await optional(evaluation(p.id));
