@@ -254,6 +254,10 @@ export async function progressSteps({ browser, base, step, assert, signIn, shot,
     const rows = await p.$$eval('[data-testid="evaluations"] tr[data-code]', (rs) => rs.map((r) => [r.dataset.code, r.dataset.score]));
     assert(JSON.stringify(rows) === JSON.stringify(list.map((e) => [e.project.code, e.total_score === null ? "" : String(e.total_score)])), "the comparison as the API ranks: " + JSON.stringify(rows));
     assert(rows.some(([c, s]) => c === op.code && Number(s) === ev.total_score), "this project's score in the comparison");
+    for (const i of ev.indicators) {
+      const cell = await p.textContent(`[data-testid="evaluations"] tr[data-code="${op.code}"] td[data-indicator="${i.key}"]`);
+      assert(cell === (i.score === null ? "—" : (i.score * 100).toFixed(0)), `${i.key} score in the comparison: ${cell}`);
+    }
     await shot(p, "evaluations");
     await ctx.close();
   });
