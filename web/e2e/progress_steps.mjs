@@ -5,7 +5,7 @@
 //   actual date; lowering it without a reason is refused with the API's message;
 // - from a phone (chromium with an overridden geolocation) the township files a progress report
 //   with a real PNG and a real JPEG and the GPS point of the browser: a fake "JPEG" is refused by
-//   the server's type check and a point 5 km outside the area by its area check, both shown;
+//   the server's type check and a point 2 km outside the area by its area check, both shown;
 //   the report then appears in the list and as a map marker with its photos;
 // - the lead department (zrzy) records an inspection at a point clicked on the map, records
 //   achieved indicator values and sees the score the indicator table gives; satisfaction above
@@ -127,7 +127,7 @@ export async function progressSteps({ browser, base, step, assert, signIn, shot,
     await shot(p, "progress-phone-refused");
     await p.click('[data-testid="photo-previews"] .pg-preview[data-file="notes.jpg"] button');
 
-    // Real photos, but the phone is 5 km east of the area: the area check refuses the report.
+    // Real photos, but the phone is 0.05° east of the centre (over 2 km outside the area): refused.
     await p.setInputFiles('[data-testid="photo-input"]', [{ name: "site.png", mimeType: "image/png", buffer: png }, { name: "site.jpg", mimeType: "image/jpeg", buffer: jpeg }]);
     assert((await p.$$('[data-testid="photo-previews"] img.thumb')).length === 2, "two previews");
     await p.click('[data-testid="report-submit"]');

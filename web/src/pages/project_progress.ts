@@ -44,6 +44,8 @@ const why = (e: unknown) => (e instanceof ApiFailure ? e.text() : t("pg_network"
 function say(msg: HTMLElement, ok: boolean | null, text: string) {
   msg.className = "msg" + (ok === null ? "" : ok ? " ok" : " error");
   msg.textContent = text;
+  // On a phone the message is below the fold of a long form.
+  if (ok === false) msg.scrollIntoView({ block: "nearest" });
 }
 const field = (label: string, input: HTMLElement, attrs: Record<string, string> = {}) =>
   el("label", { class: "pg-field", ...attrs }, el("span", {}, label), input);
@@ -195,7 +197,7 @@ export function mountProgressControls(later: HTMLElement, p: Project, me: Me, ho
         const isImage = f.type === "image/jpeg" || f.type === "image/png";
         return el("div", { class: "pg-preview", "data-file": f.name },
           isImage ? el("img", { src: URL.createObjectURL(f), alt: f.name, class: "thumb" }) : el("span", { class: "thumb pg-nonimage" }, f.name),
-          el("div", { class: "small muted" }, `${(f.size / 1024).toFixed(0)} KB`), rm);
+          el("div", { class: "small muted" }, `${Math.ceil(f.size / 1024)} KB`), rm);
       }));
     };
     for (const input of [camera, gallery])
