@@ -193,6 +193,18 @@ export async function progressSteps({ browser, base, step, assert, signIn, shot,
     const r = reports[reports.length - 1];
     assert(r.kind === "inspection" && r.author === "zrzy" && r.points[0].inside && Math.abs(r.points[0].lon - picked[0]) < 1e-9, "inspection via the API: " + JSON.stringify(r));
     assert((await p.textContent(`[data-testid="reports"] li[data-report="${r.id}"]`)).includes("现场巡查"), "listed as an inspection");
+    // Its marker where it was clicked; a click on it opens the text and the photo.
+    const feats = await renderedFeatures(p, ["progress-points"]);
+    assert(feats.some((f) => f.properties.report === r.id), "the inspection's marker rendered");
+    const at = await p.evaluate(([x, y]) => {
+      const m = window.__gongzhi.map;
+      const pt = m.project([x, y]);
+      const b = m.getCanvas().getBoundingClientRect();
+      return { x: b.left + pt.x, y: b.top + pt.y };
+    }, picked);
+    await p.mouse.click(at.x, at.y);
+    await p.waitForSelector(`[data-testid="photo-popup"] img[src$="${r.photos[0]}"]`, { timeout: 10000 });
+    assert((await p.textContent('[data-testid="photo-popup"]')).includes("灌溉渠道施工质量良好"), "the popup shows the inspection");
     await ctx.close();
   });
 
@@ -259,6 +271,16 @@ export async function progressSteps({ browser, base, step, assert, signIn, shot,
       assert(cell === (i.score === null ? "—" : (i.score * 100).toFixed(0)), `${i.key} score in the comparison: ${cell}`);
     }
     await shot(p, "evaluations");
+    // Every string in both languages, on the comparison and on the project page with its forms.
+    assert(!(await p.textContent("body")).includes("⟦"), "every string translated");
+    await p.click('[data-testid="lang"]');
+    await p.waitForFunction(() => document.querySelector('nav a[data-nav="/evaluations"]')?.textContent === "Evaluation");
+    await p.waitForSelector('[data-testid="evaluations"]');
+    assert((await p.textContent('[data-testid="evaluations"]')).includes("Total score") && !(await p.textContent("body")).includes("⟦"), "the comparison in English");
+    await p.goto(base + `/projects/${op.code}`);
+    await p.waitForSelector('[data-testid="evaluation-form"]', { timeout: 30000 });
+    await p.waitForSelector('[data-testid="report-form"]');
+    assert((await p.textContent('[data-testid="report-form"]')).includes("Use my location") && !(await p.textContent("body")).includes("⟦"), "the forms in English");
     await ctx.close();
   });
 
