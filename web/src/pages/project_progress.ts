@@ -74,7 +74,10 @@ export interface ProgressHost {
 
 // Appends the forms the user may use to the progress and evaluation sections inside `later`.
 export function mountProgressControls(later: HTMLElement, p: Project, me: Me, host: ProgressHost) {
+  // The report form's map click handler and point marker, dropped when the form is redrawn.
+  let disposeReport = () => undefined as void;
   const redrawProgress = async () => {
+    disposeReport();
     const old = later.querySelector<HTMLElement>('[data-testid="progress"]');
     const fresh = await progressSection(p);
     old?.replaceWith(fresh.section);
@@ -251,6 +254,13 @@ export function mountProgressControls(later: HTMLElement, p: Project, me: Me, ho
       pointText.textContent = t("pg_no_point");
       delete pointText.dataset.lon;
     });
+    disposeReport = () => {
+      if (picking) host.map.off("click", picking);
+      picking = null;
+      host.map.getCanvas().style.cursor = "";
+      marker?.remove();
+      marker = null;
+    };
     const msg = el("div", { class: "msg", role: "status", "data-testid": "report-message" });
     const btn = el("button", { class: "btn primary big", type: "submit", "data-testid": "report-submit" }, t("pg_submit_report"));
     const form = el("form", { class: "pg-form", "data-testid": "report-form" }, el("h3", {}, t("pg_new_report")),
@@ -279,8 +289,6 @@ export function mountProgressControls(later: HTMLElement, p: Project, me: Me, ho
         if (point) body.points = [point];
         if (msSel.value) body.milestone_id = Number(msSel.value);
         const r = await api<Report>("POST", `/api/v1/projects/${p.id}/reports`, body);
-        if (picking) host.map.off("click", picking);
-        marker?.remove();
         await redrawProgress();
         const m2 = later.querySelector('[data-testid="report-message"]');
         const far = r.points.reduce((a, x) => Math.max(a, x.distance_m), 0);
