@@ -17,6 +17,7 @@ import { dashSteps } from "./dash_steps.mjs";
 import { assessSteps } from "./assess_steps.mjs";
 import { partSetup, partSteps } from "./part_steps.mjs";
 import { fundsSteps } from "./funds_steps.mjs";
+import { progressSteps } from "./progress_steps.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = Object.fromEntries(
@@ -631,6 +632,8 @@ try {
   await dashSteps({ browser, base, step, assert, signIn, shot });
   // The assessment page (assess_steps.mjs).
   await assessSteps({ browser, base, step, assert, signIn, shot, renderedFeatures });
+  // Milestones, reports and inspections with photos and GPS, indicators (progress_steps.mjs).
+  await progressSteps({ browser, base, step, assert, signIn, shot, renderedFeatures });
 
   await step("a villager on a phone sees its parcels before and after and objects with a reason", async () => {
     const ctx = await browser.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: "zh-CN" });

@@ -11,6 +11,7 @@ import { renderParcels } from "./pages/parcels";
 import { startLive, stopLive } from "./live";
 import { watchHome } from "./pages/project_live";
 import "./i18n_part";
+import "./i18n_progress";
 // Pages with the map (MapLibre, ~1 MB) or charts load on demand: the sign-in and the villager's
 // phone view do not download them.
 const renderHome = async (...a: Parameters<typeof import("./pages/home").renderHome>) => (await import("./pages/home")).renderHome(...a);
@@ -20,6 +21,7 @@ const renderDashboard = async (...a: Parameters<typeof import("./pages/dashboard
 const renderSchemes = async (...a: Parameters<typeof import("./pages/schemes").renderSchemes>) => (await import("./pages/schemes")).renderSchemes(...a);
 const renderAssessment = async (...a: Parameters<typeof import("./pages/assessment").renderAssessment>) => (await import("./pages/assessment")).renderAssessment(...a);
 const renderParticipation = async (...a: Parameters<typeof import("./pages/participation").renderParticipation>) => (await import("./pages/participation")).renderParticipation(...a);
+const renderEvaluations = async (...a: Parameters<typeof import("./pages/evaluations").renderEvaluations>) => (await import("./pages/evaluations")).renderEvaluations(...a);
 const renderProject = async (...a: Parameters<typeof import("./pages/project").renderProject>) => (await import("./pages/project")).renderProject(...a);
 
 export interface Ctx {
@@ -69,6 +71,8 @@ function header(m: Me | null): HTMLElement {
       links.push(["/participation", "nav_participation"]);
     if (m.grants.some((g) => ["township", "village_collective", "investor", "lead_department"].includes(g.role)))
       links.push(["/projects/new", "nav_new_project"]);
+    // Scores across projects (GET /api/v1/evaluations), for everyone but villagers.
+    if (!isVillager(m)) links.push(["/evaluations", "nav_evaluations"]);
     for (const [href, key] of links) {
       const a = el("a", { href, class: location.pathname === href ? "active" : "", "data-nav": href }, t(key));
       nav.append(a);
@@ -149,6 +153,7 @@ async function render() {
     else if (path === "/dashboard") cleanup = await renderDashboard(main, ctx);
     else if (path === "/parcels") cleanup = await renderParcels(main, ctx);
     else if (path === "/schemes") cleanup = await renderSchemes(main, ctx);
+    else if (path === "/evaluations") cleanup = await renderEvaluations(main, ctx);
     else if (path === "/assessment") cleanup = await renderAssessment(main, ctx);
     else if (path === "/participation") cleanup = await renderParticipation(main, ctx);
     else if (path.startsWith("/projects/")) cleanup = await renderProject(main, ctx, decodeURIComponent(path.slice("/projects/".length)));

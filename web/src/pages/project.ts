@@ -8,6 +8,7 @@ import { findingName, link, stateBadge } from "./common";
 import { onLive } from "../live";
 import { canEditPlan, canPreview, previewCompliance } from "../project_api";
 import { addPlanLayers, planEditor, setPlanLayers } from "./project_plan";
+import { mountProgressControls } from "./project_progress";
 import { addProgressMarkers, evaluationSection, fundsSection, noticeSection, progressSection } from "./project_sections";
 
 type FC = GeoJSON.FeatureCollection;
@@ -172,6 +173,7 @@ export async function renderProject(main: HTMLElement, ctx: Ctx, code: string): 
       const [notice, progress, funds, ev] = await Promise.all([noticeSection(proj), progressSection(proj), fundsSection(proj), evaluationSection(proj)]);
       later.replaceChildren(notice, progress.section, funds, ev);
       addProgressMarkers(gmap.map, proj, progress.points);
+      mountProgressControls(later, proj, ctx.me, { map: gmap.map, mapBox });
       later.dataset.ready = "1";
     }
   };

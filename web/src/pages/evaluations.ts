@@ -1,0 +1,55 @@
+// The performance evaluation of every project the user may see, side by side (GET
+// /api/v1/evaluations: best total score first, unscored last): the total score is comparable
+// across projects because every project is scored against its own plan by the same indicator
+// table (data/evaluation_indicators.json).
+import "./project.css";
+import "./progress.css";
+import "../i18n_progress";
+import { api } from "../api";
+import { el } from "../dom";
+import { lang, t } from "../i18n";
+import { evaluation, type Evaluation } from "../project_api";
+import type { Ctx } from "../main";
+import { link, stateBadge } from "./common";
+
+interface EvaluationRow {
+  project: { id: number; code: string; name: string; region_code: string; state: string };
+  total_score: number | null;
+  acceptance_met: boolean;
+}
+
+export async function renderEvaluations(main: HTMLElement, _ctx: Ctx): Promise<() => void> {
+  const rows = await api<{ evaluations: EvaluationRow[] }>("GET", "/api/v1/evaluations").then((r) => r.evaluations);
+  const sec = el("section", { class: "card" }, el("h1", {}, t("ev_title")), el("p", { class: "hint" }, t("ev_intro")));
+  // Each scored project's indicator scores, side by side (one GET per scored project, at most 60).
+  const details = new Map<number, Evaluation>();
+  await Promise.all(rows.filter((r) => r.total_score !== null).slice(0, 60).map((r) =>
+    evaluation(r.project.id).then((e) => details.set(r.project.id, e)).catch(() => undefined)));
+  const indicators = [...details.values()][0]?.indicators ?? [];
+  if (!rows.length) sec.append(el("p", { class: "empty" }, t("ev_none")));
+  else {
+    const table = el("table", { class: "grid ev-table", "data-testid": "evaluations" },
+      el("tr", {}, ...["ev_rank", "col_code", "col_name", "col_state", "total_score", "acceptance_met"].map((k) => el("th", {}, t(k))),
+        ...indicators.map((i) => el("th", { class: "small", title: t("score") }, lang() === "zh" ? i.name_zh : i.name_en))));
+    let rank = 0;
+    for (const r of rows) {
+      const s = r.total_score;
+      if (s !== null) rank++;
+      table.append(el("tr", { "data-code": r.project.code, "data-score": s === null ? "" : String(s) },
+        el("td", { class: "num" }, s === null ? "—" : String(rank)),
+        el("td", {}, link(`/projects/${encodeURIComponent(r.project.code)}`, r.project.code)),
+        el("td", {}, r.project.name), el("td", {}, stateBadge(r.project.state)),
+        el("td", {}, s === null ? el("span", { class: "muted" }, t("ev_unscored")) : el("span", {},
+          el("span", { class: "bar" }, el("span", { class: "bar-fill" + (s < 90 ? " low" : ""), style: `width:${Math.max(0, Math.min(100, s))}%` })), ` ${s.toFixed(1)}`)),
+        el("td", {}, s === null ? "—" : el("span", { class: "badge " + (r.acceptance_met ? "dec-approve" : "dec-reject") }, r.acceptance_met ? t("acceptance_met") : t("acceptance_not_met"))),
+        ...indicators.map((i) => {
+          const x = details.get(r.project.id)?.indicators.find((d) => d.key === i.key);
+          const v = x?.score ?? null;
+          return el("td", { class: "num small" + (x && !x.meets_acceptance ? " warn" : ""), "data-indicator": i.key }, v === null ? "—" : (v * 100).toFixed(0));
+        })));
+    }
+    sec.append(el("div", { class: "table-scroll" }, table));
+  }
+  main.append(sec);
+  return () => undefined;
+}
