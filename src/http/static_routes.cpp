@@ -135,8 +135,9 @@ void add_static_routes(Router& r, const std::string& dir) {
   // The region dashboard and the villager's pages (notices, projects, votes, parcels).
   for (const char* route : {"/dashboard", "/assessment", "/village/{section}", "/village/{section}/{id}"})
     r.add("GET", route, index);
-  // The organisers' participation page (web/src/pages/participation.ts).
-  r.add("GET", "/participation", index);
+  // The organisers' participation page (web/src/pages/participation.ts), a household's parcels
+  // (parcels.ts) and the evaluation scores across projects (evaluations.ts).
+  for (const char* route : {"/participation", "/parcels", "/evaluations"}) r.add("GET", route, index);
   r.add("GET", "/assets/{file}", [dir](const Request& req, const PathParams& p) -> Response {
     const std::string& name = p.at("file");  // percent-decoded: "%2e%2e%2f" is "../" here
     if (!safe_asset_name(name)) throw not_found();

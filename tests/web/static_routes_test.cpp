@@ -57,6 +57,17 @@ TEST_F(StaticRoutesTest, the_participation_page_answers_the_app) {
   EXPECT_EQ(get("/participation/x").status, 404);
 }
 
+// Every page web/src/main.ts routes to answers the app when opened or reloaded directly.
+TEST_F(StaticRoutesTest, every_client_page_answers_the_app_when_reloaded) {
+  for (const char* path : {"/", "/signin", "/home", "/map", "/inbox", "/village", "/village/votes",
+                           "/village/surveys/3", "/dashboard", "/parcels", "/schemes", "/evaluations",
+                           "/assessment", "/participation", "/projects/XM2026-001"}) {
+    auto r = get(path);
+    EXPECT_EQ(r.status, 200) << path;
+    EXPECT_NE(r.body.find("共治 app"), std::string::npos) << path;
+  }
+}
+
 TEST_F(StaticRoutesTest, index_and_client_routes_answer_the_app) {
   for (const char* path : {"/", "/signin", "/map", "/inbox", "/village", "/home", "/projects/XM2026-005",
                            "/map?project=3", "/dashboard", "/dashboard?region=340123100",
