@@ -542,7 +542,7 @@ ReportRecord ProgressService::file_report(const User& user, std::int64_t id, con
           std::string where = format_point(pt.lon, pt.lat);
           std::string dist = std::to_string(static_cast<long long>(std::lround(c.distance_m)));
           throw InvalidRequest("point_outside_area",
-                               "points[" + std::to_string(i) + "] " + where + " 在项目区外 " + dist +
+                               "第 " + std::to_string(i + 1) + " 个定位点 " + where + " 在项目区外 " + dist +
                                    " 米（允许 " + std::to_string(static_cast<int>(kGpsToleranceM)) + " 米）",
                                "points[" + std::to_string(i) + "] " + where + " lies " + dist +
                                    " m outside the project area (tolerance " +

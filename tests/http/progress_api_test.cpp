@@ -205,6 +205,8 @@ TEST_P(ProgressApiTest, milestones_inspections_and_evaluation_over_http) {
   EXPECT_EQ(far.status, 400);
   EXPECT_EQ(far.code(), "point_outside_area");
   EXPECT_NE(far.json()["error"]["message_en"].get<std::string>().find("points[0]"), std::string::npos) << far.body;
+  // The Chinese message is for the person in the field: the point counted from 1, no field name.
+  EXPECT_NE(far.json()["error"]["message_zh"].get<std::string>().find("第 1 个定位点"), std::string::npos) << far.body;
   EXPECT_EQ(call(bhttp::verb::post, project_path("/reports"), lead,
                  R"({"kind":"inspection","text":"x","points":[{"lon":"117","lat":30}]})").status,
             400);

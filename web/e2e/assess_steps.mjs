@@ -5,13 +5,7 @@
 // where a source is missing, switching the dimension recolours map and bars, the repeat request
 // comes from the server's cache; a villager gets no nav link and a polite refusal.
 
-function call(page, method, url) {
-  return page.evaluate(async ([m, u]) => {
-    const r = await fetch(u, { method: m });
-    const text = await r.text();
-    return { status: r.status, cache: r.headers.get("X-Gongzhi-Cache"), body: text ? JSON.parse(text) : null };
-  }, [method, url]);
-}
+import { call } from "./page_api.mjs";
 
 const potentials = ["farmland_potential", "construction_potential", "ecological_potential"];
 const costs = ["ecological_risk", "social_impact"];

@@ -5,16 +5,7 @@
 // page, a villager on a 360×740 phone reading a notice, commenting, complaining and seeing the
 // official's reply, and a representative voting.
 
-// The app's API as a signed-in page sees it.
-function call(page, method, url, body) {
-  return page.evaluate(async ([m, u, b]) => {
-    const r = await fetch(u, { method: m, headers: b === undefined ? {} : { "Content-Type": "application/json" }, body: b === undefined ? undefined : JSON.stringify(b) });
-    const text = await r.text();
-    return { status: r.status, body: text ? JSON.parse(text) : null };
-  }, [method, url, body]);
-}
-
-const phone = { viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: "zh-CN" };
+import { call, phone } from "./page_api.mjs";
 
 // Every visible control a thumb uses is at least 44 px high.
 async function touchTargets(p, assert, what) {

@@ -8,13 +8,7 @@
 // the project page; the ledger traces each payment source → pool → payee. Every outcome is
 // checked on the page and through the API; each refusal changes nothing.
 
-function call(page, method, url, body) {
-  return page.evaluate(async ([m, u, b]) => {
-    const r = await fetch(u, { method: m, headers: b === undefined ? {} : { "Content-Type": "application/json" }, body: b === undefined ? undefined : JSON.stringify(b) });
-    const text = await r.text();
-    return { status: r.status, body: text ? JSON.parse(text) : null };
-  }, [method, url, body]);
-}
+import { call } from "./page_api.mjs";
 
 const desktop = { viewport: { width: 1440, height: 900 }, locale: "zh-CN" };
 const CODE = "XM2026-001";

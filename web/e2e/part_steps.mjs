@@ -8,6 +8,7 @@
 // refused on the phone. Feedback is answered and closed, overdue feedback escalated by the
 // township, and a comment on a public notice answered by the lead department.
 import { spawnSync } from "node:child_process";
+import { call, phone } from "./page_api.mjs";
 
 const password = "gongzhi-demo";
 // Villager accounts the steps add to the demo before the server starts (run.mjs calls partSetup):
@@ -30,15 +31,6 @@ export function partSetup({ bin, db }) {
   return added;
 }
 
-function call(page, method, url, body) {
-  return page.evaluate(async ([m, u, b]) => {
-    const r = await fetch(u, { method: m, headers: b === undefined ? {} : { "Content-Type": "application/json" }, body: b === undefined ? undefined : JSON.stringify(b) });
-    const text = await r.text();
-    return { status: r.status, body: text ? JSON.parse(text) : null };
-  }, [method, url, body]);
-}
-
-const phone = { viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: "zh-CN" };
 const desktop = { viewport: { width: 1440, height: 1000 }, locale: "zh-CN" };
 
 export async function partSteps({ browser, base, step, assert, signIn, shot, extra = [] }) {

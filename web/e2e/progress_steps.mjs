@@ -13,22 +13,10 @@
 // - controls only for the roles the API accepts: a co-reviewing department gets the inspection
 //   form only, an auditor none.
 
+import { call } from "./page_api.mjs";
+
 const INDICATOR_WEIGHTS = { new_cultivated_land: 25, construction_land_reduced: 20, ecological_area_restored: 20, investment_per_mu: 10, households_benefiting: 10, satisfaction: 15 };
 const LOWER_IS_BETTER = new Set(["investment_per_mu"]);
-
-function call(page, method, url, body) {
-  return page.evaluate(async ([m, u, b]) => {
-    const r = await fetch(u, { method: m, headers: b ? { "Content-Type": "application/json" } : {}, body: b ? JSON.stringify(b) : undefined });
-    const text = await r.text();
-    let j = null;
-    try {
-      j = text ? JSON.parse(text) : null;
-    } catch {
-      j = text;
-    }
-    return { status: r.status, type: r.headers.get("content-type"), size: text.length, body: j };
-  }, [method, url, body]);
-}
 
 // A vertex-mean of the area's outer ring (inside for the demo projects' areas; the API says so).
 function centreOf(project) {
