@@ -313,7 +313,9 @@ void ParticipationService::check_blocking_feedback(ProjectTx& tx, const ProjectR
 
 ProjectRecord ParticipationService::visible_project(ProjectTx& tx, const User& user, std::int64_t id) {
   auto p = tx.project(id);
-  if (!p || !may_see_project(user, *p)) not_found("project", id);
+  // The same visibility as the project itself (a village collective reaching a township
+  // project for its households may link a vote or survey of its village to it).
+  if (!p || !projects_.may_read(tx, user, *p)) not_found("project", id);
   return *p;
 }
 

@@ -124,6 +124,11 @@ class ProjectService {
   // households of its village). A reach lets the user read the project; it grants no action.
   using Reach = std::function<bool(storage::ProjectTx&, const User&, const storage::ProjectRecord&)>;
   void add_reach(Reach reach);
+  // may_see_project or one of the reaches: what every part that reads a project for a user asks
+  // (inside the caller's transaction).
+  bool may_read(storage::ProjectTx& tx, const User& user, const storage::ProjectRecord& p) const {
+    return sees(tx, user, p);
+  }
 
  private:
   storage::ProjectRecord visible(storage::ProjectTx& tx, const User& user, std::int64_t id);

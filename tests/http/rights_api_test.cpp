@@ -597,6 +597,21 @@ TEST_P(RightsApiTest, a_village_collective_reaches_a_township_project_for_its_ow
   EXPECT_EQ(get(base, cun_c).status, 404);
   EXPECT_EQ(get(tr("/households"), cun_c).status, 404);
   EXPECT_EQ(post(tr("/households/H00001/confirm"), cun_c, {{"note", "x"}}).status, 404);
+  // The project it reads is one its village's assembly may vote on; a collective that does not
+  // reach the project may not link a vote to it (404, as for any project it does not see).
+  auto reps = http_request(port_, bhttp::verb::put, "/api/v1/villages/340123100201/representatives",
+                           json{{"usernames", {"cunmin"}}}.dump(), {{"Authorization", "Bearer " + cun}});
+  ASSERT_EQ(reps.status, 200) << reps.body;
+  auto vote = post("/api/v1/votes", cun,
+                   {{"region_code", "340123100201"}, {"question", "同意镇域土地整治的权属调整方案"},
+                    {"project_id", township_project}});
+  ASSERT_EQ(vote.status, 201) << vote.body;
+  EXPECT_EQ(vote.json()["project_id"], township_project);
+  EXPECT_EQ(post("/api/v1/votes", cun_c,
+                 {{"region_code", "340123100203"}, {"question", "x"}, {"project_id", township_project}})
+                .status,
+            404);
+
   // Project state changes and plans stay forbidden to the collective (403: it sees the project).
   EXPECT_EQ(post(base + "/actions", cun, {{"action", "approve"}, {"comment", "同意"}}).status, 403);
   EXPECT_EQ(post(tr("/plans"), cun, {{"parcels_layer", "parcels"}}).status, 403);
