@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "../storage/store_backends.h"
+#include "../storage/project_seed.h"
 #include "http_client.h"
 #include "services/password.h"
 #include "services/progress.h"
@@ -47,16 +48,7 @@ class FundsApiTest : public StoreBackendTest {
     for (const auto& [name, grant] : users) identity->add_user({name, hash, {grant}}, "root");
     auto projects = storage::ProjectStore::open(location());
     project_ = projects->write([](storage::ProjectTx& tx) {
-      storage::ProjectRecord p;
-      p.code = "XM2026-001";
-      p.name = "东村高标准农田整治";
-      p.type = "农用地整理";
-      p.region_code = "340123100201";
-      p.state = ProjectState::implementation;
-      p.created_by = "zhen";
-      p.created_at = p.updated_at = tx.now();
-      p.plan_hash = "none";
-      return tx.insert_project(p).id;
+      return seed_project(tx, {"XM2026-001", "东村高标准农田整治", "340123100201", ProjectState::implementation});
     });
     // Its milestone, as the progress part keeps it (a disbursement request names one by id).
     projects->ensure_tables(services::kMilestoneTables);
@@ -330,16 +322,7 @@ TEST_P(FundsApiTest, a_request_names_a_milestone_of_its_project_and_the_ledger_s
   {
     auto projects = storage::ProjectStore::open(location());
     other_milestone = projects->write([&](storage::ProjectTx& tx) {
-      storage::ProjectRecord p;
-      p.code = "XM2026-002";
-      p.name = "西村整治";
-      p.type = "农用地整理";
-      p.region_code = "340123100202";
-      p.state = ProjectState::implementation;
-      p.created_by = "zhen";
-      p.created_at = p.updated_at = tx.now();
-      p.plan_hash = "none";
-      auto other = tx.insert_project(p).id;
+      auto other = seed_project(tx, {"XM2026-002", "西村整治", "340123100202", ProjectState::implementation});
       return std::stoll(tx.session()
                             .query("INSERT INTO progress_milestones(project_id, name, planned_date, "
                                    "created_by, created_at, updated_at) VALUES($1, '西村节点', "

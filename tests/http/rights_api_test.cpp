@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "../storage/store_backends.h"
+#include "../storage/project_seed.h"
 #include "http_client.h"
 #include "live_support.h"
 #include "services/password.h"
@@ -60,16 +61,7 @@ class RightsApiTest : public StoreBackendTest {
     for (const auto& [name, grant] : users) identity->add_user({name, hash, {grant}}, "root");
     auto projects = storage::ProjectStore::open(location());
     project_ = projects->write([](storage::ProjectTx& tx) {
-      storage::ProjectRecord p;
-      p.code = "XM2026-001";
-      p.name = "东村高标准农田整治";
-      p.type = "农用地整理";
-      p.region_code = "340123100201";
-      p.state = ProjectState::joint_review;  // no reviews owed: approval waits only for rights
-      p.created_by = "zhen";
-      p.created_at = p.updated_at = tx.now();
-      p.plan_hash = "none";
-      return tx.insert_project(p).id;
+      return seed_project(tx, {"XM2026-001", "东村高标准农田整治", "340123100201", ProjectState::joint_review});  // no reviews owed: approval waits only for rights
     });
   }
   void TearDown() override { server_.reset(); }  // before the store is dropped
@@ -511,16 +503,7 @@ TEST_P(RightsApiTest, a_plan_runs_as_a_job_with_progress_on_the_live_feed_one_at
 TEST_P(RightsApiTest, a_village_collective_reaches_a_township_project_for_its_own_households_only) {
   // A township project (乡镇级项目) whose plan covers households of two villages.
   auto township_project = storage::ProjectStore::open(location())->write([](storage::ProjectTx& tx) {
-    storage::ProjectRecord p;
-    p.code = "XM2026-002";
-    p.name = "镇域土地整治";
-    p.type = "农用地整理";
-    p.region_code = "340123100";
-    p.state = ProjectState::joint_review;
-    p.created_by = "zhen";
-    p.created_at = p.updated_at = tx.now();
-    p.plan_hash = "none";
-    return tx.insert_project(p).id;
+    return seed_project(tx, {"XM2026-002", "镇域土地整治", "340123100", ProjectState::joint_review});
   });
   start();
   auto ziran = token("ziran"), zhen = token("zhen"), cun = token("cun"), cun_b = token("cun_b"),

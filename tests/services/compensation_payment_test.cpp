@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "../storage/store_backends.h"
+#include "../storage/project_seed.h"
 #include "common/error.h"
 #include "services/funds.h"
 #include "services/projects.h"
@@ -35,16 +36,7 @@ class CompensationPaymentTest : public StoreBackendTest {
 
   std::int64_t project(const std::string& code) {
     return store_->write([&](storage::ProjectTx& tx) {
-      storage::ProjectRecord p;
-      p.code = code;
-      p.name = code;
-      p.type = "农村建设用地整理";
-      p.region_code = "340123100201";
-      p.state = ProjectState::implementation;
-      p.created_by = "zhen";
-      p.created_at = p.updated_at = tx.now();
-      p.plan_hash = "none";
-      return tx.insert_project(p).id;
+      return seed_project(tx, {code, code, "340123100201", ProjectState::implementation, "农村建设用地整理"});
     });
   }
   std::int64_t insert(const std::string& sql, std::vector<std::string> params) {

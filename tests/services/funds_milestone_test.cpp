@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "../storage/store_backends.h"
+#include "../storage/project_seed.h"
 #include "common/error.h"
 #include "services/funds.h"
 #include "services/progress.h"
@@ -29,16 +30,7 @@ class FundsMilestoneTest : public StoreBackendTest {
 
   std::int64_t project(const std::string& code, const std::string& region) {
     return store_->write([&](storage::ProjectTx& tx) {
-      storage::ProjectRecord p;
-      p.code = code;
-      p.name = code;
-      p.type = "农用地整理";
-      p.region_code = region;
-      p.state = ProjectState::implementation;
-      p.created_by = "zhen";
-      p.created_at = p.updated_at = tx.now();
-      p.plan_hash = "none";
-      return tx.insert_project(p).id;
+      return seed_project(tx, {code, code, region, ProjectState::implementation});
     });
   }
   std::int64_t milestone(std::int64_t project, const std::string& name) {

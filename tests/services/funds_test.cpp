@@ -14,6 +14,7 @@
 #include <tuple>
 
 #include "../storage/store_backends.h"
+#include "../storage/project_seed.h"
 #include "common/error.h"
 #include "storage/identity_store.h"
 #include "storage/project_store.h"
@@ -59,16 +60,7 @@ class FundsServiceTest : public StoreBackendTest {
 
   std::int64_t project(const std::string& name, const std::string& region, ProjectState state) {
     return store_->write([&](storage::ProjectTx& tx) {
-      storage::ProjectRecord p;
-      p.code = "XM2026-" + std::to_string(100 + ++projects_made_);
-      p.name = name;
-      p.type = "农用地整理";
-      p.region_code = region;
-      p.state = state;
-      p.created_by = "ziran";
-      p.created_at = p.updated_at = tx.now();
-      p.plan_hash = "none";
-      return tx.insert_project(p).id;
+      return seed_project(tx, {"XM2026-" + std::to_string(100 + ++projects_made_), name, region, state, "农用地整理", "ziran"});
     });
   }
 

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "../storage/store_backends.h"
+#include "../storage/project_seed.h"
 #include "common/error.h"
 #include "services/projects.h"
 #include "services/realloc.h"
@@ -42,16 +43,7 @@ class RightsPlanTest : public StoreBackendTest {
     projects_ = std::make_unique<services::ProjectService>(*layers_, *store_, identity_.get());
     rights_ = std::make_unique<services::RightsService>(*layers_, *store_, *projects_, identity_.get());
     project_ = store_->write([](storage::ProjectTx& tx) {
-      storage::ProjectRecord p;
-      p.code = "XM2026-001";
-      p.name = "东村高标准农田整治";
-      p.type = "农用地整理";
-      p.region_code = "340123100201";
-      p.state = ProjectState::joint_review;
-      p.created_by = "zhen";
-      p.created_at = p.updated_at = tx.now();
-      p.plan_hash = "none";
-      return tx.insert_project(p).id;
+      return seed_project(tx, {"XM2026-001", "东村高标准农田整治", "340123100201", ProjectState::joint_review});
     });
     ziran_.username = "ziran";
     ziran_.grants.push_back({Role::lead_department, "自然资源局", "340123"});
