@@ -84,8 +84,6 @@ class Session : public std::enable_shared_from_this<Session> {
     asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::read, shared_from_this()));
   }
 
-  // On shutdown: a connection waiting for its next request is closed now; one with a request in
-  // flight closes after answering it.
   // From the server's sweep, on any thread, about once a second: a connection that has been
   // reading a request or writing an answer for longer than the timeout is closed (on its own
   // thread). A deadline per connection checked by one sweep costs a store per operation where a
@@ -101,6 +99,8 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
+  // On shutdown: a connection waiting for its next request is closed now; one with a request in
+  // flight closes after answering it.
   void stop() {
     asio::post(stream_.get_executor(), [self = shared_from_this()] {
       self->stopping_ = true;
@@ -145,6 +145,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (auto length = parser_->content_length(); length && *length > limit)
       return on_read(bhttp::error::body_limit, n);
     parser_->body_limit(limit);
+    body_allowed_ = limit;
     if (limit > options_.body_limit && options_.before_body) {
       // May the sender send this much at all? Asked on the worker pool; the body waits.
       busy_ = true;
@@ -178,9 +179,8 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto& req = parser_->get();
     // A large body the route accepted from this sender (a photo from a phone on a slow rural
     // connection) gets time by its size: the timeout plus a second per kMinBodyRate bytes.
-    std::uint64_t size = parser_->content_length()
-                             ? *parser_->content_length()  // chunked: as much as the route allows
-                             : options_.body_limit_for(std::string(req.method_string()), std::string(req.target()));
+    // (Chunked: as much as the route allows.)
+    std::uint64_t size = parser_->content_length().value_or(body_allowed_);
     arm_ms(std::int64_t{options_.timeout_seconds} * 1000 +
            static_cast<std::int64_t>(size * 1000 / kMinBodyRate));
     if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
@@ -449,6 +449,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::atomic<std::int64_t> deadline_{0};  // steady_ms() when the current operation times out; 0 none
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::uint64_t body_allowed_ = 0;  // the body limit on_header chose for the current request
   const Handler& handler_;
   const ServerOptions& options_;
   std::atomic<int>& active_;
