@@ -135,10 +135,12 @@ export async function renderProject(main: HTMLElement, ctx: Ctx, code: string): 
 
   const drawInfo = async (proj: Project, preview: Project | null = null) => {
     shown = fingerprint(proj);
-    head.replaceChildren(
+    // The title with its state badge and the sections below it are swapped in together, after the
+    // plan editor has loaded: the new state never shows above the previous state's controls.
+    const title = [
       el("h1", { "data-testid": "project-title" }, `${proj.code} ${proj.name} `, stateBadge(proj.state)),
       el("p", { class: "muted" }, `${t("col_type")}: ${proj.type} · ${t("col_region")}: ${proj.region_code} · ${t("project_area")}: ${fmtArea(proj.area_m2)}`
-        + (proj.notice_starts ? ` · ${t("notice")}: ${fmtTime(proj.notice_starts)} – ${fmtTime(proj.notice_ends ?? "")}` : "")));
+        + (proj.notice_starts ? ` · ${t("notice")}: ${fmtTime(proj.notice_starts)} – ${fmtTime(proj.notice_ends ?? "")}` : ""))];
     const parts: HTMLElement[] = [actionsSection(proj)];
     if (proj.plan?.area && canEditPlan(ctx.me, proj)) {
       parts.push(await planEditor(proj, {
@@ -167,6 +169,7 @@ export async function renderProject(main: HTMLElement, ctx: Ctx, code: string): 
     }
     if (!preview || proj.compliance) parts.push(complianceSection(proj));
     parts.push(reviewsSection(proj), historySection(proj));
+    head.replaceChildren(...title);
     info.replaceChildren(...parts);
     if (LATER_STATES.includes(proj.state) && laterShown !== proj.state + proj.row_version) {
       laterShown = proj.state + proj.row_version;
