@@ -234,8 +234,18 @@ void add_progress_routes(Router& r, storage::IdentityStore& identity,
   });
   r.add("GET", "/api/v1/evaluations", [&](const Request& req, const PathParams&) {
     auto user = signed_in(identity, req);
+    // ?details=1: each project's indicators too, for a comparison indicator by indicator in one
+    // request.
+    bool details = false;
+    for (const auto& [k, v] : query_params(req)) {
+      if (k != "details")
+        throw ApiError{400, "unknown_parameter", "未知的查询参数：" + k, "unknown query parameter: " + k};
+      if (v != "0" && v != "1")
+        throw ApiError{400, "invalid_parameter", "参数 details 应为 0 或 1", "parameter details must be 0 or 1"};
+      details = v == "1";
+    }
     json list = json::array();
-    for (const auto& e : progress.evaluations(user)) list.push_back(evaluation_json(e, false));
+    for (const auto& e : progress.evaluations(user)) list.push_back(evaluation_json(e, details));
     return json_response(200, {{"evaluations", list}});
   });
 }

@@ -244,6 +244,15 @@ TEST_P(ProgressApiTest, milestones_inspections_and_evaluation_over_http) {
   ASSERT_EQ(all.status, 200);
   ASSERT_EQ(all.json()["evaluations"].size(), 1u);
   EXPECT_EQ(all.json()["evaluations"][0]["total_score"], 68.75);
+  EXPECT_FALSE(all.json()["evaluations"][0].contains("indicators"));
+  // With details, each project's indicators as the project's own evaluation gives them.
+  auto detailed = call(bhttp::verb::get, "/api/v1/evaluations?details=1", lead);
+  ASSERT_EQ(detailed.status, 200) << detailed.body;
+  ASSERT_EQ(detailed.json()["evaluations"].size(), 1u);
+  EXPECT_EQ(detailed.json()["evaluations"][0]["indicators"], e["indicators"]);
+  EXPECT_EQ(detailed.json()["evaluations"][0]["acceptance_failures_en"], e["acceptance_failures_en"]);
+  EXPECT_EQ(call(bhttp::verb::get, "/api/v1/evaluations?details=yes", lead).code(), "invalid_parameter");
+  EXPECT_EQ(call(bhttp::verb::get, "/api/v1/evaluations?detail=1", lead).code(), "unknown_parameter");
   EXPECT_TRUE(call(bhttp::verb::get, "/api/v1/evaluations", token("hekou")).json()["evaluations"].empty());
   EXPECT_EQ(call(bhttp::verb::get, project_path("/evaluation"), token("hekou")).status, 404);
 }

@@ -59,25 +59,40 @@ export function stopLive() {
 }
 
 // Calls fn for every live event (optionally only those that pass `filter`), debounced so a burst
-// of events (a review round requested of five departments) refreshes once. Returns the
-// unsubscribe function.
-export function onLive(fn: (events: LiveEvent[]) => void, filter: (e: LiveEvent) => boolean = () => true, delayMs = 150): () => void {
+// of events (a review round requested of five departments) refreshes once. When fn returns a
+// promise, the next batch waits for it: refreshes run one at a time and in order, so a slow
+// refresh started by an earlier event can never finish last and overwrite a newer one. Returns
+// the unsubscribe function.
+export function onLive(fn: (events: LiveEvent[]) => void | Promise<unknown>, filter: (e: LiveEvent) => boolean = () => true, delayMs = 150): () => void {
   let pending: LiveEvent[] = [];
   let timer: number | undefined;
+  let running = false;
+  let stopped = false;
+  const flush = async () => {
+    timer = undefined;
+    if (running) return;
+    running = true;
+    while (pending.length && !stopped) {
+      const batch = pending;
+      pending = [];
+      try {
+        await fn(batch);
+      } catch {
+        // A refresh that failed (the network) is retried by the next event.
+      }
+    }
+    running = false;
+  };
   const handler = (e: Event) => {
     const ev = (e as CustomEvent<LiveEvent>).detail;
     if (!filter(ev)) return;
     pending.push(ev);
-    if (timer === undefined)
-      timer = window.setTimeout(() => {
-        const batch = pending;
-        pending = [];
-        timer = undefined;
-        fn(batch);
-      }, delayMs);
+    // While a refresh runs, the events wait for it and are taken by its loop.
+    if (!running && timer === undefined) timer = window.setTimeout(() => void flush(), delayMs);
   };
   window.addEventListener("gongzhi:event", handler);
   return () => {
+    stopped = true;
     window.removeEventListener("gongzhi:event", handler);
     if (timer !== undefined) window.clearTimeout(timer);
   };

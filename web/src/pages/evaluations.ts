@@ -1,5 +1,5 @@
 // The performance evaluation of every project the user may see, side by side (GET
-// /api/v1/evaluations: best total score first, unscored last): the total score is comparable
+// /api/v1/evaluations?details=1: best total score first, unscored last, each with its indicators): the total score is comparable
 // across projects because every project is scored against its own plan by the same indicator
 // table (data/evaluation_indicators.json).
 import "./project.css";
@@ -8,7 +8,7 @@ import "../i18n_progress";
 import { api } from "../api";
 import { el } from "../dom";
 import { lang, t } from "../i18n";
-import { evaluation, type Evaluation } from "../project_api";
+import type { Indicator } from "../project_api";
 import type { Ctx } from "../main";
 import { link, stateBadge } from "./common";
 
@@ -16,16 +16,14 @@ interface EvaluationRow {
   project: { id: number; code: string; name: string; region_code: string; state: string };
   total_score: number | null;
   acceptance_met: boolean;
+  indicators: Indicator[];
 }
 
 export async function renderEvaluations(main: HTMLElement, _ctx: Ctx): Promise<() => void> {
-  const rows = await api<{ evaluations: EvaluationRow[] }>("GET", "/api/v1/evaluations").then((r) => r.evaluations);
+  const rows = await api<{ evaluations: EvaluationRow[] }>("GET", "/api/v1/evaluations?details=1").then((r) => r.evaluations);
   const sec = el("section", { class: "card" }, el("h1", {}, t("ev_title")), el("p", { class: "hint" }, t("ev_intro")));
-  // Each scored project's indicator scores, side by side (one GET per scored project, at most 60).
-  const details = new Map<number, Evaluation>();
-  await Promise.all(rows.filter((r) => r.total_score !== null).slice(0, 60).map((r) =>
-    evaluation(r.project.id).then((e) => details.set(r.project.id, e)).catch(() => undefined)));
-  const indicators = [...details.values()][0]?.indicators ?? [];
+  // Every project is scored by the same indicator table: the first one's indicators head the columns.
+  const indicators = rows[0]?.indicators ?? [];
   if (!rows.length) sec.append(el("p", { class: "empty" }, t("ev_none")));
   else {
     const table = el("table", { class: "grid ev-table", "data-testid": "evaluations" },
@@ -43,7 +41,7 @@ export async function renderEvaluations(main: HTMLElement, _ctx: Ctx): Promise<(
           el("span", { class: "bar" }, el("span", { class: "bar-fill" + (s < 90 ? " low" : ""), style: `width:${Math.max(0, Math.min(100, s))}%` })), ` ${s.toFixed(1)}`)),
         el("td", {}, s === null ? "—" : el("span", { class: "badge " + (r.acceptance_met ? "dec-approve" : "dec-reject") }, r.acceptance_met ? t("acceptance_met") : t("acceptance_not_met"))),
         ...indicators.map((i) => {
-          const x = details.get(r.project.id)?.indicators.find((d) => d.key === i.key);
+          const x = s === null ? undefined : r.indicators.find((d) => d.key === i.key);
           const v = x?.score ?? null;
           return el("td", { class: "num small" + (x && !x.meets_acceptance ? " warn" : ""), "data-indicator": i.key }, v === null ? "—" : (v * 100).toFixed(0));
         })));

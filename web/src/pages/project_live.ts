@@ -81,5 +81,5 @@ export function watchHome(main: HTMLElement, ctx: Ctx): () => void {
         if (x) (x.dataset.key = `review:${project.id}:${r.round}:${r.department}`), (x.dataset.code = project.code);
       }
   })().catch(() => undefined);
-  return onLive((events) => void refreshHome(main, ctx, events).catch(() => undefined), (e) => PROJECT_KINDS.has(e.kind));
+  return onLive((events) => refreshHome(main, ctx, events), (e) => PROJECT_KINDS.has(e.kind));
 }
