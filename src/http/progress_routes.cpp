@@ -1,6 +1,8 @@
 #include "http/progress_routes.h"
 
 #include <cmath>
+#include <map>
+#include <optional>
 
 #include "http/api_support.h"
 
@@ -84,6 +86,59 @@ json evaluation_json(const services::ProjectEvaluation& pe, bool details) {
   j["acceptance_failures_zh"] = e.acceptance_failures_zh;
   j["acceptance_failures_en"] = e.acceptance_failures_en;
   return j;
+}
+
+// The projects' evaluations summed up per region of one level (county or township), so that
+// counties, or a county's townships, can be compared: projects, how many are scored, the mean
+// total score of the scored ones, how many meet acceptance. A project whose own region is above
+// that level (a county project when grouping by township) counts under its own region.
+json evaluation_groups(storage::IdentityStore& identity, const std::vector<services::ProjectEvaluation>& list,
+                       RegionLevel level) {
+  std::map<std::string, std::optional<Region>> regions;
+  auto region = [&](const std::string& code) -> const std::optional<Region>& {
+    auto it = regions.find(code);
+    if (it == regions.end()) it = regions.emplace(code, identity.find_region(code)).first;
+    return it->second;
+  };
+  struct Group {
+    std::string name;
+    int projects = 0, scored = 0, met = 0;
+    double sum = 0;
+  };
+  std::map<std::string, Group> groups;
+  for (const auto& e : list) {
+    std::string code = e.project.region_code;
+    std::string name = region(code) ? region(code)->name : code;
+    for (auto r = region(code); r && r->level > level && !r->parent.empty();) {
+      r = region(r->parent);
+      if (!r) break;
+      code = r->code;
+      name = r->name;
+    }
+    auto& g = groups[code];
+    g.name = name;
+    ++g.projects;
+    if (e.evaluation.total_score) {
+      ++g.scored;
+      g.sum += *e.evaluation.total_score;
+      if (e.evaluation.acceptance_met) ++g.met;
+    }
+  }
+  json out = json::array();
+  for (const auto& [code, g] : groups)
+    out.push_back({{"region_code", code},
+                   {"region_name", g.name},
+                   {"projects", g.projects},
+                   {"scored", g.scored},
+                   {"mean_score", g.scored ? json(std::round(g.sum / g.scored * 100) / 100) : json(nullptr)},
+                   {"acceptance_met", g.met}});
+  // Best mean first, groups without a score last.
+  std::stable_sort(out.begin(), out.end(), [](const json& a, const json& b) {
+    double x = a["mean_score"].is_null() ? -1 : a["mean_score"].get<double>();
+    double y = b["mean_score"].is_null() ? -1 : b["mean_score"].get<double>();
+    return x > y;
+  });
+  return out;
 }
 
 double number_of(const json& v, const std::string& field) {
@@ -236,17 +291,29 @@ void add_progress_routes(Router& r, storage::IdentityStore& identity,
     auto user = signed_in(identity, req);
     // ?details=1: each project's indicators too, for a comparison indicator by indicator in one
     // request.
+    // ?group=county|township: the scores summed up per county, or per township, as well.
     bool details = false;
+    std::optional<RegionLevel> group;
     for (const auto& [k, v] : query_params(req)) {
-      if (k != "details")
+      if (k == "details") {
+        if (v != "0" && v != "1")
+          throw ApiError{400, "invalid_parameter", "参数 details 应为 0 或 1", "parameter details must be 0 or 1"};
+        details = v == "1";
+      } else if (k == "group") {
+        if (v != "county" && v != "township")
+          throw ApiError{400, "invalid_parameter", "参数 group 应为 county 或 township",
+                         "parameter group must be county or township"};
+        group = v == "county" ? RegionLevel::county : RegionLevel::township;
+      } else {
         throw ApiError{400, "unknown_parameter", "未知的查询参数：" + k, "unknown query parameter: " + k};
-      if (v != "0" && v != "1")
-        throw ApiError{400, "invalid_parameter", "参数 details 应为 0 或 1", "parameter details must be 0 or 1"};
-      details = v == "1";
+      }
     }
+    auto evaluations = progress.evaluations(user);
     json list = json::array();
-    for (const auto& e : progress.evaluations(user)) list.push_back(evaluation_json(e, details));
-    return json_response(200, {{"evaluations", list}});
+    for (const auto& e : evaluations) list.push_back(evaluation_json(e, details));
+    json body = {{"evaluations", list}};
+    if (group) body["groups"] = evaluation_groups(identity, evaluations, *group);
+    return json_response(200, body);
   });
 }
 

@@ -366,6 +366,70 @@ TEST_P(ProgressApiTest, a_slow_photo_upload_gets_time_by_its_size_a_slow_small_r
   EXPECT_ANY_THROW(trickle(port_, login_head, login, 10, 3.0));
 }
 
+// The comparison summed up per county or per township (GET /api/v1/evaluations?group=…): a city
+// official compares two counties, each county's projects under it by the region hierarchy.
+TEST_P(ProgressApiTest, evaluations_are_summed_up_per_county_and_per_township) {
+  server_.reset();
+  std::int64_t other = 0;
+  {
+    auto layers = storage::Store::open(location(), {});
+    auto identity = storage::IdentityStore::open(location(), {});
+    identity->replace_regions({{"340000", "安徽省"}, {"340100", "合肥市"}, {"340123", "肥西县"},
+                               {"340123100", "上派镇"}, {"340123101", "河口镇"}, {"340123100201", "东村"},
+                               {"340124", "庐江县"}, {"340124100", "庐城镇"}, {"340124100201", "南村"}},
+                              "test", "root");
+    identity->add_user({"city", services::hash_password(kPassword),
+                        {Grant{Role::lead_department, "自然资源局", "3401"}}},
+                       "root");
+    auto store = storage::ProjectStore::open(location());
+    services::ProjectService projects(*layers, *store, nullptr);
+    User lujiang;
+    lujiang.username = "lujiang";
+    lujiang.grants.push_back(Grant{Role::township, "", "340124100"});
+    other = projects
+                .create(lujiang, {"南村土地整治", "农用地整理", "340124100201",
+                                  R"({"area":{"type":"Polygon","coordinates":[[[117.1,30.0],[117.11,30.0],[117.11,30.01],[117.1,30.01],[117.1,30.0]]]}})"})
+                .id;
+  }
+  start();
+  auto lead = token("lead");
+  ASSERT_EQ(call(bhttp::verb::put, project_path("/evaluation/planned"), lead,
+                 R"({"values":{"new_cultivated_land":60000,"satisfaction":90}})").status,
+            200);
+  ASSERT_EQ(call(bhttp::verb::put, project_path("/evaluation/achieved"), token("zhen"),
+                 R"({"values":{"new_cultivated_land":30000,"satisfaction":90}})").status,
+            200);
+  auto city = token("city");
+  auto by_county = call(bhttp::verb::get, "/api/v1/evaluations?group=county", city);
+  ASSERT_EQ(by_county.status, 200) << by_county.body;
+  EXPECT_EQ(by_county.json()["evaluations"].size(), 2u);
+  auto groups = by_county.json()["groups"];
+  ASSERT_EQ(groups.size(), 2u) << groups.dump();
+  // Scored first: 肥西县 with its one scored project, then 庐江县 with none.
+  EXPECT_EQ(groups[0]["region_code"], "340123");
+  EXPECT_EQ(groups[0]["region_name"], "肥西县");
+  EXPECT_EQ(groups[0]["projects"], 1);
+  EXPECT_EQ(groups[0]["scored"], 1);
+  EXPECT_EQ(groups[0]["mean_score"], 68.75);
+  EXPECT_EQ(groups[0]["acceptance_met"], 0);
+  EXPECT_EQ(groups[1]["region_code"], "340124");
+  EXPECT_EQ(groups[1]["region_name"], "庐江县");
+  EXPECT_EQ(groups[1]["scored"], 0);
+  EXPECT_TRUE(groups[1]["mean_score"].is_null());
+  auto by_township = call(bhttp::verb::get, "/api/v1/evaluations?group=township", city).json()["groups"];
+  ASSERT_EQ(by_township.size(), 2u);
+  EXPECT_EQ(by_township[0]["region_code"], "340123100");
+  EXPECT_EQ(by_township[0]["region_name"], "上派镇");
+  EXPECT_EQ(by_township[1]["region_code"], "340124100");
+  // The county's lead department sees its own county only; without group, no groups.
+  auto own = call(bhttp::verb::get, "/api/v1/evaluations?group=county", lead).json();
+  ASSERT_EQ(own["groups"].size(), 1u);
+  EXPECT_EQ(own["groups"][0]["region_code"], "340123");
+  EXPECT_FALSE(call(bhttp::verb::get, "/api/v1/evaluations", city).json().contains("groups"));
+  EXPECT_EQ(call(bhttp::verb::get, "/api/v1/evaluations?group=village", city).code(), "invalid_parameter");
+  EXPECT_EQ(call(bhttp::verb::get, "/api/v1/projects/" + std::to_string(other) + "/evaluation", lead).status, 404);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ProgressApiTest, GZ_ALL_BACKENDS, backend_name);
 
 }  // namespace

@@ -258,6 +258,13 @@ export async function progressSteps({ browser, base, step, assert, signIn, shot,
       const cell = await p.textContent(`[data-testid="evaluations"] tr[data-code="${op.code}"] td[data-indicator="${i.key}"]`);
       assert(cell === (i.score === null ? "—" : (i.score * 100).toFixed(0)), `${i.key} score in the comparison: ${cell}`);
     }
+    // The demo is one county: its townships compared, as the API sums them up.
+    const groups = (await call(p, "GET", "/api/v1/evaluations?group=township")).body.groups;
+    assert((await p.getAttribute('[data-testid="evaluation-groups"]', "data-level")) === "township", "one county: by township");
+    const shown = await p.$$eval('[data-testid="evaluation-groups"] tr[data-region]', (rs) => rs.map((r) => [r.dataset.region, r.dataset.mean, r.children[0].textContent]));
+    assert(JSON.stringify(shown) === JSON.stringify(groups.map((g) => [g.region_code, g.mean_score === null ? "" : String(g.mean_score), g.region_name])), "townships as the API sums them up: " + JSON.stringify(shown));
+    const mine = groups.find((g) => g.region_code === op.region_code.slice(0, 9));
+    assert(mine && mine.scored >= 1 && mine.mean_score !== null, "the project's township scored: " + JSON.stringify(mine));
     await shot(p, "evaluations");
     // Every string in both languages, on the comparison and on the project page with its forms.
     assert(!(await p.textContent("body")).includes("⟦"), "every string translated");

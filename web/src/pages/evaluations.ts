@@ -19,9 +19,42 @@ interface EvaluationRow {
   indicators: Indicator[];
 }
 
+interface EvaluationGroup {
+  region_code: string;
+  region_name: string;
+  projects: number;
+  scored: number;
+  mean_score: number | null;
+  acceptance_met: number;
+}
+
+const scoreBar = (s: number) =>
+  el("span", {}, el("span", { class: "bar" }, el("span", { class: "bar-fill" + (s < 90 ? " low" : ""), style: `width:${Math.max(0, Math.min(100, s))}%` })), ` ${s.toFixed(1)}`);
+
+// The scores summed up per region (GET /api/v1/evaluations?group=…), best mean first.
+function groupTable(groups: EvaluationGroup[], level: string): HTMLElement {
+  const table = el("table", { class: "grid ev-table ev-groups", "data-testid": "evaluation-groups", "data-level": level },
+    el("tr", {}, ...["ev_region", "ev_projects", "ev_scored", "ev_mean", "ev_met"].map((k) => el("th", {}, t(k)))));
+  for (const g of groups)
+    table.append(el("tr", { "data-region": g.region_code, "data-mean": g.mean_score === null ? "" : String(g.mean_score) },
+      el("td", {}, g.region_name), el("td", { class: "num" }, String(g.projects)), el("td", { class: "num" }, String(g.scored)),
+      el("td", { class: "score" }, g.mean_score === null ? el("span", { class: "muted" }, t("ev_unscored")) : scoreBar(g.mean_score)),
+      el("td", { class: "num" }, g.scored ? `${g.acceptance_met} / ${g.scored}` : "—")));
+  return el("div", {}, el("h2", {}, t(level === "county" ? "ev_by_county" : "ev_by_township")), el("div", { class: "table-scroll" }, table));
+}
+
 export async function renderEvaluations(main: HTMLElement, _ctx: Ctx): Promise<() => void> {
-  const rows = await api<{ evaluations: EvaluationRow[] }>("GET", "/api/v1/evaluations?details=1").then((r) => r.evaluations);
+  const answer = await api<{ evaluations: EvaluationRow[]; groups: EvaluationGroup[] }>("GET", "/api/v1/evaluations?details=1&group=county");
+  const rows = answer.evaluations;
+  // Counties compared; within one county, its townships.
+  let level = "county";
+  let groups = answer.groups;
+  if (groups.length <= 1) {
+    level = "township";
+    groups = (await api<{ groups: EvaluationGroup[] }>("GET", "/api/v1/evaluations?group=township")).groups;
+  }
   const sec = el("section", { class: "card" }, el("h1", {}, t("ev_title")), el("p", { class: "hint" }, t("ev_intro")));
+  if (groups.length) sec.append(groupTable(groups, level));
   // Every project is scored by the same indicator table: the first one's indicators head the columns.
   const indicators = rows[0]?.indicators ?? [];
   if (!rows.length) sec.append(el("p", { class: "empty" }, t("ev_none")));
@@ -35,10 +68,9 @@ export async function renderEvaluations(main: HTMLElement, _ctx: Ctx): Promise<(
       if (s !== null) rank++;
       table.append(el("tr", { "data-code": r.project.code, "data-score": s === null ? "" : String(s) },
         el("td", { class: "num" }, s === null ? "—" : String(rank)),
-        el("td", {}, link(`/projects/${encodeURIComponent(r.project.code)}`, r.project.code)),
+        el("td", { class: "code" }, link(`/projects/${encodeURIComponent(r.project.code)}`, r.project.code)),
         el("td", {}, r.project.name), el("td", {}, stateBadge(r.project.state)),
-        el("td", {}, s === null ? el("span", { class: "muted" }, t("ev_unscored")) : el("span", {},
-          el("span", { class: "bar" }, el("span", { class: "bar-fill" + (s < 90 ? " low" : ""), style: `width:${Math.max(0, Math.min(100, s))}%` })), ` ${s.toFixed(1)}`)),
+        el("td", { class: "score" }, s === null ? el("span", { class: "muted" }, t("ev_unscored")) : scoreBar(s)),
         el("td", {}, s === null ? "—" : el("span", { class: "badge " + (r.acceptance_met ? "dec-approve" : "dec-reject") }, r.acceptance_met ? t("acceptance_met") : t("acceptance_not_met"))),
         ...indicators.map((i) => {
           const x = s === null ? undefined : r.indicators.find((d) => d.key === i.key);
@@ -46,6 +78,7 @@ export async function renderEvaluations(main: HTMLElement, _ctx: Ctx): Promise<(
           return el("td", { class: "num small" + (x && !x.meets_acceptance ? " warn" : ""), "data-indicator": i.key }, v === null ? "—" : (v * 100).toFixed(0));
         })));
     }
+    if (groups.length) sec.append(el("h2", {}, t("ev_projects_table")));
     sec.append(el("div", { class: "table-scroll" }, table));
   }
   main.append(sec);
