@@ -19,7 +19,7 @@ const KINDS = [
   "progress.milestone_added", "progress.reported", "progress.report_filed", "progress.inspection",
   "evaluation.achieved_recorded", "evaluation.planned_set", "funds.allocated", "disbursement.requested",
   "disbursement.approved", "disbursement.refused", "notice.published", "notice.commented", "notice.replied",
-  "feedback.submitted", "feedback.answered", "feedback.escalated", "vote.opened", "vote.closed", "survey.opened",
+  "feedback.submitted", "feedback.answered", "feedback.escalated", "vote.opened", "vote.ballot_cast", "vote.closed", "survey.opened",
 ];
 
 let source: EventSource | null = null;
