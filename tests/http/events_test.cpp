@@ -49,7 +49,7 @@ class EventsApiTest : public StoreBackendTest {
     add("cun", Role::village_collective, "", kVillageA);
     add("min1", Role::villager, "", kVillageA);
     add("min2", Role::villager, "", kVillageA);
-    add("xi", Role::villager, "", kVillageB);
+    add("xicun", Role::villager, "", kVillageB);
   }
   void start(const Env& env = {}) { server_ = std::make_unique<ServeProcess>(location(), env); }
   unsigned short port() const { return server_->port(); }
@@ -236,7 +236,7 @@ TEST_P(EventsApiTest, a_ballot_reaches_the_readers_of_the_vote_and_nobody_else) 
                    {{"usernames", {"min1", "min2"}}});
   ASSERT_EQ(reps.status, 200) << reps.body;
   std::map<std::string, std::unique_ptr<SseClient>> streams;
-  for (const char* u : {"zhen_a", "zhen_b", "zrj", "czj", "cun", "min2", "xi"}) streams[u] = open(u);
+  for (const char* u : {"zhen_a", "zhen_b", "zrj", "czj", "cun", "min2", "xicun"}) streams[u] = open(u);
 
   // A vote of the village, and one about township A's project.
   auto v1 = call("cun", bhttp::verb::post, "/api/v1/votes", {{"region_code", kVillageA}, {"question", "是否同意调整方案"}});
@@ -249,7 +249,7 @@ TEST_P(EventsApiTest, a_ballot_reaches_the_readers_of_the_vote_and_nobody_else) 
   ASSERT_EQ(call("min2", bhttp::verb::post, "/api/v1/votes/" + std::to_string(id2) + "/ballots", {{"choice", "no"}}).status, 201);
   // Refused ballots write no event.
   EXPECT_EQ(call("min1", bhttp::verb::post, "/api/v1/votes/" + std::to_string(id1) + "/ballots", {{"choice", "no"}}).status, 409);
-  EXPECT_EQ(call("xi", bhttp::verb::post, "/api/v1/votes/" + std::to_string(id1) + "/ballots", {{"choice", "no"}}).status, 404);
+  EXPECT_EQ(call("xicun", bhttp::verb::post, "/api/v1/votes/" + std::to_string(id1) + "/ballots", {{"choice", "no"}}).status, 404);
 
   std::map<std::string, std::vector<SseEvent>> got;
   got["zrj"] = collect(*streams["zrj"], 2500ms);
@@ -270,7 +270,7 @@ TEST_P(EventsApiTest, a_ballot_reaches_the_readers_of_the_vote_and_nobody_else) 
   EXPECT_EQ(votes_of(got["cun"]), (std::vector<std::string>{o1, b1}));
   EXPECT_EQ(votes_of(got["min2"]), (std::vector<std::string>{o1, b1}));
   // Outside the village: another village, another township, finance (which sees the project).
-  EXPECT_TRUE(got["xi"].empty()) << got["xi"].size();
+  EXPECT_TRUE(got["xicun"].empty()) << got["xicun"].size();
   EXPECT_TRUE(got["zhen_b"].empty()) << got["zhen_b"].size();
   EXPECT_TRUE(got["czj"].empty()) << got["czj"].size();
 
