@@ -99,6 +99,10 @@ export async function liveSteps({ browser, base, step, assert, signIn, shot }) {
       assert(ok.status === 200, "approval: " + JSON.stringify(ok));
       await zhen.waitForSelector(`[data-testid="disbursements"] li[data-disbursement="${req.body.id}"][data-status="approved"]`, { timeout: 30000 });
       await zhen.waitForSelector('[data-testid="funds"].fresh[data-live-count]', { timeout: 10000 });
+      if (shot) {
+        await zhen.$eval('[data-testid="disbursements"]', (e) => e.scrollIntoView({ block: "start" }));
+        await shot(zhen, "project-live-funds");
+      }
       await zhen.waitForSelector(`[data-testid="ledger"] tr[data-kind="disbursement"][data-disbursement="${req.body.id}"]`, { timeout: 10000 });
       assert((await zhen.inputValue('[data-testid="req-payee"]')) === "半填写的施工单位", "the half-filled request's payee kept");
       assert((await zhen.inputValue('[data-testid="req-amount"]')) === "1234.56", "the half-filled request's amount kept");
@@ -106,7 +110,6 @@ export async function liveSteps({ browser, base, step, assert, signIn, shot }) {
       assert(await zhen.evaluate(() => window.__sameDocument === true), "no reload");
       const kinds = await zhen.evaluate(() => window.__events.map((e) => e.kind));
       assert(kinds.includes("progress.inspection") && kinds.includes("disbursement.approved"), "the events arrived: " + kinds.join(","));
-      await shot(zhen, "project-live-sections");
     });
 
     await step("live: a representative's ballot shows on the organisers' page from the event stream (no polling, no username in the event); the half-written question kept", async () => {
