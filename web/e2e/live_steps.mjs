@@ -5,7 +5,8 @@
 // (window.__sameDocument survives), marks the redrawn section `fresh`, and the typed values are
 // still there:
 // - the township (zhen) on its project page in implementation: the lead department (zrzy) files
-//   a field inspection → the progress section and the report markers on the map; finance (czj)
+//   a field inspection → the progress section and the report markers on the map; a planned
+//   indicator value → the evaluation section; finance (czj)
 //   approves the township's disbursement request → the funds section (its request form, half
 //   filled in, kept);
 // - the village collective (cun) on the organisers' page: a representative's ballot arrives as a
@@ -43,7 +44,7 @@ export async function liveSteps({ browser, base, step, assert, signIn, shot }) {
     return p;
   };
   try {
-    await step("live: the township's project page shows the lead department's inspection and finance's approval without a reload; half-filled forms kept", async () => {
+    await step("live: the township's project page shows the lead department's inspection and indicator value and finance's approval without a reload; half-filled forms kept", async () => {
       const zhen = await as("zhen");
       const listed = (await call(zhen, "GET", "/api/v1/projects")).body.projects.find((x) => x.state === "implementation");
       assert(listed, "the township has a project in implementation");
@@ -94,6 +95,15 @@ export async function liveSteps({ browser, base, step, assert, signIn, shot }) {
       }, ins.body.id, { timeout: 20000 });
       assert((await zhen.inputValue('[data-testid="report-text"]')) === "东片田块平整过半（未提交）", "the half-written report kept");
 
+      // The lead department sets a planned indicator value: the evaluation section follows.
+      const was = (await call(zrzy, "GET", `/api/v1/projects/${project.id}/evaluation`)).body.indicators.find((i) => i.key === "satisfaction")?.planned?.value;
+      const value = was === 91 ? 92 : 91;
+      const planned = await call(zrzy, "PUT", `/api/v1/projects/${project.id}/evaluation/planned`, { values: { satisfaction: value } });
+      assert(planned.status === 200, "planned value: " + JSON.stringify(planned));
+      await zhen.waitForFunction((v) => document.querySelector('[data-testid="evaluation"] > table tr[data-indicator="satisfaction"]')?.children[1]?.textContent === `${v}%`,
+        value, { timeout: 30000 });
+      await zhen.waitForSelector('[data-testid="evaluation"].fresh[data-live-count]', { timeout: 10000 });
+
       // Finance approves the request from its own page.
       const ok = await call(czj, "POST", `/api/v1/projects/${project.id}/funds/disbursements/${req.body.id}/decision`, { decision: "approve" });
       assert(ok.status === 200, "approval: " + JSON.stringify(ok));
@@ -109,7 +119,7 @@ export async function liveSteps({ browser, base, step, assert, signIn, shot }) {
       assert((await zhen.inputValue('[data-testid="report-text"]')) === "东片田块平整过半（未提交）", "the report text still kept");
       assert(await zhen.evaluate(() => window.__sameDocument === true), "no reload");
       const kinds = await zhen.evaluate(() => window.__events.map((e) => e.kind));
-      assert(kinds.includes("progress.inspection") && kinds.includes("disbursement.approved"), "the events arrived: " + kinds.join(","));
+      assert(["progress.inspection", "evaluation.planned_set", "disbursement.approved"].every((k) => kinds.includes(k)), "the events arrived: " + kinds.join(","));
     });
 
     await step("live: a representative's ballot shows on the organisers' page from the event stream (no polling, no username in the event); the half-written question kept", async () => {
