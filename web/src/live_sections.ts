@@ -52,3 +52,30 @@ export function swapReadOnly(old: HTMLElement, fresh: HTMLElement, keep: (e: Ele
 export function sameContent(a: HTMLElement, b: HTMLElement): boolean {
   return a.innerHTML === b.innerHTML;
 }
+
+// A live handler run one call at a time: events arriving while it runs are queued and handled
+// together right after, so an older, slower redraw never lands after (and over) a newer one. A
+// failed call (a read refused or timed out under load) is tried once more after a pause.
+export function serialized<T>(fn: (batch: T[]) => Promise<unknown>): (batch: T[]) => void {
+  let running = false;
+  let queued: T[] | null = null;
+  const run = async (batch: T[]) => {
+    running = true;
+    try {
+      await fn(batch);
+    } catch {
+      await new Promise((r) => window.setTimeout(r, 1500));
+      await fn(batch).catch(() => undefined);
+    }
+    running = false;
+    if (queued) {
+      const next = queued;
+      queued = null;
+      void run(next);
+    }
+  };
+  return (batch) => {
+    if (running) queued = [...(queued ?? []), ...batch];
+    else void run(batch);
+  };
+}

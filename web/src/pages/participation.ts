@@ -16,7 +16,7 @@ import "../dash.css";
 import "../part.css";
 import type { Ctx } from "../main";
 import { onLive, type LiveEvent } from "../live";
-import { flash } from "../live_sections";
+import { flash, serialized } from "../live_sections";
 import { link } from "./common";
 
 // Who may do what (services/participation.cpp: kReaders, kAssemblyConveners, kPublishers, and
@@ -317,7 +317,7 @@ async function votesTab(box: HTMLElement, env: Env) {
   // may read the vote; the ballots per representative are read from the API) redraw the cards
   // that changed. Only while the live stream is down are the open votes read again, slowly.
   const liveVote = (e: LiveEvent) => e.region === village && (e.kind === "vote.opened" || e.kind === "vote.ballot_cast" || e.kind === "vote.closed");
-  env.stop(onLive(() => void drawVotes(undefined, true).catch(() => undefined), liveVote));
+  env.stop(onLive(serialized(() => drawVotes(undefined, true)), liveVote));
   const timer = window.setInterval(() => {
     if (document.body.dataset.live !== "open" && list.querySelector('[data-status="open"]')) void drawVotes(undefined, true).catch(() => undefined);
   }, 15000);

@@ -5,11 +5,12 @@ import { fmtArea, fmtTime, has, lang, t } from "../i18n";
 import type { Ctx } from "../main";
 import { createMap, projectAreas, type GongzhiMap } from "../map";
 import { findingName, link, stateBadge } from "./common";
-import { onLive } from "../live";
+import { onLive, type LiveEvent } from "../live";
 import { canEditPlan, canPreview, previewCompliance } from "../project_api";
 import { addPlanLayers, planEditor, setPlanLayers } from "./project_plan";
 import { mountProgressControls, type ProgressLive } from "./project_progress";
 import { refreshLater } from "./project_later_live";
+import { serialized } from "../live_sections";
 import { addProgressMarkers, evaluationSection, fundsSection, noticeSection, progressSection } from "./project_sections";
 
 type FC = GeoJSON.FeatureCollection;
@@ -252,10 +253,10 @@ export async function renderProject(main: HTMLElement, ctx: Ctx, code: string): 
   // Live: another user's action on this project (a department's review, the next step) shows
   // without a reload; so do their progress reports, indicator values and notice comments in the
   // sections below (project_later_live.ts).
-  const unsubscribe = onLive(async (events) => {
+  // One redraw at a time (serialized): an older, slower one never lands over a newer one.
+  const unsubscribe = onLive(serialized(async (events: LiveEvent[]) => {
     if (editing || tool.drawing() || !p) return;
-    const fresh = await getProject(p.id).catch(() => null);
-    if (!fresh) return;
+    const fresh = await getProject(p.id);
     if (fingerprint(fresh) !== shown) {
       p = fresh;
       await drawInfo(fresh);
@@ -263,7 +264,7 @@ export async function renderProject(main: HTMLElement, ctx: Ctx, code: string): 
       head.querySelector("h1")?.classList.add("fresh");
     }
     await refreshLater(later, p, progressLive, events);
-  }, (e) => e.project_id === p?.id);
+  }), (e) => e.project_id === p?.id);
   void lang;
   return () => {
     unsubscribe();

@@ -14,7 +14,7 @@ import { el } from "../dom";
 import { fmtTime, has, t } from "../i18n";
 import "../i18n_funds";
 import { onLive } from "../live";
-import { flash, isBusy } from "../live_sections";
+import { flash, isBusy, serialized } from "../live_sections";
 import { optional, type Milestone } from "../project_api";
 import "./funds.css";
 
@@ -398,9 +398,10 @@ export async function fundsSection(p: Project): Promise<HTMLElement> {
 
   await render();
   // Another user's allocation, request or decision on this project redraws the section live.
-  const stop = onLive(() => {
+  const live = serialized(() => render(true));
+  const stop = onLive((events) => {
     if (!sec.isConnected) return stop();
-    void render(true).catch(() => undefined);
+    live(events);
   }, (e) => e.project_id === p.id && (e.kind.startsWith("funds.") || e.kind.startsWith("disbursement.")));
   return sec;
 }

@@ -8,6 +8,7 @@ import { t } from "../i18n";
 import type { Ctx } from "../main";
 import { onLive, type LiveEvent } from "../live";
 import { link, stateBadge } from "./common";
+import { serialized } from "../live_sections";
 
 const PROJECT_KINDS = new Set(["project.created", "project.transition", "review.requested", "review.given", "obligation.fulfilled",
   "disbursement.requested", "disbursement.approved", "disbursement.refused", "feedback.submitted", "feedback.answered", "feedback.escalated"]);
@@ -81,5 +82,7 @@ export function watchHome(main: HTMLElement, ctx: Ctx): () => void {
         if (x) (x.dataset.key = `review:${project.id}:${r.round}:${r.department}`), (x.dataset.code = project.code);
       }
   })().catch(() => undefined);
-  return onLive((events) => void refreshHome(main, ctx, events).catch(() => undefined), (e) => PROJECT_KINDS.has(e.kind));
+  // One refresh at a time: a slow refresh started before a review was requested must not
+  // overwrite the list drawn after it.
+  return onLive(serialized((events: LiveEvent[]) => refreshHome(main, ctx, events)), (e) => PROJECT_KINDS.has(e.kind));
 }
