@@ -10,6 +10,7 @@
 
 #include "http/api_support.h"
 #include "services/auth.h"
+#include "services/participation.h"
 #include "services/projects.h"
 #include "services/regions.h"
 
@@ -36,6 +37,11 @@ bool may_see_event(const User& user, const storage::EventRecord& event,
   } else if (!services::may_see_region(user, event.region_code)) {
     return false;
   }
+  // An assembly vote's events (opened, a ballot cast with the running tally, closed with the
+  // result) only for those who may read the vote itself: officials over the village and its
+  // villagers, not every department that may see a project the vote is about.
+  if (event.kind.rfind("vote.", 0) == 0 && !services::may_read_votes(user, event.region_code))
+    return false;
   if (event.department.empty()) return true;
   const std::string& region = project ? project->region_code : event.region_code;
   if (is_overseer(user, region)) return true;

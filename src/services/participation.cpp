@@ -285,6 +285,10 @@ ParticipationRules load_rules() {
 
 }  // namespace
 
+bool may_read_votes(const User& user, const std::string& village) {
+  return reader_over(user, village) || has_grant_over(user, {Role::villager}, village);
+}
+
 ParticipationService::ParticipationService(storage::ProjectStore& store, ProjectService& projects,
                                            storage::IdentityStore* identity,
                                            ParticipationOptions options)
@@ -854,6 +858,15 @@ Ballot ParticipationService::cast_ballot(const User& user, std::int64_t id, Ball
         "INSERT INTO assembly_ballots(vote_id, username, choice, cast_at) VALUES($1, $2, $3, $4)",
         {num(id), b.username, b.choice, b.cast_at});
     tx.audit({actor_of(user), "participation.ballot", "vote:" + num(id), dump({{"choice", b.choice}})});
+    // The running tally as GET /votes/{id} shows it to every reader of the vote; not who voted
+    // (only officials see the ballots per representative) nor this ballot's choice on its own.
+    json d = {{"vote", id}, {"representatives", v.representatives}, {"yes", 0}, {"no", 0}, {"abstain", 0}};
+    for (const auto& r : tx.session().query(
+             "SELECT choice, COUNT(*) FROM assembly_ballots WHERE vote_id = $1 GROUP BY choice",
+             {num(id)}))
+      if (r[0] == "yes" || r[0] == "no" || r[0] == "abstain") d[r[0]] = i64(r[1]);
+    d["cast"] = d["yes"].get<std::int64_t>() + d["no"].get<std::int64_t>() + d["abstain"].get<std::int64_t>();
+    tx.insert_event({0, "", "vote.ballot_cast", v.project_id, v.region_code, "", dump(d)});
     return b;
   });
 }

@@ -199,4 +199,9 @@ class ParticipationService {
   Clock clock_;
 };
 
+// Whether `user` may read the assembly votes of `village` (GET /api/v1/votes/{id}): an official
+// reading participation over it, or a villager of it. The live feed gives the vote.* events only
+// to them (http/event_routes.cpp), so an event tells nobody more than the vote API does.
+bool may_read_votes(const User& user, const std::string& village);
+
 }  // namespace gz::services

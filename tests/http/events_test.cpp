@@ -26,6 +26,8 @@ constexpr const char* kPassword = "a long enough password";
 constexpr const char* kCounty = "340123";
 constexpr const char* kTownA = "340123100";
 constexpr const char* kTownB = "340123101";
+constexpr const char* kVillageA = "340123100201";
+constexpr const char* kVillageB = "340123101201";
 
 class EventsApiTest : public StoreBackendTest {
  protected:
@@ -44,6 +46,10 @@ class EventsApiTest : public StoreBackendTest {
     add("sthj", Role::co_reviewing_department, "生态环境局", kCounty);
     add("czj", Role::co_reviewing_department, "财政局", kCounty);
     add("shenji", Role::auditor, "", kCounty);
+    add("cun", Role::village_collective, "", kVillageA);
+    add("min1", Role::villager, "", kVillageA);
+    add("min2", Role::villager, "", kVillageA);
+    add("xicun", Role::villager, "", kVillageB);
   }
   void start(const Env& env = {}) { server_ = std::make_unique<ServeProcess>(location(), env); }
   unsigned short port() const { return server_->port(); }
@@ -217,6 +223,76 @@ TEST_P(EventsApiTest, sigterm_ends_every_open_stream_and_the_server_exits) {
   EXPECT_NE(r.out.find("gongzhi stopped"), std::string::npos) << r.describe();
   EXPECT_LT(took, 5s);
   for (auto* s : {a.get(), b.get(), c.get()}) EXPECT_TRUE(s->wait_closed(2s));
+}
+
+// A ballot cast is a vote.ballot_cast event carrying the running tally (what GET /votes/{id}
+// tells every reader of the vote), never who voted. The vote.* events go only to those who may
+// read the vote: officials over the village and its villagers; not a village elsewhere, another
+// township, nor a department that sees the project the vote is about but not its votes.
+TEST_P(EventsApiTest, a_ballot_reaches_the_readers_of_the_vote_and_nobody_else) {
+  start();
+  auto [project, code] = create("zhen_a", kTownA);
+  auto reps = call("cun", bhttp::verb::put, std::string("/api/v1/villages/") + kVillageA + "/representatives",
+                   {{"usernames", {"min1", "min2"}}});
+  ASSERT_EQ(reps.status, 200) << reps.body;
+  std::map<std::string, std::unique_ptr<SseClient>> streams;
+  for (const char* u : {"zhen_a", "zhen_b", "zrj", "czj", "cun", "min2", "xicun"}) streams[u] = open(u);
+
+  // A vote of the village, and one about township A's project.
+  auto v1 = call("cun", bhttp::verb::post, "/api/v1/votes", {{"region_code", kVillageA}, {"question", "是否同意调整方案"}});
+  ASSERT_EQ(v1.status, 201) << v1.body;
+  auto v2 = call("zhen_a", bhttp::verb::post, "/api/v1/votes",
+                 {{"region_code", kVillageA}, {"question", "是否同意项目实施"}, {"project_id", project}});
+  ASSERT_EQ(v2.status, 201) << v2.body;
+  auto id1 = v1.json()["id"].get<std::int64_t>(), id2 = v2.json()["id"].get<std::int64_t>();
+  ASSERT_EQ(call("min1", bhttp::verb::post, "/api/v1/votes/" + std::to_string(id1) + "/ballots", {{"choice", "yes"}}).status, 201);
+  ASSERT_EQ(call("min2", bhttp::verb::post, "/api/v1/votes/" + std::to_string(id2) + "/ballots", {{"choice", "no"}}).status, 201);
+  // Refused ballots write no event.
+  EXPECT_EQ(call("min1", bhttp::verb::post, "/api/v1/votes/" + std::to_string(id1) + "/ballots", {{"choice", "no"}}).status, 409);
+  EXPECT_EQ(call("xicun", bhttp::verb::post, "/api/v1/votes/" + std::to_string(id1) + "/ballots", {{"choice", "no"}}).status, 404);
+
+  std::map<std::string, std::vector<SseEvent>> got;
+  got["zrj"] = collect(*streams["zrj"], 2500ms);
+  for (auto& [user, s] : streams)
+    if (user != "zrj") got[user] = collect(*s, 300ms);
+  auto votes_of = [](const std::vector<SseEvent>& events) {
+    std::vector<std::string> out;
+    for (const auto& e : events) out.push_back(e.kind + "#" + std::to_string(e.json()["payload"]["vote"].get<std::int64_t>()));
+    return out;
+  };
+  const std::string o1 = "vote.opened#" + std::to_string(id1), o2 = "vote.opened#" + std::to_string(id2);
+  const std::string b1 = "vote.ballot_cast#" + std::to_string(id1), b2 = "vote.ballot_cast#" + std::to_string(id2);
+  // The organisers (the village collective of vote 1, the township of both) and the lead
+  // department over the county see both ballots; the village collective not the vote about a
+  // township project it may not see; a representative of the village the village's vote.
+  EXPECT_EQ(votes_of(got["zhen_a"]), (std::vector<std::string>{o1, o2, b1, b2}));
+  EXPECT_EQ(votes_of(got["zrj"]), (std::vector<std::string>{o1, o2, b1, b2}));
+  EXPECT_EQ(votes_of(got["cun"]), (std::vector<std::string>{o1, b1}));
+  EXPECT_EQ(votes_of(got["min2"]), (std::vector<std::string>{o1, b1}));
+  // Outside the village: another village, another township, finance (which sees the project).
+  EXPECT_TRUE(got["xicun"].empty()) << got["xicun"].size();
+  EXPECT_TRUE(got["zhen_b"].empty()) << got["zhen_b"].size();
+  EXPECT_TRUE(got["czj"].empty()) << got["czj"].size();
+
+  // The tally, as GET /votes/{id} gives it to the reader; no username anywhere in the event.
+  for (const auto& e : got["zhen_a"]) {
+    if (e.kind != "vote.ballot_cast") continue;
+    auto j = e.json();
+    EXPECT_EQ(j["region"], kVillageA);
+    auto pl = j["payload"];
+    auto id = pl["vote"].get<std::int64_t>();
+    EXPECT_EQ(j["project_id"].get<std::int64_t>(), id == id2 ? project : 0);
+    EXPECT_EQ(pl["representatives"], 2);
+    EXPECT_EQ(pl["cast"], 1);
+    EXPECT_EQ(pl["yes"], id == id1 ? 1 : 0);
+    EXPECT_EQ(pl["no"], id == id2 ? 1 : 0);
+    EXPECT_EQ(pl["abstain"], 0);
+    EXPECT_EQ(e.data.find("min1"), std::string::npos) << e.data;
+    EXPECT_EQ(e.data.find("min2"), std::string::npos) << e.data;
+    auto view = call("zhen_a", bhttp::verb::get, "/api/v1/votes/" + std::to_string(id));
+    EXPECT_EQ(view.json()["yes"], pl["yes"]);
+    EXPECT_EQ(view.json()["no"], pl["no"]);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, EventsApiTest, GZ_ALL_BACKENDS, backend_name);

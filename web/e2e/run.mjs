@@ -18,6 +18,7 @@ import { assessSteps } from "./assess_steps.mjs";
 import { partSetup, partSteps } from "./part_steps.mjs";
 import { fundsSteps } from "./funds_steps.mjs";
 import { progressSteps } from "./progress_steps.mjs";
+import { liveSteps } from "./live_steps.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = Object.fromEntries(
@@ -665,6 +666,8 @@ try {
   await partSteps({ browser, base, step, assert, signIn, shot, extra: server.extra ?? [] });
   // The funds workflow on the project page (funds_steps.mjs).
   await fundsSteps({ browser, base, step, assert, signIn, shot });
+  // Live updates of other users' work on open pages (live_steps.mjs).
+  await liveSteps({ browser, base, step, assert, signIn, shot });
 } finally {
   await browser.close();
   await server.stop();

@@ -19,7 +19,7 @@ const KINDS = [
   "progress.milestone_added", "progress.reported", "progress.report_filed", "progress.inspection",
   "evaluation.achieved_recorded", "evaluation.planned_set", "funds.allocated", "disbursement.requested",
   "disbursement.approved", "disbursement.refused", "notice.published", "notice.commented", "notice.replied",
-  "feedback.submitted", "feedback.answered", "feedback.escalated", "vote.opened", "vote.closed", "survey.opened",
+  "feedback.submitted", "feedback.answered", "feedback.escalated", "vote.opened", "vote.ballot_cast", "vote.closed", "survey.opened",
 ];
 
 let source: EventSource | null = null;
@@ -78,7 +78,10 @@ export function onLive(fn: (events: LiveEvent[]) => void | Promise<unknown>, fil
       try {
         await fn(batch);
       } catch {
-        // A refresh that failed (the network) is retried by the next event.
+        // A refresh that failed (a read refused or timed out under load) is tried once more after
+        // a pause; after that, the next event refreshes again.
+        await new Promise((r) => window.setTimeout(r, 1500));
+        if (!stopped) await Promise.resolve(fn(batch)).catch(() => undefined);
       }
     }
     running = false;

@@ -15,7 +15,8 @@ import "../i18n_part";
 import "../dash.css";
 import "../part.css";
 import type { Ctx } from "../main";
-import { onLive } from "../live";
+import { onLive, type LiveEvent } from "../live";
+import { flash } from "../live_sections";
 import { link } from "./common";
 
 // Who may do what (services/participation.cpp: kReaders, kAssemblyConveners, kPublishers, and
@@ -283,23 +284,44 @@ async function votesTab(box: HTMLElement, env: Env) {
     return card;
   };
 
-  const drawVotes = async (_focus?: number) => {
+  // live: only the cards that changed are swapped (and marked fresh); the others stay as they
+  // are, so a button the organiser is about to press does not move or lose the focus.
+  const shownVotes = new Map<number, string>(); // vote id → the vote as drawn
+  const drawVotes = async (_focus?: number, live = false) => {
     const all = (await api<{ votes: VoteDetail[] }>("GET", "/api/v1/votes")).votes.filter((v) => v.region_code === village);
     const full = await Promise.all(all.map((v) => api<VoteDetail>("GET", `/api/v1/votes/${v.id}`).catch(() => v)));
-    list.replaceChildren(...(full.length ? full.map(voteCard) : [el("p", { class: "empty" }, t("votes_none"))]));
+    const before = new Map(shownVotes);
+    shownVotes.clear();
+    for (const v of full) shownVotes.set(v.id, JSON.stringify(v));
+    if (!full.length) list.replaceChildren(el("p", { class: "empty" }, t("votes_none")));
+    else if (!live) list.replaceChildren(...full.map(voteCard));
+    else {
+      const old = new Map([...list.querySelectorAll<HTMLElement>(":scope > [data-vote]")].map((c) => [c.dataset.vote!, c]));
+      const cards = full.map((v) => {
+        const prev = old.get(String(v.id));
+        if (prev && before.get(v.id) === shownVotes.get(v.id)) return prev;
+        const next = voteCard(v);
+        next.dataset.liveCount = prev?.dataset.liveCount ?? "0";
+        flash(next);
+        return next;
+      });
+      if (cards.some((c, i) => list.children[i] !== c) || list.children.length !== cards.length) list.replaceChildren(...cards);
+    }
     list.dataset.loaded = String(Date.now());
   };
 
   await drawReps();
   drawOpen();
   await drawVotes();
-  // Ballots carry no live event (who voted is not broadcast): the open votes are read again
-  // every few seconds while the page shows them; closing and opening come live.
+  // Live: a vote opened or closed and every ballot cast (vote.ballot_cast, sent only to those who
+  // may read the vote; the ballots per representative are read from the API) redraw the cards
+  // that changed. Only while the live stream is down are the open votes read again, slowly.
+  const liveVote = (e: LiveEvent) => e.region === village && (e.kind === "vote.opened" || e.kind === "vote.ballot_cast" || e.kind === "vote.closed");
+  env.stop(onLive(() => drawVotes(undefined, true), liveVote));
   const timer = window.setInterval(() => {
-    if (list.querySelector('[data-status="open"]') && !list.contains(document.activeElement)) void drawVotes().catch(() => undefined);
-  }, 3000);
+    if (document.body.dataset.live !== "open" && list.querySelector('[data-status="open"]')) void drawVotes(undefined, true).catch(() => undefined);
+  }, 15000);
   env.stop(() => window.clearInterval(timer));
-  env.stop(onLive(() => void drawVotes().catch(() => undefined), (e) => e.kind === "vote.opened" || e.kind === "vote.closed"));
 }
 
 // ---- surveys --------------------------------------------------------------------------------

@@ -5,10 +5,11 @@ import { fmtArea, fmtTime, has, lang, t } from "../i18n";
 import type { Ctx } from "../main";
 import { createMap, projectAreas, type GongzhiMap } from "../map";
 import { findingName, link, stateBadge } from "./common";
-import { onLive } from "../live";
+import { onLive, type LiveEvent } from "../live";
 import { canEditPlan, canPreview, previewCompliance } from "../project_api";
 import { addPlanLayers, planEditor, setPlanLayers } from "./project_plan";
-import { mountProgressControls } from "./project_progress";
+import { mountProgressControls, type ProgressLive } from "./project_progress";
+import { refreshLater } from "./project_later_live";
 import { addProgressMarkers, evaluationSection, fundsSection, noticeSection, progressSection } from "./project_sections";
 
 type FC = GeoJSON.FeatureCollection;
@@ -120,6 +121,7 @@ export async function renderProject(main: HTMLElement, ctx: Ctx, code: string): 
   let editing = false; // the plan editor has unsaved changes or a polygon is being drawn
   let shown = "";
   let laterShown = "";
+  let progressLive: ProgressLive | null = null;
 
   // The map: the project area, its planned changes, the findings (of the stored check or of a
   // preview) and, later, the progress reports' points with their photos.
@@ -176,7 +178,7 @@ export async function renderProject(main: HTMLElement, ctx: Ctx, code: string): 
       const [notice, progress, funds, ev] = await Promise.all([noticeSection(proj), progressSection(proj), fundsSection(proj), evaluationSection(proj)]);
       later.replaceChildren(notice, progress.section, funds, ev);
       addProgressMarkers(gmap.map, proj, progress.points);
-      mountProgressControls(later, proj, ctx.me, { map: gmap.map, mapBox });
+      progressLive = mountProgressControls(later, proj, ctx.me, { map: gmap.map, mapBox });
       later.dataset.ready = "1";
     }
   };
@@ -248,15 +250,19 @@ export async function renderProject(main: HTMLElement, ctx: Ctx, code: string): 
   mapBox.dataset.ready = "1";
 
   // Live: another user's action on this project (a department's review, the next step) shows
-  // without a reload.
-  const unsubscribe = onLive(async () => {
+  // without a reload; so do their progress reports, indicator values and notice comments in the
+  // sections below (project_later_live.ts).
+  // One redraw at a time (onLive waits for each): an older, slower one never lands over a newer one.
+  const unsubscribe = onLive(async (events: LiveEvent[]) => {
     if (editing || tool.drawing() || !p) return;
-    const fresh = await getProject(p.id).catch(() => null);
-    if (!fresh || fingerprint(fresh) === shown) return;
-    p = fresh;
-    await drawInfo(fresh);
-    drawMap(fresh, false);
-    head.querySelector("h1")?.classList.add("fresh");
+    const fresh = await getProject(p.id);
+    if (fingerprint(fresh) !== shown) {
+      p = fresh;
+      await drawInfo(fresh);
+      drawMap(fresh, false);
+      head.querySelector("h1")?.classList.add("fresh");
+    }
+    await refreshLater(later, p, progressLive, events);
   }, (e) => e.project_id === p?.id);
   void lang;
   return () => {

@@ -14,6 +14,7 @@ import { el } from "../dom";
 import { fmtTime, has, t } from "../i18n";
 import "../i18n_funds";
 import { onLive } from "../live";
+import { flash, isBusy } from "../live_sections";
 import { optional, type Milestone } from "../project_api";
 import "./funds.css";
 
@@ -134,11 +135,27 @@ export async function fundsSection(p: Project): Promise<HTMLElement> {
     msg.setAttribute("role", ok ? "status" : "alert");
     msg.textContent = text;
   };
-  // While a form has unsaved input, live events do not redraw the section.
-  let typing = false;
-  sec.addEventListener("input", () => (typing = true));
+  // A part of the section the user has typed in (a half-written disbursement request, a refusal
+  // reason) is marked dirty: a live redraw keeps it as it is and redraws the parts around it.
+  const mark = (e: Event) => {
+    let n = e.target as Node | null;
+    while (n && n.parentNode !== body) n = n.parentNode;
+    if (n instanceof HTMLElement) n.dataset.dirty = "1";
+  };
+  body.addEventListener("input", mark);
+  body.addEventListener("change", mark);
+  const keyed = (list: Element[]) => {
+    const seen = new Map<string, number>();
+    return list.map((e) => {
+      const k = `${e.tagName}.${e.className}.${(e as HTMLElement).dataset.testid ?? ""}`;
+      seen.set(k, (seen.get(k) ?? 0) + 1);
+      return [`${k}#${seen.get(k)}`, e as HTMLElement] as const;
+    });
+  };
+  const busy = (part: HTMLElement) => isBusy(part) || !!part.querySelector("details[open]");
 
-  // live: redrawn for another user's change; skipped when the user started typing meanwhile.
+  // live: redrawn for another user's change, the parts the user is busy in kept; nothing
+  // redrawn when nothing changed (the event of the user's own action, drawn already).
   const render = async (live = false) => {
     const finance = isFinance(me, p.region_code);
     const manager = mayManageFunds(me, p.region_code);
@@ -151,8 +168,6 @@ export async function fundsSection(p: Project): Promise<HTMLElement> {
       implementer ? optional(api<{ milestones: Milestone[] }>("GET", `/api/v1/projects/${p.id}/milestones`).then((r) => r.milestones)) : null,
       implementer ? optional(api<{ entries: Compensation[] }>("GET", `/api/v1/projects/${p.id}/rights/compensation`).then((r) => r.entries)) : null,
     ]);
-    if (live && typing) return;
-    typing = false;
     if (funds === "forbidden" || ledger === "forbidden" || requests === "forbidden") {
       body.replaceChildren(el("p", { class: "empty" }, t("section_forbidden")));
       return;
@@ -186,8 +201,17 @@ export async function fundsSection(p: Project): Promise<HTMLElement> {
     if (implementer && funds) parts.push(requestForm(Array.isArray(ms) ? ms : [], pool, Array.isArray(comp) ? comp : []));
     parts.push(ledgerPart(ledger ?? [], sourceName, requests ?? []));
     if (manager && Array.isArray(sources)) parts.push(await sourcesPart(compatible));
-    if (live && typing) return;
-    body.replaceChildren(...parts);
+    if (live) {
+      const old = [...body.children] as HTMLElement[];
+      const oldByKey = new Map(keyed(old));
+      const next = keyed(parts).map(([k, e]) => {
+        const o = oldByKey.get(k);
+        return o && busy(o) ? o : e;
+      });
+      if (next.length === old.length && next.every((e, i) => e === old[i] || e.outerHTML === old[i].outerHTML)) return;
+      body.replaceChildren(...next);
+      flash(sec);
+    } else body.replaceChildren(...parts);
     sec.dataset.ready = String(Number(sec.dataset.ready ?? "0") + 1);
   };
 
@@ -376,7 +400,7 @@ export async function fundsSection(p: Project): Promise<HTMLElement> {
   // Another user's allocation, request or decision on this project redraws the section live.
   const stop = onLive(() => {
     if (!sec.isConnected) return stop();
-    if (!typing) void render(true);
+    return render(true);
   }, (e) => e.project_id === p.id && (e.kind.startsWith("funds.") || e.kind.startsWith("disbursement.")));
   return sec;
 }

@@ -17,6 +17,7 @@ import { lang, t } from "../i18n";
 import { evaluation, milestones, type Evaluation, type Milestone, type Report } from "../project_api";
 import { addProgressMarkers, evaluationSection, progressSection } from "./project_sections";
 import { link } from "./common";
+import { flash, isBusy, swapReadOnly, trackDirty } from "../live_sections";
 
 // The roles of src/services/progress.cpp.
 const IMPLEMENTERS = ["lead_department", "township", "village_collective", "investor"];
@@ -72,8 +73,13 @@ export interface ProgressHost {
   mapBox: HTMLElement;
 }
 
+// What the project page calls when another user's event changes progress or evaluation.
+export interface ProgressLive {
+  refresh(which: "progress" | "evaluation"): Promise<void>;
+}
+
 // Appends the forms the user may use to the progress and evaluation sections inside `later`.
-export function mountProgressControls(later: HTMLElement, p: Project, me: Me, host: ProgressHost) {
+export function mountProgressControls(later: HTMLElement, p: Project, me: Me, host: ProgressHost): ProgressLive {
   // The report form's map click handler and point marker, dropped when the form is redrawn.
   let disposeReport = () => undefined as void;
   const redrawProgress = async () => {
@@ -93,18 +99,18 @@ export function mountProgressControls(later: HTMLElement, p: Project, me: Me, ho
 
   async function addEvaluationForm(card: HTMLElement) {
     if (!me.grants.every((g) => g.role === "villager"))
-      card.append(el("p", { class: "small" }, link("/evaluations", t("pg_compare"), { "data-testid": "compare-link" })));
+      card.append(el("p", { class: "small live-keep" }, link("/evaluations", t("pg_compare"), { "data-testid": "compare-link" })));
     if (!may.planned(me, p) && !may.achieved(me, p)) return;
     const ev = await evaluation(p.id).catch(() => null);
     const f = ev && evaluationForm(ev);
-    if (f) card.append(f);
+    if (f) card.append(trackDirty(f));
   }
 
   async function addProgressForms(card: HTMLElement) {
     const wants = may.addMilestone(me, p) || may.updateMilestone(me, p) || may.report(me, p) || may.inspect(me, p);
     if (!wants) return;
     const ms = await milestones(p.id).then((r) => r.milestones).catch(() => [] as Milestone[]);
-    const box = el("div", { class: "pg-forms" });
+    const box = trackDirty(el("div", { class: "pg-forms live-keep" }));
     if (may.addMilestone(me, p)) box.append(addMilestoneForm());
     if (may.updateMilestone(me, p) && ms.length) box.append(updateForm(ms));
     if (may.report(me, p) || may.inspect(me, p)) box.append(reportForm(ms));
@@ -359,12 +365,62 @@ export function mountProgressControls(later: HTMLElement, p: Project, me: Me, ho
       b.addEventListener("click", () => void save(which, b));
       buttons.append(b);
     }
-    return el("div", { class: "pg-form", "data-testid": "evaluation-form" }, el("h3", {}, t("pg_eval_edit")), el("p", { class: "hint" }, t("pg_eval_hint")),
+    return el("div", { class: "pg-form live-keep", "data-testid": "evaluation-form" }, el("h3", {}, t("pg_eval_edit")), el("p", { class: "hint" }, t("pg_eval_hint")),
       el("div", { class: "table-scroll" }, table), buttons, msg);
   }
 
   const progressCard = later.querySelector<HTMLElement>('[data-testid="progress"]');
   const evalCard = later.querySelector<HTMLElement>('[data-testid="evaluation"]');
-  void Promise.all([progressCard && addProgressForms(progressCard), evalCard && addEvaluationForm(evalCard)])
+  const mounted = Promise.all([progressCard && addProgressForms(progressCard), evalCard && addEvaluationForm(evalCard)])
     .finally(() => (later.dataset.controls = "1"));
+
+  // Another user's milestone, report, inspection or indicator values: the section's read-only
+  // parts (and the report markers) redrawn; the forms rebuilt only when the user has not started
+  // on them (live_sections.ts). One refresh at a time.
+  const keep = (e: Element) => e.classList.contains("live-keep");
+  let chain: Promise<unknown> = mounted;
+  const refresh = async (which: "progress" | "evaluation") => {
+    const old = later.querySelector<HTMLElement>(`[data-testid="${which}"]`);
+    if (!old || !old.isConnected) return;
+    if (which === "progress") {
+      const fresh = await progressSection(p);
+      if (!swapReadOnly(old, fresh.section, keep)) return;
+      addProgressMarkers(host.map, p, fresh.points);
+      // The forms rebuilt aside and swapped in at once, unless the user started on them meanwhile.
+      const forms = old.querySelector(".pg-forms");
+      if (forms && !isBusy(forms)) {
+        const oldDispose = disposeReport;
+        const aside = el("div", {});
+        await addProgressForms(aside);
+        if (isBusy(forms) || !forms.isConnected) {
+          disposeReport();
+          disposeReport = oldDispose;
+        } else {
+          oldDispose();
+          forms.replaceWith(...aside.children);
+        }
+      }
+      flash(old);
+    } else {
+      const fresh = await evaluationSection(p);
+      if (!swapReadOnly(old, fresh, keep)) return;
+      const form = old.querySelector('[data-testid="evaluation-form"]');
+      if (!isBusy(form)) {
+        const aside = el("div", {});
+        await addEvaluationForm(aside);
+        if (!isBusy(form)) {
+          old.querySelectorAll(":scope > .live-keep").forEach((x) => x.remove());
+          old.append(...aside.children);
+        }
+      }
+      flash(old);
+    }
+  };
+  return {
+    refresh: (which) => {
+      const next = chain.then(() => refresh(which)).catch(() => undefined);
+      chain = next;
+      return next;
+    },
+  };
 }
