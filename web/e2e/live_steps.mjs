@@ -13,7 +13,7 @@
 //   vote.ballot_cast event (no polling) carrying the tally and no username; the ballot shows per
 //   representative; the half-written question of a new vote kept.
 
-import { call, phone } from "./page_api.mjs";
+import { call, phone, signedInPages } from "./page_api.mjs";
 
 const desktop = { viewport: { width: 1440, height: 900 }, locale: "zh-CN" };
 
@@ -34,15 +34,7 @@ async function watch(p) {
 }
 
 export async function liveSteps({ browser, base, step, assert, signIn, shot }) {
-  const contexts = [];
-  const as = async (user, opts = desktop) => {
-    const ctx = await browser.newContext(opts);
-    contexts.push(ctx);
-    const p = await ctx.newPage();
-    p.on("pageerror", (e) => console.log(`page error (${user}):`, e.message));
-    await signIn(p, base, user);
-    return p;
-  };
+  const { as, closeAll } = signedInPages({ browser, base, signIn }, desktop);
   try {
     await step("live: the township's project page shows the lead department's inspection and indicator value and finance's approval without a reload; half-filled forms kept", async () => {
       const zhen = await as("zhen");
@@ -158,6 +150,6 @@ export async function liveSteps({ browser, base, step, assert, signIn, shot }) {
       await cun.waitForSelector(`[data-testid="votes"] [data-vote="${v.body.id}"][data-status="closed"]`, { timeout: 20000 });
     });
   } finally {
-    for (const c of contexts) await c.close().catch(() => undefined);
+    await closeAll();
   }
 }

@@ -8,7 +8,7 @@
 // refused on the phone. Feedback is answered and closed, overdue feedback escalated by the
 // township, and a comment on a public notice answered by the lead department.
 import { spawnSync } from "node:child_process";
-import { call, phone } from "./page_api.mjs";
+import { call, phone, signedInPages } from "./page_api.mjs";
 
 const password = "gongzhi-demo";
 // Villager accounts the steps add to the demo before the server starts (run.mjs calls partSetup):
@@ -36,15 +36,7 @@ const desktop = { viewport: { width: 1440, height: 1000 }, locale: "zh-CN" };
 export async function partSteps({ browser, base, step, assert, signIn, shot, extra = [] }) {
   const multi = ["cunmin2", "cunmin3"].every((u) => extra.includes(u));
   // A signed-in page of a user (browser context kept open until the end).
-  const contexts = [];
-  const as = async (user, opts = desktop) => {
-    const ctx = await browser.newContext(opts);
-    contexts.push(ctx);
-    const p = await ctx.newPage();
-    p.on("pageerror", (e) => console.log(`page error (${user}):`, e.message));
-    await signIn(p, base, user);
-    return p;
-  };
+  const { as, closeAll } = signedInPages({ browser, base, signIn }, desktop);
   const messageOf = (p, testid) => p.waitForFunction((id) => {
     const m = document.querySelector(`[data-testid="${id}"]`);
     return m && (m.classList.contains("error") || m.classList.contains("ok")) ? m.className + "|" + m.textContent : null;
@@ -284,5 +276,5 @@ export async function partSteps({ browser, base, step, assert, signIn, shot, ext
       assert(!(await shenji.$('[data-testid="notice-comments"] button')), "no reply control for an auditor");
     });
 
-  for (const c of contexts) await c.close();
+  await closeAll();
 }
