@@ -72,6 +72,15 @@ export async function fundsSteps({ browser, base, step, assert, signIn, shot }) 
     assert(line && line.allocated_fen === 8000025 && line.balance_fen === 8000025, "the pool's line of the source: " + JSON.stringify(line));
     assert((await p.getAttribute(`[data-testid="funds-pool"] tr[data-source="${created.id}"]`, "data-balance-fen")) === "8000025", "the pool table shows its balance");
     assert((await p.getAttribute(`[data-testid="fund-sources"] tr[data-source="${created.id}"]`, "data-unallocated-fen")) === "17000025", "the source's unallocated amount");
+    // Where the source's money went, from the source's side: its allocations, as the API lists them.
+    await p.click(`[data-testid="source-history"][data-source="${created.id}"]`);
+    await p.waitForSelector(`[data-testid="fund-sources"] tr[data-history="${created.id}"] tr[data-project]`, { timeout: 15000 });
+    const history = (await call(p, "GET", `/api/v1/funds/sources/${created.id}/allocations`)).body.allocations;
+    const shownHistory = await p.$$eval(`[data-testid="fund-sources"] tr[data-history="${created.id}"] tr[data-project]`, (rs) => rs.map((r) => [Number(r.dataset.project), Number(r.dataset.amountFen), r.children[1].textContent]));
+    assert(JSON.stringify(shownHistory) === JSON.stringify(history.map((a) => [a.project_id, a.amount_fen, CODE])) && history.length === 1 && history[0].amount_fen === 8000025,
+      "the source's allocations: " + JSON.stringify(shownHistory));
+    await p.$eval(`[data-testid="fund-sources"] tr[data-history="${created.id}"]`, (e) => e.scrollIntoView({ block: "center" }));
+    await shot(p, "funds-source-history");
     // Above what the source has left (170,000.25 yuan): refused with the server's words, nothing changes.
     const ledgerBefore = (await call(p, "GET", `/api/v1/projects/${ids.project}/funds/ledger`)).body.entries.length;
     await p.selectOption('[data-testid="alloc-source"]', String(created.id));

@@ -9,7 +9,7 @@
 //   - approve / refuse: finance over the project's region, never on one's own request.
 // Amounts are typed in yuan with up to two decimals and sent as integer fen, converted from the
 // digits as text (no floating point money); the server's refusals are shown as it words them.
-import { ApiFailure, api, getMe, regionContains, type Me, type Project, type Region } from "../api";
+import { ApiFailure, api, getMe, listProjects, regionContains, type Me, type Project, type Region } from "../api";
 import { el } from "../dom";
 import { fmtTime, has, t } from "../i18n";
 import "../i18n_funds";
@@ -57,6 +57,7 @@ interface Entry {
   time: string;
   kind: string;
   source_id: number;
+  project_id: number;
   payee: string;
   disbursement_id: number | null;
   milestone: string;
@@ -239,6 +240,44 @@ export async function fundsSection(p: Project): Promise<HTMLElement> {
     return fen;
   };
 
+  // Where a source's money went: its allocations to every project (GET
+  // /api/v1/funds/sources/{id}/allocations), in a row under the source, read when opened.
+  async function toggleHistory(row: HTMLElement, s: Source, btn: HTMLElement) {
+    const open = row.nextElementSibling as HTMLElement | null;
+    if (open?.dataset.history === String(s.id)) {
+      open.remove();
+      btn.setAttribute("aria-expanded", "false");
+      return;
+    }
+    btn.setAttribute("disabled", "");
+    try {
+      const [h, projects] = await Promise.all([
+        api<{ allocations: Entry[]; allocated_yuan: string }>("GET", `/api/v1/funds/sources/${s.id}/allocations`),
+        listProjects().catch(() => [] as Project[]),
+      ]);
+      const code = new Map(projects.map((x) => [x.id, x.code]));
+      const box = el("div", { class: "fw-history" }, el("p", {}, t("fw_history_title", { name: s.name, total: yuan(h.allocated_yuan) })));
+      if (!h.allocations.length) box.append(el("p", { class: "empty" }, t("fw_history_none")));
+      else
+        box.append(el("table", { class: "grid" },
+          el("tr", {}, el("th", {}, t("time")), el("th", {}, t("fw_project")), el("th", { class: "num" }, t("fw_amount")), el("th", {}, t("note")), el("th", {}, t("fw_actor"))),
+          ...h.allocations.map((a) => {
+            const c = code.get(a.project_id);
+            return el("tr", { "data-project": String(a.project_id), "data-amount-fen": String(a.amount_fen) },
+              el("td", { class: "fw-nowrap" }, fmtTime(a.time)),
+              el("td", {}, c ? el("a", { href: `/projects/${encodeURIComponent(c)}`, "data-route": "" }, c) : `#${a.project_id}`),
+              el("td", { class: "num" }, yuan(a.amount_yuan)), el("td", {}, a.note), el("td", {}, a.actor));
+          })));
+      row.after(el("tr", { "data-history": String(s.id) }, el("td", { colspan: "6" }, box)));
+      btn.setAttribute("aria-expanded", "true");
+    } catch (e) {
+      row.after(el("tr", { "data-history": String(s.id) }, el("td", { colspan: "6", class: "msg error" },
+        `${t("action_refused")}: ${e instanceof ApiFailure ? e.text() : String(e)}`)));
+    } finally {
+      btn.removeAttribute("disabled");
+    }
+  }
+
   async function sourcesPart(compatible: Source[]): Promise<HTMLElement> {
     regionsOnce ??= api<{ regions: Region[] }>("GET", "/api/v1/regions").then((r) => r.regions).catch(() => []);
     const regions = await regionsOnce;
@@ -249,10 +288,14 @@ export async function fundsSection(p: Project): Promise<HTMLElement> {
       const table = el("table", { class: "grid" },
         el("tr", {}, el("th", {}, t("fw_source")), el("th", {}, t("fw_kind")), el("th", {}, t("fw_region")), el("th", { class: "num" }, t("fw_amount")),
           el("th", { class: "num" }, t("fw_allocated")), el("th", { class: "num" }, t("fw_unallocated"))));
-      for (const s of compatible)
-        table.append(el("tr", { "data-source": String(s.id), "data-unallocated-fen": String(s.unallocated_fen) },
-          el("td", {}, s.name), el("td", { class: "fw-nowrap" }, kindName(s.kind, s.kind_zh)), el("td", {}, regionName(s.region_code)),
-          el("td", { class: "num" }, yuan(s.amount_yuan)), el("td", { class: "num" }, yuan(s.allocated_yuan)), el("td", { class: "num" }, yuan(s.unallocated_yuan))));
+      for (const s of compatible) {
+        const history = el("button", { type: "button", class: "btn link small", "data-testid": "source-history", "data-source": String(s.id), "aria-expanded": "false" }, t("fw_history"));
+        const row = el("tr", { "data-source": String(s.id), "data-unallocated-fen": String(s.unallocated_fen) },
+          el("td", {}, s.name, " ", history), el("td", { class: "fw-nowrap" }, kindName(s.kind, s.kind_zh)), el("td", {}, regionName(s.region_code)),
+          el("td", { class: "num" }, yuan(s.amount_yuan)), el("td", { class: "num" }, yuan(s.allocated_yuan)), el("td", { class: "num" }, yuan(s.unallocated_yuan)));
+        history.addEventListener("click", () => void toggleHistory(row, s, history));
+        table.append(row);
+      }
       box.append(el("div", { class: "fw-scroll" }, table));
     }
     // Allocate from a source into this project's pool.
