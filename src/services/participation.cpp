@@ -285,6 +285,21 @@ ParticipationRules load_rules() {
 
 }  // namespace
 
+namespace {
+
+// The vote's tally (yes, no, abstain) counted from its ballots.
+void count_ballots(ProjectTx& tx, AssemblyVote& v) {
+  v.yes = v.no = v.abstain = 0;
+  for (const auto& r : tx.session().query(
+           "SELECT choice, COUNT(*) FROM assembly_ballots WHERE vote_id = $1 GROUP BY choice", {num(v.id)})) {
+    if (r[0] == "yes") v.yes = i64(r[1]);
+    if (r[0] == "no") v.no = i64(r[1]);
+    if (r[0] == "abstain") v.abstain = i64(r[1]);
+  }
+}
+
+}  // namespace
+
 bool may_read_votes(const User& user, const std::string& village) {
   return reader_over(user, village) || has_grant_over(user, {Role::villager}, village);
 }
@@ -825,13 +840,7 @@ VoteView ParticipationService::vote(const User& user, std::int64_t id) {
     }
     // The running tally while open, from the ballots themselves.
     if (view.vote.status == "open") {
-      for (const auto& r : tx.session().query(
-               "SELECT choice, COUNT(*) FROM assembly_ballots WHERE vote_id = $1 GROUP BY choice",
-               {num(id)})) {
-        if (r[0] == "yes") view.vote.yes = i64(r[1]);
-        if (r[0] == "no") view.vote.no = i64(r[1]);
-        if (r[0] == "abstain") view.vote.abstain = i64(r[1]);
-      }
+      count_ballots(tx, view.vote);
     }
     return view;
   });
@@ -860,12 +869,9 @@ Ballot ParticipationService::cast_ballot(const User& user, std::int64_t id, Ball
     tx.audit({actor_of(user), "participation.ballot", "vote:" + num(id), dump({{"choice", b.choice}})});
     // The running tally as GET /votes/{id} shows it to every reader of the vote; not who voted
     // (only officials see the ballots per representative) nor this ballot's choice on its own.
-    json d = {{"vote", id}, {"representatives", v.representatives}, {"yes", 0}, {"no", 0}, {"abstain", 0}};
-    for (const auto& r : tx.session().query(
-             "SELECT choice, COUNT(*) FROM assembly_ballots WHERE vote_id = $1 GROUP BY choice",
-             {num(id)}))
-      if (r[0] == "yes" || r[0] == "no" || r[0] == "abstain") d[r[0]] = i64(r[1]);
-    d["cast"] = d["yes"].get<std::int64_t>() + d["no"].get<std::int64_t>() + d["abstain"].get<std::int64_t>();
+    count_ballots(tx, v);
+    json d = {{"vote", id}, {"representatives", v.representatives}, {"yes", v.yes},
+              {"no", v.no},  {"abstain", v.abstain},               {"cast", v.yes + v.no + v.abstain}};
     tx.insert_event({0, "", "vote.ballot_cast", v.project_id, v.region_code, "", dump(d)});
     return b;
   });
@@ -878,14 +884,7 @@ AssemblyVote ParticipationService::close_vote(const User& user, std::int64_t id)
       forbidden("not_a_convener", "只有村集体或乡镇可以结束表决",
                 "only the village collective or the township closes an assembly vote");
     if (v.status != "open") throw RuleError("vote_closed", "表决已结束", "the vote is already closed");
-    v.yes = v.no = v.abstain = 0;
-    for (const auto& r : tx.session().query(
-             "SELECT choice, COUNT(*) FROM assembly_ballots WHERE vote_id = $1 GROUP BY choice",
-             {num(id)})) {
-      if (r[0] == "yes") v.yes = i64(r[1]);
-      if (r[0] == "no") v.no = i64(r[1]);
-      if (r[0] == "abstain") v.abstain = i64(r[1]);
-    }
+    count_ballots(tx, v);
     v.passed = assembly_passes(v.yes, v.representatives);
     v.status = "closed";
     v.closed_by = actor_of(user);

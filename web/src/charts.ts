@@ -18,3 +18,20 @@ export function drawStateChart(box: HTMLElement, data: { name: string; value: nu
   });
   return chart;
 }
+
+// A survey question's answers per choice as bars (participation.ts). Each chart is also kept on
+// window.__gongzhiCharts["survey-ID-Q"] for the tests.
+export function drawChoiceBars(box: HTMLElement, choices: string[], counts: number[], seriesName: string): echarts.ECharts {
+  const chart = echarts.init(box, undefined, { renderer: "canvas" });
+  chart.setOption({
+    animation: false,
+    tooltip: {},
+    grid: { left: 110, right: 24, top: 8, bottom: 24 },
+    xAxis: { type: "value", minInterval: 1 },
+    yAxis: { type: "category", data: choices.map((c, i) => `${i + 1}. ${c}`), inverse: true },
+    series: [{ name: seriesName, type: "bar", data: counts, itemStyle: { color: "#1f6feb" }, label: { show: true, position: "right" } }],
+  });
+  const w = window as unknown as { __gongzhiCharts?: Record<string, echarts.ECharts> };
+  w.__gongzhiCharts = { ...(w.__gongzhiCharts ?? {}), [box.dataset.chart ?? "survey"]: chart };
+  return chart;
+}

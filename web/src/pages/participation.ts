@@ -18,6 +18,7 @@ import type { Ctx } from "../main";
 import { onLive, type LiveEvent } from "../live";
 import { flash } from "../live_sections";
 import { link } from "./common";
+import type { FeedbackItem } from "./village";
 
 // Who may do what (services/participation.cpp: kReaders, kAssemblyConveners, kPublishers, and
 // the escalation roles).
@@ -53,18 +54,11 @@ interface SurveyDetail {
   responses: number;
   results: { counts: number[]; score_sum: number; average: number }[];
 }
-interface Fb {
-  id: number;
+// A feedback item as the organisers read it: the villager's view (village.ts) with its village
+// and author.
+interface Fb extends FeedbackItem {
   region_code: string;
-  project_id: number | null;
   author: string;
-  category: string;
-  body: string;
-  status: string;
-  created_at: string;
-  due_at: string;
-  overdue: boolean;
-  reply: { text: string; by: string; at: string } | null;
 }
 interface Comment {
   id: number;
@@ -407,7 +401,7 @@ async function surveysTab(box: HTMLElement, env: Env) {
     }
     // The bars once the card is in the page (ECharts measures its box).
     queueMicrotask(async () => {
-      const { drawChoiceBars } = await import("../part_charts");
+      const { drawChoiceBars } = await import("../charts");
       for (const [chart, q, r] of boxes) if (chart.isConnected) charts.push(drawChoiceBars(chart, q.choices, r.counts.map((c) => c ?? 0), t("survey_count")));
     });
     return card;
