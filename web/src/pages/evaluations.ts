@@ -43,16 +43,14 @@ function groupTable(groups: EvaluationGroup[], level: string): HTMLElement {
   return el("div", {}, el("h2", {}, t(level === "county" ? "ev_by_county" : "ev_by_township")), el("div", { class: "table-scroll" }, table));
 }
 
-export async function renderEvaluations(main: HTMLElement, _ctx: Ctx): Promise<() => void> {
-  const answer = await api<{ evaluations: EvaluationRow[]; groups: EvaluationGroup[] }>("GET", "/api/v1/evaluations?details=1&group=county");
+export async function renderEvaluations(main: HTMLElement, ctx: Ctx): Promise<() => void> {
+  // Counties compared; when the user sees a single county (the first six digits of GB/T 2260
+  // codes), its townships. One request: the evaluations are computed once.
+  const counties = new Set((await ctx.projects()).map((p) => p.region_code.slice(0, 6)));
+  const level = counties.size > 1 ? "county" : "township";
+  const answer = await api<{ evaluations: EvaluationRow[]; groups: EvaluationGroup[] }>("GET", `/api/v1/evaluations?details=1&group=${level}`);
   const rows = answer.evaluations;
-  // Counties compared; within one county, its townships.
-  let level = "county";
-  let groups = answer.groups;
-  if (groups.length <= 1) {
-    level = "township";
-    groups = (await api<{ groups: EvaluationGroup[] }>("GET", "/api/v1/evaluations?group=township")).groups;
-  }
+  const groups = answer.groups;
   const sec = el("section", { class: "card" }, el("h1", {}, t("ev_title")), el("p", { class: "hint" }, t("ev_intro")));
   if (groups.length) sec.append(groupTable(groups, level));
   // Every project is scored by the same indicator table: the first one's indicators head the columns.
