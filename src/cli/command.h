@@ -17,6 +17,7 @@ constexpr int kExitUsage = 2;
 constexpr int kExitFindings = 3;
 
 void add_import_command(CLI::App& app, Action& action);
+void add_export_command(CLI::App& app, Action& action);
 void add_layers_command(CLI::App& app, Action& action);
 void add_stats_command(CLI::App& app, Action& action);
 void add_check_command(CLI::App& app, Action& action);

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", GONGZHI_VERSION);
   Action action;
   add_import_command(app, action);
+  add_export_command(app, action);
   add_layers_command(app, action);
   add_stats_command(app, action);
   add_check_command(app, action);

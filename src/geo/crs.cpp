@@ -96,6 +96,38 @@ void CoordinateTransform::transform_interleaved(double* xy, std::size_t n) const
   }
 }
 
+namespace {
+struct ProjContext {
+  PJ_CONTEXT* ctx = proj_context_create();
+  ~ProjContext() { proj_context_destroy(ctx); }
+};
+struct ProjObject {
+  PJ* pj;
+  ~ProjObject() {
+    if (pj) proj_destroy(pj);
+  }
+};
+}  // namespace
+
+std::string crs_proj_string(const std::string& crs) {
+  ProjContext c;
+  ProjObject o{proj_create(c.ctx, crs.c_str())};
+  if (!o.pj) throw Error("PROJ does not know the CRS " + crs);
+  const char* s = proj_as_proj_string(c.ctx, o.pj, PJ_PROJ_5, nullptr);
+  if (!s) throw Error("PROJ cannot write " + crs + " as a PROJ string");
+  return s;
+}
+
+bool transform_is_ballpark(const std::string& from, const std::string& to) {
+  ProjContext c;
+  ProjObject op{proj_create_crs_to_crs(c.ctx, from.c_str(), to.c_str(), nullptr)};
+  if (!op.pj) throw Error("cannot transform from " + from + " to " + to);
+  // With several candidate operations PROJ picks per point; ask the list.
+  if (proj_get_type(op.pj) != PJ_TYPE_UNKNOWN && proj_coordoperation_has_ballpark_transformation(c.ctx, op.pj))
+    return true;
+  return false;
+}
+
 int gauss_kruger_3deg_central_meridian(double longitude) {
   int zone = static_cast<int>(std::lround(longitude / 3.0));
   if (zone < 25 || zone > 45)

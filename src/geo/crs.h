@@ -31,4 +31,12 @@ class CoordinateTransform {
 int gauss_kruger_3deg_epsg(double longitude);
 int gauss_kruger_3deg_central_meridian(double longitude);
 
+// The PROJ string of a CRS PROJ knows ("EPSG:2383" gives "+proj=tmerc … +a=6378140 …"), for
+// adding a +towgs84 datum shift to it. Throws Error when PROJ cannot express it.
+std::string crs_proj_string(const std::string& crs);
+
+// Whether PROJ's best operation from `from` to `to` is a ballpark one: a datum change it does
+// not know and would do as a zero shift.
+bool transform_is_ballpark(const std::string& from, const std::string& to);
+
 }  // namespace gz::geo

@@ -8,37 +8,14 @@
 #include <ogrsf_frmts.h>
 
 #include <filesystem>
-#include <mutex>
 
 #include "common/error.h"
 #include "geo/crs.h"
+#include "geo/gdal_support.h"
 
 namespace gz::geo {
 
 namespace {
-std::once_flag g_gdal_once;
-
-// GDAL reports problems through CPLError; we collect them per thread and turn them into
-// InputErrors that name the feature being read.
-thread_local std::string t_gdal_errors;
-
-void CPL_STDCALL collect_errors(CPLErr level, CPLErrorNum, const char* msg) {
-  if (level >= CE_Failure && msg) {
-    if (!t_gdal_errors.empty()) t_gdal_errors += "; ";
-    t_gdal_errors += msg;
-  }
-}
-
-struct ErrorScope {
-  ErrorScope() {
-    t_gdal_errors.clear();
-    CPLPushErrorHandler(collect_errors);
-  }
-  ~ErrorScope() { CPLPopErrorHandler(); }
-};
-
-std::string take_errors() { return std::exchange(t_gdal_errors, std::string()); }
-
 bool has_sidecar(const std::filesystem::path& p, const char* ext) {
   std::filesystem::path c = p;
   c.replace_extension(ext);
@@ -79,12 +56,7 @@ struct VectorSource::Impl {
 
 VectorSource::VectorSource(const std::string& path, const SourceOptions& options)
     : impl_(std::make_unique<Impl>()), path_(path) {
-  std::call_once(g_gdal_once, [] {
-    GDALAllRegister();
-    // A new user's data is read as it is; never reach out to the network.
-    CPLSetConfigOption("GDAL_HTTP_TIMEOUT", "1");
-    CPLSetConfigOption("OGR_GEOJSON_MAX_OBJ_SIZE", "0");
-  });
+  ensure_gdal_registered();
   if (!std::filesystem::exists(path)) throw InputError(path, "", "", "file does not exist");
 
   std::filesystem::path fp(path);
@@ -107,11 +79,11 @@ VectorSource::VectorSource(const std::string& path, const SourceOptions& options
   }
 
   {
-    ErrorScope scope;
+    GdalErrorScope scope;
     impl_->ds = static_cast<GDALDataset*>(GDALOpenEx(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY,
                                                      nullptr, open_options.List(), nullptr));
     if (!impl_->ds) {
-      std::string why = take_errors();
+      std::string why = take_gdal_errors();
       throw InputError(path, "", "", "cannot open as a vector dataset" + (why.empty() ? std::string() : ": " + why));
     }
   }
@@ -175,9 +147,9 @@ std::int64_t VectorSource::feature_count() const {
 }
 
 bool VectorSource::next(SourceFeature& out) {
-  ErrorScope scope;
+  GdalErrorScope scope;
   std::unique_ptr<OGRFeature> f(impl_->layer->GetNextFeature());
-  std::string errors = take_errors();
+  std::string errors = take_gdal_errors();
   std::string feature_label = "#" + std::to_string(impl_->index + 1);
   if (!errors.empty())
     throw InputError(path_, feature_label, "", "cannot read the feature: " + errors);
@@ -234,7 +206,7 @@ bool VectorSource::next(SourceFeature& out) {
   if (g->Is3D() || g->IsMeasured()) g->flattenTo2D();
   if (impl_->ct) {
     if (g->transform(impl_->ct.get()) != OGRERR_NONE) {
-      std::string why = take_errors();
+      std::string why = take_gdal_errors();
       throw InputError(path_, feature_label, "",
                        "cannot transform the geometry from " + impl_->srs_name + " to EPSG:4490" +
                            (why.empty() ? std::string() : ": " + why));

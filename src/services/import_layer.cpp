@@ -55,7 +55,8 @@ void check_kind_attributes(const ImportRequest& r, const geo::SourceFeature& f) 
 
 ImportResult import_layer(storage::Store& store, const ImportRequest& r, const Progress& progress) {
   storage::validate_layer_name(r.layer);
-  geo::VectorSource source(r.source_path, r.source);
+  std::unique_ptr<geo::FeatureSource> opened = geo::open_feature_source(r.source_path, r.source);
+  geo::FeatureSource& source = *opened;
   std::int64_t total = source.feature_count();
 
   auto writer = store.begin_layer_version(
@@ -97,6 +98,7 @@ ImportResult import_layer(storage::Store& store, const ImportRequest& r, const P
   }
   if (done == 0) throw InputError(r.source_path, "", "", "the source holds no features");
   result.version = writer->commit();
+  result.warnings = source.warnings();
   if (progress) progress(done, done);
   return result;
 }

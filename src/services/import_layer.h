@@ -1,10 +1,11 @@
-// Importing a GIS file as a new version of a layer: read through GDAL, reproject to CGCS2000,
+// Importing a GIS file or a coordinate TXT as a new version of a layer: read through GDAL, reproject to CGCS2000,
 // validate every geometry and the attributes the layer's kind needs, store in one transaction.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "domain/layer.h"
 #include "geo/vector_source.h"
@@ -23,6 +24,9 @@ struct ImportRequest {
 struct ImportResult {
   LayerVersion version;
   std::int64_t repaired = 0;
+  // What the source noticed without refusing (a coordinate TXT's declared area that disagrees
+  // with its geometry), each naming the feature.
+  std::vector<std::string> warnings;
 };
 
 // done, total (total < 0 when unknown)

@@ -36,16 +36,6 @@ LayerVersion single_layer_of_kind(storage::Store& store, LayerKind kind, const s
   return list.front();
 }
 
-namespace {
-// Features of `layer` that touch `bbox`, as a zone layer.
-LoadedLayer load_within(storage::Store& store, const LayerVersion& v, const Envelope& bbox) {
-  LoadedLayer l;
-  l.version = v;
-  store.scan_bbox(v, bbox, [&](StoredFeature&& f) { l.features.push_back(std::move(f)); });
-  return l;
-}
-}  // namespace
-
 BalanceResult land_use_balance(storage::Store& store, const BalanceRequest& request,
                                const IndicatorRules& thresholds) {
   BalanceResult r;
@@ -87,20 +77,10 @@ BalanceResult land_use_balance(storage::Store& store, const BalanceRequest& requ
   r.changes = static_cast<int>(patches.size());
 
   // The project's area: its area features, or the union of its patches when it has none.
-  std::vector<geo::Geometry> parts;
-  for (const auto& f : (areas.empty() ? patches : areas)) parts.push_back(geo::Geometry::from_wkb(f.wkb));
-  Envelope bbox = parts.front().envelope();
-  for (const auto& p : parts) {
-    Envelope e = p.envelope();
-    bbox = {std::min(bbox.minx, e.minx), std::min(bbox.miny, e.miny), std::max(bbox.maxx, e.maxx),
-            std::max(bbox.maxy, e.maxy)};
-  }
-  GaussKruger gk(geo::gauss_kruger_3deg_epsg((bbox.minx + bbox.maxx) / 2));
-  std::vector<geo::Geometry> projected;
-  for (auto& p : parts) projected.push_back(p.transformed(gk.to_gk));
-  geo::Geometry area_lonlat =
-      geo::Geometry::union_all(std::move(projected)).polygonal_part().transformed(gk.to_lonlat);
-  Target project(std::move(area_lonlat), gk);
+  UnitedArea united = unite_features(areas.empty() ? patches : areas);
+  const Envelope& bbox = united.bbox;
+  GaussKruger gk(united.gk_epsg);
+  Target project(std::move(united.lonlat), gk);
   r.project_area_m2 = project.area_m2();
 
   const auto& classes = LandUseClassTable::standard();

@@ -168,6 +168,33 @@ Overlap ZoneSet::overlap_union(Target& t, bool want_geometry) {
   return total;
 }
 
+LoadedLayer load_within(storage::Store& store, const LayerVersion& v, const Envelope& bbox) {
+  LoadedLayer l;
+  l.version = v;
+  store.scan_bbox(v, bbox, [&](StoredFeature&& f) { l.features.push_back(std::move(f)); });
+  return l;
+}
+
+UnitedArea unite_features(const std::vector<StoredFeature>& features) {
+  std::vector<geo::Geometry> parts;
+  for (const auto& f : features) parts.push_back(geo::Geometry::from_wkb(f.wkb));
+  UnitedArea out;
+  Envelope& bbox = out.bbox;
+  bbox = parts.front().envelope();
+  for (const auto& p : parts) {
+    Envelope e = p.envelope();
+    bbox = {std::min(bbox.minx, e.minx), std::min(bbox.miny, e.miny), std::max(bbox.maxx, e.maxx),
+            std::max(bbox.maxy, e.maxy)};
+  }
+  out.gk_epsg = geo::gauss_kruger_3deg_epsg((bbox.minx + bbox.maxx) / 2);
+  GaussKruger gk(out.gk_epsg);
+  std::vector<geo::Geometry> projected;
+  for (auto& p : parts) projected.push_back(p.transformed(gk.to_gk));
+  out.lonlat =
+      geo::Geometry::union_all(std::move(projected)).polygonal_part().transformed(gk.to_lonlat);
+  return out;
+}
+
 int gk_epsg_for(const LoadedLayer& layer) {
   if (layer.features.empty()) throw InputError("layer '" + layer.version.layer + "' has no features");
   Envelope e = layer.features.front().bbox;

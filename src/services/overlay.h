@@ -89,6 +89,18 @@ class ZoneSet {
   std::optional<bool> disjoint_;
 };
 
+// Features of `v` whose boxes touch `bbox` (the store's spatial index), as a zone layer.
+LoadedLayer load_within(storage::Store& store, const LayerVersion& v, const Envelope& bbox);
+
+// The union of features' polygons, united in the Gauss–Krüger zone of their extent: a project's
+// area from its area features. `features` must not be empty.
+struct UnitedArea {
+  geo::Geometry lonlat;
+  Envelope bbox;  // of the features
+  int gk_epsg = 0;
+};
+UnitedArea unite_features(const std::vector<StoredFeature>& features);
+
 // GK zone EPSG code for a layer: from the centre of its extent.
 int gk_epsg_for(const LoadedLayer& layer);
 

@@ -1,0 +1,227 @@
+#include "services/export_layer.h"
+
+#include <xlsxwriter.h>
+
+#include <filesystem>
+#include <unordered_map>
+
+#include "common/error.h"
+#include "geo/coordinate_txt_writer.h"
+#include "geo/crs.h"
+#include "geo/ellipsoid.h"
+#include "geo/geometry.h"
+#include "geo/vector_writer.h"
+#include "services/staged_output.h"
+#include "storage/attributes_json.h"
+
+namespace gz::services {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::pair<ExportFormat, std::string_view> kFormats[] = {
+    {ExportFormat::gpkg, "gpkg"}, {ExportFormat::shp, "shp"},   {ExportFormat::gdb, "gdb"},
+    {ExportFormat::geojson, "geojson"}, {ExportFormat::csv, "csv"}, {ExportFormat::xlsx, "xlsx"},
+    {ExportFormat::txt, "txt"}};
+
+// What the first pass learns: every attribute name in first-seen order with a type wide enough
+// for all its values, the extent, and whether any feature has several parts.
+struct LayerSchema {
+  std::vector<geo::FieldSpec> fields;
+  std::unordered_map<std::string, std::size_t> index;
+  Envelope extent{1e300, 1e300, -1e300, -1e300};
+  bool multi = false;
+  std::int64_t count = 0;
+
+  void inspect(const Attributes& attrs) {
+    for (const auto& a : attrs) {
+      auto [it, added] = index.emplace(a.name, fields.size());
+      if (added) fields.push_back({a.name, a.name, geo::FieldType::integer, 0});
+      geo::FieldSpec& f = fields[it->second];
+      if (std::holds_alternative<std::int64_t>(a.value)) {
+        f.width = std::max(f.width, 20);
+      } else if (std::holds_alternative<double>(a.value)) {
+        if (f.type == geo::FieldType::integer) f.type = geo::FieldType::real;
+        f.width = std::max(f.width, 24);
+      } else if (const auto* s = std::get_if<std::string>(&a.value)) {
+        f.type = geo::FieldType::text;
+        f.width = std::max(f.width, static_cast<int>(s->size()));
+      }
+    }
+  }
+};
+
+LayerSchema read_schema(storage::Store& store, const LayerVersion& v) {
+  LayerSchema schema;
+  storage::Store::ScanOptions options;
+  options.decode_attributes = false;
+  // Features of one layer mostly share their attribute text's shape; decode each text once
+  // it differs from the last one (same text, same names and types).
+  std::string last;
+  options.keep_attributes_json = [&](std::string_view json) {
+    if (json != last) {
+      schema.inspect(storage::decode_attributes(json));
+      last.assign(json);
+    }
+    return false;
+  };
+  store.scan(v, [&](StoredFeature&& f) {
+    ++schema.count;
+    Envelope& e = schema.extent;
+    e.minx = std::min(e.minx, f.bbox.minx);
+    e.miny = std::min(e.miny, f.bbox.miny);
+    e.maxx = std::max(e.maxx, f.bbox.maxx);
+    e.maxy = std::max(e.maxy, f.bbox.maxy);
+    // ISO WKB: byte order, then the type (6 = MultiPolygon).
+    if (f.wkb.size() >= 5) {
+      bool little = f.wkb[0] == 1;
+      unsigned char type = static_cast<unsigned char>(little ? f.wkb[1] : f.wkb[4]);
+      if (type != 3) schema.multi = true;
+    }
+  }, options);
+  // Every field with no value in any feature is text.
+  for (auto& f : schema.fields)
+    if (f.width == 0) f.type = geo::FieldType::text;
+  return schema;
+}
+
+double center_longitude(const LayerSchema& s) { return (s.extent.minx + s.extent.maxx) / 2; }
+
+std::string xlsx_error(lxw_error e) { return lxw_strerror(e); }
+
+void write_xlsx(storage::Store& store, const LayerVersion& v, const LayerSchema& schema,
+                const std::string& path, const ExportProgress& progress, std::int64_t& done) {
+  lxw_workbook_options wo{};
+  wo.constant_memory = LXW_TRUE;  // rows go to disk as written
+  lxw_workbook* wb = workbook_new_opt(path.c_str(), &wo);
+  if (!wb) throw Error("cannot create " + path);
+  lxw_worksheet* ws = workbook_add_worksheet(wb, v.layer.substr(0, 31).c_str());
+  lxw_format* bold = workbook_add_format(wb);
+  format_set_bold(bold);
+  lxw_col_t col = 0;
+  worksheet_write_string(ws, 0, col++, "要素编号", bold);
+  for (const auto& f : schema.fields) worksheet_write_string(ws, 0, col++, f.name.c_str(), bold);
+  for (const char* h : {"椭球面积(平方米)", "面积(公顷)", "面积(亩)"}) worksheet_write_string(ws, 0, col++, h, bold);
+  lxw_row_t row = 0;
+  store.scan(v, [&](StoredFeature&& f) {
+    ++row;
+    if (row > 1048575) throw Error("an xlsx sheet holds at most 1,048,575 rows; export the layer as gpkg or csv");
+    worksheet_write_string(ws, row, 0, f.source_id.c_str(), nullptr);
+    for (const auto& a : f.attributes) {
+      auto it = schema.index.find(a.name);
+      if (it == schema.index.end()) continue;
+      auto c = static_cast<lxw_col_t>(1 + it->second);
+      if (const auto* i = std::get_if<std::int64_t>(&a.value))
+        worksheet_write_number(ws, row, c, static_cast<double>(*i), nullptr);
+      else if (const auto* d = std::get_if<double>(&a.value))
+        worksheet_write_number(ws, row, c, *d, nullptr);
+      else if (const auto* s = std::get_if<std::string>(&a.value))
+        worksheet_write_string(ws, row, c, s->c_str(), nullptr);
+    }
+    double m2 = geo::ellipsoidal_area_m2(geo::Geometry::from_wkb(f.wkb));
+    auto c = static_cast<lxw_col_t>(1 + schema.fields.size());
+    worksheet_write_number(ws, row, c, m2, nullptr);
+    worksheet_write_number(ws, row, c + 1, m2 / 10000.0, nullptr);
+    worksheet_write_number(ws, row, c + 2, m2 / (10000.0 / 15.0), nullptr);
+    if (progress && ++done % 1000 == 0) progress(done, v.feature_count);
+  });
+  lxw_error e = workbook_close(wb);
+  if (e != LXW_NO_ERROR) throw Error("cannot write " + path + ": " + xlsx_error(e));
+}
+
+}  // namespace
+
+ExportFormat parse_export_format(std::string_view text) {
+  for (auto [f, name] : kFormats)
+    if (name == text) return f;
+  throw UsageError("unknown export format '" + std::string(text) +
+                   "'; use gpkg, shp, gdb, geojson, csv, xlsx or txt");
+}
+
+std::string_view to_string(ExportFormat f) {
+  for (auto [g, name] : kFormats)
+    if (g == f) return name;
+  return "?";
+}
+
+ExportResult export_layer(storage::Store& store, const ExportRequest& r,
+                          const ExportProgress& progress) {
+  storage::validate_layer_name(r.layer);
+  ExportResult result;
+  result.version = store.layer_version(r.layer, r.version);
+  const LayerVersion& v = result.version;
+  StagedOutput staged(r.output, r.force);
+  LayerSchema schema = read_schema(store, v);
+  std::string encoding = r.encoding.empty() ? "GBK" : r.encoding;
+  fs::path file = staged.file_path();
+  std::int64_t done = 0;
+  auto tick = [&] {
+    if (progress && ++done % 1000 == 0) progress(done, v.feature_count);
+  };
+
+  if (r.format == ExportFormat::txt) {
+    int zone = 0;
+    if (r.srs.empty() || r.srs == "auto") {
+      if (schema.count == 0) throw InputError("layer " + v.layer + " holds no features to export");
+      zone = geo::gauss_kruger_3deg_central_meridian(center_longitude(schema)) / 3;
+    } else {
+      int epsg = 0;
+      if (r.srs.rfind("EPSG:", 0) == 0) epsg = std::atoi(r.srs.c_str() + 5);
+      zone = geo::cgcs2000_gk3_zone_of_epsg(epsg);
+      if (!zone)
+        throw UsageError("a coordinate TXT is written in a CGCS2000 3-degree Gauss-Kruger zone: "
+                         "--srs EPSG:4513–4554 or --zone auto, not '" + r.srs + "'");
+    }
+    result.srs = "EPSG:" + std::to_string(4534 + zone - 25) + " (zone " + std::to_string(zone) + ")";
+    geo::CoordinateTxtWriter w(file.string(), zone, encoding, 4);
+    store.scan(v, [&](StoredFeature&& f) {
+      w.add(f.wkb, f.attributes, f.source_id);
+      tick();
+    });
+    w.close();
+  } else if (r.format == ExportFormat::xlsx) {
+    result.srs = "EPSG:4490";
+    write_xlsx(store, v, schema, file.string(), progress, done);
+  } else {
+    geo::WriterOptions o;
+    o.layer_name = v.layer;
+    o.multi_polygon = schema.multi || r.format == ExportFormat::gdb;
+    o.srs = r.srs.empty() ? "EPSG:4490"
+            : r.srs == "auto"
+                ? (schema.count ? "EPSG:" + std::to_string(geo::gauss_kruger_3deg_epsg(center_longitude(schema)))
+                                : "EPSG:4490")
+                : r.srs;
+    result.srs = o.srs;
+    switch (r.format) {
+      case ExportFormat::gpkg: o.driver = "GPKG"; break;
+      case ExportFormat::shp: {
+        o.driver = "ESRI Shapefile";
+        o.encoding = encoding;
+        std::vector<std::string> names;
+        for (const auto& f : schema.fields) names.push_back(f.name);
+        auto short_names = geo::shapefile_field_names(names, encoding);
+        for (std::size_t i = 0; i < names.size(); ++i) {
+          schema.fields[i].output_name = short_names[i];
+          if (short_names[i] != names[i]) result.renamed_fields.emplace_back(names[i], short_names[i]);
+        }
+        break;
+      }
+      case ExportFormat::gdb: o.driver = "OpenFileGDB"; break;
+      case ExportFormat::geojson: o.driver = "GeoJSON"; break;
+      default: o.driver = "CSV"; break;
+    }
+    geo::VectorWriter w(file.string(), o, schema.fields);
+    store.scan(v, [&](StoredFeature&& f) {
+      w.add(f.wkb, f.attributes, f.source_id);
+      tick();
+    });
+    w.close();
+  }
+  staged.publish();
+  result.features = schema.count;
+  if (progress) progress(schema.count, schema.count);
+  return result;
+}
+
+}  // namespace gz::services
