@@ -9,16 +9,16 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "cli/admin_support.h"
 #include "cli/command.h"
 #include "common/error.h"
 #include "domain/identity.h"
 #include "services/password.h"
 #include "services/regions.h"
+#include "storage/access_store.h"
 #include "storage/identity_store.h"
 
 namespace gz::cli {
-
-namespace {
 
 // One line from stdin, without its line end. Never echoed, never logged.
 std::string read_password_from_stdin() {
@@ -37,14 +37,18 @@ std::string cli_actor() {
   return std::string("cli:") + (user && *user ? user : std::to_string(getuid()));
 }
 
+std::string role_names() {
+  std::string roles;
+  for (Role r : all_roles()) roles += (roles.empty() ? "" : ", ") + std::string(to_string(r));
+  return roles;
+}
+
 std::string describe_grant(const Grant& g) {
   std::string out(to_string(g.role));
   if (!g.department.empty()) out += "@" + g.department;
   out += " in " + (g.region_code.empty() ? std::string("all regions") : g.region_code);
   return out;
 }
-
-}  // namespace
 
 void add_admin_command(CLI::App& app, Action& action) {
   auto* admin = app.add_subcommand("admin", "Administer users and the audit trail.");
@@ -89,9 +93,7 @@ void add_admin_command(CLI::App& app, Action& action) {
     cmd->add_option("--db", o->db, "SQLite database file or pg:CONNINFO")->required();
     cmd->add_option("--username", o->username, "letters, digits, '_', '-', '.'; 3–64")
         ->required();
-    std::string roles;
-    for (Role r : all_roles()) roles += (roles.empty() ? "" : ", ") + std::string(to_string(r));
-    cmd->add_option("--role", o->role, roles)->required();
+    cmd->add_option("--role", o->role, role_names())->required();
     cmd->add_option("--department", o->department,
                     "department the role acts for (required for lead_department and "
                     "co_reviewing_department)");
@@ -136,6 +138,7 @@ void add_admin_command(CLI::App& app, Action& action) {
     cmd->callback([o, &action] {
       action = [o] {
         auto users = storage::IdentityStore::open(o->db)->users();
+        auto disabled = storage::AccessStore::open(o->db)->disabled_users();
         if (o->format == "json") {
           nlohmann::json out = nlohmann::json::array();
           for (const auto& u : users) {
@@ -145,7 +148,8 @@ void add_admin_command(CLI::App& app, Action& action) {
                                 {"department", g.department},
                                 {"region", g.region_code}});
             out.push_back(
-                {{"username", u.username}, {"created_at", u.created_at}, {"grants", grants}});
+                {{"username", u.username}, {"created_at", u.created_at}, {"grants", grants},
+                 {"disabled", disabled.count(u.username) > 0}});
           }
           std::cout << out.dump(2) << "\n";
           return kExitOk;
@@ -154,6 +158,7 @@ void add_admin_command(CLI::App& app, Action& action) {
         for (const auto& u : users) {
           std::string grants;
           for (const auto& g : u.grants) grants += (grants.empty() ? "" : "; ") + describe_grant(g);
+          if (disabled.count(u.username)) grants = "(disabled) " + grants;
           std::printf("%-24s %-28s  %s\n", u.username.c_str(), u.created_at.c_str(),
                       grants.c_str());
         }
@@ -225,26 +230,8 @@ void add_admin_command(CLI::App& app, Action& action) {
     });
   }
 
-  {
-    auto db = std::make_shared<std::string>();
-    auto* cmd = admin->add_subcommand(
-        "verify-audit",
-        "Check the audit log's hash chain: exit 0 when intact, 1 naming the first bad entry.");
-    cmd->add_option("--db", *db, "SQLite database file or pg:CONNINFO")->required();
-    cmd->callback([db, &action] {
-      action = [db] {
-        auto store = storage::IdentityStore::open(*db);
-        auto v = store->verify_audit();
-        if (!v.intact) {
-          std::cerr << "gongzhi: audit log of " << store->location()
-                    << " is broken at entry " << v.bad_seq << ": " << v.problem << "\n";
-          return kExitError;
-        }
-        std::cout << "audit log intact: " << v.entries << " entries, chain verified\n";
-        return kExitOk;
-      };
-    });
-  }
+  add_admin_audit_commands(*admin, action);
+  add_admin_access_commands(*admin, action);
 }
 
 }  // namespace gz::cli

@@ -1,11 +1,15 @@
 // gongzhi serve: the platform's HTTP server on the embedded SQLite store.
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+
+#include <algorithm>
 
 #include <iostream>
 
 #include "cli/command.h"
 #include "common/error.h"
 #include "http/progress_routes.h"
+#include "http/request_origin.h"
 #include "http/api_services.h"
 #include "http/routes.h"
 #include "http/server.h"
@@ -16,11 +20,23 @@
 
 namespace gz::cli {
 
+namespace {
+// Connections are descriptors: the soft limit (often 1024) raised to the hard one, so that
+// --max-connections (by default derived from it) is what limits them.
+void raise_descriptor_limit() {
+  struct rlimit nofile {};
+  if (::getrlimit(RLIMIT_NOFILE, &nofile) != 0 || nofile.rlim_cur >= nofile.rlim_max) return;
+  nofile.rlim_cur = std::min<rlim_t>(nofile.rlim_max, 1 << 20);
+  ::setrlimit(RLIMIT_NOFILE, &nofile);
+}
+}  // namespace
+
 void add_serve_command(CLI::App& app, Action& action) {
   struct Options {
     std::string db, pg, listen = "127.0.0.1:8080";
     http::AuthOptions auth;
-    int io_threads = 0, worker_threads = 4, request_timeout = 30;
+    int io_threads = 0, worker_threads = 4, request_timeout = 30, header_timeout = 10;
+    int max_connections = 0, max_connections_per_address = 256;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("serve", "Serve the platform over HTTP (health page, layer list, sign-in).");
@@ -51,6 +67,18 @@ void add_serve_command(CLI::App& app, Action& action) {
                   "a client taking longer than this (seconds) to send a request or to take its "
                   "answer is disconnected (default 30)")
       ->check(CLI::Range(1, 3600));
+  cmd->add_option("--header-timeout", o->header_timeout,
+                  "a client has this long (seconds) to send a request's header, and a kept-alive "
+                  "connection waits this long for the next request (default 10)")
+      ->check(CLI::Range(1, 3600));
+  cmd->add_option("--max-connections", o->max_connections,
+                  "connections open at once; more are closed when accepted (default 0: the "
+                  "descriptor limit less 128)")
+      ->check(CLI::Range(0, 1 << 20));
+  cmd->add_option("--max-connections-per-address", o->max_connections_per_address,
+                  "connections open at once from one client address (default 256; trusted "
+                  "proxies have no limit)")
+      ->check(CLI::Range(1, 1 << 20));
   cmd->callback([o, &action] {
     action = [o] {
       auto colon = o->listen.rfind(':');
@@ -59,6 +87,11 @@ void add_serve_command(CLI::App& app, Action& action) {
       options.io_threads = o->io_threads;
       options.worker_threads = o->worker_threads;
       options.timeout_seconds = o->request_timeout;
+      options.header_timeout_seconds = o->header_timeout;
+      options.max_connections = o->max_connections;
+      options.max_connections_per_address = o->max_connections_per_address;
+      options.unlimited_addresses = o->auth.trusted_proxies;
+      raise_descriptor_limit();
       options.address = o->listen.substr(0, colon);
       try {
         int port = std::stoi(o->listen.substr(colon + 1));
@@ -87,7 +120,9 @@ void add_serve_command(CLI::App& app, Action& action) {
       ctx.fast_reads = &fast;
       options.fast = [&fast](const http::Request& req) { return fast.answer(req); };
       options.body_limit_for = http::progress_body_limit;
-      options.before_body = [&](const http::Request& head) {
+      options.before_body = [&](const http::Request& head) -> std::optional<http::Response> {
+        if (auto refusal = http::cross_origin_refusal(head, o->auth))
+          return http::error_response(*refusal);  // before its body is read
         return http::progress_before_body(*identity, api.progress, head);
       };
       http::Server server(options, http::make_routes(ctx));

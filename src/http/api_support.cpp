@@ -1,6 +1,7 @@
 #include "http/api_support.h"
 
 #include <cctype>
+#include <limits>
 
 #include "services/auth.h"
 
@@ -110,6 +111,11 @@ std::int64_t int_field(const nlohmann::json& body, const std::string& field, std
   if (it == body.end() || it->is_null()) return fallback;
   if (!it->is_number_integer())
     throw bad_field("wrong_type", "字段 " + field + " 应为整数", "field " + field + " must be an integer");
+  // nlohmann keeps integers above 2^63 - 1 as unsigned: get<int64_t> would wrap them into
+  // negatives, so they are refused as out of range.
+  if (it->is_number_unsigned() &&
+      it->get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+    throw bad_field("out_of_range", "字段 " + field + " 超出范围", "field " + field + " is out of range");
   return it->get<std::int64_t>();
 }
 

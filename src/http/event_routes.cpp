@@ -76,8 +76,10 @@ struct EventHub::Subscriber {
   std::chrono::steady_clock::time_point last_beat;
 };
 
-EventHub::EventHub(storage::ProjectStore& events, storage::IdentityStore& identity, Options options)
-    : events_(events), identity_(identity), options_(options) {
+EventHub::EventHub(storage::ProjectStore& events, storage::IdentityStore& identity, Options options,
+                   std::shared_ptr<storage::ChangeSignal> signal)
+    : events_(events), identity_(identity), options_(options), signal_(std::move(signal)) {
+  if (signal_) identity_epoch_ = signal_->epoch(storage::ChangeSignal::Kind::identity);
   poller_ = std::thread([this] { run(); });
 }
 
@@ -141,11 +143,18 @@ void EventHub::poll_once() {
   }
   if (subs.empty()) return;
   auto now = std::chrono::steady_clock::now();
+  // An identity change anywhere (a revocation): every session re-checked now.
+  bool revoked = false;
+  if (signal_) {
+    auto epoch = signal_->epoch(storage::ChangeSignal::Kind::identity);
+    revoked = epoch != identity_epoch_;
+    identity_epoch_ = epoch;
+  }
   // Heartbeats, and the session re-checked: a stream outlives no logout or expiry by more
   // than one heartbeat.
   for (auto& s : subs) {
-    if (now - s->last_beat < options_.heartbeat) continue;
-    s->last_beat = now;
+    bool beat = now - s->last_beat >= options_.heartbeat;
+    if (!beat && !revoked) continue;
     auto user = services::authenticate(identity_, s->token);
     if (!user) {
       s->sink->send("event: session.ended\ndata: {}\n\n");
@@ -153,6 +162,8 @@ void EventHub::poll_once() {
       continue;
     }
     s->user = std::move(*user);
+    if (!beat) continue;
+    s->last_beat = now;
     s->sink->send(": heartbeat\n\n");
   }
   std::int64_t from = subs.front()->after;

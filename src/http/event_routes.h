@@ -3,7 +3,10 @@
 // for every open stream, so events written by another server process on the same database are
 // delivered too. Each event goes out as `id: <seq>`, `event: <kind>`, `data: <JSON>`; a client
 // resumes with Last-Event-ID; a comment line every heartbeat keeps proxies from closing an idle
-// stream and re-checks the session (a stream whose session ended or expired is closed).
+// stream and re-checks the session (a stream whose session ended or expired is closed). A
+// revocation (a logout, gongzhi admin kill-session, disable-user, reset-password, revoke-grant)
+// moves the identity change signal: then every stream's session is re-checked at once, not at
+// the next heartbeat, in every server process on the database.
 #pragma once
 
 #include <chrono>
@@ -17,6 +20,7 @@
 
 #include "domain/identity.h"
 #include "http/router.h"
+#include "storage/change_signal.h"
 #include "storage/identity_store.h"
 #include "storage/project_store.h"
 
@@ -39,7 +43,10 @@ class EventHub {
     std::chrono::milliseconds poll{250};
     std::chrono::milliseconds heartbeat{15000};
   };
-  EventHub(storage::ProjectStore& events, storage::IdentityStore& identity, Options options);
+  // `signal`: the database's change signal (storage/change_signal.h), or null (sessions then
+  // re-checked at heartbeats only).
+  EventHub(storage::ProjectStore& events, storage::IdentityStore& identity, Options options,
+           std::shared_ptr<storage::ChangeSignal> signal = nullptr);
   // Stops the poller and closes every stream.
   ~EventHub();
   EventHub(const EventHub&) = delete;
@@ -59,6 +66,8 @@ class EventHub {
   storage::ProjectStore& events_;
   storage::IdentityStore& identity_;
   Options options_;
+  std::shared_ptr<storage::ChangeSignal> signal_;
+  std::uint64_t identity_epoch_ = 0;  // the signal's identity counter at the last re-check
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;

@@ -35,6 +35,9 @@ class FastReads {
   // (the request then goes to the workers).
   std::shared_ptr<const std::string> answer(const Request& req);
 
+  // The change signal the kept answers follow (null: nothing kept).
+  const std::shared_ptr<storage::ChangeSignal>& signal() const { return signal_; }
+
   // On a worker, for the list route: the counters to stamp what is about to be read.
   struct Stamp {
     std::uint64_t identity = 0, projects = 0;

@@ -18,7 +18,9 @@
 #include "http/participation_routes.h"
 #include "http/assessment_routes.h"
 #include "http/event_routes.h"
+#include "http/fast_reads.h"
 #include "http/project_routes.h"
+#include "http/request_origin.h"
 #include "http/scheme_routes.h"
 #include "http/tile_routes.h"
 #include "http/land_use_class_routes.h"
@@ -69,13 +71,16 @@ ApiError unauthenticated() {
   return {401, "unauthenticated", "未登录或会话已过期", "not signed in, or the session has expired"};
 }
 
-std::string session_cookie(const std::string& value, const AuthOptions& auth, bool clear) {
+// Secure (sent back only over TLS) when the server is told it is behind TLS, or when this
+// request came through a trusted proxy over TLS.
+std::string session_cookie(const std::string& value, const AuthOptions& auth, bool clear,
+                           const Request& req) {
   std::string c = std::string(kSessionCookie) + "=" + value + "; HttpOnly; SameSite=Strict; Path=/";
   if (clear)
     c += "; Max-Age=0";
   else
     c += "; Max-Age=" + std::to_string(auth.policy.absolute_seconds);
-  if (auth.secure_cookie) c += "; Secure";
+  if (auth.secure_cookie || client_used_tls(req, auth)) c += "; Secure";
   return c;
 }
 
@@ -143,7 +148,7 @@ Response sign_in(storage::IdentityStore& identity, const AuthOptions& auth, cons
   j["expires_at"] = iso_time(r.session.expires);
   j["idle_timeout_seconds"] = r.session.idle_seconds;
   auto res = json(200, j);
-  res.headers.emplace_back("Set-Cookie", session_cookie(r.token, auth, false));
+  res.headers.emplace_back("Set-Cookie", session_cookie(r.token, auth, false, req));
   return res;
 }
 }  // namespace
@@ -249,7 +254,7 @@ Router make_router(const ApiContext& ctx) {
     if (!services::logout(identity, request_token(req), client_address(req, auth)))
       throw unauthenticated();
     auto res = json(200, {{"status", "signed_out"}});
-    res.headers.emplace_back("Set-Cookie", session_cookie("", auth, true));
+    res.headers.emplace_back("Set-Cookie", session_cookie("", auth, true, req));
     return res;
   });
   r.add("GET", "/api/v1/me", [&identity](const Request& req, const PathParams&) {
@@ -289,7 +294,8 @@ Router make_router(const ApiContext& ctx) {
   if (ctx.dashboard) add_dashboard_routes(r, identity, *ctx.dashboard);
   if (ctx.event_store)
     add_event_routes(r, identity,
-                     std::make_shared<EventHub>(*ctx.event_store, identity, event_hub_options_from_env()));
+                     std::make_shared<EventHub>(*ctx.event_store, identity, event_hub_options_from_env(),
+                                                ctx.fast_reads ? ctx.fast_reads->signal() : nullptr));
   add_land_use_class_routes(r, identity);
   if (ctx.units || ctx.village_plans) add_assessment_routes(r, identity, ctx.units, ctx.village_plans);
   // The web app: "/" and its client routes answer index.html, /assets/* the bundles.
@@ -299,7 +305,11 @@ Router make_router(const ApiContext& ctx) {
 
 Handler make_routes(const ApiContext& ctx) {
   auto router = std::make_shared<Router>(make_router(ctx));
-  return [router](const Request& req) { return router->dispatch(req); };
+  // Before any route: a browser's unsafe request made by a page of another site.
+  return [router, auth = ctx.auth](const Request& req) {
+    if (auto refusal = cross_origin_refusal(req, auth)) return error_response(*refusal);
+    return router->dispatch(req);
+  };
 }
 
 }  // namespace gz::http

@@ -1,5 +1,7 @@
 #include "http/server.h"
 
+#include <sys/resource.h>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -20,6 +22,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "common/error.h"
@@ -70,15 +73,55 @@ constexpr std::uint64_t kMinBodyRate = 8 * 1024;
 // A stream whose client reads slower than this much is queued for it is dropped.
 constexpr std::size_t kStreamQueueLimit = std::size_t{4} << 20;
 
+// The connections open at once, in all and per peer address (ServerOptions::max_connections…).
+// Admitted on the accepting thread, released by a connection's destructor on its own.
+class ConnectionLimits {
+ public:
+  void configure(int total, int per_address, std::vector<std::string> unlimited) {
+    total_ = total;
+    per_address_ = per_address;
+    unlimited_ = std::move(unlimited);
+  }
+  // Whether a new connection from `address` may stay (counted when it may).
+  bool admit(const std::string& address, int open_now) {
+    if (open_now >= total_) return false;
+    std::lock_guard lock(mutex_);
+    bool unlimited =
+        std::find(unlimited_.begin(), unlimited_.end(), address) != unlimited_.end();
+    int& n = per_address_open_[address];
+    if (!unlimited && n >= per_address_) {
+      if (n == 0) per_address_open_.erase(address);
+      return false;
+    }
+    ++n;
+    return true;
+  }
+  void release(const std::string& address) {
+    std::lock_guard lock(mutex_);
+    auto it = per_address_open_.find(address);
+    if (it != per_address_open_.end() && --it->second <= 0) per_address_open_.erase(it);
+  }
+
+ private:
+  int total_ = 0, per_address_ = 0;
+  std::vector<std::string> unlimited_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, int> per_address_open_;
+};
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, const Handler& handler, const ServerOptions& options,
-          std::atomic<int>& active, asio::thread_pool& workers)
+  Session(tcp::socket&& socket, std::string peer, const Handler& handler,
+          const ServerOptions& options, std::atomic<int>& active, ConnectionLimits& limits,
+          asio::thread_pool& workers)
       : stream_(std::move(socket)), handler_(handler), options_(options), active_(active),
-        workers_(workers) {
+        limits_(limits), workers_(workers), peer_(std::move(peer)), peer_known_(!peer_.empty()) {
     ++active_;
   }
-  ~Session() { --active_; }
+  ~Session() {
+    limits_.release(peer_);
+    --active_;
+  }
 
   void start() {
     asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::read, shared_from_this()));
@@ -119,8 +162,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void read() {
     parser_.emplace();
     parser_->body_limit(options_.body_limit);
-    arm();  // the whole request (header and body) within the timeout
     if (!options_.body_limit_for) {
+      arm();  // the whole request (header and body) within the timeout
       bhttp::async_read(stream_, buffer_, *parser_,
                         beast::bind_front_handler(&Session::on_read, shared_from_this()));
       return;
@@ -130,6 +173,8 @@ class Session : public std::enable_shared_from_this<Session> {
     // (the largest value: boost::none compares as less than any length here),
     // and the route's limit (checked here for Content-Length, by Beast for chunked bodies) after.
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+    // The header (or, on a kept-alive connection, the next one) within the header timeout.
+    arm_ms(std::int64_t{std::min(options_.header_timeout_seconds, options_.timeout_seconds)} * 1000);
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              beast::bind_front_handler(&Session::on_header, shared_from_this()));
   }
@@ -169,6 +214,7 @@ class Session : public std::enable_shared_from_this<Session> {
       });
       return;
     }
+    arm();  // an ordinary body within the request timeout
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
@@ -453,6 +499,7 @@ class Session : public std::enable_shared_from_this<Session> {
   const Handler& handler_;
   const ServerOptions& options_;
   std::atomic<int>& active_;
+  ConnectionLimits& limits_;
   asio::thread_pool& workers_;
   std::string peer_;  // the peer's address, read once per connection
   bool peer_known_ = false;
@@ -532,10 +579,26 @@ struct Server::Impl {
     asio::io_context& target = k == 0 ? ioc : *more_io[k - 1];
     acceptor.async_accept(target, [this](beast::error_code ec, tcp::socket socket) {
       if (stopping) return;
+      if (out_of_resources(ec)) return back_off(ec);
+      accept_delay_ms = 0;
       if (!ec) {
+        beast::error_code pe;
+        auto peer = socket.remote_endpoint(pe);
+        std::string address = pe ? std::string() : peer.address().to_string();
+        if (!limits.admit(address, active.load())) {
+          // Over a limit: closed at once, before a byte is read (the client sees a reset).
+          beast::error_code ignored;
+          socket.close(ignored);
+          if (refused++ % 1000 == 0)
+            spdlog::warn("connection from {} refused: {} open (limits: {} in all, {} per address)",
+                         address, active.load(), options.max_connections,
+                         options.max_connections_per_address);
+          return accept();
+        }
         beast::error_code nd;
         socket.set_option(tcp::no_delay(true), nd);  // an answer goes out as soon as it is written
-        auto session = std::make_shared<Session>(std::move(socket), handler, options, active, *workers);
+        auto session = std::make_shared<Session>(std::move(socket), std::move(address), handler,
+                                                 options, active, limits, *workers);
         {
           std::lock_guard lock(sessions_mutex);
           sessions.push_back(session);
@@ -545,6 +608,29 @@ struct Server::Impl {
       accept();
     });
   }
+
+  // Out of descriptors (EMFILE, ENFILE) or kernel memory: accepting again at once fails again at
+  // once, and the loop would burn a core. Wait, longer each time (10 ms doubling to 1 s), while
+  // connections that end give descriptors back; the pending clients wait in the backlog.
+  static bool out_of_resources(const beast::error_code& ec) {
+    return ec == asio::error::no_descriptors ||
+           ec == boost::system::errc::too_many_files_open_in_system ||
+           ec == asio::error::no_buffer_space || ec == asio::error::no_memory;
+  }
+  void back_off(const beast::error_code& ec) {
+    accept_delay_ms = std::clamp(accept_delay_ms * 2, 10, 1000);
+    if (accept_delay_ms == 10)
+      spdlog::warn("cannot accept connections ({}): {} open; retrying in {} ms", ec.message(),
+                   active.load(), accept_delay_ms);
+    accept_timer.expires_after(std::chrono::milliseconds(accept_delay_ms));
+    accept_timer.async_wait([this](beast::error_code e) {
+      if (!e && !stopping) accept();
+    });
+  }
+  asio::steady_timer accept_timer{ioc};
+  int accept_delay_ms = 0;
+  std::uint64_t refused = 0;
+  ConnectionLimits limits;
 
   // Once a second (also while stopping, until the I/O threads end): connections past their
   // deadline are closed; closed ones leave the list.
@@ -570,6 +656,7 @@ struct Server::Impl {
     if (stopping.exchange(true)) return;
     beast::error_code ec;
     acceptor.close(ec);
+    accept_timer.cancel();
     signals.cancel();
     {
       std::lock_guard lock(sessions_mutex);
@@ -617,6 +704,17 @@ void Server::run(const std::function<void(unsigned short)>& on_listening) {
   if (ec) throw Error("cannot listen on " + i.options.address + ":" + std::to_string(i.options.port) + ": " + ec.message());
   i.acceptor.listen(asio::socket_base::max_listen_connections);
   unsigned short port = i.acceptor.local_endpoint().port();
+  int max_connections = i.options.max_connections;
+  if (max_connections <= 0) {
+    struct rlimit nofile {};
+    max_connections = ::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY
+                          ? static_cast<int>(std::min<rlim_t>(nofile.rlim_cur, 1 << 20)) - 128
+                          : 4096;
+    max_connections = std::max(max_connections, 16);
+  }
+  i.options.max_connections = max_connections;
+  i.limits.configure(max_connections, std::max(1, i.options.max_connections_per_address),
+                     i.options.unlimited_addresses);
   i.workers = std::make_unique<asio::thread_pool>(static_cast<std::size_t>(std::max(1, i.options.worker_threads)));
   i.signals.async_wait([&i](beast::error_code e, int) {
     if (!e) i.begin_stop();

@@ -78,6 +78,18 @@ struct ServerOptions {
   // storage).
   std::function<std::optional<Response>(const Request& head)> before_body;
   int timeout_seconds = 30;
+  // A client has this long to send a request's header (also the longest a kept-alive connection
+  // waits idle for its next request); its body then gets timeout_seconds. Short, so that a
+  // client nobody has authenticated cannot hold a connection (and its buffers) for long.
+  int header_timeout_seconds = 10;
+  // Connections open at once: past max_connections, or past max_connections_per_address from
+  // one peer address, a new connection is closed as soon as it is accepted. 0 for
+  // max_connections: the process's descriptor limit less 128 (at least 16). Addresses in
+  // unlimited_addresses (trusted reverse proxies, through which everyone comes) have no
+  // per-address limit.
+  int max_connections = 0;
+  int max_connections_per_address = 256;
+  std::vector<std::string> unlimited_addresses;
   // Asked on the I/O thread for each keep-alive HTTP/1.1 GET without a body, before the worker
   // pool: a complete response kept in memory (wire_response), written as it is, or null to hand
   // the request to the workers as usual. `req` has the method, target and path, and of the

@@ -88,7 +88,15 @@ LoginResult login(storage::IdentityStore& store, const AuthPolicy& policy,
   result.token = new_session_token();
   result.session = {session_token_hash(result.token), user->username, now,
                     now + policy.absolute_seconds, policy.idle_seconds, now, address};
-  store.create_session(result.session, attempt);
+  try {
+    store.create_session(result.session, attempt);
+  } catch (const PermissionError&) {
+    // A disabled account (gongzhi admin disable-user) is answered as a wrong password.
+    attempt.ok = false;
+    attempt.outcome = "account_disabled";
+    store.record_login(attempt);
+    return LoginResult{};
+  }
   result.user = *user;
   result.user.password_hash.clear();
   result.outcome = LoginOutcome::ok;

@@ -87,11 +87,18 @@ bool has_role(const User& u, Role r) {
 }
 bool is_admin(const User& u) { return has_role(u, Role::admin); }
 
-// Roles that read every household of a project they may see: officials, the collective,
-// auditors. Villagers see their own household only; investors and experts none.
-bool reads_all_households(const User& u) {
-  for (const auto& g : u.grants)
-    if (g.role != Role::villager && g.role != Role::investor && g.role != Role::expert) return true;
+// Whether the user reads every household of a project in `region`: through a grant of an
+// official role (officials, the collective, auditors, administrators) whose region holds the
+// project, or a collective's grant on a village inside it (village_reach narrows that to its own
+// villages). Villagers see their own household only; investors and experts none. The region
+// matters: an official grant elsewhere opens nothing here, even when another grant shows the
+// project.
+bool reads_all_households(const User& u, const std::string& region) {
+  for (const auto& g : u.grants) {
+    if (g.role == Role::villager || g.role == Role::investor || g.role == Role::expert) continue;
+    if (region_contains(g.region_code, region)) return true;
+    if (g.role == Role::village_collective && region_contains(region, g.region_code)) return true;
+  }
   return false;
 }
 
@@ -541,7 +548,7 @@ ProjectRecord project_for_officials(ProjectTx& tx, const User& user, std::int64_
     if (!village_reach(tx, user, *p)) project_not_found(id);
     if (villages_only) *villages_only = collective_villages_under(user, p->region_code);
   }
-  if (!reads_all_households(user))
+  if (!reads_all_households(user, p->region_code))
     throw Forbidden("not_rights_official",
                     "只有政府部门、乡镇、村集体和审计人员可以查看全部农户的权属调整",
                     "only officials, the village collective and auditors see every household's "
@@ -718,7 +725,7 @@ Reach reach_household(ProjectTx& tx, const User& user, std::int64_t project_id,
   auto p = tx.project(project_id);
   if (!p) project_not_found(project_id);
   bool member = is_member(tx, user, code);
-  bool official = may_see_project(user, *p) && reads_all_households(user);
+  bool official = may_see_project(user, *p) && reads_all_households(user, p->region_code);
   std::string village;
   if (!member && !official) {
     if (may_see_project(user, *p)) household_not_found(code);
@@ -835,7 +842,7 @@ std::vector<RightsDispute> RightsService::disputes(const User& user, std::int64_
   return store_.read([&](ProjectTx& tx) {
     auto p = tx.project(project_id);
     if (!p) project_not_found(project_id);
-    if (may_see_project(user, *p) && reads_all_households(user))
+    if (may_see_project(user, *p) && reads_all_households(user, p->region_code))
       return disputes_where(tx, "project_id = $1", {num(project_id)});
     // A village collective reaching the project: the disputes of its village's households.
     if (village_reach(tx, user, *p)) {
@@ -862,7 +869,7 @@ RightsDispute reach_dispute(ProjectTx& tx, const User& user, std::int64_t projec
   auto p = tx.project(project_id);
   if (!p) project_not_found(project_id);
   auto found = disputes_where(tx, "id = $1 AND project_id = $2", {num(id), num(project_id)});
-  bool official = may_see_project(user, *p) && reads_all_households(user);
+  bool official = may_see_project(user, *p) && reads_all_households(user, p->region_code);
   if (!found.empty() && !official && village_reach(tx, user, *p))
     official = household_of_villages(tx, found[0].household_code, collective_villages_under(user, p->region_code));
   if (found.empty() || !(official || is_member(tx, user, found[0].household_code)))
@@ -1078,7 +1085,7 @@ std::vector<CompensationEntry> RightsService::compensation(const User& user, std
   return store_.read([&](ProjectTx& tx) {
     auto p = tx.project(project_id);
     if (!p) project_not_found(project_id);
-    bool official = may_see_project(user, *p) && reads_all_households(user);
+    bool official = may_see_project(user, *p) && reads_all_households(user, p->region_code);
     std::vector<CompensationEntry> out;
     for (auto& r : tx.session().query(std::string("SELECT ") + kCompensationColumns +
                                           kCompensationFrom + " WHERE c.project_id = $1 ORDER BY c.id",

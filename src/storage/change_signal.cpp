@@ -31,7 +31,7 @@ constexpr std::size_t kSideFileSize = 4096;
 class SharedFileSignal : public ChangeSignal {
  public:
   static std::shared_ptr<SharedFileSignal> open(const std::string& path) {
-    int fd = ::open((path + "-gzsig").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int fd = ::open((path + "-gzsig").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) return nullptr;
     struct stat st {};
     if (::fstat(fd, &st) != 0 ||

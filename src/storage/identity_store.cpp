@@ -16,6 +16,7 @@
 #include "storage/change_signal.h"
 #include "storage/postgres/pg_identity_store.h"
 #include "storage/postgres/pg_store.h"
+#include "storage/identity_write.h"
 #include "storage/sql_identity_store.h"
 #include "storage/sqlite/sqlite_identity_store.h"
 
@@ -76,6 +77,10 @@ class SqlIdentityStore : public IdentityStore {
   explicit SqlIdentityStore(std::unique_ptr<SqlSession> s) : s_(std::move(s)) {
     write([&] {
       s_->create_tables();
+      // Common to both backends (and new since the first release: made where missing).
+      s_->exec_script(
+          "CREATE TABLE IF NOT EXISTS disabled_users(user_id bigint PRIMARY KEY REFERENCES "
+          "users(id), since text NOT NULL)");
       return 0;
     });
   }
@@ -179,6 +184,9 @@ class SqlIdentityStore : public IdentityStore {
       auto id = s_->query("SELECT id FROM users WHERE username = $1", {session.username});
       if (id.empty())
         throw NotFoundError("no user '" + session.username + "' in " + s_->name());
+      // A disabled account (storage/access_store.h) gets no session.
+      if (!s_->query("SELECT 1 FROM disabled_users WHERE user_id = $1", {id[0][0]}).empty())
+        throw PermissionError("user '" + session.username + "' is disabled");
       s_->query(
           "INSERT INTO sessions(token_hash, user_id, created, expires, idle_seconds, last_seen, "
           "address) VALUES($1, $2, $3, $4, $5, $6, $7)",
@@ -201,7 +209,8 @@ class SqlIdentityStore : public IdentityStore {
           "SELECT s.token_hash, u.username, s.created, s.expires, s.idle_seconds, s.last_seen, "
           "s.address, u.id, u.created_at, g.role, g.department, g.region_code "
           "FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN grants g ON g.user_id = u.id "
-          "WHERE s.token_hash = $1 ORDER BY g.role, g.department, g.region_code",
+          "WHERE s.token_hash = $1 AND NOT EXISTS (SELECT 1 FROM disabled_users d WHERE "
+          "d.user_id = u.id) ORDER BY g.role, g.department, g.region_code",
           {token_hash});
       if (rows.empty()) return;
       auto& r = rows[0];
@@ -393,20 +402,7 @@ class SqlIdentityStore : public IdentityStore {
   // login attempt, an audit entry).
   template <class F>
   auto write(F&& f, bool signal = true) -> std::invoke_result_t<F&> {
-    ChangeSignal* sig = signal ? signal_.get() : nullptr;
-    s_->begin_write();
-    std::uint64_t ticket = 0;
-    std::optional<std::invoke_result_t<F&>> result;
-    try {
-      result.emplace(f());
-      if (sig) ticket = sig->in_transaction(*s_, ChangeSignal::Kind::identity);
-      s_->commit();
-    } catch (...) {
-      s_->rollback();
-      throw;
-    }
-    if (sig) sig->committed(*s_, ChangeSignal::Kind::identity, ticket);
-    return std::move(*result);
+    return identity_write(*s_, signal ? signal_.get() : nullptr, std::forward<F>(f));
   }
 
   template <class F>

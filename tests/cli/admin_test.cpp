@@ -2,9 +2,12 @@
 // grants, the audit log and verify-audit, which fails naming the entry tampered with by SQL.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <memory>
 
 #include "../storage/store_backends.h"
+#include "storage/identity_store.h"
 
 namespace gz::test {
 namespace {
@@ -160,6 +163,63 @@ TEST_P(AdminCommandTest, processes_adding_users_at_once_keep_one_unbroken_chain)
   EXPECT_NE(r.out.find("intact: " + std::to_string(kProcesses + 1) + " entries"),
             std::string::npos)
       << r.out;
+}
+
+// Issue 14, defect 4: whoever can write the database can drop the triggers, edit an entry and
+// rehash the chain after it: verify-audit alone then finds nothing, because the chain's head is
+// in the same database. An anchor signed with a key kept elsewhere names the entry.
+TEST_P(AdminCommandTest, an_anchor_kept_outside_names_an_entry_rewritten_with_the_chain_rehashed) {
+  ASSERT_EQ(create_admin().exit_code, 0);
+  ASSERT_EQ(add_user("li.si").exit_code, 0);
+  ASSERT_EQ(add_user("wang.wu").exit_code, 0);
+  auto key = at("audit.key");
+  auto r = run({"admin", "init-audit-key", "--key", key});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  struct stat st {};
+  ASSERT_EQ(::stat(key.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u) << "the secret key is for its owner only";
+  EXPECT_NE(run({"admin", "init-audit-key", "--key", key}).exit_code, 0) << "never overwritten";
+  auto public_key = r.out.substr(r.out.find("public key: ") + 12, 64);
+
+  r = run({"admin", "audit-anchor", "--db", location(), "--key", key});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  auto anchor = at("anchor.json");
+  write_file(anchor, r.out);
+  ASSERT_EQ(add_user("zhao.liu").exit_code, 0);  // entries after the anchor are fine
+  r = run({"admin", "verify-audit", "--db", location(), "--anchor", anchor, "--public-key", public_key});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_NE(r.out.find("4 entries, chain verified, matches the anchor"), std::string::npos) << r.out;
+
+  // The rewrite: entry 2 gets another actor, and every hash from it on is recomputed.
+  auto log = storage::IdentityStore::open(location())->audit_log();
+  ASSERT_EQ(log.size(), 4u);
+  log[1].actor = "someone-else";
+  std::string sql;
+  for (std::size_t i = 1; i < log.size(); ++i) {
+    log[i].prev_hash = log[i - 1].hash;
+    log[i].hash = storage::audit_hash(log[i]);
+    sql += "UPDATE audit_log SET actor = '" + log[i].actor + "', prev_hash = '" + log[i].prev_hash +
+           "', hash = '" + log[i].hash + "' WHERE seq = " + std::to_string(log[i].seq) + ";";
+  }
+  sql += "UPDATE audit_head SET last_hash = '" + log.back().hash + "' WHERE id = 1;";
+  where_->tamper_with_audit(sql);
+
+  r = verify();
+  EXPECT_EQ(r.exit_code, 0) << "the rehashed chain holds together on its own: " << r.describe();
+  r = run({"admin", "verify-audit", "--db", location(), "--anchor", anchor});
+  EXPECT_EQ(r.exit_code, 1) << r.describe();
+  EXPECT_NE(r.err.find("broken at entry 2: entry 2 (user.create user:li.si) is not the entry anchored"),
+            std::string::npos)
+      << r.err;
+
+  // An anchor that was edited, or signed by another key, is refused as such.
+  auto other = at("other.key");
+  ASSERT_EQ(run({"admin", "init-audit-key", "--key", other}).exit_code, 0);
+  auto forged = at("forged.json");
+  write_file(forged, run({"admin", "audit-anchor", "--db", location(), "--key", other}).out);
+  r = run({"admin", "verify-audit", "--db", location(), "--anchor", forged, "--public-key", public_key});
+  EXPECT_EQ(r.exit_code, 1) << r.describe();
+  EXPECT_NE(r.err.find("not with the trusted key"), std::string::npos) << r.err;
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, AdminCommandTest, GZ_ALL_BACKENDS, backend_name);

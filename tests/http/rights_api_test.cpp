@@ -500,6 +500,28 @@ TEST_P(RightsApiTest, a_plan_runs_as_a_job_with_progress_on_the_live_feed_one_at
   EXPECT_EQ(actions["rights.plan_job_failed"], 1);
 }
 
+// Issue 14, suspicion 8a (confirmed): reads_all_households looked at the roles of a user's
+// grants but not at their regions, so a user who sees the project as an expert and is a township
+// official elsewhere read every household of it.
+TEST_P(RightsApiTest, an_official_grant_elsewhere_does_not_open_every_household_of_a_project_seen_through_another_grant) {
+  {
+    auto identity = storage::IdentityStore::open(location());
+    identity->add_user({"duo", services::hash_password(kPassword),
+                        {{Role::expert, "", "340123"}, {Role::township, "", "340124100"}}},
+                       "root");
+  }
+  start();
+  auto ziran = token("ziran"), duo = token("duo");
+  plan(ziran);
+  ASSERT_EQ(get("/api/v1/projects/" + std::to_string(project_), duo).status, 200);  // sees it
+  auto all = get(rights("/households"), duo);
+  EXPECT_EQ(all.status, 403) << all.body;
+  EXPECT_EQ(get(rights("/households/H00002"), duo).status, 404);
+  // The same official grant over the project's region does open them.
+  auto zhen = get(rights("/households"), token("zhen"));
+  EXPECT_EQ(zhen.status, 200) << zhen.body;
+}
+
 TEST_P(RightsApiTest, a_village_collective_reaches_a_township_project_for_its_own_households_only) {
   // A township project (乡镇级项目) whose plan covers households of two villages.
   auto township_project = storage::ProjectStore::open(location())->write([](storage::ProjectTx& tx) {

@@ -75,6 +75,13 @@ SqliteStore::SqliteStore(const std::string& path, const OpenOptions& options,
   if (!exists && !options.create)
     throw NotFoundError("database " + path + " does not exist (create it with gongzhi import or gongzhi demo)");
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (options.create ? SQLITE_OPEN_CREATE : 0);
+  // A new database is readable by its owner only (it holds password hashes, sessions and the
+  // ledger): made empty with mode 0600 here, whatever the umask; SQLite gives its -wal and -shm
+  // files the mode of the database file.
+  if (!exists && actual != ":memory:" && actual.rfind("file:", 0) != 0) {
+    int fd = ::open(actual.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);
+  }
   if (sqlite3_open_v2(actual.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
     std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
