@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "common/data_dir.h"
 #include "common/error.h"
@@ -39,9 +40,20 @@ nlohmann::json layer_json(const LayerVersion& v) {
           {"features", v.feature_count}, {"source_srs", v.source_srs}, {"created_at", v.created_at}};
 }
 
+// 200 "ok" while the database answers; 503 "degraded" while it does not (a load balancer takes
+// the process out of rotation; it comes back by itself once the store has reconnected).
 Response health(storage::Store& store) {
-  auto layers = store.layers();
-  return json(200, {{"status", "ok"}, {"version", GONGZHI_VERSION}, {"layers", layers.size()}});
+  try {
+    auto layers = store.layers();
+    return json(200, {{"status", "ok"}, {"version", GONGZHI_VERSION}, {"layers", layers.size()}});
+  } catch (const StorageError& e) {
+    spdlog::warn("health: database unavailable: {}", e.what());
+    return json(503, {{"status", "degraded"},
+                      {"version", GONGZHI_VERSION},
+                      {"database", "unavailable"},
+                      {"message_zh", "数据库暂不可用，正在重新连接"},
+                      {"message_en", "the database is unavailable; reconnecting"}});
+  }
 }
 
 // ---- sign-in ---------------------------------------------------------------------------------

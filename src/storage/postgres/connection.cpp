@@ -1,5 +1,9 @@
 #include "storage/postgres/connection.h"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
 #include <cstring>
 
 #include "common/error.h"
@@ -132,8 +136,69 @@ void Connection::fail(const PGresult* r, std::string_view what) const {
   throw StorageError(name_ + ": " + doing + primary);
 }
 
+namespace {
+bool starts_with_word(std::string_view sql, std::string_view word) {
+  while (!sql.empty() && (sql.front() == ' ' || sql.front() == '\n' || sql.front() == '\t'))
+    sql.remove_prefix(1);
+  if (sql.size() < word.size()) return false;
+  for (std::size_t i = 0; i < word.size(); ++i)
+    if (std::toupper(static_cast<unsigned char>(sql[i])) != word[i]) return false;
+  return sql.size() == word.size() || !std::isalnum(static_cast<unsigned char>(sql[word.size()]));
+}
+}  // namespace
+
+void Connection::ensure_open() {
+  if (PQstatus(conn_) == CONNECTION_OK) return;
+  if (in_transaction_)
+    throw StorageError("lost the connection to " + name_ +
+                       " during a transaction; nothing of it was committed");
+  auto now = std::chrono::steady_clock::now();
+  if (now < next_attempt_)
+    throw StorageError(name_ + " is unavailable; reconnecting in " +
+                       std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          next_attempt_ - now)
+                                          .count()) +
+                       " ms");
+  PQreset(conn_);
+  if (PQstatus(conn_) != CONNECTION_OK) {
+    using namespace std::chrono_literals;
+    backoff_ = std::clamp(backoff_ * 2, std::chrono::milliseconds(250), std::chrono::milliseconds(5000));
+    next_attempt_ = std::chrono::steady_clock::now() + backoff_;
+    std::string why = one_line(PQerrorMessage(conn_));
+    spdlog::warn("cannot reconnect to {} (next try in {} ms): {}", name_, backoff_.count(), why);
+    throw StorageError("cannot reconnect to " + name_ + ": " + why);
+  }
+  backoff_ = std::chrono::milliseconds(0);
+  next_attempt_ = {};
+  ++reconnections_;
+  spdlog::warn("reconnected to {}", name_);
+  for (const auto& hook : reconnect_hooks_) hook();
+}
+
+void Connection::track_transaction(std::string_view sql) {
+  if (starts_with_word(sql, "BEGIN")) in_transaction_ = true;
+  else if (starts_with_word(sql, "COMMIT") || starts_with_word(sql, "ROLLBACK") ||
+           starts_with_word(sql, "END") || starts_with_word(sql, "ABORT"))
+    in_transaction_ = false;
+}
+
+Result Connection::send_retrying(std::string_view sql, const std::function<PGresult*()>& send) {
+  ensure_open();
+  bool harmless = starts_with_word(sql, "BEGIN") ||
+                  (!in_transaction_ && starts_with_word(sql, "SELECT"));
+  Result r(send());
+  if (harmless && PQstatus(conn_) == CONNECTION_BAD) {
+    ensure_open();
+    r.reset(send());
+  }
+  return r;
+}
+
 void Connection::exec(const std::string& sql, std::string_view what) {
-  Result r(PQexec(conn_, sql.c_str()));
+  Result r = send_retrying(sql, [&] { return PQexec(conn_, sql.c_str()); });
+  // The transaction state follows the statement even when it failed: a failed COMMIT or
+  // ROLLBACK ends the transaction too, and a failed BEGIN is followed by its owner's rollback.
+  track_transaction(sql);
   auto status = PQresultStatus(r.get());
   if (!r || (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)) fail(r.get(), what);
 }
@@ -147,8 +212,10 @@ Result Connection::query(const std::string& sql, const std::vector<Param>& param
     lengths.push_back(static_cast<int>(p.value.size()));
     formats.push_back(p.binary ? 1 : 0);
   }
-  Result r(PQexecParams(conn_, sql.c_str(), static_cast<int>(params.size()), nullptr,
-                        values.data(), lengths.data(), formats.data(), binary_rows ? 1 : 0));
+  Result r = send_retrying(sql, [&] {
+    return PQexecParams(conn_, sql.c_str(), static_cast<int>(params.size()), nullptr,
+                        values.data(), lengths.data(), formats.data(), binary_rows ? 1 : 0);
+  });
   auto status = PQresultStatus(r.get());
   if (!r || (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_COPY_IN))
     fail(r.get(), what);
@@ -156,12 +223,14 @@ Result Connection::query(const std::string& sql, const std::vector<Param>& param
 }
 
 void Connection::rollback_quietly() noexcept {
+  in_transaction_ = false;
   if (PQstatus(conn_) != CONNECTION_OK) return;
   if (PQtransactionStatus(conn_) == PQTRANS_ACTIVE) abort_copy("abandoned");
   if (PQtransactionStatus(conn_) != PQTRANS_IDLE) PQclear(PQexec(conn_, "ROLLBACK"));
 }
 
 void Connection::put_copy_data(const std::string& data, std::string_view what) {
+  ensure_open();
   if (PQputCopyData(conn_, data.data(), static_cast<int>(data.size())) != 1) fail(nullptr, what);
 }
 

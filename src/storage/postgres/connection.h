@@ -4,7 +4,9 @@
 
 #include <libpq-fe.h>
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -40,6 +42,23 @@ class Connection {
   const std::string& name() const { return name_; }
   void set_name(std::string name) { name_ = std::move(name); }
 
+  // Before every statement: a connection the server dropped (a restart, a failover,
+  // pg_terminate_backend) is re-established with PQreset, with a growing pause between attempts
+  // (0.25 s doubling to 5 s) during which statements fail at once (StorageError, HTTP 503), and
+  // never inside a transaction: a transaction that lost its connection fails as a whole, and
+  // the next one, after its owner's rollback, reconnects. After a reconnection the hooks run.
+  void ensure_open();
+  // Run after every reconnection, in order: session settings to make again, server-side state
+  // (prepared statements) to forget.
+  void on_reconnect(std::function<void()> hook) { reconnect_hooks_.push_back(std::move(hook)); }
+  // Runs `send` (which sends `sql` on get()) after ensure_open(); when the connection turns out
+  // to be lost on a statement that changes nothing on its own (BEGIN, or a SELECT outside a
+  // transaction), reconnects and sends it once more, so that a dropped idle connection costs
+  // no request. exec() and query() go through here; so must any direct libpq call.
+  Result send_retrying(std::string_view sql, const std::function<PGresult*()>& send);
+  // How many times this connection was re-established (for logs and tests).
+  int reconnections() const { return reconnections_; }
+
   // SQL without parameters; may hold several statements.
   void exec(const std::string& sql, std::string_view what);
   // One statement with parameters ($1, $2 …); rows in binary format when `binary_rows`.
@@ -57,8 +76,17 @@ class Connection {
   [[noreturn]] void fail(const PGresult* result, std::string_view what) const;
 
  private:
+  // Follows BEGIN / COMMIT / ROLLBACK sent through exec(): a lost connection inside a
+  // transaction is never silently replaced.
+  void track_transaction(std::string_view sql);
+
   PGconn* conn_ = nullptr;
   std::string name_;
+  bool in_transaction_ = false;
+  std::chrono::steady_clock::time_point next_attempt_{};
+  std::chrono::milliseconds backoff_{0};
+  int reconnections_ = 0;
+  std::vector<std::function<void()>> reconnect_hooks_;
 };
 
 // The connection string with any password left out, for messages.

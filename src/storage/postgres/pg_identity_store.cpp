@@ -23,6 +23,8 @@ class PgSession : public SqlSession {
     name_ = PgStore(location, options).location();
     conn_ = std::make_unique<pg::Connection>(conninfo_of(location));
     conn_->set_name(name_);
+    // Prepared statements die with the server connection.
+    conn_->on_reconnect([this] { statements_.clear(); });
   }
 
   std::string name() const override { return name_; }
@@ -36,12 +38,14 @@ class PgSession : public SqlSession {
       values.push_back(p.data());
       lengths.push_back(static_cast<int>(p.size()));
     }
-    PGconn* c = conn_->get();
-    const std::string* name = prepared(sql, static_cast<int>(params.size()));
-    pg::Result r(name ? PQexecPrepared(c, name->c_str(), static_cast<int>(params.size()),
-                                       values.data(), lengths.data(), nullptr, 0)
-                      : PQexecParams(c, sql.c_str(), static_cast<int>(params.size()), nullptr,
-                                     values.data(), lengths.data(), nullptr, 0));
+    pg::Result r = conn_->send_retrying(sql, [&] {
+      PGconn* c = conn_->get();
+      const std::string* name = prepared(sql, static_cast<int>(params.size()));
+      return name ? PQexecPrepared(c, name->c_str(), static_cast<int>(params.size()),
+                                   values.data(), lengths.data(), nullptr, 0)
+                  : PQexecParams(c, sql.c_str(), static_cast<int>(params.size()), nullptr,
+                                 values.data(), lengths.data(), nullptr, 0);
+    });
     auto status = PQresultStatus(r.get());
     if (!r || (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)) conn_->fail(r.get(), "");
     std::vector<Row> rows;
@@ -136,7 +140,11 @@ class PgSession : public SqlSession {
     if (PQtransactionStatus(conn_->get()) == PQTRANS_INERROR) return nullptr;
     std::string name = "gz_" + std::to_string(statements_.size() + 1);
     pg::Result r(PQprepare(conn_->get(), name.c_str(), sql.c_str(), n_params, nullptr));
-    if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK) conn_->fail(r.get(), "");
+    if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
+      // A lost connection: run it unprepared, fail the same way, and let the caller reconnect.
+      if (PQstatus(conn_->get()) == CONNECTION_BAD) return nullptr;
+      conn_->fail(r.get(), "");
+    }
     return &statements_.emplace(sql, std::move(name)).first->second;
   }
 

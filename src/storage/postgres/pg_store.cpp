@@ -159,8 +159,13 @@ PgStore::PgStore(const std::string& location, const OpenOptions&) {
   conn_->set_name(name_);
   // Scans read whole cursors: plan them for all rows, not for the first tenth (the default
   // would favour walking the id index over the spatial index for a bounding-box scan).
-  conn_->exec("SET cursor_tuple_fraction = 1", "cannot set up the session");
-  ensure_postgis_on_search_path();
+  auto set_up_session = [this] {
+    conn_->exec("SET cursor_tuple_fraction = 1", "cannot set up the session");
+    ensure_postgis_on_search_path();
+  };
+  set_up_session();
+  // Session settings are lost with the connection: made again on every reconnection.
+  conn_->on_reconnect(set_up_session);
   migrate();
 }
 
