@@ -10,6 +10,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -41,9 +42,19 @@ constexpr const char* kJobColumns =
     "id, project_id, status, stage, done, total, plan_id, error_status, error_code, error_zh, "
     "error_en, created_by, created_at, updated_at, finished_at";
 
-// A queued or running job not heard of for this long belongs to a process that died: it no
-// longer blocks the project (progress is written at least at every stage of the engine).
-constexpr auto kAbandonedAfter = std::chrono::minutes(10);
+// A queued or running job's process stamps it at least this often (the heartbeat), besides
+// its progress writes: 5 s, or GONGZHI_JOB_HEARTBEAT_SECONDS (1–60; tests make it short).
+std::chrono::seconds heartbeat_every() {
+  static const std::chrono::seconds every = [] {
+    const char* env = std::getenv("GONGZHI_JOB_HEARTBEAT_SECONDS");
+    int s = env ? std::atoi(env) : 5;
+    return std::chrono::seconds(s >= 1 && s <= 60 ? s : 5);
+  }();
+  return every;
+}
+// A queued or running job not heard of for six beats belongs to a process that died: it is
+// reported failed (job_abandoned) and no longer blocks the project.
+std::chrono::seconds abandoned_after() { return heartbeat_every() * 6; }
 // Progress is written (and sent) at most this often within one stage.
 constexpr auto kProgressEvery = std::chrono::seconds(1);
 
@@ -80,6 +91,31 @@ std::string iso_before(std::chrono::seconds ago) {
   char buf[40];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S.000000Z", &tm);
   return buf;
+}
+
+std::string abandoned_cutoff() {
+  return iso_before(abandoned_after());
+}
+
+// A queued or running job not heard of since `cutoff`: its process died. It is failed from then
+// on, whether or not its row has been marked yet (the next plan request marks it).
+bool abandoned(const PlanJob& j, const std::string& cutoff) {
+  return (j.status == "queued" || j.status == "running") && j.updated_at < cutoff;
+}
+
+void mark_abandoned(PlanJob& j, const std::string& when) {
+  j.status = "failed";
+  j.error_status = 503;
+  j.error_code = "job_abandoned";
+  j.error_zh = "计算任务所在的服务进程已停止，任务未完成";
+  j.error_en = "the server process running the job stopped before it ended";
+  j.finished_at = when;
+}
+
+// The job as users see it: an abandoned one as failed.
+PlanJob as_seen(PlanJob j, const std::string& cutoff) {
+  if (abandoned(j, cutoff)) mark_abandoned(j, j.updated_at);
+  return j;
 }
 
 std::optional<PlanJob> job_row(ProjectTx& tx, std::int64_t project_id, std::int64_t id) {
@@ -133,6 +169,35 @@ void describe_error(const std::exception& e, PlanJob& j) {
 void RightsService::init_plan_jobs() {
   store_.ensure_tables(kJobTables);
   jobs_ = std::make_unique<PlanJobs>(1);
+  jobs_->heartbeat = std::jthread([this](std::stop_token stop) {
+    std::mutex m;
+    std::condition_variable_any wake;
+    for (;;) {
+      {
+        std::unique_lock lock(m);
+        if (wake.wait_for(lock, stop, heartbeat_every(), [] { return false; }) || stop.stop_requested())
+          return;
+      }
+      std::vector<std::string> ids;
+      {
+        std::lock_guard lock(jobs_->mutex);
+        for (auto id : jobs_->ids) ids.push_back(num(id));
+      }
+      if (ids.empty()) continue;
+      try {
+        store_.write([&](ProjectTx& tx) {
+          std::string now = tx.now();
+          for (const auto& id : ids)
+            tx.session().query(
+                "UPDATE realloc_plan_jobs SET updated_at = $2 WHERE id = CAST($1 AS bigint) AND "
+                "status IN ('queued', 'running')",
+                {id, now});
+        });
+      } catch (const std::exception&) {
+        // The store is away for now: the next beat tries again (well within abandoned_after).
+      }
+    }
+  });
 }
 
 RightsService::~RightsService() {
@@ -154,24 +219,19 @@ PlanJob RightsService::start_plan_job(const User& user, std::int64_t project_id,
   PlanJob job = store_.write([&](ProjectTx& tx) {
     auto p = tx.project(project_id);
     if (!p) throw NotFoundError("project " + num(project_id) + " does not exist");
-    std::string cutoff = iso_before(std::chrono::duration_cast<std::chrono::seconds>(kAbandonedAfter));
+    std::string cutoff = abandoned_cutoff();
     for (auto& r : tx.session().query(
              std::string("SELECT ") + kJobColumns +
                  " FROM realloc_plan_jobs WHERE project_id = CAST($1 AS bigint) AND status IN "
                  "('queued', 'running') ORDER BY id",
              {num(project_id)})) {
       PlanJob old = job_of(r);
-      if (old.updated_at >= cutoff)
+      if (!abandoned(old, cutoff))
         throw RuleError("plan_job_running",
                         "该项目已有权属调整方案正在计算（任务 " + num(old.id) + "），请等待其完成",
                         "a reallocation plan of this project is being computed (job " +
                             num(old.id) + "); wait for it to end");
-      old.status = "failed";
-      old.error_status = 503;
-      old.error_code = "job_abandoned";
-      old.error_zh = "计算任务所在的服务进程已停止，任务未完成";
-      old.error_en = "the server process running the job stopped before it ended";
-      old.finished_at = tx.now();
+      mark_abandoned(old, tx.now());
       tx.session().query(
           "UPDATE realloc_plan_jobs SET status = $2, error_status = CAST($3 AS bigint), "
           "error_code = $4, error_zh = $5, error_en = $6, updated_at = $7, finished_at = $7 "
@@ -200,11 +260,13 @@ PlanJob RightsService::start_plan_job(const User& user, std::int64_t project_id,
   {
     std::lock_guard lock(jobs_->mutex);
     ++jobs_->active;
+    jobs_->ids.insert(job.id);
   }
   boost::asio::post(jobs_->pool, [this, user, project_id, in, id = job.id] {
     run_plan_job(user, project_id, in, id);
     std::lock_guard lock(jobs_->mutex);
     --jobs_->active;
+    jobs_->ids.erase(id);
     jobs_->changed.notify_all();
   });
   return job;
@@ -293,18 +355,19 @@ PlanJob RightsService::plan_job(const User& user, std::int64_t project_id, std::
   plans(user, project_id);  // the same visibility as the plans
   auto j = store_.read([&](ProjectTx& tx) { return job_row(tx, project_id, id); });
   if (!j) throw NotFoundError("plan job " + num(id) + " of project " + num(project_id) + " does not exist");
-  return *j;
+  return as_seen(*j, abandoned_cutoff());
 }
 
 std::vector<PlanJob> RightsService::plan_jobs(const User& user, std::int64_t project_id) {
   plans(user, project_id);
+  std::string cutoff = abandoned_cutoff();
   return store_.read([&](ProjectTx& tx) {
     std::vector<PlanJob> out;
     for (auto& r : tx.session().query(std::string("SELECT ") + kJobColumns +
                                           " FROM realloc_plan_jobs WHERE project_id = CAST($1 AS "
                                           "bigint) ORDER BY id DESC LIMIT 20",
                                       {num(project_id)}))
-      out.push_back(job_of(r));
+      out.push_back(as_seen(job_of(r), cutoff));
     return out;
   });
 }

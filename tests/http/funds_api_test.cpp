@@ -52,15 +52,8 @@ class FundsApiTest : public StoreBackendTest {
     });
     // Its milestone, as the progress part keeps it (a disbursement request names one by id).
     projects->ensure_tables(services::kMilestoneTables);
-    milestone_ = projects->write([&](storage::ProjectTx& tx) {
-      return std::stoll(tx.session()
-                            .query("INSERT INTO progress_milestones(project_id, name, planned_date, "
-                                   "created_by, created_at, updated_at) VALUES($1, 'M1 土地平整', "
-                                   "'2026-12-31', 'zhen', $2, $2) RETURNING id",
-                                   {std::to_string(project_), tx.now()})
-                            .at(0)
-                            .at(0));
-    });
+    milestone_ = projects->write(
+        [&](storage::ProjectTx& tx) { return seed_milestone(tx, project_, "M1 土地平整"); });
   }
   void TearDown() override {
     if (server_) {
@@ -323,13 +316,7 @@ TEST_P(FundsApiTest, a_request_names_a_milestone_of_its_project_and_the_ledger_s
     auto projects = storage::ProjectStore::open(location());
     other_milestone = projects->write([&](storage::ProjectTx& tx) {
       auto other = seed_project(tx, {"XM2026-002", "西村整治", "340123100202", ProjectState::implementation});
-      return std::stoll(tx.session()
-                            .query("INSERT INTO progress_milestones(project_id, name, planned_date, "
-                                   "created_by, created_at, updated_at) VALUES($1, '西村节点', "
-                                   "'2026-12-31', 'zhen', $2, $2) RETURNING id",
-                                   {std::to_string(other), tx.now()})
-                            .at(0)
-                            .at(0));
+      return seed_milestone(tx, other, "西村节点");
     });
   }
   start();

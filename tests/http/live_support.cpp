@@ -43,6 +43,12 @@ RunResult ServeProcess::stop() {
   return process_->wait();
 }
 
+RunResult ServeProcess::kill() {
+  stopped_ = true;
+  process_->signal(SIGKILL);
+  return process_->wait();
+}
+
 std::string sign_in(unsigned short port, const std::string& user, const std::string& password) {
   auto r = http_request(port, bhttp::verb::post, "/api/v1/session", login_body(user, password));
   EXPECT_EQ(r.status, 200) << user << ": " << r.body;

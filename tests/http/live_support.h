@@ -26,6 +26,8 @@ class ServeProcess {
   unsigned short port() const { return port_; }
   // SIGTERM, then the process's result.
   RunResult stop();
+  // SIGKILL (a crash, a power cut for the process), then its result.
+  RunResult kill();
 
  private:
   unsigned short port_ = 0;

@@ -34,15 +34,8 @@ class FundsMilestoneTest : public StoreBackendTest {
     });
   }
   std::int64_t milestone(std::int64_t project, const std::string& name) {
-    return store_->write([&](storage::ProjectTx& tx) {
-      return std::stoll(tx.session()
-                            .query("INSERT INTO progress_milestones(project_id, name, planned_date, "
-                                   "created_by, created_at, updated_at) VALUES($1, $2, '2026-12-31', "
-                                   "'zhen', $3, $3) RETURNING id",
-                                   {std::to_string(project), name, tx.now()})
-                            .at(0)
-                            .at(0));
-    });
+    return store_->write(
+        [&](storage::ProjectTx& tx) { return seed_milestone(tx, project, name); });
   }
   std::string count(const std::string& table) {
     return store_->read([&](storage::ProjectTx& tx) {
