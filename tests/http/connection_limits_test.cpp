@@ -199,7 +199,9 @@ TEST_P(ConnectionLimitsTest, a_server_out_of_descriptors_waits_instead_of_spinni
   double before = cpu_seconds(pid);
   std::this_thread::sleep_for(2s);
   double used = cpu_seconds(pid) - before;
-  EXPECT_LT(used, 0.3) << "CPU seconds in 2 s while out of descriptors";
+  // Spinning on EMFILE takes a whole core (2 s here; still about 0.2 s on a machine loaded ten
+  // times over); waiting takes next to nothing.
+  EXPECT_LT(used, 0.1) << "CPU seconds in 2 s while out of descriptors";
   for (int fd : sockets_) ::close(fd);
   sockets_.clear();
   int status = 0;
