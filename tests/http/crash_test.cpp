@@ -1,6 +1,6 @@
 // Crashes, on both backends: `gongzhi import` and `gongzhi serve` killed with SIGKILL in the
 // middle of their work (an import; a burst of project creations and transitions; a burst of fund
-// approvals; a reallocation plan job). After a restart: the database is intact (SQLite's
+// approvals; a reallocation plan job; a burst of village-plan approvals). After a restart: the database is intact (SQLite's
 // integrity check), the audit chain verifies (`admin verify-audit`), every write that was
 // acknowledged before the kill is there, no layer version is partial, and the interrupted plan
 // job is reported failed, not left running, and no longer blocks a new one.
@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "../services/assessment_fixture.h"
 #include "../storage/project_seed.h"
 #include "../storage/store_backends.h"
 #include "live_support.h"
@@ -291,6 +292,79 @@ TEST_P(CrashTest, a_plan_job_killed_with_its_server_is_reported_failed_and_block
   EXPECT_NE(retry.json()["job"]["id"], started.json()["job"]["id"]);
   again->kill();
   expect_consistent();
+}
+
+TEST_P(CrashTest, a_server_killed_during_village_plan_approvals_leaves_no_unexplained_version) {
+  {
+    auto store = storage::Store::open(location());
+    write_two_village_county(*store);
+    auto identity = storage::IdentityStore::open(location());
+    identity->add_user({"cun", services::hash_password(kPassword),
+                        {Grant{Role::village_collective, "", kVillageA}}},
+                       "root");
+  }
+  auto server = serve();
+  unsigned short port = server->port();
+  std::string cun = sign_in(port, "cun", kPassword), ziran = sign_in(port, "ziran", kPassword);
+  const std::string base = std::string("/api/v1/village-plans/") + kVillageA;
+  std::vector<std::int64_t> changes;
+  for (int i = 0; i < 60; ++i) {
+    json zones = {{"type", "FeatureCollection"},
+                  {"features",
+                   {{{"type", "Feature"},
+                     {"properties", {{"zone_use", "construction"}}},
+                     {"geometry", json::parse(local_rect_geojson(100 + 5 * i, 850, 104 + 5 * i, 950))}}}}};
+    auto r = post(port, cun, base + "/changes", {{"zones", zones}, {"reason", "村民集中安置点"}});
+    ASSERT_EQ(r.status, 201) << r.body;
+    ASSERT_EQ(r.json()["status"], "in_review") << r.body;
+    changes.push_back(r.json()["id"].get<std::int64_t>());
+  }
+  std::mutex m;
+  std::vector<std::int64_t> approved;
+  std::thread approver([&] {
+    for (auto id : changes) {
+      try {
+        auto d = post(port, ziran, "/api/v1/village-plan-changes/" + std::to_string(id) + "/decision",
+                      {{"decision", "approve"}, {"opinion", "同意"}});
+        if (d.status != 200) return;
+        std::lock_guard lock(m);
+        approved.push_back(id);
+      } catch (const std::exception&) {
+        return;
+      }
+    }
+  });
+  for (int i = 0; i < 1000; ++i) {
+    {
+      std::lock_guard lock(m);
+      if (approved.size() >= 3) break;
+    }
+    std::this_thread::sleep_for(2ms);
+  }
+  server->kill();
+  approver.join();
+  ASSERT_GE(approved.size(), 3u);
+  ASSERT_LT(approved.size(), changes.size()) << "the kill came after the burst";
+
+  expect_consistent();
+  auto again = serve();
+  port = again->port();
+  ziran = sign_in(port, "ziran", kPassword);
+  for (auto id : approved) {
+    auto c = get(port, ziran, "/api/v1/village-plan-changes/" + std::to_string(id));
+    ASSERT_EQ(c.status, 200) << c.body;
+    EXPECT_EQ(c.json()["status"], "approved") << "acknowledged approval " << id;
+  }
+  // Every plan version after the first is explained by exactly one approved request.
+  const json listed = get(port, ziran, base + "/changes").json();
+  std::size_t approved_after = 0;
+  for (const auto& c : listed["changes"]) approved_after += c["status"] == "approved";
+  auto versions = get(port, ziran, base + "/versions");
+  ASSERT_EQ(versions.status, 200) << versions.body;
+  EXPECT_EQ(versions.json()["versions"].size(), approved_after + 1);
+  EXPECT_GE(approved_after, approved.size());
+  EXPECT_LE(approved_after, approved.size() + 1);
+  EXPECT_EQ(again->stop().exit_code, 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, CrashTest, GZ_ALL_BACKENDS, backend_name);
