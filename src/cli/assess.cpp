@@ -6,6 +6,7 @@
 #include "cli/command.h"
 #include "cli/progress.h"
 #include "cli/text_width.h"
+#include "common/csv_table.h"
 #include "common/error.h"
 #include "domain/land_use_classes.h"
 #include "services/assessment.h"
@@ -13,12 +14,6 @@
 namespace gz::cli {
 
 namespace {
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += (c == '"') ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
 
 double measure(const services::ZoneAssessment& z, const char* id) {
   auto it = z.measures.find(id);

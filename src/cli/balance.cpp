@@ -7,9 +7,22 @@
 #include "cli/command.h"
 #include "cli/text_width.h"
 #include "domain/land_use_classes.h"
+#include "domain/planning_classes.h"
 #include "services/land_use_balance.h"
 
 namespace gz::cli {
+
+namespace {
+// A row is a 三调 class, or a 用地用海 target of a planned change ("GHDLBM:1001").
+std::string class_name(const std::string& code) {
+  if (code.rfind("GHDLBM:", 0) == 0) {
+    const auto* p = PlanningClassTable::standard().find(code.substr(7));
+    return p ? p->name_zh + "（用地用海）" : "";
+  }
+  const auto* c = LandUseClassTable::standard().find(code);
+  return c ? c->name_zh : "";
+}
+}  // namespace
 
 void add_balance_command(CLI::App& app, Action& action) {
   struct Options {
@@ -32,7 +45,6 @@ void add_balance_command(CLI::App& app, Action& action) {
     action = [o] {
       auto store = storage::Store::open(o->db);
       auto r = services::land_use_balance(*store, {o->project, o->layer, o->land_use, o->version});
-      const auto& classes = LandUseClassTable::standard();
       if (o->format == "json") {
         nlohmann::ordered_json j;
         j["project_id"] = r.project_id;
@@ -44,9 +56,8 @@ void add_balance_command(CLI::App& app, Action& action) {
         j["changes"] = r.changes;
         j["rows"] = nlohmann::ordered_json::array();
         for (const auto& row : r.rows) {
-          const auto* c = classes.find(row.code);
           j["rows"].push_back({{"code", row.code},
-                               {"name", c ? c->name_zh : ""},
+                               {"name", class_name(row.code)},
                                {"before_m2", row.before_m2},
                                {"after_m2", row.after_m2},
                                {"change_m2", row.after_m2 - row.before_m2},
@@ -75,9 +86,8 @@ void add_balance_command(CLI::App& app, Action& action) {
                     r.project_area_m2, r.project_area_m2 / kSquareMetresPerMu, r.changes);
         std::printf("%-6s %-16s %14s %14s %14s\n", "code", "name", "before mu", "after mu", "change mu");
         for (const auto& row : r.rows) {
-          const auto* c = classes.find(row.code);
           std::printf("%-6s %s %14.2f %14.2f %+14.2f\n", row.code.c_str(),
-                      pad_right(c ? c->name_zh : "", 16).c_str(),
+                      pad_right(class_name(row.code), 16).c_str(),
                       row.before_m2 / kSquareMetresPerMu, row.after_m2 / kSquareMetresPerMu,
                       (row.after_m2 - row.before_m2) / kSquareMetresPerMu);
         }

@@ -8,19 +8,16 @@
 #include "cli/command.h"
 #include "cli/progress.h"
 #include "cli/text_width.h"
+#include "common/csv_table.h"
 #include "common/error.h"
 #include "domain/land_use_classes.h"
 #include "services/land_use_stats.h"
+#include "services/stats_table_output.h"
+#include "services/stats_tables.h"
 
 namespace gz::cli {
 
 namespace {
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += (c == '"') ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
 
 void write_xlsx(const services::StatsResult& r, bool by, const std::string& path) {
   lxw_workbook* wb = workbook_new(path.c_str());
@@ -58,12 +55,56 @@ void write_xlsx(const services::StatsResult& r, bool by, const std::string& path
   worksheet_set_column(ws, 0, static_cast<lxw_col_t>(header.size()), 16, nullptr);
   if (workbook_close(wb) != LXW_NO_ERROR) throw Error("cannot write " + path);
 }
+
+template <class Options>
+int summary_table(const Options& o) {
+  if (!o.by.empty()) throw UsageError("--table counts by 坐落单位 (ZLDWDM); leave out --by");
+  auto store = storage::Store::open(o.db);
+  auto layer = store->layer_version(o.layer, o.version);
+  services::TableRequest rq;
+  rq.kind = *services::parse_table_kind(o.table);
+  rq.level = o.level;
+  rq.planning = o.classification == "yydh";
+  rq.net = o.net;
+  rq.unit = *services::parse_area_unit(o.unit);
+  rq.region = o.region;
+  rq.row_digits = o.rows == "county" ? 6 : o.rows == "township" ? 9 : o.rows == "village" ? 12 : 0;
+  rq.names = services::region_names(*store);
+  if (!o.region.empty() && rq.names.count(o.region)) rq.region_name = rq.names.at(o.region);
+  ProgressBar bar("stats " + o.layer);
+  auto tally = services::tally_spots(*store, layer, [&](std::size_t d) {
+    bar.update(static_cast<std::int64_t>(d), layer.feature_count);
+  });
+  bar.finish();
+  auto table = services::build_table(tally, rq);
+  if (o.format == "xlsx") {
+    services::write_table_xlsx(table, o.output);
+    std::cout << "wrote " << o.output << "\n";
+    return kExitOk;
+  }
+  std::string text = o.format == "json" ? services::table_json(table).dump(2) + "\n"
+                     : o.format == "csv" ? services::table_csv(table)
+                                         : table.title_zh + "\n" + table.unit_zh + "\n" +
+                                               services::table_csv(table);
+  FILE* out = stdout;
+  if (!o.output.empty()) {
+    out = std::fopen(o.output.c_str(), "w");
+    if (!out) throw Error("cannot write " + o.output);
+  }
+  std::fwrite(text.data(), 1, text.size(), out);
+  if (out != stdout) std::fclose(out);
+  return kExitOk;
+}
 }  // namespace
 
 void add_stats_command(CLI::App& app, Action& action) {
   struct Options {
     std::string db, layer, by, format = "table", output;
     std::optional<int> version;
+    // The official summary tables (--table).
+    std::string table, classification = "sandiao", unit = "ha", region, rows;
+    int level = 2;
+    bool net = false;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand(
@@ -77,10 +118,26 @@ void add_stats_command(CLI::App& app, Action& action) {
   cmd->add_option("--format", o->format, "table, json, csv or xlsx")
       ->check(CLI::IsMember({"table", "json", "csv", "xlsx"}));
   cmd->add_option("--output", o->output, "output file (required for xlsx; default stdout)");
+  cmd->add_option("--table", o->table,
+                  "official summary table by 坐落单位 (ZLDWDM): class (土地利用现状分类面积汇总表), three\n"
+                  "(三大类), czcs (城镇村及工矿用地), slope (耕地坡度分级)")
+      ->check(CLI::IsMember({"class", "three", "czcs", "slope"}));
+  cmd->add_option("--level", o->level, "with --table: class level, 1 or 2 (default 2)")
+      ->check(CLI::IsMember({1, 2}));
+  cmd->add_option("--classification", o->classification,
+                  "with --table class: sandiao (三调, default) or yydh (用地用海 by the base conversion)")
+      ->check(CLI::IsMember({"sandiao", "yydh"}));
+  cmd->add_option("--unit", o->unit, "with --table: ha (default), mu or m2")
+      ->check(CLI::IsMember({"ha", "mu", "m2"}));
+  cmd->add_flag("--net", o->net, "with --table: areas net of field ridges (KCXS) instead of gross");
+  cmd->add_option("--region", o->region, "with --table: only this region (6/9/12-digit code)");
+  cmd->add_option("--rows", o->rows, "with --table: county, township or village rows (default: one level below --region)")
+      ->check(CLI::IsMember({"county", "township", "village"}));
   cmd->callback([o, &action] {
     action = [o] {
       if (o->format == "xlsx" && o->output.empty())
         throw UsageError("--format xlsx needs --output FILE.xlsx");
+      if (!o->table.empty()) return summary_table(*o);
       auto store = storage::Store::open(o->db);
       ProgressBar bar("stats " + o->layer);
       auto r = services::land_use_stats(*store, {o->layer, o->version, o->by},

@@ -1,82 +1,74 @@
 #include "domain/land_use_classes.h"
 
-#include <sstream>
+#include <algorithm>
+#include <cctype>
+#include <numeric>
 
+#include "common/csv_table.h"
 #include "common/data_dir.h"
 #include "common/error.h"
 
 namespace gz {
 
-namespace {
-std::vector<std::string> split_csv_line(const std::string& line) {
-  std::vector<std::string> out;
-  std::string cur;
-  bool quoted = false;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        cur += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        cur += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      out.push_back(std::move(cur));
-      cur.clear();
-    } else if (c != '\r') {
-      cur += c;
-    }
+const char* to_string(LandGroup g) {
+  switch (g) {
+    case LandGroup::agricultural: return "agricultural";
+    case LandGroup::construction: return "construction";
+    case LandGroup::unused: return "unused";
+    case LandGroup::none: return "none";
   }
-  out.push_back(std::move(cur));
-  return out;
+  return "none";
 }
-}  // namespace
+
+std::optional<LandGroup> parse_land_group(const std::string& s) {
+  for (LandGroup g : {LandGroup::agricultural, LandGroup::construction, LandGroup::unused, LandGroup::none})
+    if (s == to_string(g)) return g;
+  return std::nullopt;
+}
 
 LandUseClassTable LandUseClassTable::parse(const std::string& csv, const std::string& source_name) {
   LandUseClassTable t;
-  std::istringstream in(csv);
-  std::string line;
-  std::getline(in, line);  // header
-  auto header = split_csv_line(line);
-  auto col = [&](const char* name) -> std::size_t {
-    for (std::size_t i = 0; i < header.size(); ++i)
-      if (header[i] == name) return i;
-    throw InputError(source_name, "", name, "column missing from the header");
-  };
-  std::size_t c_code = col("code"), c_zh = col("name_zh"), c_en = col("name_en"),
-              c_l1 = col("level1_code"), c_l1zh = col("level1_name_zh"), c_group = col("group"),
-              c_cult = col("cultivated"), c_color = col("color");
-  int lineno = 1;
-  while (std::getline(in, line)) {
-    ++lineno;
-    if (line.empty() || line == "\r") continue;
-    auto f = split_csv_line(line);
-    if (f.size() < header.size())
-      throw InputError(source_name, "line " + std::to_string(lineno), "", "too few columns");
+  CsvTable in = CsvTable::parse(csv, source_name);
+  std::size_t c_code = in.column("code"), c_zh = in.column("name_zh"), c_en = in.column("name_en"),
+              c_l1 = in.column("level1_code"), c_l1zh = in.column("level1_name_zh"),
+              c_l1en = in.column("level1_name_en"), c_as = in.column("count_as"),
+              c_kind = in.column("kind"), c_group = in.column("group"),
+              c_cult = in.column("cultivated"), c_color = in.column("color");
+  for (std::size_t r = 0; r < in.rows().size(); ++r) {
+    const auto& f = in.rows()[r];
+    std::string where = "line " + std::to_string(in.line_of(r));
     LandUseClass c;
     c.code = f[c_code];
     c.name_zh = f[c_zh];
     c.name_en = f[c_en];
     c.level1_code = f[c_l1];
     c.level1_name_zh = f[c_l1zh];
-    const std::string& g = f[c_group];
-    if (g == "agricultural") c.group = LandGroup::agricultural;
-    else if (g == "construction") c.group = LandGroup::construction;
-    else if (g == "unused") c.group = LandGroup::unused;
-    else throw InputError(source_name, "line " + std::to_string(lineno), "group", "unknown group '" + g + "'");
+    c.level1_name_en = f[c_l1en];
+    c.count_as = f[c_as].empty() ? c.code : f[c_as];
+    const std::string& k = f[c_kind];
+    if (k == "standard" || k.empty()) c.kind = ClassKind::standard;
+    else if (k == "adjustable") c.kind = ClassKind::adjustable;
+    else if (k == "sub") c.kind = ClassKind::sub;
+    else if (k == "change_survey") c.kind = ClassKind::change_survey;
+    else throw InputError(source_name, where, "kind", "unknown kind '" + k + "'");
+    auto g = parse_land_group(f[c_group]);
+    if (!g) throw InputError(source_name, where, "group", "unknown group '" + f[c_group] + "'");
+    c.group = *g;
     c.cultivated = f[c_cult] == "1";
     c.color = f[c_color];
     if (t.by_code_.count(c.code))
-      throw InputError(source_name, "line " + std::to_string(lineno), "code", "duplicate code " + c.code);
+      throw InputError(source_name, where, "code", "duplicate code " + c.code);
     t.by_code_[c.code] = t.classes_.size();
     t.classes_.push_back(std::move(c));
   }
   if (t.classes_.empty()) throw InputError(source_name, "", "", "no land-use classes");
+  // A code counted under another must name a class of the same first level that counts as itself.
+  for (const auto& c : t.classes_) {
+    const LandUseClass* base = t.find(c.count_as);
+    if (!base || base->count_as != base->code || base->level1_code != c.level1_code)
+      throw InputError(source_name, c.code, "count_as",
+                       "'" + c.count_as + "' is not a class of the same first level counted as itself");
+  }
   return t;
 }
 
@@ -101,6 +93,47 @@ bool LandUseClassTable::is_construction(const std::string& code) const {
 bool LandUseClassTable::is_cultivated(const std::string& code) const {
   const LandUseClass* c = find(code);
   return c && c->cultivated;
+}
+
+std::vector<std::string> LandUseClassTable::nearest(const std::string& code, std::size_t n) const {
+  return nearest_classes(*this, code, n);
+}
+
+std::vector<std::string> nearest_codes(const std::string& code, const std::vector<std::string>& known,
+                                       std::size_t n) {
+  auto distance = [](const std::string& a, const std::string& b) {
+    std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+    std::iota(prev.begin(), prev.end(), 0);
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+      cur[0] = i;
+      for (std::size_t j = 1; j <= b.size(); ++j)
+        cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1,
+                           prev[j - 1] + (std::toupper(static_cast<unsigned char>(a[i - 1])) ==
+                                                  std::toupper(static_cast<unsigned char>(b[j - 1]))
+                                              ? 0
+                                              : 1)});
+      std::swap(prev, cur);
+    }
+    return prev[b.size()];
+  };
+  auto prefix = [](const std::string& a, const std::string& b) {
+    std::size_t i = 0;
+    while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
+    return i;
+  };
+  struct Scored {
+    std::size_t dist, shared;
+    std::size_t index;
+  };
+  std::vector<Scored> scored;
+  for (std::size_t i = 0; i < known.size(); ++i)
+    scored.push_back({distance(code, known[i]), prefix(code, known[i]), i});
+  std::stable_sort(scored.begin(), scored.end(), [](const Scored& a, const Scored& b) {
+    return a.dist != b.dist ? a.dist < b.dist : a.shared > b.shared;
+  });
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < scored.size() && i < n; ++i) out.push_back(known[scored[i].index]);
+  return out;
 }
 
 }  // namespace gz

@@ -11,9 +11,7 @@ namespace gz {
 
 namespace {
 LandGroup parse_group(const std::string& s, const std::string& source, const std::string& rule) {
-  if (s == "agricultural") return LandGroup::agricultural;
-  if (s == "construction") return LandGroup::construction;
-  if (s == "unused") return LandGroup::unused;
+  if (auto g = parse_land_group(s)) return *g;
   throw InputError(source, "rule " + rule, "when", "unknown land group '" + s + "'");
 }
 }  // namespace
@@ -87,8 +85,10 @@ bool rule_applies(const Rule& rule, LayerKind target_kind, const Attributes& a,
       std::find(w.target_kinds.begin(), w.target_kinds.end(), target_kind) == w.target_kinds.end())
     return false;
   auto from = planned_from_code(a);
-  auto to = planned_to_code(a);
-  bool change = to.has_value();
+  // The target may be a 三调 code (to_code) or a 用地用海 code (GHDLBM); its group and whether
+  // it is cultivated come from its own table.
+  auto to = planned_target(a);
+  bool change = planned_to_code(a).has_value();
   if (w.planned_change && *w.planned_change != change) return false;
   if (!w.project_type_not_in.empty()) {
     auto type = project_type(a);
@@ -97,11 +97,10 @@ bool rule_applies(const Rule& rule, LayerKind target_kind, const Attributes& a,
       return false;
   }
   if (w.to_cultivated) {
-    if (!to || classes.is_cultivated(*to) != *w.to_cultivated) return false;
+    if (!to || to->cultivated != *w.to_cultivated) return false;
   }
   if (w.to_group) {
-    const auto* c = to ? classes.find(*to) : nullptr;
-    if (!c || c->group != *w.to_group) return false;
+    if (!to || to->group != *w.to_group) return false;
   }
   if (w.from_group_not) {
     const auto* c = from ? classes.find(*from) : nullptr;

@@ -6,13 +6,15 @@
 namespace gz::http {
 
 namespace {
-const char* group_name(LandGroup g) {
-  switch (g) {
-    case LandGroup::agricultural: return "agricultural";
-    case LandGroup::construction: return "construction";
-    case LandGroup::unused: return "unused";
+const char* group_name(LandGroup g) { return to_string(g); }
+const char* kind_name(ClassKind k) {
+  switch (k) {
+    case ClassKind::standard: return "standard";
+    case ClassKind::adjustable: return "adjustable";
+    case ClassKind::sub: return "sub";
+    case ClassKind::change_survey: return "change_survey";
   }
-  return "unused";
+  return "standard";
 }
 }  // namespace
 
@@ -26,6 +28,9 @@ void add_land_use_class_routes(Router& r, storage::IdentityStore& identity) {
                       {"name_en", c.name_en},
                       {"level1_code", c.level1_code},
                       {"level1_name_zh", c.level1_name_zh},
+                      {"level1_name_en", c.level1_name_en},
+                      {"count_as", c.count_as},
+                      {"kind", kind_name(c.kind)},
                       {"group", group_name(c.group)},
                       {"cultivated", c.cultivated},
                       {"color", c.color}});

@@ -25,6 +25,7 @@
 #include "http/scheme_routes.h"
 #include "http/tile_routes.h"
 #include "http/land_use_class_routes.h"
+#include "http/stats_table_routes.h"
 #include "http/static_routes.h"
 #include "services/regions.h"
 
@@ -309,6 +310,7 @@ Router make_router(const ApiContext& ctx) {
                      std::make_shared<EventHub>(*ctx.event_store, identity, event_hub_options_from_env(),
                                                 ctx.fast_reads ? ctx.fast_reads->signal() : nullptr));
   add_land_use_class_routes(r, identity);
+  add_stats_table_routes(r, store, identity);
   if (ctx.units || ctx.village_plans) add_assessment_routes(r, identity, ctx.units, ctx.village_plans);
   // The web app: "/" and its client routes answer index.html, /assets/* the bundles.
   add_static_routes(r, web_dir());

@@ -53,14 +53,7 @@ std::size_t child_prefix_length(std::size_t prefix_length) {
   }
 }
 
-std::string group_name(LandGroup g) {
-  switch (g) {
-    case LandGroup::agricultural: return "agricultural";
-    case LandGroup::construction: return "construction";
-    case LandGroup::unused: return "unused";
-  }
-  return "unused";
-}
+std::string group_name(LandGroup g) { return to_string(g); }
 
 }  // namespace
 

@@ -24,6 +24,7 @@
 
 #include "common/error.h"
 #include "domain/land_use_classes.h"
+#include "domain/planning_classes.h"
 #include "geo/crs.h"
 #include "geo/ellipsoid.h"
 #include "geo/geometry.h"
@@ -246,12 +247,39 @@ enum Cls : std::uint8_t {
   c1202,
   c1206,
   c1207,
+  // 可调整地类 (K), A codes and 湿地 members, as a real 三调 layer has them.
+  c0201K,
+  c0301K,
+  c0307K,
+  c0402,
+  c0602,
+  c0810A,
+  c09,
+  c1104A,
+  c1104K,
+  c1106,
+  c1107A,
+  c1108,
   kClsCount
 };
 constexpr const char* kClsCode[kClsCount] = {
     "0101", "0102", "0103", "0201", "0202", "0301", "0305", "0307", "0404", "05H1",
     "0508", "0601", "0701", "0702", "08H1", "08H2", "0810", "1003", "1004", "1006",
-    "1101", "1103", "1104", "1107", "1201", "1202", "1206", "1207"};
+    "1101", "1103", "1104", "1107", "1201", "1202", "1206", "1207", "0201K", "0301K",
+    "0307K", "0402", "0602", "0810A", "09",   "1104A", "1104K", "1106",  "1107A", "1108"};
+
+Cls base_class(Cls c) {
+  switch (c) {
+    case c0201K: return c0201;
+    case c0301K: return c0301;
+    case c0307K: return c0307;
+    case c1104A:
+    case c1104K: return c1104;
+    case c1107A: return c1107;
+    case c0810A: return c0810;
+    default: return c;
+  }
+}
 
 struct ClassInfo {
   std::string code, name;
@@ -288,8 +316,10 @@ Cls pick(double x, std::initializer_list<Band> bands) {
 }
 
 // Urban-rural attribute of a construction spot (CZCSXM).
-enum Czcs : std::uint8_t { kNoCzcs = 0, kCity = 1, kTown = 2, kVillage = 3 };
-constexpr const char* kCzcsCode[] = {"", "201", "202", "203"};
+enum Czcs : std::uint8_t {
+  kNoCzcs = 0, kCity = 1, kTown = 2, kVillage = 3, kCityIndustry = 4, kMining = 5, kSpecial = 6
+};
+constexpr const char* kCzcsCode[] = {"", "201", "202", "203", "201A", "204", "205"};
 
 // ---------------------------------------------------------------------------------------------
 // The world: everything that does not depend on the grid.
@@ -1207,6 +1237,11 @@ Cells classify(const World& w, const Grid& g, const DemoProgress& progress) {
       if (w.river(u, v)) {
         cls = c1101;
         state = 1;
+      } else if (!hill && w.river_distance(u, v) < w.river_half_width(u) + 90) {
+        // The river's banks: 内陆滩涂, here and there 沼泽草地 or 沼泽地 (湿地 00).
+        double b = hash_unit(s, i, j, 6);
+        cls = b < 0.8 ? c1106 : b < 0.9 ? c0402 : c1108;
+        state = 1;
       } else if (w.reservoir.contains(u, v)) {
         cls = c1103;
         state = 1;
@@ -1235,7 +1270,7 @@ Cells classify(const World& w, const Grid& g, const DemoProgress& progress) {
                          {c1201, .04}});
       } else if (w.in_park(u, v)) {
         state = 1;
-        czcs = kCity;
+        czcs = kCityIndustry;  // 城市独立工业用地: the industrial park outside the town
         double x = w.built_mix(u, v, r);
         cls = row_or_col(w.street_rows, w.street_cols, 1.0)
                   ? c1004
@@ -1265,7 +1300,9 @@ Cells classify(const World& w, const Grid& g, const DemoProgress& progress) {
                          {c0202, .06},
                          {c0201, .02},
                          {c0103, .05},
-                         {c0404, .11},
+                         {c0404, .103},
+                         {c0602, .004},
+                         {c09, .003},
                          {c1206, .02},
                          {c1207, .01},
                          {c1104, .015}});
@@ -1294,6 +1331,18 @@ Cells classify(const World& w, const Grid& g, const DemoProgress& progress) {
         }
       }
       if ((cls == c0702 || cls == c0601 || cls == c1201) && czcs == kNoCzcs) czcs = kVillage;
+      if (cls == c0602) czcs = kMining;
+      if (cls == c09) czcs = kSpecial;
+      // K codes where orchards and woods were planted on cultivated land in the plain (about a
+      // third of them), aquaculture ponds (1104A) and adjustable ones (1104K), main canals among
+      // the ditches, squares among the town's green spaces.
+      double kr = hash_unit(s, i, j, 5);
+      if (!hill && cls == c0201 && kr < 0.35) cls = c0201K;
+      if (!hill && cls == c0301 && kr < 0.30) cls = c0301K;
+      if (!hill && cls == c0307 && kr < 0.30) cls = c0307K;
+      if (cls == c1104) cls = kr < 0.45 ? c1104A : kr < 0.55 ? c1104K : c1104;
+      if (cls == c1107 && kr < 0.2) cls = c1107A;
+      if (cls == c0810 && kr < 0.3) cls = c0810A;
       c.cls[k] = cls;
       c.czcs[k] = czcs;
       c.state[k] = state;
@@ -1761,9 +1810,13 @@ class Generator {
         const geo::Geometry* g;
         const char* use;
         const char* ydyt;
-      } zones_of_village[] = {{&c, "construction", "村庄建设用地"},
-                              {&e, "ecological", "生态用地"},
-                              {&ag, "agricultural", "农业用地"}};
+        const char* ghdlbm;  // the village plan in 用地用海 codes (CZGHTB)
+      } zones_of_village[] = {{&c, "construction", "村庄建设用地", "0703"},
+                              {&e, "ecological", "生态用地", "0301"},
+                              {&ag, "agricultural", "农业用地", "0101"}};
+      // The first village's plan comes as a real 村庄规划 database holds it: 用地用海 codes
+      // (GHDLBM, GHDLMC, GHDLMJ), from which the checks take the zone use.
+      bool planning_codes = &vr == &villages_.front();
       for (const auto& z : zones_of_village) {
         if (z.g->is_empty()) continue;
         for (auto& part : lonlat_parts(*z.g, to_ll_)) {
@@ -1771,8 +1824,14 @@ class Generator {
           put(a, "BSM", bsm);
           put(a, "XZQDM", vr.code);
           put(a, "XZQMC", vr.name);
-          put(a, "zone_use", std::string(z.use));
-          put(a, "YDYT", std::string(z.ydyt));
+          if (planning_codes) {
+            put(a, "GHDLBM", std::string(z.ghdlbm));
+            put(a, "GHDLMC", PlanningClassTable::standard().find(z.ghdlbm)->name_zh);
+            put(a, "GHDLMJ", round2(geo::ellipsoidal_area_m2(part)));
+          } else {
+            put(a, "zone_use", std::string(z.use));
+            put(a, "YDYT", std::string(z.ydyt));
+          }
           put(a, "GHMC", vr.name + "村庄规划（2021—2035年）");
           add(*writer, "VP-" + std::to_string(bsm), part, std::move(a));
           ++bsm;
@@ -1795,9 +1854,9 @@ class Generator {
         if (u < 0) continue;
         auto& s = stat[static_cast<std::size_t>(u)];
         s[0] += 1;
-        s[1] += cells_.czcs[k] == kCity;
+        s[1] += cells_.czcs[k] == kCity || cells_.czcs[k] == kCityIndustry;
         s[2] += cells_.hill[k];
-        s[3] += cells_.cls[k] == c1101 || cells_.cls[k] == c1104;
+        s[3] += cells_.cls[k] == c1101 || base_class(static_cast<Cls>(cells_.cls[k])) == c1104;
         auto& b = box[static_cast<std::size_t>(u)];
         b = {std::min(b[0], i), std::min(b[1], j), std::max(b[2], i + 1), std::max(b[3], j + 1)};
       }
@@ -1961,7 +2020,9 @@ class Generator {
     geo::PreparedGeometry redline(redline_margin), redline_exact(w.redline), udb(udb_margin),
         pbf(w.pbf), pbf_margin(pbf_margin_g), zones(w.zones), zones_margin(zones_margin_g);
     used_.assign(static_cast<std::size_t>(g.nx) * g.ny, 0);
-    auto cls_of = [&](int c) { return static_cast<Cls>(cells_.cls[static_cast<std::size_t>(c)]); };
+    // Projects pick land by its base class: a K or A code is the class it is counted under
+    // (a 0201K orchard is an orchard to reclaim), while the patch keeps the spot's own code.
+    auto cls_of = [&](int c) { return base_class(static_cast<Cls>(cells_.cls[static_cast<std::size_t>(c)])); };
     auto cultivated = [&](int c) {
       return classes_[cells_.cls[static_cast<std::size_t>(c)]].cultivated;
     };

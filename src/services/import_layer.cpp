@@ -3,7 +3,6 @@
 #include <cstdio>
 
 #include "common/error.h"
-#include "domain/land_use_classes.h"
 #include "domain/survey_fields.h"
 #include "geo/geometry.h"
 
@@ -19,25 +18,17 @@ std::string coord_text(double x, double y) {
 void check_kind_attributes(const ImportRequest& r, const geo::SourceFeature& f) {
   const std::string& file = r.source_path;
   switch (r.kind) {
-    case LayerKind::land_use: {
-      auto code = land_use_code(f.attributes);
-      if (!code)
-        throw InputError(file, f.source_id, "DLBM",
-                         "a land-use layer needs the class code (field DLBM, or 'code')");
-      if (!LandUseClassTable::standard().find(*code))
-        throw InputError(file, f.source_id, "DLBM",
-                         "unknown land-use class code '" + *code + "' (see data/land_use_classes.csv)");
+    case LayerKind::land_use:
+      if (auto p = land_use_spot_problem(f.attributes)) throw InputError(file, f.source_id, p->field, p->reason);
       break;
-    }
+    case LayerKind::village_plan:
+      if (auto p = village_plan_zone_problem(f.attributes)) throw InputError(file, f.source_id, p->field, p->reason);
+      break;
     case LayerKind::project: {
       if (!project_id(f.attributes))
         throw InputError(file, f.source_id, "XMBH",
                          "a project layer needs the project id (field XMBH, or 'project_id')");
-      for (auto [field, value] : {std::pair{"from_code", planned_from_code(f.attributes)},
-                                  std::pair{"to_code", planned_to_code(f.attributes)}}) {
-        if (value && !LandUseClassTable::standard().find(*value))
-          throw InputError(file, f.source_id, field, "unknown land-use class code '" + *value + "'");
-      }
+      if (auto p = planned_change_problem(f.attributes)) throw InputError(file, f.source_id, p->field, p->reason);
       break;
     }
     case LayerKind::region:

@@ -102,24 +102,37 @@ BalanceResult land_use_balance(storage::Store& store, const BalanceRequest& requ
     pbf = load_within(store, *r.pbf_layer, bbox);
     pbf_zones = std::make_unique<ZoneSet>(*pbf, gk);
   }
+  std::map<std::string, PlannedTarget> planned_rows;
+  auto cultivated = [&](const std::string& code) {
+    auto it = planned_rows.find(code);
+    return it != planned_rows.end() ? it->second.cultivated : classes.is_cultivated(code);
+  };
+  auto construction = [&](const std::string& code) {
+    auto it = planned_rows.find(code);
+    return it != planned_rows.end() ? it->second.group == LandGroup::construction
+                                    : classes.is_construction(code);
+  };
   for (const auto& p : patches) {
     Target patch(geo::Geometry::from_wkb(p.wkb), gk);
-    std::string to = *planned_to_code(p.attributes);
+    // A target in 用地用海 (GHDLBM) is a row of its own, judged by its own class.
+    auto target = planned_target(p.attributes);
+    std::string to = target && target->planning ? "GHDLBM:" + target->code : *planned_to_code(p.attributes);
+    if (target && target->planning) planned_rows[to] = *target;
     for (const auto& o : land_zones.overlaps(patch, false)) rows[code_of(o.zone)].after_m2 -= o.area_m2;
     rows[to].after_m2 += patch.area_m2();
     std::string adjust = attribute_text(p.attributes, "pbf_adjust").value_or("");
     double in_pbf = pbf_zones ? pbf_zones->overlap_union(patch, false).area_m2 : 0.0;
     if (adjust == "in") r.pbf_in_m2 += patch.area_m2() - in_pbf;
-    else if (adjust == "out" || !classes.is_cultivated(to)) r.pbf_out_m2 += in_pbf;
+    else if (adjust == "out" || !cultivated(to)) r.pbf_out_m2 += in_pbf;
   }
   for (auto& [code, row] : rows) {
     row.code = code;
     if (std::fabs(row.after_m2) < 1e-6) row.after_m2 = 0;
-    if (classes.is_cultivated(code)) {
+    if (cultivated(code)) {
       r.cultivated_before += row.before_m2;
       r.cultivated_after += row.after_m2;
     }
-    if (classes.is_construction(code)) {
+    if (construction(code)) {
       r.construction_before += row.before_m2;
       r.construction_after += row.after_m2;
     }

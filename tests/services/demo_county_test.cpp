@@ -18,6 +18,7 @@
 
 #include "common/error.h"
 #include "domain/land_use_classes.h"
+#include "domain/planning_classes.h"
 #include "domain/survey_fields.h"
 #include "geo/ellipsoid.h"
 #include "geo/geometry.h"
@@ -226,6 +227,43 @@ TEST(demo_county, land_use_spots_tessellate_the_county_and_lie_in_one_village_ea
   }
 }
 
+// The demo county's survey looks like a real county's: 湿地 along the river, K codes among
+// the plain's orchards and woods, aquaculture ponds and main canals, and every CZCSXM kind, in
+// shares of the order a county has them.
+TEST(demo_county, survey_has_wetland_k_and_a_codes_and_czcs_in_realistic_shares) {
+  const Demo& d = demo(kPolygons, kSeed);
+  const auto& table = LandUseClassTable::standard();
+  double total = 0, wetland = 0, plantation_forest = 0, adjustable = 0, ponds = 0, aquaculture = 0;
+  std::map<std::string, double> czcs;
+  std::set<std::string> kinds;
+  for (const auto& f : d.features("land_use")) {
+    const LandUseClass* c = table.find(text(f, "DLBM"));
+    ASSERT_NE(c, nullptr);
+    double a = number(f, "TBMJ");
+    total += a;
+    if (c->level1_code == "00") wetland += a;
+    if (c->level1_code == "02" || c->level1_code == "03") plantation_forest += a;
+    if (c->kind == ClassKind::adjustable) adjustable += a;
+    if (c->count_as == "1104") ponds += a;
+    if (c->code == "1104A") aquaculture += a;
+    if (c->kind == ClassKind::sub) kinds.insert(c->code);
+    if (!text(f, "CZCSXM").empty()) czcs[text(f, "CZCSXM")] += a;
+  }
+  EXPECT_GT(wetland / total, 0.001);
+  EXPECT_LT(wetland / total, 0.03);
+  EXPECT_GT(adjustable / plantation_forest, 0.02);
+  EXPECT_LT(adjustable / plantation_forest, 0.25);
+  EXPECT_GT(aquaculture / ponds, 0.3);
+  EXPECT_LT(aquaculture / ponds, 0.6);
+  EXPECT_TRUE(kinds.count("1104A")) << "A codes used";
+  for (const char* code : {"201", "201A", "202", "203", "204", "205"}) EXPECT_GT(czcs[code], 0) << code;
+  // Villages hold most of the 城镇村 land, the town less, mining and special land a little.
+  EXPECT_GT(czcs["203"], czcs["204"] + czcs["205"]);
+  double towns = czcs["201"] + czcs["201A"] + czcs["202"] + czcs["203"] + czcs["204"] + czcs["205"];
+  EXPECT_GT(towns / total, 0.06);
+  EXPECT_LT(towns / total, 0.2);
+}
+
 TEST(demo_county, land_use_and_control_line_shares_are_plausible) {
   const Demo& d = demo(kPolygons, kSeed);
   const auto& table = LandUseClassTable::standard();
@@ -355,20 +393,30 @@ TEST(demo_county, writes_every_layer_with_its_kind_and_standard_codes) {
       EXPECT_EQ(kcxs > 0, grade != "1");
     }
     std::string czcs = text(f, "CZCSXM");
-    EXPECT_TRUE(czcs.empty() || czcs == "201" || czcs == "202" || czcs == "203") << czcs;
+    EXPECT_TRUE(czcs.empty() || SurveyCodeTable::standard().find("CZCSXM", czcs)) << czcs;
     if (!czcs.empty()) {
       EXPECT_TRUE(table.is_construction(code) || code == "1202") << code;
     }
   }
 
   // Village plans name their village; units have codes and cross village borders.
-  std::set<std::string> uses;
+  // One village's plan is in 用地用海 codes (GHDLBM), the others name their zone use.
+  std::set<std::string> uses, planning_villages;
   for (const auto& f : d.features("village_plan")) {
     EXPECT_EQ(level_of[text(f, "XZQDM")], "village");
-    uses.insert(text(f, "zone_use"));
-    EXPECT_FALSE(text(f, "YDYT").empty());
+    uses.insert(village_zone_use(f.attributes).value_or(""));
+    if (!text(f, "GHDLBM").empty()) {
+      planning_villages.insert(text(f, "XZQDM"));
+      const PlanningClass* c = PlanningClassTable::standard().find(text(f, "GHDLBM"));
+      ASSERT_NE(c, nullptr) << text(f, "GHDLBM");
+      EXPECT_EQ(text(f, "GHDLMC"), c->name_zh);
+      EXPECT_GT(number(f, "GHDLMJ"), 0);
+    } else {
+      EXPECT_FALSE(text(f, "YDYT").empty());
+    }
   }
   EXPECT_EQ(uses, (std::set<std::string>{"agricultural", "construction", "ecological"}));
+  EXPECT_EQ(planning_villages.size(), 1u);
   const auto& units = d.features("units");
   EXPECT_GE(units.size(), 3u);
   EXPECT_LE(units.size(), 5u);
