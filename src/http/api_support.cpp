@@ -3,6 +3,7 @@
 #include <cctype>
 #include <limits>
 
+#include "common/json_input.h"
 #include "services/auth.h"
 
 namespace gz::http {
@@ -74,7 +75,7 @@ nlohmann::json body_object(const Request& req, const std::vector<std::string>& a
                            const std::vector<std::string>& required) {
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(req.body);
+    j = parse_json_input(req.body);
   } catch (const nlohmann::json::exception&) {
     throw bad_field("malformed_json", "请求体不是有效的 JSON", "request body is not valid JSON");
   }

@@ -24,7 +24,7 @@ std::string request_token(const Request& req);
 User signed_in(storage::IdentityStore& identity, const Request& req);
 
 // The body as a JSON object whose keys are all in `allowed` and include every one of
-// `required`; 400 ApiError otherwise.
+// `required`; 400 ApiError otherwise (too_deep when nested deeper than kMaxJsonDepth).
 nlohmann::json body_object(const Request& req, const std::vector<std::string>& allowed,
                            const std::vector<std::string>& required = {});
 // Typed fields of a body object: 400 naming the field when the type is wrong. Absent → fallback.

@@ -157,9 +157,11 @@ void add_project_routes(Router& r, storage::IdentityStore& identity,
   });
   r.add("PUT", "/api/v1/projects/{id}/plan", [&](const Request& req, const PathParams& pp) {
     auto user = signed_in(identity, req);
+    const auto id = id_param(pp, "id");
+    // Whoever may not see the project learns nothing more (404) and the plan is not read.
+    projects.get(user, id);
     auto b = body_object(req, {"plan", "row_version"}, {"plan", "row_version"});
-    auto p = projects.update_plan(user, id_param(pp, "id"), int_field(b, "row_version"),
-                                  b["plan"].dump());
+    auto p = projects.update_plan(user, id, int_field(b, "row_version"), b["plan"].dump());
     return json_response(200, project_json(p, true));
   });
   r.add("POST", "/api/v1/projects/{id}/actions", [&](const Request& req, const PathParams& pp) {

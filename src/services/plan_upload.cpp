@@ -4,6 +4,7 @@
 #include <set>
 #include <tuple>
 
+#include "common/json_input.h"
 #include "common/error.h"
 #include "geo/geometry.h"
 
@@ -43,9 +44,12 @@ geo::Geometry polygon_of(const json& g, const std::string& field) {
 }  // namespace
 
 UploadedPlan plan_from_geojson(const std::string& text) {
-  json doc = json::parse(text, nullptr, false);
-  if (doc.is_discarded())
+  json doc;
+  try {
+    doc = parse_json_input(text, "文件", "the file");
+  } catch (const json::exception&) {
     throw InvalidRequest("malformed_json", "文件不是有效的 JSON", "the file is not valid JSON");
+  }
   if (!doc.is_object() || !doc.contains("type") || !doc["type"].is_string())
     throw InvalidRequest("not_geojson", "文件不是 GeoJSON（缺少 type）", "the file is not GeoJSON (no type)");
   std::string type = doc["type"].get<std::string>();

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "common/error.h"
+#include "common/json_input.h"
 #include "domain/land_use_classes.h"
 #include "geo/ellipsoid.h"
 #include "geo/geometry.h"
@@ -302,7 +303,7 @@ std::vector<std::vector<double>> read_ahp_matrix(const std::string& text,
                                                  const std::vector<SchemeCriterion>& criteria) {
   json j;
   try {
-    j = json::parse(text);
+    j = parse_json_input(text, "AHP 判断矩阵", "the AHP matrix");
   } catch (const json::exception&) {
     throw InvalidRequest("malformed_json", "AHP 判断矩阵不是有效的 JSON", "the AHP matrix is not valid JSON");
   }

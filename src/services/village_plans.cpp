@@ -7,6 +7,7 @@
 
 #include "common/data_dir.h"
 #include "common/error.h"
+#include "common/json_input.h"
 #include "domain/land_use_classes.h"
 #include "domain/survey_fields.h"
 #include "geo/geometry.h"
@@ -157,7 +158,7 @@ std::vector<StoredFeature> parse_zones(const std::string& text, const std::strin
   const auto& r = rules();
   json j;
   try {
-    j = json::parse(text);
+    j = parse_json_input(text, "zones", "zones");
   } catch (const json::exception&) {
     throw InvalidRequest("invalid_zones", "zones 不是有效的 GeoJSON", "zones is not valid JSON");
   }
