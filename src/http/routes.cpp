@@ -10,6 +10,7 @@
 
 #include "common/data_dir.h"
 #include "common/error.h"
+#include "common/json_input.h"
 #include "http/api_support.h"
 #include "http/audit_routes.h"
 #include "http/dashboard_routes.h"
@@ -105,7 +106,7 @@ struct Credentials {
 Credentials parse_credentials(const std::string& body) {
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(body);
+    j = parse_json_input(body);
   } catch (const nlohmann::json::exception&) {
     throw ApiError{400, "malformed_json", "请求体不是有效的 JSON", "request body is not valid JSON"};
   }

@@ -161,8 +161,11 @@ class ConnectionLimitsTest : public StoreBackendTest {
 TEST_P(ConnectionLimitsTest, idle_sockets_from_one_address_do_not_keep_another_client_out) {
   ServeProcess server(location(), {},
                       {"--max-connections-per-address", "20", "--header-timeout", "2"});
+  // From an address of their own: ServeProcess polled /health from 127.0.0.1 to see the server
+  // start, and on a loaded machine the server may not yet have seen that connection close.
+  const char* crowded = "127.0.0.4";
   for (int i = 0; i < 60; ++i) {
-    int fd = idle_socket(server.port(), "127.0.0.1");
+    int fd = idle_socket(server.port(), crowded);
     ASSERT_GE(fd, 0);
     sockets_.push_back(fd);
   }
@@ -171,13 +174,13 @@ TEST_P(ConnectionLimitsTest, idle_sockets_from_one_address_do_not_keep_another_c
   for (int fd : sockets_) refused += closed_by_server(fd, 0ms) ? 1 : 0;
   EXPECT_EQ(refused, 40) << "the 20 allowed stay open, the other 40 are closed at once";
   EXPECT_EQ(health_from(server.port(), "127.0.0.2"), 200) << "another address is served";
-  EXPECT_EQ(health_from(server.port(), "127.0.0.1"), 0) << "the full address is not";
+  EXPECT_EQ(health_from(server.port(), crowded), 0) << "the full address is not";
   // Those allowed are closed once the header timeout passes without a request.
   std::this_thread::sleep_for(3200ms);
   int open = 0;
   for (int fd : sockets_) open += closed_by_server(fd, 0ms) ? 0 : 1;
   EXPECT_EQ(open, 0);
-  EXPECT_EQ(health_from(server.port(), "127.0.0.1"), 200);
+  EXPECT_EQ(health_from(server.port(), crowded), 200);
 }
 
 TEST_P(ConnectionLimitsTest, a_server_out_of_descriptors_waits_instead_of_spinning_and_recovers) {
