@@ -73,10 +73,17 @@ export async function fundsSteps({ browser, base, step, assert, signIn, shot }) 
     assert((await p.getAttribute(`[data-testid="funds-pool"] tr[data-source="${created.id}"]`, "data-balance-fen")) === "8000025", "the pool table shows its balance");
     assert((await p.getAttribute(`[data-testid="fund-sources"] tr[data-source="${created.id}"]`, "data-unallocated-fen")) === "17000025", "the source's unallocated amount");
     // Where the source's money went, from the source's side: its allocations, as the API lists them.
-    await p.click(`[data-testid="source-history"][data-source="${created.id}"]`);
-    await p.waitForSelector(`[data-testid="fund-sources"] tr[data-history="${created.id}"] tr[data-project]`, { timeout: 15000 });
+    // A live redraw of the funds section (the allocation's own event, arriving late on a busy
+    // machine) may close the history just opened: open it again until its rows are read.
+    const historyRows = `[data-testid="fund-sources"] tr[data-history="${created.id}"] tr[data-project]`;
+    let shownHistory = [];
+    for (let attempt = 0; attempt < 5 && shownHistory.length === 0; attempt++) {
+      if (!(await p.$(`[data-testid="fund-sources"] tr[data-history="${created.id}"]`)))
+        await p.click(`[data-testid="source-history"][data-source="${created.id}"]`);
+      await p.waitForSelector(historyRows, { timeout: 15000 }).catch(() => {});
+      shownHistory = await p.$$eval(historyRows, (rs) => rs.map((r) => [Number(r.dataset.project), Number(r.dataset.amountFen), r.children[1].textContent]));
+    }
     const history = (await call(p, "GET", `/api/v1/funds/sources/${created.id}/allocations`)).body.allocations;
-    const shownHistory = await p.$$eval(`[data-testid="fund-sources"] tr[data-history="${created.id}"] tr[data-project]`, (rs) => rs.map((r) => [Number(r.dataset.project), Number(r.dataset.amountFen), r.children[1].textContent]));
     assert(JSON.stringify(shownHistory) === JSON.stringify(history.map((a) => [a.project_id, a.amount_fen, CODE])) && history.length === 1 && history[0].amount_fen === 8000025,
       "the source's allocations: " + JSON.stringify(shownHistory));
     await p.$eval(`[data-testid="fund-sources"] tr[data-history="${created.id}"]`, (e) => e.scrollIntoView({ block: "center" }));
