@@ -14,7 +14,50 @@ LandGroup parse_group(const std::string& s, const std::string& source, const std
   if (auto g = parse_land_group(s)) return *g;
   throw InputError(source, "rule " + rule, "when", "unknown land group '" + s + "'");
 }
+FindingEffect parse_effect(const nlohmann::json& v, const std::string& source,
+                           const std::string& where) {
+  std::string s = v.is_string() ? v.get<std::string>() : v.dump();
+  if (s == "none") return FindingEffect::none;
+  if (s == "acknowledge") return FindingEffect::acknowledge;
+  if (s == "block") return FindingEffect::block;
+  throw InputError(source, "binding", where,
+                   "unknown effect '" + s + "' (none, acknowledge or block)");
+}
+
+FindingBinding parse_binding(const nlohmann::json& b, const std::vector<Rule>& rules,
+                             const std::string& source) {
+  FindingBinding out;
+  if (!b.is_object()) throw InputError(source, "binding", "", "must be an object");
+  for (auto& [key, value] : b.items()) {
+    if (key == "about") continue;
+    if (key != "by_severity" && key != "by_rule")
+      throw InputError(source, "binding", key, "unknown field (by_severity, by_rule)");
+    if (!value.is_object()) throw InputError(source, "binding", key, "must be an object");
+  }
+  for (auto& [severity, effect] : b.value("by_severity", nlohmann::json::object()).items())
+    out.by_severity[severity] = parse_effect(effect, source, "by_severity." + severity);
+  for (auto& [id, effect] : b.value("by_rule", nlohmann::json::object()).items()) {
+    if (std::none_of(rules.begin(), rules.end(), [&](const Rule& r) { return r.id == id; }))
+      throw InputError(source, "binding", "by_rule." + id, "names no rule of this file");
+    out.by_rule[id] = parse_effect(effect, source, "by_rule." + id);
+  }
+  return out;
+}
 }  // namespace
+
+std::string_view to_string(FindingEffect e) {
+  switch (e) {
+    case FindingEffect::acknowledge: return "acknowledge";
+    case FindingEffect::block: return "block";
+    default: return "none";
+  }
+}
+
+FindingEffect FindingBinding::effect(const std::string& rule_id, const std::string& severity) const {
+  if (auto it = by_rule.find(rule_id); it != by_rule.end()) return it->second;
+  if (auto it = by_severity.find(severity); it != by_severity.end()) return it->second;
+  return FindingEffect::none;
+}
 
 std::string ControlRef::text() const {
   return std::string(to_string(kind)) + (zone_use.empty() ? "" : ":" + zone_use);
@@ -67,6 +110,7 @@ RuleSet RuleSet::parse(const std::string& json_text, const std::string& source) 
     }
     set.rules.push_back(std::move(rule));
   }
+  if (j.contains("binding")) set.binding = parse_binding(j["binding"], set.rules, source);
   return set;
 }
 

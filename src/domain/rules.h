@@ -2,8 +2,10 @@
 // control layers, and how (overlap with the control, or the part outside allowed zones).
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "domain/land_use_classes.h"
@@ -34,9 +36,23 @@ struct Rule {
   RuleCondition when;
 };
 
+// What a finding does to the project it is found on (data/rules.json "binding"): nothing, an
+// acknowledgement with a reason by the lead department before approval, or a block of approval
+// and public notice until the plan changes.
+enum class FindingEffect { none, acknowledge, block };
+std::string_view to_string(FindingEffect e);
+
+struct FindingBinding {
+  std::map<std::string, FindingEffect> by_severity;  // "error" -> block …
+  std::map<std::string, FindingEffect> by_rule;      // rule id -> effect, over its severity's
+  // The rule's own entry, else its severity's, else none.
+  FindingEffect effect(const std::string& rule_id, const std::string& severity) const;
+};
+
 struct RuleSet {
   double min_area_m2 = 1.0;
   std::vector<Rule> rules;
+  FindingBinding binding;  // no "binding" section: no finding binds
   // Throws InputError naming the file and rule on malformed input.
   static RuleSet parse(const std::string& json_text, const std::string& source_name);
   static const RuleSet& standard();  // data_dir()/rules.json

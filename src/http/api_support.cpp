@@ -120,6 +120,14 @@ std::int64_t int_field(const nlohmann::json& body, const std::string& field, std
   return it->get<std::int64_t>();
 }
 
+bool bool_field(const nlohmann::json& body, const std::string& field, bool fallback) {
+  auto it = body.find(field);
+  if (it == body.end() || it->is_null()) return fallback;
+  if (!it->is_boolean())
+    throw bad_field("wrong_type", "字段 " + field + " 应为 true 或 false", "field " + field + " must be true or false");
+  return it->get<bool>();
+}
+
 std::vector<std::string> string_list_field(const nlohmann::json& body, const std::string& field) {
   std::vector<std::string> out;
   auto it = body.find(field);

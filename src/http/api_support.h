@@ -32,6 +32,8 @@ std::string string_field(const nlohmann::json& body, const std::string& field,
                          const std::string& fallback = "");
 std::int64_t int_field(const nlohmann::json& body, const std::string& field, std::int64_t fallback = 0);
 std::vector<std::string> string_list_field(const nlohmann::json& body, const std::string& field);
+// A true/false field (absent or null: `fallback`); 400 wrong_type for anything else.
+bool bool_field(const nlohmann::json& body, const std::string& field, bool fallback = false);
 // The body's "decision" of an approval (funds, compensation): true for "approve", false for
 // "refuse", 400 unknown_decision otherwise.
 bool approve_decision(const nlohmann::json& body);

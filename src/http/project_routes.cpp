@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "http/api_support.h"
+#include "services/compliance_gate.h"
 #include "services/plan_upload.h"
 
 #include <map>
@@ -153,6 +154,7 @@ void add_project_routes(Router& r, storage::IdentityStore& identity,
     for (const auto& x : v.obligations) j["obligations"].push_back(obligation_json(x));
     j["history"] = json::array();
     for (const auto& x : v.transitions) j["history"].push_back(transition_json(x));
+    j["compliance_gate"] = services::compliance_gate_json(v.project, v.acknowledgements, projects.rules());
     return json_response(200, j);
   });
   r.add("PUT", "/api/v1/projects/{id}/plan", [&](const Request& req, const PathParams& pp) {
@@ -166,8 +168,9 @@ void add_project_routes(Router& r, storage::IdentityStore& identity,
   });
   r.add("POST", "/api/v1/projects/{id}/actions", [&](const Request& req, const PathParams& pp) {
     auto user = signed_in(identity, req);
-    auto b = body_object(req, {"action", "comment", "notice_days"}, {"action"});
-    services::ActionInput in{string_field(b, "comment"), int_field(b, "notice_days")};
+    auto b = body_object(req, {"action", "comment", "notice_days", "confirm_findings"}, {"action"});
+    services::ActionInput in{string_field(b, "comment"), int_field(b, "notice_days"),
+                             bool_field(b, "confirm_findings")};
     auto p = projects.act(user, id_param(pp, "id"), action_param(string_field(b, "action")), in);
     return json_response(200, project_json(p, true));
   });
@@ -186,6 +189,13 @@ void add_project_routes(Router& r, storage::IdentityStore& identity,
     in.conditions = string_list_field(b, "conditions");
     auto rv = projects.review(user, id_param(pp, "id"), in);
     return json_response(200, review_json(rv));
+  });
+  r.add("POST", "/api/v1/projects/{id}/acknowledgements", [&](const Request& req, const PathParams& pp) {
+    auto user = signed_in(identity, req);
+    auto b = body_object(req, {"finding", "reason"}, {"finding", "reason"});
+    auto a = projects.acknowledge(user, id_param(pp, "id"), string_field(b, "finding"),
+                                  string_field(b, "reason"));
+    return json_response(201, services::acknowledgement_json(a));
   });
   r.add("GET", "/api/v1/project-types", [&](const Request& req, const PathParams&) {
     signed_in(identity, req);

@@ -47,9 +47,11 @@ ApiError api_error_of(const Error& e) {
   }
 }
 
-Response error_response(const ApiError& e) {
+Response error_response(const ApiError& e, const std::string& details_json) {
   nlohmann::json j = {
       {"error", {{"code", e.code}, {"message_zh", e.message_zh}, {"message_en", e.message_en}}}};
+  if (!details_json.empty())
+    j["error"]["details"] = nlohmann::json::parse(details_json, nullptr, false);
   return {e.status, "application/json; charset=utf-8", j.dump(), {}};
 }
 
@@ -113,7 +115,8 @@ Response Router::dispatch(const Request& request) const {
     } catch (const ApiError& e) {
       return error_response(e);
     } catch (const Error& e) {
-      return error_response(api_error_of(e));
+      const auto* x = dynamic_cast<const Explained*>(&e);
+      return error_response(api_error_of(e), x ? x->details_json() : "");
     }
   }
   if (path_known)

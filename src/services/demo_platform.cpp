@@ -3,8 +3,12 @@
 #include <atomic>
 #include <cmath>
 #include <map>
+#include <set>
+
+#include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "services/compliance_gate.h"
 #include "services/funds.h"
 #include "services/participation.h"
 #include "services/demo_rights.h"
@@ -23,6 +27,34 @@ User as_user(storage::IdentityStore& identity, const std::string& username) {
   auto u = identity.find_user(username);
   if (!u) throw NotFoundError("demo account " + username + " was not created");
   return *u;
+}
+// A project the demo takes past approval may carry no finding that blocks it: as a county would,
+// the lead department returns it, the applicant drops the planned changes the check named and
+// submits again, and the lead department acknowledges the warnings with its reason.
+storage::ProjectRecord clear_for_approval(ProjectService& service, const User& applicant,
+                                          const User& lead, storage::ProjectRecord p) {
+  using nlohmann::json;
+  for (int round = 0;; ++round) {
+    std::set<std::string> blocked;
+    for (const auto& f : binding_findings(p, service.rules()))
+      if (f.effect == FindingEffect::block) blocked.insert(f.feature);
+    if (blocked.empty()) break;
+    if (round > 0 || blocked.count(p.code))
+      throw Error("demo project " + p.code + " cannot be made compliant by dropping changes");
+    p = service.act(lead, p.id, ProjectAction::return_for_revision,
+                    {"合规审查发现违规，请调整规划变更后重新申报", 0});
+    json plan = json::parse(service.get(lead, p.id).plan_json), kept = json::array();
+    for (std::size_t k = 0; k < plan["changes"].size(); ++k)
+      if (!blocked.count(p.code + "-P" + std::to_string(k + 1))) kept.push_back(plan["changes"][k]);
+    plan["changes"] = kept;
+    p = service.update_plan(applicant, p.id, p.row_version, plan.dump());
+    service.act(applicant, p.id, ProjectAction::submit, {"调整后重新申报", 0, true});
+    p = service.act(lead, p.id, ProjectAction::check_compliance);
+  }
+  for (const auto& f : binding_findings(p, service.rules()))
+    if (f.effect == FindingEffect::acknowledge)
+      service.acknowledge(lead, p.id, f.key, "经现场核实，项目区内不安排工程建设，已知悉");
+  return p;
 }
 }  // namespace
 
@@ -118,9 +150,11 @@ DemoPlatformSummary seed_demo_platform(storage::Store& store, const std::string&
     now = system_clock_seconds() - 21 * 86400;
     auto p = service.create(applicant, {lp.name, lp.type, lp.region_code, lp.plan_json});
     ++summary.projects;
-    p = service.act(applicant, p.id, ProjectAction::submit, {"申报", 0});
+    // The applicants confirm the findings of their plans: the rule-breaking examples are submitted.
+    p = service.act(applicant, p.id, ProjectAction::submit, {"申报", 0, true});
     if (target < 1) continue;
-    service.act(lead, p.id, ProjectAction::check_compliance);
+    p = service.act(lead, p.id, ProjectAction::check_compliance);
+    if (target >= 2) p = clear_for_approval(service, applicant, lead, p);
     p = service.act(lead, p.id, ProjectAction::start_review);
     if (target < 2) continue;
     for (const auto& r : service.view(lead, p.id).reviews) {

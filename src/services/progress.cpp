@@ -12,6 +12,7 @@
 
 #include "common/data_dir.h"
 #include "common/error.h"
+#include "common/sha256.h"
 #include "services/request_text.h"
 #include "geo/geometry.h"
 #include "storage/sql_identity_store.h"
@@ -53,13 +54,6 @@ CREATE TABLE IF NOT EXISTS progress_indicators(
 
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-std::string sha256_hex(const std::string& bytes) {
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-  char hex[crypto_hash_sha256_BYTES * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-  return hex;
-}
 
 std::string to_base64(const std::string& bytes) {
   std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');

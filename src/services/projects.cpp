@@ -1,7 +1,5 @@
 #include "services/projects.h"
 
-#include <sodium.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -10,11 +8,13 @@
 #include <set>
 
 #include "common/error.h"
+#include "common/sha256.h"
 #include "services/request_text.h"
 #include "domain/land_use_classes.h"
 #include "geo/ellipsoid.h"
 #include "geo/geometry.h"
 #include "services/compliance_check.h"
+#include "services/compliance_gate.h"
 #include "services/regions.h"
 #include "storage/attributes_json.h"
 
@@ -37,13 +37,6 @@ using json = nlohmann::json;
 
 
 
-std::string sha256_hex(const std::string& text) {
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(text.data()), text.size());
-  char hex[crypto_hash_sha256_BYTES * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-  return hex;
-}
 
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
@@ -240,12 +233,14 @@ std::vector<std::string> project_codes_in_layer(storage::Store& store, const std
 
 ProjectService::ProjectService(storage::Store& layers, storage::ProjectStore& projects,
                                storage::IdentityStore* identity,
-                               const ReviewRequirements& requirements, Clock clock)
+                               const ReviewRequirements& requirements, Clock clock,
+                               const RuleSet& rules)
     : layers_(layers),
       projects_(projects),
       identity_(identity),
       requirements_(requirements),
-      clock_(std::move(clock)) {}
+      clock_(std::move(clock)),
+      rules_(rules) {}
 
 void ProjectService::add_guard(ProjectAction action, Guard guard) {
   guards_.emplace_back(action, std::move(guard));
@@ -295,8 +290,9 @@ std::vector<ProjectRecord> ProjectService::list(const User& user) {
 
 namespace {
 // The compliance check of a project's stored plan (GEOS work, outside any transaction): the
-// summary stored with the project, or answered by preview_compliance.
-json compliance_summary(storage::Store& layers, const ProjectRecord& p) {
+// summary stored with the project, or answered by preview_compliance. Each finding carries its
+// key (what an acknowledgement applies to) and its effect under the rules' binding.
+json compliance_summary(storage::Store& layers, const ProjectRecord& p, const RuleSet& rules) {
   json plan = json::parse(p.plan_json);
   if (!plan.contains("area"))
     throw RuleError("no_plan", "项目尚无项目区范围", "the project has no area yet");
@@ -326,7 +322,7 @@ json compliance_summary(storage::Store& layers, const ProjectRecord& p) {
   request.layer = "project:" + p.code;
   request.features = std::move(features);
   request.want_geometry = true;
-  auto result = compliance_check(layers, request);
+  auto result = compliance_check(layers, request, rules);
   json findings = json::array(), overlaps = json::array(), controls = json::array();
   for (const auto& c : result.controls)
     controls.push_back({{"layer", c.layer}, {"kind", std::string(to_string(c.kind))}, {"version", c.version}});
@@ -338,7 +334,7 @@ json compliance_summary(storage::Store& layers, const ProjectRecord& p) {
                             {"area_m2", o.area_m2},
                             {"share", o.share},
                             {"geometry", o.geojson.empty() ? json() : json::parse(o.geojson)}});
-  for (const auto& f : result.findings)
+  for (const auto& f : result.findings) {
     findings.push_back({{"rule", f.rule->id},
                         {"severity", f.rule->severity},
                         {"name_zh", f.rule->name_zh},
@@ -348,6 +344,9 @@ json compliance_summary(storage::Store& layers, const ProjectRecord& p) {
                         {"area_m2", f.area_m2},
                         {"share", f.share},
                         {"geometry", f.geojson.empty() ? json() : json::parse(f.geojson)}});
+    findings.back()["key"] = finding_key(p.plan_hash, findings.back());
+    findings.back()["effect"] = std::string(to_string(rules.binding.effect(f.rule->id, f.rule->severity)));
+  }
   json summary = {{"area_m2", result.features.empty() ? 0.0 : result.features[0].area_m2},
                   {"controls", controls},
                   {"overlaps", overlaps},
@@ -368,6 +367,7 @@ ProjectView ProjectService::view(const User& user, std::int64_t id) {
     v.reviews = tx.reviews(id);
     v.obligations = tx.obligations(id);
     v.transitions = tx.transitions(id);
+    v.acknowledgements = tx.acknowledgements(id);
     return v;
   });
 }
@@ -448,8 +448,12 @@ ProjectRecord ProjectService::update_plan(const User& user, std::int64_t id,
     p.plan_hash = plan.hash;
     p.area_m2 = plan.area_m2;
     auto stored = tx.update_project(p);
-    tx.audit({actor_of(user), "project.plan", "project:" + p.code,
-              dump({{"from_hash", old_hash}, {"to_hash", plan.hash}, {"area_m2", plan.area_m2}})});
+    // An acknowledgement applies to a finding of the plan as it was checked.
+    json cleared = json::array();
+    for (const auto& a : tx.clear_acknowledgements(id, {}, "plan_changed")) cleared.push_back(a.finding_key);
+    json d = {{"from_hash", old_hash}, {"to_hash", plan.hash}, {"area_m2", plan.area_m2}};
+    if (!cleared.empty()) d["cleared_acknowledgements"] = cleared;
+    tx.audit({actor_of(user), "project.plan", "project:" + p.code, dump(d)});
     return stored;
   });
 }
@@ -461,7 +465,7 @@ std::string ProjectService::preview_compliance(const User& user, std::int64_t id
   if (!has_grant_over(user, roles, p.region_code))
     throw Forbidden("preview_not_permitted", "只有申报单位和牵头部门可以预审该项目",
                     "only applicants and the lead department may run a preview check of this project");
-  return dump(compliance_summary(layers_, p));
+  return dump(compliance_summary(layers_, p, rules_));
 }
 
 std::vector<std::string> ProjectService::project_types() const { return requirements_.project_types(); }
@@ -478,7 +482,9 @@ ProjectRecord ProjectService::run_compliance(const User& user, std::int64_t id,
                     "项目处于“" + std::string(chinese_name(p.state)) + "”状态，不能进行合规审查",
                     "a project in state " + std::string(to_string(p.state)) +
                         " cannot be compliance checked");
-  json summary = compliance_summary(layers_, p);
+  json summary = compliance_summary(layers_, p, rules_);
+  std::vector<std::string> keys;
+  for (const auto& f : summary["findings"]) keys.push_back(f["key"].get<std::string>());
   return projects_.write([&](ProjectTx& tx) {
     auto before = visible(tx, user, id);
     if (before.plan_hash != p.plan_hash || before.state != p.state)
@@ -489,14 +495,19 @@ ProjectRecord ProjectService::run_compliance(const User& user, std::int64_t id,
     after.compliance_plan_hash = before.plan_hash;
     after.compliance_at = tx.now();
     after.state = ProjectState::compliance_checked;
-    record(tx, user, before, after, ProjectAction::check_compliance, input.comment);
+    // Acknowledgements of findings this check no longer finds as they were do not carry over.
+    json extra = json::object();
+    for (const auto& a : tx.clear_acknowledgements(id, keys, "findings_changed"))
+      extra["cleared_acknowledgements"].push_back(a.finding_key);
+    record(tx, user, before, after, ProjectAction::check_compliance, input.comment,
+           extra.empty() ? "" : dump(extra));
     return *tx.project(id);
   });
 }
 
 void ProjectService::record(ProjectTx& tx, const User& user, const ProjectRecord& before,
                             const ProjectRecord& after, ProjectAction action,
-                            const std::string& comment) {
+                            const std::string& comment, const std::string& audit_extra) {
   tx.update_project(after);
   tx.insert_transition({0, after.id, std::string(to_string(action)),
                         std::string(to_string(before.state)), std::string(to_string(after.state)),
@@ -505,6 +516,7 @@ void ProjectService::record(ProjectTx& tx, const User& user, const ProjectRecord
             {"from", std::string(to_string(before.state))},
             {"to", std::string(to_string(after.state))}};
   if (!comment.empty()) d["comment"] = comment;
+  if (!audit_extra.empty()) d.update(json::parse(audit_extra));
   tx.audit({actor_of(user), "project." + std::string(to_string(action)), "project:" + after.code, dump(d)});
   d["code"] = after.code;
   d["name"] = after.name;
@@ -520,6 +532,20 @@ ProjectRecord ProjectService::act(const User& user, std::int64_t id, ProjectActi
                          "returning or rejecting a project needs a comment giving the reasons");
   if (action == ProjectAction::check_compliance) return run_compliance(user, id, input);
   const auto& t = transition_for(action);
+  // Submitting: the plan's findings, checked before the transaction (GEOS work) for the
+  // applicant to confirm; the transaction then makes sure the plan is still the one checked.
+  std::optional<std::string> checked_hash;
+  std::vector<BindingFinding> submit_findings;
+  if (action == ProjectAction::submit) {
+    auto p = get(user, id);
+    if (has_grant_over(user, t.roles, p.region_code) &&
+        std::find(t.from.begin(), t.from.end(), p.state) != t.from.end() &&
+        json::parse(p.plan_json).contains("area")) {
+      submit_findings = binding_findings(compliance_summary(layers_, p, rules_), p.code,
+                                         p.plan_json, p.plan_hash, rules_);
+      checked_hash = p.plan_hash;
+    }
+  }
   return projects_.write([&](ProjectTx& tx) {
     auto before = visible(tx, user, id);
     if (!has_grant_over(user, t.roles, before.region_code)) forbidden_action(action);
@@ -533,11 +559,26 @@ ProjectRecord ProjectService::act(const User& user, std::int64_t id, ProjectActi
     after.state = t.to;
     std::int64_t now = clock_();
     std::vector<std::pair<std::string, json>> requested;  // department → reasons
+    json audit_extra = json::object();
     switch (action) {
       case ProjectAction::submit: {
         json plan = json::parse(before.plan_json);
         if (!plan.contains("area"))
           throw RuleError("no_plan", "申报前须先给出项目区范围", "a project needs an area before it is submitted");
+        if (checked_hash != before.plan_hash)
+          throw RuleError("plan_changed", "申报期间方案已被修改，请重新申报",
+                          "the plan changed while it was being checked; submit again");
+        if (!submit_findings.empty() && !input.confirm_findings)
+          refuse_naming("findings_unconfirmed",
+                        "合规预审发现 " + std::to_string(submit_findings.size()) +
+                            " 项问题，请确认后再申报",
+                        "the compliance check of the plan found " +
+                            std::to_string(submit_findings.size()) +
+                            " finding(s); confirm them to submit (confirm_findings)",
+                        submit_findings);
+        for (const auto& f : submit_findings)
+          audit_extra["confirmed_findings"].push_back(
+              {{"key", f.key}, {"rule", f.rule}, {"feature", f.feature}, {"area_m2", f.area_m2}});
         break;
       }
       case ProjectAction::start_review: {
@@ -559,6 +600,7 @@ ProjectRecord ProjectService::act(const User& user, std::int64_t id, ProjectActi
         break;
       }
       case ProjectAction::approve: {
+        require_compliance_clear(before, tx.acknowledgements(id), rules_, action);
         auto reviews = tx.reviews(id);
         for (const auto& r : reviews) {
           if (r.round != before.review_round) continue;
@@ -572,6 +614,7 @@ ProjectRecord ProjectService::act(const User& user, std::int64_t id, ProjectActi
         break;
       }
       case ProjectAction::publish_notice: {
+        require_compliance_clear(before, tx.acknowledgements(id), rules_, action);
         if (input.notice_days < 1 || input.notice_days > 90)
           throw InvalidRequest("invalid_notice_days", "公示期应为 1 至 90 天",
                                "notice_days must be between 1 and 90");
@@ -598,7 +641,7 @@ ProjectRecord ProjectService::act(const User& user, std::int64_t id, ProjectActi
     }
     for (const auto& [a, guard] : guards_)
       if (a == action) guard(tx, before);
-    record(tx, user, before, after, action, comment);
+    record(tx, user, before, after, action, comment, audit_extra.empty() ? "" : dump(audit_extra));
     for (const auto& [dept, reasons] : requested) {
       tx.insert_review({0, id, after.review_round, dept, dump(reasons), "", "", "", ""});
       tx.insert_event({0, "", "review.requested", id, after.region_code, dept,
@@ -658,6 +701,50 @@ ReviewRecord ProjectService::review(const User& user, std::int64_t id, const Rev
                      dump({{"code", p.code}, {"name", p.name}, {"department", in.department},
                            {"decision", mine->decision}})});
     return *mine;
+  });
+}
+
+storage::AcknowledgementRecord ProjectService::acknowledge(const User& user, std::int64_t id,
+                                                          const std::string& key,
+                                                          const std::string& reason_text) {
+  std::string reason = checked_text(reason_text, "reason", 1, 2000);
+  return projects_.write([&](ProjectTx& tx) {
+    auto p = visible(tx, user, id);
+    if (!has_grant_over(user, {Role::lead_department}, p.region_code))
+      throw Forbidden("not_lead_department", "只有牵头部门可以确认合规提示",
+                      "only the lead department may acknowledge a compliance warning");
+    if (p.state != ProjectState::compliance_checked && p.state != ProjectState::joint_review)
+      throw RuleError("acknowledgement_not_open",
+                      "项目处于“" + std::string(chinese_name(p.state)) + "”状态，不能确认合规提示",
+                      "warnings are acknowledged while a project is compliance checked or under "
+                      "joint review, not in state " + std::string(to_string(p.state)));
+    if (p.compliance_json.empty() || p.compliance_plan_hash != p.plan_hash)
+      throw RuleError("compliance_not_current", "须先对当前方案进行合规审查",
+                      "run the compliance check on the current plan first");
+    auto findings = binding_findings(p, rules_);
+    auto f = std::find_if(findings.begin(), findings.end(), [&](const auto& x) { return x.key == key; });
+    if (f == findings.end())
+      throw RuleError("finding_not_current", "该合规问题不在当前审查结果中，请刷新后重试",
+                      "no finding " + key + " in the current compliance check; reload and retry");
+    if (f->effect == FindingEffect::block)
+      throw RuleError("finding_blocks", "违规不能以确认知悉代替，须修改方案：" + describe_zh(*f),
+                      "a violation cannot be acknowledged away; the plan must change: " + describe_en(*f));
+    if (f->effect != FindingEffect::acknowledge)
+      throw RuleError("no_acknowledgement_needed", "该合规提示无须确认：" + describe_zh(*f),
+                      "this finding needs no acknowledgement: " + describe_en(*f));
+    auto acks = tx.acknowledgements(id);
+    if (const auto* a = acknowledgement_of(*f, acks))
+      throw RuleError("already_acknowledged", a->actor + " 已于 " + a->time + " 确认该合规提示",
+                      a->actor + " acknowledged this warning at " + a->time);
+    auto stored = tx.insert_acknowledgement({0, id, f->key, f->rule, f->feature, f->area_m2,
+                                             p.compliance_plan_hash, reason, actor_of(user), tx.now(),
+                                             "", ""});
+    tx.audit({actor_of(user), "project.acknowledge_finding", "project:" + p.code,
+              dump({{"finding", f->key}, {"rule", f->rule}, {"feature", f->feature},
+                    {"area_m2", f->area_m2}, {"reason", reason}, {"finding_zh", describe_zh(*f)}})});
+    tx.insert_event({0, "", "finding.acknowledged", id, p.region_code, "",
+                     dump({{"code", p.code}, {"name", p.name}, {"finding", f->key}, {"rule", f->rule}})});
+    return stored;
   });
 }
 

@@ -17,6 +17,7 @@
 #include "domain/identity.h"
 #include "domain/project.h"
 #include "domain/review_requirements.h"
+#include "domain/rules.h"
 #include "storage/identity_store.h"
 #include "storage/project_store.h"
 #include "storage/store.h"
@@ -37,11 +38,15 @@ struct ProjectView {
   std::vector<storage::ReviewRecord> reviews;
   std::vector<storage::ObligationRecord> obligations;
   std::vector<storage::TransitionRecord> transitions;
+  std::vector<storage::AcknowledgementRecord> acknowledgements;
 };
 
 struct ActionInput {
   std::string comment;
   std::int64_t notice_days = 0;  // publish_notice: 1–90
+  // submit: the applicant has seen the findings of the plan's check and submits it anyway (the
+  // audit entry lists them). Without it a plan with findings is refused (findings_unconfirmed).
+  bool confirm_findings = false;
 };
 
 struct ReviewInput {
@@ -80,12 +85,17 @@ LayerProject project_from_layer(storage::Store& store, const std::string& layer,
                                 const std::string& code);
 std::vector<std::string> project_codes_in_layer(storage::Store& store, const std::string& layer);
 
+// How compliance binds (services/compliance_gate.h, the "binding" of data/rules.json): submitting
+// a plan with findings needs the applicant's confirmation; findings whose effect is block refuse
+// approval and the public notice until the plan changes; warnings whose effect is acknowledge
+// need the lead department's acknowledgement with a reason before approval. A plan change clears
+// the acknowledgements, and so does a re-check for the findings it no longer finds.
 class ProjectService {
  public:
   ProjectService(storage::Store& layers, storage::ProjectStore& projects,
                  storage::IdentityStore* identity = nullptr,
                  const ReviewRequirements& requirements = ReviewRequirements::standard(),
-                 Clock clock = system_clock_seconds);
+                 Clock clock = system_clock_seconds, const RuleSet& rules = RuleSet::standard());
 
   // The projects `user` may see, by id, without their plan and compliance documents (see
   // ProjectTx::projects); view() and get() give the whole record.
@@ -110,6 +120,14 @@ class ProjectService {
   // The project types the review requirements know (data/review_requirements.json).
   std::vector<std::string> project_types() const;
   storage::ReviewRecord review(const User& user, std::int64_t id, const ReviewInput& input);
+  // The lead department acknowledges a warning of the current check (by its key) with a reason,
+  // while the project is compliance checked or under joint review. A finding that blocks cannot
+  // be acknowledged away (finding_blocks): the plan must change.
+  storage::AcknowledgementRecord acknowledge(const User& user, std::int64_t id,
+                                             const std::string& finding_key,
+                                             const std::string& reason);
+  // The rules the checks run and the findings bind by.
+  const RuleSet& rules() const { return rules_; }
   storage::ObligationRecord fulfil_obligation(const User& user, std::int64_t id,
                                               std::int64_t obligation_id,
                                               const std::string& evidence);
@@ -133,14 +151,17 @@ class ProjectService {
  private:
   storage::ProjectRecord visible(storage::ProjectTx& tx, const User& user, std::int64_t id);
   storage::ProjectRecord run_compliance(const User& user, std::int64_t id, const ActionInput& input);
+  // `audit_extra`: a JSON object whose members join the audit entry's detail ("" for none).
   void record(storage::ProjectTx& tx, const User& user, const storage::ProjectRecord& before,
-              const storage::ProjectRecord& after, ProjectAction action, const std::string& comment);
+              const storage::ProjectRecord& after, ProjectAction action, const std::string& comment,
+              const std::string& audit_extra = "");
 
   storage::Store& layers_;
   storage::ProjectStore& projects_;
   storage::IdentityStore* identity_;
   const ReviewRequirements& requirements_;
   Clock clock_;
+  const RuleSet& rules_;
   std::vector<std::pair<ProjectAction, Guard>> guards_;
   std::vector<Reach> reaches_;
   bool sees(storage::ProjectTx& tx, const User& user, const storage::ProjectRecord& p) const;

@@ -1,5 +1,6 @@
 #include "storage/project_store.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -37,6 +38,12 @@ CREATE TABLE IF NOT EXISTS project_obligations(
   fulfilled_by text NOT NULL DEFAULT '', fulfilled_at text NOT NULL DEFAULT '',
   evidence text NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS obligations_by_project ON project_obligations(project_id);
+CREATE TABLE IF NOT EXISTS project_acknowledgements(
+  id {id}, project_id bigint NOT NULL REFERENCES projects(id), finding_key text NOT NULL,
+  rule text NOT NULL, feature text NOT NULL, area_m2 double precision NOT NULL,
+  plan_hash text NOT NULL, reason text NOT NULL, actor text NOT NULL, time text NOT NULL,
+  cleared_at text NOT NULL DEFAULT '', cleared_because text NOT NULL DEFAULT '');
+CREATE INDEX IF NOT EXISTS acknowledgements_by_project ON project_acknowledgements(project_id);
 CREATE TABLE IF NOT EXISTS project_transitions(
   id {id}, project_id bigint NOT NULL REFERENCES projects(id), action text NOT NULL,
   from_state text NOT NULL, to_state text NOT NULL, actor text NOT NULL, time text NOT NULL,
@@ -104,6 +111,14 @@ constexpr const char* kObligationColumns =
     "evidence";
 ObligationRecord obligation_of(const SqlSession::Row& r) {
   return {std::stoll(r[0]), std::stoll(r[1]), std::stoll(r[2]), r[3], r[4], r[5], r[6], r[7], r[8], r[9]};
+}
+
+constexpr const char* kAcknowledgementColumns =
+    "id, project_id, finding_key, rule, feature, area_m2, plan_hash, reason, actor, time, "
+    "cleared_at, cleared_because";
+AcknowledgementRecord acknowledgement_of(const SqlSession::Row& r) {
+  return {std::stoll(r[0]), std::stoll(r[1]), r[2], r[3], r[4], r[5].empty() ? 0 : std::stod(r[5]),
+          r[6], r[7], r[8], r[9], r[10], r[11]};
 }
 
 // LIKE patterns from region prefixes: digits only (prefixes come from validated codes), so no
@@ -259,6 +274,43 @@ void ProjectTx::update_obligation(const ObligationRecord& o) {
   s_.query("UPDATE project_obligations SET status = $2, fulfilled_by = $3, fulfilled_at = $4, "
            "evidence = $5 WHERE id = $1",
            {num(o.id), o.status, o.fulfilled_by, o.fulfilled_at, o.evidence});
+}
+
+std::vector<AcknowledgementRecord> ProjectTx::acknowledgements(std::int64_t project_id) {
+  std::vector<AcknowledgementRecord> out;
+  for (auto& r : s_.query(std::string("SELECT ") + kAcknowledgementColumns +
+                              " FROM project_acknowledgements WHERE project_id = $1 ORDER BY id",
+                          {num(project_id)}))
+    out.push_back(acknowledgement_of(r));
+  return out;
+}
+
+AcknowledgementRecord ProjectTx::insert_acknowledgement(AcknowledgementRecord a) {
+  auto rows = s_.query(
+      "INSERT INTO project_acknowledgements(project_id, finding_key, rule, feature, area_m2, "
+      "plan_hash, reason, actor, time, cleared_at, cleared_because) "
+      "VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+      {num(a.project_id), a.finding_key, a.rule, a.feature, num(a.area_m2), a.plan_hash, a.reason,
+       a.actor, a.time, a.cleared_at, a.cleared_because});
+  a.id = std::stoll(rows.at(0).at(0));
+  return a;
+}
+
+std::vector<AcknowledgementRecord> ProjectTx::clear_acknowledgements(
+    std::int64_t project_id, const std::vector<std::string>& keep, const std::string& because) {
+  std::vector<AcknowledgementRecord> cleared;
+  std::string time = now();
+  for (auto& a : acknowledgements(project_id)) {
+    if (!a.cleared_at.empty() || std::find(keep.begin(), keep.end(), a.finding_key) != keep.end())
+      continue;
+    s_.query("UPDATE project_acknowledgements SET cleared_at = $2, cleared_because = $3 "
+             "WHERE id = $1",
+             {num(a.id), time, because});
+    a.cleared_at = time;
+    a.cleared_because = because;
+    cleared.push_back(std::move(a));
+  }
+  return cleared;
 }
 
 std::vector<TransitionRecord> ProjectTx::transitions(std::int64_t project_id) {

@@ -64,6 +64,18 @@ struct ObligationRecord {
   std::string created_at, fulfilled_by, fulfilled_at, evidence;
 };
 
+// The lead department's acknowledgement of one warning finding, with its reason. It applies to
+// the finding as it was (finding_key: the rule, the feature, the area, the plan checked); a plan
+// change or a re-check that no longer finds it clears it (cleared_at, cleared_because).
+struct AcknowledgementRecord {
+  std::int64_t id = 0;
+  std::int64_t project_id = 0;
+  std::string finding_key, rule, feature;
+  double area_m2 = 0;
+  std::string plan_hash, reason, actor, time;
+  std::string cleared_at, cleared_because;  // "" while it holds
+};
+
 struct TransitionRecord {
   std::int64_t id = 0;
   std::int64_t project_id = 0;
@@ -104,6 +116,15 @@ class ProjectTx {
   std::vector<ObligationRecord> obligations(std::int64_t project_id);
   ObligationRecord insert_obligation(ObligationRecord o);
   void update_obligation(const ObligationRecord& o);
+
+  // Every acknowledgement of the project, cleared ones too, oldest first.
+  std::vector<AcknowledgementRecord> acknowledgements(std::int64_t project_id);
+  AcknowledgementRecord insert_acknowledgement(AcknowledgementRecord a);
+  // Marks the project's acknowledgements that still hold and whose key is not in `keep` as
+  // cleared now, with `because`; returns them.
+  std::vector<AcknowledgementRecord> clear_acknowledgements(std::int64_t project_id,
+                                                            const std::vector<std::string>& keep,
+                                                            const std::string& because);
 
   std::vector<TransitionRecord> transitions(std::int64_t project_id);
   TransitionRecord insert_transition(TransitionRecord t);

@@ -4,7 +4,8 @@
 // departments (生态环境局, 农业农村局, 财政局), township A and B, village collectives of a village
 // in each, a villager, an investor, an expert, an auditor, the administrator — and a lead
 // department and leader group of county B. One project (the demo project XM2026-005's area, which
-// crosses the ecological red line) is driven through its whole lifecycle; at every step every
+// crosses the ecological red line: a warning its applicant confirms on submission and the lead
+// department acknowledges before approval) is driven through its whole lifecycle; at every step every
 // user tries the step and gets exactly the status its role and jurisdiction give (404 outside
 // what it may see, 403 visible but not its to do, 409 the wrong state, 200/201 otherwise), and
 // every refused request leaves the project and the audit log exactly as they were.
@@ -207,9 +208,25 @@ TEST_P(ProjectMatrixTest, every_role_gets_exactly_its_status_at_every_step_of_th
   Req edit{bhttp::verb::put, path("/plan"), {{"plan", plan}, {"row_version", version}}};
   step(edit, "cun_a", {"zhen_a", "cun_a", "zrj", "tz_a"}, v0, "stale_version");
 
-  // ---- submit, returned, resubmitted ----
+  // ---- submit, returned, resubmitted: the plan's finding is named and must be confirmed ----
   const Users submitters = {"zhen_a", "cun_a", "tz_a", "zrj"};
-  action("submit", "zhen_a", submitters, v0);
+  const json confirmed = {{"confirm_findings", true}};
+  expect_refused("zhen_a", {bhttp::verb::post, path("/actions"), {{"action", "submit"}}}, 409,
+                 "findings_unconfirmed");
+  auto unconfirmed = send("zhen_a", {bhttp::verb::post, path("/actions"), {{"action", "submit"}}});
+  auto named = unconfirmed.json()["error"];
+  ASSERT_EQ(named["details"]["findings"].size(), 1u) << unconfirmed.body;
+  EXPECT_EQ(named["details"]["findings"][0]["rule"], "redline_overlap");
+  EXPECT_EQ(named["details"]["findings"][0]["feature_zh"], "项目区");
+  EXPECT_GT(named["details"]["findings"][0]["area_m2"].get<double>(), 1.0);
+  EXPECT_NE(named["message_zh"].get<std::string>().find("项目区与生态保护红线重叠：项目区，"), std::string::npos)
+      << named.dump();
+  EXPECT_NE(named["message_en"].get<std::string>().find(" mu ("), std::string::npos) << named.dump();
+  expect_refused("zhen_a", {bhttp::verb::post, path("/actions"), {{"action", "submit"}, {"confirm_findings", "yes"}}},
+                 400, "wrong_type");
+  action("submit", "zhen_a", submitters, v0, confirmed);
+  EXPECT_EQ(identity_->audit_log().back().action, "project.submit");
+  EXPECT_NE(identity_->audit_log().back().detail.find("confirmed_findings"), std::string::npos);
   version = detail()["row_version"].get<std::int64_t>();
   expect_refused("zhen_a", {bhttp::verb::put, path("/plan"), {{"plan", plan}, {"row_version", version}}},
                  409, "plan_locked");
@@ -217,7 +234,7 @@ TEST_P(ProjectMatrixTest, every_role_gets_exactly_its_status_at_every_step_of_th
                  "invalid_transition");
   expect_refused("leader", {bhttp::verb::post, path("/actions"), {{"action", "return"}}}, 400, "comment_required");
   action("return", "leader", {"leader", "zrj"}, v0, {{"comment", "项目区范围须核实"}});
-  action("submit", "cun_a", submitters, v0);
+  action("submit", "cun_a", submitters, v0, confirmed);
 
   // ---- compliance against the demo county's layers: the area crosses the red line ----
   action("check_compliance", "zrj", {"zrj"}, v0);
@@ -240,6 +257,28 @@ TEST_P(ProjectMatrixTest, every_role_gets_exactly_its_status_at_every_step_of_th
   }
   ASSERT_TRUE(departments.count("生态环境局")) << reviewing["reviews"].dump();
   ASSERT_TRUE(departments.count("自然资源局"));
+
+  // ---- the warning: approval waits for the lead department's acknowledgement with a reason ----
+  auto gate = reviewing["compliance_gate"];
+  EXPECT_TRUE(gate["current"].get<bool>());
+  EXPECT_TRUE(gate["blocking"].empty()) << gate.dump();
+  ASSERT_EQ(gate["warnings"].size(), 1u) << gate.dump();
+  EXPECT_TRUE(gate["warnings"][0]["acknowledgement"].is_null());
+  expect_refused("zrj", {bhttp::verb::post, path("/actions"), {{"action", "approve"}}}, 409,
+                 "warnings_unacknowledged");
+  const std::string key = gate["warnings"][0]["key"];
+  expect_refused("zrj", {bhttp::verb::post, path("/acknowledgements"), {{"finding", key}}}, 400, "missing_field");
+  expect_refused("zrj", {bhttp::verb::post, path("/acknowledgements"), {{"finding", key}, {"reason", ""}}}, 400,
+                 "empty_field");
+  expect_refused("zrj", {bhttp::verb::post, path("/acknowledgements"), {{"finding", "stale"}, {"reason", "已知悉"}}},
+                 409, "finding_not_current");
+  step({bhttp::verb::post, path("/acknowledgements"), {{"finding", key}, {"reason", "红线内为原有林地，不安排工程"}}},
+       "zrj", {"zrj"}, v0, "already_acknowledged");
+  auto acknowledged = detail()["compliance_gate"]["warnings"][0]["acknowledgement"];
+  EXPECT_EQ(acknowledged["actor"], "zrj");
+  EXPECT_EQ(acknowledged["reason"], "红线内为原有林地，不安排工程");
+  EXPECT_FALSE(acknowledged["time"].get<std::string>().empty());
+  EXPECT_EQ(identity_->audit_log().back().action, "project.acknowledge_finding");
   expect_refused("zrj", {bhttp::verb::post, path("/actions"), {{"action", "approve"}}}, 409, "reviews_pending");
   Req eco{bhttp::verb::post, path("/reviews"),
           {{"department", "生态环境局"}, {"decision", "approve_with_conditions"},
@@ -330,7 +369,7 @@ TEST_P(ProjectMatrixTest, rejection_is_for_the_leader_group_and_the_lead_departm
   id_ = made.json()["id"].get<std::int64_t>();
   for (const auto& [user, a] : std::vector<std::pair<std::string, std::string>>{
            {"cun_a", "submit"}, {"zrj", "check_compliance"}, {"zrj", "start_review"}})
-    expect_ok(user, {bhttp::verb::post, path("/actions"), {{"action", a}}});
+    expect_ok(user, {bhttp::verb::post, path("/actions"), {{"action", a}, {"confirm_findings", true}}});
   action("reject", "zrj", {"leader", "zrj"}, v0, {{"comment", "不符合国土空间规划"}});
   EXPECT_EQ(detail()["state"], "rejected");
   for (const char* a : {"submit", "approve", "return", "publish_notice", "start_review"})

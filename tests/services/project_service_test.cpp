@@ -1,10 +1,12 @@
 // The project lifecycle on every backend, on the demo county: a project that crosses the
-// ecological red line is created from its plan, submitted, checked (the check finds the red
-// line), reviewed by the departments the review table requires because of that finding, approved,
+// ecological red line is created from its plan, submitted once its applicant confirms the
+// findings, checked (the check finds roads in the red line), reviewed by the departments the
+// review table requires because of them, refused approval while the violations stand, returned,
+// fixed, checked again, approved once the lead department acknowledged the remaining warning,
 // published, started after its notice period, completed, accepted once the review conditions are
 // fulfilled, evaluated and handed over. Around it: jurisdiction (404 outside, villagers only
 // after the notice), roles (403), guards (409 with their codes), stale edits, bad plans that
-// change nothing, and two departments' concurrent decisions.
+// change nothing, and two departments' concurrent decisions; which findings bind is data.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -13,6 +15,8 @@
 
 #include "../storage/store_backends.h"
 #include "common/error.h"
+#include "common/data_dir.h"
+#include "services/compliance_gate.h"
 #include "services/demo_county.h"
 #include "services/projects.h"
 #include "storage/identity_store.h"
@@ -47,6 +51,25 @@ std::string refusal_code(F&& f) {
   return "none";
 }
 
+// A refusal that names findings: its code, both messages and the findings of its details.
+struct Refusal {
+  std::string code, zh, en;
+  json findings = json::array();
+};
+template <class F>
+Refusal refusal(F&& f) {
+  try {
+    f();
+  } catch (const RuleError& e) {
+    Refusal r{e.code(), e.message_zh(), e.what()};
+    if (!e.details_json().empty()) r.findings = json::parse(e.details_json())["findings"];
+    return r;
+  }
+  return {"none", "", ""};
+}
+
+const ActionInput kConfirmed{"", 0, true};
+
 class ProjectServiceTest : public StoreBackendTest {
  protected:
   void SetUp() override {
@@ -75,9 +98,40 @@ class ProjectServiceTest : public StoreBackendTest {
   // Drives a new project to joint review; returns it.
   storage::ProjectRecord in_review() {
     auto p = create_redline_project();
-    service_->act(applicant_, p.id, ProjectAction::submit);
+    service_->act(applicant_, p.id, ProjectAction::submit, kConfirmed);
     service_->act(lead_, p.id, ProjectAction::check_compliance);
     return service_->act(lead_, p.id, ProjectAction::start_review);
+  }
+
+  // The plan of `checked` without the planned changes its check found blocking: the applicant's
+  // fix after a return.
+  static std::string without_blocked_changes(const storage::ProjectRecord& checked,
+                                             const RuleSet& rules) {
+    std::set<std::string> blocked;
+    for (const auto& f : services::binding_findings(checked, rules))
+      if (f.effect == FindingEffect::block) blocked.insert(f.feature);
+    json plan = json::parse(checked.plan_json), kept = json::array();
+    for (std::size_t k = 0; k < plan["changes"].size(); ++k)
+      if (!blocked.count(checked.code + "-P" + std::to_string(k + 1))) kept.push_back(plan["changes"][k]);
+    plan["changes"] = kept;
+    return plan.dump();
+  }
+
+  // Every review of the current round given (approve), by a user of the department.
+  void review_all(std::int64_t id) {
+    for (const auto& r : service_->view(lead_, id).reviews)
+      if (r.decision.empty())
+        service_->review(user("r-" + r.department, r.department == "自然资源局" ? Role::lead_department
+                                                                                : Role::co_reviewing_department,
+                              r.department, county_),
+                         id, {r.department, ReviewDecision::approve, "同意", {}});
+  }
+
+  // The standard rules with another "binding" section.
+  static RuleSet rules_binding(const json& binding) {
+    json j = json::parse(read_file(data_dir() + "/rules.json"));
+    j["binding"] = binding;
+    return RuleSet::parse(j.dump(), "test rules");
   }
 
   std::unique_ptr<storage::Store> layers_;
@@ -97,8 +151,20 @@ TEST_P(ProjectServiceTest, a_project_goes_from_application_to_maintenance) {
   EXPECT_EQ(p.code.substr(0, 2), "XM");
   EXPECT_GT(p.area_m2, 10000);
 
-  p = service_->act(applicant_, p.id, ProjectAction::submit);
+  // The plan has findings: submitting needs the applicant's confirmation, and records it.
+  auto before_submit = audit_length();
+  auto unconfirmed = refusal([&] { service_->act(applicant_, p.id, ProjectAction::submit); });
+  EXPECT_EQ(unconfirmed.code, "findings_unconfirmed");
+  ASSERT_FALSE(unconfirmed.findings.empty());
+  EXPECT_NE(unconfirmed.zh.find("生态保护红线内实施工程建设"), std::string::npos) << unconfirmed.zh;
+  EXPECT_NE(unconfirmed.zh.find("亩"), std::string::npos) << unconfirmed.zh;
+  EXPECT_EQ(service_->get(lead_, p.id).state, ProjectState::draft);
+  EXPECT_EQ(audit_length(), before_submit);
+  p = service_->act(applicant_, p.id, ProjectAction::submit, {"已知悉合规预审结果", 0, true});
   EXPECT_EQ(p.state, ProjectState::submitted);
+  auto submitted = json::parse(identity_->audit_log().back().detail);
+  EXPECT_EQ(identity_->audit_log().back().action, "project.submit");
+  EXPECT_EQ(submitted["confirmed_findings"].size(), unconfirmed.findings.size()) << submitted.dump();
   p = service_->act(lead_, p.id, ProjectAction::check_compliance);
   EXPECT_EQ(p.state, ProjectState::compliance_checked);
   auto compliance = json::parse(p.compliance_json);
@@ -119,6 +185,69 @@ TEST_P(ProjectServiceTest, a_project_goes_from_application_to_maintenance) {
   for (const char* d : {"自然资源局", "农业农村局", "财政局", "生态环境局"})
     EXPECT_TRUE(required.count(d)) << d;
   EXPECT_NE(required["生态环境局"].find("redline"), std::string::npos) << required["生态环境局"];
+
+  // The roads in the red line block approval, reviews or not; the refusal names each one (rule,
+  // the planned change with its classes, the area in 亩 and m²), and a violation cannot be
+  // acknowledged away.
+  review_all(p.id);
+  auto blocked = refusal([&] { service_->act(lead_, p.id, ProjectAction::approve); });
+  EXPECT_EQ(blocked.code, "compliance_blocking");
+  ASSERT_FALSE(blocked.findings.empty());
+  for (const auto& f : blocked.findings) {
+    EXPECT_EQ(f["effect"], "block");
+    EXPECT_EQ(f["rule"], "redline_engineering");
+    EXPECT_NE(f["feature_zh"].get<std::string>().find("处规划变更"), std::string::npos) << f.dump();
+    EXPECT_NE(blocked.zh.find(f["text_zh"].get<std::string>()), std::string::npos) << blocked.zh;
+    EXPECT_NE(blocked.en.find(f["text_en"].get<std::string>()), std::string::npos) << blocked.en;
+  }
+  EXPECT_NE(blocked.zh.find("生态保护红线内实施工程建设：第 "), std::string::npos) << blocked.zh;
+  EXPECT_NE(blocked.zh.find(" 亩（"), std::string::npos) << blocked.zh;
+  EXPECT_NE(blocked.zh.find(" 平方米）"), std::string::npos) << blocked.zh;
+  EXPECT_EQ(refusal_code([&] {
+              service_->acknowledge(lead_, p.id, blocked.findings[0]["key"], "红线内道路已知悉");
+            }),
+            "finding_blocks");
+  EXPECT_EQ(service_->get(lead_, p.id).state, ProjectState::joint_review);
+
+  // The plan must change: returned, the roads dropped, submitted and checked again; a new round.
+  p = service_->act(lead_, p.id, ProjectAction::return_for_revision, {"生态保护红线内不得新建道路", 0});
+  p = service_->update_plan(applicant_, p.id, p.row_version,
+                            without_blocked_changes(service_->get(lead_, p.id), service_->rules()));
+  p = service_->act(applicant_, p.id, ProjectAction::submit, kConfirmed);
+  p = service_->act(lead_, p.id, ProjectAction::check_compliance);
+  p = service_->act(lead_, p.id, ProjectAction::start_review);
+  EXPECT_EQ(p.review_round, 2);
+  required.clear();
+  for (const auto& r : service_->view(lead_, p.id).reviews)
+    if (r.round == 2) required[r.department] = r.required_because;
+  EXPECT_TRUE(required.count("生态环境局"));
+
+  // What remains is the warning that the area overlaps the red line: approval waits for the lead
+  // department's acknowledgement, named in the refusal.
+  auto gate = services::compliance_gate_json(service_->get(lead_, p.id), {}, service_->rules());
+  EXPECT_TRUE(gate["blocking"].empty()) << gate.dump();
+  ASSERT_EQ(gate["warnings"].size(), 1u) << gate.dump();
+  EXPECT_EQ(gate["warnings"][0]["rule"], "redline_overlap");
+  EXPECT_EQ(gate["warnings"][0]["feature_zh"], "项目区");
+  auto unacknowledged = refusal([&] { service_->act(lead_, p.id, ProjectAction::approve); });
+  EXPECT_EQ(unacknowledged.code, "warnings_unacknowledged");
+  ASSERT_EQ(unacknowledged.findings.size(), 1u);
+  EXPECT_EQ(unacknowledged.findings[0]["key"], gate["warnings"][0]["key"]);
+  EXPECT_NE(unacknowledged.zh.find("项目区与生态保护红线重叠：项目区，"), std::string::npos) << unacknowledged.zh;
+  const std::string key = gate["warnings"][0]["key"];
+  EXPECT_EQ(refusal_code([&] { service_->acknowledge(applicant_, p.id, key, "已知悉"); }), "not_lead_department");
+  EXPECT_EQ(refusal_code([&] { service_->acknowledge(lead_, p.id, key, "  "); }), "empty_field");
+  EXPECT_EQ(refusal_code([&] { service_->acknowledge(lead_, p.id, "no-such-finding", "已知悉"); }),
+            "finding_not_current");
+  auto ack = service_->acknowledge(lead_, p.id, key, "红线内仅为原有农田，不安排工程，已核实");
+  EXPECT_EQ(ack.actor, "zrzy");
+  EXPECT_FALSE(ack.time.empty());
+  EXPECT_EQ(identity_->audit_log().back().action, "project.acknowledge_finding");
+  EXPECT_NE(identity_->audit_log().back().detail.find("不安排工程"), std::string::npos);
+  EXPECT_EQ(refusal_code([&] { service_->acknowledge(lead_, p.id, key, "again"); }), "already_acknowledged");
+  gate = services::compliance_gate_json(service_->get(lead_, p.id), service_->view(lead_, p.id).acknowledgements,
+                                        service_->rules());
+  EXPECT_EQ(gate["warnings"][0]["acknowledgement"]["reason"], "红线内仅为原有农田，不安排工程，已核实");
 
   // Approval waits for every review.
   EXPECT_EQ(refusal_code([&] { service_->act(lead_, p.id, ProjectAction::approve); }), "reviews_pending");
@@ -169,14 +298,15 @@ TEST_P(ProjectServiceTest, a_project_goes_from_application_to_maintenance) {
   auto history = service_->view(lead_, p.id).transitions;
   std::vector<std::string> actions;
   for (const auto& t : history) actions.push_back(t.action);
-  EXPECT_EQ(actions, (std::vector<std::string>{"submit", "check_compliance", "start_review", "approve",
+  EXPECT_EQ(actions, (std::vector<std::string>{"submit", "check_compliance", "start_review", "return",
+                                               "submit", "check_compliance", "start_review", "approve",
                                                "publish_notice", "start_implementation", "complete",
                                                "accept", "evaluate", "start_maintenance"}));
   EXPECT_TRUE(identity_->verify_audit().intact);
   auto log = identity_->audit_log();
   int reviews = 0;
   for (const auto& e : log) reviews += e.action == "project.review";
-  EXPECT_EQ(reviews, static_cast<int>(required.size()));
+  EXPECT_GE(reviews, static_cast<int>(required.size()));
   EXPECT_GE(projects_->events_after(0).size(), 10u + required.size());
 }
 
@@ -194,7 +324,7 @@ TEST_P(ProjectServiceTest, jurisdiction_hides_projects_and_roles_limit_actions) 
   EXPECT_EQ(service_->get(auditor, p.id).code, p.code);
   EXPECT_EQ(refusal_code([&] { service_->act(auditor, p.id, ProjectAction::submit); }), "action_not_permitted");
   // The applicant may not check its own project.
-  service_->act(applicant_, p.id, ProjectAction::submit);
+  service_->act(applicant_, p.id, ProjectAction::submit, kConfirmed);
   auto before = audit_length();
   EXPECT_EQ(refusal_code([&] { service_->act(applicant_, p.id, ProjectAction::check_compliance); }),
             "action_not_permitted");
@@ -246,7 +376,7 @@ TEST_P(ProjectServiceTest, a_department_decides_once_and_a_rejection_blocks_appr
   EXPECT_EQ(p.state, ProjectState::returned);
   // Returned: the plan may be edited again, then the whole procedure repeats in a new round.
   p = service_->update_plan(applicant_, p.id, p.row_version, redline_.plan_json);
-  p = service_->act(applicant_, p.id, ProjectAction::submit);
+  p = service_->act(applicant_, p.id, ProjectAction::submit, kConfirmed);
   EXPECT_EQ(refusal_code([&] { service_->act(lead_, p.id, ProjectAction::start_review); }), "invalid_transition");
   service_->act(lead_, p.id, ProjectAction::check_compliance);
   p = service_->act(lead_, p.id, ProjectAction::start_review);
@@ -282,7 +412,7 @@ TEST_P(ProjectServiceTest, plan_edits_are_checked_and_stale_edits_refused) {
   EXPECT_EQ(edited.row_version, p.row_version + 1);
   EXPECT_EQ(refusal_code([&] { service_->update_plan(applicant_, p.id, p.row_version, plan.dump()); }),
             "stale_version");
-  service_->act(applicant_, p.id, ProjectAction::submit);
+  service_->act(applicant_, p.id, ProjectAction::submit, kConfirmed);
   EXPECT_EQ(refusal_code([&] { service_->update_plan(applicant_, p.id, edited.row_version + 1, plan.dump()); }),
             "plan_locked");
   // Text is data: script and SQL in a name are stored as given.
@@ -294,6 +424,102 @@ TEST_P(ProjectServiceTest, plan_edits_are_checked_and_stale_edits_refused) {
   EXPECT_EQ(refusal_code([&] { service_->create(applicant_, {std::string(300, 'x'), "生态保护修复", township_, ""}); }),
             "field_too_long");
   EXPECT_EQ(refusal_code([&] { service_->act(applicant_, odd.id, ProjectAction::submit); }), "no_plan");
+}
+
+TEST_P(ProjectServiceTest, a_plan_change_clears_acknowledgements_and_a_recheck_keeps_them) {
+  // The red-line project without its roads: one warning left, the area in the red line.
+  auto p = create_redline_project();
+  service_->act(applicant_, p.id, ProjectAction::submit, kConfirmed);
+  p = service_->act(lead_, p.id, ProjectAction::check_compliance);
+  auto fixed = without_blocked_changes(p, service_->rules());
+  p = service_->act(lead_, p.id, ProjectAction::return_for_revision, {"去掉红线内道路", 0});
+  p = service_->update_plan(applicant_, p.id, p.row_version, fixed);
+  service_->act(applicant_, p.id, ProjectAction::submit, kConfirmed);
+  p = service_->act(lead_, p.id, ProjectAction::check_compliance);
+  auto warnings = services::compliance_gate_json(p, {}, service_->rules())["warnings"];
+  ASSERT_EQ(warnings.size(), 1u);
+  const std::string key = warnings[0]["key"];
+  // Acknowledged while compliance checked; the same plan checked again finds the same warning,
+  // and the acknowledgement still holds.
+  service_->acknowledge(lead_, p.id, key, "原有农田，已核实");
+  p = service_->act(lead_, p.id, ProjectAction::check_compliance);
+  auto acks = service_->view(lead_, p.id).acknowledgements;
+  ASSERT_EQ(acks.size(), 1u);
+  EXPECT_TRUE(acks[0].cleared_at.empty());
+  p = service_->act(lead_, p.id, ProjectAction::start_review);
+  review_all(p.id);
+
+  // Returned and a change added to the plan: the acknowledgement is cleared (and says why), the
+  // new check's warning has a new key, and approval waits for a new acknowledgement.
+  p = service_->act(lead_, p.id, ProjectAction::return_for_revision, {"补充旱改水", 0});
+  json plan = json::parse(fixed);
+  ASSERT_FALSE(plan["changes"].empty());
+  plan["changes"].erase(plan["changes"].size() - 1);
+  p = service_->update_plan(applicant_, p.id, p.row_version, plan.dump());
+  acks = service_->view(lead_, p.id).acknowledgements;
+  ASSERT_EQ(acks.size(), 1u);
+  EXPECT_FALSE(acks[0].cleared_at.empty());
+  EXPECT_EQ(acks[0].cleared_because, "plan_changed");
+  EXPECT_EQ(identity_->audit_log().back().action, "project.plan");
+  EXPECT_NE(identity_->audit_log().back().detail.find(key), std::string::npos);
+  service_->act(applicant_, p.id, ProjectAction::submit, kConfirmed);
+  p = service_->act(lead_, p.id, ProjectAction::check_compliance);
+  p = service_->act(lead_, p.id, ProjectAction::start_review);
+  review_all(p.id);
+  auto open = refusal([&] { service_->act(lead_, p.id, ProjectAction::approve); });
+  EXPECT_EQ(open.code, "warnings_unacknowledged");
+  ASSERT_EQ(open.findings.size(), 1u);
+  EXPECT_NE(open.findings[0]["key"], key);
+  service_->acknowledge(lead_, p.id, open.findings[0]["key"], "原有农田，已再次核实");
+  EXPECT_EQ(service_->act(lead_, p.id, ProjectAction::approve).state, ProjectState::approved);
+  // Outside the review, nothing to acknowledge.
+  EXPECT_EQ(refusal_code([&] { service_->acknowledge(lead_, p.id, open.findings[0]["key"], "x"); }),
+            "acknowledgement_not_open");
+}
+
+TEST_P(ProjectServiceTest, which_findings_bind_is_data) {
+  // Rules under which nothing binds: the red-line project with its roads is approved.
+  auto lax = rules_binding({{"by_severity", json::object()}});
+  ProjectService lax_service(*layers_, *projects_, identity_.get(), ReviewRequirements::standard(),
+                             [this] { return now_.load(); }, lax);
+  auto p = create_redline_project();
+  p = lax_service.act(applicant_, p.id, ProjectAction::submit, kConfirmed);
+  lax_service.act(lead_, p.id, ProjectAction::check_compliance);
+  p = lax_service.act(lead_, p.id, ProjectAction::start_review);
+  review_all(p.id);
+  p = lax_service.act(lead_, p.id, ProjectAction::approve);
+  EXPECT_EQ(p.state, ProjectState::approved);
+  // Under the standard rules the same approved project may not go on public notice: the plan
+  // breaks the red line.
+  auto notice = refusal([&] { service_->act(lead_, p.id, ProjectAction::publish_notice, {"", 7}); });
+  EXPECT_EQ(notice.code, "compliance_blocking");
+  EXPECT_NE(notice.zh.find("不能发布公示"), std::string::npos) << notice.zh;
+  EXPECT_EQ(service_->get(lead_, p.id).state, ProjectState::approved);
+
+  // A rule's own entry overrides its severity's: the warning that the area overlaps the red line
+  // blocks too, and the errors need only an acknowledgement.
+  auto strict = rules_binding({{"by_severity", {{"error", "acknowledge"}}},
+                               {"by_rule", {{"redline_overlap", "block"}}}});
+  ProjectService strict_service(*layers_, *projects_, identity_.get(), ReviewRequirements::standard(),
+                                [this] { return now_.load(); }, strict);
+  auto q = create_redline_project();
+  strict_service.act(applicant_, q.id, ProjectAction::submit, kConfirmed);
+  strict_service.act(lead_, q.id, ProjectAction::check_compliance);
+  q = strict_service.act(lead_, q.id, ProjectAction::start_review);
+  review_all(q.id);
+  auto blocked = refusal([&] { strict_service.act(lead_, q.id, ProjectAction::approve); });
+  EXPECT_EQ(blocked.code, "compliance_blocking");
+  ASSERT_EQ(blocked.findings.size(), 1u);
+  EXPECT_EQ(blocked.findings[0]["rule"], "redline_overlap");
+
+  // A binding naming an unknown effect or rule is refused when the rules are read, naming it.
+  EXPECT_THROW(rules_binding({{"by_severity", {{"error", "forbid"}}}}), InputError);
+  try {
+    rules_binding({{"by_rule", {{"no_such_rule", "block"}}}});
+    ADD_FAILURE() << "an unknown rule was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("no_such_rule"), std::string::npos) << e.what();
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ProjectServiceTest, GZ_ALL_BACKENDS, backend_name);

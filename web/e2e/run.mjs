@@ -19,6 +19,7 @@ import { partSetup, partSteps } from "./part_steps.mjs";
 import { fundsSteps } from "./funds_steps.mjs";
 import { progressSteps } from "./progress_steps.mjs";
 import { liveSteps } from "./live_steps.mjs";
+import { gateSteps } from "./gate_steps.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = Object.fromEntries(
@@ -235,7 +236,16 @@ try {
     await page.click('button[data-action="approve"]');
     await page.waitForFunction(() => document.querySelector('[data-testid="action-message"]')?.classList.contains("error"));
     const text = await page.textContent('[data-testid="action-message"]');
-    assert(text.includes("操作被拒绝") && text.includes(r.body.error.message_zh), "message shown: " + text);
+    assert(text.includes("操作被拒绝"), "refusal shown: " + text);
+    // A refusal that names findings (XM2026-006 turns permanent basic farmland into forest) lists
+    // each one; any other shows the server's message.
+    const named = r.body.error.details?.findings ?? [];
+    if (named.length) {
+      const items = await page.$$eval('[data-testid="refusal-findings"] li', (li) => li.map((x) => x.textContent));
+      assert(items.length === named.length && named.every((f, i) => items[i].includes(f.name_zh) && items[i].includes(f.feature_zh)), "findings named: " + items.join(" | "));
+    } else {
+      assert(text.includes(r.body.error.message_zh), "message shown: " + text);
+    }
     assert((await page.getAttribute('[data-testid="project-title"] .badge', "data-state")) === "joint_review", "state unchanged");
     await page.goto(base + "/projects/XM2026-005");
     await page.waitForSelector('.col-map[data-ready="1"]', { timeout: 30000 });
@@ -430,7 +440,13 @@ try {
     const stored = await page.evaluate(async (id) => fetch(`/api/v1/projects/${id}`).then((x) => x.json()), newId);
     assert(stored.state === "draft" && stored.compliance === null, "the preview stored nothing");
     await shot(page, "project-preview");
+    // The findings are listed again for the applicant to confirm before the plan is submitted.
     await page.click('button[data-action="submit"]');
+    await page.waitForSelector('[data-testid="confirm-findings"] [data-testid="confirm-list"] li', { timeout: 60000 });
+    const confirm = await page.$$('[data-testid="confirm-list"] li');
+    assert(confirm.length === findings.length, `the dialog lists the ${findings.length} findings: ${confirm.length}`);
+    await shot(page, "project-submit-confirm");
+    await page.click('[data-testid="confirm-submit"]');
     await page.waitForFunction(() => document.querySelector('[data-testid="project-title"] .badge')?.dataset.state === "submitted", null, { timeout: 20000 });
   });
 
@@ -466,6 +482,8 @@ try {
     await page.waitForFunction(() => document.querySelector('[data-testid="project-title"] .badge')?.dataset.state === "returned", null, { timeout: 20000 });
     assert(await page.$('[data-testid="plan-editor"]'), "the plan editable again after the return");
   });
+
+  await gateSteps({ page, browser, base, step, assert, signIn, shot, project: () => ({ code: newCode, id: newId }) });
 
   await step("a project in implementation: progress photos as map markers, the fund ledger and the evaluation", async () => {
     // Seed through the API as the lead department: a milestone, a site photo with a report at a

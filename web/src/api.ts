@@ -3,7 +3,8 @@
 import { lang } from "./i18n";
 
 export class ApiFailure extends Error {
-  constructor(public status: number, public code: string, public message_zh: string, public message_en: string) {
+  // details: what a refusal names for a page to list (the findings that block an approval …).
+  constructor(public status: number, public code: string, public message_zh: string, public message_en: string, public details: any = null) {
     super(message_en);
   }
   text(): string {
@@ -27,7 +28,7 @@ export async function api<T = any>(method: string, path: string, body?: unknown)
   }
   if (!res.ok) {
     const e = j?.error ?? {};
-    throw new ApiFailure(res.status, e.code ?? "http_" + res.status, e.message_zh ?? `HTTP ${res.status}`, e.message_en ?? `HTTP ${res.status}`);
+    throw new ApiFailure(res.status, e.code ?? "http_" + res.status, e.message_zh ?? `HTTP ${res.status}`, e.message_en ?? `HTTP ${res.status}`, e.details ?? null);
   }
   return j as T;
 }
@@ -61,6 +62,42 @@ export interface Finding {
   area_m2: number;
   share: number;
   geometry: any;
+  key?: string;
+  effect?: string; // block | acknowledge | none (data/rules.json "binding")
+}
+// A finding as it binds the lifecycle, named in words (services/compliance_gate.h).
+export interface GateFinding {
+  key: string;
+  rule: string;
+  severity: string;
+  effect: string;
+  name_zh: string;
+  name_en: string;
+  feature: string;
+  feature_zh: string;
+  feature_en: string;
+  area_m2: number;
+  text_zh: string;
+  text_en: string;
+  acknowledgement?: Acknowledgement | null;
+}
+export interface Acknowledgement {
+  id: number;
+  finding: string;
+  rule: string;
+  feature: string;
+  area_m2: number;
+  reason: string;
+  actor: string;
+  time: string;
+  cleared_at: string;
+  cleared_because: string;
+}
+export interface ComplianceGate {
+  current: boolean;
+  blocking: GateFinding[];
+  warnings: GateFinding[];
+  acknowledgements: Acknowledgement[];
 }
 export interface Compliance {
   area_m2: number;
@@ -88,6 +125,7 @@ export interface Project {
   reviews?: Review[];
   obligations?: { id: number; department: string; text: string; status: string }[];
   history?: { action: string; from: string; to: string; actor: string; time: string; comment: string }[];
+  compliance_gate?: ComplianceGate;
 }
 export interface Region {
   code: string;

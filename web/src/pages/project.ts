@@ -11,6 +11,7 @@ import { addPlanLayers, planEditor, setPlanLayers } from "./project_plan";
 import { mountProgressControls, type ProgressLive } from "./project_progress";
 import { refreshLater } from "./project_later_live";
 import { addProgressMarkers, evaluationSection, fundsSection, noticeSection, progressSection } from "./project_sections";
+import { confirmFindings, gateSection, refusalContent } from "./project_gate";
 
 type FC = GeoJSON.FeatureCollection;
 
@@ -42,6 +43,7 @@ export function complianceSection(p: Project): HTMLElement {
   for (const f of c.findings)
     list.append(el("li", { class: "finding sev-" + f.severity, "data-rule": f.rule, "data-area-m2": String(f.area_m2) },
       el("span", { class: "badge sev" }, t("severity_" + f.severity)), " ", el("strong", {}, findingName(f)),
+      f.effect && f.effect !== "none" && has("effect_" + f.effect) ? el("span", { class: "badge effect", "data-effect": f.effect }, t("effect_" + f.effect)) : "",
       el("div", { class: "area" }, `${t("finding_area")}: ${fmtArea(f.area_m2)} · ${t("share")}: ${(f.share * 100).toFixed(1)}%`)));
   sec.append(list);
   if (c.overlaps.length) {
@@ -95,7 +97,8 @@ const LATER_STATES = ["approved", "public_notice", "implementation", "completed"
 // the user's own action, already shown), the page is left alone.
 function fingerprint(p: Project): string {
   return JSON.stringify([p.state, p.row_version, p.review_round, p.compliance_at ?? "",
-    (p.reviews ?? []).map((r) => [r.id, r.decision]), (p.obligations ?? []).map((o) => [o.id, o.status])]);
+    (p.reviews ?? []).map((r) => [r.id, r.decision]), (p.obligations ?? []).map((o) => [o.id, o.status]),
+    (p.compliance_gate?.acknowledgements ?? []).map((a) => [a.id, a.cleared_at])]);
 }
 
 export async function renderProject(main: HTMLElement, ctx: Ctx, code: string): Promise<() => void> {
@@ -144,6 +147,8 @@ export async function renderProject(main: HTMLElement, ctx: Ctx, code: string): 
       el("p", { class: "muted" }, `${t("col_type")}: ${proj.type} · ${t("col_region")}: ${proj.region_code} · ${t("project_area")}: ${fmtArea(proj.area_m2)}`
         + (proj.notice_starts ? ` · ${t("notice")}: ${fmtTime(proj.notice_starts)} – ${fmtTime(proj.notice_ends ?? "")}` : ""))];
     const parts: HTMLElement[] = [actionsSection(proj)];
+    const gate = gateSection(proj, ctx.me, () => void getProject(proj.id).then((full) => ((p = full), drawInfo(full))));
+    if (gate) parts.push(gate);
     if (proj.plan?.area && canEditPlan(ctx.me, proj)) {
       parts.push(await planEditor(proj, {
         gmap, tool,
@@ -223,7 +228,19 @@ export async function renderProject(main: HTMLElement, ctx: Ctx, code: string): 
             const body: Record<string, unknown> = { action: a };
             if (comment.value.trim()) body.comment = comment.value.trim();
             if (a === "publish_notice") body.notice_days = Number(days.value) || 7;
-            await api("POST", `/api/v1/projects/${proj.id}/actions`, body);
+            try {
+              await api("POST", `/api/v1/projects/${proj.id}/actions`, body);
+            } catch (e) {
+              // A plan with findings is submitted only once the applicant confirms them.
+              if (!(e instanceof ApiFailure && e.code === "findings_unconfirmed" && e.details?.findings)) throw e;
+              if (!(await confirmFindings(e.details.findings))) {
+                msg.className = "msg";
+                msg.textContent = t("submit_cancelled");
+                row.querySelectorAll("button").forEach((x) => x.removeAttribute("disabled"));
+                return;
+              }
+              await api("POST", `/api/v1/projects/${proj.id}/actions`, { ...body, confirm_findings: true });
+            }
             p = await getProject(proj.id);
             await drawInfo(p);
             drawMap(p, a === "check_compliance");
@@ -231,7 +248,7 @@ export async function renderProject(main: HTMLElement, ctx: Ctx, code: string): 
             if (m) (m.className = "msg ok"), (m.textContent = t("action_done", { action: t("action_" + a) }));
           } catch (e) {
             msg.className = "msg error";
-            msg.textContent = `${t("action_refused")}: ${e instanceof ApiFailure ? e.text() : String(e)}`;
+            msg.replaceChildren(...refusalContent(e));
             row.querySelectorAll("button").forEach((x) => x.removeAttribute("disabled"));
           }
         });

@@ -1,0 +1,32 @@
+// Strings of the compliance findings as they bind a project (the acknowledgement of warnings,
+// the confirmation on submission, the refusal of approval), zh-CN first and English.
+import { addStrings } from "./i18n";
+
+addStrings({
+  gate_title: ["合规约束", "Binding findings"],
+  gate_blocking: ["须修改方案的违规（阻止立项和公示）", "Violations the plan must remove (no approval or notice)"],
+  gate_warnings: ["须牵头部门确认知悉的提示", "Warnings the lead department must acknowledge"],
+  gate_stale: ["方案已修改，须重新进行合规审查", "The plan changed: run the compliance check again"],
+  gate_clear: ["无阻止立项的违规，提示均已确认", "Nothing blocks approval; every warning is acknowledged"],
+  effect_block: ["阻止立项", "Blocks approval"],
+  effect_acknowledge: ["须确认知悉", "Needs acknowledgement"],
+  effect_none: ["仅提示", "For information"],
+  ack_done: ["{actor} 于 {time} 确认知悉：{reason}", "Acknowledged by {actor} at {time}: {reason}"],
+  ack_open: ["尚未确认", "Not acknowledged yet"],
+  ack_reason: ["确认理由（必填）", "Reason (required)"],
+  ack_button: ["确认知悉", "Acknowledge"],
+  ack_saved: ["已确认知悉", "Acknowledged"],
+  ack_history: ["已失效的确认", "Acknowledgements no longer in force"],
+  ack_cleared_plan_changed: ["方案修改后失效（{time}）", "cleared when the plan changed ({time})"],
+  ack_cleared_findings_changed: ["重新审查结果变化后失效（{time}）", "cleared when a new check found otherwise ({time})"],
+  finding_feature: ["位置", "Where"],
+  confirm_title: ["合规预审发现以下问题，确认仍要申报吗？", "The compliance check of the plan found the following. Submit anyway?"],
+  confirm_hint: ["违规须在立项前修改方案；提示须由牵头部门确认知悉。您的确认将记入审计日志。",
+    "Violations must be removed from the plan before approval; warnings need the lead department's acknowledgement. Your confirmation is recorded in the audit log."],
+  confirm_submit: ["确认申报", "Submit anyway"],
+  confirm_cancel: ["取消", "Cancel"],
+  submit_cancelled: ["已取消申报", "Submission cancelled"],
+  refusal_compliance_blocking: ["合规审查发现违规，须先修改方案", "The compliance check found violations: the plan must change first"],
+  refusal_warnings_unacknowledged: ["合规提示尚未经牵头部门确认知悉", "Compliance warnings are not yet acknowledged by the lead department"],
+  refusal_findings_unconfirmed: ["请先确认合规预审发现的问题", "Confirm the findings of the compliance check first"],
+});
