@@ -55,19 +55,14 @@ class PermissionError : public Error {
 // of the workflow carry one; the edges show it.
 class Explained {
  public:
-  Explained(std::string code, std::string message_zh, std::string details_json = "")
-      : code_(std::move(code)),
-        message_zh_(std::move(message_zh)),
-        details_json_(std::move(details_json)) {}
+  Explained(std::string code, std::string message_zh)
+      : code_(std::move(code)), message_zh_(std::move(message_zh)) {}
   virtual ~Explained() = default;
   const std::string& code() const { return code_; }
   const std::string& message_zh() const { return message_zh_; }
-  // What the refusal names, as a JSON object a client can list (the findings that block an
-  // approval …); "" when the message says all.
-  const std::string& details_json() const { return details_json_; }
 
  private:
-  std::string code_, message_zh_, details_json_;
+  std::string code_, message_zh_;
 };
 
 // A request that is malformed or names a wrong value (HTTP 400).
@@ -81,10 +76,8 @@ class InvalidRequest : public UsageError, public Explained {
 // does not hold, a stale edit (HTTP 409).
 class RuleError : public ConflictError, public Explained {
  public:
-  RuleError(std::string code, std::string message_zh, const std::string& message_en,
-            std::string details_json = "")
-      : ConflictError(message_en),
-        Explained(std::move(code), std::move(message_zh), std::move(details_json)) {}
+  RuleError(std::string code, std::string message_zh, const std::string& message_en)
+      : ConflictError(message_en), Explained(std::move(code), std::move(message_zh)) {}
 };
 
 // Not allowed for this user's roles (HTTP 403).

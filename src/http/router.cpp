@@ -1,6 +1,6 @@
 #include "http/router.h"
 
-#include "common/error.h"
+#include "common/detailed_error.h"
 
 #include <nlohmann/json.hpp>
 #include <string_view>
@@ -47,11 +47,9 @@ ApiError api_error_of(const Error& e) {
   }
 }
 
-Response error_response(const ApiError& e, const std::string& details_json) {
+Response error_response(const ApiError& e) {
   nlohmann::json j = {
       {"error", {{"code", e.code}, {"message_zh", e.message_zh}, {"message_en", e.message_en}}}};
-  if (!details_json.empty())
-    j["error"]["details"] = nlohmann::json::parse(details_json, nullptr, false);
   return {e.status, "application/json; charset=utf-8", j.dump(), {}};
 }
 
@@ -114,9 +112,15 @@ Response Router::dispatch(const Request& request) const {
       return r.handler(request, *params);
     } catch (const ApiError& e) {
       return error_response(e);
+    } catch (const DetailedRuleError& e) {
+      // The error body with what the refusal names as "details".
+      auto res = error_response(api_error_of(e));
+      auto j = nlohmann::json::parse(res.body);
+      j["error"]["details"] = nlohmann::json::parse(e.details_json(), nullptr, false);
+      res.body = j.dump();
+      return res;
     } catch (const Error& e) {
-      const auto* x = dynamic_cast<const Explained*>(&e);
-      return error_response(api_error_of(e), x ? x->details_json() : "");
+      return error_response(api_error_of(e));
     }
   }
   if (path_known)

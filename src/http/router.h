@@ -21,9 +21,7 @@ struct ApiError {
   int status;
   std::string code, message_zh, message_en;
 };
-// {"error": {code, message_zh, message_en[, details]}}: details is the Explained error's
-// details_json when it has one.
-Response error_response(const ApiError& e, const std::string& details_json = "");
+Response error_response(const ApiError& e);
 // The JSON error for an error of the program's family: status by type (NotFoundError 404,
 // PermissionError 403, ConflictError 409, UsageError/InputError 400), code and Chinese message
 // from Explained when the error carries them. Storage errors become a 503 that names nothing.

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "common/error.h"
+#include "common/detailed_error.h"
 #include "common/sha256.h"
 #include "domain/land_use_classes.h"
 
@@ -135,7 +135,7 @@ void refuse_naming(const std::string& code, const std::string& lead_zh, const st
     en += (i ? "; " : ": ") + std::to_string(i + 1) + ". " + describe_en(findings[i]);
     list.push_back(finding_json(findings[i]));
   }
-  throw RuleError(code, zh, en, dump({{"findings", list}}));
+  throw DetailedRuleError(code, zh, en, dump({{"findings", list}}));
 }
 
 const AcknowledgementRecord* acknowledgement_of(const BindingFinding& f,

@@ -1,13 +1,16 @@
 // The demo's platform on every backend: every role has an account that signs in with the demo
 // password, the demo projects stand at the stages their layer names, reached through the real
 // lifecycle (history and audit chain), and the project under joint review waits for the
-// departments the review table requires.
+// departments the review table requires. The projects past approval carry no finding that blocks
+// it, and their warnings are acknowledged; the rule-breaking examples were submitted with their
+// findings confirmed.
 #include <gtest/gtest.h>
 
 #include <map>
 
 #include "../storage/store_backends.h"
 #include "services/auth.h"
+#include "services/compliance_gate.h"
 #include "services/demo_county.h"
 #include "services/demo_platform.h"
 #include "services/funds.h"
@@ -60,7 +63,21 @@ TEST_P(DemoPlatformTest, every_role_signs_in_and_projects_stand_at_their_stages)
     for (const auto& r : reviews) EXPECT_EQ(r.decision, "") << r.department;
     // submit, check, review, approve, notice, implementation, complete, accept
     EXPECT_EQ(tx.transitions(ids["XM2026-008"]).size(), 8u);
+    for (const auto& p : tx.projects(std::nullopt)) {
+      if (p.state == ProjectState::submitted || p.state == ProjectState::joint_review) continue;
+      auto acks = tx.acknowledgements(p.id);
+      for (const auto& f : services::binding_findings(p, RuleSet::standard())) {
+        EXPECT_NE(f.effect, FindingEffect::block) << p.code << " " << services::describe_en(f);
+        if (f.effect == FindingEffect::acknowledge)
+          EXPECT_TRUE(services::acknowledgement_of(f, acks)) << p.code << " " << services::describe_en(f);
+      }
+    }
   });
+  // The rule-breaking examples' submissions list the findings confirmed.
+  int confirmed = 0;
+  for (const auto& e : identity->audit_log())
+    if (e.action == "project.submit" && e.detail.find("confirmed_findings") != std::string::npos) ++confirmed;
+  EXPECT_GE(confirmed, 2);
   EXPECT_TRUE(identity->verify_audit().intact);
 }
 

@@ -16,6 +16,7 @@
 #include "../storage/store_backends.h"
 #include "common/error.h"
 #include "common/data_dir.h"
+#include "common/detailed_error.h"
 #include "services/compliance_gate.h"
 #include "services/demo_county.h"
 #include "services/projects.h"
@@ -60,10 +61,10 @@ template <class F>
 Refusal refusal(F&& f) {
   try {
     f();
+  } catch (const DetailedRuleError& e) {
+    return {e.code(), e.message_zh(), e.what(), json::parse(e.details_json())["findings"]};
   } catch (const RuleError& e) {
-    Refusal r{e.code(), e.message_zh(), e.what()};
-    if (!e.details_json().empty()) r.findings = json::parse(e.details_json())["findings"];
-    return r;
+    return {e.code(), e.message_zh(), e.what()};
   }
   return {"none", "", ""};
 }
