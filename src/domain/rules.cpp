@@ -34,9 +34,12 @@ FindingBinding parse_binding(const nlohmann::json& b, const std::vector<Rule>& r
       throw InputError(source, "binding", key, "unknown field (by_severity, by_rule)");
     if (!value.is_object()) throw InputError(source, "binding", key, "must be an object");
   }
-  for (auto& [severity, effect] : b.value("by_severity", nlohmann::json::object()).items())
+  // Named copies: items() of a temporary would outlive it.
+  const auto by_severity = b.value("by_severity", nlohmann::json::object());
+  const auto by_rule = b.value("by_rule", nlohmann::json::object());
+  for (auto& [severity, effect] : by_severity.items())
     out.by_severity[severity] = parse_effect(effect, source, "by_severity." + severity);
-  for (auto& [id, effect] : b.value("by_rule", nlohmann::json::object()).items()) {
+  for (auto& [id, effect] : by_rule.items()) {
     if (std::none_of(rules.begin(), rules.end(), [&](const Rule& r) { return r.id == id; }))
       throw InputError(source, "binding", "by_rule." + id, "names no rule of this file");
     out.by_rule[id] = parse_effect(effect, source, "by_rule." + id);

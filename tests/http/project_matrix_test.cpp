@@ -135,14 +135,14 @@ class ProjectMatrixTest : public StoreBackendTest {
   // Every matrix user who may not see the project: 404; who sees it but is not in `allowed`: 403; then
   // `actor` succeeds; then every other allowed user who sees it finds the state moved on (409).
   void step(const Req& r, const std::string& actor, const Users& allowed, const Users& visible,
-            const std::string& conflict = "invalid_transition", bool repeat = true) {
+            const std::string& conflict = "invalid_transition", bool repeat = true, int ok_status = 200) {
     ASSERT_TRUE(allowed.count(actor));
     for (const auto& u : kMatrix)
       if (!visible.count(u))
         expect_refused(u, r, 404, "not_found");
       else if (!allowed.count(u))
         expect_refused(u, r, 403);
-    expect_ok(actor, r);
+    expect_ok(actor, r, ok_status);
     for (const auto& u : allowed)
       if ((u != actor || repeat) && visible.count(u)) expect_refused(u, r, 409, conflict);
   }
@@ -273,7 +273,7 @@ TEST_P(ProjectMatrixTest, every_role_gets_exactly_its_status_at_every_step_of_th
   expect_refused("zrj", {bhttp::verb::post, path("/acknowledgements"), {{"finding", "stale"}, {"reason", "已知悉"}}},
                  409, "finding_not_current");
   step({bhttp::verb::post, path("/acknowledgements"), {{"finding", key}, {"reason", "红线内为原有林地，不安排工程"}}},
-       "zrj", {"zrj"}, v0, "already_acknowledged");
+       "zrj", {"zrj"}, v0, "already_acknowledged", true, 201);
   auto acknowledged = detail()["compliance_gate"]["warnings"][0]["acknowledgement"];
   EXPECT_EQ(acknowledged["actor"], "zrj");
   EXPECT_EQ(acknowledged["reason"], "红线内为原有林地，不安排工程");

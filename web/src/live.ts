@@ -15,7 +15,7 @@ export interface LiveEvent {
 
 // The kinds the services emit (tx.insert_event in src/services/*.cpp).
 const KINDS = [
-  "project.created", "project.transition", "review.requested", "review.given", "obligation.fulfilled",
+  "project.created", "project.transition", "review.requested", "review.given", "obligation.fulfilled", "finding.acknowledged",
   "progress.milestone_added", "progress.reported", "progress.report_filed", "progress.inspection",
   "evaluation.achieved_recorded", "evaluation.planned_set", "funds.allocated", "disbursement.requested",
   "disbursement.approved", "disbursement.refused", "notice.published", "notice.commented", "notice.replied",
