@@ -1,4 +1,5 @@
 // gongzhi serve: the platform's HTTP server on the embedded SQLite store.
+#include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
@@ -37,6 +38,8 @@ void add_serve_command(CLI::App& app, Action& action) {
     http::AuthOptions auth;
     int io_threads = 0, worker_threads = 4, request_timeout = 30, header_timeout = 10;
     int max_connections = 0, max_connections_per_address = 256;
+    std::string log_file;
+    std::size_t log_max_kb = 10 * 1024, log_keep = 5;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("serve", "Serve the platform over HTTP (health page, layer list, sign-in).");
@@ -79,8 +82,25 @@ void add_serve_command(CLI::App& app, Action& action) {
                   "connections open at once from one client address (default 256; trusted "
                   "proxies have no limit)")
       ->check(CLI::Range(1, 1 << 20));
+  cmd->add_option("--log-file", o->log_file,
+                  "write the server log (each sign-in attempt, errors) to FILE, rotated into "
+                  "FILE.1, FILE.2 … (default: standard output)");
+  cmd->add_option("--log-max-kb", o->log_max_kb, "rotate the log file at this size (default 10240)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{4} << 20));
+  cmd->add_option("--log-keep", o->log_keep, "rotated log files kept (default 5)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100}));
   cmd->callback([o, &action] {
     action = [o] {
+      if (!o->log_file.empty()) {
+        try {
+          auto log = spdlog::rotating_logger_mt("gongzhi", o->log_file, o->log_max_kb * 1024, o->log_keep);
+          spdlog::set_default_logger(log);
+        } catch (const spdlog::spdlog_ex& e) {
+          throw UsageError("--log-file " + o->log_file + ": " + e.what());
+        }
+        // Each line on disk as it is written: what a crash leaves behind is what happened.
+        spdlog::flush_on(spdlog::level::info);
+      }
       auto colon = o->listen.rfind(':');
       if (colon == std::string::npos) throw UsageError("--listen must be ADDRESS:PORT, e.g. 127.0.0.1:8080");
       http::ServerOptions options;

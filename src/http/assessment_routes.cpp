@@ -187,6 +187,7 @@ void add_assessment_routes(Router& r, storage::IdentityStore& identity, services
     r.add("POST", "/api/v1/village-plans/{region}/changes",
           [&identity, plans](const Request& req, const PathParams& pp) {
             auto user = signed_in(identity, req);
+            plans->authorize_submit(user, pp.at("region"));
             auto b = body_object(req, {"zones", "reason"}, {"zones", "reason"});
             auto c = plans->submit(user, {pp.at("region"), zones_text(b), string_field(b, "reason")});
             return json_response(201, change_json(c, true));

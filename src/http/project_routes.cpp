@@ -138,6 +138,8 @@ void add_project_routes(Router& r, storage::IdentityStore& identity,
   r.add("POST", "/api/v1/projects", [&](const Request& req, const PathParams&) {
     auto user = signed_in(identity, req);
     auto b = body_object(req, {"name", "type", "region_code", "plan"}, {"name", "type", "region_code"});
+    // Who may apply in the region is known before the plan is serialised and checked.
+    projects.authorize_create(user, string_field(b, "region_code"));
     services::NewProject np{string_field(b, "name"), string_field(b, "type"),
                             string_field(b, "region_code"), ""};
     if (b.contains("plan") && !b["plan"].is_null()) np.plan_json = b["plan"].dump();
@@ -160,8 +162,7 @@ void add_project_routes(Router& r, storage::IdentityStore& identity,
   r.add("PUT", "/api/v1/projects/{id}/plan", [&](const Request& req, const PathParams& pp) {
     auto user = signed_in(identity, req);
     const auto id = id_param(pp, "id");
-    // Whoever may not see the project learns nothing more (404) and the plan is not read.
-    projects.get(user, id);
+    projects.authorize_plan_edit(user, id);
     auto b = body_object(req, {"plan", "row_version"}, {"plan", "row_version"});
     auto p = projects.update_plan(user, id, int_field(b, "row_version"), b["plan"].dump());
     return json_response(200, project_json(p, true));

@@ -149,14 +149,19 @@ ApiError region_not_found() {
 Response sign_in(storage::IdentityStore& identity, const AuthOptions& auth, const Request& req) {
   auto c = parse_credentials(req.body);
   auto r = services::login(identity, auth.policy, c.username, c.password, client_address(req, auth));
-  if (r.outcome == services::LoginOutcome::locked) {
-    auto res = error_response({429, "too_many_attempts", "登录失败次数过多，请稍后再试",
-                               "too many failed logins; try again later"});
-    res.headers.emplace_back("Retry-After", std::to_string(auth.policy.window_seconds));
+  if (r.outcome == services::LoginOutcome::throttled) {
+    const auto wait = std::to_string(r.retry_after);
+    auto res = error_response({429, "too_many_attempts", "登录失败次数过多，请在 " + wait + " 秒后再试",
+                               "too many failed logins; try again in " + wait + " s"});
+    res.headers.emplace_back("Retry-After", wait);
     return res;
   }
-  if (r.outcome != services::LoginOutcome::ok)
-    throw ApiError{401, "invalid_credentials", "用户名或密码错误", "wrong username or password"};
+  if (r.outcome != services::LoginOutcome::ok) {
+    auto res = error_response({401, "invalid_credentials", "用户名或密码错误", "wrong username or password"});
+    // This failure started a wait: say how long, as a 429 would.
+    if (r.retry_after > 0) res.headers.emplace_back("Retry-After", std::to_string(r.retry_after));
+    return res;
+  }
   auto j = user_json(r.user);
   j["token"] = r.token;
   j["expires_at"] = iso_time(r.session.expires);

@@ -25,6 +25,7 @@ void add_scheme_routes(Router& r, storage::IdentityStore& identity, services::Sc
     auto b = body_object(req, {"unit", "region_code", "name", "description", "cost_fen", "plan", "land_use_layer",
                                "relocated_households"},
                          {"unit", "region_code", "name", "cost_fen", "plan"});
+    schemes.authorize_add(user, string_field(b, "region_code"));
     services::NewScheme in{string_field(b, "unit"), string_field(b, "region_code"), string_field(b, "name"),
                            string_field(b, "description"), int_field(b, "cost_fen"), b["plan"].dump(),
                            string_field(b, "land_use_layer"), std::nullopt};
@@ -35,6 +36,7 @@ void add_scheme_routes(Router& r, storage::IdentityStore& identity, services::Sc
   r.add("POST", "/api/v1/schemes/compare", [&](const Request& req, const PathParams&) {
     auto user = signed_in(identity, req);
     auto b = body_object(req, {"unit", "weights", "ahp_matrix", "schemes"}, {"unit"});
+    schemes.authorize_compare(user, string_field(b, "unit"));
     services::CompareOptions o;
     if (b.contains("schemes") && !b["schemes"].is_null()) {
       if (!b["schemes"].is_array())

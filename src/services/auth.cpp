@@ -2,8 +2,11 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "common/error.h"
 #include "services/password.h"
@@ -33,6 +36,19 @@ const std::string& dummy_hash() {
   static const std::string h = hash_password("gongzhi: no such user, never a password");
   return h;
 }
+// The wait after `failures` failures when `free` of them cost none: 2 s, then doubling. Times
+// are whole seconds, so a wait of n seconds lasts more than n - 1: at least one second.
+std::int64_t delay_after(std::int64_t failures, std::int64_t free, std::int64_t max_delay) {
+  if (failures < free) return 0;
+  std::int64_t doublings = failures - free + 1;
+  if (doublings >= 30) return max_delay;
+  return std::min<std::int64_t>(std::int64_t{1} << doublings, max_delay);
+}
+
+// A name as the client gave it, quoted and escaped, so that it cannot forge a log line.
+std::string quoted(const std::string& text) {
+  return nlohmann::json(text).dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
+}
 }  // namespace
 
 std::int64_t unix_now() {
@@ -61,42 +77,95 @@ std::string session_token_hash(const std::string& token) {
   return hex;
 }
 
+std::int64_t login_wait(const AuthPolicy& policy, const storage::LoginFailures& f, std::int64_t now) {
+  std::int64_t until = f.pair_last + delay_after(f.pair, policy.free_pair_failures, policy.max_delay_seconds);
+  if (!f.known)
+    until = std::max(until, f.address_last + delay_after(f.address, policy.free_address_failures,
+                                                         policy.max_delay_seconds));
+  return std::max<std::int64_t>(0, until - now);
+}
+
+std::int64_t record_login_failure(storage::IdentityStore& store, const AuthPolicy& policy,
+                                  const std::string& username, const std::string& address,
+                                  std::int64_t now, const storage::LoginFailures& before) {
+  storage::LoginFailures after = before;
+  ++after.pair;
+  ++after.address;
+  after.pair_last = after.address_last = now;
+  const std::int64_t wait = login_wait(policy, after, now);
+  spdlog::info("sign-in failed: user {} from {} ({} failures of the pair, {} from the address; "
+               "next attempt in {} s)",
+               quoted(username), address, after.pair, after.address, wait);
+  // The log hears of a wait when it starts and when the failures behind it have grown fourfold
+  // (storage keeps the last count per object), not of every guess.
+  auto audit = [&](const std::string& object, const std::string& scope, std::int64_t failures) {
+    nlohmann::json d = {{"address", address}, {"scope", scope}, {"failures", failures},
+                        {"wait_seconds", wait}};
+    store.audit_login_throttle({"http:" + address, "session.login_throttled", object,
+                                d.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)},
+                               failures, now, now - policy.window_seconds);
+  };
+  if (after.pair >= policy.free_pair_failures)
+    audit("user:" + username, "account_address", after.pair);
+  if (after.address >= policy.free_address_failures)
+    audit("address:" + address, "address", after.address);
+  return wait;
+}
+
 LoginResult login(storage::IdentityStore& store, const AuthPolicy& policy,
                   const std::string& username, const std::string& password,
                   const std::string& address, std::int64_t now) {
   LoginResult result;
-  storage::LoginAttempt attempt{username, address, now, false, ""};
-  auto failures = store.failed_logins(username, address, now - policy.window_seconds);
-  if (failures.account >= policy.max_account_failures ||
-      failures.address >= policy.max_address_failures) {
-    attempt.outcome = failures.account >= policy.max_account_failures ? "locked_account"
-                                                                      : "locked_address";
-    store.record_login(attempt);
-    result.outcome = LoginOutcome::locked;
+  const std::int64_t since = now - policy.window_seconds;
+  const std::int64_t address_since = now - policy.address_window_seconds;
+  // A read first, so that attempts inside a wait cost no write at all.
+  auto before = store.failed_logins(username, address, since, address_since);
+  std::int64_t wait = login_wait(policy, before, now);
+  std::int64_t attempt_id = 0;
+  if (wait == 0)
+    attempt_id = store.begin_login_attempt({username, address, now}, since, address_since,
+                                           [&](const storage::LoginFailures& f) {
+                                             before = f;
+                                             wait = login_wait(policy, f, now);
+                                             return wait == 0;
+                                           });
+  if (attempt_id == 0) {
+    spdlog::info("sign-in refused: user {} from {}, {} s left of the wait ({} failures of the "
+                 "pair, {} from the address)",
+                 quoted(username), address, wait, before.pair, before.address);
+    result.outcome = LoginOutcome::throttled;
+    result.retry_after = wait;
     return result;
   }
   auto user = store.find_user(username);
+  const auto checking = std::chrono::steady_clock::now();
   bool ok = verify_password(user ? user->password_hash : dummy_hash(), password) && user;
   if (!ok) {
-    attempt.outcome = "invalid_credentials";
-    store.record_login(attempt);
+    // The wait counts from the answer, not from the start of the (slow) check.
+    const std::int64_t failed_at =
+        now + std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - checking).count();
+    if (failed_at != now) store.login_failed(attempt_id, failed_at);
+    result.retry_after = record_login_failure(store, policy, username, address, failed_at, before);
     result.outcome = LoginOutcome::invalid_credentials;
     return result;
   }
-  attempt.ok = true;
-  attempt.outcome = "ok";
   result.token = new_session_token();
   result.session = {session_token_hash(result.token), user->username, now,
                     now + policy.absolute_seconds, policy.idle_seconds, now, address};
+  nlohmann::json d = {{"address", address}};
+  if (before.pair > 0) d["failed_before"] = before.pair;
   try {
-    store.create_session(result.session, attempt);
+    store.create_session(result.session, attempt_id,
+                         {user->username, "session.login", "user:" + user->username,
+                          d.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
   } catch (const PermissionError&) {
-    // A disabled account (gongzhi admin disable-user) is answered as a wrong password.
-    attempt.ok = false;
-    attempt.outcome = "account_disabled";
-    store.record_login(attempt);
-    return LoginResult{};
+    // A disabled account (gongzhi admin disable-user) is answered as a wrong password, and
+    // counts as one.
+    LoginResult refused;
+    refused.retry_after = record_login_failure(store, policy, username, address, now, before);
+    return refused;
   }
+  spdlog::info("sign-in: user {} from {}", quoted(username), address);
   result.user = *user;
   result.user.password_hash.clear();
   result.outcome = LoginOutcome::ok;

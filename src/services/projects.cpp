@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "common/json_input.h"
 #include "common/error.h"
 #include "common/sha256.h"
 #include "services/request_text.h"
@@ -96,7 +97,7 @@ const char* kChangeFields[] = {"geometry", "from_code", "to_code", "measure"};
 CheckedPlan check_plan(const std::string& plan_json) {
   json j;
   try {
-    j = json::parse(plan_json);
+    j = parse_json_input(plan_json, "plan", "plan");
   } catch (const json::exception&) {
     throw InvalidRequest("malformed_json", "plan 不是有效的 JSON", "plan is not valid JSON");
   }
@@ -372,6 +373,18 @@ ProjectView ProjectService::view(const User& user, std::int64_t id) {
   });
 }
 
+void ProjectService::authorize_create(const User& user, const std::string& region_code) const {
+  try {
+    validate_region_code(region_code);
+  } catch (const UsageError& e) {
+    throw InvalidRequest("invalid_region", "region_code 不是有效的行政区划代码", e.what());
+  }
+  if (!has_grant_over(user, project_applicant_roles(), region_code))
+    throw Forbidden("not_an_applicant", "您在该区域没有申报项目的角色",
+                    "you hold no applicant role (township, village collective, investor, lead "
+                    "department) over region " + region_code);
+}
+
 ProjectRecord ProjectService::create(const User& user, const NewProject& np) {
   ProjectRecord p;
   p.name = checked_text(np.name, "name", 1, 200);
@@ -383,16 +396,8 @@ ProjectRecord ProjectService::create(const User& user, const NewProject& np) {
                          "unknown project type '" + np.type + "' (types: " + list + ")");
   }
   p.type = np.type;
-  try {
-    validate_region_code(np.region_code);
-  } catch (const UsageError& e) {
-    throw InvalidRequest("invalid_region", "region_code 不是有效的行政区划代码", e.what());
-  }
+  authorize_create(user, np.region_code);
   p.region_code = np.region_code;
-  if (!has_grant_over(user, project_applicant_roles(), p.region_code))
-    throw Forbidden("not_an_applicant", "您在该区域没有申报项目的角色",
-                    "you hold no applicant role (township, village collective, investor, lead "
-                    "department) over region " + p.region_code);
   if (identity_ && identity_->has_regions() && !identity_->find_region(p.region_code))
     throw InvalidRequest("unknown_region", "区域不存在：" + p.region_code,
                          "region " + p.region_code + " is not in the region hierarchy");
@@ -428,12 +433,10 @@ ProjectRecord ProjectService::create(const User& user, const NewProject& np) {
 ProjectRecord ProjectService::update_plan(const User& user, std::int64_t id,
                                           std::int64_t expected_row_version,
                                           const std::string& plan_json) {
+  authorize_plan_edit(user, id);
   auto plan = check_plan(plan_json);
   return projects_.write([&](ProjectTx& tx) {
-    auto p = visible(tx, user, id);
-    if (!has_grant_over(user, project_applicant_roles(), p.region_code))
-      throw Forbidden("not_an_applicant", "您不能修改该项目的方案",
-                      "you may not edit this project's plan");
+    auto p = plan_editor_check(tx, user, id);
     if (!plan_editable(p.state))
       throw RuleError("plan_locked", "项目处于“" + std::string(chinese_name(p.state)) + "”状态，方案不可修改",
                       "the plan of a project in state " + std::string(to_string(p.state)) +
@@ -456,6 +459,17 @@ ProjectRecord ProjectService::update_plan(const User& user, std::int64_t id,
     tx.audit({actor_of(user), "project.plan", "project:" + p.code, dump(d)});
     return stored;
   });
+}
+
+ProjectRecord ProjectService::plan_editor_check(ProjectTx& tx, const User& user, std::int64_t id) {
+  auto p = visible(tx, user, id);
+  if (!has_grant_over(user, project_applicant_roles(), p.region_code))
+    throw Forbidden("not_an_applicant", "您不能修改该项目的方案", "you may not edit this project's plan");
+  return p;
+}
+
+void ProjectService::authorize_plan_edit(const User& user, std::int64_t id) {
+  projects_.read([&](ProjectTx& tx) { return plan_editor_check(tx, user, id); });
 }
 
 std::string ProjectService::preview_compliance(const User& user, std::int64_t id) {

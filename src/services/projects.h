@@ -105,6 +105,10 @@ class ProjectService {
   storage::ProjectRecord get(const User& user, std::int64_t id);
 
   storage::ProjectRecord create(const User& user, const NewProject& project);
+  // The permission checks of create() and update_plan() alone (the same errors), for a route
+  // to make before it serialises the plan of a request: authorization before work.
+  void authorize_create(const User& user, const std::string& region_code) const;
+  void authorize_plan_edit(const User& user, std::int64_t id);
   // While draft or returned; `expected_row_version` must be the stored one (a stale edit is
   // RuleError "stale_version").
   storage::ProjectRecord update_plan(const User& user, std::int64_t id,
@@ -150,6 +154,8 @@ class ProjectService {
 
  private:
   storage::ProjectRecord visible(storage::ProjectTx& tx, const User& user, std::int64_t id);
+  // The project when `user` may see it and edit its plan (NotFoundError, Forbidden).
+  storage::ProjectRecord plan_editor_check(storage::ProjectTx& tx, const User& user, std::int64_t id);
   storage::ProjectRecord run_compliance(const User& user, std::int64_t id, const ActionInput& input);
   // `audit_extra`: a JSON object whose members join the audit entry's detail ("" for none).
   void record(storage::ProjectTx& tx, const User& user, const storage::ProjectRecord& before,

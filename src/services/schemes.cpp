@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <strings.h>
 
+#include "common/json_input.h"
 #include "common/error.h"
 #include "common/json_input.h"
 #include "domain/land_use_classes.h"
@@ -364,23 +365,35 @@ SchemeService::SchemeService(storage::Store& layers, storage::ProjectStore& stor
   store_.ensure_tables(kTables);
 }
 
+void SchemeService::authorize_add(const User& user, const std::string& region_code) const {
+  try {
+    validate_region_code(region_code);
+  } catch (const UsageError& e) {
+    throw InvalidRequest("invalid_region", "region_code 不是行政区划代码：" + region_code, e.what());
+  }
+  if (!may_write(user, region_code))
+    throw Forbidden("scheme_not_permitted", "您的角色或辖区不能在该区域编制比选方案",
+                    "your roles and jurisdiction do not allow schemes in region " + region_code);
+}
+
+void SchemeService::authorize_compare(const User& user, const std::string& unit) const {
+  // Without any role that reads schemes no unit is visible: the answer visible_unit gives.
+  bool reader = false;
+  for (const auto& g : user.grants)
+    reader = reader || std::find(reader_roles().begin(), reader_roles().end(), g.role) != reader_roles().end();
+  if (!reader) throw UnknownUnit(unit);
+}
+
 SchemeRecord SchemeService::add(const User& user, const NewScheme& in) {
   auto unit = checked_text(in.unit, "unit", 1, 64);
   auto name = checked_text(in.name, "name", 1, 100);
   auto description = checked_text(in.description, "description", 0, 2000);
-  try {
-    validate_region_code(in.region_code);
-  } catch (const UsageError& e) {
-    throw InvalidRequest("invalid_region", "region_code 不是行政区划代码：" + in.region_code, e.what());
-  }
+  authorize_add(user, in.region_code);
   if (in.cost_fen < 0)
     throw InvalidRequest("invalid_cost", "cost_fen 不能为负数", "cost_fen must not be negative");
   if (in.relocated_households && *in.relocated_households < 0)
     throw InvalidRequest("invalid_relocations", "relocated_households（搬迁户数）不能为负数",
                          "relocated_households must not be negative");
-  if (!may_write(user, in.region_code))
-    throw Forbidden("scheme_not_permitted", "您的角色或辖区不能在该区域编制比选方案",
-                    "your roles and jurisdiction do not allow schemes in region " + in.region_code);
   auto the_unit = visible_unit(layers_, user, unit);
   // The scheme's jurisdiction must be that of the unit: a township or village it spans.
   if (!the_unit.villages.empty() &&
@@ -464,6 +477,7 @@ SchemeComparison SchemeService::compare(const User& user, const std::string& uni
   if (options.weights != "entropy" && options.weights != "ahp")
     throw InvalidRequest("unknown_weights", "权重方法应为 entropy（熵权）或 ahp（层次分析）：" + options.weights,
                          "weights must be entropy or ahp, not '" + options.weights + "'");
+  authorize_compare(user, unit);
   if (options.weights == "ahp" && options.ahp_matrix_json.empty())
     throw InvalidRequest("missing_field", "AHP 权重需要判断矩阵", "AHP weights need a pairwise comparison matrix");
   SchemeComparison out;

@@ -88,6 +88,10 @@ class SchemeService {
                 const SchemeCriteria& criteria = SchemeCriteria::standard());
 
   SchemeRecord add(const User& user, const NewScheme& scheme);
+  // The jurisdiction checks of add() and compare() that need no layer read (the same errors),
+  // for a route to make before it serialises the plan or matrix of a request.
+  void authorize_add(const User& user, const std::string& region_code) const;
+  void authorize_compare(const User& user, const std::string& unit) const;
   // Schemes the user may see, by id; a unit filter when not empty. Without the plan geometry
   // unless `documents`.
   std::vector<SchemeRecord> list(const User& user, const std::string& unit = "", bool documents = false);

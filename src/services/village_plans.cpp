@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "common/json_input.h"
 #include "common/data_dir.h"
 #include "common/error.h"
 #include "common/json_input.h"
@@ -319,13 +320,17 @@ std::vector<PlanChangeFinding> VillagePlanService::check(const std::string& regi
   return findings;
 }
 
-PlanChangeRequest VillagePlanService::submit(const User& user, const NewPlanChange& change) {
-  checked_village(change.region_code);
-  if (!has_grant_over(user, kSubmitters, change.region_code)) {
-    require_reader(user, change.region_code);
+void VillagePlanService::authorize_submit(const User& user, const std::string& region_code) {
+  checked_village(region_code);
+  if (!has_grant_over(user, kSubmitters, region_code)) {
+    require_reader(user, region_code);
     throw Forbidden("not_a_submitter", "只有村集体或乡镇可以提出村庄规划变更",
                     "only the village collective or the township may request a plan change");
   }
+}
+
+PlanChangeRequest VillagePlanService::submit(const User& user, const NewPlanChange& change) {
+  authorize_submit(user, change.region_code);
   PlanChangeRequest c;
   c.region_code = change.region_code;
   c.reason = checked_text(change.reason, "reason", 1, 2000);

@@ -66,6 +66,9 @@ class VillagePlanService {
   VillagePlanService(storage::Store& store, storage::ProjectStore& projects, std::string layer = "");
 
   PlanChangeRequest submit(const User& user, const NewPlanChange& change);
+  // The permission check of submit() alone (the same errors), for a route to make before it
+  // serialises the zones of a request.
+  void authorize_submit(const User& user, const std::string& region_code);
   // decision: "approve" or "reject".
   PlanChangeRequest decide(const User& user, std::int64_t id, const std::string& decision,
                            const std::string& opinion);

@@ -151,34 +151,64 @@ class SqlIdentityStore : public IdentityStore {
     });
   }
 
-  void record_login(const LoginAttempt& a) override {
+  LoginFailures failed_logins(const std::string& username, const std::string& address,
+                              std::int64_t since, std::int64_t address_since) override {
+    std::lock_guard lock(mutex_);
+    return read([&] { return count_failures(username, address, since, address_since); });
+  }
+
+  std::int64_t begin_login_attempt(const LoginAttempt& a, std::int64_t since,
+                                   std::int64_t address_since,
+                                   const std::function<bool(const LoginFailures&)>& admit) override {
+    std::lock_guard lock(mutex_);
+    return write([&]() -> std::int64_t {
+      // Under the write lock: two attempts at once are counted one after the other.
+      if (!admit(count_failures(a.username, a.address, since, address_since))) return 0;
+      // Housekeeping: attempts older than a day count for nothing, and ended sessions open
+      // nothing (idle ones are kept an hour longer, so a lazily updated last_seen never ends a
+      // session early).
+      s_->query("DELETE FROM login_attempts WHERE time < CAST($1 AS bigint)",
+                {std::to_string(a.time - kAttemptsKeptSeconds)});
+      s_->query("DELETE FROM login_throttle_audits WHERE time < CAST($1 AS bigint)",
+                {std::to_string(a.time - kAttemptsKeptSeconds)});
+      // Cast: SQLite compares an expression with a text parameter as text.
+      s_->query("DELETE FROM sessions WHERE expires <= CAST($1 AS bigint) OR "
+                "last_seen + idle_seconds + 3600 <= CAST($1 AS bigint)",
+                {std::to_string(a.time)});
+      auto id = s_->query(
+          "INSERT INTO login_attempts(username, address, time, ok) VALUES($1, $2, $3, 0) RETURNING id",
+          {a.username, a.address, std::to_string(a.time)});
+      return std::stoll(id.at(0).at(0));
+    }, false);
+  }
+
+  void login_failed(std::int64_t attempt_id, std::int64_t time) override {
     std::lock_guard lock(mutex_);
     write([&] {
-      insert_attempt(a);
+      s_->query("UPDATE login_attempts SET time = CAST($2 AS bigint) WHERE id = CAST($1 AS bigint)",
+                {std::to_string(attempt_id), std::to_string(time)});
       return 0;
     }, false);
   }
 
-  LoginFailures failed_logins(const std::string& username, const std::string& address,
-                              std::int64_t since) override {
+  bool audit_login_throttle(const AuditRecord& record, std::int64_t failures, std::int64_t time,
+                            std::int64_t since) override {
     std::lock_guard lock(mutex_);
-    return read([&] {
-      LoginFailures f;
-      // A success ends the account's run of failures; the address's count runs on.
-      auto a = s_->query(
-          "SELECT count(*) FROM login_attempts WHERE username = $1 AND ok = 0 AND time >= $2 "
-          "AND id > coalesce((SELECT max(id) FROM login_attempts WHERE username = $1 AND ok = 1), 0)",
-          {username, std::to_string(since)});
-      auto b = s_->query(
-          "SELECT count(*) FROM login_attempts WHERE address = $1 AND ok = 0 AND time >= $2",
-          {address, std::to_string(since)});
-      f.account = std::stoll(a.at(0).at(0));
-      f.address = std::stoll(b.at(0).at(0));
-      return f;
-    });
+    return write([&] {
+      auto last = s_->query("SELECT failures, time FROM login_throttle_audits WHERE object = $1",
+                            {record.object});
+      if (!last.empty() && std::stoll(last[0][1]) >= since && failures < 4 * std::stoll(last[0][0]))
+        return false;
+      s_->query("INSERT INTO login_throttle_audits(object, failures, time) VALUES($1, $2, $3) "
+                "ON CONFLICT(object) DO UPDATE SET failures = excluded.failures, time = excluded.time",
+                {record.object, std::to_string(failures), std::to_string(time)});
+      append_locked(record);
+      return true;
+    }, false);
   }
 
-  void create_session(const SessionRecord& session, const LoginAttempt& attempt) override {
+  void create_session(const SessionRecord& session, std::int64_t attempt_id,
+                      const AuditRecord& audit) override {
     std::lock_guard lock(mutex_);
     write([&] {
       auto id = s_->query("SELECT id FROM users WHERE username = $1", {session.username});
@@ -193,7 +223,10 @@ class SqlIdentityStore : public IdentityStore {
           {session.token_hash, id[0][0], std::to_string(session.created),
            std::to_string(session.expires), std::to_string(session.idle_seconds),
            std::to_string(session.last_seen), session.address});
-      insert_attempt(attempt);
+      if (attempt_id > 0)
+        s_->query("UPDATE login_attempts SET ok = 1 WHERE id = CAST($1 AS bigint)",
+                  {std::to_string(attempt_id)});
+      append_locked(audit);
       return 0;
     }, false);
   }
@@ -444,24 +477,30 @@ class SqlIdentityStore : public IdentityStore {
     return out;
   }
 
-  void insert_attempt(const LoginAttempt& a) {
-    // Housekeeping on every login: attempts older than a day count for no rate limit (the audit
-    // log keeps them), and ended sessions open nothing (idle ones are kept an hour longer, so a
-    // lazily updated last_seen never ends a session early).
-    s_->query("DELETE FROM login_attempts WHERE time < CAST($1 AS bigint)", {std::to_string(a.time - kAttemptsKeptSeconds)});
-    // Cast: SQLite compares an expression with a text parameter as text.
-    s_->query("DELETE FROM sessions WHERE expires <= CAST($1 AS bigint) OR "
-              "last_seen + idle_seconds + 3600 <= CAST($1 AS bigint)",
-              {std::to_string(a.time)});
-    s_->query("INSERT INTO login_attempts(username, address, time, ok) VALUES($1, $2, $3, $4)",
-              {a.username, a.address, std::to_string(a.time),
-               // 1 success, 0 failure, 2 refused by the rate limit: audited, but not counted as
-               // a failure, so a lock runs out on time however often it is hit.
-               a.ok ? "1" : a.outcome.rfind("locked", 0) == 0 ? "2" : "0"});
-    nlohmann::json d = {{"address", a.address}, {"outcome", a.outcome}};
-    append_locked({a.ok ? a.username : "http:" + a.address,
-                   a.ok ? "session.login" : "session.login_failed", "user:" + a.username,
-                   d.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+  LoginFailures count_failures(const std::string& username, const std::string& address,
+                               std::int64_t since, std::int64_t address_since) {
+    LoginFailures f;
+    // A success ends the pair's run of failures; the address's count runs on (a success of one
+    // account says nothing of the guesses at others).
+    auto pair = s_->query(
+        "SELECT count(*), coalesce(max(time), 0) FROM login_attempts WHERE username = $1 AND "
+        "address = $2 AND ok = 0 AND time >= CAST($3 AS bigint) AND id > coalesce((SELECT max(id) "
+        "FROM login_attempts WHERE username = $1 AND address = $2 AND ok = 1), 0)",
+        {username, address, std::to_string(since)});
+    auto from = s_->query(
+        "SELECT count(*), coalesce(max(time), 0) FROM login_attempts WHERE address = $1 AND ok = 0 "
+        "AND time >= CAST($2 AS bigint)",
+        {address, std::to_string(address_since)});
+    auto known = s_->query(
+        "SELECT count(*) FROM (SELECT 1 FROM login_attempts WHERE username = $1 AND address = $2 "
+        "AND ok = 1 LIMIT 1) k",
+        {username, address});
+    f.pair = std::stoll(pair.at(0).at(0));
+    f.pair_last = std::stoll(pair.at(0).at(1));
+    f.address = std::stoll(from.at(0).at(0));
+    f.address_last = std::stoll(from.at(0).at(1));
+    f.known = known.at(0).at(0) != "0";
+    return f;
   }
 
   AuditEntry append_locked(const AuditRecord& r) { return append_audit_entry(*s_, r); }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -59,21 +60,23 @@ struct SessionRecord {
   std::string address;            // the peer address it was created from
 };
 
-// One login attempt, as the rate limit counts it and the audit log records it (never the
-// password).
+// One sign-in attempt as the throttle counts it (never the password).
 struct LoginAttempt {
   std::string username;  // as given (may name no user)
-  std::string address;
+  std::string address;   // the client's address
   std::int64_t time = 0;  // Unix seconds
-  bool ok = false;
-  // "ok", "invalid_credentials", "locked_account", "locked_address"; a "locked…" attempt is
-  // audited but not counted as a failure (a lock does not extend itself).
-  std::string outcome;
 };
 
+// What the sign-in throttle knows at a time, counted in the database so that every server
+// process sharing it agrees. An attempt whose password has not been checked yet counts as a
+// failure, so concurrent attempts see each other.
 struct LoginFailures {
-  std::int64_t account = 0;  // failures for the username since `since` and its last success
-  std::int64_t address = 0;  // failures from the address since `since`
+  std::int64_t pair = 0;          // failures of the username from the address since `since`
+                                  // and since the pair's last success
+  std::int64_t pair_last = 0;     // Unix seconds of the latest of them (0: none)
+  std::int64_t address = 0;       // failures from the address since `address_since`, any username
+  std::int64_t address_last = 0;  // Unix seconds of the latest of them (0: none)
+  bool known = false;             // the username signed in from the address within the last day
 };
 
 class IdentityStore {
@@ -96,15 +99,33 @@ class IdentityStore {
   virtual std::optional<User> find_user(const std::string& username) = 0;
   virtual std::vector<Department> departments() = 0;
 
-  // ---- sessions and logins ------------------------------------------------------------------
-  // A failed or refused login: counted for the rate limit and audited, in one transaction.
-  virtual void record_login(const LoginAttempt& attempt) = 0;
-  // Failed attempts since `since` (counted in the database, so all server processes agree).
+  // ---- sessions and sign-in -----------------------------------------------------------------
+  // The throttle's counts for `username` from `address` (failures since `since`, and from the
+  // address since `address_since`). Reads only.
   virtual LoginFailures failed_logins(const std::string& username, const std::string& address,
-                                      std::int64_t since) = 0;
-  // A successful login: the session, the attempt and its audit entry, in one transaction.
-  // NotFoundError when the session's user does not exist.
-  virtual void create_session(const SessionRecord& session, const LoginAttempt& attempt) = 0;
+                                      std::int64_t since, std::int64_t address_since) = 0;
+  // An attempt about to check a password, in one write transaction: the counts as
+  // failed_logins gives them are passed to `admit`; when it answers false nothing is written and
+  // 0 returned, else the attempt is stored as a failure (until create_session makes it a
+  // success) and its id returned. Attempts older than a day and ended sessions are deleted on
+  // the way. Nothing is audited here: the caller audits what it decides to (append_audit).
+  virtual std::int64_t begin_login_attempt(
+      const LoginAttempt& attempt, std::int64_t since, std::int64_t address_since,
+      const std::function<bool(const LoginFailures&)>& admit) = 0;
+  // The attempt `attempt_id` (of begin_login_attempt) failed its password check at `time`: the
+  // throttle's waits count from then, not from the start of the slow check.
+  virtual void login_failed(std::int64_t attempt_id, std::int64_t time) = 0;
+  // A successful sign-in: the session, the attempt `attempt_id` (of begin_login_attempt; 0 for
+  // none) made a success, and `audit`, in one transaction. NotFoundError when the session's user
+  // does not exist.
+  virtual void create_session(const SessionRecord& session, std::int64_t attempt_id,
+                              const AuditRecord& audit) = 0;
+  // The sign-in throttle's audit entry `record` for `record.object` (an account or an address)
+  // with `failures` counted at `time`, unless it would repeat what the log already says: it is
+  // appended (true returned) when the object has no such entry since `since`, or `failures` has
+  // reached four times the count of the last one. In one transaction.
+  virtual bool audit_login_throttle(const AuditRecord& record, std::int64_t failures,
+                                    std::int64_t time, std::int64_t since) = 0;
   // The session and its user when the session exists and has not expired at `now`; its
   // last_seen becomes `now`. An expired session is deleted and nullopt returned.
   virtual std::optional<std::pair<SessionRecord, User>> touch_session(const std::string& token_hash,

@@ -20,8 +20,16 @@ unsigned short free_port() {
 HttpReply http_request(unsigned short port, bhttp::verb verb, const std::string& target,
                        const std::string& body,
                        const std::vector<std::pair<std::string, std::string>>& headers) {
+  return http_request_from("127.0.0.1", port, verb, target, body, headers);
+}
+
+HttpReply http_request_from(const std::string& source, unsigned short port, bhttp::verb verb,
+                            const std::string& target, const std::string& body,
+                            const std::vector<std::pair<std::string, std::string>>& headers) {
   asio::io_context ioc;
   beast::tcp_stream stream(ioc);
+  stream.socket().open(tcp::v4());
+  stream.socket().bind(tcp::endpoint(asio::ip::make_address(source), 0));
   stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
   bhttp::request<bhttp::string_body> req{verb, target, 11};
   req.set(bhttp::field::host, "127.0.0.1");

@@ -31,6 +31,13 @@ HttpReply http_request(unsigned short port, boost::beast::http::verb verb, const
                        const std::string& body = "",
                        const std::vector<std::pair<std::string, std::string>>& headers = {});
 
+// The same from another loopback address (127.0.0.2 …: Linux routes all of 127/8 to lo), which
+// the server sees as a different client.
+HttpReply http_request_from(const std::string& source, unsigned short port,
+                            boost::beast::http::verb verb, const std::string& target,
+                            const std::string& body = "",
+                            const std::vector<std::pair<std::string, std::string>>& headers = {});
+
 // The JSON body of POST /api/v1/session.
 std::string login_body(const std::string& user, const std::string& password);
 

@@ -1,7 +1,9 @@
 // Sign-in over real HTTP on loopback, against `gongzhi serve` on both backends: login with a
 // cookie and a bearer token, /api/v1/me, one answer for a wrong password and an unknown user,
-// the rate limit (429 without a password check), logout, expiry, 400 for every malformed body
-// (nothing recorded), and every attempt in the audit log that verify-audit still accepts.
+// throttling per (account, address) with growing waits (429 without a password check) that never
+// keeps the user out from another address, shared by server processes, trusted proxies, logout,
+// expiry, 400 for every malformed body (nothing recorded), and an audit log that hears of
+// throttling, not of every guess (every attempt goes to the rotating server log).
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -10,11 +12,13 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "../storage/store_backends.h"
 #include "http_client.h"
+#include "live_support.h"
 #include "services/password.h"
 #include "storage/identity_store.h"
 
@@ -114,7 +118,7 @@ TEST_P(SessionApiTest, login_sets_a_cookie_and_returns_a_token_that_both_open_me
   }
 }
 
-TEST_P(SessionApiTest, wrong_password_and_unknown_user_get_the_same_401_then_429) {
+TEST_P(SessionApiTest, wrong_password_and_unknown_user_get_the_same_401_then_429_only_at_that_address) {
   start();
   auto wrong = login("zrzy", "not the password");
   auto unknown = login("nobody", "not the password");
@@ -122,51 +126,158 @@ TEST_P(SessionApiTest, wrong_password_and_unknown_user_get_the_same_401_then_429
   EXPECT_EQ(wrong.code(), "invalid_credentials");
   EXPECT_EQ(wrong.body, unknown.body);
   EXPECT_EQ(unknown.status, 401);
-  for (int i = 0; i < 4; ++i) EXPECT_EQ(login("zrzy", "not the password").status, 401);
-  // The 6th attempt in a row is refused before any password check, the right one included.
-  auto locked = login("zrzy", kPassword);
-  EXPECT_EQ(locked.status, 429) << locked.body;
-  EXPECT_EQ(locked.code(), "too_many_attempts");
-  EXPECT_EQ(locked.retry_after, "900");
-  EXPECT_TRUE(locked.set_cookie.empty());
-  // Another account from the same address is not locked (5 + 1 failures < 20).
+  for (int i = 0; i < 3; ++i) {
+    auto r = login("zrzy", "not the password");
+    EXPECT_EQ(r.status, 401);
+    EXPECT_TRUE(r.retry_after.empty());
+  }
+  // The 5th failure starts a wait of 2 s at this address …
+  auto fifth = login("zrzy", "not the password");
+  EXPECT_EQ(fifth.status, 401);
+  EXPECT_EQ(fifth.retry_after, "2");
+  // … inside which even the right password is refused there, before any password check,
+  auto refused = login("zrzy", kPassword);
+  EXPECT_EQ(refused.status, 429) << refused.body;
+  EXPECT_EQ(refused.code(), "too_many_attempts");
+  EXPECT_TRUE(refused.retry_after == "1" || refused.retry_after == "2") << refused.retry_after;
+  EXPECT_NE(refused.json()["error"]["message_zh"].get<std::string>().find("秒后再试"), std::string::npos);
+  EXPECT_TRUE(refused.set_cookie.empty());
+  // … while the rightful user at another address signs in at once,
+  auto elsewhere = http_request_from("127.0.0.2", port_, bhttp::verb::post, "/api/v1/session",
+                                     login_body("zrzy", kPassword));
+  EXPECT_EQ(elsewhere.status, 200) << elsewhere.body;
+  // and so does another account at the attacker's address (6 failures < 20).
   EXPECT_EQ(login("root", kPassword).status, 200);
 
   auto log = audit();
-  int failed = 0, ok = 0;
+  int throttled = 0, ok = 0;
   for (const auto& e : log) {
-    if (e.action == "session.login_failed") ++failed;
+    if (e.action == "session.login_throttled") {
+      ++throttled;
+      EXPECT_EQ(e.object, "user:zrzy");
+      EXPECT_EQ(e.detail, R"({"address":"127.0.0.1","failures":5,"scope":"account_address","wait_seconds":2})");
+    }
     if (e.action == "session.login") ++ok;
+    EXPECT_NE(e.action, "session.login_failed") << "single failures are not audited";
     EXPECT_EQ(e.detail.find("not the password"), std::string::npos);
     EXPECT_EQ(e.detail.find(kPassword), std::string::npos);
   }
-  EXPECT_EQ(failed, 7);  // 5 wrong for zrzy, 1 unknown user, 1 locked out
-  EXPECT_EQ(ok, 1);
-  EXPECT_EQ(log.back().action, "session.login");
+  EXPECT_EQ(throttled, 1);
+  EXPECT_EQ(ok, 2);
+  EXPECT_EQ(log[log.size() - 2].detail, R"({"address":"127.0.0.2"})");
   EXPECT_EQ(log.back().object, "user:root");
-  EXPECT_NE(log[log.size() - 2].detail.find("locked_account"), std::string::npos);
-  EXPECT_NE(log[log.size() - 2].detail.find("127.0.0.1"), std::string::npos);
   auto v = run({"admin", "verify-audit", "--db", location()});
   EXPECT_EQ(v.exit_code, 0) << v.describe();
 }
 
-// Behind a trusted reverse proxy the client's address comes from X-Forwarded-For (rate limits
-// and the audit log count it); from anyone else the header is ignored, so a client cannot pick
-// the address its failures are counted against.
+// Each failure after a wait doubles the next wait for the attacker's address; the administrator
+// is never locked out: from another address the right password works throughout.
+TEST_P(SessionApiTest, an_attackers_waits_grow_and_the_administrator_signs_in_from_elsewhere) {
+  start();
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(login("root", "guess " + std::to_string(i)).status, 401);
+  EXPECT_EQ(login("root", "guess 4").retry_after, "2");
+  EXPECT_EQ(login("root", "guess 5").status, 429);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  auto sixth = login("root", "guess 6");
+  EXPECT_EQ(sixth.status, 401) << sixth.body;
+  EXPECT_EQ(sixth.retry_after, "4");
+  auto refused = login("root", kPassword);
+  EXPECT_EQ(refused.status, 429);
+  EXPECT_TRUE(refused.retry_after == "3" || refused.retry_after == "4") << refused.retry_after;
+  auto admin = http_request_from("127.0.0.2", port_, bhttp::verb::post, "/api/v1/session",
+                                 login_body("root", kPassword));
+  ASSERT_EQ(admin.status, 200) << admin.body;
+  EXPECT_EQ(admin.json()["grants"][0]["role"], "admin");
+}
+
+// The counts live in the database: a second server process on it refuses the attacker too.
+TEST_P(SessionApiTest, the_throttle_is_shared_by_every_server_process_on_the_database) {
+  start();
+  ServeProcess second(location());
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(login("zrzy", "not the password").status, 401);
+  auto refused = http_request(second.port(), bhttp::verb::post, "/api/v1/session", login_body("zrzy", kPassword));
+  EXPECT_EQ(refused.status, 429) << refused.body;
+  auto elsewhere = http_request_from("127.0.0.2", second.port(), bhttp::verb::post, "/api/v1/session",
+                                     login_body("zrzy", kPassword));
+  EXPECT_EQ(elsewhere.status, 200) << elsewhere.body;
+}
+
+// An attacker's 200 sign-ins from one address, at the administrator, at a real account and at
+// names of their choosing (one trying to forge a log line): at most 10 audit entries, the chain
+// intact, and every attempt a line of the server log, which rotates.
+TEST_P(SessionApiTest, two_hundred_failed_sign_ins_add_at_most_ten_audit_entries_and_rotate_in_the_log) {
+  const std::string log_file = at("gongzhi.log");
+  start({"--log-file", log_file, "--log-max-kb", "16", "--log-keep", "4"});
+  const auto before = audit().size();
+  int refused = 0, failed = 0;
+  for (int i = 0; i < 200; ++i) {
+    std::string user = i % 4 == 0   ? "root"
+                       : i % 4 == 1 ? "zrzy"
+                                    : "guess" + std::to_string(i) + "\n[2026-12-07 00:00:00.000] [gongzhi] [info] sign-in: user \"root\"";
+    auto r = login(user, "wrong password " + std::to_string(i));
+    if (r.status == 429)
+      ++refused;
+    else if (r.status == 401)
+      ++failed;
+    else
+      ADD_FAILURE() << r.status << " " << r.body;
+  }
+  EXPECT_EQ(refused + failed, 200);
+  EXPECT_GE(refused, 100);
+  const auto added = audit().size() - before;
+  EXPECT_LE(added, 10u);
+  EXPECT_GE(added, 1u);
+  auto v = run({"admin", "verify-audit", "--db", location()});
+  EXPECT_EQ(v.exit_code, 0) << v.describe();
+  server_->signal(SIGTERM);
+  server_->wait();
+  server_.reset();
+  // gongzhi.log, gongzhi.1.log …: spdlog's rotation; every line one of its own.
+  int files = 0, attempts = 0, forged = 0;
+  for (const auto& name : {"gongzhi.log", "gongzhi.1.log", "gongzhi.2.log", "gongzhi.3.log", "gongzhi.4.log", "gongzhi.5.log"}) {
+    std::ifstream in(at(name));
+    if (!in) continue;
+    ++files;
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.find("sign-in failed") != std::string::npos || line.find("sign-in refused") != std::string::npos)
+        ++attempts;
+      if (line.rfind("[2026-12-07 00:00:00.000]", 0) == 0) ++forged;
+    }
+  }
+  EXPECT_GE(files, 2) << "the log rotated";
+  EXPECT_LE(files, 5) << "--log-keep 4";
+  EXPECT_EQ(attempts, 200);
+  EXPECT_EQ(forged, 0);
+}
+
+// Behind a trusted reverse proxy the client's address comes from X-Forwarded-For (throttling and
+// the audit log count it); from anyone else the header is ignored, so a client can neither pick
+// the address its failures are counted against nor make others wait.
 TEST_P(SessionApiTest, x_forwarded_for_is_believed_only_from_a_trusted_proxy) {
   start({"--trusted-proxy", "127.0.0.1"});
-  auto forwarded = [&](const std::string& xff, const std::string& password) {
-    return http_request(port_, bhttp::verb::post, "/api/v1/session", login_body("zrzy", password),
-                        {{"X-Forwarded-For", xff}});
+  auto forwarded = [&](const std::string& xff, const std::string& password, const std::string& from = "127.0.0.1") {
+    return http_request_from(from, port_, bhttp::verb::post, "/api/v1/session", login_body("zrzy", password),
+                             {{"X-Forwarded-For", xff}});
   };
   EXPECT_EQ(forwarded("203.0.113.7", kPassword).status, 200);
   EXPECT_NE(audit().back().detail.find("\"203.0.113.7\""), std::string::npos) << audit().back().detail;
   // A spoofed first hop added by the client is skipped: the proxy appended the real one.
-  EXPECT_EQ(forwarded("198.51.100.1, 203.0.113.9", "wrong password").status, 401);
+  EXPECT_EQ(forwarded("198.51.100.1, 203.0.113.9", kPassword).status, 200);
   EXPECT_NE(audit().back().detail.find("\"203.0.113.9\""), std::string::npos) << audit().back().detail;
   // Garbage is not an address: the proxy's own counts.
-  EXPECT_EQ(forwarded("<script>", "wrong password").status, 401);
+  EXPECT_EQ(forwarded("<script>", kPassword).status, 200);
   EXPECT_NE(audit().back().detail.find("\"127.0.0.1\""), std::string::npos) << audit().back().detail;
+  // An attacker behind the proxy waits; the user behind the same proxy does not.
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(forwarded("203.0.113.66", "wrong password").status, 401);
+  EXPECT_EQ(forwarded("203.0.113.66", kPassword).status, 429);
+  EXPECT_EQ(forwarded("203.0.113.7", kPassword).status, 200);
+  // Straight from an untrusted peer the header means nothing: failures claiming the user's
+  // address count against the peer's own.
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(forwarded("203.0.113.7", "wrong password", "127.0.0.2").status, 401);
+  EXPECT_EQ(forwarded("203.0.113.7", kPassword, "127.0.0.2").status, 429);
+  EXPECT_EQ(forwarded("203.0.113.7", kPassword).status, 200);
+  EXPECT_NE(audit().back().detail.find("\"203.0.113.7\""), std::string::npos) << audit().back().detail;
   server_->signal(SIGTERM);
   server_->wait();
   start();  // no trusted proxy: the header means nothing
@@ -237,8 +348,8 @@ TEST_P(SessionApiTest, malformed_bodies_get_400_with_a_stable_code_and_record_no
     EXPECT_TRUE(r.set_cookie.empty());
   }
   EXPECT_EQ(audit().size(), before);
-  auto f = storage::IdentityStore::open(location())->failed_logins("zrzy", "127.0.0.1", 0);
-  EXPECT_EQ(f.account, 0);
+  auto f = storage::IdentityStore::open(location())->failed_logins("zrzy", "127.0.0.1", 0, 0);
+  EXPECT_EQ(f.pair, 0);
   EXPECT_EQ(f.address, 0);
   // Script and SQL in the username are just a name that does not exist.
   auto sql = login("zrzy'; DELETE FROM users; --<script>", "x");

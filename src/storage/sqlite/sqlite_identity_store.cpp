@@ -82,6 +82,9 @@ class SqliteSession : public SqlSession {
       CREATE INDEX IF NOT EXISTS login_attempts_by_user ON login_attempts(username, time);
       CREATE INDEX IF NOT EXISTS login_attempts_by_address ON login_attempts(address, time);
       CREATE INDEX IF NOT EXISTS login_attempts_by_time ON login_attempts(time);
+      -- The last throttle entry audited per account or address (services/auth.h).
+      CREATE TABLE IF NOT EXISTS login_throttle_audits(
+        object TEXT PRIMARY KEY, failures INTEGER NOT NULL, time INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS regions(
         code TEXT PRIMARY KEY, name TEXT NOT NULL, level TEXT NOT NULL,
         parent TEXT NOT NULL DEFAULT '');
