@@ -24,6 +24,7 @@
 #include "http/project_routes.h"
 #include "http/request_origin.h"
 #include "http/scheme_routes.h"
+#include "http/download_routes.h"
 #include "http/tile_routes.h"
 #include "http/land_use_class_routes.h"
 #include "http/stats_table_routes.h"
@@ -304,6 +305,7 @@ Router make_router(const ApiContext& ctx) {
   if (ctx.projects) add_project_routes(r, identity, *ctx.projects, ctx.fast_reads);
   add_audit_routes(r, identity);
   add_tile_routes(r, store, identity);
+  add_download_routes(r, store, identity);
   if (ctx.progress) add_progress_routes(r, identity, *ctx.progress);
   if (ctx.funds) add_funds_routes(r, identity, *ctx.funds);
   if (ctx.rights) add_rights_routes(r, identity, *ctx.rights);

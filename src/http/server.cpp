@@ -53,10 +53,17 @@ class StreamWriter : public StreamSink {
   void close() override;
   bool closed() const override { return closed_ || session_.expired(); }
   void mark_closed() { closed_ = true; }
+  std::size_t pending_bytes() const override { return pending_; }
+  void written(std::size_t n) {
+    std::size_t cur = pending_;
+    while (!pending_.compare_exchange_weak(cur, cur > n ? cur - n : 0)) {
+    }
+  }
 
  private:
   std::weak_ptr<Session> session_;
   std::atomic<bool> closed_{false};
+  std::atomic<std::size_t> pending_{0};
 };
 
 std::int64_t steady_ms() {
@@ -448,6 +455,7 @@ class Session : public std::enable_shared_from_this<Session> {
                       [self = shared_from_this(), chunk](beast::error_code ec, std::size_t) {
                         self->writing_ = false;
                         if (ec) return self->end_stream();
+                        if (self->sink_) self->sink_->written(chunk->size());
                         self->write_next();
                       });
   }
@@ -524,6 +532,7 @@ bool StreamWriter::send(std::string chunk) {
     closed_ = true;
     return false;
   }
+  pending_ += chunk.size();
   asio::post(s->stream_.get_executor(),
              [s, chunk = std::move(chunk)]() mutable { s->queue_chunk(std::move(chunk)); });
   return true;

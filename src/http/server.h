@@ -36,6 +36,9 @@ class StreamSink {
   // Ends the stream after the chunks already queued.
   virtual void close() = 0;
   virtual bool closed() const = 0;
+  // Bytes sent and not yet written to the client: a feeder with much to send (a download)
+  // waits while this is high rather than be dropped as too slow to read.
+  virtual std::size_t pending_bytes() const { return 0; }
 };
 
 struct Response {

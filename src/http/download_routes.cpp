@@ -1,0 +1,137 @@
+#include "http/download_routes.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "common/error.h"
+#include "http/api_support.h"
+#include "services/auth.h"
+#include "services/export_layer.h"
+#include "services/tiles.h"
+
+namespace gz::http {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::size_t kChunk = 256 * 1024;
+// Sent and not yet written: more than this and the feeder waits for the client.
+constexpr std::size_t kPendingLimit = 1 << 20;
+
+struct DownloadFormat {
+  services::ExportFormat format;
+  const char* extension;
+  const char* content_type;
+};
+
+DownloadFormat download_format(const std::string& name) {
+  if (name.empty() || name == "gpkg")
+    return {services::ExportFormat::gpkg, ".gpkg", "application/geopackage+sqlite3"};
+  if (name == "shp") return {services::ExportFormat::shp, ".shp.zip", "application/zip"};
+  if (name == "txt") return {services::ExportFormat::txt, ".txt", "text/plain; charset=GBK"};
+  throw ApiError{400, "invalid_format", "format 应为 gpkg、shp 或 txt",
+                 "format must be gpkg, shp or txt"};
+}
+
+// RFC 6266 / 8187: the UTF-8 name percent-encoded, with an ASCII fallback.
+std::string content_disposition(const std::string& name) {
+  std::string encoded;
+  for (unsigned char c : name) {
+    if (std::isalnum(c) || c == '.' || c == '-' || c == '_') {
+      encoded += static_cast<char>(c);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      encoded += buf;
+    }
+  }
+  return "attachment; filename=\"download\"; filename*=UTF-8''" + encoded;
+}
+
+// A private directory for one download, removed with the file once sent (or on failure).
+fs::path make_work_dir() {
+  const char* base = std::getenv("TMPDIR");
+  std::string templ = std::string(base && *base ? base : "/tmp") + "/gongzhi-download-XXXXXX";
+  if (!mkdtemp(templ.data())) throw Error("cannot create a temporary directory for a download");
+  return templ;
+}
+
+// Reads `file` in chunks into the sink, keeping at most about kPendingLimit in flight, then
+// removes `dir`.
+void feed(std::shared_ptr<StreamSink> sink, fs::path file, fs::path dir) {
+  {
+    std::ifstream in(file, std::ios::binary);
+    std::string chunk(kChunk, '\0');
+    while (in && !sink->closed()) {
+      in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+      auto n = static_cast<std::size_t>(in.gcount());
+      if (n == 0) break;
+      while (sink->pending_bytes() > kPendingLimit && !sink->closed())
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      if (!sink->send(chunk.substr(0, n))) break;
+    }
+  }
+  sink->close();
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+}
+
+}  // namespace
+
+void add_download_routes(Router& r, storage::Store& store, storage::IdentityStore& identity) {
+  r.add("GET", "/api/v1/layers/{layer}/download",
+        [&store, &identity](const Request& req, const PathParams& p) {
+          User user = signed_in(identity, req);
+          ApiError not_found{404, "layer_not_found", "图层不存在", "layer not found"};
+          // Outside the caller's grants a layer answers exactly as one that does not exist.
+          if (!services::may_see_map_data(user, identity.regions())) throw not_found;
+          auto q = query_params(req);
+          DownloadFormat f = download_format(q.count("format") ? q.at("format") : "");
+          std::optional<int> version;
+          if (q.count("version")) {
+            const std::string& v = q.at("version");
+            bool digits = !v.empty() && v.size() <= 9 &&
+                          v.find_first_not_of("0123456789") == std::string::npos;
+            if (!digits || std::stoi(v) < 1)
+              throw ApiError{400, "invalid_version", "version 参数应为正整数",
+                             "version must be a positive integer"};
+            version = std::stoi(v);
+          }
+          LayerVersion v;
+          try {
+            storage::validate_layer_name(p.at("layer"));
+            v = store.layer_version(p.at("layer"), version);
+          } catch (const NotFoundError&) {
+            throw not_found;
+          } catch (const UsageError&) {
+            throw not_found;
+          }
+          fs::path dir = make_work_dir();
+          std::string name = v.layer + "-v" + std::to_string(v.version) + f.extension;
+          fs::path file = dir / name;
+          try {
+            services::ExportRequest er;
+            er.layer = v.layer;
+            er.version = v.version;
+            er.format = f.format;
+            er.output = file.string();
+            services::export_layer(store, er);
+          } catch (...) {
+            std::error_code ec;
+            fs::remove_all(dir, ec);
+            throw;
+          }
+          Response res{200, f.content_type, {}, {{"Content-Disposition", content_disposition(name)}}};
+          res.stream = [file, dir](std::shared_ptr<StreamSink> sink) {
+            std::thread(feed, std::move(sink), file, dir).detach();
+          };
+          return res;
+        });
+}
+
+}  // namespace gz::http
