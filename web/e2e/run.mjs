@@ -296,6 +296,21 @@ try {
     await shot(page, "map");
   });
 
+  await step("the layer list downloads a layer as GeoPackage, GBK Shapefile zip and TXT", async () => {
+    await page.waitForSelector('[data-testid="download-land_use"] a[data-format="gpkg"]');
+    for (const [format, magic, type] of [["gpkg", "SQLite format 3", "application/geopackage+sqlite3"], ["shp", "PK", "application/zip"], ["txt", "[", "text/plain; charset=GBK"]]) {
+      const href = await page.getAttribute(`[data-testid="download-land_use"] a[data-format="${format}"]`, "href");
+      // The browser's own session cookie, as the link sends it.
+      const got = await page.evaluate(async (h) => {
+        const r = await fetch(h);
+        const b = new Uint8Array(await r.arrayBuffer());
+        return { status: r.status, type: r.headers.get("content-type"), size: b.length, head: String.fromCharCode(...b.slice(0, 15)) };
+      }, href);
+      assert(got.status === 200 && got.type === type, `${format}: ${got.status} ${got.type}`);
+      assert(got.head.startsWith(magic) && got.size > 1000, `${format} file starts with ${magic}: ${got.head}`);
+    }
+  });
+
   await step("language switch changes the strings", async () => {
     await page.click('[data-testid="lang"]');
     await page.waitForFunction(() => document.querySelector('nav a[data-nav="/map"]')?.textContent === "Map");

@@ -202,6 +202,7 @@ const table: Record<string, [string, string]> = {
   map_title: ["一张图", "The one map"],
   legend: ["图例", "Legend"],
   layers: ["图层", "Layers"],
+  download: ["下载", "Download"],
   layer_land_use: ["土地利用现状（三调）", "Land use (3rd survey)"],
   layer_redline: ["生态保护红线", "Ecological red line"],
   layer_pbf: ["永久基本农田", "Permanent basic farmland"],

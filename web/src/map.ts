@@ -164,7 +164,8 @@ export function createMap(container: HTMLElement, opts: { center?: [number, numb
   map.addControl(new maplibregl.ScaleControl({}), "bottom-left");
 
   const tileLayers: string[] = [];
-  const switchable: { id: string; label: string; layers: string[]; swatch: string }[] = [];
+  // `download`: a stored layer the server exports (GET /api/v1/layers/{layer}/download).
+  const switchable: { id: string; label: string; layers: string[]; swatch: string; download?: string }[] = [];
   let classes: LandUseClass[] = [];
   let pendingProjects: FC | null = null, pendingFindings: [FC, FC] | null = null;
 
@@ -250,7 +251,7 @@ export function createMap(container: HTMLElement, opts: { center?: [number, numb
       swatch = `border:1.5px solid ${color}`;
     }
     tileLayers.push(layer);
-    switchable.push({ id: src, label, layers: ids, swatch: swatch + `;--v:${version}` });
+    switchable.push({ id: src, label, layers: ids, swatch: swatch + `;--v:${version}`, download: layer });
   }
 
   function renderSide() {
@@ -266,6 +267,14 @@ export function createMap(container: HTMLElement, opts: { center?: [number, numb
       });
       const v = /--v:(\d+)/.exec(s.swatch);
       list.append(el("label", { class: "layer-row" }, box, el("span", { class: "swatch", style: s.swatch.replace(/;--v:\d+/, "") }), t(s.label), v ? el("small", {}, " " + t("version", { v: v[1] })) : ""));
+      if (s.download) {
+        // The same exporters as `gongzhi export`; the session cookie authorises the link.
+        const links = el("div", { class: "layer-downloads", "data-testid": `download-${s.download}` }, t("download") + "：");
+        for (const [format, label] of [["gpkg", "GeoPackage"], ["shp", "SHP (GBK)"], ["txt", "TXT"]]) {
+          links.append(el("a", { href: `/api/v1/layers/${encodeURIComponent(s.download)}/download?format=${format}`, download: "", "data-format": format }, label), " ");
+        }
+        list.append(links);
+      }
     }
     side.append(list);
     if (tileLayers.length === 0) side.append(el("div", { class: "note", "data-testid": "tiles-note" }, t("tiles_unavailable")));
