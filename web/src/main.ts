@@ -22,6 +22,7 @@ const renderSchemes = async (...a: Parameters<typeof import("./pages/schemes").r
 const renderAssessment = async (...a: Parameters<typeof import("./pages/assessment").renderAssessment>) => (await import("./pages/assessment")).renderAssessment(...a);
 const renderParticipation = async (...a: Parameters<typeof import("./pages/participation").renderParticipation>) => (await import("./pages/participation")).renderParticipation(...a);
 const renderEvaluations = async (...a: Parameters<typeof import("./pages/evaluations").renderEvaluations>) => (await import("./pages/evaluations")).renderEvaluations(...a);
+const renderStats = async (...a: Parameters<typeof import("./pages/stats").renderStats>) => (await import("./pages/stats")).renderStats(...a);
 const renderProject = async (...a: Parameters<typeof import("./pages/project").renderProject>) => (await import("./pages/project")).renderProject(...a);
 
 export interface Ctx {
@@ -73,6 +74,8 @@ function header(m: Me | null): HTMLElement {
       links.push(["/projects/new", "nav_new_project"]);
     // Scores across projects (GET /api/v1/evaluations), for everyone but villagers.
     if (!isVillager(m)) links.push(["/evaluations", "nav_evaluations"]);
+    // The official summary tables (GET /api/v1/stats/tables) for the same roles as the dashboard.
+    if (m.grants.some((g) => dashboardRoles.includes(g.role))) links.push(["/stats", "nav_stats"]);
     for (const [href, key] of links) {
       const a = el("a", { href, class: location.pathname === href ? "active" : "", "data-nav": href }, t(key));
       nav.append(a);
@@ -153,6 +156,7 @@ async function render() {
     else if (path === "/dashboard") cleanup = await renderDashboard(main, ctx);
     else if (path === "/parcels") cleanup = await renderParcels(main, ctx);
     else if (path === "/schemes") cleanup = await renderSchemes(main, ctx);
+    else if (path === "/stats") cleanup = await renderStats(main, ctx);
     else if (path === "/evaluations") cleanup = await renderEvaluations(main, ctx);
     else if (path === "/assessment") cleanup = await renderAssessment(main, ctx);
     else if (path === "/participation") cleanup = await renderParticipation(main, ctx);
