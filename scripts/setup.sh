@@ -11,7 +11,7 @@ packages=(
   libsqlite3-dev sqlite3 libpq-dev postgresql-15 postgresql-15-postgis-3
   libboost-dev libboost-system-dev nlohmann-json3-dev libprotozero-dev
   libsodium-dev liblemon-dev libspdlog-dev libcli11-dev libxlsxwriter-dev
-  libgtest-dev libbenchmark-dev wrk python3
+  libgtest-dev libbenchmark-dev wrk python3 ccache
   chromium fonts-wqy-zenhei
 )
 # The web app (web/) builds with Node.js and npm: Debian's nodejs/npm when none is installed.
@@ -41,5 +41,9 @@ fi
 )
 
 build_type=${GONGZHI_BUILD_TYPE:-RelWithDebInfo}
-cmake -S . -B build -DCMAKE_BUILD_TYPE="$build_type" >/dev/null
+# ccache: a clean clone (CI) reuses the objects of earlier builds on the machine. Paths under the
+# clone are hashed relative to it, so clones in different directories share the cache.
+export CCACHE_BASEDIR="$here" CCACHE_NOHASHDIR=1
+cmake -S . -B build -DCMAKE_BUILD_TYPE="$build_type" \
+  -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache >/dev/null
 cmake --build build -j"$(nproc)"

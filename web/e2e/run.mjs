@@ -20,6 +20,7 @@ import { fundsSteps } from "./funds_steps.mjs";
 import { progressSteps } from "./progress_steps.mjs";
 import { liveSteps } from "./live_steps.mjs";
 import { gateSteps } from "./gate_steps.mjs";
+import { statsSteps } from "./stats_steps.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = Object.fromEntries(
@@ -664,6 +665,8 @@ try {
   });
   // The region dashboard, home tasks and the villager's phone view (dash_steps.mjs).
   await dashSteps({ browser, base, step, assert, signIn, shot });
+
+  await statsSteps({ browser, base, step, assert, signIn, shot });
   // The assessment page (assess_steps.mjs).
   await assessSteps({ browser, base, step, assert, signIn, shot, renderedFeatures });
   // Milestones, reports and inspections with photos and GPS, indicators (progress_steps.mjs).

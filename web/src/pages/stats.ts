@@ -80,7 +80,7 @@ function renderTable(s: SummaryTable): HTMLElement {
     for (let k = i; k < j; k++) bottom.append(el("th", { "data-key": s.columns[k].key }, zh ? s.columns[k].label_zh : s.columns[k].label_en));
     i = j;
   }
-  const table = el("table", { class: "grid st-table", "data-testid": "stats-table" }, el("thead", {}, top, bottom));
+  const table = el("table", { class: "grid st-table", "data-testid": "stats-grid" }, el("thead", {}, top, bottom));
   const body = el("tbody", {});
   const row = (r: Row, isTotal: boolean) => {
     const tr = el("tr", { "data-code": r.code, class: isTotal ? "total" : "", "data-total": r.total.toFixed(2) },
