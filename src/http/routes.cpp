@@ -174,10 +174,7 @@ Response sign_in(storage::IdentityStore& identity, const AuthOptions& auth, cons
 }  // namespace
 
 std::string client_address(const Request& req, const AuthOptions& auth) {
-  auto trusted = [&](const std::string& a) {
-    return std::find(auth.trusted_proxies.begin(), auth.trusted_proxies.end(), a) !=
-           auth.trusted_proxies.end();
-  };
+  auto trusted = [&](const std::string& a) { return is_trusted_proxy(a, auth); };
   if (!trusted(req.remote_address)) return req.remote_address;
   // "client, proxy1, proxy2": walk from the right past our own proxies.
   std::vector<std::string> hops;
