@@ -28,5 +28,6 @@ void add_admin_command(CLI::App& app, Action& action);
 void add_realloc_command(CLI::App& app, Action& action);
 void add_assess_command(CLI::App& app, Action& action);
 void add_schemes_command(CLI::App& app, Action& action);
+void add_report_command(CLI::App& app, Action& action);
 
 }  // namespace gz::cli

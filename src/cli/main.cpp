@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   add_realloc_command(app, action);
   add_assess_command(app, action);
   add_schemes_command(app, action);
+  add_report_command(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

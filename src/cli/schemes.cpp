@@ -9,6 +9,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "cli/acting_user.h"
 #include "cli/command.h"
 #include "common/data_dir.h"
 #include "common/error.h"
@@ -33,21 +34,6 @@ void add_common(CLI::App* cmd, Common& c) {
   cmd->add_option("--db", c.db, "SQLite file, or pg:CONNINFO / postgresql://… for PostgreSQL")->required();
   cmd->add_option("--as", c.as, "act as this user (their roles and jurisdiction); default: the operator, all regions");
   cmd->add_option("--format", c.format, "table or json")->check(CLI::IsMember({"table", "json"}));
-}
-
-// The user the command acts as.
-User acting_user(const std::string& location, const std::string& as) {
-  if (!as.empty()) {
-    auto identity = storage::IdentityStore::open(location);
-    auto u = identity->find_user(as);
-    if (!u) throw UsageError("--as: no user '" + as + "' in " + location);
-    return *u;
-  }
-  User u;
-  const struct passwd* pw = getpwuid(getuid());
-  u.username = std::string("cli:") + (pw && pw->pw_name ? pw->pw_name : std::to_string(getuid()));
-  u.grants.push_back({Role::admin, "", ""});
-  return u;
 }
 
 struct Open {

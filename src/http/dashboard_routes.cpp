@@ -3,6 +3,8 @@
 #include "domain/funds.h"
 #include "domain/project.h"
 #include "http/api_support.h"
+#include "http/download_routes.h"
+#include "services/dashboard_sheet.h"
 
 namespace gz::http {
 
@@ -97,10 +99,16 @@ void add_dashboard_routes(Router& r, storage::IdentityStore& identity,
     auto user = signed_in(identity, req);
     auto q = query_params(req);
     for (const auto& [k, v] : q)
-      if (k != "region")
+      if (k != "region" && k != "format")
         throw ApiError{400, "unknown_parameter", "未知的查询参数：" + k, "unknown query parameter: " + k};
+    auto f = q.find("format");
+    if (f != q.end() && f->second != "json" && f->second != "xlsx")
+      throw ApiError{400, "invalid_format", "format 应为 json 或 xlsx", "format must be json or xlsx"};
     auto it = q.find("region");
-    return json_response(200, dashboard_json(dashboard.dashboard(user, it == q.end() ? "" : it->second)));
+    auto d = dashboard.dashboard(user, it == q.end() ? "" : it->second);
+    // ?format=xlsx: the table the dashboard shows, as a workbook, with the same authorization.
+    if (f != q.end() && f->second == "xlsx") return xlsx_download(services::dashboard_sheet(d));
+    return json_response(200, dashboard_json(d));
   });
 }
 

@@ -11,6 +11,8 @@
 #include "http/api_support.h"
 #include "services/auth.h"
 #include "services/export_layer.h"
+#include "services/project_parts.h"
+#include "services/project_sheets.h"
 #include "services/tiles.h"
 
 namespace gz::http {
@@ -81,9 +83,35 @@ void feed(std::shared_ptr<StreamSink> sink, fs::path file, fs::path dir) {
   fs::remove_all(dir, ec);
 }
 
+constexpr const char* kXlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
 }  // namespace
 
-void add_download_routes(Router& r, storage::Store& store, storage::IdentityStore& identity) {
+Response file_download(const std::string& name, const char* content_type,
+                       const std::function<void(const std::string&)>& write) {
+  fs::path dir = make_work_dir();
+  fs::path file = dir / name;
+  try {
+    write(file.string());
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+    throw;
+  }
+  Response res{200, content_type, {}, {{"Content-Disposition", content_disposition(name)}}};
+  res.stream = [file, dir](std::shared_ptr<StreamSink> sink) {
+    std::thread(feed, std::move(sink), file, dir).detach();
+  };
+  return res;
+}
+
+Response xlsx_download(const services::ReportSheet& sheet) {
+  return file_download(sheet.file_stem + ".xlsx", kXlsxType,
+                       [&](const std::string& path) { services::write_report_xlsx(sheet, path); });
+}
+
+void add_download_routes(Router& r, storage::Store& store, storage::IdentityStore& identity,
+                         const ProjectDownloadServices& svc) {
   r.add("GET", "/api/v1/layers/{layer}/download",
         [&store, &identity](const Request& req, const PathParams& p) {
           User user = signed_in(identity, req);
@@ -111,26 +139,62 @@ void add_download_routes(Router& r, storage::Store& store, storage::IdentityStor
           } catch (const UsageError&) {
             throw not_found;
           }
-          fs::path dir = make_work_dir();
           std::string name = v.layer + "-v" + std::to_string(v.version) + f.extension;
-          fs::path file = dir / name;
-          try {
+          return file_download(name, f.content_type, [&](const std::string& path) {
             services::ExportRequest er;
             er.layer = v.layer;
             er.version = v.version;
             er.format = f.format;
-            er.output = file.string();
+            er.output = path;
             services::export_layer(store, er);
-          } catch (...) {
-            std::error_code ec;
-            fs::remove_all(dir, ec);
-            throw;
+          });
+        });
+  if (!svc.projects) return;
+  auto* projects = svc.projects;
+  r.add("GET", "/api/v1/projects/{id}/download",
+        [&identity, projects](const Request& req, const PathParams& pp) {
+          User user = signed_in(identity, req);
+          auto id = id_param(pp, "id");
+          auto q = query_params(req);
+          services::ProjectPart part;
+          try {
+            part = services::parse_project_part(q.count("part") ? q.at("part") : "");
+          } catch (const UsageError&) {
+            throw ApiError{400, "invalid_part", "part 应为 boundary（项目区范围）或 new_cultivated（新增耕地地块）",
+                           "part must be boundary or new_cultivated"};
           }
-          Response res{200, f.content_type, {}, {{"Content-Disposition", content_disposition(name)}}};
-          res.stream = [file, dir](std::shared_ptr<StreamSink> sink) {
-            std::thread(feed, std::move(sink), file, dir).detach();
-          };
-          return res;
+          DownloadFormat f = download_format(q.count("format") ? q.at("format") : "");
+          auto got = services::project_part(*projects, user, id, part);
+          std::string name = got.project.code + "-" + services::part_name_zh(part) + f.extension;
+          return file_download(name, f.content_type, [&](const std::string& path) {
+            services::ExportRequest er;
+            er.format = f.format;
+            er.output = path;
+            services::export_features(got.project.code + "_" + std::string(services::to_string(part)),
+                                      std::move(got.features), er);
+          });
+        });
+  r.add("GET", "/api/v1/projects/{id}/sheets/{sheet}",
+        [&store, &identity, svc](const Request& req, const PathParams& pp) {
+          User user = signed_in(identity, req);
+          auto id = id_param(pp, "id");
+          auto q = query_params(req);
+          if (q.count("format") && q.at("format") != "xlsx")
+            throw ApiError{400, "invalid_format", "format 应为 xlsx", "format must be xlsx"};
+          services::ProjectSheet kind;
+          try {
+            kind = services::parse_project_sheet(pp.at("sheet"));
+          } catch (const UsageError&) {
+            throw ApiError{404, "sheet_not_found",
+                           "没有该报表（可选：balance 结构调整表、findings 审查问题、ledger 资金台账、evaluation 绩效评价）",
+                           "no such sheet (balance, findings, ledger or evaluation)"};
+          }
+          if ((kind == services::ProjectSheet::ledger && !svc.funds) ||
+              (kind == services::ProjectSheet::evaluation && !svc.progress))
+            throw ApiError{404, "sheet_not_found", "没有该报表", "no such sheet"};
+          services::SheetSources src{store, *svc.projects, svc.funds, svc.progress};
+          auto sheet = services::project_sheet(src, user, id, kind);
+          return xlsx_download(sheet);
         });
 }
 

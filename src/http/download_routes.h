@@ -2,14 +2,46 @@
 // file, written by the same exporter as `gongzhi export` (services/export_layer.h) and streamed
 // to the client. Who may see the map data may download it; everyone else outside their grants
 // gets the same 404 as for a layer that does not exist.
+//
+// GET /api/v1/projects/{id}/download?part=boundary|new_cultivated&format=txt|gpkg|shp: the
+// project's boundary or new cultivated plots (services/project_parts.h) through the same
+// exporter; whoever sees the project may download them, 404 otherwise.
+//
+// GET /api/v1/projects/{id}/sheets/{sheet}?format=xlsx, sheet balance|findings|ledger|evaluation:
+// the project's report as xlsx (services/project_sheets.h), authorized exactly as the JSON it
+// mirrors (404 outside the project, the ledger as GET …/funds/ledger).
+//
+// Every file is named in Chinese (RFC 6266 filename*).
 #pragma once
 
 #include "http/router.h"
+#include <functional>
+
+#include "services/funds.h"
+#include "services/xlsx_report.h"
+#include "services/progress.h"
+#include "services/projects.h"
 #include "storage/identity_store.h"
 #include "storage/store.h"
 
 namespace gz::http {
 
-void add_download_routes(Router& r, storage::Store& store, storage::IdentityStore& identity);
+// Writes a file with `write(path)` into a private directory and answers 200 with it under
+// `name` (Content-Disposition filename*), streamed at most about 1 MiB ahead of the client and
+// removed once sent; nothing is left behind when writing fails.
+Response file_download(const std::string& name, const char* content_type,
+                       const std::function<void(const std::string&)>& write);
+// A report sheet as an xlsx download named after its file_stem.
+Response xlsx_download(const services::ReportSheet& sheet);
+
+// Parts left null are not served.
+struct ProjectDownloadServices {
+  services::ProjectService* projects = nullptr;
+  services::FundsService* funds = nullptr;
+  services::ProgressService* progress = nullptr;
+};
+
+void add_download_routes(Router& r, storage::Store& store, storage::IdentityStore& identity,
+                         const ProjectDownloadServices& services = {});
 
 }  // namespace gz::http

@@ -50,7 +50,29 @@ struct LayerSchema {
       }
     }
   }
+  // The extent, the count and whether any feature has several parts.
+  void measure(const StoredFeature& f) {
+    ++count;
+    extent.minx = std::min(extent.minx, f.bbox.minx);
+    extent.miny = std::min(extent.miny, f.bbox.miny);
+    extent.maxx = std::max(extent.maxx, f.bbox.maxx);
+    extent.maxy = std::max(extent.maxy, f.bbox.maxy);
+    // ISO WKB: byte order, then the type (6 = MultiPolygon).
+    if (f.wkb.size() >= 5) {
+      bool little = f.wkb[0] == 1;
+      unsigned char type = static_cast<unsigned char>(little ? f.wkb[1] : f.wkb[4]);
+      if (type != 3) multi = true;
+    }
+  }
+  // Every field with no value in any feature is text.
+  void finish() {
+    for (auto& f : fields)
+      if (f.width == 0) f.type = geo::FieldType::text;
+  }
 };
+
+using FeatureVisitor = std::function<void(StoredFeature&&)>;
+using FeatureScan = std::function<void(const FeatureVisitor&)>;
 
 LayerSchema read_schema(storage::Store& store, const LayerVersion& v) {
   LayerSchema schema;
@@ -66,23 +88,8 @@ LayerSchema read_schema(storage::Store& store, const LayerVersion& v) {
     }
     return false;
   };
-  store.scan(v, [&](StoredFeature&& f) {
-    ++schema.count;
-    Envelope& e = schema.extent;
-    e.minx = std::min(e.minx, f.bbox.minx);
-    e.miny = std::min(e.miny, f.bbox.miny);
-    e.maxx = std::max(e.maxx, f.bbox.maxx);
-    e.maxy = std::max(e.maxy, f.bbox.maxy);
-    // ISO WKB: byte order, then the type (6 = MultiPolygon).
-    if (f.wkb.size() >= 5) {
-      bool little = f.wkb[0] == 1;
-      unsigned char type = static_cast<unsigned char>(little ? f.wkb[1] : f.wkb[4]);
-      if (type != 3) schema.multi = true;
-    }
-  }, options);
-  // Every field with no value in any feature is text.
-  for (auto& f : schema.fields)
-    if (f.width == 0) f.type = geo::FieldType::text;
+  store.scan(v, [&](StoredFeature&& f) { schema.measure(f); }, options);
+  schema.finish();
   return schema;
 }
 
@@ -90,13 +97,13 @@ double center_longitude(const LayerSchema& s) { return (s.extent.minx + s.extent
 
 std::string xlsx_error(lxw_error e) { return lxw_strerror(e); }
 
-void write_xlsx(storage::Store& store, const LayerVersion& v, const LayerSchema& schema,
+void write_xlsx(const FeatureScan& scan, const std::string& name, const LayerSchema& schema,
                 const std::string& path, const ExportProgress& progress, std::int64_t& done) {
   lxw_workbook_options wo{};
   wo.constant_memory = LXW_TRUE;  // rows go to disk as written
   lxw_workbook* wb = workbook_new_opt(path.c_str(), &wo);
   if (!wb) throw Error("cannot create " + path);
-  lxw_worksheet* ws = workbook_add_worksheet(wb, v.layer.substr(0, 31).c_str());
+  lxw_worksheet* ws = workbook_add_worksheet(wb, name.substr(0, 31).c_str());
   lxw_format* bold = workbook_add_format(wb);
   format_set_bold(bold);
   lxw_col_t col = 0;
@@ -104,7 +111,7 @@ void write_xlsx(storage::Store& store, const LayerVersion& v, const LayerSchema&
   for (const auto& f : schema.fields) worksheet_write_string(ws, 0, col++, f.name.c_str(), bold);
   for (const char* h : {"椭球面积(平方米)", "面积(公顷)", "面积(亩)"}) worksheet_write_string(ws, 0, col++, h, bold);
   lxw_row_t row = 0;
-  store.scan(v, [&](StoredFeature&& f) {
+  scan([&](StoredFeature&& f) {
     ++row;
     if (row > 1048575) throw Error("an xlsx sheet holds at most 1,048,575 rows; export the layer as gpkg or csv");
     worksheet_write_string(ws, row, 0, f.source_id.c_str(), nullptr);
@@ -124,7 +131,7 @@ void write_xlsx(storage::Store& store, const LayerVersion& v, const LayerSchema&
     worksheet_write_number(ws, row, c, m2, nullptr);
     worksheet_write_number(ws, row, c + 1, m2 / 10000.0, nullptr);
     worksheet_write_number(ws, row, c + 2, m2 / (10000.0 / 15.0), nullptr);
-    if (progress && ++done % 1000 == 0) progress(done, v.feature_count);
+    if (progress && ++done % 1000 == 0) progress(done, schema.count);
   });
   lxw_error e = workbook_close(wb);
   if (e != LXW_NO_ERROR) throw Error("cannot write " + path + ": " + xlsx_error(e));
@@ -145,25 +152,24 @@ std::string_view to_string(ExportFormat f) {
   return "?";
 }
 
-ExportResult export_layer(storage::Store& store, const ExportRequest& r,
-                          const ExportProgress& progress) {
-  storage::validate_layer_name(r.layer);
-  ExportResult result;
-  result.version = store.layer_version(r.layer, r.version);
-  const LayerVersion& v = result.version;
+namespace {
+
+// Writes the features `scan` visits (once: the schema is given) as
+// `r` asks, under the layer name `name`; the output appears once complete.
+void write_features(const std::string& name, LayerSchema& schema, const FeatureScan& scan,
+                    const ExportRequest& r, ExportResult& result, const ExportProgress& progress) {
   StagedOutput staged(r.output, r.force);
-  LayerSchema schema = read_schema(store, v);
   std::string encoding = r.encoding.empty() ? "GBK" : r.encoding;
   fs::path file = staged.file_path();
   std::int64_t done = 0;
   auto tick = [&] {
-    if (progress && ++done % 1000 == 0) progress(done, v.feature_count);
+    if (progress && ++done % 1000 == 0) progress(done, schema.count);
   };
 
   if (r.format == ExportFormat::txt) {
     int zone = 0;
     if (r.srs.empty() || r.srs == "auto") {
-      if (schema.count == 0) throw InputError("layer " + v.layer + " holds no features to export");
+      if (schema.count == 0) throw InputError("layer " + name + " holds no features to export");
       zone = geo::gauss_kruger_3deg_central_meridian(center_longitude(schema)) / 3;
     } else {
       int epsg = 0;
@@ -175,17 +181,17 @@ ExportResult export_layer(storage::Store& store, const ExportRequest& r,
     }
     result.srs = "EPSG:" + std::to_string(4534 + zone - 25) + " (zone " + std::to_string(zone) + ")";
     geo::CoordinateTxtWriter w(file.string(), zone, encoding, 4);
-    store.scan(v, [&](StoredFeature&& f) {
+    scan([&](StoredFeature&& f) {
       w.add(f.wkb, f.attributes, f.source_id);
       tick();
     });
     w.close();
   } else if (r.format == ExportFormat::xlsx) {
     result.srs = "EPSG:4490";
-    write_xlsx(store, v, schema, file.string(), progress, done);
+    write_xlsx(scan, name, schema, file.string(), progress, done);
   } else {
     geo::WriterOptions o;
-    o.layer_name = v.layer;
+    o.layer_name = name;
     o.multi_polygon = schema.multi || r.format == ExportFormat::gdb;
     o.srs = r.srs.empty() ? "EPSG:4490"
             : r.srs == "auto"
@@ -212,7 +218,7 @@ ExportResult export_layer(storage::Store& store, const ExportRequest& r,
       default: o.driver = "CSV"; break;
     }
     geo::VectorWriter w(file.string(), o, schema.fields);
-    store.scan(v, [&](StoredFeature&& f) {
+    scan([&](StoredFeature&& f) {
       w.add(f.wkb, f.attributes, f.source_id);
       tick();
     });
@@ -221,6 +227,37 @@ ExportResult export_layer(storage::Store& store, const ExportRequest& r,
   staged.publish();
   result.features = schema.count;
   if (progress) progress(schema.count, schema.count);
+}
+
+}  // namespace
+
+ExportResult export_layer(storage::Store& store, const ExportRequest& r,
+                          const ExportProgress& progress) {
+  storage::validate_layer_name(r.layer);
+  ExportResult result;
+  result.version = store.layer_version(r.layer, r.version);
+  const LayerVersion v = result.version;
+  // Refused before the store is read: an existing output without --force.
+  if (!r.force && fs::exists(r.output)) StagedOutput check(r.output, false);
+  LayerSchema schema = read_schema(store, v);
+  write_features(v.layer, schema, [&](const FeatureVisitor& visit) { store.scan(v, visit); }, r,
+                 result, progress);
+  return result;
+}
+
+ExportResult export_features(const std::string& name, std::vector<StoredFeature> features,
+                             const ExportRequest& r) {
+  ExportResult result;
+  result.version.layer = name;
+  LayerSchema schema;
+  for (const auto& f : features) {
+    schema.inspect(f.attributes);
+    schema.measure(f);
+  }
+  schema.finish();
+  write_features(name, schema, [&](const FeatureVisitor& visit) {
+    for (auto f : features) visit(std::move(f));
+  }, r, result, {});
   return result;
 }
 

@@ -51,4 +51,9 @@ using ExportProgress = std::function<void(std::int64_t done, std::int64_t total)
 ExportResult export_layer(storage::Store& store, const ExportRequest& request,
                           const ExportProgress& progress = {});
 
+// The same writers for features made in memory (a project's boundary or planned plots), written
+// as a layer named `name`; `request.layer` and `request.version` are not used.
+ExportResult export_features(const std::string& name, std::vector<StoredFeature> features,
+                             const ExportRequest& request);
+
 }  // namespace gz::services

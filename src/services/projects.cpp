@@ -1,5 +1,7 @@
 #include "services/projects.h"
 
+#include "services/plan_features.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -297,28 +299,7 @@ json compliance_summary(storage::Store& layers, const ProjectRecord& p, const Ru
   json plan = json::parse(p.plan_json);
   if (!plan.contains("area"))
     throw RuleError("no_plan", "项目尚无项目区范围", "the project has no area yet");
-  std::vector<StoredFeature> features;
-  {
-    StoredFeature area;
-    area.source_id = p.code;
-    auto g = geo::Geometry::from_geojson(plan["area"].dump());
-    area.wkb = g.wkb();
-    area.bbox = g.envelope();
-    area.attributes_json = dump({{"XMBH", p.code}, {"XMLX", p.type}});
-    features.push_back(std::move(area));
-    int k = 0;
-    for (const auto& c : plan.value("changes", json::array())) {
-      StoredFeature f;
-      f.source_id = p.code + "-P" + std::to_string(++k);
-      auto cg = geo::Geometry::from_geojson(c["geometry"].dump());
-      f.wkb = cg.wkb();
-      f.bbox = cg.envelope();
-      json a = {{"XMBH", p.code}, {"from_code", c["from_code"]}, {"to_code", c["to_code"]}};
-      if (c.contains("measure")) a["measure"] = c["measure"];
-      f.attributes_json = dump(a);
-      features.push_back(std::move(f));
-    }
-  }
+  std::vector<StoredFeature> features = plan_features(p.code, p.type, plan, "-P");
   CheckRequest request;
   request.layer = "project:" + p.code;
   request.features = std::move(features);

@@ -1,5 +1,7 @@
 #include "services/schemes.h"
 
+#include "services/plan_features.h"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -122,25 +124,7 @@ std::optional<SchemeRecord> scheme_row(ProjectTx& tx, std::int64_t id, bool docu
 // The scheme's area and changes as features, the way the compliance check and the balance read
 // a project layer.
 std::vector<StoredFeature> plan_features(const std::string& code, const json& plan) {
-  std::vector<StoredFeature> out;
-  auto feature = [&](const std::string& id, const json& geometry, const json& attrs) {
-    StoredFeature f;
-    f.source_id = id;
-    auto g = geo::Geometry::from_geojson(geometry.dump());
-    f.wkb = g.wkb();
-    f.bbox = g.envelope();
-    f.attributes_json = dump(attrs);
-    f.attributes = storage::decode_attributes(f.attributes_json);
-    out.push_back(std::move(f));
-  };
-  feature(code, plan["area"], {{"XMBH", code}, {"XMLX", "方案"}});
-  int k = 0;
-  for (const auto& c : plan["changes"]) {
-    json a = {{"XMBH", code}, {"from_code", c["from_code"]}, {"to_code", c["to_code"]}};
-    if (c.contains("measure")) a["measure"] = c["measure"];
-    feature(code + "-C" + std::to_string(++k), c["geometry"], a);
-  }
-  return out;
+  return services::plan_features(code, "方案", plan, "-C");
 }
 
 bool is_ecological(const SchemeCriteria& criteria, const std::string& code) {

@@ -6,18 +6,13 @@
 
 #include "common/csv_table.h"
 #include "common/error.h"
+#include "services/xlsx_report.h"
 
 namespace gz::services {
 
 namespace {
 
-std::string amount(std::int64_t hundredths) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%s%lld.%02lld", hundredths < 0 ? "-" : "",
-                static_cast<long long>(std::llabs(hundredths) / 100),
-                static_cast<long long>(std::llabs(hundredths) % 100));
-  return buf;
-}
+std::string amount(std::int64_t hundredths) { return yuan_text(hundredths); }
 
 std::string header_of(const TableColumn& c) {
   return c.group_zh.empty() ? c.label_zh : c.group_zh + "/" + c.label_zh;
@@ -82,25 +77,14 @@ void write_table_xlsx(const SummaryTable& t, const std::string& path) {
   lxw_workbook* wb = workbook_new(path.c_str());
   if (!wb) throw Error("cannot create " + path);
   lxw_worksheet* ws = workbook_add_worksheet(wb, "汇总表");
-  auto format = [&](bool bold, bool border, lxw_format_alignments align) {
-    lxw_format* f = workbook_add_format(wb);
-    if (bold) format_set_bold(f);
-    if (border) format_set_border(f, LXW_BORDER_THIN);
-    format_set_align(f, align);
-    format_set_align(f, LXW_ALIGN_VERTICAL_CENTER);
-    format_set_text_wrap(f);
-    return f;
-  };
-  lxw_format* title = format(true, false, LXW_ALIGN_CENTER);
-  format_set_font_size(title, 16);
-  lxw_format* unit = format(false, false, LXW_ALIGN_RIGHT);
-  lxw_format* head = format(true, true, LXW_ALIGN_CENTER);
-  lxw_format* text = format(false, true, LXW_ALIGN_LEFT);
-  lxw_format* num = format(false, true, LXW_ALIGN_RIGHT);
-  format_set_num_format(num, "0.00");
-  lxw_format* total_num = format(true, true, LXW_ALIGN_RIGHT);
-  format_set_num_format(total_num, "0.00");
-  lxw_format* note = format(false, false, LXW_ALIGN_LEFT);
+  XlsxStyle st(wb);
+  lxw_format* title = st.title;
+  lxw_format* unit = st.unit;
+  lxw_format* head = st.head;
+  lxw_format* text = st.text;
+  lxw_format* num = st.number(2, false);
+  lxw_format* total_num = st.number(2, true);
+  lxw_format* note = st.note;
 
   const lxw_col_t fixed = 3;  // 坐落单位代码, 坐落单位名称, 合计
   const lxw_col_t last = static_cast<lxw_col_t>(fixed + t.columns.size() - 1);

@@ -21,6 +21,7 @@ import { progressSteps } from "./progress_steps.mjs";
 import { liveSteps } from "./live_steps.mjs";
 import { gateSteps } from "./gate_steps.mjs";
 import { statsSteps } from "./stats_steps.mjs";
+import { downloadSteps } from "./download_steps.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = Object.fromEntries(
@@ -702,6 +703,8 @@ try {
   await partSteps({ browser, base, step, assert, signIn, shot, extra: server.extra ?? [] });
   // The funds workflow on the project page (funds_steps.mjs).
   await fundsSteps({ browser, base, step, assert, signIn, shot });
+  // The project page's and the dashboard's downloads (download_steps.mjs).
+  await downloadSteps({ browser, base, step, assert, signIn, shot });
   // Live updates of other users' work on open pages (live_steps.mjs).
   await liveSteps({ browser, base, step, assert, signIn, shot });
 } finally {

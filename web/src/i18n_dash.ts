@@ -7,6 +7,7 @@ addStrings({
   dash_title: ["{name} 全域土地综合整治可视化大屏", "{name} · land consolidation dashboard"],
   dash_fullscreen: ["全屏", "Full screen"],
   dash_drill: ["下级区域", "Regions below"],
+  dash_xlsx: ["下载下级区域汇总表（Excel）", "Download the regions table (Excel)"],
   dash_up: ["上级", "Up"],
   level_province: ["省", "Province"],
   level_city: ["市", "City"],

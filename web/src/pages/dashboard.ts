@@ -250,7 +250,9 @@ export async function renderDashboard(main: HTMLElement, ctx: Ctx): Promise<() =
       el("td", { class: "num" }, String(k.projects)), el("td", { class: "num" }, fmtMoney(k.allocated_fen)), el("td", { class: "num" }, fmtMoney(k.disbursed_fen)),
       el("td", { class: "num" }, fmtMuHa(k.new_cultivated_planned_m2)), el("td", { class: "num" }, fmtMuHa(k.new_cultivated_achieved_m2)), el("td", { class: "num" }, String(k.findings))));
   table.append(body);
-  main.append(el("details", { class: "dash-details" }, el("summary", {}, t("dash_drill")), table));
+  // The same table as an Excel file from the server (GET /api/v1/dashboard?format=xlsx).
+  const xlsx = el("a", { class: "dash-download", href: `/api/v1/dashboard?region=${encodeURIComponent(d.region.code)}&format=xlsx`, download: "", "data-testid": "dash-xlsx" }, t("dash_xlsx"));
+  main.append(el("div", { class: "dash-downloads" }, xlsx), el("details", { class: "dash-details" }, el("summary", {}, t("dash_drill")), table));
 
   const resize = () => charts.forEach((c) => c.resize());
   window.addEventListener("resize", resize);

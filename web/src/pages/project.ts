@@ -12,6 +12,7 @@ import { mountProgressControls, type ProgressLive } from "./project_progress";
 import { refreshLater } from "./project_later_live";
 import { addProgressMarkers, evaluationSection, fundsSection, noticeSection, progressSection } from "./project_sections";
 import { confirmFindings, gateSection, refusalContent } from "./project_gate";
+import { downloadsSection } from "./project_downloads";
 
 type FC = GeoJSON.FeatureCollection;
 
@@ -176,6 +177,7 @@ export async function renderProject(main: HTMLElement, ctx: Ctx, code: string): 
     }
     if (!preview || proj.compliance) parts.push(complianceSection(proj));
     parts.push(reviewsSection(proj), historySection(proj));
+    parts.push(await downloadsSection(proj));
     head.replaceChildren(...title);
     info.replaceChildren(...parts);
     if (LATER_STATES.includes(proj.state) && laterShown !== proj.state + proj.row_version) {
