@@ -8,10 +8,11 @@ the medians:
     /api/v1/projects/{id}/funds/disbursements), one transaction with its audit entry and event;
   - payment approvals: finance approves them (POST …/disbursements/{id}/decision), the ledger
     entry, the request's new state, audit and event in one transaction.
-CLIENTS clients each send one request at a time (keep-alive) for SECONDS per phase.
+For each number of CLIENTS, that many clients each send one request at a time (keep-alive) for
+SECONDS per phase.
 
 Usage: bench/durability/sqlite_synchronous.py [--gongzhi build/gongzhi] [--runs 5]
-         [--seconds 6] [--clients 4] [--polygons 2000] [--dir DIR]
+         [--seconds 6] [--clients 1,4] [--polygons 2000] [--dir DIR]
 Not a test and not in CI: it measures the disk of the machine it runs on (its fsync latency),
 so run it where the county's server will run. Standard library only.
 """
@@ -91,7 +92,7 @@ def timed(clients, seconds, work):
     return sum(done) / (time.monotonic() - start)
 
 
-def one_run(gongzhi, base, work_dir, mode, args):
+def one_run(gongzhi, base, work_dir, mode, clients, args):
     db = os.path.join(work_dir, f"run-{mode}.sqlite")
     for suffix in ("", "-wal", "-shm", "-gzsig"):
         if os.path.exists(db + suffix):
@@ -112,8 +113,8 @@ def one_run(gongzhi, base, work_dir, mode, args):
             sys.exit("the demo county has no project in implementation with a milestone")
         project, milestone = target
         funds = f"/api/v1/projects/{project}/funds/disbursements"
-        requesters = [Client(port, zhen) for _ in range(args.clients)]
-        ids = [[] for _ in range(args.clients)]
+        requesters = [Client(port, zhen) for _ in range(clients)]
+        ids = [[] for _ in range(clients)]
 
         def request(i):
             status, body = requesters[i].call("POST", funds, {
@@ -124,8 +125,8 @@ def one_run(gongzhi, base, work_dir, mode, args):
             ids[i].append(body["id"])
             return True
 
-        requests_per_s = timed(args.clients, args.seconds, request)
-        approvers = [Client(port, czj) for _ in range(args.clients)]
+        requests_per_s = timed(clients, args.seconds, request)
+        approvers = [Client(port, czj) for _ in range(clients)]
 
         def approve(i):
             if not ids[i]:
@@ -136,7 +137,7 @@ def one_run(gongzhi, base, work_dir, mode, args):
                 raise RuntimeError(f"approval answered {status}: {body}")
             return True
 
-        approvals_per_s = timed(args.clients, args.seconds, approve)
+        approvals_per_s = timed(clients, args.seconds, approve)
         return requests_per_s, approvals_per_s
     finally:
         server.send_signal(signal.SIGTERM)
@@ -150,7 +151,7 @@ def main():
     ap.add_argument("--gongzhi", default=os.path.join(root, "build", "gongzhi"))
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--seconds", type=float, default=6)
-    ap.add_argument("--clients", type=int, default=4)
+    ap.add_argument("--clients", default="1,4", help="comma-separated numbers of clients")
     ap.add_argument("--polygons", type=int, default=2000)
     ap.add_argument("--dir", help="working directory on the disk to measure (default: a temporary one)")
     args = ap.parse_args()
@@ -162,25 +163,28 @@ def main():
         subprocess.run([args.gongzhi, "demo", "--out", base, "--polygons", str(args.polygons)],
                        check=True, stdout=subprocess.DEVNULL)
     fs = subprocess.run(["df", "-T", work_dir], capture_output=True, text=True).stdout.splitlines()[-1].split()
+    counts = [int(c) for c in args.clients.split(",")]
     print(f"database in {work_dir} ({fs[1]} on {fs[0]}); {args.clients} clients, {args.seconds:g} s "
           f"per phase, {args.runs} runs")
-    results = {"normal": [], "full": []}
+    results = {(mode, c): [] for mode in ("normal", "full") for c in counts}
     for run in range(args.runs):
-        # Alternate which mode goes first, so neither always gets the warmer machine.
-        for mode in (("normal", "full") if run % 2 == 0 else ("full", "normal")):
-            r = one_run(args.gongzhi, base, work_dir, mode, args)
-            results[mode].append(r)
-            print(f"run {run + 1} {mode:6s}: payment requests {r[0]:8.1f}/s, approvals {r[1]:8.1f}/s",
-                  flush=True)
+        for c in counts:
+            # Alternate which mode goes first, so neither always gets the warmer machine.
+            for mode in (("normal", "full") if run % 2 == 0 else ("full", "normal")):
+                r = one_run(args.gongzhi, base, work_dir, mode, c, args)
+                results[(mode, c)].append(r)
+                print(f"run {run + 1} {c} client(s) {mode:6s}: payment requests {r[0]:8.1f}/s, "
+                      f"approvals {r[1]:8.1f}/s", flush=True)
     print()
-    print(f"{'synchronous':12s} {'requests/s (median)':>20s} {'approvals/s (median)':>21s}")
-    med = {}
-    for mode in ("normal", "full"):
-        med[mode] = (statistics.median(r[0] for r in results[mode]),
-                     statistics.median(r[1] for r in results[mode]))
-        print(f"{mode.upper():12s} {med[mode][0]:20.1f} {med[mode][1]:21.1f}")
-    print(f"FULL / NORMAL: requests {med['full'][0] / med['normal'][0]:.2f}, "
-          f"approvals {med['full'][1] / med['normal'][1]:.2f}")
+    print(f"{'clients':>7s} {'synchronous':12s} {'requests/s (median)':>20s} {'approvals/s (median)':>21s}")
+    for c in counts:
+        med = {}
+        for mode in ("normal", "full"):
+            rs = results[(mode, c)]
+            med[mode] = (statistics.median(r[0] for r in rs), statistics.median(r[1] for r in rs))
+            print(f"{c:7d} {mode.upper():12s} {med[mode][0]:20.1f} {med[mode][1]:21.1f}")
+        print(f"{c:7d} {'FULL/NORMAL':12s} {med['full'][0] / med['normal'][0]:20.2f} "
+              f"{med['full'][1] / med['normal'][1]:21.2f}")
     if not args.dir:
         shutil.rmtree(work_dir)
 
