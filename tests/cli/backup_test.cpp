@@ -259,6 +259,27 @@ TEST_F(BackupCommandTest, a_database_a_server_has_open_is_not_replaced) {
   EXPECT_EQ(mode_of(db_), 0600u);
 }
 
+TEST_F(BackupCommandTest, a_database_damaged_beyond_opening_is_replaced_only_with_force) {
+  std::string backup = at("nightly.sqlite");
+  auto r = run({"admin", "backup", "--db", db_, "--output", backup});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  std::string expected_users = query(backup, "SELECT group_concat(username) FROM users")[0];
+  // The disk garbled the database's first pages: SQLite cannot even lock it as a database.
+  std::string damaged(64 * 1024, '\x5a');
+  write_file(db_, damaged);
+  r = run({"admin", "restore", "--db", db_, "--input", backup});
+  EXPECT_EQ(r.exit_code, 1) << r.describe();
+  EXPECT_NE(r.err.find("give --force"), std::string::npos) << r.err;
+  EXPECT_EQ(read_file(db_), damaged);
+  r = run({"admin", "restore", "--db", db_, "--input", backup, "--force"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_TRUE(database_is_intact(db_));
+  EXPECT_EQ(query(db_, "SELECT group_concat(username) FROM users")[0], expected_users);
+  auto v = verify_audit(db_);
+  EXPECT_EQ(v.exit_code, 0) << v.describe();
+  EXPECT_NE(audit_actions(db_).back().find("admin.restore"), std::string::npos);
+}
+
 TEST_F(BackupCommandTest, serve_takes_the_synchronous_setting_full_or_normal_only) {
   auto r = run({"serve", "--db", db_, "--sqlite-synchronous", "off"});
   EXPECT_EQ(r.exit_code, 2) << r.describe();
