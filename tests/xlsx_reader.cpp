@@ -76,4 +76,14 @@ XlsxSheet read_xlsx_sheet(const std::string& path) {
   return sheet;
 }
 
+std::vector<std::string> read_xlsx_sheet_names(const std::string& path) {
+  std::vector<std::string> names;
+  Xml wb = parse("/vsizip/" + path + "/xl/workbook.xml");
+  const CPLXMLNode* root = wb ? CPLGetXMLNode(wb.get(), "=workbook") : nullptr;
+  const CPLXMLNode* sheets = root ? CPLGetXMLNode(root, "sheets") : nullptr;
+  for (const CPLXMLNode* s = sheets ? sheets->psChild : nullptr; s; s = s->psNext)
+    if (s->eType == CXT_Element && std::string(s->pszValue) == "sheet") names.push_back(CPLGetXMLValue(s, "name", ""));
+  return names;
+}
+
 }  // namespace gz::test

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace gz::test {
 
@@ -20,5 +21,7 @@ struct XlsxSheet {
 std::string column_letters(int index);
 // The first worksheet of `path`; fails the test when it cannot be read.
 XlsxSheet read_xlsx_sheet(const std::string& path);
+// The names of the workbook's worksheets, in order (xl/workbook.xml).
+std::vector<std::string> read_xlsx_sheet_names(const std::string& path);
 
 }  // namespace gz::test

@@ -155,6 +155,9 @@ void add_download_routes(Router& r, storage::Store& store, storage::IdentityStor
         [&identity, projects](const Request& req, const PathParams& pp) {
           User user = signed_in(identity, req);
           auto id = id_param(pp, "id");
+          // Outside the caller's grants the project answers 404 as one that does not exist,
+          // before the request is looked at.
+          projects->get(user, id);
           auto q = query_params(req);
           services::ProjectPart part;
           try {
@@ -178,6 +181,7 @@ void add_download_routes(Router& r, storage::Store& store, storage::IdentityStor
         [&store, &identity, svc](const Request& req, const PathParams& pp) {
           User user = signed_in(identity, req);
           auto id = id_param(pp, "id");
+          svc.projects->get(user, id);  // 404 outside the caller's grants, before anything else
           auto q = query_params(req);
           if (q.count("format") && q.at("format") != "xlsx")
             throw ApiError{400, "invalid_format", "format 应为 xlsx", "format must be xlsx"};

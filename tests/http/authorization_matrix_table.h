@@ -118,6 +118,8 @@ inline const std::vector<Row>& rows() {
   {"POST", "/api/v1/projects/{id}/reviews", "T", "project → region_code", "U FF FFAF FNF FF NFNN", "/api/v1/projects/{P}/reviews", R"({"department":"农业农村局","decision":"approve"})"},
   {"POST", "/api/v1/projects/{id}/acknowledgements", "T", "project → region_code", "U FF FAFF FNF FF NFNN", "/api/v1/projects/{P}/acknowledgements", R"({"finding":"redline_overlap","reason":"矩阵测试"})"},
   {"POST", "/api/v1/projects/{id}/obligations/{obligation}/fulfil", "T", "project → region_code", "U FF FAAF ANF AF NFNN", "/api/v1/projects/{P}/obligations/{OBL}/fulfil", R"({"evidence":"措施已落实"})"},
+  {"GET", "/api/v1/projects/{id}/download", "T", "project → region_code (as GET /projects/{id})", "U AA AAAA ANA AA NANN", "/api/v1/projects/{P}/download?part=boundary&format=gpkg"},
+  {"GET", "/api/v1/projects/{id}/sheets/{sheet}", "T", "project → region_code (the ledger as GET …/funds/ledger)", "U AA AAAA ANA AA NANN", "/api/v1/projects/{P}/sheets/ledger?format=xlsx"},
   {"POST", "/api/v1/projects/{id}/compliance-preview", "T", "project → region_code", "U FF FAFF ANF AF NFNN", "/api/v1/projects/{P}/compliance-preview"},
   // ---- progress and evaluation ----
   {"GET", "/api/v1/projects/{id}/milestones", "T", "project → region_code", "U AA AAAA ANA AA NANN", "/api/v1/projects/{P}/milestones"},

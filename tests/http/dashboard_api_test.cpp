@@ -2,16 +2,16 @@
 // backends: the county's leader gets the figures (the eight demo projects, money in fen with its
 // yuan string, the survey's classes, findings by village), drills down to a township; a township
 // officer asking for the county gets 404 (outside the grants), a villager for their own village
-// 403, a malformed region or an unknown parameter 400, no session 401.
+// 403, a malformed region or an unknown parameter 400, no session 401. ?format=xlsx gives the
+// drill-down table as a workbook with the JSON's figures and the same answers.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "../storage/store_backends.h"
+#include "../xlsx_reader.h"
 #include "live_support.h"
-#include "services/demo_county.h"
-#include "services/demo_platform.h"
-#include "storage/store.h"
 
 namespace gz::test {
 namespace {
@@ -25,10 +25,7 @@ class DashboardApiTest : public StoreBackendTest {
  protected:
   void SetUp() override {
     StoreBackendTest::SetUp();
-    auto store = storage::Store::open(location(), {.create = true});
-    services::generate_demo_county(*store, {.polygons = 1000, .seed = 7});
-    services::seed_demo_platform(*store, location(), kPassword);
-    server_ = std::make_unique<ServeProcess>(location());
+    server_ = serve_demo_platform(location(), kPassword);
   }
   unsigned short port() const { return server_->port(); }
   std::unique_ptr<ServeProcess> server_;
@@ -76,6 +73,53 @@ TEST_P(DashboardApiTest, officials_get_their_region_and_nobody_else_does) {
   EXPECT_EQ(villager.status, 403) << villager.body;
   EXPECT_EQ(villager.json()["error"]["code"], "dashboard_not_allowed");
   EXPECT_FALSE(villager.json()["error"]["message_zh"].get<std::string>().empty());
+
+  // The drill-down table as xlsx (?format=xlsx): the same rows as the JSON's by_child, in 亩 and
+  // 元, a 合计 row summed in fen; the same answers outside the grants.
+  auto x = api(port(), bhttp::verb::get, "/api/v1/dashboard?format=xlsx", lingdao);
+  ASSERT_EQ(x.status, 200) << x.body.substr(0, 300);
+  EXPECT_EQ(x.header("content-type"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+  EXPECT_NE(x.header("content-disposition").find("filename*=UTF-8''" + d["region"]["code"].get<std::string>() + "-"),
+            std::string::npos) << x.header("content-disposition");
+  write_file(at("dashboard.xlsx"), x.body);
+  EXPECT_EQ(read_xlsx_sheet_names(at("dashboard.xlsx")), std::vector<std::string>{"区域汇总表"});
+  {
+    auto s = read_xlsx_sheet(at("dashboard.xlsx"));
+    EXPECT_EQ(s.at("A1"), d["region"]["name"].get<std::string>() + "全域土地综合整治项目汇总表");
+    EXPECT_EQ(s.at("A3"), "区域");
+    EXPECT_EQ(s.at("B3"), "项目数");
+    EXPECT_EQ(s.at("C3"), "项目面积（亩）");
+    EXPECT_EQ(s.at("D3"), "已安排资金（元）");
+    EXPECT_EQ(s.at("E3"), "已拨付资金（元）");
+    EXPECT_EQ(s.at("I3"), "审查问题数");
+    auto yuan_fen = [&](const std::string& ref) { return std::llround(std::stod(s.at(ref)) * 100); };
+    int r = 4;
+    std::int64_t projects = 0, allocated_sum = 0, disbursed = 0;
+    for (const auto& c : d["by_child"]) {
+      std::string row = std::to_string(r++);
+      SCOPED_TRACE(c["region"]["name"].get<std::string>());
+      EXPECT_EQ(s.at("A" + row).rfind(c["region"]["name"].get<std::string>(), 0), 0u) << s.at("A" + row);
+      EXPECT_EQ(s.at("B" + row), std::to_string(c["projects"].get<std::int64_t>()));
+      EXPECT_NEAR(std::stod(s.at("C" + row)), c["area_m2"].get<double>() / (10000.0 / 15.0), 1e-6);
+      EXPECT_EQ(yuan_fen("D" + row), c["allocated_fen"].get<std::int64_t>());
+      EXPECT_EQ(yuan_fen("E" + row), c["disbursed_fen"].get<std::int64_t>());
+      EXPECT_EQ(s.at("I" + row), std::to_string(c["findings"].get<std::int64_t>()));
+      projects += c["projects"].get<std::int64_t>();
+      allocated_sum += c["allocated_fen"].get<std::int64_t>();
+      disbursed += c["disbursed_fen"].get<std::int64_t>();
+    }
+    std::string total = std::to_string(r);
+    EXPECT_EQ(s.at("A" + total), "合计");
+    EXPECT_EQ(s.at("B" + total), std::to_string(projects));
+    EXPECT_EQ(projects, 8);
+    EXPECT_EQ(yuan_fen("D" + total), allocated_sum);
+    EXPECT_EQ(allocated_sum, allocated);
+    EXPECT_EQ(yuan_fen("E" + total), disbursed);
+  }
+  EXPECT_EQ(api(port(), bhttp::verb::get, "/api/v1/dashboard?region=" + county_code + "&format=xlsx", zhen).body,
+            outside.body);
+  EXPECT_EQ(api(port(), bhttp::verb::get, "/api/v1/dashboard?format=xlsx", cunmin).status, 403);
+  EXPECT_EQ(api(port(), bhttp::verb::get, "/api/v1/dashboard?format=pdf", lingdao).status, 400);
 
   // Bad input.
   auto bad = api(port(), bhttp::verb::get, "/api/v1/dashboard?region=34%27%20OR%201%3D1", lingdao);

@@ -11,6 +11,10 @@
 #include <stdexcept>
 #include <thread>
 
+#include "services/demo_county.h"
+#include "services/demo_platform.h"
+#include "storage/store.h"
+
 namespace gz::test {
 
 namespace bhttp = boost::beast::http;
@@ -47,6 +51,15 @@ RunResult ServeProcess::kill() {
   stopped_ = true;
   process_->signal(SIGKILL);
   return process_->wait();
+}
+
+std::unique_ptr<ServeProcess> serve_demo_platform(const std::string& location, const std::string& password) {
+  {
+    auto store = storage::Store::open(location, {.create = true});
+    services::generate_demo_county(*store, {.polygons = 1000, .seed = 7});
+    services::seed_demo_platform(*store, location, password);
+  }
+  return std::make_unique<ServeProcess>(location);
 }
 
 std::string sign_in(unsigned short port, const std::string& user, const std::string& password) {

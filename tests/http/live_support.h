@@ -35,6 +35,10 @@ class ServeProcess {
   bool stopped_ = false;
 };
 
+// The demo county (1000 map spots, seed 7) and its platform (every account's password
+// `password`) written to `location`, then served.
+std::unique_ptr<ServeProcess> serve_demo_platform(const std::string& location, const std::string& password);
+
 // POST /api/v1/session; the token (fails the test and returns "" when refused).
 std::string sign_in(unsigned short port, const std::string& user, const std::string& password);
 // A request with `Authorization: Bearer token` (none when token is empty).

@@ -1,14 +1,17 @@
 // A project's downloads over real HTTP against `gongzhi serve` on the demo platform, on both
 // backends: the balance, findings, ledger and evaluation sheets as xlsx, read back through
 // GDAL's /vsizip/ and XML parser, whose 合计 rows equal the JSON API's figures (the ledger to the
-// fen); the boundary and the new cultivated plots as coordinate TXT (importing back to the same
-// area), GeoPackage and zipped GBK Shapefile; 404 for a project the user may not see, the ledger
-// exactly as GET …/funds/ledger answers the same user; `gongzhi report` writes the same sheet.
+// fen); the boundary and the new cultivated plots as coordinate TXT, GeoPackage and zipped GBK
+// Shapefile, read back by the importer's readers with the plan's feature count, area and CRS;
+// 404 for a project the user may not see, each sheet answering a user as the JSON it mirrors;
+// `gongzhi report` writes the same sheet.
 #include <gtest/gtest.h>
-#include <gdal_priv.h>
-#include <ogrsf_frmts.h>
 
 #include <cmath>
+#include <cpl_vsi.h>
+#include <cpl_string.h>
+#include <filesystem>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "../storage/store_backends.h"
@@ -16,9 +19,8 @@
 #include "domain/land_use_classes.h"
 #include "geo/ellipsoid.h"
 #include "geo/geometry.h"
+#include "geo/vector_source.h"
 #include "live_support.h"
-#include "services/demo_county.h"
-#include "services/demo_platform.h"
 #include "services/land_use_balance.h"
 #include "services/plan_features.h"
 #include "storage/store.h"
@@ -35,10 +37,7 @@ class ProjectDownloadsTest : public StoreBackendTest {
  protected:
   void SetUp() override {
     StoreBackendTest::SetUp();
-    auto store = storage::Store::open(location(), {.create = true});
-    services::generate_demo_county(*store, {.polygons = 1000, .seed = 7});
-    services::seed_demo_platform(*store, location(), kPassword);
-    server_ = std::make_unique<ServeProcess>(location());
+    server_ = serve_demo_platform(location(), kPassword);
     admin_ = sign_in(port(), "admin", kPassword);
   }
   unsigned short port() const { return server_->port(); }
@@ -52,7 +51,8 @@ class ProjectDownloadsTest : public StoreBackendTest {
   json project_where(const std::function<bool(const json&)>& pick) {
     auto list = get("/api/v1/projects", admin_);
     EXPECT_EQ(list.status, 200) << list.body;
-    for (const auto& p : list.json()["projects"]) {
+    const json projects = list.json()["projects"];  // kept: a temporary's member would dangle
+    for (const auto& p : projects) {
       auto full = get(project_path(p, ""), admin_).json();
       if (pick(full)) return full;
     }
@@ -82,12 +82,23 @@ double number(const XlsxSheet& s, const std::string& ref) {
 }
 std::int64_t fen(const XlsxSheet& s, const std::string& ref) { return std::llround(number(s, ref) * 100); }
 
-std::int64_t feature_count(const std::string& path) {
-  GDALAllRegister();
-  std::unique_ptr<GDALDataset> ds(static_cast<GDALDataset*>(
-      GDALOpenEx(path.c_str(), GDAL_OF_VECTOR, nullptr, nullptr, nullptr)));
-  if (!ds || ds->GetLayerCount() != 1) return -1;
-  return ds->GetLayer(0)->GetFeatureCount(TRUE);
+// The entries of a zip (GDAL's /vsizip/) copied into `dir`; their names.
+std::vector<std::string> unzip(const std::string& zip, const std::string& dir) {
+  std::vector<std::string> names;
+  std::filesystem::create_directories(dir);
+  char** list = VSIReadDir(("/vsizip/" + zip).c_str());
+  for (char** e = list; e && *e; ++e) {
+    names.push_back(*e);
+    VSILFILE* in = VSIFOpenL(("/vsizip/" + zip + "/" + *e).c_str(), "rb");
+    if (!in) continue;
+    std::string bytes;
+    char buf[65536];
+    for (std::size_t n; (n = VSIFReadL(buf, 1, sizeof buf, in)) > 0;) bytes.append(buf, n);
+    VSIFCloseL(in);
+    write_file(dir + "/" + *e, bytes);
+  }
+  CSLDestroy(list);
+  return names;
 }
 
 constexpr const char* kXlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -112,7 +123,11 @@ TEST_P(ProjectDownloadsTest, each_sheet_reads_back_with_the_sums_of_the_json_api
                                                   "-%E8%B5%84%E9%87%91%E5%8F%B0%E8%B4%A6.xlsx"),
             std::string::npos) << x.header("content-disposition");
   {
+    EXPECT_EQ(read_xlsx_sheet_names(at("ledger.xlsx")), std::vector<std::string>{"资金台账"});
     auto s = read_xlsx_sheet(at("ledger.xlsx"));
+    EXPECT_EQ(s.at("A3"), "日期时间");
+    EXPECT_EQ(s.at("B3"), "资金来源");
+    EXPECT_EQ(s.at("F3"), "支付金额（元）");
     EXPECT_EQ(s.at("A1"), funded["name"].get<std::string>() + "资金台账");
     EXPECT_EQ(s.at("E3"), "拨入金额（元）");
     int total = row_of(s, "合计");
@@ -127,6 +142,16 @@ TEST_P(ProjectDownloadsTest, each_sheet_reads_back_with_the_sums_of_the_json_api
       if (s.at("A" + std::to_string(r)) == "小计") subtotal_in += fen(s, "E" + std::to_string(r));
     }
     EXPECT_EQ(rows, ledger["entries"].size());
+    // Every movement's amount, to the fen, as the JSON ledger has it.
+    std::multiset<std::int64_t> sheet_amounts, json_amounts;
+    for (int r = 4; r < total; ++r) {
+      std::string kind = s.at("C" + std::to_string(r));
+      if (kind == "拨入项目") sheet_amounts.insert(fen(s, "E" + std::to_string(r)));
+      if (kind == "支付") sheet_amounts.insert(-fen(s, "F" + std::to_string(r)));
+    }
+    for (const auto& e : ledger["entries"])
+      json_amounts.insert((e["kind"] == "allocation" ? 1 : -1) * e["amount_fen"].get<std::int64_t>());
+    EXPECT_EQ(sheet_amounts, json_amounts);
     EXPECT_EQ(subtotal_in, in);
     EXPECT_NE(s.at("A" + std::to_string(total + 2)).find("万元"), std::string::npos);
     bool generated = false;
@@ -144,7 +169,10 @@ TEST_P(ProjectDownloadsTest, each_sheet_reads_back_with_the_sums_of_the_json_api
   x = download(project_path(checked, "/sheets/findings"), admin_, "findings.xlsx");
   ASSERT_EQ(x.status, 200) << x.body.substr(0, 300);
   {
+    EXPECT_EQ(read_xlsx_sheet_names(at("findings.xlsx")), std::vector<std::string>{"合规性审查问题清单"});
     auto s = read_xlsx_sheet(at("findings.xlsx"));
+    EXPECT_EQ(s.at("B3"), "审查规则");
+    EXPECT_EQ(s.at("E3"), "面积（亩）");
     int total = row_of(s, "合计");
     ASSERT_GT(total, 0);
     EXPECT_EQ(static_cast<std::size_t>(total - 4), checked["compliance"]["findings"].size());
@@ -164,12 +192,27 @@ TEST_P(ProjectDownloadsTest, each_sheet_reads_back_with_the_sums_of_the_json_api
   x = download(project_path(scored, "/sheets/evaluation"), admin_, "evaluation.xlsx");
   ASSERT_EQ(x.status, 200) << x.body.substr(0, 300);
   {
+    EXPECT_EQ(read_xlsx_sheet_names(at("evaluation.xlsx")), std::vector<std::string>{"绩效评价表"});
     auto s = read_xlsx_sheet(at("evaluation.xlsx"));
+    EXPECT_EQ(s.at("A3"), "评价指标");
+    EXPECT_EQ(s.at("G3"), "得分（0–100）");
     int total = row_of(s, "综合得分");
     ASSERT_GT(total, 0);
     EXPECT_EQ(static_cast<std::size_t>(total - 4), evaluation["indicators"].size());
     EXPECT_NEAR(number(s, "G" + std::to_string(total)), evaluation["total_score"].get<double>(), 1e-9);
-    EXPECT_EQ(s.at("A4"), evaluation["indicators"][0]["name_zh"].get<std::string>());
+    // Each indicator as the JSON gives it: name, weight, planned and achieved (亩 for areas), score.
+    int r = 4;
+    for (const auto& i : evaluation["indicators"]) {
+      std::string row = std::to_string(r++);
+      SCOPED_TRACE(i["key"].get<std::string>());
+      EXPECT_EQ(s.at("A" + row), i["name_zh"].get<std::string>());
+      EXPECT_NEAR(number(s, "D" + row), i["weight"].get<double>(), 1e-9);
+      if (i["unit"] == "m2" && i["planned"].is_object())
+        EXPECT_NEAR(number(s, "E" + row), i["planned"]["value"].get<double>() / kSquareMetresPerMu, 1e-6);
+      if (i["unit"] == "m2" && i["achieved"].is_object())
+        EXPECT_NEAR(number(s, "F" + row), i["achieved"]["value"].get<double>() / kSquareMetresPerMu, 1e-6);
+      if (i["score"].is_number()) EXPECT_NEAR(number(s, "G" + row), i["score"].get<double>() * 100, 0.005);
+    }
   }
 
   // Balance: the 合计 before and after as the balance of the project's plan computes them.
@@ -187,7 +230,9 @@ TEST_P(ProjectDownloadsTest, each_sheet_reads_back_with_the_sums_of_the_json_api
       before += r.before_m2;
       after += r.after_m2;
     }
+    EXPECT_EQ(read_xlsx_sheet_names(at("balance.xlsx")), std::vector<std::string>{"土地利用结构调整表"});
     auto s = read_xlsx_sheet(at("balance.xlsx"));
+    EXPECT_EQ(s.at("A3"), "地类编码");
     int total = row_of(s, "合计");
     ASSERT_GT(total, 0);
     EXPECT_EQ(static_cast<std::size_t>(total - 4), b.rows.size());
@@ -212,49 +257,118 @@ TEST_P(ProjectDownloadsTest, each_sheet_reads_back_with_the_sums_of_the_json_api
   EXPECT_EQ(again.exit_code, 2) << again.describe();
 }
 
-TEST_P(ProjectDownloadsTest, geometry_downloads_import_back_and_permissions_follow_the_json) {
-  json p = project_where([](const json& p) {
-    const auto& classes = LandUseClassTable::standard();
+TEST_P(ProjectDownloadsTest, geometry_downloads_read_back_and_permissions_follow_the_json) {
+  const auto& classes = LandUseClassTable::standard();
+  auto gains = [&](const json& c) {
+    return classes.is_cultivated(c.value("to_code", "")) && !classes.is_cultivated(c.value("from_code", ""));
+  };
+  json p = project_where([&](const json& p) {
     if (!p["plan"].is_object()) return false;
     for (const auto& c : p["plan"].value("changes", json::array()))
-      if (classes.is_cultivated(c.value("to_code", "")) && !classes.is_cultivated(c.value("from_code", "")))
-        return true;
+      if (gains(c)) return true;
     return false;
   });
   ASSERT_FALSE(p.is_null());
-  // Boundary as TXT: imported again it has the project's area.
-  auto txt = download(project_path(p, "/download?part=boundary&format=txt"), admin_, "boundary.txt");
-  ASSERT_EQ(txt.status, 200) << txt.body.substr(0, 300);
-  EXPECT_EQ(txt.header("content-type"), "text/plain; charset=GBK");
-  EXPECT_NE(txt.header("content-disposition").find("filename*=UTF-8''"), std::string::npos);
-  auto back = run({"import", "--db", at("back.sqlite"), "--layer", "back", "--kind", "project", at("boundary.txt")});
-  ASSERT_EQ(back.exit_code, 0) << back.describe();
-  {
-    auto store = storage::Store::open(at("back.sqlite"));
-    double m2 = 0;
-    store->scan(store->layer_version("back", std::nullopt),
-                [&](StoredFeature&& f) { m2 += geo::ellipsoidal_area_m2(geo::Geometry::from_wkb(f.wkb)); });
-    EXPECT_NEAR(m2, p["area_m2"].get<double>(), p["area_m2"].get<double>() * 1e-6);
-  }
-  auto gpkg = download(project_path(p, "/download?part=boundary&format=gpkg"), admin_, "boundary.gpkg");
-  ASSERT_EQ(gpkg.status, 200);
-  EXPECT_EQ(gpkg.body.substr(0, 16), std::string("SQLite format 3\0", 16));
-  EXPECT_EQ(feature_count(at("boundary.gpkg")), 1);
-  // New cultivated plots: one per change to a cultivated class from one that is not.
+  const std::string code = p["code"];
+  // What the JSON says: the boundary's area, and the new cultivated plots (changes from land that
+  // is not cultivated to a cultivated class) with their ellipsoidal areas.
+  const double boundary_m2 = p["area_m2"].get<double>();
   std::int64_t plots = 0;
+  double plots_m2 = 0;
   for (const auto& c : p["plan"]["changes"])
-    plots += LandUseClassTable::standard().is_cultivated(c.value("to_code", "")) &&
-             !LandUseClassTable::standard().is_cultivated(c.value("from_code", ""));
-  auto shp = download(project_path(p, "/download?part=new_cultivated&format=shp"), admin_, "xzgd.shp.zip");
-  ASSERT_EQ(shp.status, 200) << shp.body.substr(0, 300);
-  EXPECT_EQ(shp.header("content-type"), "application/zip");
-  EXPECT_EQ(shp.body.substr(0, 2), "PK");
-  EXPECT_EQ(feature_count("/vsizip/" + at("xzgd.shp.zip")), plots);
-  auto xzgd_txt = download(project_path(p, "/download?part=new_cultivated&format=txt"), admin_, "xzgd.txt");
-  ASSERT_EQ(xzgd_txt.status, 200);
-  auto back2 = run({"import", "--db", at("back2.sqlite"), "--layer", "xzgd", "--kind", "project", at("xzgd.txt")});
-  ASSERT_EQ(back2.exit_code, 0) << back2.describe();
-  EXPECT_NE(back2.out.find("imported " + std::to_string(plots) + " features"), std::string::npos) << back2.out;
+    if (gains(c)) {
+      ++plots;
+      plots_m2 += geo::ellipsoidal_area_m2(geo::Geometry::from_geojson(c["geometry"].dump()));
+    }
+  ASSERT_GT(plots, 0);
+  auto extent = geo::Geometry::from_geojson(p["plan"]["area"].dump()).envelope();
+  const int zone = static_cast<int>(std::lround((extent.minx + extent.maxx) / 2 / 3));
+
+  // Each format, downloaded and read back by the importer's own readers (GDAL for GeoPackage and
+  // the zipped Shapefile, the coordinate TXT reader): feature count, area, CRS and attributes.
+  struct Case {
+    const char* part;
+    const char* format;
+    const char* file;
+    const char* type;
+  };
+  for (const Case& c : {Case{"boundary", "txt", "boundary.txt", "text/plain; charset=GBK"},
+                        Case{"boundary", "gpkg", "boundary.gpkg", "application/geopackage+sqlite3"},
+                        Case{"boundary", "shp", "boundary.shp.zip", "application/zip"},
+                        Case{"new_cultivated", "txt", "xzgd.txt", "text/plain; charset=GBK"},
+                        Case{"new_cultivated", "gpkg", "xzgd.gpkg", "application/geopackage+sqlite3"},
+                        Case{"new_cultivated", "shp", "xzgd.shp.zip", "application/zip"}}) {
+    SCOPED_TRACE(std::string(c.part) + " as " + c.format);
+    bool boundary = std::string(c.part) == "boundary";
+    auto r = download(project_path(p, std::string("/download?part=") + c.part + "&format=" + c.format), admin_, c.file);
+    ASSERT_EQ(r.status, 200) << r.body.substr(0, 300);
+    EXPECT_EQ(r.header("content-type"), c.type);
+    // RFC 6266 filename*: the code and the Chinese name of the part, percent-encoded UTF-8.
+    std::string stem = code + (boundary ? "-%E9%A1%B9%E7%9B%AE%E5%8C%BA%E8%8C%83%E5%9B%B4"        // 项目区范围
+                                        : "-%E6%96%B0%E5%A2%9E%E8%80%95%E5%9C%B0%E5%9C%B0%E5%9D%97");  // 新增耕地地块
+    EXPECT_NE(r.header("content-disposition").find("filename*=UTF-8''" + stem), std::string::npos)
+        << r.header("content-disposition");
+    std::string path = at(c.file);
+    if (std::string(c.format) == "shp") {
+      // The zip holds one Shapefile with its GBK .cpg and .prj.
+      std::string dir = at(std::string(c.part) + "-shp");
+      auto names = unzip(at(c.file), dir);
+      std::string shp;
+      std::set<std::string> extensions;
+      for (const auto& n : names) {
+        extensions.insert(std::filesystem::path(n).extension().string());
+        if (std::filesystem::path(n).extension() == ".shp") shp = dir + "/" + n;
+      }
+      EXPECT_EQ(extensions, (std::set<std::string>{".cpg", ".dbf", ".prj", ".shp", ".shx"}));
+      ASSERT_FALSE(shp.empty());
+      EXPECT_NE(read_file(std::filesystem::path(shp).replace_extension(".cpg").string()).find("GBK"), std::string::npos);
+      path = shp;
+    }
+    auto source = geo::open_feature_source(path, {});
+    std::string srs = source->declared_srs();
+    if (std::string(c.format) == "txt")
+      // The 3-degree Gauss-Kruger zone of CGCS2000 the project lies in (EPSG:4534 is zone 25).
+      EXPECT_EQ(srs, "EPSG:" + std::to_string(4534 + zone - 25));
+    else
+      EXPECT_EQ(srs, "EPSG:4490");
+    std::int64_t n = 0;
+    double m2 = 0;
+    std::set<std::string> dkbh;
+    geo::SourceFeature f;
+    while (source->next(f)) {
+      ++n;
+      m2 += geo::ellipsoidal_area_m2(f.geometry);
+      dkbh.insert(attribute_text(f.attributes, "DKBH").value_or(""));
+      if (!boundary && std::string(c.format) != "txt") {
+        EXPECT_EQ(attribute_text(f.attributes, "DKYT").value_or(""), "新增耕地");
+        EXPECT_TRUE(classes.is_cultivated(attribute_text(f.attributes, "DLBM").value_or("")));
+        EXPECT_EQ(attribute_text(f.attributes, "XMBH").value_or(""), code);
+      }
+    }
+    EXPECT_EQ(n, boundary ? 1 : plots);
+    EXPECT_EQ(static_cast<std::int64_t>(dkbh.size()), n) << "each plot numbered";
+    // The TXT holds metres to 4 decimals in the plane: the area is the same to about 1e-7.
+    double want = boundary ? boundary_m2 : plots_m2;
+    EXPECT_NEAR(m2, want, want * 1e-6);
+    if (boundary) EXPECT_EQ(*dkbh.begin(), code);
+    EXPECT_TRUE(source->warnings().empty()) << source->warnings().front();
+  }
+  // The new cultivated TXT imports as a land-use layer (its plots carry 地类编码).
+  auto back = run({"import", "--db", at("back.sqlite"), "--layer", "xzgd", "--kind", "land_use", at("xzgd.txt")});
+  ASSERT_EQ(back.exit_code, 0) << back.describe();
+  EXPECT_NE(back.out.find("imported " + std::to_string(plots) + " features"), std::string::npos) << back.out;
+
+  // A plan without a change that gains cultivated land has no new cultivated plots to hand on.
+  json none = project_where([&](const json& q) {
+    if (!q["plan"].is_object()) return false;
+    for (const auto& c : q["plan"].value("changes", json::array()))
+      if (gains(c)) return false;
+    return true;
+  });
+  ASSERT_FALSE(none.is_null());
+  auto refused = get(project_path(none, "/download?part=new_cultivated&format=txt"), admin_);
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  EXPECT_EQ(refused.code(), "no_new_cultivated");
 
   // Bad requests.
   EXPECT_EQ(get(project_path(p, "/download?part=roads&format=txt"), admin_).status, 400);
