@@ -8,7 +8,10 @@ import { call } from "./page_api.mjs";
 
 // The table as the page shows it: header keys, the 合计 row's total, each row's code and total.
 const tableOnPage = (p) => p.$eval('[data-testid="stats-grid"]', (t) => ({
-  keys: [...t.querySelectorAll("thead th[data-key]")].map((th) => th.dataset.key),
+  // Column order as the cells stand in a row (a header without sub-columns sits in the first
+  // header row, so the header cells' document order is not the columns' order).
+  keys: [...t.querySelectorAll("tbody tr.total td[data-key]")].map((td) => td.dataset.key),
+  headerKeys: [...t.querySelectorAll("thead th[data-key]")].map((th) => th.dataset.key).sort(),
   groups: [...t.querySelectorAll("thead th.group")].map((th) => th.textContent),
   total: t.querySelector("tbody tr.total")?.dataset.total,
   rows: [...t.querySelectorAll("tbody tr:not(.total)")].map((tr) => ({ code: tr.dataset.code, total: tr.dataset.total })),
@@ -42,6 +45,7 @@ export async function statsSteps({ browser, base, step, assert, signIn, shot }) 
       const api = (await call(p, "GET", `/api/v1/stats/tables?region=${region}&layer=${layer}&table=class&level=2`)).body;
       const shown = await tableOnPage(p);
       assert(JSON.stringify(shown.keys) === JSON.stringify(api.columns.map((c) => c.key)), "columns: " + shown.keys.join(","));
+      assert(JSON.stringify(shown.headerKeys) === JSON.stringify(api.columns.map((c) => c.key).sort()), "a header per column: " + shown.headerKeys.join(","));
       assert(shown.total === api.total.total.toFixed(2) && Number(shown.total) > 0, `合计 ${shown.total} vs ${api.total.total}`);
       assert(shown.rows.length === api.rows.length && shown.rows.length > 0, "one row per unit: " + shown.rows.length);
       const sum = shown.rows.reduce((s, r) => s + Number(r.total), 0);
