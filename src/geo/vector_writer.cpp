@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -63,6 +65,9 @@ struct VectorWriter::Impl {
   std::unordered_map<std::string, int> field_index;  // by store name
   std::vector<FieldType> field_types;
   Batch batch;  // being filled by the caller
+  // Shapefile text in a legacy encoding (GBK): encoded here, on the caller's thread, with one
+  // converter, and the .cpg written at close; GDAL is told nothing and recodes nothing.
+  std::unique_ptr<TextEncoder> encoder;
 
   std::mutex mutex;
   std::condition_variable changed;
@@ -175,8 +180,12 @@ VectorWriter::VectorWriter(const std::string& path, const WriterOptions& options
   }
 
   CPLStringList layer_options;
-  if (options.driver == "ESRI Shapefile" && !options.encoding.empty())
-    layer_options.SetNameValue("ENCODING", options.encoding.c_str());
+  if (options.driver == "ESRI Shapefile" && !options.encoding.empty()) {
+    std::string upper = options.encoding;
+    for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (upper != "UTF-8" && upper != "UTF8") im.encoder = std::make_unique<TextEncoder>(options.encoding);
+    layer_options.SetNameValue("ENCODING", im.encoder ? "" : options.encoding.c_str());
+  }
   if (options.driver == "CSV") {
     layer_options.SetNameValue("GEOMETRY", "AS_WKT");
     layer_options.SetNameValue("CREATE_CSVT", "YES");
@@ -186,7 +195,7 @@ VectorWriter::VectorWriter(const std::string& path, const WriterOptions& options
   im.layer = im.ds->CreateLayer(options.layer_name.c_str(), &srs, type, layer_options.List());
   if (!im.layer) im.fail("cannot create layer " + options.layer_name);
   for (const auto& f : fields) {
-    OGRFieldDefn defn(f.output_name.c_str(), ogr_type(f.type));
+    OGRFieldDefn defn((im.encoder ? im.encoder->encode(f.output_name) : f.output_name).c_str(), ogr_type(f.type));
     if (options.driver == "ESRI Shapefile" && f.type == FieldType::text)
       defn.SetWidth(std::clamp(f.width, 1, 254));
     if (im.layer->CreateField(&defn, FALSE) != OGRERR_NONE)
@@ -223,7 +232,16 @@ void VectorWriter::add(std::string_view wkb, const Attributes& attributes,
         f.SetField(i, *d);
       }
     } else if (const auto* s = std::get_if<std::string>(&a.value)) {
-      f.SetField(i, s->c_str());
+      if (!im.encoder) {
+        f.SetField(i, s->c_str());
+        continue;
+      }
+      try {
+        f.SetField(i, im.encoder->encode(*s).c_str());
+      } catch (const Error& e) {
+        throw Error("cannot write " + im.path + ": feature " + feature_label + ", field " + a.name + ": " +
+                    e.what() + " (write the Shapefile in GB18030 or UTF-8 instead)");
+      }
     } else {
       f.SetFieldNull(i);
     }
@@ -253,6 +271,14 @@ void VectorWriter::close() {
   GDALClose(ds);  // GDAL 3.6's GDALClose reports failures through CPLError only
   std::string why = take_gdal_errors();
   if (!why.empty()) throw Error("cannot write " + im.path + ": " + why);
+  if (im.encoder) {
+    // The code page, as GDAL writes it for ENCODING=GBK: the encoding's name in the .cpg.
+    std::filesystem::path cpg = im.path;
+    cpg.replace_extension(".cpg");
+    std::ofstream out(cpg, std::ios::binary | std::ios::trunc);
+    out << im.encoder->encoding();
+    if (!out.flush()) throw Error("cannot write " + cpg.string());
+  }
 }
 
 std::vector<std::string> shapefile_field_names(const std::vector<std::string>& names,

@@ -8,9 +8,13 @@
 #include <ogrsf_frmts.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <memory>
 #include <string>
 
 #include "common/error.h"
+#include "common/text_encoding.h"
 #include "geo/gdal_support.h"
 
 namespace gz::geo {
@@ -116,6 +120,75 @@ TEST_P(VectorWriterTest, a_feature_that_cannot_be_read_stops_the_export_with_its
   w.add(square(0), attributes_of(0), "feature 0");
   w.close();
   EXPECT_TRUE(fs::exists(other));
+}
+
+std::string read_bytes(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST(ShapefileEncoding, text_and_chinese_field_names_are_gbk_in_the_dbf_and_the_cpg_says_so) {
+  ensure_gdal_registered();
+  fs::path dir = fs::temp_directory_path() / ("gz-vector-writer-gbk-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  WriterOptions o;
+  o.driver = "ESRI Shapefile";
+  o.layer_name = "land_use";
+  o.encoding = "GBK";
+  std::vector<FieldSpec> f = {{"ZLDWMC", "坐落单位", FieldType::text, 30}};
+  {
+    VectorWriter w((dir / "out.shp").string(), o, f);
+    for (int i = 0; i < 600; ++i) w.add(square(i), {{"ZLDWMC", std::string("南山村")}}, "feature " + std::to_string(i));
+    w.close();
+  }
+  EXPECT_EQ(read_bytes(dir / "out.cpg"), "GBK");
+  std::string dbf = read_bytes(dir / "out.dbf");
+  EXPECT_NE(dbf.find(encode_text("坐落单位", "GBK")), std::string::npos) << "the field name in GBK";
+  EXPECT_NE(dbf.find(encode_text("南山村", "GBK")), std::string::npos) << "the value in GBK";
+  EXPECT_EQ(dbf.find("南山村"), std::string::npos) << "no UTF-8 text in a GBK file";
+  // Read back through GDAL (which follows the .cpg): UTF-8 again.
+  auto* ds = static_cast<GDALDataset*>(GDALOpenEx((dir / "out.shp").c_str(), GDAL_OF_VECTOR, nullptr, nullptr, nullptr));
+  ASSERT_NE(ds, nullptr);
+  OGRLayer* layer = ds->GetLayer(0);
+  EXPECT_EQ(layer->GetFeatureCount(), 600);
+  EXPECT_STREQ(layer->GetLayerDefn()->GetFieldDefn(0)->GetNameRef(), "坐落单位");
+  std::unique_ptr<OGRFeature> first(layer->GetNextFeature());
+  ASSERT_TRUE(first);
+  EXPECT_STREQ(first->GetFieldAsString(0), "南山村");
+  GDALClose(ds);
+  fs::remove_all(dir);
+}
+
+TEST(ShapefileEncoding, a_character_gbk_cannot_hold_names_the_feature_field_and_character) {
+  ensure_gdal_registered();
+  fs::path dir = fs::temp_directory_path() / ("gz-vector-writer-gbk-bad-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  WriterOptions o;
+  o.driver = "ESRI Shapefile";
+  o.layer_name = "land_use";
+  o.encoding = "GBK";
+  try {
+    VectorWriter w((dir / "out.shp").string(), o, {{"QSDWMC", "QSDWMC", FieldType::text, 30}});
+    w.add(square(0), {{"QSDWMC", std::string("南山村")}}, "BSM 1");
+    w.add(square(1), {{"QSDWMC", std::string("\xF0\xA0\xAE\xB7家村")}}, "BSM 2");  // 𠮷 (U+20BB7)
+    FAIL() << "a character outside GBK was written";
+  } catch (const Error& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find("feature BSM 2, field QSDWMC"), std::string::npos) << m;
+    EXPECT_NE(m.find("\xF0\xA0\xAE\xB7"), std::string::npos) << m;
+    EXPECT_NE(m.find("GB18030"), std::string::npos) << m;
+  }
+  // In GB18030 the same text is written.
+  o.encoding = "GB18030";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  VectorWriter w((dir / "out.shp").string(), o, {{"QSDWMC", "QSDWMC", FieldType::text, 30}});
+  w.add(square(1), {{"QSDWMC", std::string("\xF0\xA0\xAE\xB7家村")}}, "BSM 2");
+  w.close();
+  EXPECT_EQ(read_bytes(dir / "out.cpg"), "GB18030");
+  fs::remove_all(dir);
 }
 
 INSTANTIATE_TEST_SUITE_P(Drivers, VectorWriterTest, ::testing::Values("GPKG", "ESRI Shapefile"),
