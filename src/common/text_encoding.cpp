@@ -92,16 +92,50 @@ std::string decode_text(std::string_view bytes, const std::string& encoding,
   return out;
 }
 
+namespace {
+[[noreturn]] void unencodable(std::string_view text, std::size_t bad, const std::string& encoding) {
+  std::size_t end = bad + 1;
+  while (end < text.size() && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) ++end;
+  throw Error("the text '" + std::string(text.substr(bad, end - bad)) + "' cannot be written in " +
+              encoding);
+}
+}  // namespace
+
 std::string encode_text(std::string_view text, const std::string& encoding) {
   std::string out;
   std::size_t bad = convert(encoding, "UTF-8", text, out);
-  if (bad != std::string_view::npos) {
-    std::size_t end = bad + 1;
-    while (end < text.size() && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) ++end;
-    throw Error("the text '" + std::string(text.substr(bad, end - bad)) + "' cannot be written in " +
-                encoding);
-  }
+  if (bad != std::string_view::npos) unencodable(text, bad, encoding);
   return out;
+}
+
+TextEncoder::TextEncoder(const std::string& encoding)
+    : encoding_(encoding), cd_(iconv_open(encoding.c_str(), "UTF-8")) {
+  if (cd_ == reinterpret_cast<void*>(-1))
+    throw UsageError("unknown text encoding '" + encoding + "'; use e.g. GBK, GB18030, UTF-8");
+}
+
+TextEncoder::~TextEncoder() { iconv_close(static_cast<iconv_t>(cd_)); }
+
+std::string TextEncoder::encode(std::string_view text) {
+  auto cd = static_cast<iconv_t>(cd_);
+  iconv(cd, nullptr, nullptr, nullptr, nullptr);  // initial state
+  // GBK/GB18030 take at most 4 bytes a character, as UTF-8 does: text.size() * 2 is room enough
+  // for any encoding named here, and the loop grows it for any other.
+  buf_.resize(text.size() * 2 + 16);
+  char* src = const_cast<char*>(text.data());
+  std::size_t left = text.size();
+  char* dst = buf_.data();
+  std::size_t room = buf_.size();
+  while (left > 0) {
+    if (iconv(cd, &src, &left, &dst, &room) != static_cast<std::size_t>(-1)) break;
+    if (errno != E2BIG) unencodable(text, static_cast<std::size_t>(src - text.data()), encoding_);
+    std::size_t used = buf_.size() - room;
+    buf_.resize(buf_.size() * 2);
+    dst = buf_.data() + used;
+    room = buf_.size() - used;
+  }
+  iconv(cd, nullptr, nullptr, &dst, &room);  // the shift sequence back to the initial state, if any
+  return std::string(buf_.data(), buf_.size() - room);
 }
 
 }  // namespace gz

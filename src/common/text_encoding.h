@@ -20,4 +20,22 @@ std::string encode_text(std::string_view text, const std::string& encoding);
 
 bool is_valid_utf8(std::string_view bytes);
 
+// encode_text for many texts: one converter, opened once (a writer encoding a million values).
+// Not shared between threads.
+class TextEncoder {
+ public:
+  explicit TextEncoder(const std::string& encoding);  // throws UsageError for an unknown one
+  ~TextEncoder();
+  TextEncoder(const TextEncoder&) = delete;
+  TextEncoder& operator=(const TextEncoder&) = delete;
+  // As encode_text: throws Error naming the character that has no representation.
+  std::string encode(std::string_view text);
+  const std::string& encoding() const { return encoding_; }
+
+ private:
+  std::string encoding_;
+  void* cd_;
+  std::string buf_;
+};
+
 }  // namespace gz

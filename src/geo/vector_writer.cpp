@@ -6,7 +6,13 @@
 #include <ogrsf_frmts.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
 #include <set>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 
@@ -20,6 +26,18 @@ namespace {
 // Features per transaction: large enough that commits cost nothing, small enough that a
 // GeoPackage's journal stays small.
 constexpr std::int64_t kFeaturesPerTransaction = 100000;
+// Features handed to the writing thread at a time, and batches it may have waiting: at most
+// about 2,000 prepared features are held, whatever the layer's size.
+constexpr std::size_t kBatchSize = 256;
+constexpr std::size_t kMaxQueuedBatches = 8;
+
+// A feature prepared by the caller (attributes set, geometry read and transformed), waiting to
+// be written by the driver.
+struct Prepared {
+  std::unique_ptr<OGRFeature> feature;
+  std::string label;
+};
+using Batch = std::vector<Prepared>;
 
 OGRFieldType ogr_type(FieldType t) {
   switch (t) {
@@ -33,23 +51,103 @@ OGRFieldType ogr_type(FieldType t) {
 }
 }  // namespace
 
+// Two threads share the work: the caller prepares each feature (its attributes, its geometry
+// read from WKB and transformed) while one writing thread hands prepared features to the GDAL
+// driver (encoding, the file's own format, transactions). Only the writing thread touches the
+// dataset between the constructor and close().
 struct VectorWriter::Impl {
   std::string path;
   WriterOptions options;
   GDALDataset* ds = nullptr;
   OGRLayer* layer = nullptr;
+  OGRFeatureDefn* defn = nullptr;
   std::unique_ptr<OGRCoordinateTransformation> ct;
   std::unordered_map<std::string, int> field_index;  // by store name
   std::vector<FieldType> field_types;
-  std::unique_ptr<OGRFeature> feature;
-  bool in_transaction = false;
-  std::int64_t pending = 0;
+  Batch batch;  // being filled by the caller
+  // Shapefile text in a legacy encoding (GBK): encoded here, on the caller's thread, with one
+  // converter, and the .cpg written at close; GDAL is told nothing and recodes nothing.
+  std::unique_ptr<TextEncoder> encoder;
+
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::deque<Batch> queue;
+  bool closing = false;    // no more batches: write what is queued, commit, end
+  bool abandon = false;    // the caller gave up (an exception): end without writing
+  std::string failure;     // the writing thread's error, thrown to the caller
+  std::thread writer;
+
   ~Impl() {
+    stop(true);
     if (ds) GDALClose(ds);
   }
   [[noreturn]] void fail(const std::string& what) const {
     std::string why = take_gdal_errors();
     throw Error("cannot write " + path + ": " + what + (why.empty() ? "" : ": " + why));
+  }
+  void stop(bool give_up) {
+    if (!writer.joinable()) return;
+    {
+      std::lock_guard lock(mutex);
+      (give_up ? abandon : closing) = true;
+    }
+    changed.notify_all();
+    writer.join();
+  }
+  // Caller: queue the filled batch, waiting while the writer is behind; throws its failure.
+  void push() {
+    std::unique_lock lock(mutex);
+    changed.wait(lock, [&] { return queue.size() < kMaxQueuedBatches || !failure.empty(); });
+    if (!failure.empty()) throw Error(failure);
+    queue.push_back(std::move(batch));
+    batch = Batch();
+    batch.reserve(kBatchSize);
+    lock.unlock();
+    changed.notify_all();
+  }
+  // Writing thread.
+  void run() {
+    GdalErrorScope scope;
+    auto give_up = [&](const std::string& what, std::string why = "") {
+      if (why.empty()) why = take_gdal_errors();
+      std::lock_guard lock(mutex);
+      failure = "cannot write " + path + ": " + what + (why.empty() ? "" : ": " + why);
+      queue.clear();
+      changed.notify_all();
+    };
+    bool transactions = true;  // until the driver says it has none (Shapefile)
+    bool in_transaction = false;
+    std::int64_t pending = 0;
+    for (;;) {
+      Batch b;
+      {
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&] { return abandon || closing || !queue.empty(); });
+        if (abandon) return;
+        if (queue.empty()) break;  // closing, all written
+        b = std::move(queue.front());
+        queue.pop_front();
+      }
+      changed.notify_all();
+      for (auto& p : b) {
+        if (transactions && !in_transaction) {
+          in_transaction = ds->StartTransaction() == OGRERR_NONE;
+          transactions = in_transaction;
+          take_gdal_errors();  // a driver without transactions says so as an error; that is no failure
+        }
+        // A failure GDAL reports without failing the call is a failure too (it would else be lost
+        // on this thread).
+        bool created = layer->CreateFeature(p.feature.get()) == OGRERR_NONE;
+        std::string why = take_gdal_errors();
+        if (!created || !why.empty()) return give_up("feature " + p.label, why);
+        if (in_transaction && ++pending >= kFeaturesPerTransaction) {
+          if (ds->CommitTransaction() != OGRERR_NONE) return give_up("commit");
+          in_transaction = false;
+          pending = 0;
+        }
+      }
+    }
+    if (in_transaction && ds->CommitTransaction() != OGRERR_NONE) give_up("commit");
   }
 };
 
@@ -82,8 +180,12 @@ VectorWriter::VectorWriter(const std::string& path, const WriterOptions& options
   }
 
   CPLStringList layer_options;
-  if (options.driver == "ESRI Shapefile" && !options.encoding.empty())
-    layer_options.SetNameValue("ENCODING", options.encoding.c_str());
+  if (options.driver == "ESRI Shapefile" && !options.encoding.empty()) {
+    std::string upper = options.encoding;
+    for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (upper != "UTF-8" && upper != "UTF8") im.encoder = std::make_unique<TextEncoder>(options.encoding);
+    layer_options.SetNameValue("ENCODING", im.encoder ? "" : options.encoding.c_str());
+  }
   if (options.driver == "CSV") {
     layer_options.SetNameValue("GEOMETRY", "AS_WKT");
     layer_options.SetNameValue("CREATE_CSVT", "YES");
@@ -93,7 +195,7 @@ VectorWriter::VectorWriter(const std::string& path, const WriterOptions& options
   im.layer = im.ds->CreateLayer(options.layer_name.c_str(), &srs, type, layer_options.List());
   if (!im.layer) im.fail("cannot create layer " + options.layer_name);
   for (const auto& f : fields) {
-    OGRFieldDefn defn(f.output_name.c_str(), ogr_type(f.type));
+    OGRFieldDefn defn((im.encoder ? im.encoder->encode(f.output_name) : f.output_name).c_str(), ogr_type(f.type));
     if (options.driver == "ESRI Shapefile" && f.type == FieldType::text)
       defn.SetWidth(std::clamp(f.width, 1, 254));
     if (im.layer->CreateField(&defn, FALSE) != OGRERR_NONE)
@@ -101,7 +203,9 @@ VectorWriter::VectorWriter(const std::string& path, const WriterOptions& options
     im.field_index.emplace(f.name, static_cast<int>(im.field_types.size()));
     im.field_types.push_back(f.type);
   }
-  im.feature = std::make_unique<OGRFeature>(im.layer->GetLayerDefn());
+  im.defn = im.layer->GetLayerDefn();
+  im.batch.reserve(kBatchSize);
+  im.writer = std::thread([&im] { im.run(); });
 }
 
 VectorWriter::~VectorWriter() = default;
@@ -110,11 +214,8 @@ void VectorWriter::add(std::string_view wkb, const Attributes& attributes,
                        const std::string& feature_label) {
   Impl& im = *impl_;
   GdalErrorScope scope;
-  if (!im.in_transaction) {
-    im.in_transaction = im.ds->StartTransaction() == OGRERR_NONE;
-  }
-  OGRFeature& f = *im.feature;
-  f.Reset();
+  auto feature = std::make_unique<OGRFeature>(im.defn);
+  OGRFeature& f = *feature;
   for (const auto& a : attributes) {
     auto it = im.field_index.find(a.name);
     if (it == im.field_index.end()) continue;
@@ -131,7 +232,16 @@ void VectorWriter::add(std::string_view wkb, const Attributes& attributes,
         f.SetField(i, *d);
       }
     } else if (const auto* s = std::get_if<std::string>(&a.value)) {
-      f.SetField(i, s->c_str());
+      if (!im.encoder) {
+        f.SetField(i, s->c_str());
+        continue;
+      }
+      try {
+        f.SetField(i, im.encoder->encode(*s).c_str());
+      } catch (const Error& e) {
+        throw Error("cannot write " + im.path + ": feature " + feature_label + ", field " + a.name + ": " +
+                    e.what() + " (write the Shapefile in GB18030 or UTF-8 instead)");
+      }
     } else {
       f.SetFieldNull(i);
     }
@@ -146,24 +256,29 @@ void VectorWriter::add(std::string_view wkb, const Attributes& attributes,
     im.fail("feature " + feature_label + " cannot be transformed to " + im.options.srs);
   }
   f.SetGeometryDirectly(g);
-  if (im.layer->CreateFeature(&f) != OGRERR_NONE) im.fail("feature " + feature_label);
-  if (im.in_transaction && ++im.pending >= kFeaturesPerTransaction) {
-    if (im.ds->CommitTransaction() != OGRERR_NONE) im.fail("commit");
-    im.in_transaction = false;
-    im.pending = 0;
-  }
+  im.batch.push_back({std::move(feature), feature_label});
+  if (im.batch.size() >= kBatchSize) im.push();
 }
 
 void VectorWriter::close() {
   Impl& im = *impl_;
+  if (!im.batch.empty()) im.push();
+  im.stop(false);
+  if (!im.failure.empty()) throw Error(im.failure);
   GdalErrorScope scope;
-  if (im.in_transaction && im.ds->CommitTransaction() != OGRERR_NONE) im.fail("commit");
-  im.in_transaction = false;
-  im.feature.reset();
+  im.batch.clear();
   GDALDataset* ds = std::exchange(im.ds, nullptr);
   GDALClose(ds);  // GDAL 3.6's GDALClose reports failures through CPLError only
   std::string why = take_gdal_errors();
   if (!why.empty()) throw Error("cannot write " + im.path + ": " + why);
+  if (im.encoder) {
+    // The code page, as GDAL writes it for ENCODING=GBK: the encoding's name in the .cpg.
+    std::filesystem::path cpg = im.path;
+    cpg.replace_extension(".cpg");
+    std::ofstream out(cpg, std::ios::binary | std::ios::trunc);
+    out << im.encoder->encoding();
+    if (!out.flush()) throw Error("cannot write " + cpg.string());
+  }
 }
 
 std::vector<std::string> shapefile_field_names(const std::vector<std::string>& names,

@@ -1,5 +1,7 @@
 // Writing features to GIS files through GDAL/OGR drivers (GeoPackage, Shapefile, OpenFileGDB,
-// GeoJSON, CSV), one feature at a time: the caller streams from the store, nothing is held.
+// GeoJSON, CSV), one feature at a time: the caller streams from the store, nothing is held but
+// a few thousand features in flight. The caller's thread prepares each feature while a thread
+// of the writer's own runs the driver, so an export uses two cores.
 #pragma once
 
 #include <memory>
