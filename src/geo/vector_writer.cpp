@@ -1,6 +1,7 @@
 #include "geo/vector_writer.h"
 
 #include <cpl_string.h>
+#include <cpl_vsi.h>
 #include <gdal_priv.h>
 #include <ogr_spatialref.h>
 #include <ogrsf_frmts.h>
@@ -55,6 +56,39 @@ OGRFieldType ogr_type(FieldType t) {
 // read from WKB and transformed) while one writing thread hands prepared features to the GDAL
 // driver (encoding, the file's own format, transactions). Only the writing thread touches the
 // dataset between the constructor and close().
+namespace {
+// A Shapefile encoding GDAL is not told of: the text is encoded here (TextEncoder).
+bool legacy_encoding(std::string encoding) {
+  for (auto& c : encoding) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return !encoding.empty() && encoding != "UTF-8" && encoding != "UTF8";
+}
+
+// Every file of `dir` into a new zip `zip` (GDAL's /vsizip/, deflated), then `dir` removed.
+void zip_directory(const std::string& dir, const std::string& zip) {
+  // {…}: the zip's own path, which may hold ".zip" in a directory name (a staged output's
+  // .NAME.shp.zip.partial-N/) where GDAL would otherwise split it.
+  const std::string prefix = "/vsizip/{" + zip + "}/";
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  std::vector<char> buf(1 << 20);
+  for (const auto& f : files) {
+    std::ifstream in(f, std::ios::binary);
+    VSILFILE* out = VSIFOpenL((prefix + f.filename().string()).c_str(), "wb");
+    bool ok = in && out;
+    while (ok && in) {
+      in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+      auto n = static_cast<std::size_t>(in.gcount());
+      ok = VSIFWriteL(buf.data(), 1, n, out) == n;
+    }
+    if (out) ok = VSIFCloseL(out) == 0 && ok;
+    if (!ok) throw Error("cannot write " + f.filename().string() + " into " + zip + ": " + take_gdal_errors());
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+}
+}  // namespace
+
 struct VectorWriter::Impl {
   std::string path;
   WriterOptions options;
@@ -68,6 +102,10 @@ struct VectorWriter::Impl {
   // Shapefile text in a legacy encoding (GBK): encoded here, on the caller's thread, with one
   // converter, and the .cpg written at close; GDAL is told nothing and recodes nothing.
   std::unique_ptr<TextEncoder> encoder;
+  // A zipped Shapefile in a legacy encoding (X.shp.zip): written as plain files into this
+  // directory and zipped at close, after its .cpg (GDAL would put an empty .cpg into the zip,
+  // which a zip cannot have replaced).
+  std::string zip, plain_dir;
 
   std::mutex mutex;
   std::condition_variable changed;
@@ -158,13 +196,20 @@ VectorWriter::VectorWriter(const std::string& path, const WriterOptions& options
   Impl& im = *impl_;
   im.path = path;
   im.options = options;
+  if (options.driver == "ESRI Shapefile" && !options.add_layer && legacy_encoding(options.encoding) &&
+      path.size() > 4 && path.compare(path.size() - 4, 4, ".zip") == 0) {
+    im.zip = path;
+    im.plain_dir = path + ".files";
+    std::filesystem::create_directories(im.plain_dir);
+    im.path = im.plain_dir + "/" + options.layer_name + ".shp";
+  }
   GdalErrorScope scope;
   GDALDriver* driver = GetGDALDriverManager()->GetDriverByName(options.driver.c_str());
   if (!driver) throw Error("GDAL has no " + options.driver + " driver");
   im.ds = options.add_layer
               ? static_cast<GDALDataset*>(GDALOpenEx(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE,
                                                      nullptr, nullptr, nullptr))
-              : driver->Create(path.c_str(), 0, 0, 0, GDT_Unknown, nullptr);
+              : driver->Create(im.path.c_str(), 0, 0, 0, GDT_Unknown, nullptr);
   if (!im.ds) im.fail("cannot create the dataset");
 
   OGRSpatialReference srs;
@@ -181,9 +226,7 @@ VectorWriter::VectorWriter(const std::string& path, const WriterOptions& options
 
   CPLStringList layer_options;
   if (options.driver == "ESRI Shapefile" && !options.encoding.empty()) {
-    std::string upper = options.encoding;
-    for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    if (upper != "UTF-8" && upper != "UTF8") im.encoder = std::make_unique<TextEncoder>(options.encoding);
+    if (legacy_encoding(options.encoding)) im.encoder = std::make_unique<TextEncoder>(options.encoding);
     layer_options.SetNameValue("ENCODING", im.encoder ? "" : options.encoding.c_str());
   }
   if (options.driver == "CSV") {
@@ -279,6 +322,7 @@ void VectorWriter::close() {
     out << im.encoder->encoding();
     if (!out.flush()) throw Error("cannot write " + cpg.string());
   }
+  if (!im.zip.empty()) zip_directory(im.plain_dir, im.zip);
 }
 
 std::vector<std::string> shapefile_field_names(const std::vector<std::string>& names,

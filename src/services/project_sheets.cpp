@@ -24,6 +24,12 @@ constexpr std::pair<ProjectSheet, std::string_view> kSheets[] = {
     {ProjectSheet::evaluation, "evaluation"}};
 
 double mu(double m2) { return m2 / kSquareMetresPerMu; }
+// after − before, 0 where the two differ only by the rounding of summing the same areas in
+// another order (else a sheet shows "-0.00").
+double change(double after, double before) {
+  double d = after - before;
+  return std::abs(d) <= 1e-12 * std::max(std::abs(after), std::abs(before)) ? 0.0 : d;
+}
 double hectares(double m2) { return m2 / 10000.0; }
 
 std::string class_name(const std::string& code) {
@@ -62,20 +68,20 @@ ReportSheet balance_sheet(SheetSources& src, const User& user, std::int64_t id) 
     before += r.before_m2;
     after += r.after_m2;
     s.rows.push_back({{r.code, class_name(r.code), mu(r.before_m2), mu(r.after_m2),
-                       mu(r.after_m2 - r.before_m2), hectares(r.before_m2), hectares(r.after_m2),
-                       hectares(r.after_m2 - r.before_m2)}});
+                       mu(change(r.after_m2, r.before_m2)), hectares(r.before_m2), hectares(r.after_m2),
+                       hectares(change(r.after_m2, r.before_m2))}});
   }
-  s.rows.push_back({{std::string("合计"), std::string(), mu(before), mu(after), mu(after - before),
-                     hectares(before), hectares(after), hectares(after - before)},
+  s.rows.push_back({{std::string("合计"), std::string(), mu(before), mu(after), mu(change(after, before)),
+                     hectares(before), hectares(after), hectares(change(after, before))},
                     true});
   s.rows.push_back({{std::string(), std::string("其中：耕地"), mu(b.cultivated_before),
-                     mu(b.cultivated_after), mu(b.cultivated_after - b.cultivated_before),
+                     mu(b.cultivated_after), mu(change(b.cultivated_after, b.cultivated_before)),
                      hectares(b.cultivated_before), hectares(b.cultivated_after),
-                     hectares(b.cultivated_after - b.cultivated_before)}});
+                     hectares(change(b.cultivated_after, b.cultivated_before))}});
   s.rows.push_back({{std::string(), std::string("其中：建设用地"), mu(b.construction_before),
-                     mu(b.construction_after), mu(b.construction_after - b.construction_before),
+                     mu(b.construction_after), mu(change(b.construction_after, b.construction_before)),
                      hectares(b.construction_before), hectares(b.construction_after),
-                     hectares(b.construction_after - b.construction_before)}});
+                     hectares(change(b.construction_after, b.construction_before))}});
   char buf[160];
   std::snprintf(buf, sizeof buf, "项目区面积 %.2f 亩（%.4f 公顷，%.0f 平方米），规划变更 %d 处。",
                 mu(b.project_area_m2), hectares(b.project_area_m2), b.project_area_m2, b.changes);

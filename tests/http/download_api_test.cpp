@@ -3,6 +3,7 @@
 // zipped GBK Shapefile and as the coordinate TXT that imports again; a user whose grants lie in
 // another county gets the same 404 as for a layer that does not exist; 401 without a session,
 // 400 for an unknown format.
+#include <cpl_vsi.h>
 #include <gtest/gtest.h>
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>
@@ -72,6 +73,15 @@ TEST_P(DownloadApiTest, a_county_user_downloads_the_layer_as_gpkg_shapefile_zip_
   EXPECT_EQ(shp.body.substr(0, 2), "PK");
   write_file(at("dl.shp.zip"), shp.body);
   EXPECT_EQ(feature_count("/vsizip/" + at("dl.shp.zip") + "/land_use.shp"), services::kDemoMinPolygons);
+  // The zip carries the .cpg naming GBK, so GIS software reads the Chinese attributes.
+  {
+    VSILFILE* cpg = VSIFOpenL(("/vsizip/" + at("dl.shp.zip") + "/land_use.cpg").c_str(), "rb");
+    ASSERT_NE(cpg, nullptr) << "no land_use.cpg in the zip";
+    char buf[16] = {};
+    VSIFReadL(buf, 1, sizeof buf - 1, cpg);
+    VSIFCloseL(cpg);
+    EXPECT_EQ(std::string(buf), "GBK");
+  }
 
   auto txt = get("/api/v1/layers/land_use/download?format=txt", "zhen");
   ASSERT_EQ(txt.status, 200);

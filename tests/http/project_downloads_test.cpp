@@ -239,6 +239,9 @@ TEST_P(ProjectDownloadsTest, each_sheet_reads_back_with_the_sums_of_the_json_api
     EXPECT_NEAR(number(s, "C" + std::to_string(total)), before / kSquareMetresPerMu, 1e-6);
     EXPECT_NEAR(number(s, "D" + std::to_string(total)), after / kSquareMetresPerMu, 1e-6);
     EXPECT_NEAR(number(s, "F" + std::to_string(total)), before / 10000, 1e-8);
+    // The changes replace land inside the area: the total does not change, and reads 0, not a
+    // rounding remainder Excel would show as -0.00.
+    EXPECT_EQ(s.at("E" + std::to_string(total)), "0");
     EXPECT_EQ(s.at("C3"), "整治前面积（亩）");
   }
 
