@@ -13,6 +13,7 @@ packages=(
   libsodium-dev liblemon-dev libspdlog-dev libcli11-dev libxlsxwriter-dev
   libgtest-dev libbenchmark-dev wrk python3 ccache
   chromium fonts-wqy-zenhei
+  clang-14 libfuzzer-14-dev
 )
 # The web app (web/) builds with Node.js and npm: Debian's nodejs/npm when none is installed.
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
