@@ -1,124 +1,91 @@
 // libFuzzer harness: request bodies through the API router, as signed-in users send them. The
-// first byte of an input picks a user of the demo county (township, village collective, villager,
-// lead department, finance) and the second a route of the OpenAPI document that takes a body
-// (POST, PUT, PATCH, DELETE; path parameters filled with the demo's ids and codes); the rest is
+// first byte of an input picks a user of the demo county (administrator, departments, leader
+// group, township, village collective, villager, investor), the second a route of the OpenAPI
+// document that takes a body (POST, PUT, PATCH, DELETE), the third how its path parameters are
+// filled (ids 1, 2 or one that does not exist; the user's own region or the county's); the rest is
 // the body. Every answer must be an HTTP answer below 500: an exception that escapes the router
 // or a 5xx is a finding (the server would answer 500), and a crash ends the run, as it would end
 // the server.
-#include <unistd.h>
-
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
-#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include "http/api_services.h"
+#include "fuzz/fuzz_world.h"
 #include "http/routes.h"
-#include "services/auth.h"
-#include "services/demo_county.h"
-#include "services/demo_platform.h"
-#include "storage/identity_store.h"
-#include "storage/project_store.h"
-#include "storage/store.h"
 
 namespace {
 
 using namespace gz;
 
 struct Route {
-  std::string method, target;
+  std::string method, pattern;
 };
 
-// The demo county in a database of its own, its services and router, and a session per user.
-struct World {
-  std::string location;
-  std::unique_ptr<storage::Store> store;
-  std::unique_ptr<storage::IdentityStore> identity;
-  std::unique_ptr<storage::ProjectStore> projects;
-  std::unique_ptr<http::ApiServices> api;
-  std::unique_ptr<http::Router> router;
-  std::vector<std::string> tokens;
-  std::vector<Route> routes;
-};
+std::vector<Route>& routes() {
+  static std::vector<Route> r = [] {
+    std::vector<Route> out;
+    auto doc = nlohmann::json::parse(http::openapi_document());
+    for (auto& [path, item] : doc["paths"].items())
+      for (const char* method : {"post", "put", "patch", "delete"}) {
+        if (!item.contains(method)) continue;
+        std::string m = method;
+        for (auto& c : m) c = static_cast<char>(c - 'a' + 'A');
+        // Signing out would end the harness's sessions, and every later input would get 401.
+        if (m == "DELETE" && path == "/api/v1/session") continue;
+        out.push_back({m, path});
+      }
+    return out;
+  }();
+  return r;
+}
 
-// "{id}" → "1", "{region}" → a village of the demo …: enough for the route to be reached.
-std::string fill(std::string path) {
+// "{id}" → "1" …, "{region}"/"{code}" → a region code, "{layer}" → the land-use layer.
+std::string fill(std::string path, std::uint8_t variant, const fuzz::DemoAccount& user) {
+  static const char* ids[] = {"1", "2", "3", "999999"};
   for (;;) {
     auto open = path.find('{');
     if (open == std::string::npos) return path;
     auto close = path.find('}', open);
     std::string name = path.substr(open + 1, close - open - 1);
-    std::string value = name == "region" || name == "code" ? "340123100001" : name == "layer" ? "land_use" : "1";
+    std::string value;
+    if (name == "region" || name == "code")
+      value = (variant & 4) || user.region.empty() ? "340123" : user.region;
+    else if (name == "layer")
+      value = (variant & 8) ? "no_such_layer" : "land_use";
+    else
+      value = ids[variant % 4];
     path.replace(open, close - open + 1, value);
   }
-}
-
-World& world() {
-  static World* w = [] {
-    auto* w = new World;
-    auto dir = std::filesystem::temp_directory_path() / ("gongzhi-fuzz-" + std::to_string(getpid()));
-    std::filesystem::create_directories(dir);
-    w->location = (dir / "county.sqlite").string();
-    const std::string password = "fuzzing the county";
-    {
-      auto store = storage::Store::open(w->location, {.create = true});
-      services::generate_demo_county(*store, {.polygons = 300, .seed = 7});
-      services::seed_demo_platform(*store, w->location, password);
-    }
-    w->store = storage::Store::open(w->location);
-    w->identity = storage::IdentityStore::open(w->location);
-    w->projects = storage::ProjectStore::open(w->location);
-    w->api = std::make_unique<http::ApiServices>(*w->store, *w->identity, *w->projects);
-    w->router = std::make_unique<http::Router>(http::make_router(w->api->context()));
-    for (const char* user : {"zhen", "cun", "cunmin", "zrzy", "czj"}) {
-      auto r = services::login(*w->identity, {}, user, password, "127.0.0.1");
-      if (r.outcome != services::LoginOutcome::ok) {
-        std::fprintf(stderr, "fuzz setup: %s cannot sign in\n", user);
-        std::abort();
-      }
-      w->tokens.push_back(r.token);
-    }
-    auto doc = nlohmann::json::parse(http::openapi_document());
-    for (auto& [path, item] : doc["paths"].items())
-      for (const char* method : {"post", "put", "patch", "delete"})
-        if (item.contains(method)) {
-          std::string m = method;
-          for (auto& c : m) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-          w->routes.push_back({m, fill(path)});
-        }
-    std::fprintf(stderr, "fuzz setup: %zu routes with a body, %zu users, database %s\n", w->routes.size(),
-                 w->tokens.size(), w->location.c_str());
-    return w;
-  }();
-  return *w;
 }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  world();
+  auto& w = fuzz::demo_world();
+  std::fprintf(stderr, "fuzz setup: %zu routes with a body, %zu users, database %s\n", routes().size(),
+               w.accounts.size(), w.location.c_str());
   return 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (size < 2) return 0;
-  World& w = world();
-  const Route& route = w.routes[data[1] % w.routes.size()];
+  if (size < 3) return 0;
+  auto& w = fuzz::demo_world();
+  const auto& user = w.accounts[data[0] % w.accounts.size()];
+  const Route& route = routes()[data[1] % routes().size()];
   http::Request req;
   req.method = route.method;
-  req.target = req.path = route.target;
-  req.body.assign(reinterpret_cast<const char*>(data) + 2, size - 2);
-  req.headers["authorization"] = "Bearer " + w.tokens[data[0] % w.tokens.size()];
+  req.target = req.path = fill(route.pattern, data[2], user);
+  req.body = fuzz::text_of(data + 3, size - 3);
+  req.headers["authorization"] = "Bearer " + user.token;
   req.headers["content-type"] = "application/json";
   req.remote_address = "127.0.0.1";
   auto res = w.router->dispatch(req);
   if (res.status >= 500) {
-    std::fprintf(stderr, "%s %s answered %d: %s\n", req.method.c_str(), req.target.c_str(), res.status,
-                 res.body.c_str());
+    std::fprintf(stderr, "%s %s as %s answered %d: %s\n", req.method.c_str(), req.target.c_str(),
+                 user.username.c_str(), res.status, res.body.c_str());
     std::abort();
   }
   return 0;
