@@ -19,6 +19,10 @@ declare -A programs=(
   [runuser]="scripts/pg.sh (initdb and pg_ctl as postgres)"
   [/usr/lib/postgresql/15/bin/initdb]="scripts/pg.sh"
   [/usr/lib/postgresql/15/bin/pg_ctl]="scripts/pg.sh"
+  [/usr/lib/postgresql/15/bin/pg_dump]="tests/storage/postgres_dump_restore_test.cpp"
+  [/usr/lib/postgresql/15/bin/pg_restore]="tests/storage/postgres_dump_restore_test.cpp"
+  [/usr/lib/postgresql/15/bin/createdb]="tests/storage/postgres_dump_restore_test.cpp"
+  [/usr/lib/postgresql/15/bin/dropdb]="tests/storage/postgres_dump_restore_test.cpp (cleanup)"
 )
 
 # The Debian package owning a file, through a merged /usr (/bin = /usr/bin) and symlinks.

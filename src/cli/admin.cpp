@@ -51,7 +51,7 @@ std::string describe_grant(const Grant& g) {
 }
 
 void add_admin_command(CLI::App& app, Action& action) {
-  auto* admin = app.add_subcommand("admin", "Administer users and the audit trail.");
+  auto* admin = app.add_subcommand("admin", "Administer users, the audit trail and backups.");
   admin->require_subcommand(1);
 
   {
@@ -232,6 +232,7 @@ void add_admin_command(CLI::App& app, Action& action) {
 
   add_admin_audit_commands(*admin, action);
   add_admin_access_commands(*admin, action);
+  add_admin_backup_commands(*admin, action);
 }
 
 }  // namespace gz::cli

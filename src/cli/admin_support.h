@@ -20,6 +20,8 @@ std::string role_names();
 // gongzhi admin's audit subcommands (cli/admin_audit.cpp): verify-audit, init-audit-key,
 // audit-anchor.
 void add_admin_audit_commands(CLI::App& admin, Action& action);
+// gongzhi admin backup and restore (cli/admin_backup.cpp).
+void add_admin_backup_commands(CLI::App& admin, Action& action);
 // gongzhi admin's revocation subcommands (cli/admin_access.cpp): disable-user, enable-user,
 // revoke-grant, reset-password, sessions, kill-session.
 void add_admin_access_commands(CLI::App& admin, Action& action);

@@ -17,6 +17,7 @@
 #include "storage/change_signal.h"
 #include "storage/identity_store.h"
 #include "storage/project_store.h"
+#include "storage/sqlite/sqlite_store.h"
 #include "storage/store.h"
 
 namespace gz::cli {
@@ -34,7 +35,7 @@ void raise_descriptor_limit() {
 
 void add_serve_command(CLI::App& app, Action& action) {
   struct Options {
-    std::string db, pg, listen = "127.0.0.1:8080";
+    std::string db, pg, listen = "127.0.0.1:8080", synchronous = "full";
     http::AuthOptions auth;
     int io_threads = 0, worker_threads = 4, request_timeout = 30, header_timeout = 10;
     int max_connections = 0, max_connections_per_address = 256;
@@ -49,6 +50,12 @@ void add_serve_command(CLI::App& app, Action& action) {
                              "e.g. \"host=127.0.0.1 dbname=gongzhi\", or postgresql://…)");
   db->excludes(pg);
   pg->excludes(db);
+  cmd->add_option("--sqlite-synchronous", o->synchronous,
+                  "when a commit is on disk: full (default; a write the server acknowledged "
+                  "survives a power loss) or normal (faster; a power loss may take back the last "
+                  "writes); see docs/durability.md")
+      ->check(CLI::IsMember({"full", "normal"}))
+      ->excludes(pg);
   cmd->add_option("--listen", o->listen, "address:port to listen on (port 0 picks a free one)");
   cmd->add_option("--session-idle-seconds", o->auth.policy.idle_seconds,
                   "a session unused this long ends (default 12 h)")
@@ -127,6 +134,9 @@ void add_serve_command(CLI::App& app, Action& action) {
                            o->pg.rfind("pg:", 0) == 0
                        ? o->pg
                        : "pg:" + o->pg;
+      // Before any store is opened: every connection the server commits on gets it.
+      storage::set_sqlite_synchronous(o->synchronous == "normal" ? storage::SqliteSync::normal
+                                                                 : storage::SqliteSync::full);
       auto store = storage::Store::open(location);
       // Users, sessions, projects and the audit log live in the same database (tables made if
       // missing).

@@ -55,9 +55,13 @@ ApiError cross_origin(const std::string& from) {
 
 }  // namespace
 
-bool from_trusted_proxy(const Request& req, const AuthOptions& auth) {
-  return std::find(auth.trusted_proxies.begin(), auth.trusted_proxies.end(), req.remote_address) !=
+bool is_trusted_proxy(const std::string& address, const AuthOptions& auth) {
+  return std::find(auth.trusted_proxies.begin(), auth.trusted_proxies.end(), address) !=
          auth.trusted_proxies.end();
+}
+
+bool from_trusted_proxy(const Request& req, const AuthOptions& auth) {
+  return is_trusted_proxy(req.remote_address, auth);
 }
 
 bool client_used_tls(const Request& req, const AuthOptions& auth) {

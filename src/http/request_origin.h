@@ -5,11 +5,16 @@
 #pragma once
 
 #include <optional>
+#include <string>
 
 #include "http/router.h"
 #include "http/routes.h"
 
 namespace gz::http {
+
+// Whether `address` is one of auth.trusted_proxies (the one list both the client's address,
+// client_address, and the origin checks here believe).
+bool is_trusted_proxy(const std::string& address, const AuthOptions& auth);
 
 // Whether the request is from one of auth.trusted_proxies.
 bool from_trusted_proxy(const Request& req, const AuthOptions& auth);

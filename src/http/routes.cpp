@@ -30,6 +30,7 @@
 #include "http/stats_table_routes.h"
 #include "http/static_routes.h"
 #include "services/regions.h"
+#include "services/tiles.h"
 
 namespace gz::http {
 
@@ -174,10 +175,7 @@ Response sign_in(storage::IdentityStore& identity, const AuthOptions& auth, cons
 }  // namespace
 
 std::string client_address(const Request& req, const AuthOptions& auth) {
-  auto trusted = [&](const std::string& a) {
-    return std::find(auth.trusted_proxies.begin(), auth.trusted_proxies.end(), a) !=
-           auth.trusted_proxies.end();
-  };
+  auto trusted = [&](const std::string& a) { return is_trusted_proxy(a, auth); };
   if (!trusted(req.remote_address)) return req.remote_address;
   // "client, proxy1, proxy2": walk from the right past our own proxies.
   std::vector<std::string> hops;
@@ -248,18 +246,21 @@ Router make_router(const ApiContext& ctx) {
   r.add("GET", "/api/v1/openapi.json", [openapi](const Request&, const PathParams&) {
     return Response{200, "application/json; charset=utf-8", *openapi, {}};
   });
-  // The layers are the county's map: any signed-in user may list them (tiles and features
-  // are further limited by jurisdiction where they are served).
+  // The layers are the county's map: any signed-in user whose grants meet the county may list
+  // them (tiles and features are further limited by jurisdiction where they are served); to
+  // anyone else, as to tiles and downloads, there are none.
   r.add("GET", "/api/v1/layers", [&store, &identity](const Request& req, const PathParams&) {
-    signed_in(identity, req);
+    auto user = signed_in(identity, req);
     nlohmann::json list = nlohmann::json::array();
-    for (const auto& v : store.layers()) list.push_back(layer_json(v));
+    if (services::may_see_map_data(user, identity.regions()))
+      for (const auto& v : store.layers()) list.push_back(layer_json(v));
     return json(200, {{"layers", list}});
   });
   r.add("GET", "/api/v1/layers/{layer}", [&store, &identity](const Request& req, const PathParams& p) {
-    signed_in(identity, req);
+    auto user = signed_in(identity, req);
     const std::string& name = p.at("layer");
     try {
+      if (!services::may_see_map_data(user, identity.regions())) throw NotFoundError("layer " + name);
       nlohmann::json list = nlohmann::json::array();
       for (const auto& v : store.versions(name)) list.push_back(layer_json(v));
       return json(200, {{"layer", name}, {"versions", list}});

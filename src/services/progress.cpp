@@ -488,7 +488,14 @@ std::vector<ReportRecord> ProgressService::reports(const User& user, std::int64_
 }
 
 ReportRecord ProgressService::file_report(const User& user, std::int64_t id, const NewReport& nr) {
-  if (nr.kind != "report" && nr.kind != "inspection")
+  // Who may file it is known before the report is checked or its points measured: outside the
+  // user's grants the project is a 404 whatever the report says (checked again when written).
+  auto p0 = projects_.get(user, id);
+  if (nr.kind == "report")
+    require_roles(user, implementer_roles(), p0, "提交该项目的进度报告", "file progress reports on this project");
+  else if (nr.kind == "inspection")
+    require_roles(user, inspector_roles(), p0, "记录该项目的巡查", "record inspections of this project");
+  else
     throw InvalidRequest("unknown_kind", "kind 应为 report（进度报告）或 inspection（巡查）",
                          "kind must be report or inspection");
   auto text = checked_text(nr.text, "text", 1, 8000);
@@ -514,9 +521,8 @@ ReportRecord ProgressService::file_report(const User& user, std::int64_t id, con
                            "photos must list SHA-256 hex digests of uploaded photos");
     photo_set.insert(h);
   }
-  // The area check is GEOS work: read the project, check outside the write transaction, and
-  // write only if the plan is still the one checked.
-  auto p0 = projects_.get(user, id);
+  // The area check is GEOS work: done outside the write transaction, which writes only if the
+  // plan is still the one checked.
   std::vector<CheckedPoint> checked;
   bool outside_area = false;
   if (!nr.points.empty()) {

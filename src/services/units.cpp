@@ -5,6 +5,7 @@
 #include "common/error.h"
 #include "services/land_use_balance.h"
 #include "services/projects.h"
+#include "services/scheme_units.h"
 
 namespace gz::services {
 
@@ -74,7 +75,31 @@ AssessmentRequest UnitService::checked_request(const User& user, const std::stri
       throw InvalidRequest("invalid_region", "region 不是有效的行政区划代码", e.what());
     }
   }
+  // Outside the user's grants the zone is unknown (404, as one that does not exist), whatever the
+  // roles: the refusal of a role (403) is for a zone the user may see. And the progress of an
+  // assessment is no more visible than the assessment: the zone must meet the reading scope.
+  std::vector<std::string> granted;
+  for (const auto& g : user.grants) granted.push_back(g.region_code);
+  std::vector<std::string> villages;
+  if (!unit.empty()) {
+    try {
+      villages = find_consolidation_unit(store_, unit).villages;
+    } catch (const UnknownUnit&) {
+    }
+  }
+  auto meets = [&](const std::vector<std::string>& regions) {
+    if (std::find(regions.begin(), regions.end(), "") != regions.end()) return true;  // everywhere
+    auto overlap = [&](const std::string& code) {
+      return std::any_of(regions.begin(), regions.end(), [&](const std::string& r) {
+        return region_contains(r, code) || region_contains(code, r);
+      });
+    };
+    return unit.empty() ? overlap(region) : std::any_of(villages.begin(), villages.end(), overlap);
+  };
+  const std::string zone = unit.empty() ? "region '" + region + "'" : "consolidation unit '" + unit + "'";
+  if (!meets(granted)) throw NotFoundError(zone + " is outside the user's grants");
   auto req = request_for(user, land_use_layer);
+  if (req.region_scope && !meets(*req.region_scope)) throw NotFoundError(zone + " is outside the user's reading grants");
   req.by = unit.empty() ? "village" : "consolidation_unit";
   req.zone = unit.empty() ? region : unit;
   return req;

@@ -11,6 +11,7 @@
 
 #include "../test_support.h"
 #include "common/error.h"
+#include "storage/sqlite/sqlite_store.h"
 #include "storage/store.h"
 
 namespace gz::test {
@@ -57,6 +58,27 @@ TEST_F(SqliteStoreTest, opening_a_file_that_is_not_a_database_gives_a_storage_er
     EXPECT_NE(what.find("not a database"), std::string::npos) << what;
   }
   EXPECT_EQ(read_file(path), bytes);
+}
+
+// A write acknowledged to anyone must survive a power loss (docs/durability.md): every
+// connection flushes its commits (synchronous=FULL, 2) unless NORMAL (1) is asked for.
+TEST_F(SqliteStoreTest, every_connection_flushes_each_commit_unless_normal_is_asked_for) {
+  auto synchronous = [](sqlite3* db) {
+    sqlite3_stmt* s = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, "PRAGMA synchronous", -1, &s, nullptr), SQLITE_OK);
+    EXPECT_EQ(sqlite3_step(s), SQLITE_ROW);
+    int value = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    return value;
+  };
+  ASSERT_EQ(storage::sqlite_synchronous(), storage::SqliteSync::full);
+  storage::SqliteStore full(at("store.sqlite"), {.create = true});
+  EXPECT_EQ(synchronous(full.handle()), 2);
+  storage::set_sqlite_synchronous(storage::SqliteSync::normal);
+  storage::SqliteStore normal(at("store.sqlite"), {});
+  storage::set_sqlite_synchronous(storage::SqliteSync::full);
+  EXPECT_EQ(synchronous(normal.handle()), 1);
+  EXPECT_EQ(synchronous(full.handle()), 2) << "a connection keeps what it was opened with";
 }
 
 TEST_F(SqliteStoreTest, opening_a_missing_database_without_create_is_not_found) {

@@ -86,7 +86,12 @@ export async function fundsSteps({ browser, base, step, assert, signIn, shot }) 
     const history = (await call(p, "GET", `/api/v1/funds/sources/${created.id}/allocations`)).body.allocations;
     assert(JSON.stringify(shownHistory) === JSON.stringify(history.map((a) => [a.project_id, a.amount_fen, CODE])) && history.length === 1 && history[0].amount_fen === 8000025,
       "the source's allocations: " + JSON.stringify(shownHistory));
-    await p.$eval(`[data-testid="fund-sources"] tr[data-history="${created.id}"]`, (e) => e.scrollIntoView({ block: "center" }));
+    // The page keeps an opened history open across redraws (it is read again for the new rows).
+    await p.waitForFunction((sel) => {
+      const e = document.querySelector(sel);
+      e?.scrollIntoView({ block: "center" });
+      return !!e;
+    }, historyRows, { timeout: 20000 });
     await shot(p, "funds-source-history");
     // Above what the source has left (170,000.25 yuan): refused with the server's words, nothing changes.
     const ledgerBefore = (await call(p, "GET", `/api/v1/projects/${ids.project}/funds/ledger`)).body.entries.length;

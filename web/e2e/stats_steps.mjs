@@ -27,7 +27,10 @@ export async function statsSteps({ browser, base, step, assert, signIn, shot }) 
     await step("统计报表: the county's class table on the page is the API's, with 湿地 grouped and a 合计 row", async () => {
       await signIn(p, base, "lingdao");
       await p.click('nav a[data-nav="/stats"]');
-      await p.waitForSelector('[data-testid="stats-grid"]', { timeout: 60000 });
+      // The table, or the page's refusal (named in the failure rather than a bare timeout).
+      await p.waitForSelector('[data-testid="stats-grid"], [data-testid="stats-output"] [role="alert"]', { timeout: 60000 });
+      const refused = await p.$('[data-testid="stats-output"] [role="alert"]');
+      assert(!refused, "the page refused: " + (refused && (await refused.textContent())));
       const region = await p.$eval('[data-testid="stats-region"]', (s) => s.value);
       const api = (await call(p, "GET", `/api/v1/stats/tables?region=${region}&table=class&level=2`)).body;
       const shown = await tableOnPage(p);

@@ -24,8 +24,7 @@
 namespace gz::storage {
 
 namespace {
-// 1: first release; 2: exact feature bounds in the feature table (scans need no R*Tree join).
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = kSqliteSchemaVersion;
 
 std::string now_iso8601() {
   auto now = std::chrono::system_clock::now();
@@ -62,10 +61,15 @@ void refuse_foreign_database(sqlite3* db, const std::string& path) {
                        "refusing to change it: give --db a new file name");
 }
 
+std::atomic<SqliteSync> g_synchronous{SqliteSync::full};
+
 constexpr const char* kVersionColumns =
     "SELECT v.id, l.name, l.kind, v.version, v.feature_count, coalesce(v.source,''), "
     "coalesce(v.source_srs,''), v.created_at FROM layer_version v JOIN layer l ON l.id = v.layer_id ";
 }  // namespace
+
+void set_sqlite_synchronous(SqliteSync sync) { g_synchronous = sync; }
+SqliteSync sqlite_synchronous() { return g_synchronous; }
 
 SqliteStore::SqliteStore(const std::string& path, const OpenOptions& options,
                          const std::string& file)
@@ -104,7 +108,8 @@ SqliteStore::SqliteStore(const std::string& path, const OpenOptions& options,
         throw_sqlite(db_, path_, "cannot switch to write-ahead logging");
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
-    exec(db_, path_, "PRAGMA synchronous=NORMAL");
+    exec(db_, path_, sqlite_synchronous() == SqliteSync::full ? "PRAGMA synchronous=FULL"
+                                                              : "PRAGMA synchronous=NORMAL");
     exec(db_, path_, "PRAGMA foreign_keys=ON");
     if (const char* pages = std::getenv("GONGZHI_SQLITE_MAX_PAGES"))
       exec(db_, path_, std::string("PRAGMA max_page_count=") + std::to_string(std::atol(pages)));

@@ -11,6 +11,22 @@ struct sqlite3;
 
 namespace gz::storage {
 
+// The store's schema version (table meta, key schema_version): 1 first release; 2 exact feature
+// bounds in the feature table (scans need no R*Tree join). A file with a higher one was written
+// by a newer gongzhi and is refused.
+inline constexpr int kSqliteSchemaVersion = 2;
+
+// When a commit is on disk (PRAGMA synchronous; docs/durability.md). `full`: the write-ahead
+// log is flushed at every commit, so a write acknowledged to anyone survives a power loss.
+// `normal`: flushed at checkpoints only, more commits per second, but a power loss (not a crash
+// of the process) may take back the last commits; never corrupts.
+enum class SqliteSync { full, normal };
+// The setting of every connection the process opens from now on (full unless changed): one
+// setting per process, since every connection that commits must say it. `serve
+// --sqlite-synchronous` sets it at start, before it opens its stores.
+void set_sqlite_synchronous(SqliteSync sync);
+SqliteSync sqlite_synchronous();
+
 class SqliteStore : public Store {
  public:
   // `file` is the file actually opened when it differs from `path`, the name errors give

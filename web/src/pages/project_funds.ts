@@ -154,6 +154,8 @@ export async function fundsSection(p: Project): Promise<HTMLElement> {
     });
   };
   const busy = (part: HTMLElement) => isBusy(part) || !!part.querySelector("details[open]");
+  // Sources whose history the user opened: a redraw (live or after an action) opens them again.
+  const openHistories = new Set<number>();
 
   // live: redrawn for another user's change, the parts the user is busy in kept; nothing
   // redrawn when nothing changed (the event of the user's own action, drawn already).
@@ -246,6 +248,7 @@ export async function fundsSection(p: Project): Promise<HTMLElement> {
     const open = row.nextElementSibling as HTMLElement | null;
     if (open?.dataset.history === String(s.id)) {
       open.remove();
+      openHistories.delete(s.id);
       btn.setAttribute("aria-expanded", "false");
       return;
     }
@@ -268,7 +271,9 @@ export async function fundsSection(p: Project): Promise<HTMLElement> {
               el("td", {}, c ? el("a", { href: `/projects/${encodeURIComponent(c)}`, "data-route": "" }, c) : `#${a.project_id}`),
               el("td", { class: "num" }, yuan(a.amount_yuan)), el("td", {}, a.note), el("td", {}, a.actor));
           })));
+      if (row.nextElementSibling instanceof HTMLElement && row.nextElementSibling.dataset.history === String(s.id)) row.nextElementSibling.remove();
       row.after(el("tr", { "data-history": String(s.id) }, el("td", { colspan: "6" }, box)));
+      openHistories.add(s.id);
       btn.setAttribute("aria-expanded", "true");
     } catch (e) {
       row.after(el("tr", { "data-history": String(s.id) }, el("td", { colspan: "6", class: "msg error" },
@@ -295,6 +300,7 @@ export async function fundsSection(p: Project): Promise<HTMLElement> {
           el("td", { class: "num" }, yuan(s.amount_yuan)), el("td", { class: "num" }, yuan(s.allocated_yuan)), el("td", { class: "num" }, yuan(s.unallocated_yuan)));
         history.addEventListener("click", () => void toggleHistory(row, s, history));
         table.append(row);
+        if (openHistories.has(s.id)) void toggleHistory(row, s, history);
       }
       box.append(el("div", { class: "fw-scroll" }, table));
     }
