@@ -10,6 +10,7 @@
 #include "services/auth.h"
 #include "services/demo_county.h"
 #include "services/demo_platform.h"
+#include "storage/sqlite/sqlite_store.h"
 
 namespace gz::fuzz {
 
@@ -61,6 +62,9 @@ const std::string& run_directory() {
     fs::path base = fs::temp_directory_path();
     if (const char* p = std::getenv("GONGZHI_FUZZ_TMP"); p && *p) base = p;
     fs::path d = base / ("run-" + std::to_string(getpid()));
+    // The run's databases are scratch: commits need not reach the disk (FULL, serve's default,
+    // made the router harness wait on a flush for every write).
+    storage::set_sqlite_synchronous(storage::SqliteSync::normal);
     fs::create_directories(d);
     std::atexit([] {
       std::error_code ec;
@@ -74,9 +78,10 @@ const std::string& run_directory() {
 World& demo_world() {
   static World* w = [] {
     auto* w = new World;
+    const std::string& dir = run_directory();  // first: it sets the databases' flushing
     fs::path source = template_path();
     ensure_template(source);
-    w->location = (fs::path(run_directory()) / "county.sqlite").string();
+    w->location = (fs::path(dir) / "county.sqlite").string();
     fs::copy_file(source, w->location, fs::copy_options::overwrite_existing);
     w->store = storage::Store::open(w->location);
     w->identity = storage::IdentityStore::open(w->location);
