@@ -16,6 +16,7 @@ jobs=${GONGZHI_FUZZ_JOBS:-$(nproc)}
 # ccache as in setup.sh: the clang build of the core is compiled once on a machine, and a clean
 # clone (CI) reuses it; paths under the clone are hashed relative to it.
 export CCACHE_BASEDIR="$here" CCACHE_NOHASHDIR=1
+started=$SECONDS
 CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Fuzz -DGONGZHI_FUZZ=ON \
   -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache >/dev/null
 harnesses=("$@")
@@ -23,6 +24,7 @@ if [ ${#harnesses[@]} -eq 0 ]; then
   for f in fuzz/*_fuzz.cpp; do harnesses+=("$(basename "$f" .cpp)"); done
 fi
 cmake --build build-fuzz -j"$jobs" --target "${harnesses[@]}"
+echo "fuzz: configured and built in $((SECONDS - started)) s"
 
 # The demo county the router harnesses work on is generated once into build-fuzz/world/ (each
 # run works on a copy); the harnesses' files go to build-fuzz/tmp/run-PID, removed at their end.
@@ -60,4 +62,5 @@ for h in "${harnesses[@]}"; do
     echo "fuzz: $h corpus: $(ls "build-fuzz/corpus/$name" | wc -l) inputs found on this machine, $(ls "fuzz/corpus/$name" | wc -l) seeds"
   fi
 done
+echo "fuzz: done in $((SECONDS - started)) s"
 exit $status
