@@ -3,6 +3,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <fstream>
+#include <random>
 
 namespace gz::test {
 
@@ -11,8 +13,25 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 
+// Below the kernel's ephemeral range: a port from that range (what binding port 0 gives) may be
+// taken a moment later as the source port of any outgoing connection, and the tests open
+// thousands of them in parallel, so a server then failed with "Address already in use".
 unsigned short free_port() {
+  int low = 32768;
+  std::ifstream("/proc/sys/net/ipv4/ip_local_port_range") >> low;
   asio::io_context ioc;
+  if (low > 10100) {
+    thread_local std::mt19937 rng{std::random_device{}()};
+    std::uniform_int_distribution<int> pick(10000, low - 1);
+    for (int i = 0; i < 200; ++i) {
+      auto port = static_cast<unsigned short>(pick(rng));
+      tcp::acceptor a(ioc);
+      boost::system::error_code ec;
+      a.open(tcp::v4(), ec);
+      if (!ec) a.bind(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
+      if (!ec) return port;
+    }
+  }
   tcp::acceptor a(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
   return a.local_endpoint().port();
 }

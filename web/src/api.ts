@@ -148,7 +148,7 @@ export const getProject = (id: number) => api<Project>("GET", `/api/v1/projects/
 export const listRegions = () => api<{ regions: Region[] }>("GET", "/api/v1/regions").then((r) => r.regions);
 export const landUseClasses = () => api<{ classes: LandUseClass[] }>("GET", "/api/v1/land-use-classes").then((r) => r.classes);
 export const listLayers = () =>
-  api<{ layers: { layer: string; kind: string; version: number; features: number }[] }>("GET", "/api/v1/layers").then((r) => r.layers);
+  api<{ layers: { layer: string; kind: string; version: number; features: number; created_at: string }[] }>("GET", "/api/v1/layers").then((r) => r.layers);
 
 // The project transitions (src/domain/project.cpp): which roles may take which action from which
 // states. The server decides; the app only offers the buttons that can succeed.

@@ -4,7 +4,7 @@
 // The server builds the table (GET /api/v1/stats/tables, the code `gongzhi stats --table` uses)
 // and the xlsx and csv downloads come from the same request with format=xlsx|csv.
 import "./stats.css";
-import { api } from "../api";
+import { api, listLayers } from "../api";
 import { el } from "../dom";
 import { addStrings, lang, t } from "../i18n";
 import type { Ctx } from "../main";
@@ -14,6 +14,8 @@ addStrings({
   st_intro: ["按坐落单位汇总三调图斑面积（CGCS2000 椭球面积），与官方报表格式一致；可下载 xlsx 或 csv。",
     "Survey spot areas (ellipsoidal, CGCS2000) summed by location unit, in the official layout; download as xlsx or csv."],
   st_region: ["区域", "Region"],
+  st_layer: ["土地利用现状图层", "Land-use layer"],
+  st_layer_option: ["{name}（第 {version} 版，{features} 个图斑，{date} 导入）", "{name} (version {version}, {features} spots, imported {date})"],
   st_table: ["报表", "Table"],
   st_table_class: ["土地利用现状分类", "Land use by class"],
   st_table_three: ["三大类", "Three groups"],
@@ -103,6 +105,12 @@ export async function renderStats(main: HTMLElement, ctx: Ctx): Promise<() => vo
     table: params.get("table") ?? "class", level: params.get("level") ?? "2",
     classification: params.get("classification") ?? "sandiao", area: params.get("area") ?? "gross", unit: params.get("unit") ?? "ha",
   };
+  // A county may hold several land-use layers (the survey, an annual change survey, a designer's
+  // copy): the table is of one, chosen here; the imported 'land_use' layer first by default.
+  const layers = (await listLayers().catch(() => [])).filter((l) => l.kind === "land_use")
+    .sort((a, b) => Number(b.layer === "land_use") - Number(a.layer === "land_use") || a.layer.localeCompare(b.layer));
+  const wanted = params.get("layer");
+  state.layer = layers.some((l) => l.layer === wanted) ? wanted! : layers[0]?.layer ?? "";
   const out = el("div", { "data-testid": "stats-output" });
   const xlsx = el("a", { class: "btn", "data-testid": "stats-xlsx", download: "" }, t("st_download_xlsx"));
   const csv = el("a", { class: "btn", "data-testid": "stats-csv", download: "" }, t("st_download_csv"));
@@ -112,6 +120,14 @@ export async function renderStats(main: HTMLElement, ctx: Ctx): Promise<() => vo
   regionSel.value = state.region;
   form.append(el("label", {}, t("st_region"), " ", regionSel));
   regionSel.addEventListener("change", () => { state.region = regionSel.value; load(); });
+  if (layers.length > 1) {
+    const layerSel = el("select", { "data-testid": "stats-layer" }) as HTMLSelectElement;
+    for (const l of layers)
+      layerSel.append(el("option", { value: l.layer }, t("st_layer_option", { name: l.layer, version: String(l.version), features: String(l.features), date: l.created_at.slice(0, 10) })));
+    layerSel.value = state.layer;
+    form.append(el("label", {}, t("st_layer"), " ", layerSel));
+    layerSel.addEventListener("change", () => { state.layer = layerSel.value; load(); });
+  }
   for (const [name, values] of choices) {
     const sel = el("select", { "data-testid": `stats-${name}` }) as HTMLSelectElement;
     for (const v of values) sel.append(el("option", { value: v }, t(labelKey[name](v))));
