@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -82,7 +83,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   req.headers["authorization"] = "Bearer " + user.token;
   req.headers["content-type"] = "application/json";
   req.remote_address = "127.0.0.1";
-  auto res = w.router->dispatch(req);
+  http::Response res;
+  try {
+    res = w.router->dispatch(req);
+  } catch (const std::exception& e) {
+    // The server would answer 500 (http/server.cpp): a finding, named with its request.
+    std::fprintf(stderr, "%s %s as %s threw: %s\n", req.method.c_str(), req.target.c_str(),
+                 user.username.c_str(), e.what());
+    std::abort();
+  }
   if (res.status >= 500) {
     std::fprintf(stderr, "%s %s as %s answered %d: %s\n", req.method.c_str(), req.target.c_str(),
                  user.username.c_str(), res.status, res.body.c_str());

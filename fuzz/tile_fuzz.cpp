@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -43,7 +44,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   req.headers["authorization"] = "Bearer " + user.token;
   if (!parts[6].empty()) req.headers["if-none-match"] = parts[6];
   req.remote_address = "127.0.0.1";
-  auto res = w.router->dispatch(req);
+  gz::http::Response res;
+  try {
+    res = w.router->dispatch(req);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "GET %s as %s threw: %s\n", req.target.c_str(), user.username.c_str(), e.what());
+    std::abort();
+  }
   bool bad = res.status >= 500 || (res.status == 200 && res.body.empty());
   if (res.status == 200 || res.status == 204 || res.status == 304) {
     bool tagged = false;
