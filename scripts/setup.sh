@@ -13,7 +13,10 @@ packages=(
   libsodium-dev liblemon-dev libspdlog-dev libcli11-dev libxlsxwriter-dev
   libgtest-dev libbenchmark-dev wrk python3 ccache
   chromium fonts-wqy-zenhei
+  clang-14 libclang-rt-14-dev
 )
+# clang-14 and its runtimes (libclang-rt-14-dev: libFuzzer, AddressSanitizer, UBSan, only a
+# Recommends of clang-14) build the fuzzing harnesses of scripts/fuzz.sh (docs/fuzzing.md).
 # The web app (web/) builds with Node.js and npm: Debian's nodejs/npm when none is installed.
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 missing=()

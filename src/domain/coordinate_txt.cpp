@@ -4,7 +4,10 @@
 
 #include <charconv>
 #include <cmath>
+#include <iomanip>
+#include <limits>
 #include <map>
+#include <sstream>
 
 #include "common/data_dir.h"
 #include "common/error.h"
@@ -169,7 +172,7 @@ struct Parser {
     } else if (key == "带号") {
       if (value.empty()) return;
       auto z = to_integer(value);
-      if (!z || *z <= 0) fail(line, "带号 '" + value + "' is not a zone number");
+      if (!z || *z <= 0 || *z > std::numeric_limits<int>::max()) fail(line, "带号 '" + value + "' is not a zone number");
       zone_declared = static_cast<int>(*z);
       zone_line = line;
     } else if (key == "精度") {
@@ -255,12 +258,16 @@ struct Parser {
       fail(line, plot_prefix() + "a point row has 4 values (点号,圈号,X,Y), this one has " +
                      std::to_string(f.size()));
     auto ring = to_integer(f[1]);
-    if (!ring || *ring < 1) fail(line, plot_prefix() + "圈号 '" + f[1] + "' is not a ring number (1, 2, …)");
+    if (!ring || *ring < 1 || *ring > std::numeric_limits<int>::max()) fail(line, plot_prefix() + "圈号 '" + f[1] + "' is not a ring number (1, 2, …)");
     auto x = to_number(f[2]);
     auto y = to_number(f[3]);
     if (!x) fail(line, plot_prefix() + "X '" + f[2] + "' is not a number");
     if (!y) fail(line, plot_prefix() + "Y '" + f[3] + "' is not a number");
     if (*x < 0 || *x > 1e7) fail(line, plot_prefix() + "X " + f[2] + " is not a northing in metres");
+    // At most a two-digit zone prefix before the easting: a larger Y made the zone below
+    // overflow int (found by fuzzing).
+    if (*y < 0 || *y >= 1e8)
+      fail(line, plot_prefix() + "Y " + f[3] + " is not an easting in metres (with or without its zone prefix)");
     double easting = *y;
     bool prefixed = *y >= 1e6;
     if (y_prefixed && *y_prefixed != prefixed)
@@ -304,11 +311,15 @@ struct Parser {
       fail(open_ring->last_line, plot_prefix() + "ring " + std::to_string(open_ring->ring_number) +
                                      " (圈号) is not closed: its last point does not repeat its "
                                      "first (line " + std::to_string(open_ring->first_line) + ")");
+    // Compared as written: a count beyond int (109999999999, found by fuzzing) is no count of
+    // this plot's rows, and converting it to int first was undefined.
     auto declared = attribute_number(plot->attributes, "JZDS");
-    if (declared && static_cast<int>(*declared) != plot_rows)
-      fail(plot->header_line, "plot " + plot->label + ": 界址点数 says " +
-                                  std::to_string(static_cast<int>(*declared)) + " points, the plot has " +
-                                  std::to_string(plot_rows) + " point rows");
+    if (declared && *declared != plot_rows) {
+      std::ostringstream says;
+      says << std::setprecision(15) << *declared;
+      fail(plot->header_line, "plot " + plot->label + ": 界址点数 says " + says.str() +
+                                  " points, the plot has " + std::to_string(plot_rows) + " point rows");
+    }
     if (plot->rings.empty()) fail(plot->header_line, "plot " + plot->label + " has no points");
     plot = nullptr;
   }

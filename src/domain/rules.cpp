@@ -39,7 +39,10 @@ FindingBinding parse_binding(const nlohmann::json& b, const std::vector<Rule>& r
   const auto by_rule = b.value("by_rule", nlohmann::json::object());
   for (auto& [severity, effect] : by_severity.items())
     out.by_severity[severity] = parse_effect(effect, source, "by_severity." + severity);
-  for (auto& [id, effect] : by_rule.items()) {
+  for (auto& item : by_rule.items()) {
+    // Named, not a structured binding: clang 14 (the fuzzing build) cannot capture one.
+    const std::string& id = item.key();
+    const auto& effect = item.value();
     if (std::none_of(rules.begin(), rules.end(), [&](const Rule& r) { return r.id == id; }))
       throw InputError(source, "binding", "by_rule." + id, "names no rule of this file");
     out.by_rule[id] = parse_effect(effect, source, "by_rule." + id);

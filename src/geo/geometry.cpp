@@ -2,9 +2,12 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "common/error.h"
+#include "common/json_input.h"
 #include "geo/crs.h"
 #include "geo/geos_context.h"
 
@@ -81,9 +84,62 @@ Geometry Geometry::from_wkt(std::string_view wkt) {
   return Geometry(g);
 }
 
+namespace {
+
+// GEOS 3.11's GeoJSON reader takes the first two numbers of every position inside a LineString,
+// MultiPoint, Polygon, MultiLineString or MultiPolygon without looking whether there are any: an
+// empty position ([]) reads through a null pointer and ends the process (found by
+// fuzz/plan_upload_fuzz). Each such position must hold two numbers at least before GEOS reads it.
+// `levels`: the arrays between the coordinates and a position.
+void check_positions(const nlohmann::json& coordinates, int levels, const std::string& type) {
+  if (!coordinates.is_array()) return;  // GEOS refuses it with its own message
+  if (levels == 0) {
+    if (coordinates.size() < 2)
+      throw Error("cannot read GeoJSON geometry: a position of the " + type +
+                  " has fewer than two coordinates");
+    return;
+  }
+  for (const auto& c : coordinates) check_positions(c, levels - 1, type);
+}
+
+// The geometries of a GeoJSON object as GEOS reads them (a geometry, a collection of them, a
+// Feature or a FeatureCollection), their positions checked. The JSON is at most kMaxJsonDepth
+// deep, which bounds the recursion.
+void check_geojson_positions(const nlohmann::json& j) {
+  static const std::map<std::string, int> kLevels = {
+      {"MultiPoint", 1}, {"LineString", 1}, {"MultiLineString", 2}, {"Polygon", 2}, {"MultiPolygon", 3}};
+  if (!j.is_object()) return;
+  auto type = j.find("type");
+  if (type == j.end() || !type->is_string()) return;
+  const auto& name = type->get_ref<const std::string&>();
+  auto member = [&](const char* key) { return j.find(key); };
+  if (auto levels = kLevels.find(name); levels != kLevels.end()) {
+    if (auto c = member("coordinates"); c != j.end()) check_positions(*c, levels->second, name);
+  } else if (name == "GeometryCollection" || name == "FeatureCollection") {
+    auto parts = member(name == "GeometryCollection" ? "geometries" : "features");
+    if (parts != j.end() && parts->is_array())
+      for (const auto& part : *parts) check_geojson_positions(part);
+  } else if (name == "Feature") {
+    if (auto g = member("geometry"); g != j.end()) check_geojson_positions(*g);
+  }
+}
+
+}  // namespace
+
 Geometry Geometry::from_geojson(std::string_view geojson) {
-  GEOSGeoJSONReader* r = GEOSGeoJSONReader_create_r(geos());
   std::string text(geojson);
+  {
+    nlohmann::json parsed;
+    try {
+      // Nested at most kMaxJsonDepth levels: GEOS recurses into geometry collections and frees
+      // its JSON recursively.
+      parsed = parse_json_input(text, "GeoJSON 几何", "the GeoJSON geometry");
+    } catch (const nlohmann::json::exception&) {
+      throw Error("cannot read GeoJSON geometry: not JSON");
+    }
+    check_geojson_positions(parsed);
+  }
+  GEOSGeoJSONReader* r = GEOSGeoJSONReader_create_r(geos());
   GEOSGeometry* g = GEOSGeoJSONReader_readGeometry_r(geos(), r, text.c_str());
   GEOSGeoJSONReader_destroy_r(geos(), r);
   if (!g) throw Error("cannot read GeoJSON geometry: " + take_geos_error());

@@ -3,6 +3,7 @@
 #include <cpl_conv.h>
 #include <cpl_error.h>
 #include <cpl_string.h>
+#include <cpl_vsi.h>
 #include <gdal_priv.h>
 #include <ogr_spatialref.h>
 #include <ogrsf_frmts.h>
@@ -16,14 +17,21 @@
 namespace gz::geo {
 
 namespace {
+// Through GDAL's virtual file system: a file on disk, or one of GDAL's virtual paths (/vsimem/,
+// /vsizip/…), which GDAL opens as well as it opens files.
+bool path_exists(const std::filesystem::path& p) {
+  VSIStatBufL st;
+  return VSIStatL(p.c_str(), &st) == 0;
+}
+
 bool has_sidecar(const std::filesystem::path& p, const char* ext) {
   std::filesystem::path c = p;
   c.replace_extension(ext);
-  if (std::filesystem::exists(c)) return true;
+  if (path_exists(c)) return true;
   std::string upper = ext;
   for (auto& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
   c.replace_extension(upper);
-  return std::filesystem::exists(c);
+  return path_exists(c);
 }
 
 // Whether the Shapefile(s) at `p` say which encoding their .dbf uses: a .cpg next to the file,
@@ -57,7 +65,7 @@ struct VectorSource::Impl {
 VectorSource::VectorSource(const std::string& path, const SourceOptions& options)
     : impl_(std::make_unique<Impl>()), path_(path) {
   ensure_gdal_registered();
-  if (!std::filesystem::exists(path)) throw InputError(path, "", "", "file does not exist");
+  if (!path_exists(path)) throw InputError(path, "", "", "file does not exist");
 
   std::filesystem::path fp(path);
   CPLStringList open_options;

@@ -274,8 +274,11 @@ void add_rights_routes(Router& r, storage::IdentityStore& identity, services::Ri
                                                              id_param(pp, "dispute"), m)));
   });
   // agree | escalate | rule: one route per step, each with its text.
-  for (const auto& [step, field] : std::vector<std::pair<std::string, std::string>>{
+  for (const auto& step_field : std::vector<std::pair<std::string, std::string>>{
            {"agreement", "agreement"}, {"escalation", "reason"}, {"ruling", "ruling"}}) {
+    // Named, not a structured binding: clang 14 (the fuzzing build) cannot capture one.
+    const std::string& step = step_field.first;
+    const std::string& field = step_field.second;
     std::string action = step == "agreement" ? "agree" : step == "escalation" ? "escalate" : "rule";
     r.add("POST", rights("/disputes/{dispute}/" + step),
           [&rs, &identity, action, field](const Request& req, const PathParams& pp) {

@@ -65,7 +65,9 @@ UploadedPlan plan_from_geojson(const std::string& text) {
     std::size_t i = 0;
     for (const auto& f : doc["features"]) {
       std::string name = "features[" + std::to_string(i++) + "]";
-      if (!f.is_object() || f.value("type", "") != "Feature")
+      // Compared as JSON: a "type" that is no string (an object, found by fuzzing) is no Feature
+      // either, where value("type", "") threw nlohmann's type_error (500).
+      if (!f.is_object() || !f.contains("type") || f["type"] != "Feature")
         throw InvalidRequest("not_geojson", name + " 不是 Feature", name + " is not a Feature");
       items.emplace_back(name, f.value("geometry", json()), f.value("properties", json::object()));
     }

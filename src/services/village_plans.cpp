@@ -164,7 +164,9 @@ std::vector<StoredFeature> parse_zones(const std::string& text, const std::strin
     throw InvalidRequest("invalid_zones", "zones 不是有效的 GeoJSON", "zones is not valid JSON");
   }
   json features;
-  if (j.is_object() && j.value("type", "") == "FeatureCollection" && j.contains("features"))
+  // "type" and "zone_use" are compared as JSON: one that is no string (found by fuzzing) made
+  // value(key, "") throw nlohmann's type_error, a 500 instead of the refusal.
+  if (j.is_object() && j.contains("type") && j["type"] == "FeatureCollection" && j.contains("features"))
     features = j["features"];
   else if (j.is_array())
     features = j;
@@ -184,7 +186,9 @@ std::vector<StoredFeature> parse_zones(const std::string& text, const std::strin
       invalid_zone(i, "invalid_geometry", "缺少几何", "no geometry");
     json props = f.value("properties", json::object());
     if (!props.is_object()) invalid_zone(i, "invalid_zone", "properties 应为对象", "properties must be an object");
-    std::string use = props.value("zone_use", "");
+    std::string use;
+    if (auto u = props.find("zone_use"); u != props.end() && !u->is_null())
+      use = u->is_string() ? u->get<std::string>() : dump(*u);
     if (!r.zone_uses.count(use)) {
       std::string uses;
       for (auto& [u, n] : r.zone_uses) uses += (uses.empty() ? "" : ", ") + u;

@@ -274,6 +274,21 @@ TEST_F(CoordinateTxtImportTest, import_refuses_a_point_count_that_disagrees_with
   expect_refused(text, 25, {"DK002", "界址点数 says 12", "10 point rows"});
 }
 
+// Found by fuzz/coordinate_txt_fuzz (UBSan): a 界址点数 or a Y beyond int was converted to int,
+// which is undefined; the refusal then named -2147483648 points or a zone of that number. The
+// fuzzer's input is kept as fuzz/corpus/coordinate_txt/crash_point_count_beyond_int.txt.
+TEST_F(CoordinateTxtImportTest, import_refuses_numbers_beyond_int_naming_them_as_written) {
+  std::string text = two_plots("39");
+  text.replace(text.find("10,0.5000,DK002"), 2, "109999999999");
+  expect_refused(text, 25, {"DK002", "界址点数 says 109999999999", "10 point rows"});
+  text = two_plots("39");
+  text.replace(text.find("39440100.000"), 12, "9e99");
+  expect_refused(text, 17, {"DK001", "Y 9e99 is not an easting"});
+  text = two_plots("39");
+  text.replace(text.find("J3,1,"), 5, "J3,4294967297,");
+  expect_refused(text, 17, {"DK001", "圈号 '4294967297' is not a ring number"});
+}
+
 TEST_F(CoordinateTxtImportTest, import_refuses_y_without_zone_prefix_when_no_zone_is_given) {
   std::string text = two_plots("", "");
   expect_refused(text, 15, {"no zone prefix", "带号"});
