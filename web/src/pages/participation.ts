@@ -492,9 +492,15 @@ async function feedbackTab(box: HTMLElement, env: Env) {
     }
     return r;
   };
+  // Only the latest drawing draws: a live redraw or an action's redraw for the previous filter
+  // that answers after the user chose another filter must not overwrite its list.
+  let drawing = 0;
   const drawList = async () => {
+    const mine = ++drawing;
     const qs = filter === "all" ? "" : filter === "overdue" ? "?overdue=true" : `?status=${filter}`;
-    const all = (await api<{ feedback: Fb[] }>("GET", "/api/v1/feedback" + qs)).feedback
+    const answer = await api<{ feedback: Fb[] }>("GET", "/api/v1/feedback" + qs);
+    if (mine !== drawing) return;
+    const all = answer.feedback
       .filter((f) => regionContains(village, f.region_code) || regionContains(f.region_code, village));
     // Unanswered first, the most urgent on top; then the rest, newest first.
     const open = all.filter((f) => f.status === "open" || f.status === "escalated").sort((a, b) => a.due_at.localeCompare(b.due_at));
