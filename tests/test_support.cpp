@@ -48,6 +48,7 @@ std::vector<std::string> TempDir::entries() const {
 // ---- processes --------------------------------------------------------------------------------
 
 std::string gongzhi_binary() { return GONGZHI_BINARY; }
+std::string source_dir() { return GONGZHI_SOURCE_DIR; }
 
 std::vector<std::string> RunResult::error_lines() const {
   std::vector<std::string> lines;

@@ -66,6 +66,8 @@ RunResult run(const std::vector<std::string>& args, const Env& env = {});
 // Runs any program (ogr2ogr) and waits for it.
 RunResult run_program(const std::string& program, const std::vector<std::string>& args);
 std::string gongzhi_binary();
+// The source tree the tests were built from (scripts/, data/, fuzz/corpus/).
+std::string source_dir();
 
 // ---- fixtures -------------------------------------------------------------------------------
 

@@ -230,8 +230,8 @@ TEST_F(SpatialCommands, balance_thresholds_come_from_the_data_file) {
   std::string data = at("data");
   std::filesystem::create_directories(data);
   for (const char* f : {"land_use_classes.csv", "rules.json"})
-    std::filesystem::copy_file(std::string(GONGZHI_SOURCE_DIR) + "/data/" + f, data + "/" + f);
-  std::string text = read_file(std::string(GONGZHI_SOURCE_DIR) + "/data/indicators.json");
+    std::filesystem::copy_file(source_dir() + "/data/" + f, data + "/" + f);
+  std::string text = read_file(source_dir() + "/data/indicators.json");
   auto pos = text.find("\"threshold\": 0.05}\n  ]");
   ASSERT_NE(pos, std::string::npos);
   text.replace(pos, std::string("\"threshold\": 0.05}").size(), "\"threshold\": -1.0}");

@@ -20,7 +20,7 @@ namespace bhttp = boost::beast::http;
 
 // A file of fuzz/corpus/.
 std::string corpus_file(const std::string& name) {
-  return read_file(std::string(GONGZHI_SOURCE_DIR) + "/fuzz/corpus/" + name);
+  return read_file(source_dir() + "/fuzz/corpus/" + name);
 }
 
 // request_body_fuzz's inputs are three bytes (account, route, path parameters), then the body.

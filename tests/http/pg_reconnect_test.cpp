@@ -117,7 +117,7 @@ class OwnCluster {
   const std::string& conninfo() const { return conninfo_; }
 
  private:
-  static std::string script() { return std::string(GONGZHI_SOURCE_DIR) + "/scripts/pg.sh"; }
+  static std::string script() { return source_dir() + "/scripts/pg.sh"; }
   std::string dir_;
   unsigned short port_;
   std::string conninfo_;

@@ -24,6 +24,7 @@
 #include "geo/geometry.h"
 #include "geo/spatial_index.h"
 #include "storage/store.h"
+#include "../test_support.h"
 
 namespace gz {
 namespace {
@@ -576,7 +577,7 @@ TEST(demo_county, rejects_polygon_counts_out_of_range) {
 }
 
 int run_cli(const std::string& args) {
-  std::string cmd = std::string(GONGZHI_BINARY) + " " + args + " >/dev/null 2>&1";
+  std::string cmd = test::gongzhi_binary() + " " + args + " >/dev/null 2>&1";
   int rc = std::system(cmd.c_str());
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
