@@ -7,6 +7,10 @@
 #include <fstream>
 #include <thread>
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <nlohmann/json.hpp>
+
 #include "common/error.h"
 #include "http/api_support.h"
 #include "services/auth.h"
@@ -105,6 +109,66 @@ Response file_download(const std::string& name, const char* content_type,
   return res;
 }
 
+namespace {
+
+// The export gave up because nobody reads the download any more (the page was left, the
+// server stops).
+struct DownloadAbandoned {};
+
+std::string json_line(const nlohmann::json& j) { return j.dump() + "\n"; }
+
+}  // namespace
+
+Response progress_download(boost::asio::thread_pool& pool, const std::string& name,
+                           const char* content_type, ProgressWrite write) {
+  Response res{200, kProgressDownloadType, {}, {{"Cache-Control", "no-store"}}};
+  res.stream = [&pool, name, type = std::string(content_type),
+                write = std::move(write)](std::shared_ptr<StreamSink> sink) {
+    sink->send(json_line({{"phase", "queued"}}));
+    boost::asio::post(pool, [sink, name, type, write] {
+      fs::path dir;
+      try {
+        if (sink->closed()) throw DownloadAbandoned{};
+        dir = make_work_dir();
+        fs::path file = dir / name;
+        auto last = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+        sink->send(json_line({{"phase", "export"}, {"done", 0}, {"total", nullptr}}));
+        write(file.string(), [&](std::int64_t done, std::int64_t total) {
+          if (sink->closed()) throw DownloadAbandoned{};
+          auto now = std::chrono::steady_clock::now();
+          if (now - last < std::chrono::milliseconds(250) && done < total) return;
+          last = now;
+          sink->send(json_line({{"phase", "export"}, {"done", done}, {"total", total}}));
+        });
+        std::error_code ec;
+        auto size = fs::file_size(file, ec);
+        if (ec) throw Error("the written download " + file.filename().string() + " is gone");
+        sink->send(json_line({{"phase", "file"}, {"name", name}, {"type", type}, {"size", size}}));
+        feed(sink, file, dir);  // removes dir
+        return;
+      } catch (const DownloadAbandoned&) {
+      } catch (const ApiError& e) {
+        sink->send(json_line({{"phase", "error"}, {"code", e.code}, {"message_zh", e.message_zh},
+                              {"message_en", e.message_en}}));
+      } catch (const gz::Error& e) {
+        ApiError a = api_error_of(e);
+        sink->send(json_line({{"phase", "error"}, {"code", a.code}, {"message_zh", a.message_zh},
+                              {"message_en", a.message_en}}));
+      } catch (const std::exception&) {
+        sink->send(json_line({{"phase", "error"}, {"code", "internal"},
+                              {"message_zh", "导出失败，请稍后重试"},
+                              {"message_en", "the export failed; try again later"}}));
+      }
+      sink->close();
+      if (!dir.empty()) {
+        std::error_code ec;
+        fs::remove_all(dir, ec);
+      }
+    });
+  };
+  return res;
+}
+
 Response xlsx_download(const services::ReportSheet& sheet) {
   return file_download(sheet.file_stem + ".xlsx", kXlsxType,
                        [&](const std::string& path) { services::write_report_xlsx(sheet, path); });
@@ -112,8 +176,12 @@ Response xlsx_download(const services::ReportSheet& sheet) {
 
 void add_download_routes(Router& r, storage::Store& store, storage::IdentityStore& identity,
                          const ProjectDownloadServices& svc) {
+  // Layer exports asked for with progress run here, one at a time (each is CPU-bound); the pool
+  // lives as long as the route, so a server that stops waits for the running one, which gives up
+  // at its next feature once the stream is closed.
+  auto pool = std::make_shared<boost::asio::thread_pool>(1);
   r.add("GET", "/api/v1/layers/{layer}/download",
-        [&store, &identity](const Request& req, const PathParams& p) {
+        [&store, &identity, pool](const Request& req, const PathParams& p) {
           User user = signed_in(identity, req);
           ApiError not_found{404, "layer_not_found", "图层不存在", "layer not found"};
           // Outside the caller's grants a layer answers exactly as one that does not exist.
@@ -140,6 +208,17 @@ void add_download_routes(Router& r, storage::Store& store, storage::IdentityStor
             throw not_found;
           }
           std::string name = v.layer + "-v" + std::to_string(v.version) + f.extension;
+          if (q.count("progress") && q.at("progress") == "1")
+            return progress_download(*pool, name, f.content_type,
+                                     [&store, v, format = f.format](const std::string& path,
+                                                                    const services::ExportProgress& progress) {
+                                       services::ExportRequest er;
+                                       er.layer = v.layer;
+                                       er.version = v.version;
+                                       er.format = format;
+                                       er.output = path;
+                                       services::export_layer(store, er, progress);
+                                     });
           return file_download(name, f.content_type, [&](const std::string& path) {
             services::ExportRequest er;
             er.layer = v.layer;

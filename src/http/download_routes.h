@@ -17,6 +17,9 @@
 #include "http/router.h"
 #include <functional>
 
+#include <boost/asio/thread_pool.hpp>
+
+#include "services/export_layer.h"
 #include "services/funds.h"
 #include "services/xlsx_report.h"
 #include "services/progress.h"
@@ -31,6 +34,17 @@ namespace gz::http {
 // removed once sent; nothing is left behind when writing fails.
 Response file_download(const std::string& name, const char* content_type,
                        const std::function<void(const std::string&)>& write);
+// The same file written on a background thread of `pool`, for a download that shows progress
+// (GET …/download?…&progress=1): the answer is kProgressDownloadType, lines of JSON while the
+// file is written — {"phase":"queued"}, {"phase":"export","done":N,"total":M} at most four a
+// second — then either {"phase":"file","name":…,"type":…,"size":S} followed by exactly S bytes
+// of the file, or {"phase":"error","code":…,"message_zh":…,"message_en":…}. The export stops
+// when the client goes away. web/src/download.ts reads it.
+inline constexpr const char* kProgressDownloadType = "application/vnd.gongzhi.download-progress";
+using ProgressWrite =
+    std::function<void(const std::string& path, const services::ExportProgress& progress)>;
+Response progress_download(boost::asio::thread_pool& pool, const std::string& name,
+                           const char* content_type, ProgressWrite write);
 // A report sheet as an xlsx download named after its file_stem.
 Response xlsx_download(const services::ReportSheet& sheet);
 

@@ -101,10 +101,17 @@ std::string create_audit_key(const std::string& path) {
   return to_hex(pk, sizeof pk);
 }
 
+// A text member, or "" when it is missing or not text (json::value would throw its own
+// type_error for a member of another type, and the command would print nlohmann's message).
+static std::string text_member(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 AuditKey read_audit_key(const std::string& path) {
   ensure_sodium();
   nlohmann::json j = nlohmann::json::parse(read_text(path, "audit key"), nullptr, false);
-  if (!j.is_object() || j.value("format", "") != kKeyFormat || !j["public_key"].is_string() ||
+  if (!j.is_object() || text_member(j, "format") != kKeyFormat || !j["public_key"].is_string() ||
       !j["secret_key"].is_string())
     throw InputError(path + ": not a gongzhi audit key (made by gongzhi admin init-audit-key)");
   AuditKey key;
@@ -148,7 +155,7 @@ storage::AuditVerification verify_audit_with_anchor(storage::IdentityStore& stor
                                                     const std::string& trusted_public_key) {
   ensure_sodium();
   nlohmann::json a = nlohmann::json::parse(anchor_json, nullptr, false);
-  if (!a.is_object() || a.value("format", "") != kAnchorFormat || !a["seq"].is_number_integer() ||
+  if (!a.is_object() || text_member(a, "format") != kAnchorFormat || !a["seq"].is_number_integer() ||
       !a["hash"].is_string() || !a["fingerprints"].is_string() || !a["public_key"].is_string() ||
       !a["signature"].is_string())
     throw InputError("not a gongzhi audit anchor (made by gongzhi admin audit-anchor)");
@@ -172,7 +179,7 @@ storage::AuditVerification verify_audit_with_anchor(storage::IdentityStore& stor
   auto v = store.verify_audit();
   if (!v.intact) return v;
   auto log = store.audit_log();
-  std::string anchored_at = a.value("anchored_at", "");
+  std::string anchored_at = text_member(a, "anchored_at");
   for (std::int64_t i = 1; i <= seq; ++i) {
     if (i > static_cast<std::int64_t>(log.size()))
       return broken(v, i, "entry " + std::to_string(i) + " is missing: the log ends at entry " +

@@ -220,6 +220,18 @@ TEST_P(AdminCommandTest, an_anchor_kept_outside_names_an_entry_rewritten_with_th
   r = run({"admin", "verify-audit", "--db", location(), "--anchor", forged, "--public-key", public_key});
   EXPECT_EQ(r.exit_code, 1) << r.describe();
   EXPECT_NE(r.err.find("not with the trusted key"), std::string::npos) << r.err;
+
+  // A key or anchor file whose members have the wrong types is refused in our words, not with
+  // the JSON library's type error.
+  auto odd = at("odd.json");
+  write_file(odd, R"({"format": 7, "seq": 1, "hash": "", "fingerprints": "", "public_key": "", "signature": ""})");
+  r = run({"admin", "verify-audit", "--db", location(), "--anchor", odd});
+  EXPECT_EQ(r.exit_code, 1) << r.describe();
+  EXPECT_NE(r.err.find("not a gongzhi audit anchor"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("type_error"), std::string::npos) << r.err;
+  r = run({"admin", "audit-anchor", "--db", location(), "--key", odd});
+  EXPECT_EQ(r.exit_code, 1) << r.describe();
+  EXPECT_NE(r.err.find("not a gongzhi audit key"), std::string::npos) << r.err;
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, AdminCommandTest, GZ_ALL_BACKENDS, backend_name);

@@ -5,6 +5,8 @@
 // 400 for an unknown format.
 #include <cpl_vsi.h>
 #include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>
 
@@ -104,6 +106,42 @@ TEST_P(DownloadApiTest, outside_the_grants_a_layer_is_not_found_and_bad_requests
   auto bad = get("/api/v1/layers/land_use/download?format=dwg", "zhen");
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(bad.code(), "invalid_format");
+}
+
+TEST_P(DownloadApiTest, with_progress_the_export_is_counted_then_the_same_file_follows) {
+  auto plain = get("/api/v1/layers/land_use/download?format=txt", "zhen");
+  ASSERT_EQ(plain.status, 200);
+  auto r = get("/api/v1/layers/land_use/download?format=txt&progress=1", "zhen");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.header("content-type"), "application/vnd.gongzhi.download-progress");
+  std::vector<nlohmann::json> lines;
+  std::size_t at = 0;
+  while (at < r.body.size()) {
+    auto nl = r.body.find('\n', at);
+    ASSERT_NE(nl, std::string::npos) << "a header line without its end";
+    lines.push_back(nlohmann::json::parse(r.body.substr(at, nl - at)));
+    at = nl + 1;
+    if (lines.back()["phase"] == "file" || lines.back()["phase"] == "error") break;
+  }
+  ASSERT_GE(lines.size(), 3u);
+  EXPECT_EQ(lines.front()["phase"], "queued");
+  const auto& file = lines.back();
+  ASSERT_EQ(file["phase"], "file") << file.dump();
+  std::int64_t last_done = -1, total = 0;
+  for (const auto& l : lines)
+    if (l["phase"] == "export" && l["total"].is_number()) {
+      EXPECT_GE(l["done"].get<std::int64_t>(), last_done) << "progress never goes back";
+      last_done = l["done"].get<std::int64_t>();
+      total = l["total"].get<std::int64_t>();
+    }
+  EXPECT_EQ(total, services::kDemoMinPolygons);
+  EXPECT_EQ(last_done, total) << "the last count is the whole layer";
+  EXPECT_EQ(file["name"], "land_use-v1.txt");
+  EXPECT_EQ(file["size"].get<std::size_t>(), r.body.size() - at);
+  EXPECT_EQ(r.body.substr(at), plain.body) << "the same file as the plain download";
+  // Authorization and the request are checked before anything streams.
+  EXPECT_EQ(get("/api/v1/layers/land_use/download?progress=1", "elsewhere").status, 404);
+  EXPECT_EQ(get("/api/v1/layers/land_use/download?format=dwg&progress=1", "zhen").status, 400);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, DownloadApiTest, GZ_ALL_BACKENDS, backend_name);

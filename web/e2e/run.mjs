@@ -313,6 +313,39 @@ try {
     }
   });
 
+  await step("a layer download shows the export's progress, then saves the file under its Chinese name", async () => {
+    const [dl] = await Promise.all([page.waitForEvent("download"), page.click('[data-testid="download-land_use"] a[data-format="gpkg"]')]);
+    await page.waitForSelector('[data-testid="download-progress-land_use"][data-state="done"]');
+    const line = await page.textContent('[data-testid="download-progress-land_use"]');
+    assert(/^已下载 .+\.gpkg（[\d.]+ (KB|MB)）$/.test(line), "progress line: " + line);
+    assert(dl.suggestedFilename().endsWith("-v1.gpkg") || /-v\d+\.gpkg$/.test(dl.suggestedFilename()), "file name " + dl.suggestedFilename());
+    const saved = await dl.path();
+    const head = (await import("node:fs")).readFileSync(saved).subarray(0, 15).toString("latin1");
+    assert(head === "SQLite format 3", "the saved file is a GeoPackage: " + head);
+    // The stream a progress download reads: JSON lines with the export's count, then the file.
+    const stream = await page.evaluate(async () => {
+      const r = await fetch("/api/v1/layers/land_use/download?format=txt&progress=1");
+      const b = new Uint8Array(await r.arrayBuffer());
+      const text = new TextDecoder("latin1").decode(b);
+      const lines = [];
+      let at = 0;
+      for (;;) {
+        const nl = text.indexOf("\n", at);
+        const h = JSON.parse(text.slice(at, nl));
+        lines.push(h);
+        at = nl + 1;
+        if (h.phase === "file" || h.phase === "error") break;
+      }
+      return { type: r.headers.get("content-type"), lines, rest: b.length - at };
+    });
+    const file = stream.lines.at(-1);
+    assert(stream.type === "application/vnd.gongzhi.download-progress", "type " + stream.type);
+    assert(stream.lines[0].phase === "queued" && stream.lines.some((h) => h.phase === "export"), JSON.stringify(stream.lines.slice(0, 3)));
+    const last = stream.lines.filter((h) => h.phase === "export").at(-1);
+    assert(last.total > 0 && last.done === last.total, "export counted to its total: " + JSON.stringify(last));
+    assert(file.phase === "file" && file.size === stream.rest && file.name.endsWith(".txt"), JSON.stringify(file) + " rest " + stream.rest);
+  });
+
   await step("language switch changes the strings", async () => {
     await page.click('[data-testid="lang"]');
     await page.waitForFunction(() => document.querySelector('nav a[data-nav="/map"]')?.textContent === "Map");

@@ -4,6 +4,7 @@
 // come as vector tiles from GET /tiles/{layer}/{z}/{x}/{y}.mvt when the server answers them
 // (probed once per layer; a 404 leaves the layer out). Legend, layer switcher, click to identify,
 // area measurement.
+import { progressLink } from "./download";
 import * as maplibregl from "maplibre-gl";
 import type { GeoJSONSource, LngLatBoundsLike, MapGeoJSONFeature } from "maplibre-gl";
 import "maplibre-gl/dist/maplibre-gl.css";
@@ -269,11 +270,13 @@ export function createMap(container: HTMLElement, opts: { center?: [number, numb
       list.append(el("label", { class: "layer-row" }, box, el("span", { class: "swatch", style: s.swatch.replace(/;--v:\d+/, "") }), t(s.label), v ? el("small", {}, " " + t("version", { v: v[1] })) : ""));
       if (s.download) {
         // The same exporters as `gongzhi export`; the session cookie authorises the link.
+        // A click shows the export's progress, then the file's (download.ts).
         const links = el("div", { class: "layer-downloads", "data-testid": `download-${s.download}` }, t("download") + "：");
+        const status = el("div", { class: "download-progress", role: "status", "data-testid": `download-progress-${s.download}` });
         for (const [format, label] of [["gpkg", "GeoPackage"], ["shp", "SHP (GBK)"], ["txt", "TXT"]]) {
-          links.append(el("a", { href: `/api/v1/layers/${encodeURIComponent(s.download)}/download?format=${format}`, download: "", "data-format": format }, label), " ");
+          links.append(progressLink(`/api/v1/layers/${encodeURIComponent(s.download)}/download?format=${format}`, label, status, { "data-format": format }), " ");
         }
-        list.append(links);
+        list.append(links, status);
       }
     }
     side.append(list);

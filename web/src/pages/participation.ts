@@ -407,12 +407,19 @@ async function surveysTab(box: HTMLElement, env: Env) {
     return card;
   };
 
+  // Only the latest drawing draws (as in the feedback list): a live redraw answering after an
+  // action's redraw must not put back the cards from before the action.
+  let drawing = 0;
   const drawList = async () => {
-    charts.splice(0).forEach((c) => c.dispose());
+    const mine = ++drawing;
     const all = (await api<{ surveys: SurveyDetail[] }>("GET", "/api/v1/surveys")).surveys
       .filter((s) => regionContains(s.region_code, village) || regionContains(village, s.region_code));
     const full = await Promise.all(all.map((s) => api<SurveyDetail>("GET", `/api/v1/surveys/${s.id}`)));
-    list.replaceChildren(...(full.length ? await Promise.all(full.map(surveyCard)) : [el("p", { class: "empty" }, t("surveys_none"))]));
+    if (mine !== drawing) return;
+    charts.splice(0).forEach((c) => c.dispose());
+    const cards = full.length ? await Promise.all(full.map(surveyCard)) : [el("p", { class: "empty" }, t("surveys_none"))];
+    if (mine !== drawing) return;
+    list.replaceChildren(...cards);
     list.dataset.loaded = String(Date.now());
   };
   await drawList();
