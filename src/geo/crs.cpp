@@ -5,6 +5,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "common/error.h"
@@ -126,6 +127,33 @@ bool transform_is_ballpark(const std::string& from, const std::string& to) {
   if (proj_get_type(op.pj) != PJ_TYPE_UNKNOWN && proj_coordoperation_has_ballpark_transformation(c.ctx, op.pj))
     return true;
   return false;
+}
+
+std::string projected_source_crs(const std::string& source_srs) {
+  ProjContext c;
+  proj_log_level(c.ctx, PJ_LOG_NONE);
+  auto projected = [&](const std::string& definition) -> std::optional<bool> {
+    if (definition.empty()) return std::nullopt;
+    ProjObject o{proj_create(c.ctx, definition.c_str())};
+    if (!o.pj) return std::nullopt;
+    PJ_TYPE type = proj_get_type(o.pj);
+    if (type == PJ_TYPE_BOUND_CRS) {  // a PROJ string with +towgs84
+      ProjObject base{proj_get_source_crs(c.ctx, o.pj)};
+      if (!base.pj) return std::nullopt;
+      type = proj_get_type(base.pj);
+    }
+    if (type == PJ_TYPE_PROJECTED_CRS) return true;
+    if (type == PJ_TYPE_GEOGRAPHIC_2D_CRS || type == PJ_TYPE_GEOGRAPHIC_3D_CRS ||
+        type == PJ_TYPE_GEODETIC_CRS || type == PJ_TYPE_GEOCENTRIC_CRS)
+      return false;
+    return std::nullopt;
+  };
+  if (auto p = projected(source_srs)) return *p ? source_srs : std::string();
+  // "EPSG:2383 +towgs84=…" (a coordinate file's datum shift): the CRS is the first word.
+  std::string first = source_srs.substr(0, source_srs.find(' '));
+  if (first != source_srs)
+    if (auto p = projected(first)) return *p ? first : std::string();
+  return {};
 }
 
 int gauss_kruger_3deg_central_meridian(double longitude) {

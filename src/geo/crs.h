@@ -35,6 +35,12 @@ int gauss_kruger_3deg_central_meridian(double longitude);
 // adding a +towgs84 datum shift to it. Throws Error when PROJ cannot express it.
 std::string crs_proj_string(const std::string& crs);
 
+// The CRS a layer's edges are straight in (docs/areas.md "Edges"), from its version's
+// source_srs ("EPSG:4526", "EPSG:2383 +towgs84=…", "EPSG:4490", a name GDAL gave): empty when
+// the source is geographic or its CRS is unknown (edges straight in longitude/latitude, as
+// stored), else a definition of the projected CRS that PROJ can transform EPSG:4490 to.
+std::string projected_source_crs(const std::string& source_srs);
+
 // Whether PROJ's best operation from `from` to `to` is a ballpark one: a datum change it does
 // not know and would do as a zero shift.
 bool transform_is_ballpark(const std::string& from, const std::string& to);

@@ -336,6 +336,54 @@ Geometry Geometry::simplify(double tolerance) const {
   return Geometry(check(GEOSTopologyPreserveSimplify_r(geos(), g_, tolerance), "simplify"));
 }
 
+Geometry Geometry::densified(double max_segment) const {
+  return Geometry(check(GEOSDensify_r(geos(), g_, max_segment), "densify"));
+}
+
+namespace {
+bool seq_has_segment_longer_than(const GEOSCoordSequence* seq, double length2) {
+  unsigned int n = 0;
+  GEOSCoordSeq_getSize_r(geos(), seq, &n);
+  double px = 0, py = 0;
+  for (unsigned int i = 0; i < n; ++i) {
+    double x = 0, y = 0;
+    GEOSCoordSeq_getXY_r(geos(), seq, i, &x, &y);
+    if (i > 0 && (x - px) * (x - px) + (y - py) * (y - py) > length2) return true;
+    px = x;
+    py = y;
+  }
+  return false;
+}
+
+bool geom_has_segment_longer_than(const GEOSGeometry* g, double length2) {
+  switch (GEOSGeomTypeId_r(geos(), g)) {
+    case GEOS_POINT:
+      return false;
+    case GEOS_LINESTRING:
+    case GEOS_LINEARRING:
+      return seq_has_segment_longer_than(GEOSGeom_getCoordSeq_r(geos(), g), length2);
+    case GEOS_POLYGON: {
+      if (GEOSisEmpty_r(geos(), g)) return false;
+      if (geom_has_segment_longer_than(GEOSGetExteriorRing_r(geos(), g), length2)) return true;
+      int nh = GEOSGetNumInteriorRings_r(geos(), g);
+      for (int i = 0; i < nh; ++i)
+        if (geom_has_segment_longer_than(GEOSGetInteriorRingN_r(geos(), g, i), length2)) return true;
+      return false;
+    }
+    default: {
+      int n = GEOSGetNumGeometries_r(geos(), g);
+      for (int i = 0; i < n; ++i)
+        if (geom_has_segment_longer_than(GEOSGetGeometryN_r(geos(), g, i), length2)) return true;
+      return false;
+    }
+  }
+}
+}  // namespace
+
+bool Geometry::has_segment_longer_than(double length) const {
+  return g_ && geom_has_segment_longer_than(g_, length * length);
+}
+
 bool Geometry::intersects(const Geometry& o) const {
   char r = GEOSIntersects_r(geos(), g_, o.g_);
   if (r == 2) throw Error("intersects failed: " + take_geos_error());

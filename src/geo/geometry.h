@@ -71,6 +71,12 @@ class Geometry {
   static Geometry union_all(std::vector<Geometry>&& parts);
   Geometry buffer(double distance, int quadrant_segments = 8) const;
   Geometry simplify(double tolerance) const;
+  // Copy in which every segment longer than `max_segment` (in the coordinates' unit) is cut
+  // into equal pieces no longer than it, straight in these coordinates (GEOSDensify); every
+  // original vertex stays.
+  Geometry densified(double max_segment) const;
+  // Whether any segment between consecutive vertices is longer than `length`.
+  bool has_segment_longer_than(double length) const;
   bool intersects(const Geometry& o) const;
   bool contains(const Geometry& o) const;
   // Interiors intersect (DE-9IM T********): more than touching.

@@ -51,6 +51,7 @@ bool is_checked_against(LayerKind k) {
 // Per-thread state: projections and one zone index per control layer (and per zone-use filter).
 struct Worker {
   std::unique_ptr<GaussKruger> gk;
+  std::unique_ptr<SourceEdges> target_edges;  // the target layer's edge model
   std::vector<std::unique_ptr<ZoneSet>> zones;                   // per control layer
   std::map<std::size_t, std::unique_ptr<ZoneSet>> construction;  // village plans: construction zones
 };
@@ -148,6 +149,7 @@ CheckResult compliance_check(storage::Store& store, const CheckRequest& request,
         Worker& w = workers[thread];
         if (!w.gk) {
           w.gk = std::make_unique<GaussKruger>(epsg);
+          w.target_edges = std::make_unique<SourceEdges>(target.version.source_srs, epsg);
           for (std::size_t c = 0; c < controls.size(); ++c) {
             w.zones.push_back(std::make_unique<ZoneSet>(controls[c], *w.gk));
             if (controls[c].version.kind == LayerKind::village_plan)
@@ -164,7 +166,7 @@ CheckResult compliance_check(storage::Store& store, const CheckRequest& request,
           if (!pid.empty() && !project_type(attrs))
             if (auto it = type_of_project.find(pid); it != type_of_project.end())
               attrs.push_back({"XMLX", it->second});
-          Target t(geo::Geometry::from_wkb(f.wkb), *w.gk);
+          Target t(w.target_edges->geometry(f), *w.gk);
           FeatureCheck& fc = result.features[i];
           fc.feature_id = f.source_id;
           fc.project_id = pid;
@@ -221,17 +223,17 @@ CheckResult compliance_check(storage::Store& store, const CheckRequest& request,
                                .polygonal_part()
                                .transformed(w.gk->to_lonlat);
               }
-              finding.area_m2 = geo::ellipsoidal_area_m2(measured);
+              finding.area_m2 = w.gk->lonlat_area_m2(measured);
             } else {
               if (pieces.empty()) {
-                measured = t.lonlat().clone();
+                measured = geo::Geometry::from_wkb(f.wkb);  // the source's vertices
                 finding.area_m2 = t.area_m2();
               } else {
                 std::vector<geo::Geometry> projected;
                 for (auto& p : pieces) projected.push_back(p.transformed(w.gk->to_gk));
                 geo::Geometry inside = geo::Geometry::union_all(std::move(projected));
                 measured = t.projected().difference(inside).polygonal_part().transformed(w.gk->to_lonlat);
-                finding.area_m2 = measured.is_empty() ? 0.0 : geo::ellipsoidal_area_m2(measured);
+                finding.area_m2 = measured.is_empty() ? 0.0 : w.gk->lonlat_area_m2(measured);
               }
             }
             if (finding.area_m2 < rules.min_area_m2) continue;

@@ -88,19 +88,21 @@ StatsResult land_use_stats(storage::Store& store, const StatsRequest& request,
   std::size_t n = target.features.size();
   std::vector<std::unique_ptr<GaussKruger>> gks(worker_threads());
   std::vector<std::unique_ptr<ZoneSet>> zone_sets(worker_threads());
+  std::vector<std::unique_ptr<SourceEdges>> edges(worker_threads());  // the target's edge model
   parallel_chunks(
       n,
       [&](std::size_t begin, std::size_t end, int thread) {
         // Prepared geometries and projections are per thread.
         auto& gk = gks[thread];
         if (!gk) gk = std::make_unique<GaussKruger>(epsg);
+        if (!edges[thread]) edges[thread] = std::make_unique<SourceEdges>(target.version.source_srs, epsg);
         auto& zs = zone_sets[thread];
         if (zones && !zs) zs = std::make_unique<ZoneSet>(*zones, *gk, filter);
         std::map<Key, ClassArea> local;
         for (std::size_t i = begin; i < end; ++i) {
           const auto& f = target.features[i];
           double k = ridge_deduction_coefficient(f.attributes);
-          Target t(geo::Geometry::from_wkb(f.wkb), *gk);
+          Target t(edges[thread]->geometry(f), *gk);
           if (!zs) {
             auto& row = local[{0, codes[i]}];
             row.gross_m2 += t.area_m2();

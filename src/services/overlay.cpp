@@ -25,6 +25,59 @@ GaussKruger::GaussKruger(int epsg_code)
       to_gk("EPSG:4490", "EPSG:" + std::to_string(epsg_code)),
       to_lonlat("EPSG:" + std::to_string(epsg_code), "EPSG:4490") {}
 
+SourceEdges::SourceEdges(const std::string& source_srs, int overlay_epsg)
+    : lonlat_threshold_(kMaxEdgeDegrees) {
+  std::string projected = geo::projected_source_crs(source_srs);
+  if (projected.empty()) return;
+  if (projected == "EPSG:" + std::to_string(overlay_epsg)) {
+    cut_ = false;
+    return;
+  }
+  to_source_ = std::make_unique<geo::CoordinateTransform>("EPSG:4490", projected);
+  to_lonlat_ = std::make_unique<geo::CoordinateTransform>(projected, "EPSG:4490");
+  lonlat_threshold_ = kMaxEdgeMetres * kDegreesPerMetreAtLeast;
+}
+
+geo::Geometry SourceEdges::geometry(const StoredFeature& f) const {
+  const Envelope& b = f.bbox;
+  double w = b.maxx - b.minx, h = b.maxy - b.miny;
+  // The stored box bounds every edge (a box of zero size is one not filled in).
+  if (!cut_ || ((w > 0 || h > 0) && w * w + h * h <= lonlat_threshold_ * lonlat_threshold_))
+    return geo::Geometry::from_wkb(f.wkb);
+  return geometry(geo::Geometry::from_wkb(f.wkb));
+}
+
+geo::Geometry SourceEdges::geometry(geo::Geometry lonlat) const {
+  if (!cut_ || lonlat.is_null() || !lonlat.has_segment_longer_than(lonlat_threshold_)) return lonlat;
+  if (!to_source_) return lonlat.densified(kMaxEdgeDegrees);
+  geo::Geometry source = lonlat.transformed(*to_source_);
+  if (!source.has_segment_longer_than(kMaxEdgeMetres)) return lonlat;
+  return source.densified(kMaxEdgeMetres).transformed(*to_lonlat_);
+}
+
+namespace {
+// Whether a geometry's box is wider than `length` across (else no edge of it is longer).
+bool box_exceeds(const geo::Geometry& g, double length) {
+  Envelope e = g.envelope();
+  double w = e.maxx - e.minx, h = e.maxy - e.miny;
+  return w * w + h * h > length * length;
+}
+}  // namespace
+
+double GaussKruger::area_m2(const geo::Geometry& projected) const {
+  if (box_exceeds(projected, kMaxGaussKrugerEdgeMetres) &&
+      projected.has_segment_longer_than(kMaxGaussKrugerEdgeMetres))
+    return geo::ellipsoidal_area_m2(projected.densified(kMaxGaussKrugerEdgeMetres).transformed(to_lonlat));
+  return geo::ellipsoidal_area_m2(projected.transformed(to_lonlat));
+}
+
+double GaussKruger::lonlat_area_m2(const geo::Geometry& lonlat) const {
+  const double degrees = kMaxGaussKrugerEdgeMetres * kDegreesPerMetreAtLeast;
+  if (box_exceeds(lonlat, degrees) && lonlat.has_segment_longer_than(degrees))
+    return area_m2(lonlat.transformed(to_gk));
+  return geo::ellipsoidal_area_m2(lonlat);
+}
+
 const geo::Geometry& Target::projected() {
   if (!projected_) projected_ = lonlat_.transformed(gk_.to_gk);
   return *projected_;
@@ -43,13 +96,13 @@ geo::Geometry Target::intersection_projected(const geo::Geometry& other) {
 }
 
 double Target::area_m2() {
-  if (!area_) area_ = geo::ellipsoidal_area_m2(lonlat_);
+  if (!area_) area_ = gk_.lonlat_area_m2(lonlat_);
   return *area_;
 }
 
 ZoneSet::ZoneSet(const LoadedLayer& layer, GaussKruger& gk,
                  const std::function<bool(const StoredFeature&)>& filter)
-    : gk_(gk) {
+    : gk_(gk), edges_(layer.version.source_srs, gk.epsg) {
   std::vector<geo::Geometry> pieces;
   for (const auto& f : layer.features) {
     if (filter && !filter(f)) continue;
@@ -57,7 +110,7 @@ ZoneSet::ZoneSet(const LoadedLayer& layer, GaussKruger& gk,
     features_.push_back(&f);
     // A polygon valid in lon/lat can turn invalid in the projection where vertices nearly
     // touch; such zones are repaired once, after projecting.
-    geo::Geometry projected = geo::Geometry::from_wkb(f.wkb).transformed(gk_.to_gk);
+    geo::Geometry projected = edges_.geometry(f).transformed(gk_.to_gk);
     if (!projected.validity().valid) projected = projected.make_valid().polygonal_part();
     // One piece per zone for now; the piece layer lets large zones be cut up later without
     // touching callers (cutting measured no faster on the demo county).
@@ -116,7 +169,7 @@ std::vector<Overlap> ZoneSet::overlaps(Target& t, bool want_geometry) {
         geo::Geometry piece = t.intersection_projected(projected_[p]);
         if (!piece.is_empty()) {
           if (want_geometry) zone_pieces.push_back(piece.clone());
-          o.area_m2 += geo::ellipsoidal_area_m2(piece.transformed(gk_.to_lonlat));
+          o.area_m2 += gk_.area_m2(piece);
         }
       }
     }
@@ -162,9 +215,8 @@ Overlap ZoneSet::overlap_union(Target& t, bool want_geometry) {
   std::vector<geo::Geometry> projected_parts;
   for (auto& p : parts) projected_parts.push_back(p.lonlat.transformed(gk_.to_gk));
   geo::Geometry merged = geo::Geometry::union_all(std::move(projected_parts)).polygonal_part();
-  geo::Geometry back = merged.transformed(gk_.to_lonlat);
-  total.area_m2 = geo::ellipsoidal_area_m2(back);
-  if (want_geometry) total.lonlat = std::move(back);
+  total.area_m2 = gk_.area_m2(merged);
+  if (want_geometry) total.lonlat = merged.transformed(gk_.to_lonlat);
   return total;
 }
 

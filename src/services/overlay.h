@@ -31,6 +31,47 @@ struct GaussKruger {
   int epsg;
   geo::CoordinateTransform to_gk, to_lonlat;
   explicit GaussKruger(int epsg);
+  // Ellipsoidal area of a geometry computed in this zone (its edges straight in the zone; GK
+  // edges over kMaxGaussKrugerEdgeMetres are cut up first), given in GK or in lon/lat.
+  double area_m2(const geo::Geometry& projected) const;
+  double lonlat_area_m2(const geo::Geometry& lonlat) const;
+};
+
+// The edge model (docs/areas.md "Edges"): an edge runs straight in the CRS its layer came in,
+// longitude/latitude for a geographic source, the projection for a projected one (a GK zone).
+// Overlays run in one GK zone and areas join lon/lat vertices by geodesics, so an edge long
+// enough for those lines to part from it by more than a fraction of a millimetre is cut, straight
+// in the source CRS, into pieces short enough that they no longer do:
+// * lon/lat sources, before the overlay: edges over kMaxEdgeDegrees;
+// * sources in the overlay's own zone: nothing before the overlay (it is exact there); pieces
+//   and features are measured with their GK edges over kMaxGaussKrugerEdgeMetres cut up
+//   (GaussKruger::area_m2);
+// * other projected sources, before the overlay: edges over kMaxEdgeMetres, in the source CRS.
+// Only what is computed changes: stored features and exports keep the source's vertices.
+// An edge shorter than the limit costs nothing: the feature's stored box rules it out.
+inline constexpr double kMaxEdgeDegrees = 0.001;  // ~111 m: a lon/lat line parts from the GK
+                                                  // chord by < 0.3 mm (κL²/8, κ ≤ tan φ/N)
+inline constexpr double kMaxEdgeMetres = 100.0;   // other projections
+inline constexpr double kMaxGaussKrugerEdgeMetres = 500.0;  // a GK line and the geodesic part by
+                                                            // < 0.1 mm (κ ≤ x/R², x ≤ 300 km)
+// Degrees of lon/lat a segment spans at least per metre in a GK zone (a degree is at most
+// 111.7 km, and the zone's scale stays under 1.003 in China).
+inline constexpr double kDegreesPerMetreAtLeast = 1.0 / 112000.0;
+
+// One layer's edge model for one thread (holds PROJ transforms).
+class SourceEdges {
+ public:
+  // `source_srs` as a layer version records it (empty or unknown: longitude/latitude);
+  // `overlay_epsg` the GK zone the overlay runs in.
+  SourceEdges(const std::string& source_srs, int overlay_epsg);
+  // The feature's lon/lat geometry with its long edges cut up (unchanged when it has none).
+  geo::Geometry geometry(const StoredFeature& f) const;
+  geo::Geometry geometry(geo::Geometry lonlat) const;
+
+ private:
+  bool cut_ = true;  // false: the source is the overlay's zone
+  std::unique_ptr<geo::CoordinateTransform> to_source_, to_lonlat_;
+  double lonlat_threshold_;  // degrees: no edge shorter than this in lon/lat needs cutting
 };
 
 // A target feature being measured: lon/lat geometry plus its GK copy, made on demand.
@@ -84,6 +125,7 @@ class ZoneSet {
   geo::SpatialIndex index_;
   std::vector<std::size_t> candidates_;  // scratch for overlaps()
   GaussKruger& gk_;
+  SourceEdges edges_;  // the zone layer's
   // Whether no two zones share interior (then overlap areas add up without a union).
   bool zones_disjoint();
   std::optional<bool> disjoint_;

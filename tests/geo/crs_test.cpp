@@ -40,5 +40,20 @@ TEST(CoordinateTransform, a_point_transforms_to_the_same_bits_alone_or_among_rep
   }
 }
 
+// The edge model reads a layer's recorded source CRS: geographic or unknown means edges straight
+// in lon/lat (empty), projected gives the CRS to densify in.
+TEST(ProjectedSourceCrs, tells_projected_sources_from_geographic_and_unknown_ones) {
+  EXPECT_EQ(projected_source_crs("EPSG:4490"), "");
+  EXPECT_EQ(projected_source_crs("EPSG:4326"), "");
+  EXPECT_EQ(projected_source_crs(""), "");
+  EXPECT_EQ(projected_source_crs("no such crs"), "");
+  EXPECT_EQ(projected_source_crs("EPSG:4547"), "EPSG:4547");
+  EXPECT_EQ(projected_source_crs("EPSG:4527"), "EPSG:4527");
+  // A coordinate TXT in Xi'an 1980 with its datum shift, as its version records it.
+  EXPECT_EQ(projected_source_crs("EPSG:2383 +towgs84=1,2,3,0,0,0,0"), "EPSG:2383");
+  std::string with_shift = crs_proj_string("EPSG:2383") + " +towgs84=1,2,3,0,0,0,0";
+  EXPECT_EQ(projected_source_crs(with_shift), with_shift);
+}
+
 }  // namespace
 }  // namespace gz::geo
