@@ -66,6 +66,7 @@ struct NewCultivatedCheck {
 
 struct MonitorRequest {
   std::string layer;
+  std::string to_layer;  // "" = layer; another layer is refused (versions of different layers)
   int from_version = 0, to_version = 0;
   // Only spots (and projects) in regions under one of these codes; nullopt = all.
   std::optional<std::vector<std::string>> region_prefixes;
