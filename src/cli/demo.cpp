@@ -9,9 +9,11 @@
 #include "cli/command.h"
 #include "cli/progress.h"
 #include "common/error.h"
+#include "services/demo_change_survey.h"
 #include "services/demo_county.h"
 #include "services/demo_platform.h"
 #include "domain/identity.h"
+#include "storage/project_store.h"
 #include "storage/store.h"
 
 namespace gz::cli {
@@ -31,6 +33,7 @@ void add_demo_command(CLI::App& app, Action& action) {
     bool force = false;
     std::string password = "gongzhi-demo";
     bool no_accounts = false;
+    double change_share = services::DemoChangeSurveyOptions{}.change_share;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand(
@@ -49,6 +52,10 @@ void add_demo_command(CLI::App& app, Action& action) {
                   "password of every demo account (default gongzhi-demo; at least 10 characters)");
   cmd->add_flag("--no-accounts", o->no_accounts,
                 "layers only: no region hierarchy, accounts or project library");
+  cmd->add_option("--change-share", o->change_share,
+                  "share of map spots the year's change survey (land_use version 2) changes outside\n"
+                  "the projects (default 0.02; 0: no change survey)")
+      ->check(CLI::Range(0.0, 0.5));
   cmd->callback([o, &action] {
     action = [o] {
       if (std::filesystem::exists(o->out)) {
@@ -78,16 +85,26 @@ void add_demo_command(CLI::App& app, Action& action) {
       });
       if (!created)
         throw Error(o->out + " was created by another process while the demo was being generated");
-      if (!o->no_accounts) {
-        // Accounts and the project library go into the published file; a failure removes it, so
-        // a failed demo still leaves nothing behind.
-        try {
+      services::DemoChangeSurveySummary survey;
+      // Accounts, the project library and the change survey go into the published file; a
+      // failure removes it, so a failed demo still leaves nothing behind.
+      try {
+        std::unique_ptr<storage::ProjectStore> projects;
+        if (!o->no_accounts) {
           auto store = storage::Store::open(o->out);
           platform = services::seed_demo_platform(*store, o->out, o->password);
-        } catch (...) {
-          remove_database(o->out);
-          throw;
+          projects = storage::ProjectStore::open(o->out);
         }
+        if (o->change_share > 0) {
+          ProgressBar bar("demo change survey");
+          survey = services::write_demo_change_survey(
+              o->out, projects.get(), {o->change_share, o->seed},
+              [&](std::int64_t done, std::int64_t total) { bar.update(done, total); });
+          bar.finish();
+        }
+      } catch (...) {
+        remove_database(o->out);
+        throw;
       }
       double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       std::printf("demo county %s %s: %d townships, %d villages, %.2f km² (%.0f mu), seed %llu\n",
@@ -102,6 +119,11 @@ void add_demo_command(CLI::App& app, Action& action) {
         std::printf("  %-14s %-28s %10lld features\n", v.layer.c_str(),
                     std::string(to_string(v.kind)).c_str(),
                     static_cast<long long>(v.feature_count));
+      if (survey.version.version > 0)
+        std::printf("  %-14s %-28s %10lld features (v%d, change survey: %lld spots changed, %lld split)\n",
+                    survey.version.layer.c_str(), "land_use",
+                    static_cast<long long>(survey.version.feature_count), survey.version.version,
+                    static_cast<long long>(survey.changed), static_cast<long long>(survey.split));
       if (!o->no_accounts) {
         std::printf("%d regions, %d projects in the project library; accounts (password %s):\n",
                     platform.regions, platform.projects, o->password.c_str());
