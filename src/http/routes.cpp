@@ -28,6 +28,7 @@
 #include "http/tile_routes.h"
 #include "http/land_use_class_routes.h"
 #include "http/stats_table_routes.h"
+#include "http/monitoring_routes.h"
 #include "http/static_routes.h"
 #include "services/regions.h"
 #include "services/tiles.h"
@@ -320,6 +321,7 @@ Router make_router(const ApiContext& ctx) {
                                                 ctx.fast_reads ? ctx.fast_reads->signal() : nullptr));
   add_land_use_class_routes(r, identity);
   add_stats_table_routes(r, store, identity);
+  add_monitoring_routes(r, store, identity, ctx.event_store);
   if (ctx.units || ctx.village_plans) add_assessment_routes(r, identity, ctx.units, ctx.village_plans);
   // The web app: "/" and its client routes answer index.html, /assets/* the bundles.
   add_static_routes(r, web_dir());
