@@ -92,6 +92,7 @@ inline const std::vector<Row>& rows() {
   {"GET", "/api/v1/layers/{layer}/download", "C", "the layer's county (map data)", "U AA AAAA AAA AA AAAN", "/api/v1/layers/{LAYER}/download?format=gpkg"},
   {"GET", "/api/v1/land-use-classes", "", "reference data", "U AA AAAA AAA AA AAAA", "/api/v1/land-use-classes"},
   {"GET", "/api/v1/stats/tables", "T", "?region=", "U AA AAAA ANN AA NNNN", "/api/v1/stats/tables?region={T}"},
+  {"GET", "/api/v1/monitoring/changes", "T", "?region=", "U AA AAAA ANN FF NNNN", "/api/v1/monitoring/changes?region={T}&layer={LAYER}"},
   {"GET", "/api/v1/dashboard", "T", "?region=", "U AA AAAA ANN FA NNNN", "/api/v1/dashboard?region={T}"},
   {"GET", "/api/v1/audit", "", "the caller's role", "U AA FFFF FFF FF FFFF", "/api/v1/audit"},
   {"GET", "/api/v1/audit/verify", "", "the caller's role", "U AA FFFF FFF FF FFFF", "/api/v1/audit/verify"},
