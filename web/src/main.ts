@@ -23,6 +23,7 @@ const renderAssessment = async (...a: Parameters<typeof import("./pages/assessme
 const renderParticipation = async (...a: Parameters<typeof import("./pages/participation").renderParticipation>) => (await import("./pages/participation")).renderParticipation(...a);
 const renderEvaluations = async (...a: Parameters<typeof import("./pages/evaluations").renderEvaluations>) => (await import("./pages/evaluations")).renderEvaluations(...a);
 const renderStats = async (...a: Parameters<typeof import("./pages/stats").renderStats>) => (await import("./pages/stats")).renderStats(...a);
+const renderWarnings = async (...a: Parameters<typeof import("./pages/warnings").renderWarnings>) => (await import("./pages/warnings")).renderWarnings(...a);
 const renderProject = async (...a: Parameters<typeof import("./pages/project").renderProject>) => (await import("./pages/project")).renderProject(...a);
 
 export interface Ctx {
@@ -51,6 +52,9 @@ function isVillager(m: Me) {
 // The roles the region dashboard is for (services/dashboard.h).
 const dashboardRoles = ["leader_group", "lead_department", "co_reviewing_department", "township", "village_collective", "expert", "admin", "auditor"];
 
+// The roles that receive land-use warnings (http/monitoring_routes.cpp).
+const warningRoles = ["leader_group", "lead_department", "co_reviewing_department", "township", "village_collective", "admin", "auditor"];
+
 function header(m: Me | null): HTMLElement {
   const langBtn = el("button", { class: "btn link", "data-testid": "lang" }, t("lang_switch"));
   langBtn.addEventListener("click", () => {
@@ -76,6 +80,8 @@ function header(m: Me | null): HTMLElement {
     if (!isVillager(m)) links.push(["/evaluations", "nav_evaluations"]);
     // The official summary tables (GET /api/v1/stats/tables) for the same roles as the dashboard.
     if (m.grants.some((g) => dashboardRoles.includes(g.role))) links.push(["/stats", "nav_stats"]);
+    // Land-use warnings (GET /api/v1/monitoring/changes) for the government side and the auditor.
+    if (m.grants.some((g) => warningRoles.includes(g.role))) links.push(["/warnings", "nav_warnings"]);
     for (const [href, key] of links) {
       const a = el("a", { href, class: location.pathname === href ? "active" : "", "data-nav": href }, t(key));
       nav.append(a);
@@ -157,6 +163,7 @@ async function render() {
     else if (path === "/parcels") cleanup = await renderParcels(main, ctx);
     else if (path === "/schemes") cleanup = await renderSchemes(main, ctx);
     else if (path === "/stats") cleanup = await renderStats(main, ctx);
+    else if (path === "/warnings") cleanup = await renderWarnings(main, ctx);
     else if (path === "/evaluations") cleanup = await renderEvaluations(main, ctx);
     else if (path === "/assessment") cleanup = await renderAssessment(main, ctx);
     else if (path === "/participation") cleanup = await renderParticipation(main, ctx);
