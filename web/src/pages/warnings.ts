@@ -46,7 +46,7 @@ interface Changes { from: { version: number }; to: { version: number }; spots: S
 const colours: Record<string, string> = { red: "#d7301f", orange: "#f28e2b", yellow: "#e6c700", none: "#7f8c8d" };
 const MU = 10000 / 15;
 
-export async function renderWarnings(main: HTMLElement, ctx: Ctx): Promise<() => void> {
+export async function renderWarnings(main: HTMLElement, _ctx: Ctx): Promise<() => void> {
   const params = new URLSearchParams(location.search);
   const state = { severity: params.get("severity") ?? "", region: params.get("region") ?? "", rule: params.get("rule") ?? "" };
   main.append(el("h1", {}, t("wr_title")), el("p", { class: "muted" }, t("wr_intro")));
