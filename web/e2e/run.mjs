@@ -21,6 +21,7 @@ import { progressSteps } from "./progress_steps.mjs";
 import { liveSteps } from "./live_steps.mjs";
 import { gateSteps } from "./gate_steps.mjs";
 import { statsSteps } from "./stats_steps.mjs";
+import { warnSteps } from "./warn_steps.mjs";
 import { downloadSteps } from "./download_steps.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -701,6 +702,8 @@ try {
   await dashSteps({ browser, base, step, assert, signIn, shot });
 
   await statsSteps({ browser, base, step, assert, signIn, shot });
+  // The land-use warnings page (warn_steps.mjs).
+  await warnSteps({ browser, base, step, assert, signIn, shot });
   // The assessment page (assess_steps.mjs).
   await assessSteps({ browser, base, step, assert, signIn, shot, renderedFeatures });
   // Milestones, reports and inspections with photos and GPS, indicators (progress_steps.mjs).

@@ -2,7 +2,7 @@
 // warnings of data/monitoring.json on them (GET /api/v1/monitoring/changes), within the regions the
 // user may see: counts by level, a table by level, region and rule, the spots on the map coloured
 // by level, the 新增耕地核定 of completed projects, and the xlsx of what is shown.
-import { api } from "../api";
+import { api, listLayers } from "../api";
 import { el } from "../dom";
 import { addStrings, lang, t } from "../i18n";
 import type { Ctx } from "../main";
@@ -52,16 +52,16 @@ export async function renderWarnings(main: HTMLElement, _ctx: Ctx): Promise<() =
   main.append(el("h1", {}, t("wr_title")), el("p", { class: "muted" }, t("wr_intro")));
   const status = el("p", { "data-testid": "warnings-status" }, t("wr_loading"));
   main.append(status);
-  let data: Changes;
-  try {
-    data = await api<Changes>("GET", "/api/v1/monitoring/changes");
-  } catch (e: any) {
-    if (e?.status === 409) {
-      status.textContent = t("wr_no_versions");
-      return () => undefined;
-    }
-    throw e;
+  // The survey layer with a change survey after it: 'land_use' first when several land-use layers
+  // have more than one version.
+  const layers = (await listLayers()).filter((l) => l.kind === "land_use" && l.version > 1)
+    .sort((a, b) => Number(b.layer === "land_use") - Number(a.layer === "land_use") || a.layer.localeCompare(b.layer));
+  if (!layers.length) {
+    status.textContent = t("wr_no_versions");
+    return () => undefined;
   }
+  const layer = layers[0].layer;
+  const data = await api<Changes>("GET", `/api/v1/monitoring/changes?layer=${encodeURIComponent(layer)}`);
   const zh = lang() === "zh";
   status.textContent = t("wr_versions", { from: data.from.version, to: data.to.version });
 
@@ -106,7 +106,7 @@ export async function renderWarnings(main: HTMLElement, _ctx: Ctx): Promise<() =
   });
 
   function draw() {
-    const q = new URLSearchParams();
+    const q = new URLSearchParams({ layer });
     if (state.severity && state.severity !== "none") q.set("severity", state.severity);
     if (state.rule) q.set("rule", state.rule);
     if (state.region.length === 12) q.set("region", state.region);
