@@ -280,7 +280,19 @@ MonitorResult monitor_land_use(storage::Store& store, const MonitorRequest& requ
   std::unordered_map<std::string, FromEntry> from_by_bsm;
   from_by_bsm.reserve(static_cast<std::size_t>(result.from.feature_count) + 16);
   std::vector<std::int64_t> from_without_bsm;  // storage ids matched by geometry
-  std::unordered_map<std::int64_t, std::uint32_t> duplicate_ids;  // id → code, BSM seen twice
+  std::unordered_map<std::int64_t, std::string> duplicate_ids;  // id → BSM, a BSM seen twice
+  // The from-version's geometries are kept in one buffer while they fit kKeptBudget, so that the
+  // changed ones need no second pass over the version; beyond it they are read again.
+  constexpr std::size_t kKeptBudget = std::size_t{1} << 30;
+  struct Kept {
+    std::int64_t id;
+    std::uint64_t offset;
+    std::uint32_t size, region, region_name;
+  };
+  std::string kept_wkb;
+  std::vector<Kept> kept;  // in storage order: ascending id
+  bool keeping = true;
+  kept.reserve(static_cast<std::size_t>(result.from.feature_count));
   storage::Store::ScanOptions raw;
   raw.decode_attributes = false;
   Envelope extent;
@@ -293,6 +305,17 @@ MonitorResult monitor_land_use(storage::Store& store, const MonitorRequest& requ
       [&](StoredFeature&& f) {
         read_facts(f.attributes_json, facts);
         grow(extent, f.bbox, first_box);
+        if (keeping) {
+          if (kept_wkb.size() + f.wkb.size() > kKeptBudget || (!kept.empty() && kept.back().id >= f.id)) {
+            keeping = false;
+            std::string().swap(kept_wkb);
+            std::vector<Kept>().swap(kept);
+          } else {
+            kept.push_back({f.id, kept_wkb.size(), static_cast<std::uint32_t>(f.wkb.size()), code_of(facts.region),
+                            code_of(facts.region_name)});
+            kept_wkb += f.wkb;
+          }
+        }
         if (facts.bsm.empty()) {
           from_without_bsm.push_back(f.id);
         } else {
@@ -301,9 +324,9 @@ MonitorResult monitor_land_use(storage::Store& store, const MonitorRequest& requ
             it->second = FromEntry{geometry_hash(f.wkb), f.id, code_of(facts.code)};
           } else {
             // Every holder of a BSM seen twice is matched by geometry.
-            if (!it->second.duplicate) duplicate_ids[it->second.id] = it->second.code;
+            if (!it->second.duplicate) duplicate_ids[it->second.id] = facts.bsm;
             it->second.duplicate = true;
-            duplicate_ids[f.id] = code_of(facts.code);
+            duplicate_ids[f.id] = facts.bsm;
           }
         }
         if (++n % 65536 == 0) report("read", n, from_total + to_total);
@@ -314,7 +337,7 @@ MonitorResult monitor_land_use(storage::Store& store, const MonitorRequest& requ
   // ---- 2. the to-version, as a stream: unchanged spots pass, changed ones are kept ----
   std::vector<ChangeSpot> spots;  // matched by BSM, same geometry, another class
   std::vector<PoolFeature> pool_to;
-  std::unordered_map<std::int64_t, std::string> wanted_from;  // storage id → BSM ("" none)
+  std::unordered_map<std::int64_t, std::pair<std::string, std::uint32_t>> wanted_from;  // id → BSM, code
   std::int64_t m = 0;
   store.scan(
       result.to,
@@ -349,7 +372,7 @@ MonitorResult monitor_land_use(storage::Store& store, const MonitorRequest& requ
             if (++m % 65536 == 0) report("read", n + m, from_total + to_total);
             return;
           }
-          wanted_from[e->id] = facts.bsm;
+          wanted_from[e->id] = {facts.bsm, e->code};
         }
         pool_to.push_back({facts.bsm, facts.code, facts.region, facts.region_name, std::move(f.wkb), f.bbox});
         if (++m % 65536 == 0) report("read", n + m, from_total + to_total);
@@ -359,13 +382,32 @@ MonitorResult monitor_land_use(storage::Store& store, const MonitorRequest& requ
   // Removed spots, spots whose geometry changed and every holder of a BSM seen twice (in either
   // version) take part in the overlay.
   for (auto& [bsm, e] : from_by_bsm)
-    if (!e.seen || e.duplicate) wanted_from[e.id] = bsm;
-  for (auto id : from_without_bsm) wanted_from[id] = "";
-  for (auto& [id, code] : duplicate_ids) wanted_from[id] = "";
+    if (!e.seen || e.duplicate) wanted_from[e.id] = {bsm, e.code};
+  for (auto id : from_without_bsm) wanted_from[id] = {"", 0};
+  for (auto& [id, bsm] : duplicate_ids) wanted_from[id] = {bsm, 0};
   from_by_bsm.clear();
 
   // ---- 3. the changed features of the from-version (a second pass only when some are) ----
   std::vector<PoolFeature> pool_from;
+  if (keeping && !wanted_from.empty()) {
+    // From the kept geometries; the class of a feature without (or with a doubled) BSM was not
+    // kept with it, so those few are read again below.
+    std::unordered_map<std::int64_t, std::pair<std::string, std::uint32_t>> again;
+    for (auto& [id, w] : wanted_from) {
+      auto it = std::lower_bound(kept.begin(), kept.end(), id, [](const Kept& k, std::int64_t v) { return k.id < v; });
+      if (w.second == 0 || it == kept.end() || it->id != id) {
+        again.emplace(id, w);
+        continue;
+      }
+      PoolFeature p{w.first, codes[w.second], codes[it->region], codes[it->region_name],
+                    kept_wkb.substr(it->offset, it->size), {}};
+      p.bbox = geo::Geometry::from_wkb(p.wkb).envelope();
+      pool_from.push_back(std::move(p));
+    }
+    wanted_from = std::move(again);
+  }
+  std::string().swap(kept_wkb);
+  std::vector<Kept>().swap(kept);
   if (!wanted_from.empty()) {
     std::int64_t k = 0;
     store.scan(
