@@ -210,8 +210,9 @@ def main():
           AND b.bsm IN (SELECT bsm FROM b GROUP BY bsm HAVING count(*) = 1);
       CREATE TEMP TABLE unchanged AS SELECT bsm FROM pair WHERE same_shape;
       CREATE INDEX ON unchanged(bsm);
-      CREATE TEMP TABLE ca AS SELECT * FROM a WHERE bsm IS NULL OR bsm NOT IN (SELECT bsm FROM unchanged);
-      CREATE TEMP TABLE cb AS SELECT * FROM b WHERE bsm IS NULL OR bsm NOT IN (SELECT bsm FROM unchanged);
+      ANALYZE unchanged;
+      CREATE TEMP TABLE ca AS SELECT * FROM a WHERE NOT EXISTS (SELECT 1 FROM unchanged u WHERE u.bsm = a.bsm);
+      CREATE TEMP TABLE cb AS SELECT * FROM b WHERE NOT EXISTS (SELECT 1 FROM unchanged u WHERE u.bsm = b.bsm);
       CREATE INDEX ON ca USING gist(geom); ANALYZE ca; ANALYZE cb;
       CREATE TEMP TABLE spot AS
         SELECT before, after, geom FROM pair WHERE same_shape AND before <> after
