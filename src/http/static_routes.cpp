@@ -138,6 +138,8 @@ void add_static_routes(Router& r, const std::string& dir) {
   // The organisers' participation page (web/src/pages/participation.ts), a household's parcels
   // (parcels.ts) and the evaluation scores across projects (evaluations.ts).
   for (const char* route : {"/participation", "/parcels", "/evaluations"}) r.add("GET", route, index);
+  // Warnings, the supervision orders inbox and one order (web/src/pages/orders.ts).
+  for (const char* route : {"/warnings", "/orders", "/orders/{id}"}) r.add("GET", route, index);
   r.add("GET", "/assets/{file}", [dir](const Request& req, const PathParams& p) -> Response {
     const std::string& name = p.at("file");  // percent-decoded: "%2e%2e%2f" is "../" here
     if (!safe_asset_name(name)) throw not_found();
