@@ -232,15 +232,28 @@ std::vector<ProjectWarning> WarningService::project_warnings(ProjectTx& tx, cons
     }
   }
 
-  // Acceptance: completed, not accepted.
+  // Acceptance: completed, not accepted. The works finished on the last milestone's actual date;
+  // without one, when the completion was recorded.
   if (p.state == ProjectState::completed) {
-    auto rows = s.query("SELECT MAX(time) FROM project_transitions WHERE project_id = $1 AND to_state = 'completed'",
-                        {num(p.id)});
-    if (!rows.empty() && !rows[0][0].empty()) {
-      auto days = days_between(parse_iso_utc(rows[0][0].substr(0, 19) + "Z"), now);
-      raise("acceptance_overdue", "", static_cast<double>(days), {{"completed_at", rows[0][0].substr(0, 10)}},
-            "已于 " + rows[0][0].substr(0, 10) + " 竣工，" + num(days) + " 天未验收",
-            "completed on " + rows[0][0].substr(0, 10) + ", not accepted for " + num(days) + " days");
+    std::string finished;
+    if (storage::has_column(s, "progress_milestones", "actual_date")) {
+      auto rows = s.query("SELECT MAX(actual_date) FROM progress_milestones WHERE project_id = $1", {num(p.id)});
+      if (!rows.empty()) finished = rows[0][0].substr(0, std::min<std::size_t>(rows[0][0].size(), 10));
+    }
+    std::int64_t since = finished.empty() ? 0 : date_seconds(finished);
+    if (!since) {
+      auto rows = s.query("SELECT MAX(time) FROM project_transitions WHERE project_id = $1 AND to_state = 'completed'",
+                          {num(p.id)});
+      if (!rows.empty() && !rows[0][0].empty()) {
+        finished = rows[0][0].substr(0, 10);
+        since = parse_iso_utc(rows[0][0].substr(0, 19) + "Z");
+      }
+    }
+    if (since) {
+      auto days = days_between(since, now);
+      raise("acceptance_overdue", "", static_cast<double>(days), {{"completed_at", finished}},
+            "已于 " + finished + " 竣工，" + num(days) + " 天未验收",
+            "completed on " + finished + ", not accepted for " + num(days) + " days");
     }
   }
 

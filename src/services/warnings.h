@@ -7,7 +7,8 @@
 //   (percentage points);
 // - funds_idle: money allocated and not disbursed for N days (since the last disbursement, or
 //   the first allocation when none);
-// - acceptance_overdue: completed and not accepted for N days;
+// - acceptance_overdue: completed and not accepted for N days (since the works finished: the last
+//   milestone's actual date, or the recorded completion when no milestone has one);
 // - notice_comments_unanswered: comments on the public notice without a reply for N days;
 // - complaint_overdue: complaints (blocking categories of data/participation.json) unanswered
 //   past their due date.
