@@ -139,7 +139,7 @@ async function issueForm(ctx: Ctx, names: Map<string, string>, from: Warning | n
   body.value = from ? (lang() === "zh" ? from.message_zh : from.message_en) : "";
   const unit = el("select", { name: "unit", "data-testid": "order-unit" }) as HTMLSelectElement;
   units.forEach((u, i) => {
-    const o = el("option", { value: String(i) }, u.name ?? unitName(names, u)) as HTMLOptionElement;
+    const o = el("option", { value: String(i), "data-kind": u.kind, "data-region": u.region_code, "data-department": u.department }, u.name ?? unitName(names, u)) as HTMLOptionElement;
     if (from && u.kind === from.responsible.kind && sameRegion(u.region_code, from.responsible.region_code) && u.department === from.responsible.department) o.selected = true;
     unit.append(o);
   });
