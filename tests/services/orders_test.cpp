@@ -18,6 +18,7 @@
 #include "services/password.h"
 #include "services/progress.h"
 #include "services/projects.h"
+#include "services/request_text.h"
 #include "services/warnings.h"
 #include "storage/identity_store.h"
 #include "storage/project_store.h"
@@ -42,6 +43,19 @@ constexpr std::int64_t kDay = 86400;
 constexpr std::int64_t kStart = 1790000000;  // 2026-09-21T14:13:20Z
 
 std::string iso(std::int64_t t) { return services::iso_utc(t); }
+
+services::OrderFilter in_box(const std::string& box) {
+  services::OrderFilter f;
+  f.box = box;
+  return f;
+}
+services::WarningFilter only(const std::string& level, const std::string& rule = "", const std::string& region = "") {
+  services::WarningFilter f;
+  f.level = level;
+  f.rule = rule;
+  f.region = region;
+  return f;
+}
 
 template <class E, class F>
 std::string code_of(F&& f) {
@@ -158,9 +172,9 @@ TEST_P(OrdersTest, an_order_lives_from_issue_to_closure_and_closure_needs_the_re
   EXPECT_EQ(o.evidence_required, (std::vector<std::string>{"text", "photo"}));
 
   // The unit addressed has it in its inbox; the issuer among what it issued; others not at all.
-  ASSERT_EQ(orders_->orders(user("cun"), {"inbox"}).size(), 1u);
-  EXPECT_EQ(orders_->orders(user("zhen"), {"issued"}).size(), 1u);
-  EXPECT_TRUE(orders_->orders(user("zhen"), {"inbox"}).empty());
+  ASSERT_EQ(orders_->orders(user("cun"), in_box("inbox")).size(), 1u);
+  EXPECT_EQ(orders_->orders(user("zhen"), in_box("issued")).size(), 1u);
+  EXPECT_TRUE(orders_->orders(user("zhen"), in_box("inbox")).empty());
   EXPECT_TRUE(orders_->orders(user("xicun")).empty());
   EXPECT_TRUE(orders_->orders(user("zrzy")).empty());
   EXPECT_TRUE(orders_->orders(user("min1")).empty());
@@ -310,7 +324,7 @@ TEST_P(OrdersTest, an_overdue_order_escalates_to_the_level_above_and_then_to_the
   EXPECT_EQ(up[0].escalation_level, 1);
   EXPECT_EQ(up[0].supervisor, (ResponsibleUnit{"department", kCounty, "自然资源局"}));
   // The lead department now sees it among the orders escalated to it; the leader group not yet.
-  EXPECT_EQ(orders_->orders(user("zrzy"), {"escalated"}).size(), 1u);
+  EXPECT_EQ(orders_->orders(user("zrzy"), in_box("escalated")).size(), 1u);
   EXPECT_THROW(orders_->order(user("lingdao"), o.id), NotFoundError);
   // Swept again the next day: too early for the next level (escalate_again_days = 3).
   clock_->store(services::parse_iso_utc("2026-10-03T00:00:00Z"));
@@ -365,7 +379,7 @@ TEST_P(OrdersTest, orders_come_from_a_complaint_a_change_spot_and_by_hand_to_eac
 
   // The leader group addresses a department; the department answers.
   o = orders_->issue(user("lingdao"), manual_to("department", kCounty, "财政局"));
-  EXPECT_EQ(orders_->orders(user("czj"), {"inbox"}).size(), 1u);
+  EXPECT_EQ(orders_->orders(user("czj"), in_box("inbox")).size(), 1u);
   EXPECT_EQ(orders_->answer(user("czj"), o.id, answer_with(false)).status, "answered");
   // What the issuer may address: inside the remit, never itself.
   auto units = orders_->addressable_units(user("zhen"));
@@ -450,13 +464,13 @@ TEST_P(OrdersTest, each_warning_rule_fires_with_its_hand_computed_figures_and_le
   EXPECT_EQ(by_rule["complaint_overdue"].level, "red");
 
   // Filters, and who sees them.
-  EXPECT_EQ(warnings_->warnings(user("shenji"), {"red"}).size(), 2u);
-  EXPECT_EQ(warnings_->warnings(user("shenji"), {"", "funds_idle"}).size(), 1u);
-  EXPECT_EQ(warnings_->warnings(user("shenji"), {"", "", kWest}).size(), 0u);
+  EXPECT_EQ(warnings_->warnings(user("shenji"), only("red")).size(), 2u);
+  EXPECT_EQ(warnings_->warnings(user("shenji"), only("", "funds_idle")).size(), 1u);
+  EXPECT_EQ(warnings_->warnings(user("shenji"), only("", "", kWest)).size(), 0u);
   EXPECT_EQ(warnings_->warnings(user("cun")).size(), 6u);  // its own project; not the township's
   EXPECT_TRUE(warnings_->warnings(user("xicun")).empty());
   EXPECT_TRUE(warnings_->warnings(user("min1")).empty());
-  EXPECT_EQ(code_of<InvalidRequest>([&] { warnings_->warnings(user("zhen"), {"purple"}); }), "invalid_level");
+  EXPECT_EQ(code_of<InvalidRequest>([&] { warnings_->warnings(user("zhen"), only("purple")); }), "invalid_level");
 
   // An order from a warning keeps its figures as they were.
   auto in = manual_to("village_collective", kEast);
