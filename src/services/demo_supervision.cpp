@@ -53,7 +53,7 @@ DemoSupervisionSummary seed_demo_supervision(storage::Store& store, storage::Ide
   for (const auto& p : service.list(admin)) {
     if (p.state == ProjectState::implementation && region_contains(township, p.region_code) && !a) a = p;
     else if (p.state == ProjectState::implementation && !b) b = p;
-    else if (p.state == ProjectState::approved && (!c || (concerns_village(p) && !concerns_village(*c)))) c = p;
+    else if (p.state == ProjectState::approved && !c) c = p;
   }
 
   if (a) {
@@ -72,6 +72,19 @@ DemoSupervisionSummary seed_demo_supervision(storage::Store& store, storage::Ide
                                            target - pool.disbursed_fen - pool.pending_fen, 0});
       funds.decide(finance, a->id, d.id, true, "按合同预付");
     }
+    // A villager's comment on its public notice three weeks ago, never answered: written as
+    // the participation service recorded it then (its state is past the notice now).
+    if (concerns_village(*a) && !a->notice_starts.empty()) {
+      projects.write([&](storage::ProjectTx& tx) {
+        const auto at = std::max(parse_iso_utc(a->notice_starts) + 3600, today - 20 * kDay);
+        auto rows = tx.session().query(
+            "INSERT INTO notice_comments(project_id, region_code, author, body, created_at) VALUES($1, $2, $3, $4, "
+            "$5) RETURNING id",
+            {std::to_string(a->id), village, "cunmin", "新修的田间道路占了我家承包地，怎么补偿？", iso_utc(at)});
+        tx.audit({"demo", "participation.comment", "project:" + a->code,
+                  nlohmann::json{{"comment", std::stoll(rows.at(0).at(0))}, {"recorded_for", "cunmin"}}.dump()});
+      });
+    }
     // A villager's complaint about the works, unanswered past its deadline.
     if (concerns_village(*a)) {
       now = today - 20 * kDay;
@@ -84,8 +97,13 @@ DemoSupervisionSummary seed_demo_supervision(storage::Store& store, storage::Ide
     // B's works finished 40 days ago and nobody has accepted them since.
     now = today - 40 * kDay;
     const User& implementer = region_contains(township, b->region_code) ? zhen : lead;
-    for (const auto& m : progress.milestones(admin, b->id))
-      if (m.percent < 100) progress.report_progress(implementer, b->id, m.id, {100, date(today - 40 * kDay), ""});
+    // Milestones reported done today by the platform's seed are dated back through the service
+    // (a correction down and up again, both audited).
+    for (const auto& m : progress.milestones(admin, b->id)) {
+      if (m.percent == 100 && m.actual_date <= date(today - 40 * kDay)) continue;
+      if (m.percent == 100) progress.report_progress(implementer, b->id, m.id, {99, "", "演示数据：补记完工日期"});
+      progress.report_progress(implementer, b->id, m.id, {100, date(today - 40 * kDay), ""});
+    }
     now = today;
     service.act(lead, b->id, ProjectAction::complete, {"工程完工", 0});
   }
@@ -104,13 +122,6 @@ DemoSupervisionSummary seed_demo_supervision(storage::Store& store, storage::Ide
       tx.audit({"demo", "funds.allocate", "project:" + c->code,
                 nlohmann::json{{"amount_fen", 50000000}, {"note", "上年度结转资金（演示数据补记）"}}.dump()});
     });
-    // Its public notice, with a villager's comment nobody has answered for 8 days.
-    if (concerns_village(*c)) {
-      now = today - 9 * kDay;
-      service.act(lead, c->id, ProjectAction::publish_notice, {"", 15});
-      now = today - 8 * kDay;
-      participation.comment(cunmin, c->id, "拆旧复垦后的土地由谁耕种？");
-    }
   }
 
   // Orders: one from a warning, open; one overdue and escalated; one answered and closed.

@@ -452,9 +452,9 @@ TEST_P(OrdersTest, each_warning_rule_fires_with_its_hand_computed_figures_and_le
   EXPECT_EQ(figure("funds_idle", "days_idle"), 143);
   EXPECT_EQ(figure("funds_idle", "balance_fen"), 400000);
   EXPECT_EQ(by_rule["funds_idle"].level, "yellow");
-  // Completed 45 days ago: orange (30 ≤ 45 < 60), the lead department responsible.
+  // Completed 45 days ago: yellow (30 ≤ 45 < 60 orange), the lead department responsible.
   EXPECT_EQ(figure("acceptance_overdue", "days_since_completion"), 45);
-  EXPECT_EQ(by_rule["acceptance_overdue"].level, "orange");
+  EXPECT_EQ(by_rule["acceptance_overdue"].level, "yellow");
   EXPECT_EQ(by_rule["acceptance_overdue"].project_code, "XM2026-202");
   EXPECT_EQ(by_rule["acceptance_overdue"].responsible, (ResponsibleUnit{"department", kCounty, "自然资源局"}));
   // A comment unanswered 8 days: orange (7 ≤ 8 < 15). A complaint 16 days past due: red.
