@@ -48,11 +48,12 @@ DemoSupervisionSummary seed_demo_supervision(storage::Store& store, storage::Ide
     return region_contains(p.region_code, village) || region_contains(village, p.region_code);
   };
 
-  // A: works in the township, behind; B: other works, to be completed; C: approved, money idle.
-  std::optional<storage::ProjectRecord> a, b, c;
+  // A: works in the township, behind; C: approved, money idle. No project changes its stage: the
+  // other demo steps (and the e2e) rely on the eight projects at theirs, so there is no project
+  // completed and waiting for acceptance (acceptance_overdue is proven by tests/services/orders_test).
+  std::optional<storage::ProjectRecord> a, c;
   for (const auto& p : service.list(admin)) {
     if (p.state == ProjectState::implementation && region_contains(township, p.region_code) && !a) a = p;
-    else if (p.state == ProjectState::implementation && !b) b = p;
     else if (p.state == ProjectState::approved && !c) c = p;
   }
 
@@ -91,21 +92,6 @@ DemoSupervisionSummary seed_demo_supervision(storage::Store& store, storage::Ide
       participation.submit_feedback(cunmin, {a->id, "", "complaint", "施工车辆压坏村道，至今未修复。"});
     }
     (void)ms;
-  }
-
-  if (b) {
-    // B's works finished 40 days ago and nobody has accepted them since.
-    now = today - 40 * kDay;
-    const User& implementer = region_contains(township, b->region_code) ? zhen : lead;
-    // Milestones reported done today by the platform's seed are dated back through the service
-    // (a correction down and up again, both audited).
-    for (const auto& m : progress.milestones(admin, b->id)) {
-      if (m.percent == 100 && m.actual_date <= date(today - 40 * kDay)) continue;
-      if (m.percent == 100) progress.report_progress(implementer, b->id, m.id, {99, "", "演示数据：补记完工日期"});
-      progress.report_progress(implementer, b->id, m.id, {100, date(today - 40 * kDay), ""});
-    }
-    now = today;
-    service.act(lead, b->id, ProjectAction::complete, {"工程完工", 0});
   }
 
   if (c) {
