@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   add_assess_command(app, action);
   add_schemes_command(app, action);
   add_report_command(app, action);
+  add_orders_command(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
