@@ -30,5 +30,6 @@ void add_assess_command(CLI::App& app, Action& action);
 void add_schemes_command(CLI::App& app, Action& action);
 void add_report_command(CLI::App& app, Action& action);
 void add_monitor_command(CLI::App& app, Action& action);
+void add_orders_command(CLI::App& app, Action& action);
 
 }  // namespace gz::cli

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   add_schemes_command(app, action);
   add_report_command(app, action);
   add_monitor_command(app, action);
+  add_orders_command(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -15,7 +15,9 @@ ApiServices::ApiServices(storage::Store& store_, storage::IdentityStore& identit
       village_plans(store, project_store),
       dashboard(store, project_store, funds, progress),
       rights(store, project_store, projects, &identity),
-      schemes(store, project_store) {}
+      schemes(store, project_store),
+      warnings(project_store),
+      orders(store, project_store, &identity, &warnings) {}
 
 ApiContext ApiServices::context(const AuthOptions& auth) {
   ApiContext ctx{store, identity, auth, &projects};
@@ -27,6 +29,8 @@ ApiContext ApiServices::context(const AuthOptions& auth) {
   ctx.dashboard = &dashboard;
   ctx.rights = &rights;
   ctx.schemes = &schemes;
+  ctx.warnings = &warnings;
+  ctx.orders = &orders;
   ctx.event_store = &project_store;
   return ctx;
 }

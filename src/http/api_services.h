@@ -7,6 +7,8 @@
 #include "services/assessment.h"
 #include "services/dashboard.h"
 #include "services/funds.h"
+#include "services/orders.h"
+#include "services/warnings.h"
 #include "services/participation.h"
 #include "services/progress.h"
 #include "services/projects.h"
@@ -42,6 +44,8 @@ struct ApiServices {
   services::DashboardService dashboard;
   services::RightsService rights;
   services::SchemeService schemes;
+  services::WarningService warnings;
+  services::OrderService orders;
 };
 
 }  // namespace gz::http

@@ -12,6 +12,7 @@
 #include "services/auth.h"
 #include "services/participation.h"
 #include "services/projects.h"
+#include "services/orders.h"
 #include "services/regions.h"
 
 namespace gz::http {
@@ -32,6 +33,8 @@ bool is_overseer(const User& user, const std::string& region) {
 
 bool may_see_event(const User& user, const storage::EventRecord& event,
                    const storage::ProjectRecord* project) {
+  // A supervision order's steps go to the units it concerns (issuer, addressee, supervisor).
+  if (event.kind.rfind("order.", 0) == 0) return services::may_see_order_event(user, event.payload);
   if (event.project_id != 0) {
     if (!project || !services::may_see_project(user, *project)) return false;
   } else if (!services::may_see_region(user, event.region_code)) {

@@ -22,6 +22,7 @@
 #include "http/event_routes.h"
 #include "http/fast_reads.h"
 #include "http/project_routes.h"
+#include "http/order_routes.h"
 #include "http/request_origin.h"
 #include "http/scheme_routes.h"
 #include "http/download_routes.h"
@@ -315,6 +316,7 @@ Router make_router(const ApiContext& ctx) {
   if (ctx.projects && ctx.participation)
     add_participation_routes(r, identity, *ctx.projects, *ctx.participation);
   if (ctx.dashboard) add_dashboard_routes(r, identity, *ctx.dashboard);
+  if (ctx.warnings && ctx.orders) add_order_routes(r, identity, *ctx.warnings, *ctx.orders);
   if (ctx.event_store)
     add_event_routes(r, identity,
                      std::make_shared<EventHub>(*ctx.event_store, identity, event_hub_options_from_env(),

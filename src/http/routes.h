@@ -8,6 +8,8 @@
 #include "services/dashboard.h"
 #include "services/progress.h"
 #include "services/funds.h"
+#include "services/orders.h"
+#include "services/warnings.h"
 #include "services/participation.h"
 #include "services/units.h"
 #include "services/village_plans.h"
@@ -43,6 +45,8 @@ struct ApiContext {
   services::DashboardService* dashboard = nullptr;
   services::RightsService* rights = nullptr;
   services::SchemeService* schemes = nullptr;
+  services::WarningService* warnings = nullptr;  // project warnings; orders need them
+  services::OrderService* orders = nullptr;      // supervision orders (督办单)
   // The event feed (GET /api/v1/events) reads the events table here; null = no feed.
   storage::ProjectStore* event_store = nullptr;
   // Keeps sessions and project lists for the server's I/O-thread answers; null = none kept.

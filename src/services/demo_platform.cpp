@@ -12,6 +12,7 @@
 #include "services/funds.h"
 #include "services/participation.h"
 #include "services/demo_rights.h"
+#include "services/demo_supervision.h"
 #include "services/password.h"
 #include "services/progress.h"
 #include "services/request_text.h"
@@ -214,6 +215,10 @@ DemoPlatformSummary seed_demo_platform(storage::Store& store, const std::string&
     p = service.act(lead, p.id, ProjectAction::complete);
     p = service.act(lead, p.id, ProjectAction::accept, {"验收合格", 0});
   }
+
+  // Projects behind schedule, money idle or paid ahead, villagers unanswered: every project
+  // warning, and supervision orders open, escalated and closed (services/demo_supervision.h).
+  summary.supervision = seed_demo_supervision(store, *identity, *projects);
 
   // The village's own business: a notice, a villager's question answered and one still open.
   if (!village.empty()) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "services/demo_supervision.h"
 #include "storage/store.h"
 
 namespace gz::services {
@@ -20,6 +21,7 @@ struct DemoPlatformSummary {
   std::vector<DemoAccount> accounts;
   int projects = 0;
   int regions = 0;
+  DemoSupervisionSummary supervision;
 };
 
 // `store`, opened from `location`, holds the demo county (generate_demo_county); identity and

@@ -203,6 +203,20 @@ inline const std::vector<Row>& rows() {
   {"POST", "/api/v1/schemes/compare", "", "the unit's schemes the caller sees", "U AA AAAA ANN NA NNNN", "/api/v1/schemes/compare", R"({"unit":"{UNIT}"})"},
   {"GET", "/api/v1/schemes/{id}", "T", "scheme → region_code", "U AA AAAA ANN NA NNNN", "/api/v1/schemes/{SCHEME}"},
   {"POST", "/api/v1/schemes/{id}/simulate", "T", "scheme → region_code", "U AF FAFF ANN NA NNNN", "/api/v1/schemes/{SCHEME}/simulate", "{}"},
+  // ---- warnings and supervision orders (ORD: an order of township T to village V's collective,
+  // answered with a photo ORDPHOTO) ----
+  {"GET", "/api/v1/warnings", "", "filtered by the caller's grants (none for villagers, experts)", "U AA AAAA AAA AA AAAA", "/api/v1/warnings"},
+  {"GET", "/api/v1/warning-rules", "", "reference data", "U AA AAAA AAA AA AAAA", "/api/v1/warning-rules"},
+  {"GET", "/api/v1/responsible-units", "", "inside the caller's remit (none for non-issuers)", "U AA AAAA AAA AA AAAA", "/api/v1/responsible-units"},
+  {"GET", "/api/v1/supervision/summary", "T", "?region=", "U AA AAAA ANN AA NNNN", "/api/v1/supervision/summary?region={T}"},
+  {"GET", "/api/v1/orders", "", "the caller's units' orders", "U AA AAAA AAA AA AAAA", "/api/v1/orders"},
+  {"POST", "/api/v1/orders", "V", "body unit.region_code", "U FF AAFF AFF FF FFFF", "/api/v1/orders", R"({"source":"manual","title":"矩阵测试督办","unit":{"kind":"village_collective","region_code":"{V}"},"due_date":"2099-12-31"})"},
+  {"GET", "/api/v1/orders/{id}", "V", "the order's units (issuer, addressee, supervisor)", "U AA NNNN AAN NN NNNN", "/api/v1/orders/{ORD}"},
+  {"GET", "/api/v1/orders/{id}/photos/{sha256}", "V", "the order's units", "U AA NNNN AAN NN NNNN", "/api/v1/orders/{ORD}/photos/{ORDPHOTO}"},
+  {"POST", "/api/v1/orders/{id}/answer", "V", "the order's units", "U FF NNNN FAN NN NNNN", "/api/v1/orders/{ORD}/answer", R"({"text":"已整改"})"},
+  {"POST", "/api/v1/orders/{id}/return", "V", "the order's units", "U FF NNNN AFN NN NNNN", "/api/v1/orders/{ORD}/return", R"({"reason":"佐证不足"})"},
+  {"POST", "/api/v1/orders/{id}/close", "V", "the order's units", "U FF NNNN AFN NN NNNN", "/api/v1/orders/{ORD}/close", R"({"comment":"核查通过"})"},
+  {"POST", "/api/v1/order-escalations", "", "inside the caller's grants", "U AF AAFF AFF FF FFAA", "/api/v1/order-escalations", "{}"},
   // ---- last: signing out ends each persona's session ----
   {"DELETE", "/api/v1/session", "", "the caller's own session", "U AA AAAA AAA AA AAAA", "/api/v1/session"},
   };
@@ -238,7 +252,7 @@ inline const std::vector<std::string>& undocumented_public_routes() {
   static const std::vector<std::string> p = {
       "/health", "/", "/signin", "/home", "/map", "/inbox", "/village", "/schemes", "/projects/{code}",
       "/dashboard", "/assessment", "/village/{section}", "/village/{section}/{id}", "/participation",
-      "/parcels", "/evaluations", "/assets/{file}"};
+      "/parcels", "/evaluations", "/warnings", "/orders", "/orders/{id}", "/monitoring", "/assets/{file}"};
   return p;
 }
 inline bool undocumented_public(const std::string& pattern) {

@@ -30,6 +30,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sodium.h>
 #include <sstream>
 
 #include "../services/png_fixture.h"
@@ -248,6 +249,19 @@ class AuthorizationMatrixTest : public StoreBackendTest {
     vars_["H"] = "H00001";
     vars_["MEMBER"] = fresh_member();
     vars_["LAYER"] = "land_use";
+    // A supervision order of the township to village V's collective, answered with a photo.
+    vars_["ORD"] = ok("zhen", "POST", "/api/v1/orders",
+                      {{"source", "manual"}, {"title", "沟渠淤积清理"}, {"due_date", "2099-12-31"},
+                       {"unit", {{"kind", "village_collective"}, {"region_code", vars_["V"]}}}})["id"].dump();
+    std::string b64(sodium_base64_ENCODED_LEN(png.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+    sodium_bin2base64(b64.data(), b64.size(), reinterpret_cast<const unsigned char*>(png.data()), png.size(),
+                      sodium_base64_VARIANT_ORIGINAL);
+    b64.resize(b64.size() - 1);
+    ok("cun", "POST", "/api/v1/orders/" + vars_["ORD"] + "/answer",
+       {{"text", "已清淤"}, {"photos", {{{"content_type", "image/png"}, {"data_base64", b64}, {"lon", 117.2}, {"lat", 31.8}}}}});
+    const json order = ok("cun", "GET", "/api/v1/orders/" + vars_["ORD"]);
+    for (const auto& e : order["evidence"])
+      if (e["kind"] == "photo") vars_["ORDPHOTO"] = e["sha256"].get<std::string>();
     for (const auto& [k, v] : vars_) EXPECT_FALSE(v.empty() || v == "null") << "no fixture value for " << k;
   }
 
@@ -328,7 +342,7 @@ class AuthorizationMatrixTest : public StoreBackendTest {
   static std::string missing(const std::string& var) {
     static const std::map<std::string, std::string> m = {
         {"H", "H99999"}, {"UNIT", "DY-NOWHERE"}, {"LAYER", "no_such_layer"},
-        {"PHOTO", std::string(64, '0')}, {"V", "340123999999"}, {"T", "340123999"}, {"C", "340199"}};
+        {"PHOTO", std::string(64, '0')}, {"ORDPHOTO", std::string(64, '0')}, {"V", "340123999999"}, {"T", "340123999"}, {"C", "340199"}};
     auto it = m.find(var);
     return it == m.end() ? "99999999" : it->second;
   }

@@ -6,6 +6,8 @@
 // findings confirmed.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <map>
 
 #include "../storage/store_backends.h"
@@ -14,7 +16,9 @@
 #include "services/demo_county.h"
 #include "services/demo_platform.h"
 #include "services/funds.h"
+#include "services/orders.h"
 #include "services/participation.h"
+#include "services/warnings.h"
 #include "services/progress.h"
 #include "services/projects.h"
 #include "services/password.h"
@@ -97,8 +101,9 @@ TEST_P(DemoPlatformTest, later_stages_carry_milestones_funds_indicators_and_feed
   std::map<std::string, std::int64_t> ids;
   for (const auto& p : service.list(lead)) ids[p.code] = p.id;
 
+  // Three works milestones and the late one of the supervision demo (services/demo_supervision.h).
   auto works = progress.milestones(lead, ids.at("XM2026-001"));
-  ASSERT_EQ(works.size(), 3u);
+  ASSERT_EQ(works.size(), 4u);
   double overall = services::ProgressService::overall_percent(works);
   EXPECT_GT(overall, 0);
   EXPECT_LT(overall, 100);
@@ -117,10 +122,30 @@ TEST_P(DemoPlatformTest, later_stages_carry_milestones_funds_indicators_and_feed
 
   const User villager = *identity->find_user("cunmin");
   auto mine = participation.feedback(villager);
-  ASSERT_EQ(mine.size(), 2u);
-  EXPECT_EQ(mine[0].status, "answered");
-  EXPECT_EQ(mine[1].status, "open");
+  ASSERT_EQ(mine.size(), 3u);  // the complaint about XM2026-001's works, a question, a complaint
+  EXPECT_EQ(mine[0].project_id, ids.at("XM2026-001"));
+  EXPECT_EQ(mine[0].status, "open");
+  EXPECT_EQ(mine[1].status, "answered");
+  EXPECT_EQ(mine[2].status, "open");
   EXPECT_EQ(participation.notices(villager).size(), 1u);
+
+  // Every project warning rule shows but acceptance_overdue (no demo project waits for its
+  // acceptance), and orders stand open, escalated and closed.
+  services::WarningService warnings(*projects);
+  std::set<std::string> rules;
+  for (const auto& w : warnings.warnings(lead)) rules.insert(w.rule);
+  for (const auto& r : services::WarningRules::standard().rules)
+    if (r.rule != "acceptance_overdue") EXPECT_TRUE(rules.count(r.rule)) << r.rule;
+  services::OrderService orders(*store, *projects, identity.get(), &warnings);
+  std::map<std::string, int> states;
+  int escalated = 0;
+  for (const auto& o : orders.orders(*identity->find_user("shenji"))) {
+    ++states[o.status];
+    escalated += o.escalation_level == 2;
+  }
+  EXPECT_EQ(states["issued"], 2);
+  EXPECT_EQ(states["closed"], 1);
+  EXPECT_EQ(escalated, 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, DemoPlatformTest, GZ_ALL_BACKENDS, backend_name);

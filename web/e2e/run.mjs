@@ -23,6 +23,7 @@ import { gateSteps } from "./gate_steps.mjs";
 import { statsSteps } from "./stats_steps.mjs";
 import { warnSteps } from "./warn_steps.mjs";
 import { downloadSteps } from "./download_steps.mjs";
+import { ordersSteps } from "./orders_steps.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = Object.fromEntries(
@@ -741,6 +742,8 @@ try {
   await fundsSteps({ browser, base, step, assert, signIn, shot });
   // The project page's and the dashboard's downloads (download_steps.mjs).
   await downloadSteps({ browser, base, step, assert, signIn, shot });
+  // Warnings and supervision orders across two contexts (orders_steps.mjs).
+  await ordersSteps({ browser, base, step, assert, signIn, shot });
   // Live updates of other users' work on open pages (live_steps.mjs).
   await liveSteps({ browser, base, step, assert, signIn, shot });
 } finally {

@@ -13,7 +13,7 @@ export async function warnSteps({ browser, base, step, assert, signIn, shot }) {
   try {
     await step("监测预警: the county leader sees the change spots of the change survey by level, on the map and in the table", async () => {
       await signIn(p, base, "lingdao");
-      await p.click('nav a[data-nav="/warnings"]');
+      await p.click('nav a[data-nav="/monitoring"]');
       await p.waitForSelector('[data-testid="warnings-table"] tbody, .page [role="alert"]', { timeout: 120000 });
       const refused = await p.$('.page [role="alert"]');
       assert(!refused, "the page refused: " + (refused && (await refused.textContent())));
@@ -49,7 +49,7 @@ export async function warnSteps({ browser, base, step, assert, signIn, shot }) {
       const vctx = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: "zh-CN" });
       const v = await vctx.newPage();
       await signIn(v, base, "cunmin");
-      assert(!(await v.$('nav a[data-nav="/warnings"]')), "no nav link for a villager");
+      assert(!(await v.$('nav a[data-nav="/monitoring"]')), "no nav link for a villager");
       const r = await call(v, "GET", "/api/v1/monitoring/changes");
       assert(r.status === 403, "villager refused: " + r.status);
       await vctx.close();

@@ -259,7 +259,7 @@ const table: Record<string, [string, string]> = {
   // scheme comparison (pages/schemes.ts)
   nav_schemes: ["方案比选", "Schemes"],
   nav_stats: ["统计报表", "Tables"],
-  nav_warnings: ["监测预警", "Warnings"],
+  nav_monitoring: ["监测预警", "Land-use monitoring"],
   nav_assessment: ["智能评估", "Assessment"],
   schemes_title: ["方案比选", "Scheme comparison"],
   schemes_intro: ["同一整治单元的备选方案：地类变化、潜力、风险与投资，TOPSIS 排序（熵权或层次分析法权重）", "Alternative schemes of one consolidation unit: land-use changes, potential, risks and cost, ranked by TOPSIS (entropy or AHP weights)"],

@@ -20,6 +20,7 @@ const KINDS = [
   "evaluation.achieved_recorded", "evaluation.planned_set", "funds.allocated", "disbursement.requested",
   "disbursement.approved", "disbursement.refused", "notice.published", "notice.commented", "notice.replied",
   "feedback.submitted", "feedback.answered", "feedback.escalated", "vote.opened", "vote.ballot_cast", "vote.closed", "survey.opened",
+  "order.issued", "order.answered", "order.returned", "order.closed", "order.escalated",
 ];
 
 let source: EventSource | null = null;

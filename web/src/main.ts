@@ -12,6 +12,7 @@ import { startLive, stopLive } from "./live";
 import { watchHome } from "./pages/project_live";
 import "./i18n_part";
 import "./i18n_progress";
+import "./i18n_orders";
 // Pages with the map (MapLibre, ~1 MB) or charts load on demand: the sign-in and the villager's
 // phone view do not download them.
 const renderHome = async (...a: Parameters<typeof import("./pages/home").renderHome>) => (await import("./pages/home")).renderHome(...a);
@@ -23,7 +24,10 @@ const renderAssessment = async (...a: Parameters<typeof import("./pages/assessme
 const renderParticipation = async (...a: Parameters<typeof import("./pages/participation").renderParticipation>) => (await import("./pages/participation")).renderParticipation(...a);
 const renderEvaluations = async (...a: Parameters<typeof import("./pages/evaluations").renderEvaluations>) => (await import("./pages/evaluations")).renderEvaluations(...a);
 const renderStats = async (...a: Parameters<typeof import("./pages/stats").renderStats>) => (await import("./pages/stats")).renderStats(...a);
-const renderWarnings = async (...a: Parameters<typeof import("./pages/warnings").renderWarnings>) => (await import("./pages/warnings")).renderWarnings(...a);
+const renderMonitoring = async (...a: Parameters<typeof import("./pages/warnings").renderWarnings>) => (await import("./pages/warnings")).renderWarnings(...a);
+const renderWarnings = async (...a: Parameters<typeof import("./pages/orders").renderWarnings>) => (await import("./pages/orders")).renderWarnings(...a);
+const renderOrders = async (...a: Parameters<typeof import("./pages/orders").renderOrders>) => (await import("./pages/orders")).renderOrders(...a);
+const renderOrder = async (...a: Parameters<typeof import("./pages/orders").renderOrder>) => (await import("./pages/orders")).renderOrder(...a);
 const renderProject = async (...a: Parameters<typeof import("./pages/project").renderProject>) => (await import("./pages/project")).renderProject(...a);
 
 export interface Ctx {
@@ -78,10 +82,12 @@ function header(m: Me | null): HTMLElement {
       links.push(["/projects/new", "nav_new_project"]);
     // Scores across projects (GET /api/v1/evaluations), for everyone but villagers.
     if (!isVillager(m)) links.push(["/evaluations", "nav_evaluations"]);
+    // Warnings and supervision orders (pages/orders.ts) for officials, investors and auditors.
+    if (m.grants.some((g) => !["villager", "expert"].includes(g.role))) links.push(["/warnings", "nav_warnings"], ["/orders", "nav_orders"]);
     // The official summary tables (GET /api/v1/stats/tables) for the same roles as the dashboard.
     if (m.grants.some((g) => dashboardRoles.includes(g.role))) links.push(["/stats", "nav_stats"]);
     // Land-use warnings (GET /api/v1/monitoring/changes) for the government side and the auditor.
-    if (m.grants.some((g) => warningRoles.includes(g.role))) links.push(["/warnings", "nav_warnings"]);
+    if (m.grants.some((g) => warningRoles.includes(g.role))) links.push(["/monitoring", "nav_monitoring"]);
     for (const [href, key] of links) {
       const a = el("a", { href, class: location.pathname === href ? "active" : "", "data-nav": href }, t(key));
       nav.append(a);
@@ -163,10 +169,13 @@ async function render() {
     else if (path === "/parcels") cleanup = await renderParcels(main, ctx);
     else if (path === "/schemes") cleanup = await renderSchemes(main, ctx);
     else if (path === "/stats") cleanup = await renderStats(main, ctx);
-    else if (path === "/warnings") cleanup = await renderWarnings(main, ctx);
+    else if (path === "/monitoring") cleanup = await renderMonitoring(main, ctx);
     else if (path === "/evaluations") cleanup = await renderEvaluations(main, ctx);
     else if (path === "/assessment") cleanup = await renderAssessment(main, ctx);
     else if (path === "/participation") cleanup = await renderParticipation(main, ctx);
+    else if (path === "/warnings") cleanup = await renderWarnings(main, ctx);
+    else if (path === "/orders") cleanup = await renderOrders(main, ctx);
+    else if (path.startsWith("/orders/")) cleanup = await renderOrder(main, ctx, decodeURIComponent(path.slice("/orders/".length)));
     else if (path.startsWith("/projects/")) cleanup = await renderProject(main, ctx, decodeURIComponent(path.slice("/projects/".length)));
     else main.append(el("p", {}, t("not_found")));
   } catch (e) {

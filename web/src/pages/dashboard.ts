@@ -13,6 +13,7 @@ import { has, lang, t } from "../i18n";
 import "../i18n_dash";
 import "../dash.css";
 import type { Ctx } from "../main";
+import { supervisionPanel } from "./supervision_panel";
 import { M2_PER_MU, fmtMoney, fmtMuHa, mu, nf } from "../units";
 
 echarts.use([BarChart, PieChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
@@ -253,6 +254,9 @@ export async function renderDashboard(main: HTMLElement, ctx: Ctx): Promise<() =
   // The same table as an Excel file from the server (GET /api/v1/dashboard?format=xlsx).
   const xlsx = el("a", { class: "dash-download", href: `/api/v1/dashboard?region=${encodeURIComponent(d.region.code)}&format=xlsx`, download: "", "data-testid": "dash-xlsx" }, t("dash_xlsx"));
   main.append(el("div", { class: "dash-downloads" }, xlsx), el("details", { class: "dash-details" }, el("summary", {}, t("dash_drill")), table));
+  // Warnings by level and region, overdue orders, the rectification rate (pages/supervision_panel.ts).
+  const supervision = await supervisionPanel(d.region.code);
+  if (supervision) main.append(supervision);
 
   const resize = () => charts.forEach((c) => c.resize());
   window.addEventListener("resize", resize);

@@ -112,7 +112,7 @@ export async function renderWarnings(main: HTMLElement, _ctx: Ctx): Promise<() =
     if (state.region.length === 12) q.set("region", state.region);
     q.set("format", "xlsx");
     xlsx.setAttribute("href", `/api/v1/monitoring/changes?${q}`);
-    history.replaceState(null, "", `/warnings?${new URLSearchParams(Object.entries(state).filter(([, v]) => v))}`);
+    history.replaceState(null, "", `/monitoring?${new URLSearchParams(Object.entries(state).filter(([, v]) => v))}`);
 
     const byLevel: Record<string, number> = { red: 0, orange: 0, yellow: 0, none: 0 };
     for (const s of data.spots) byLevel[s.severity ?? "none"]++;
