@@ -480,7 +480,7 @@ try {
   await step("the planned class chosen in the 用地用海 classification, listed by name at all three levels, is saved as to_ghdlbm", async () => {
     const n = (await page.$$('[data-testid="changes"] tr[data-change]')).length - 1;
     await page.selectOption(`[data-testid="to-kind-${n}"]`, "yydh");
-    await page.waitForSelector(`[data-testid="to-${n}"] option[value="070301"]`, { timeout: 10000 });
+    await page.waitForSelector(`[data-testid="to-${n}"] option[value="070301"]`, { state: "attached", timeout: 10000 });
     const offered = await page.$$eval(`[data-testid="to-${n}"] option`, (os) => os.map((o) => ({ v: o.value, text: o.textContent, level: o.dataset.level })));
     const by = (v) => offered.find((o) => o.v === v);
     assert(by("07")?.text.includes("居住用地") && by("07").level === "1", "first level by name: " + JSON.stringify(by("07")));
