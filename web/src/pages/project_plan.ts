@@ -125,7 +125,7 @@ export async function planChangesSection(p: Project): Promise<HTMLElement> {
     table.append(el("tr", { "data-change": String(i) }, el("td", {}, String(i + 1)), el("td", {}, name(c.from_code)),
       el("td", { "data-testid": `plan-target-${i}` }, targetWords(c, classes)), el("td", {}, c.measure ?? ""),
       el("td", { class: "num small" }, areaShort(polygonArea(c.geometry))))));
-  return el("section", { class: "card", "data-testid": "plan-changes-card" }, el("h2", {}, t("plan_changes_list")), el("div", { class: "table-scroll" }, table));
+  return el("section", { class: "card", "data-testid": "plan-changes-card" }, el("h2", {}, t("plan_changes_list")), el("div", { class: "table-scroll plan-scroll" }, table));
 }
 
 export interface PlanEditorHooks {
