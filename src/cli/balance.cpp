@@ -13,15 +13,7 @@
 namespace gz::cli {
 
 namespace {
-// A row is a 三调 class, or a 用地用海 target of a planned change ("GHDLBM:1001").
-std::string class_name(const std::string& code) {
-  if (code.rfind("GHDLBM:", 0) == 0) {
-    const auto* p = PlanningClassTable::standard().find(code.substr(7));
-    return p ? p->name_zh + "（用地用海）" : "";
-  }
-  const auto* c = LandUseClassTable::standard().find(code);
-  return c ? c->name_zh : "";
-}
+std::string class_name(const std::string& code) { return services::balance_row_name(code, true); }
 }  // namespace
 
 void add_balance_command(CLI::App& app, Action& action) {

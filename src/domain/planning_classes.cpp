@@ -121,6 +121,19 @@ const ConversionRule& BaseConversion::convert(const std::string& sd_code, const 
   return *any;
 }
 
+const LandUseClass* BaseConversion::same_name_survey_class(const std::string& yydh_code) const {
+  const auto& table = LandUseClassTable::standard();
+  const LandUseClass* found = nullptr;
+  for (const auto& r : rules_) {
+    if (r.decision != "same_name" || !r.czcs.empty() || r.yydh_code != yydh_code) continue;
+    const LandUseClass* c = table.find(r.sd_code);
+    if (!c || c->kind == ClassKind::adjustable) continue;
+    if (found && found != c) return nullptr;  // two 三调 classes: not one counterpart
+    found = c;
+  }
+  return found;
+}
+
 SurveyCodeTable SurveyCodeTable::parse(const std::string& csv, const std::string& source_name) {
   SurveyCodeTable t;
   CsvTable in = CsvTable::parse(csv, source_name);

@@ -64,6 +64,11 @@ class BaseConversion {
   // The first rule for the code whose CZCSXM condition holds.
   const ConversionRule& convert(const std::string& sd_code, const std::string& czcs) const;
   const std::vector<ConversionRule>& rules() const { return rules_; }
+  // The 三调 class of the same name as the 用地用海 class `yydh_code`: the one class whose rule
+  // without a CZCSXM condition is same_name to exactly that code (K codes, counted in their base
+  // class, aside), or nullptr when there is none (the code has no 三调 counterpart, or only a
+  // renamed or a person's decision leads to it). Never guessed.
+  const LandUseClass* same_name_survey_class(const std::string& yydh_code) const;
 
  private:
   std::vector<ConversionRule> rules_;

@@ -29,17 +29,29 @@ std::optional<std::string> planned_to_code(const Attributes& a) {
   return attribute_text_any(a, {"to_code", "GHDLBM"});
 }
 
+std::optional<PlannedTarget> survey_target(const std::string& code) {
+  const LandUseClass* c = LandUseClassTable::standard().find(code);
+  if (!c) return std::nullopt;
+  return PlannedTarget{code, false, c->group, c->cultivated, c->name_zh, c->name_en, code};
+}
+
+std::optional<PlannedTarget> planning_target(const std::string& code) {
+  const PlanningClass* c = PlanningClassTable::standard().find(code);
+  if (!c) return std::nullopt;
+  const LandUseClass* same = BaseConversion::standard().same_name_survey_class(code);
+  return PlannedTarget{code, true, c->group, c->cultivated, c->name_zh, c->name_en,
+                       same ? same->code : std::string()};
+}
+
+std::string PlannedTarget::words(bool zh) const {
+  std::string out = code + " " + (zh ? name_zh : name_en);
+  if (planning) out += zh ? "（用地用海）" : " (用地用海 planning class)";
+  return out;
+}
+
 std::optional<PlannedTarget> planned_target(const Attributes& a) {
-  if (auto to = attribute_text(a, "to_code")) {
-    const LandUseClass* c = LandUseClassTable::standard().find(*to);
-    if (!c) return std::nullopt;
-    return PlannedTarget{*to, false, c->group, c->cultivated};
-  }
-  if (auto gh = attribute_text(a, "GHDLBM")) {
-    const PlanningClass* c = PlanningClassTable::standard().find(*gh);
-    if (!c) return std::nullopt;
-    return PlannedTarget{*gh, true, c->group, c->cultivated};
-  }
+  if (auto to = attribute_text(a, "to_code")) return survey_target(*to);
+  if (auto gh = attribute_text(a, "GHDLBM")) return planning_target(*gh);
   return std::nullopt;
 }
 
@@ -85,7 +97,9 @@ std::vector<std::string> survey_codes_for(const std::string& yydh) {
   return out;
 }
 
-std::optional<AttributeProblem> survey_class_problem(const std::string& field, const std::string& code) {
+}  // namespace
+
+std::optional<AttributeProblem> survey_code_problem(const std::string& field, const std::string& code) {
   const auto& sd = LandUseClassTable::standard();
   if (sd.find(code)) return std::nullopt;
   if (const PlanningClass* p = PlanningClassTable::standard().find(code)) {
@@ -93,9 +107,9 @@ std::optional<AttributeProblem> survey_class_problem(const std::string& field, c
     std::string hint = sd_for.empty() ? "" : "（对应的三调地类：" + joined(sd_for, "、") + "）";
     return AttributeProblem{
         field, "'" + code + "' 是用地用海分类（国土空间规划）的编码「" + p->name_zh +
-                   "」，不是三调工作分类的地类编码；现状图层的 " + field + " 须用三调编码" + hint +
+                   "」，不是三调工作分类的地类编码；" + field + " 须用三调编码" + hint +
                    " / '" + code + "' is a 用地用海 planning code (" + p->name_en +
-                   "), not a 三调 working-classification code; a land-use layer takes 三调 codes"};
+                   "), not a 三调 working-classification code; " + field + " takes 三调 codes"};
   }
   auto near = sd.nearest(code);
   return AttributeProblem{field, "未知的三调地类编码 '" + code + "'，最接近的已知编码：" +
@@ -103,7 +117,7 @@ std::optional<AttributeProblem> survey_class_problem(const std::string& field, c
                                      code + "'; nearest known codes: " + joined(near, ", ")};
 }
 
-std::optional<AttributeProblem> planning_class_problem(const std::string& field, const std::string& code) {
+std::optional<AttributeProblem> planning_code_problem(const std::string& field, const std::string& code) {
   const auto& yydh = PlanningClassTable::standard();
   if (yydh.find(code)) return std::nullopt;
   if (const LandUseClass* s = LandUseClassTable::standard().find(code)) {
@@ -114,9 +128,9 @@ std::optional<AttributeProblem> planning_class_problem(const std::string& field,
     std::string hint = to.empty() ? "" : "（基数转换对应：" + joined(to, "、") + "）";
     return AttributeProblem{
         field, "'" + code + "' 是三调工作分类的地类编码「" + s->name_zh +
-                   "」，不是用地用海分类的编码；规划图层的 " + field + " 须用用地用海编码" + hint +
+                   "」，不是用地用海分类的编码；" + field + " 须用用地用海编码" + hint +
                    " / '" + code + "' is a 三调 survey code (" + s->name_en +
-                   "), not a 用地用海 planning code; a planning layer takes 用地用海 codes"};
+                   "), not a 用地用海 planning code; " + field + " takes 用地用海 codes"};
   }
   auto near = yydh.nearest(code);
   return AttributeProblem{field, "未知的用地用海编码 '" + code + "'，最接近的已知编码：" +
@@ -124,6 +138,7 @@ std::optional<AttributeProblem> planning_class_problem(const std::string& field,
                                      "'; nearest known codes: " + joined(near, ", ")};
 }
 
+namespace {
 std::optional<AttributeProblem> coded_field_problem(const Attributes& a, const std::string& field,
                                                     const char* name_zh) {
   auto v = attribute_text(a, field);
@@ -142,7 +157,7 @@ std::optional<AttributeProblem> land_use_spot_problem(const Attributes& a) {
   auto code = land_use_code(a);
   if (!code)
     return AttributeProblem{"DLBM", "缺少地类编码 / a land-use layer needs the class code (field DLBM, or 'code')"};
-  if (auto p = survey_class_problem("DLBM", *code)) return p;
+  if (auto p = survey_code_problem("DLBM", *code)) return p;
   if (auto p = coded_field_problem(a, "CZCSXM", "城镇村属性码")) return p;
   if (auto p = coded_field_problem(a, "GDPDJB", "耕地坡度级别")) return p;
   if (auto p = coded_field_problem(a, "GDLX", "耕地类型")) return p;
@@ -152,13 +167,13 @@ std::optional<AttributeProblem> land_use_spot_problem(const Attributes& a) {
 std::optional<AttributeProblem> village_plan_zone_problem(const Attributes& a) {
   auto gh = attribute_text(a, "GHDLBM");
   if (!gh) return std::nullopt;
-  return planning_class_problem("GHDLBM", *gh);
+  return planning_code_problem("GHDLBM", *gh);
 }
 
 std::optional<AttributeProblem> planned_change_problem(const Attributes& a) {
   for (const char* field : {"from_code", "YDLBM", "to_code"})
     if (auto v = attribute_text(a, field))
-      if (auto p = survey_class_problem(field, *v)) return p;
+      if (auto p = survey_code_problem(field, *v)) return p;
   return village_plan_zone_problem(a);
 }
 

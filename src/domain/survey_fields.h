@@ -28,6 +28,12 @@ struct PlannedTarget {
   bool planning = false;  // a 用地用海 code (GHDLBM)
   LandGroup group = LandGroup::none;
   bool cultivated = false;
+  std::string name_zh, name_en;
+  // The 三调 class the target counts as: `code` itself for a 三调 target; for a 用地用海 target
+  // the 三调 class of the same name (BaseConversion::same_name_survey_class), "" when none.
+  std::string survey_code;
+  // "0703 农村宅基地（用地用海）" / "0702 农村宅基地": the target as users read it.
+  std::string words(bool zh) const;
 };
 std::optional<PlannedTarget> planned_target(const Attributes& a);
 // Region / zone code (XZQDM, else "code") and name (XZQMC, else "name").
@@ -44,6 +50,15 @@ bool village_zone_allows_construction(const Attributes& a);
 struct AttributeProblem {
   std::string field, reason;
 };
+// A code given as a 三调 class (field `field`): nullopt when it is one; else the reason, naming
+// the nearest known codes, or saying it is a 用地用海 code (and which 三调 classes lead to it).
+std::optional<AttributeProblem> survey_code_problem(const std::string& field, const std::string& code);
+// The same for a code given as a 用地用海 class.
+std::optional<AttributeProblem> planning_code_problem(const std::string& field, const std::string& code);
+// The target class a plan's change names: `to_code` (三调) or `to_ghdlbm` (用地用海).
+std::optional<PlannedTarget> survey_target(const std::string& code);
+std::optional<PlannedTarget> planning_target(const std::string& code);
+
 // DLBM (三调), CZCSXM, GDPDJB and GDLX of a land-use spot.
 std::optional<AttributeProblem> land_use_spot_problem(const Attributes& a);
 // GHDLBM (用地用海) of a village-plan zone, when it has one.

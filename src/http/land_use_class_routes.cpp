@@ -1,6 +1,7 @@
 #include "http/land_use_class_routes.h"
 
 #include "domain/land_use_classes.h"
+#include "domain/planning_classes.h"
 #include "http/api_support.h"
 
 namespace gz::http {
@@ -34,7 +35,23 @@ void add_land_use_class_routes(Router& r, storage::IdentityStore& identity) {
                       {"group", group_name(c.group)},
                       {"cultivated", c.cultivated},
                       {"color", c.color}});
-    auto res = json_response(200, {{"classes", list}});
+    // The planning classification (用地用海), all three levels: a plan's change may name its target
+    // there (to_ghdlbm); survey_code is the 三调 class of the same name, "" when none.
+    nlohmann::json planning = nlohmann::json::array();
+    const auto& conversion = BaseConversion::standard();
+    for (const auto& c : PlanningClassTable::standard().classes()) {
+      const LandUseClass* same = conversion.same_name_survey_class(c.code);
+      planning.push_back({{"code", c.code},
+                          {"name_zh", c.name_zh},
+                          {"name_en", c.name_en},
+                          {"level", c.level},
+                          {"parent", c.parent},
+                          {"group", group_name(c.group)},
+                          {"cultivated", c.cultivated},
+                          {"zone_use", c.zone_use},
+                          {"survey_code", same ? same->code : ""}});
+    }
+    auto res = json_response(200, {{"classes", list}, {"planning_classes", planning}});
     res.headers.emplace_back("Cache-Control", "private, max-age=3600");
     return res;
   });

@@ -6,6 +6,7 @@
 #include "common/detailed_error.h"
 #include "common/sha256.h"
 #include "domain/land_use_classes.h"
+#include "services/projects.h"
 
 namespace gz::services {
 
@@ -57,10 +58,12 @@ void name_feature(BindingFinding& f, const std::string& project_code, const json
   const auto& changes = plan.is_object() ? plan.value("changes", json::array()) : json::array();
   if (n < 1 || n > changes.size()) return;
   const auto& c = changes[n - 1];
-  if (!c.value("from_code", json()).is_string() || !c.value("to_code", json()).is_string()) return;
-  std::string from = c["from_code"], to = c["to_code"];
-  f.feature_zh += "（" + class_words(from, true) + " → " + class_words(to, true) + "）";
-  f.feature_en += " (" + class_words(from, false) + " → " + class_words(to, false) + ")";
+  if (!c.is_object() || !c.value("from_code", json()).is_string()) return;
+  auto to = change_target(c);
+  if (!to) return;
+  std::string from = c["from_code"];
+  f.feature_zh += "（" + class_words(from, true) + " → " + to->words(true) + "）";
+  f.feature_en += " (" + class_words(from, false) + " → " + to->words(false) + ")";
 }
 
 }  // namespace

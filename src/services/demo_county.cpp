@@ -1914,6 +1914,9 @@ class Generator {
     int cell = -1;
     Cls to = c0103;
     std::string measure, pbf_adjust, note;
+    // The target as planned in 用地用海 (GHDLBM) instead of 三调, "" for a 三调 target; `to` is
+    // its 三调 class of the same name.
+    std::string ghdlbm;
   };
   struct Project {
     std::string type, name, status, note;
@@ -2229,8 +2232,9 @@ class Generator {
             if (classes_[cells_.cls[static_cast<std::size_t>(pt.cell)]].construction)
               reclaimed += cell_area(pt.cell);
           if (added < 0.06 * c0 || reclaimed < cell_area(site[0])) return false;
+          // Planned as the village plan would name it: 用地用海 1001 工业用地 (0601 in 三调).
           p.patches.push_back({site[0], c0601, "新建农产品加工厂房", "",
-                               "违规示例：城镇开发边界和村庄建设用地区外新增建设用地"});
+                               "违规示例：城镇开发边界和村庄建设用地区外新增建设用地", "1001"});
           p.note = "违规示例：在城镇开发边界和村庄建设用地区外新增工业用地";
           return true;
         }
@@ -2315,7 +2319,8 @@ class Generator {
         Attributes pa;
         put(pa, "XMBH", std::string(xmbh));
         put(pa, "from_code", classes_[cells_.cls[static_cast<std::size_t>(patch.cell)]].code);
-        put(pa, "to_code", classes_[patch.to].code);
+        if (patch.ghdlbm.empty()) put(pa, "to_code", classes_[patch.to].code);
+        else put(pa, "GHDLBM", patch.ghdlbm);
         put(pa, "measure", patch.measure);
         if (!patch.pbf_adjust.empty()) put(pa, "pbf_adjust", patch.pbf_adjust);
         if (!patch.note.empty()) put(pa, "demo_note", patch.note);

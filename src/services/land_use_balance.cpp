@@ -6,11 +6,22 @@
 
 #include "common/error.h"
 #include "domain/land_use_classes.h"
+#include "domain/planning_classes.h"
 #include "domain/survey_fields.h"
 #include "geo/ellipsoid.h"
 #include "services/overlay.h"
 
 namespace gz::services {
+
+std::string balance_row_name(const std::string& code, bool zh) {
+  if (code.rfind("GHDLBM:", 0) == 0) {
+    const auto* p = PlanningClassTable::standard().find(code.substr(7));
+    if (!p) return "";
+    return zh ? p->name_zh + "（用地用海）" : p->name_en + " (用地用海)";
+  }
+  const auto* c = LandUseClassTable::standard().find(code);
+  return c ? (zh ? c->name_zh : c->name_en) : "";
+}
 
 bool is_scenario_layer(const LayerVersion& v) { return v.source.rfind("scenario:", 0) == 0; }
 
@@ -114,10 +125,19 @@ BalanceResult land_use_balance(storage::Store& store, const BalanceRequest& requ
   };
   for (const auto& p : patches) {
     Target patch(geo::Geometry::from_wkb(p.wkb), gk);
-    // A target in 用地用海 (GHDLBM) is a row of its own, judged by its own class.
+    // A target in 用地用海 (GHDLBM) counts in its 三调 class of the same name when there is one
+    // (0703 农村宅基地 as 0702); one without is a row of its own ("GHDLBM:1311"), judged by its
+    // own class in data/planning_classes.csv, never folded into a guessed 三调 class.
     auto target = planned_target(p.attributes);
-    std::string to = target && target->planning ? "GHDLBM:" + target->code : *planned_to_code(p.attributes);
-    if (target && target->planning) planned_rows[to] = *target;
+    std::string to = *planned_to_code(p.attributes);
+    if (target && target->planning) {
+      if (!target->survey_code.empty()) {
+        to = target->survey_code;
+      } else {
+        to = "GHDLBM:" + target->code;
+        planned_rows[to] = *target;
+      }
+    }
     for (const auto& o : land_zones.overlaps(patch, false)) rows[code_of(o.zone)].after_m2 -= o.area_m2;
     rows[to].after_m2 += patch.area_m2();
     std::string adjust = attribute_text(p.attributes, "pbf_adjust").value_or("");

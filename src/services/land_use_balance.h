@@ -12,10 +12,14 @@
 
 namespace gz::services {
 
+// A row is a 三调 class ("0702"), or a 用地用海 target of a planned change that has no 三调
+// class of the same name ("GHDLBM:1311"), shown apart.
 struct BalanceRow {
   std::string code;
   double before_m2 = 0, after_m2 = 0;
 };
+// The row's class name: "农村宅基地", or "干渠（用地用海）" / "Main canal (用地用海)"; "" unknown.
+std::string balance_row_name(const std::string& code, bool zh);
 
 struct IndicatorValue {
   const IndicatorRule* rule = nullptr;

@@ -112,27 +112,37 @@ PilotPackageResult export_pilot_package(storage::Store& store, const PilotPackag
                     field("DLMC", FieldType::text, 60), field("ZLDWDM", FieldType::text, 19),
                     field("ZLDWMC", FieldType::text, 60), field("TBMJ", FieldType::real),
                     field("XZGDMJ", FieldType::real), field("XZGDLYDLBM", FieldType::text, 5),
-                    field("XZGDLYDLMC", FieldType::text, 60), field("XZGDDB", FieldType::text, 2)},
+                    field("XZGDLYDLMC", FieldType::text, 60), field("XZGDDB", FieldType::text, 2),
+                    field("GHDLBM", FieldType::text, 8), field("GHDLMC", FieldType::text, 60)},
                    {}};
     std::vector<geo::Geometry> changed;
     for (const auto& p : patches) changed.push_back(geo::Geometry::from_wkb(p.wkb));
     geo::Geometry changed_union = changed.empty() ? geo::Geometry::empty_polygon()
                                                   : geo::Geometry::union_all(std::move(changed));
     std::int64_t bsm = 0;
+    // `target`: the planned class of a changed piece (nullptr for surveyed ground kept as it is).
+    // A 用地用海 target keeps its code and name in GHDLBM / GHDLMC; DLBM holds its 三调 class of
+    // the same name, or stays empty when there is none (never guessed).
     auto add = [&](geo::Geometry g, const StoredFeature& spot, const std::string& code,
-                   const std::string& source_code) {
+                   const std::string& source_code, const PlannedTarget* target = nullptr) {
       double m2 = geo::ellipsoidal_area_m2(g);
       if (m2 < 0.01) return;
       Attributes a;
       put(a, "BSM", ++bsm);
       put(a, "ZZQYBH", r.project_id);
-      put(a, "DLBM", code);
-      put(a, "DLMC", class_name(code));
+      if (!code.empty()) {
+        put(a, "DLBM", code);
+        put(a, "DLMC", class_name(code));
+      }
+      if (target && target->planning) {
+        put(a, "GHDLBM", target->code);
+        put(a, "GHDLMC", target->name_zh);
+      }
       if (auto z = attribute_text(spot.attributes, "ZLDWDM")) put(a, "ZLDWDM", *z);
       if (auto z = attribute_text(spot.attributes, "ZLDWMC")) put(a, "ZLDWMC", *z);
       put(a, "TBMJ", round2(m2));
-      bool gained = !source_code.empty() && classes.is_cultivated(code) &&
-                    !classes.is_cultivated(source_code);
+      bool cultivated = target ? target->cultivated : classes.is_cultivated(code);
+      bool gained = !source_code.empty() && cultivated && !classes.is_cultivated(source_code);
       put(a, "XZGDMJ", gained ? round2(m2) : 0.0);
       if (gained) {
         put(a, "XZGDLYDLBM", source_code);
@@ -148,10 +158,12 @@ PilotPackageResult export_pilot_package(storage::Store& store, const PilotPackag
     }
     for (const auto& p : patches) {
       Target patch(geo::Geometry::from_wkb(p.wkb), gk);
-      std::string to = *planned_to_code(p.attributes);
+      auto target = planned_target(p.attributes);
+      std::string to = target ? target->survey_code : *planned_to_code(p.attributes);
       for (auto& o : land_zones.overlaps(patch, true)) {
         const StoredFeature& spot = land_zones.feature(o.zone);
-        add(std::move(o.lonlat), spot, to, land_use_code(spot.attributes).value_or(""));
+        add(std::move(o.lonlat), spot, to, land_use_code(spot.attributes).value_or(""),
+            target ? &*target : nullptr);
       }
     }
     layers.push_back(std::move(l));
@@ -163,7 +175,7 @@ PilotPackageResult export_pilot_package(storage::Store& store, const PilotPackag
                    {field("BSM", FieldType::integer), field("YSDM", FieldType::text, 10),
                     field("ZZQYBH", FieldType::text, 32), field("TZYNDKBH", FieldType::text, 32),
                     field("TZLX", FieldType::text, 4), field("TZQDLBM", FieldType::text, 5),
-                    field("TZHDLBM", FieldType::text, 5), field("TZYNDKMJ", FieldType::real),
+                    field("TZHDLBM", FieldType::text, 8), field("TZYNDKMJ", FieldType::real),
                     field("BZ", FieldType::text, 254)},
                    {}};
     std::optional<LoadedLayer> pbf;
@@ -175,7 +187,9 @@ PilotPackageResult export_pilot_package(storage::Store& store, const PilotPackag
     std::int64_t bsm = 0;
     for (const auto& p : patches) {
       Target patch(geo::Geometry::from_wkb(p.wkb), gk);
+      auto target = planned_target(p.attributes);
       std::string to = *planned_to_code(p.attributes);
+      bool to_cultivated = target ? target->cultivated : classes.is_cultivated(to);
       std::string adjust = attribute_text(p.attributes, "pbf_adjust").value_or("");
       Overlap in_pbf = pbf_zones ? pbf_zones->overlap_union(patch, true) : Overlap{};
       geo::Geometry g;
@@ -185,7 +199,7 @@ PilotPackageResult export_pilot_package(storage::Store& store, const PilotPackag
                 ? patch.lonlat().clone()
                 : patch.lonlat().difference(in_pbf.lonlat).polygonal_part();
         type = "调入";
-      } else if ((adjust == "out" || !classes.is_cultivated(to)) && in_pbf.area_m2 > 0) {
+      } else if ((adjust == "out" || !to_cultivated) && in_pbf.area_m2 > 0) {
         g = std::move(in_pbf.lonlat);
         type = "调出";
       } else {
@@ -201,6 +215,7 @@ PilotPackageResult export_pilot_package(storage::Store& store, const PilotPackag
       put(a, "TZQDLBM", planned_from_code(p.attributes).value_or(""));
       put(a, "TZHDLBM", to);
       put(a, "TZYNDKMJ", round2(m2));
+      if (target && target->planning) put(a, "BZ", "调整后地类为用地用海 " + target->code + " " + target->name_zh);
       l.features.push_back({std::move(g), std::move(a)});
     }
     layers.push_back(std::move(l));
@@ -214,12 +229,38 @@ PilotPackageResult export_pilot_package(storage::Store& store, const PilotPackag
                     field("XZQMC", FieldType::text, 60), field("GHDLBM", FieldType::text, 8),
                     field("GHDLMC", FieldType::text, 60), field("GHDLMJ", FieldType::real)},
                    {}};
+    // The planned changes whose target is a 用地用海 class are planning spots of their own
+    // (GHDLBM, GHDLMC by the classification's Chinese name); the village plan's zones keep the
+    // rest of the area, cut where such a change lies.
+    std::vector<geo::Geometry> planned;
+    std::int64_t bsm = 0;
+    for (const auto& p : patches) {
+      auto target = planned_target(p.attributes);
+      if (!target || !target->planning) continue;
+      geo::Geometry g = geo::Geometry::from_wkb(p.wkb).intersection(area.lonlat()).polygonal_part();
+      double m2 = geo::ellipsoidal_area_m2(g);
+      if (m2 < 0.01) continue;
+      planned.push_back(g.clone());
+      Attributes a;
+      put(a, "BSM", ++bsm);
+      put(a, "ZZQYBH", r.project_id);
+      if (!region.empty()) put(a, "XZQDM", region);
+      put(a, "GHDLBM", target->code);
+      put(a, "GHDLMC", target->name_zh);
+      put(a, "GHDLMJ", round2(m2));
+      l.features.push_back({std::move(g), std::move(a)});
+    }
+    geo::Geometry planned_union = planned.empty() ? geo::Geometry::empty_polygon()
+                                                  : geo::Geometry::union_all(std::move(planned));
     if (auto v = first_of_kind(store, LayerKind::village_plan)) {
       LoadedLayer plan = load_within(store, *v, bbox);
       ZoneSet plan_zones(plan, gk);
-      std::int64_t bsm = 0;
       for (auto& o : plan_zones.overlaps(area, true)) {
         const Attributes& z = plan_zones.feature(o.zone).attributes;
+        geo::Geometry g = planned_union.is_empty() ? std::move(o.lonlat)
+                                                   : o.lonlat.difference(planned_union).polygonal_part();
+        double m2 = planned_union.is_empty() ? o.area_m2 : geo::ellipsoidal_area_m2(g);
+        if (m2 < 0.01) continue;
         Attributes a;
         put(a, "BSM", ++bsm);
         put(a, "ZZQYBH", r.project_id);
@@ -227,8 +268,8 @@ PilotPackageResult export_pilot_package(storage::Store& store, const PilotPackag
         if (auto s = attribute_text(z, "XZQMC")) put(a, "XZQMC", *s);
         if (auto s = attribute_text(z, "GHDLBM")) put(a, "GHDLBM", *s);
         if (auto s = attribute_text_any(z, {"GHDLMC", "YDYT"})) put(a, "GHDLMC", *s);
-        put(a, "GHDLMJ", round2(o.area_m2));
-        l.features.push_back({std::move(o.lonlat), std::move(a)});
+        put(a, "GHDLMJ", round2(m2));
+        l.features.push_back({std::move(g), std::move(a)});
       }
     }
     layers.push_back(std::move(l));

@@ -23,7 +23,10 @@ std::vector<StoredFeature> plan_features(const std::string& code, const std::str
   feature(code, plan["area"], {{"XMBH", code}, {"XMLX", type}});
   int k = 0;
   for (const auto& c : plan.value("changes", json::array())) {
-    json a = {{"XMBH", code}, {"from_code", c["from_code"]}, {"to_code", c["to_code"]}};
+    // A 用地用海 target is the feature's GHDLBM, the field CZGHTB layers carry it in.
+    json a = {{"XMBH", code}, {"from_code", c["from_code"]}};
+    if (c.contains("to_ghdlbm")) a["GHDLBM"] = c["to_ghdlbm"];
+    else a["to_code"] = c["to_code"];
     if (c.contains("measure")) a["measure"] = c["measure"];
     feature(code + change_prefix + std::to_string(++k), c["geometry"], a);
   }

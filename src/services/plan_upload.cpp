@@ -83,29 +83,39 @@ UploadedPlan plan_from_geojson(const std::string& text) {
   json changes = json::array();
   for (auto& [name, geometry, props] : items) {
     if (!props.is_object()) props = json::object();
-    bool has_from = props.contains("from_code"), has_to = props.contains("to_code");
+    // The target is to_code (三调) or GHDLBM (用地用海, as CZGHTB layers carry it), one of them.
+    bool has_from = props.contains("from_code"), has_sd = props.contains("to_code"),
+         has_yydh = props.contains("GHDLBM");
+    if (has_sd && has_yydh)
+      throw InvalidRequest("ambiguous_target", name + " 同时带有 to_code（三调）和 GHDLBM（用地用海）：规划地类只能选一种分类",
+                           name + " has both to_code (三调) and GHDLBM (用地用海): give the target in one classification");
+    bool has_to = has_sd || has_yydh;
     if (has_from != has_to)
-      throw InvalidRequest("missing_field", name + " 只有 from_code 或 to_code 之一：规划变化须同时给出两者",
-                           name + " has only one of from_code and to_code: a planned change needs both");
+      throw InvalidRequest("missing_field",
+                           name + " 只有 from_code 或规划地类（to_code / GHDLBM）之一：规划变化须同时给出两者",
+                           name + " has only one of from_code and a target (to_code or GHDLBM): a planned change needs both");
     auto g = polygon_of(geometry, name + ".geometry");
     if (!has_from) {
       area_parts.push_back(std::move(g));
       continue;
     }
     json c = {{"geometry", json::parse(g.geojson())}};
-    for (const char* k : {"from_code", "to_code"}) {
-      // 三调 codes are text ("0101"); a number would lose its leading zero.
+    for (const char* k : {"from_code", has_sd ? "to_code" : "GHDLBM"}) {
+      // Class codes are text ("0101"); a number would lose its leading zero.
       if (!props[k].is_string())
         throw InvalidRequest("wrong_type", name + ".properties." + k + " 应为文本地类编码（如 \"0101\"）",
                              name + ".properties." + k + " must be a text class code (like \"0101\")");
-      c[k] = props[k];
+      bool planning = std::string(k) == "GHDLBM";
+      // Checked here too, so that a refusal names the feature of the file.
+      c[planning ? "to_ghdlbm" : k] =
+          check_class_code(name + ".properties." + k, props[k].get<std::string>(), planning);
     }
     if (props.contains("measure")) c["measure"] = props["measure"];
     changes.push_back(std::move(c));
   }
   if (area_parts.empty())
-    throw InvalidRequest("no_area", "文件中没有项目区范围（不带 from_code/to_code 的面要素）",
-                         "the file has no project area (a polygon feature without from_code/to_code)");
+    throw InvalidRequest("no_area", "文件中没有项目区范围（不带 from_code/to_code/GHDLBM 的面要素）",
+                         "the file has no project area (a polygon feature without from_code/to_code/GHDLBM)");
   UploadedPlan out;
   out.area_features = static_cast<int>(area_parts.size());
   out.changes = static_cast<int>(changes.size());

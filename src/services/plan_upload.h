@@ -1,6 +1,7 @@
 // A project plan from an uploaded GeoJSON file (the web app's "upload the project area"): a
-// FeatureCollection, a Feature or a bare geometry. Features that carry both from_code and
-// to_code (三调 class codes, optionally measure) are planned changes; every other feature is
+// FeatureCollection, a Feature or a bare geometry. Features that carry from_code (三调) and a
+// target, to_code (三调) or GHDLBM (用地用海, stored as the plan's to_ghdlbm), optionally
+// measure, are planned changes; every other feature is
 // part of the project area, and the parts are united (GEOS). The result goes through
 // check_plan, so an uploaded plan obeys exactly the rules of one sent as JSON: polygons in
 // CGCS2000 longitude/latitude, valid, changes inside the area, known class codes. Bad input is

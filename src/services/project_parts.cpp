@@ -50,15 +50,22 @@ ProjectPartFeatures project_part(ProjectService& projects, const User& user, std
   }
   int n = 0;
   for (std::size_t i = 0; i < changes.size() && i + 1 < features.size(); ++i) {
-    std::string from = text(changes[i].value("from_code", json())), to = text(changes[i].value("to_code", json()));
-    if (to.empty() || !classes.is_cultivated(to) || (!from.empty() && classes.is_cultivated(from))) continue;
-    const auto* c = classes.find(to);
+    std::string from = text(changes[i].value("from_code", json()));
+    auto to = change_target(changes[i]);
+    if (!to || !to->cultivated || (!from.empty() && classes.is_cultivated(from))) continue;
     const auto* fc = classes.find(from);
-    named(std::move(features[i + 1]),
-          {{"DKBH", p.code + "-" + std::to_string(++n)}, {"DKMC", "新增耕地" + std::to_string(n)},
-           {"DKYT", "新增耕地"}, {"DLBM", to}, {"DLMC", c ? c->name_zh : ""},
-           {"XZGDLYDLBM", from}, {"XZGDLYDLMC", fc ? fc->name_zh : ""},
-           {"XMBH", p.code}, {"XMMC", p.name}, {"XZQDM", p.region_code}});
+    // DLBM is a 三调 field: a 用地用海 target gives its class of the same name there (every
+    // cultivated 用地用海 class has one), and GHDLBM keeps the code as planned.
+    json attrs = {{"DKBH", p.code + "-" + std::to_string(++n)}, {"DKMC", "新增耕地" + std::to_string(n)},
+                  {"DKYT", "新增耕地"}, {"DLBM", to->survey_code},
+                  {"DLMC", classes.find(to->survey_code) ? classes.find(to->survey_code)->name_zh : ""},
+                  {"XZGDLYDLBM", from}, {"XZGDLYDLMC", fc ? fc->name_zh : ""},
+                  {"XMBH", p.code}, {"XMMC", p.name}, {"XZQDM", p.region_code}};
+    if (to->planning) {
+      attrs["GHDLBM"] = to->code;
+      attrs["GHDLMC"] = to->name_zh;
+    }
+    named(std::move(features[i + 1]), attrs);
   }
   if (out.features.empty())
     throw RuleError("no_new_cultivated", "项目方案中没有新增耕地的规划变更",

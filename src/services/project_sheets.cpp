@@ -32,10 +32,7 @@ double change(double after, double before) {
 }
 double hectares(double m2) { return m2 / 10000.0; }
 
-std::string class_name(const std::string& code) {
-  const auto* c = LandUseClassTable::standard().find(code);
-  return c ? c->name_zh : std::string();
-}
+std::string class_name(const std::string& code) { return balance_row_name(code, true); }
 
 ReportSheet start(const storage::ProjectRecord& p, ProjectSheet kind, const std::string& unit) {
   ReportSheet s;

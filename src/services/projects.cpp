@@ -14,6 +14,7 @@
 #include "common/sha256.h"
 #include "services/request_text.h"
 #include "domain/land_use_classes.h"
+#include "domain/survey_fields.h"
 #include "geo/ellipsoid.h"
 #include "geo/geometry.h"
 #include "services/compliance_check.h"
@@ -92,9 +93,30 @@ geo::Geometry read_polygonal(const json& g, const std::string& field) {
 }
 
 const char* kPlanFields[] = {"area", "changes"};
-const char* kChangeFields[] = {"geometry", "from_code", "to_code", "measure"};
+const char* kChangeFields[] = {"geometry", "from_code", "to_code", "to_ghdlbm", "measure"};
 
 }  // namespace
+
+std::string check_class_code(const std::string& where, const std::string& code, bool planning) {
+  auto problem = planning ? planning_code_problem(where, code) : survey_code_problem(where, code);
+  if (!problem) return code;
+  // The reason reads "中文 / English".
+  std::string zh = problem->reason, en = problem->reason;
+  if (auto cut = problem->reason.find(" / "); cut != std::string::npos) {
+    zh = problem->reason.substr(0, cut);
+    en = problem->reason.substr(cut + 3);
+  }
+  throw InvalidRequest("unknown_class", where + "：" + zh, where + ": " + en);
+}
+
+std::optional<PlannedTarget> change_target(const json& change) {
+  if (!change.is_object()) return std::nullopt;
+  if (auto it = change.find("to_code"); it != change.end() && it->is_string())
+    return survey_target(it->get<std::string>());
+  if (auto it = change.find("to_ghdlbm"); it != change.end() && it->is_string())
+    return planning_target(it->get<std::string>());
+  return std::nullopt;
+}
 
 CheckedPlan check_plan(const std::string& plan_json) {
   json j;
@@ -119,7 +141,6 @@ CheckedPlan check_plan(const std::string& plan_json) {
       throw InvalidRequest("wrong_type", "plan.changes 应为数组", "plan.changes must be an array");
     if (j["changes"].size() > 10000)
       throw InvalidRequest("too_many_changes", "plan.changes 超过 10000 项", "plan.changes has more than 10000 items");
-    const auto& classes = LandUseClassTable::standard();
     std::size_t i = 0;
     for (const auto& c : j["changes"]) {
       std::string f = "plan.changes[" + std::to_string(i++) + "]";
@@ -140,16 +161,24 @@ CheckedPlan check_plan(const std::string& plan_json) {
                              f + " has " + std::to_string(static_cast<long long>(std::lround(outside))) +
                                  " m² outside the project area");
       json nc = {{"geometry", json::parse(g.geojson())}};
-      for (const char* code_field : {"from_code", "to_code"}) {
-        if (!c.contains(code_field) || !c[code_field].is_string())
-          throw InvalidRequest("missing_field", f + " 缺少地类编码 " + code_field,
-                               f + " needs a land-use class code " + code_field);
-        auto code = c[code_field].get<std::string>();
-        if (!classes.find(code))
-          throw InvalidRequest("unknown_class", f + "." + code_field + " 不是三调地类编码：" + code,
-                               f + "." + code_field + " is not a 三调 land-use class code: " + code);
-        nc[code_field] = code;
-      }
+      if (!c.contains("from_code") || !c["from_code"].is_string())
+        throw InvalidRequest("missing_field", f + " 缺少现状地类编码 from_code（三调）",
+                             f + " needs the 三调 class code it is now (from_code)");
+      nc["from_code"] = check_class_code(f + ".from_code", c["from_code"].get<std::string>(), false);
+      // The target: a 三调 class (to_code) or a 用地用海 class (to_ghdlbm), one of the two. The
+      // codes overlap (0101 is in both), so the field says which classification is meant.
+      bool sd = c.contains("to_code"), yydh = c.contains("to_ghdlbm");
+      if (sd && yydh)
+        throw InvalidRequest("ambiguous_target", f + " 同时给出了 to_code（三调）和 to_ghdlbm（用地用海）：规划地类只能选一种分类",
+                             f + " has both to_code (三调) and to_ghdlbm (用地用海): give the target in one classification");
+      if (!sd && !yydh)
+        throw InvalidRequest("missing_field", f + " 缺少规划地类：to_code（三调）或 to_ghdlbm（用地用海）",
+                             f + " needs a target class: to_code (三调) or to_ghdlbm (用地用海)");
+      const char* to_field = sd ? "to_code" : "to_ghdlbm";
+      if (!c[to_field].is_string())
+        throw InvalidRequest("wrong_type", f + "." + to_field + " 应为文本地类编码（如 \"0101\"）",
+                             f + "." + to_field + " must be a text class code (like \"0101\")");
+      nc[to_field] = check_class_code(f + "." + to_field, c[to_field].get<std::string>(), yydh);
       if (c.contains("measure")) {
         if (!c["measure"].is_string())
           throw InvalidRequest("wrong_type", f + ".measure 应为字符串", f + ".measure must be a string");
@@ -208,8 +237,11 @@ LayerProject project_from_layer(storage::Store& store, const std::string& layer,
     auto g = json::parse(geo::Geometry::from_wkb(f.wkb).geojson());
     auto from = attribute_text(f.attributes, "from_code");
     auto to = attribute_text(f.attributes, "to_code");
-    if (from && to) {
-      json c = {{"geometry", g}, {"from_code", *from}, {"to_code", *to}};
+    auto to_ghdlbm = attribute_text(f.attributes, "GHDLBM");
+    if (from && (to || to_ghdlbm)) {
+      json c = {{"geometry", g}, {"from_code", *from}};
+      if (to) c["to_code"] = *to;
+      else c["to_ghdlbm"] = *to_ghdlbm;
       if (auto m = attribute_text(f.attributes, "measure")) c["measure"] = *m;
       changes.push_back(c);
     } else {
@@ -586,9 +618,12 @@ ProjectRecord ProjectService::act(const User& user, std::int64_t id, ProjectActi
         for (const auto& o : c["overlaps"]) findings.push_back("overlap:" + o["kind"].get<std::string>());
         json plan = json::parse(before.plan_json);
         const auto& classes = LandUseClassTable::standard();
-        for (const auto& ch : plan.value("changes", json::array()))
-          for (const char* k : {"from_code", "to_code"})
-            if (auto* cls = classes.find(ch[k].get<std::string>())) level1.push_back(cls->level1_code);
+        // A 用地用海 target counts by its 三调 class of the same name, when it has one.
+        for (const auto& ch : plan.value("changes", json::array())) {
+          if (auto* cls = classes.find(ch.value("from_code", ""))) level1.push_back(cls->level1_code);
+          if (auto to = change_target(ch))
+            if (auto* cls = classes.find(to->survey_code)) level1.push_back(cls->level1_code);
+        }
         after.review_round = before.review_round + 1;
         for (auto& [dept, reasons] : requirements_.required(before.type, findings, level1))
           requested.emplace_back(dept, json(reasons));

@@ -12,12 +12,14 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "domain/identity.h"
 #include "domain/project.h"
 #include "domain/review_requirements.h"
 #include "domain/rules.h"
+#include "domain/survey_fields.h"
 #include "storage/identity_store.h"
 #include "storage/project_store.h"
 #include "storage/store.h"
@@ -70,8 +72,16 @@ struct CheckedPlan {
   std::string json, hash;
   double area_m2 = 0;
 };
-// Throws InvalidRequest naming the field (area, changes[3].to_code …) and the reason.
+// Throws InvalidRequest naming the field (area, changes[3].to_code …) and the reason. A change
+// is {geometry, from_code, to_code | to_ghdlbm, measure?}: from_code is a 三调 class; the target
+// is a 三调 class (to_code) or a 用地用海 class (to_ghdlbm), exactly one of the two.
 CheckedPlan check_plan(const std::string& plan_json);
+// `code` when it is a known class of the classification (用地用海 when `planning`, else 三调);
+// else InvalidRequest unknown_class naming `where`, the code and the nearest known codes, or
+// saying that the code belongs to the other classification.
+std::string check_class_code(const std::string& where, const std::string& code, bool planning);
+// The target class of a plan's change (to_code or to_ghdlbm); nullopt when it names none known.
+std::optional<PlannedTarget> change_target(const nlohmann::json& change);
 
 // A plan from a stored layer of kind project: the feature whose XMBH is `code` and that carries
 // no planned change is the area; those with from_code/to_code are its changes. Also returns the

@@ -129,15 +129,13 @@ json comparison_json(const SchemeComparison& c) {
 }
 
 json simulation_json(const SimulationResult& r) {
-  const auto& classes = LandUseClassTable::standard();
   json rows = json::array();
   std::map<std::string, double> measured;
   for (const auto& m : r.measured) measured[m.code] = m.before_m2;
   for (const auto& row : r.balance.rows) {
-    const auto* c = classes.find(row.code);
     rows.push_back({{"code", row.code},
-                    {"name_zh", c ? c->name_zh : ""},
-                    {"name_en", c ? c->name_en : ""},
+                    {"name_zh", balance_row_name(row.code, true)},
+                    {"name_en", balance_row_name(row.code, false)},
                     {"before_m2", row.before_m2},
                     {"after_m2", row.after_m2},
                     {"change_m2", row.after_m2 - row.before_m2},

@@ -53,7 +53,9 @@ SchemeSocialImpact measure_social_impact(storage::Store& store, const LayerVersi
   for (std::size_t i = 1; i < features.size(); ++i) {
     const auto& f = features[i];
     auto change = geo::Geometry::from_wkb(f.wkb);
-    auto to = planned_to_code(f.attributes).value_or("");
+    // A 用地用海 target (GHDLBM 0703 农村宅基地) counts as its 三调 class of the same name.
+    auto target = planned_target(f.attributes);
+    std::string to = target ? target->survey_code : planned_to_code(f.attributes).value_or("");
     // Homesteads a change turns into something else: their households move.
     if (to.rfind(kHomestead, 0) != 0)
       overlaps(store, land_use, change, f.bbox,

@@ -134,13 +134,11 @@ bool is_ecological(const SchemeCriteria& criteria, const std::string& code) {
 }
 
 json balance_json(const BalanceResult& b) {
-  const auto& classes = LandUseClassTable::standard();
   json rows = json::array();
   for (const auto& r : b.rows) {
-    const auto* c = classes.find(r.code);
     rows.push_back({{"code", r.code},
-                    {"name_zh", c ? c->name_zh : ""},
-                    {"name_en", c ? c->name_en : ""},
+                    {"name_zh", balance_row_name(r.code, true)},
+                    {"name_en", balance_row_name(r.code, false)},
                     {"before_m2", r.before_m2},
                     {"after_m2", r.after_m2},
                     {"change_m2", r.after_m2 - r.before_m2}});
@@ -551,6 +549,19 @@ SimulationResult SchemeService::simulate(const User& user, std::int64_t id) {
   if (is_scenario_layer(out.original))
     throw RuleError("scenario_base", "方案的现状地类图层本身是情景图层", "the scheme's land-use layer is itself a scenario");
   auto features = plan_features(s.code, plan);
+  // The scenario is a 三调 layer: a 用地用海 target becomes its 三调 class of the same name; one
+  // without such a class cannot be simulated (never guessed).
+  std::vector<std::string> scenario_codes;
+  for (std::size_t i = 0; i < plan["changes"].size(); ++i) {
+    auto to = change_target(plan["changes"][i]);
+    if (!to || to->survey_code.empty())
+      throw RuleError("no_survey_class",
+                      "plan.changes[" + std::to_string(i) + "] 的规划地类 " + (to ? to->words(true) : std::string("?")) +
+                          " 没有同名的三调地类，无法模拟为三调现状图层",
+                      "plan.changes[" + std::to_string(i) + "] targets " + (to ? to->words(false) : std::string("?")) +
+                          ", which has no 三调 class of the same name: it cannot be simulated as a 三调 layer");
+    scenario_codes.push_back(to->survey_code);
+  }
 
   BalanceRequest br;
   br.project_id = s.code;
@@ -607,7 +618,7 @@ SimulationResult SchemeService::simulate(const User& user, std::int64_t id) {
     }
     for (std::size_t i = 0; i < changes.size(); ++i) {
       const auto& c = plan["changes"][i];
-      std::string to = c["to_code"].get<std::string>();
+      const std::string& to = scenario_codes[i];
       const auto* cls = classes.find(to);
       double area = std::round(geo::ellipsoidal_area_m2(changes[i]) * 100) / 100;
       Attributes a{{"DLBM", to},

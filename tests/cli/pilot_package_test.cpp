@@ -11,6 +11,8 @@
 #include "../test_support.h"
 #include "domain/land_use_classes.h"
 #include "domain/survey_fields.h"
+#include "geo/ellipsoid.h"
+#include "geo/geometry.h"
 #include "services/demo_county.h"
 #include "storage/store.h"
 
@@ -131,6 +133,46 @@ TEST_F(PilotPackageTest, the_pilot_package_as_gbk_shapefiles_and_an_unknown_proj
   EXPECT_EQ(missing.exit_code, 1) << missing.describe();
   EXPECT_NE(missing.err.find("XM1999-999"), std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(at("none.gdb")));
+}
+
+// The demo's change planned in 用地用海 (GHDLBM 1001 工业用地, a factory): in SDQYZZHDLTB with
+// its code and Chinese name and DLBM its same-name 三调 class (0601), in CZGHTB as a planning
+// spot of its own with its name.
+TEST_F(PilotPackageTest, a_change_planned_in_planning_classes_shows_by_its_chinese_name) {
+  std::string planned;
+  double planned_m2 = 0;
+  auto store = storage::Store::open(db, {});
+  for (const auto& v : store->layers_of_kind(LayerKind::project))
+    store->scan(v, [&](StoredFeature&& f) {
+      if (planned.empty() && attribute_text(f.attributes, "GHDLBM").value_or("") == "1001") {
+        planned = *project_id(f.attributes);
+        planned_m2 = geo::ellipsoidal_area_m2(geo::Geometry::from_wkb(f.wkb));
+      }
+    });
+  store.reset();
+  ASSERT_FALSE(planned.empty()) << "the demo has no change planned in 用地用海";
+  std::string out = at(planned + ".gdb");
+  RunResult r = run({"export", "--db", db, "--package", "pilot", "--project", planned, "--output", out});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  auto layers = read_gdb(out);
+  double in_spots = 0, in_plan = 0;
+  for (const auto& row : layers["SDQYZZHDLTB"].rows)
+    if (row.count("GHDLBM")) {
+      EXPECT_EQ(row.at("GHDLBM"), "1001");
+      EXPECT_EQ(row.at("GHDLMC"), "工业用地");
+      EXPECT_EQ(row.at("DLBM"), "0601") << "its 三调 class of the same name";
+      EXPECT_EQ(row.at("DLMC"), "工业用地");
+      in_spots += std::stod(row.at("TBMJ"));
+    }
+  for (const auto& row : layers["CZGHTB"].rows)
+    if (row.count("GHDLBM") && row.at("GHDLBM") == "1001") {
+      EXPECT_EQ(row.at("GHDLMC"), "工业用地");
+      in_plan += std::stod(row.at("GHDLMJ"));
+    }
+  EXPECT_NEAR(in_spots, planned_m2, planned_m2 * 1e-3);
+  EXPECT_NEAR(in_plan, planned_m2, planned_m2 * 1e-3);
+  double area = layers["ZZQY"].sum("ZZQYMJ");
+  EXPECT_LE(layers["CZGHTB"].sum("GHDLMJ"), area * (1 + 1e-6)) << "the zones are cut where the change lies";
 }
 
 }  // namespace

@@ -38,6 +38,8 @@ class ProjectWebApiTest : public StoreBackendTest {
       auto store = storage::Store::open(location(), {.create = true});
       services::generate_demo_county(*store, {.polygons = 1000});
       for (auto& f : store->read_all(store->layer_version("projects", {}), {.decode_attributes = false})) {
+        if (f.source_id.rfind("XM2026-005-P", 0) == 0 && change_.is_null())
+          change_ = json::parse(geo::Geometry::from_wkb(f.wkb).geojson());
         if (f.source_id != "XM2026-005") continue;
         auto a = json::parse(f.attributes_json);
         area_ = json::parse(geo::Geometry::from_wkb(f.wkb).geojson());
@@ -85,7 +87,7 @@ class ProjectWebApiTest : public StoreBackendTest {
 
   std::unique_ptr<ServeProcess> server_;
   std::map<std::string, std::string> tokens_;
-  json area_;
+  json area_, change_;  // XM2026-005's area and its first planned change
   std::string town_;
 };
 
@@ -208,6 +210,85 @@ TEST_P(ProjectWebApiTest, the_project_types_for_the_create_form) {
   EXPECT_NE(std::find(types.begin(), types.end(), "农用地整理"), types.end()) << types.dump();
   EXPECT_NE(std::find(types.begin(), types.end(), "生态保护修复"), types.end()) << types.dump();
   EXPECT_EQ(call("", bhttp::verb::get, "/api/v1/project-types").status, 401);
+}
+
+// A planned change with a 用地用海 target over HTTP: the classes for the editor (all three
+// levels by name), the plan saved with to_ghdlbm and read back, the GeoJSON upload's GHDLBM, and
+// the refusals naming the change or feature, the code and the nearest known codes.
+TEST_P(ProjectWebApiTest, a_change_may_name_a_planning_class_target) {
+  auto classes = call("zhen", bhttp::verb::get, "/api/v1/land-use-classes");
+  ASSERT_EQ(classes.status, 200) << classes.body;
+  std::map<std::string, json> yydh;
+  json list = classes.json()["planning_classes"];
+  for (const auto& c : list) yydh[c["code"].get<std::string>()] = c;
+  ASSERT_TRUE(yydh.count("07") && yydh.count("0703") && yydh.count("070301")) << list.dump().substr(0, 300);
+  EXPECT_EQ(yydh["0703"]["name_zh"], "农村宅基地");
+  EXPECT_EQ(yydh["0703"]["level"], 2);
+  EXPECT_EQ(yydh["0703"]["parent"], "07");
+  EXPECT_EQ(yydh["0703"]["group"], "construction");
+  EXPECT_EQ(yydh["0703"]["survey_code"], "0702");
+  EXPECT_EQ(yydh["070301"]["level"], 3);
+  EXPECT_EQ(yydh["07"]["level"], 1);
+  EXPECT_EQ(yydh["1311"]["survey_code"], "1107A");
+  EXPECT_EQ(yydh["0902"]["survey_code"], "") << "a class a person decides has no same-name 三调 class";
+
+  // PUT plan with a 用地用海 target; the project answers it as stored.
+  ASSERT_TRUE(change_.is_object());
+  auto id = create_draft();
+  std::string project = "/api/v1/projects/" + std::to_string(id);
+  auto row_version = [&] { return call("zhen", bhttp::verb::get, project).json()["row_version"].get<std::int64_t>(); };
+  auto put = [&](const json& change) {
+    json body = {{"plan", {{"area", area_}, {"changes", json::array({change})}}}, {"row_version", row_version()}};
+    return call("zhen", bhttp::verb::put, project + "/plan", body.dump());
+  };
+  auto before = stored();
+  auto bad = put({{"geometry", change_}, {"from_code", "0103"}, {"to_ghdlbm", "1006"}});
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_EQ(bad.code(), "unknown_class");
+  std::string bad_zh = bad.json()["error"]["message_zh"].get<std::string>();
+  EXPECT_NE(bad_zh.find("plan.changes[0].to_ghdlbm"), std::string::npos) << bad_zh;
+  EXPECT_NE(bad_zh.find("三调工作分类的地类编码「农村道路」"), std::string::npos) << bad_zh;
+  bad = put({{"geometry", change_}, {"from_code", "0103"}, {"to_ghdlbm", "0703"}, {"to_code", "0702"}});
+  EXPECT_EQ(bad.code(), "ambiguous_target") << bad.body;
+  EXPECT_EQ(stored(), before) << "a refused plan changed something";
+  auto ok = put({{"geometry", change_}, {"from_code", "0103"}, {"to_ghdlbm", "0703"}});
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  auto detail = call("zrj", bhttp::verb::get, project).json();
+  ASSERT_EQ(detail["plan"]["changes"].size(), 1u);
+  EXPECT_EQ(detail["plan"]["changes"][0]["to_ghdlbm"], "0703");
+  EXPECT_FALSE(detail["plan"]["changes"][0].contains("to_code"));
+  // The preview names the change's target by its Chinese name where it finds something on it.
+  auto preview = call("zhen", bhttp::verb::post, project + "/compliance-preview");
+  ASSERT_EQ(preview.status, 200) << preview.body;
+
+  // The upload: a feature with from_code and GHDLBM is a change whose target is 用地用海.
+  const std::string upload = "/api/v1/plans/from-geojson";
+  auto inner = square(117.05, 31.45, 0.002);
+  auto area = feature(square(117.05, 31.45, 0.01));
+  auto r = call("zhen", bhttp::verb::post, upload,
+                fc({area, feature(inner, {{"from_code", "0103"}, {"GHDLBM", "070301"}})}).dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(r.json()["plan"]["changes"].size(), 1u);
+  EXPECT_EQ(r.json()["plan"]["changes"][0]["to_ghdlbm"], "070301");
+  EXPECT_FALSE(r.json()["plan"]["changes"][0].contains("to_code"));
+  before = stored();
+  auto refused = [&](const json& props, const std::string& code, const std::vector<std::string>& mentions) {
+    auto reply = call("zhen", bhttp::verb::post, upload, fc({area, feature(inner, props)}).dump());
+    EXPECT_EQ(reply.status, 400) << props.dump() << ": " << reply.body;
+    EXPECT_EQ(reply.code(), code) << reply.body;
+    auto e = reply.json()["error"];
+    std::string text = e["message_zh"].get<std::string>() + " | " + e["message_en"].get<std::string>();
+    for (const auto& m : mentions) EXPECT_NE(text.find(m), std::string::npos) << m << " in " << text;
+  };
+  refused({{"from_code", "0103"}, {"GHDLBM", "0799"}}, "unknown_class",
+          {"features[1].properties.GHDLBM", "'0799'", "nearest known codes: 07"});
+  refused({{"from_code", "0103"}, {"GHDLBM", "1006"}}, "unknown_class",
+          {"features[1].properties.GHDLBM", "'1006'", "三调 survey code", "0601 农村道路"});
+  refused({{"from_code", "0103"}, {"to_code", "0703"}}, "unknown_class",
+          {"features[1].properties.to_code", "'0703'", "用地用海 planning code", "0702 农村宅基地"});
+  refused({{"from_code", "0103"}, {"to_code", "0702"}, {"GHDLBM", "0703"}}, "ambiguous_target", {"features[1]"});
+  refused({{"GHDLBM", "0703"}}, "missing_field", {"features[1]", "from_code"});
+  EXPECT_EQ(stored(), before);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ProjectWebApiTest, GZ_ALL_BACKENDS, backend_name);

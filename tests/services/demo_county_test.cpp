@@ -500,6 +500,7 @@ TEST(demo_county, projects_mix_compliant_and_deliberately_rule_breaking_patches)
   };
 
   bool redline_breach = false, pbf_breach = false, stray_construction = false;
+  int planning_targets = 0;
   int compliant = 0, short_of_new_farmland = 0;
   for (auto& [id, p] : projects) {
     ASSERT_NE(p.area, nullptr) << id << " has patches but no project area";
@@ -517,8 +518,11 @@ TEST(demo_county, projects_mix_compliant_and_deliberately_rule_breaking_patches)
     }
     bool any_note = has(*p.area, "demo_note");
     for (const StoredFeature* patch : p.patches) {
-      std::string from = *planned_from_code(patch->attributes),
-                  to = *planned_to_code(patch->attributes);
+      // A target planned in 用地用海 (GHDLBM) counts as its 三调 class of the same name.
+      auto target = planned_target(patch->attributes);
+      ASSERT_TRUE(target) << patch->source_id;
+      if (target->planning) ++planning_targets;
+      std::string from = *planned_from_code(patch->attributes), to = target->survey_code;
       ASSERT_NE(table.find(from), nullptr) << from;
       ASSERT_NE(table.find(to), nullptr) << to;
       geo::Geometry g = geometry(*patch);
@@ -549,7 +553,7 @@ TEST(demo_county, projects_mix_compliant_and_deliberately_rule_breaking_patches)
       EXPECT_GE(ratio, 0.05) << id;
       for (const StoredFeature* patch : p.patches) {
         std::string from = *planned_from_code(patch->attributes),
-                    to = *planned_to_code(patch->attributes);
+                    to = planned_target(patch->attributes)->survey_code;
         geo::Geometry g = geometry(*patch);
         if (table.is_construction(to) && !table.is_construction(from)) {
           EXPECT_TRUE(zones.contains(g) || udb.contains(g)) << patch->source_id;
@@ -566,6 +570,7 @@ TEST(demo_county, projects_mix_compliant_and_deliberately_rule_breaking_patches)
   EXPECT_TRUE(redline_breach) << "no engineering patch inside the ecological red line";
   EXPECT_TRUE(pbf_breach) << "no permanent basic farmland turned to forest";
   EXPECT_TRUE(stray_construction) << "no new construction outside the development zones";
+  EXPECT_GE(planning_targets, 1) << "no planned change names its target in 用地用海";
 }
 
 TEST(demo_county, rejects_polygon_counts_out_of_range) {

@@ -17,8 +17,12 @@
 #include "common/error.h"
 #include "common/data_dir.h"
 #include "common/detailed_error.h"
+#include "domain/survey_fields.h"
+#include "geo/geometry.h"
 #include "services/compliance_gate.h"
 #include "services/demo_county.h"
+#include "services/land_use_balance.h"
+#include "services/plan_features.h"
 #include "services/projects.h"
 #include "storage/identity_store.h"
 #include "storage/project_store.h"
@@ -527,6 +531,170 @@ TEST_P(ProjectServiceTest, which_findings_bind_is_data) {
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("no_such_rule"), std::string::npos) << e.what();
   }
+}
+
+// A change may name its target in the planning classification 用地用海 (to_ghdlbm) instead of 三调
+// (to_code): stored as given; an unknown code, a code of the other classification or both
+// targets at once are refused naming the change, the code and the nearest known codes, and
+// nothing is stored.
+TEST_P(ProjectServiceTest, a_change_may_name_its_target_in_the_planning_classification) {
+  auto p = create_redline_project();
+  json plan = json::parse(redline_.plan_json);
+  ASSERT_FALSE(plan["changes"].empty());
+  auto dump = where_->dump();
+  auto audit = audit_length();
+  auto refused = [&](const json& change0) {
+    json bad = plan;
+    bad["changes"][0] = change0;
+    try {
+      service_->update_plan(applicant_, p.id, p.row_version, bad.dump());
+    } catch (const InvalidRequest& e) {
+      return std::make_tuple(std::string(e.code()), std::string(e.message_zh()), std::string(e.what()));
+    }
+    return std::make_tuple(std::string("none"), std::string(), std::string());
+  };
+  json change = plan["changes"][0];
+  change.erase("to_code");
+  // Unknown: the change, the field, the code and the nearest known codes.
+  json unknown = change;
+  unknown["to_ghdlbm"] = "0799";
+  auto [code, zh, en] = refused(unknown);
+  EXPECT_EQ(code, "unknown_class");
+  EXPECT_NE(en.find("plan.changes[0].to_ghdlbm"), std::string::npos) << en;
+  EXPECT_NE(en.find("'0799'"), std::string::npos) << en;
+  EXPECT_NE(en.find("nearest known codes: 07"), std::string::npos) << en;
+  EXPECT_NE(zh.find("最接近的已知编码"), std::string::npos) << zh;
+  // A 三调 code as a 用地用海 target: what it is in 三调 and what the base conversion makes of it.
+  json survey = change;
+  survey["to_ghdlbm"] = "1006";
+  std::tie(code, zh, en) = refused(survey);
+  EXPECT_EQ(code, "unknown_class");
+  EXPECT_NE(en.find("plan.changes[0].to_ghdlbm"), std::string::npos) << en;
+  EXPECT_NE(en.find("三调 survey code"), std::string::npos) << en;
+  EXPECT_NE(zh.find("农村道路"), std::string::npos) << zh;
+  EXPECT_NE(zh.find("0601 农村道路"), std::string::npos) << "the base conversion's 用地用海 class: " << zh;
+  // The reverse: a 用地用海 code as a 三调 target.
+  json planning = change;
+  planning["to_code"] = "0703";
+  std::tie(code, zh, en) = refused(planning);
+  EXPECT_EQ(code, "unknown_class");
+  EXPECT_NE(en.find("plan.changes[0].to_code"), std::string::npos) << en;
+  EXPECT_NE(zh.find("0702 农村宅基地"), std::string::npos) << zh;
+  // Both targets, or none.
+  json both = change;
+  both["to_ghdlbm"] = "0703";
+  both["to_code"] = "0702";
+  EXPECT_EQ(std::get<0>(refused(both)), "ambiguous_target");
+  EXPECT_EQ(std::get<0>(refused(change)), "missing_field");
+  json number = change;
+  number["to_ghdlbm"] = 703;
+  EXPECT_EQ(std::get<0>(refused(number)), "wrong_type");
+  EXPECT_EQ(where_->dump(), dump) << "a refused plan changed the store";
+  EXPECT_EQ(audit_length(), audit);
+
+  // Stored as given: a first-, second- and third-level 用地用海 target.
+  plan["changes"][0] = change;
+  plan["changes"][0]["to_ghdlbm"] = "1202";
+  if (plan["changes"].size() > 1) {
+    plan["changes"][1].erase("to_code");
+    plan["changes"][1]["to_ghdlbm"] = "070301";
+  }
+  auto edited = service_->update_plan(applicant_, p.id, p.row_version, plan.dump());
+  json stored = json::parse(service_->get(lead_, p.id).plan_json);
+  EXPECT_EQ(stored["changes"][0]["to_ghdlbm"], "1202");
+  EXPECT_FALSE(stored["changes"][0].contains("to_code"));
+  EXPECT_EQ(stored["changes"][0]["from_code"], plan["changes"][0]["from_code"]);
+  if (plan["changes"].size() > 1) EXPECT_EQ(stored["changes"][1]["to_ghdlbm"], "070301");
+  EXPECT_EQ(edited.row_version, p.row_version + 1);
+  EXPECT_EQ(audit_length(), audit + 1);
+}
+
+// The compliance check treats a 用地用海 target exactly as the 三调 class it implies: 0703
+// 农村宅基地 on permanent basic farmland is the same blocking finding as 三调 0702, on the same
+// change with the same area, and the finding names the target by its Chinese name.
+TEST_P(ProjectServiceTest, a_planning_class_target_binds_as_its_survey_class_does) {
+  // The demo's project that turns permanent basic farmland into forest (0301, 违规示例).
+  std::string code;
+  std::string geometry;
+  layers_->scan(layers_->layer_version("projects", std::nullopt), [&](StoredFeature&& f) {
+    if (code.empty() && attribute_text(f.attributes, "to_code").value_or("") == "0301" &&
+        attribute_text(f.attributes, "pbf_adjust").value_or("") == "out") {
+      code = *attribute_text(f.attributes, "XMBH");
+      geometry = geo::Geometry::from_wkb(f.wkb).geojson();
+    }
+  });
+  ASSERT_FALSE(code.empty()) << "the demo has no project taking permanent basic farmland";
+  auto lp = services::project_from_layer(*layers_, "projects", code);
+  json plan = json::parse(lp.plan_json);
+  std::size_t at = plan["changes"].size();
+  for (std::size_t k = 0; k < plan["changes"].size(); ++k)
+    if (plan["changes"][k]["to_code"] == "0301" && plan["changes"][k]["geometry"] == json::parse(geometry))
+      at = k;
+  ASSERT_LT(at, plan["changes"].size());
+  User applicant = user("town", Role::township, "", lp.region_code);
+  std::string feature = "-P" + std::to_string(at + 1);
+
+  // The pbf findings of the plan with change `at` turned into homesteads, by rule and feature.
+  auto findings_with = [&](const char* field, const char* target) {
+    json edited = plan;
+    edited["changes"][at].erase("to_code");
+    edited["changes"][at][field] = target;
+    auto p = service_->create(applicant, {lp.name + field, lp.type, lp.region_code, edited.dump()});
+    auto c = json::parse(service_->preview_compliance(applicant, p.id));
+    auto record = service_->get(applicant, p.id);
+    std::map<std::string, services::BindingFinding> out;
+    for (auto& f : services::binding_findings(c, record.code, record.plan_json, record.plan_hash,
+                                              RuleSet::standard()))
+      if (f.feature == record.code + feature) out[f.rule] = f;
+    return out;
+  };
+  auto survey = findings_with("to_code", "0702");
+  auto planning = findings_with("to_ghdlbm", "0703");
+  ASSERT_TRUE(survey.count("pbf_conversion")) << "0702 on permanent basic farmland";
+  ASSERT_TRUE(planning.count("pbf_conversion")) << "0703 on permanent basic farmland";
+  ASSERT_EQ(planning.size(), survey.size());
+  for (const auto& [rule, f] : survey) {
+    ASSERT_TRUE(planning.count(rule)) << rule;
+    const auto& g = planning.at(rule);
+    EXPECT_EQ(g.effect, f.effect) << rule;
+    EXPECT_EQ(g.severity, f.severity) << rule;
+    EXPECT_NEAR(g.area_m2, f.area_m2, 1e-6) << rule;
+  }
+  EXPECT_EQ(planning.at("pbf_conversion").effect, FindingEffect::block);
+  EXPECT_NE(planning.at("pbf_conversion").feature_zh.find("0703 农村宅基地（用地用海）"), std::string::npos)
+      << planning.at("pbf_conversion").feature_zh;
+  EXPECT_NE(survey.at("pbf_conversion").feature_zh.find("0702 农村宅基地"), std::string::npos);
+
+  // The balance sheet counts 0703 in 三调 0702 农村宅基地, row for row as the 三调 target; a target
+  // without a same-name 三调 class (0902, a class a person decides from 05H1) is a row of its own.
+  auto balance_with = [&](const char* field, const char* target) {
+    json edited = plan;
+    edited["changes"][at].erase("to_code");
+    edited["changes"][at][field] = target;
+    services::BalanceRequest br;
+    br.project_id = code;
+    br.project_layer = "project:" + code;
+    br.features = services::plan_features(code, lp.type, edited, "-P");
+    return services::land_use_balance(*layers_, br);
+  };
+  auto b_survey = balance_with("to_code", "0702"), b_planning = balance_with("to_ghdlbm", "0703");
+  ASSERT_EQ(b_planning.rows.size(), b_survey.rows.size());
+  for (std::size_t k = 0; k < b_survey.rows.size(); ++k) {
+    EXPECT_EQ(b_planning.rows[k].code, b_survey.rows[k].code);
+    EXPECT_NEAR(b_planning.rows[k].after_m2, b_survey.rows[k].after_m2, 1e-6) << b_survey.rows[k].code;
+  }
+  EXPECT_NEAR(b_planning.construction_after, b_survey.construction_after, 1e-6);
+  EXPECT_NEAR(b_planning.pbf_out_m2, b_survey.pbf_out_m2, 1e-6);
+  auto apart = balance_with("to_ghdlbm", "0902");
+  bool row_of_its_own = false;
+  for (const auto& r : apart.rows)
+    if (r.code == "GHDLBM:0902") {
+      row_of_its_own = r.after_m2 > 0;
+      EXPECT_EQ(services::balance_row_name(r.code, true), "商务金融用地（用地用海）");
+    }
+  EXPECT_TRUE(row_of_its_own);
+  EXPECT_NEAR(apart.construction_after, b_survey.construction_after, 1e-6)
+      << "0902 is construction land as 0702 is";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ProjectServiceTest, GZ_ALL_BACKENDS, backend_name);

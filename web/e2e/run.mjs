@@ -479,6 +479,33 @@ try {
     assert(stored.plan.changes.length === before + 1 && last.from_code === "0103" && last.to_code === "0101" && last.measure === "旱改水", "the change stored: " + JSON.stringify(last).slice(0, 200));
   });
 
+  await step("the planned class chosen in the 用地用海 classification, listed by name at all three levels, is saved as to_ghdlbm", async () => {
+    const n = (await page.$$('[data-testid="changes"] tr[data-change]')).length - 1;
+    await page.selectOption(`[data-testid="to-kind-${n}"]`, "yydh");
+    await page.waitForSelector(`[data-testid="to-${n}"] option[value="070301"]`, { state: "attached", timeout: 10000 });
+    const offered = await page.$$eval(`[data-testid="to-${n}"] option`, (os) => os.map((o) => ({ v: o.value, text: o.textContent, level: o.dataset.level })));
+    const by = (v) => offered.find((o) => o.v === v);
+    assert(by("07")?.text.includes("居住用地") && by("07").level === "1", "first level by name: " + JSON.stringify(by("07")));
+    assert(by("0703")?.text.includes("农村宅基地") && by("0703").level === "2", "second level by name: " + JSON.stringify(by("0703")));
+    assert(by("070301")?.text.includes("一类农村宅基地") && by("070301").level === "3", "third level by name: " + JSON.stringify(by("070301")));
+    assert(offered.filter((o) => o.v).every((o) => /[\u4e00-\u9fff]/.test(o.text)), "every class offered with its Chinese name");
+    const groups = await page.$$eval(`[data-testid="to-${n}"] optgroup`, (gs) => gs.map((g) => g.label));
+    assert(groups.length === 24 && groups[0] === "01 耕地" && groups.includes("24 其他海域"), "the 24 first-level classes: " + groups.join(","));
+    await page.selectOption(`[data-testid="to-${n}"]`, "0101");
+    await page.click('[data-testid="save-plan"]');
+    let last = null;
+    for (let i = 0; i < 100; ++i) {
+      const stored = await page.evaluate(async (id) => fetch(`/api/v1/projects/${id}`).then((x) => x.json()), newId);
+      last = stored.plan.changes[n];
+      if (last?.to_ghdlbm) break;
+      await page.waitForTimeout(200);
+    }
+    assert(last.to_ghdlbm === "0101" && !("to_code" in last) && last.from_code === "0103", "stored as a 用地用海 target: " + JSON.stringify(last).slice(0, 200));
+    await page.waitForFunction((i) => document.querySelector(`[data-testid="to-kind-${i}"]`)?.value === "yydh" && document.querySelector(`[data-testid="to-${i}"]`)?.value === "0101"
+      && !document.querySelector('[data-testid="save-plan"]:not([disabled])'), n, { timeout: 20000 });
+    await shot(page, "project-plan-yydh");
+  });
+
   await step("the compliance preview shows the new project's findings with their areas and on the map; it is submitted", async () => {
     await page.waitForSelector('.col-map[data-ready="1"]', { timeout: 30000 });
     await page.click('[data-testid="preview-check"]');

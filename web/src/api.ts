@@ -147,6 +147,20 @@ export const listProjects = () => api<{ projects: Project[] }>("GET", "/api/v1/p
 export const getProject = (id: number) => api<Project>("GET", `/api/v1/projects/${id}`);
 export const listRegions = () => api<{ regions: Region[] }>("GET", "/api/v1/regions").then((r) => r.regions);
 export const landUseClasses = () => api<{ classes: LandUseClass[] }>("GET", "/api/v1/land-use-classes").then((r) => r.classes);
+// A class of the planning classification 用地用海 (three levels); survey_code is the 三调 class of
+// the same name ("" when none).
+export interface PlanningClass {
+  code: string;
+  name_zh: string;
+  name_en: string;
+  level: number;
+  parent: string;
+  group: string;
+  cultivated: boolean;
+  survey_code: string;
+}
+export const planningClasses = () =>
+  api<{ planning_classes: PlanningClass[] }>("GET", "/api/v1/land-use-classes").then((r) => r.planning_classes ?? []);
 export const listLayers = () =>
   api<{ layers: { layer: string; kind: string; version: number; features: number; created_at: string }[] }>("GET", "/api/v1/layers").then((r) => r.layers);
 

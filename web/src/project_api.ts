@@ -5,10 +5,12 @@ import { api, regionContains, type Compliance, type Me, type Project } from "./a
 
 export const APPLICANT_ROLES = ["township", "village_collective", "investor", "lead_department"];
 
+// The target is a 三调 class (to_code) or a 用地用海 class (to_ghdlbm), one of the two.
 export interface PlanChange {
   geometry: GeoJSON.Polygon | GeoJSON.MultiPolygon;
   from_code: string;
-  to_code: string;
+  to_code?: string;
+  to_ghdlbm?: string;
   measure?: string;
 }
 export interface Plan {

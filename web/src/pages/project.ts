@@ -7,7 +7,7 @@ import { createMap, projectAreas, type GongzhiMap } from "../map";
 import { findingName, link, stateBadge } from "./common";
 import { onLive, type LiveEvent } from "../live";
 import { canEditPlan, canPreview, previewCompliance } from "../project_api";
-import { addPlanLayers, planEditor, setPlanLayers } from "./project_plan";
+import { addPlanLayers, loadPlanningClasses, planChangesSection, planEditor, setPlanLayers } from "./project_plan";
 import { mountProgressControls, type ProgressLive } from "./project_progress";
 import { refreshLater } from "./project_later_live";
 import { addProgressMarkers, evaluationSection, fundsSection, noticeSection, progressSection } from "./project_sections";
@@ -122,6 +122,7 @@ export async function renderProject(main: HTMLElement, ctx: Ctx, code: string): 
   const tool = createDrawTool(gmap.map);
   let classes: LandUseClass[] = [];
   landUseClasses().then((c) => (classes = c)).catch(() => undefined);
+  void loadPlanningClasses();
   let editing = false; // the plan editor has unsaved changes or a polygon is being drawn
   let shown = "";
   let laterShown = "";
@@ -166,8 +167,10 @@ export async function renderProject(main: HTMLElement, ctx: Ctx, code: string): 
       // Unsaved edits hold live refreshes back.
       parts[parts.length - 1].addEventListener("input", () => (editing = true));
       parts[parts.length - 1].addEventListener("change", () => (editing = true));
-    } else if (proj.plan?.area && canPreview(ctx.me, proj) && !proj.compliance_current) {
-      parts.push(previewCard(proj));
+    } else {
+      // Those who may not edit the plan read its changes, targets by name in either classification.
+      if ((proj.plan?.changes ?? []).length) parts.push(await planChangesSection(proj));
+      if (proj.plan?.area && canPreview(ctx.me, proj) && !proj.compliance_current) parts.push(previewCard(proj));
     }
     if (preview) {
       const sec = complianceSection(preview);

@@ -47,7 +47,8 @@ export async function downloadsSection(p: Project): Promise<HTMLElement> {
   const rows: HTMLElement[] = [];
   if (p.plan?.area) {
     rows.push(geometry("boundary", "dl_boundary"));
-    if ((p.plan.changes ?? []).some((c: any) => cultivated(c?.to_code) && !cultivated(c?.from_code)))
+    // 01 is 耕地 in 三调 (to_code) and in 用地用海 (to_ghdlbm) alike.
+    if ((p.plan.changes ?? []).some((c: any) => cultivated(c?.to_code ?? c?.to_ghdlbm) && !cultivated(c?.from_code)))
       rows.push(geometry("new_cultivated", "dl_new_cultivated"));
   }
   const later = LATER.includes(p.state);

@@ -29,7 +29,7 @@ interface Scheme {
   criteria: Record<string, number>;
   risks: Record<string, number>;
   social?: Social;
-  plan?: { area: GeoJSON.Geometry; changes: { geometry: GeoJSON.Geometry; from_code: string; to_code: string; measure?: string }[] };
+  plan?: { area: GeoJSON.Geometry; changes: { geometry: GeoJSON.Geometry; from_code: string; to_code?: string; to_ghdlbm?: string; measure?: string }[] };
   scenario: { layer: string; version: number } | null;
 }
 
@@ -113,7 +113,7 @@ export async function renderSchemes(main: HTMLElement, ctx: Ctx): Promise<() => 
     for (const s of schemes)
       (s.plan?.changes ?? []).forEach((c, i) =>
         changes.features.push({ type: "Feature", id: s.id * 100000 + i, geometry: c.geometry,
-          properties: { scheme: s.code, from_code: c.from_code, to_code: c.to_code, measure: c.measure ?? "" } }));
+          properties: { scheme: s.code, from_code: c.from_code, to_code: c.to_code ?? "", to_ghdlbm: c.to_ghdlbm ?? "", measure: c.measure ?? "" } }));
     const m = gmap.map;
     if (!m.getSource("scheme-changes")) {
       m.addSource("scheme-changes", { type: "geojson", data: changes });

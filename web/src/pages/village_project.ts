@@ -2,7 +2,7 @@
 // planned changes in the survey's class colours, the places progress was reported from) with no
 // map library to download, the works' progress by milestone, and two forms: a comment (on the
 // public notice while it runs, else as a suggestion) and a complaint; then the replies.
-import { ApiFailure, api, getProject, landUseClasses, type Project } from "../api";
+import { ApiFailure, api, getProject, landUseClasses, planningClasses, type Project } from "../api";
 import { el } from "../dom";
 import { fmtArea, lang, t } from "../i18n";
 import type { Ctx } from "../main";
@@ -29,7 +29,8 @@ function rings(g: any): Pos[][] {
 // project of a few kilometres, which is all a sketch needs.
 export function planSvg(p: Project, colors: Map<string, string>, points: { lon: number; lat: number }[]): SVGElement {
   const area = rings(p.plan?.area);
-  const changes = (p.plan?.changes ?? []).map((c: any) => ({ rings: rings(c.geometry), to: String(c.to_code ?? "") }));
+  // A 用地用海 target is keyed "yydh:<code>" (the codes overlap the 三调 ones).
+  const changes = (p.plan?.changes ?? []).map((c: any) => ({ rings: rings(c.geometry), to: c.to_ghdlbm ? `yydh:${c.to_ghdlbm}` : String(c.to_code ?? "") }));
   const all = [...area.flat(), ...changes.flatMap((c) => c.rings.flat()), ...points.map((q) => [q.lon, q.lat])];
   const svg = svgEl("svg", { class: "plan-svg", viewBox: "0 0 320 240", role: "img", "aria-label": t("project_plan"), "data-testid": "plan-svg" });
   if (!all.length) return svg;
@@ -62,6 +63,11 @@ export async function renderVillageProject(main: HTMLElement, ctx: Ctx, id: numb
   ]);
   const colors = new Map(classes.map((c) => [c.code, c.color]));
   const names = new Map(classes.map((c) => [c.code, lang() === "zh" ? c.name_zh : c.name_en]));
+  for (const k of await planningClasses().catch(() => [])) {
+    names.set(`yydh:${k.code}`, (lang() === "zh" ? k.name_zh : k.name_en) + t("yydh_tag"));
+    const color = colors.get(k.survey_code);
+    if (color) colors.set(`yydh:${k.code}`, color);
+  }
   const points = reports.flatMap((r) => r.points);
 
   main.append(el("div", { class: "crumbs" }, link("/village", "← " + t("back_village"), { class: "touch-link" })),
@@ -72,7 +78,7 @@ export async function renderVillageProject(main: HTMLElement, ctx: Ctx, id: numb
   const legend = el("ul", { class: "plan-legend" }, el("li", {}, el("span", { class: "swatch plan-area-swatch" }), t("plan_legend_area")));
   const seen = new Set<string>();
   for (const c of p.plan?.changes ?? []) {
-    const to = String((c as any).to_code ?? "");
+    const to = (c as any).to_ghdlbm ? `yydh:${(c as any).to_ghdlbm}` : String((c as any).to_code ?? "");
     if (seen.has(to)) continue;
     seen.add(to);
     legend.append(el("li", {}, el("span", { class: "swatch", style: `background:${colors.get(to) ?? "#9ccc65"}` }), t("plan_legend_change", { cls: names.get(to) ?? to })));
