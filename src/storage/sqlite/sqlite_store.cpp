@@ -483,10 +483,20 @@ void emit_rows(Statement& s, const std::function<void(StoredFeature&&)>& fn,
 void SqliteStore::scan(const LayerVersion& v, const std::function<void(StoredFeature&&)>& fn,
                        const ScanOptions& options) {
   std::lock_guard lock(mutex_);
+  // A version's features were written by one transaction, so their ids are one run: read that
+  // run of the table in rowid order rather than walking the version index and looking up each
+  // row (the '+' keeps the planner off that index; rows of other versions in the run, if any,
+  // are skipped).
+  Statement range(db_, path_, "SELECT min(id), max(id) FROM feature WHERE version_id = ?");
+  range.bind(1, v.id);
+  if (!range.step() || range.column_is_null(0)) return;
+  std::int64_t lo = range.column_int64(0), hi = range.column_int64(1);
   Statement s(db_, path_,
               "SELECT id, source_id, geom, attrs, minx, miny, maxx, maxy "
-              "FROM feature WHERE version_id = ? ORDER BY id");
-  s.bind(1, v.id);
+              "FROM feature WHERE id BETWEEN ? AND ? AND +version_id = ? ORDER BY id");
+  s.bind(1, lo);
+  s.bind(2, hi);
+  s.bind(3, v.id);
   emit_rows(s, fn, options);
 }
 
