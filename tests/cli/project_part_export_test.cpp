@@ -6,6 +6,7 @@
 // back with the same points and area to 1e-9, any other within what 精度 allows. Both backends.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -57,13 +58,15 @@ geo::Geometry on_the_txt_grid(const geo::Geometry& g, const std::string& gk) {
   return grid.transformed(to_lonlat);
 }
 
-// Points of every ring of `g` in the plane of `gk`, in order.
+// Points of every ring of `g` in the plane of `gk`, sorted (a Shapefile turns rings to its
+// own orientation).
 std::vector<std::pair<double, double>> plane_points(const geo::Geometry& g, const std::string& gk) {
   geo::CoordinateTransform to_plane("EPSG:4490", gk);
   std::vector<std::pair<double, double>> out;
   g.transformed(to_plane).for_each_polygon([&](const std::vector<geo::Ring>& rings) {
     for (const auto& r : rings) out.insert(out.end(), r.begin(), r.end());
   });
+  std::sort(out.begin(), out.end());
   return out;
 }
 
