@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <iomanip>
@@ -27,6 +28,7 @@ struct TxtTables {
   std::map<std::size_t, std::vector<std::string>> layouts;
   std::map<std::string, std::string> names_zh;
   std::vector<DatumEntry> datums;
+  std::vector<CoordinateTxtProjectField> project_fields;
 };
 
 const TxtTables& tables() {
@@ -42,6 +44,8 @@ const TxtTables& tables() {
     for (const auto& l : j.at("header_layouts"))
       out.layouts[l.at("values").get<std::size_t>()] = l.at("fields").get<std::vector<std::string>>();
     for (const auto& [k, v] : j.at("field_names_zh").items()) out.names_zh[k] = v.get<std::string>();
+    for (const auto& f : j.at("project_info_fields"))
+      out.project_fields.push_back({f.at("key").get<std::string>(), f.at("field").get<std::string>()});
     for (const auto& d : j.at("datums")) {
       std::string id = d.at("id");
       GeodeticDatum datum = id == "cgcs2000"   ? GeodeticDatum::cgcs2000
@@ -370,6 +374,10 @@ const std::vector<std::string>* coordinate_txt_header_fields(std::size_t values)
   return it == l.end() ? nullptr : &it->second;
 }
 
+const std::vector<CoordinateTxtProjectField>& coordinate_txt_project_fields() {
+  return tables().project_fields;
+}
+
 std::string coordinate_txt_field_name_zh(const std::string& field) {
   const auto& n = tables().names_zh;
   auto it = n.find(field);
@@ -430,6 +438,21 @@ CoordinateTxt parse_coordinate_txt(std::string_view text, const std::string& fil
   p.finish_plot();
   if (p.out.plots.empty()) p.fail(line_no, "the file holds no plots ([地块坐标] with a header ending in '@')");
   p.resolve_zone(line_no);
+  // The project the file is about (one project's boundary or plots): its code, name … become
+  // each plot's attributes, so the file imports as a project layer (XMBH) like the others.
+  for (const auto& pf : tables().project_fields) {
+    for (const auto& [key, value] : p.out.project_info) {
+      if (key != pf.key || value.empty()) continue;
+      for (auto& plot : p.out.plots) {
+        auto it = std::find_if(plot.attributes.begin(), plot.attributes.end(),
+                               [&](const Attribute& a) { return a.name == pf.field; });
+        if (it == plot.attributes.end())
+          plot.attributes.push_back({pf.field, value});
+        else if (std::holds_alternative<std::monostate>(it->value))
+          it->value = value;
+      }
+    }
+  }
   return std::move(p.out);
 }
 

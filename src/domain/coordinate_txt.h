@@ -45,7 +45,9 @@ struct CoordinateTxt {
   std::optional<std::array<double, 7>> shift;  // 转换参数, when given and not all zero
   bool shift_all_zero = false;                 // 转换参数 given as zeros (never used as a shift)
   int shift_line = 0;
-  std::vector<std::pair<std::string, std::string>> project_info;  // [项目信息] key=value
+  // [项目信息] key=value, as written. The keys of coordinate_txt_project_fields() are also
+  // every plot's attributes (XMBH, XMMC …) where its header gives no value for them.
+  std::vector<std::pair<std::string, std::string>> project_info;
   std::vector<CoordinateTxtPlot> plots;
 };
 
@@ -59,6 +61,12 @@ bool looks_like_coordinate_txt(std::string_view text);
 // The header layout for plots with `values` values, from data/coordinate_txt.json: attribute
 // names in order. Null when no layout has that many.
 const std::vector<std::string>* coordinate_txt_header_fields(std::size_t values);
+// The [项目信息] keys that stand for plot attributes, in the order a file lists them, from
+// data/coordinate_txt.json: (项目编号, XMBH), (项目名称, XMMC) ….
+struct CoordinateTxtProjectField {
+  std::string key, field;
+};
+const std::vector<CoordinateTxtProjectField>& coordinate_txt_project_fields();
 // Chinese name of a header attribute (界址点数 for JZDS), or the name itself.
 std::string coordinate_txt_field_name_zh(const std::string& field);
 

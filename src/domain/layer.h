@@ -62,6 +62,26 @@ struct LayerVersion {
   std::string created_at;  // ISO 8601 UTC
 };
 
+// What an export must know of a version before it writes the first feature: every attribute
+// name in first-seen order with a type wide enough for all its values (integer, widened to real
+// by a double; text once any value is text or no value is ever given) and, for text, the
+// longest value in bytes; the extent of the features' bounding boxes; whether any geometry is
+// not a single polygon; the count. Learnt from the features as they are written
+// (storage/layer_schema.h), or by reading them when a version predates that.
+enum class AttributeType { integer, real, text };
+struct AttributeField {
+  std::string name;
+  AttributeType type = AttributeType::integer;
+  int width = 0;  // bytes: 20 for an integer, 24 for a real, the longest text
+  bool operator==(const AttributeField&) const = default;
+};
+struct LayerSchema {
+  std::vector<AttributeField> fields;
+  Envelope extent{1e300, 1e300, -1e300, -1e300};  // inverted while no feature has been seen
+  bool multi = false;
+  std::int64_t count = 0;
+};
+
 // One feature as stored: geometry as WKB in CGCS2000 (EPSG:4490) longitude/latitude.
 struct StoredFeature {
   std::int64_t id = 0;    // storage id

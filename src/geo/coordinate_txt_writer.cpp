@@ -35,11 +35,20 @@ int cgcs2000_gk3_zone_of_epsg(int epsg) {
   return 0;
 }
 
-CoordinateTxtWriter::CoordinateTxtWriter(const std::string& path, int zone,
-                                         const std::string& encoding, int decimals)
+CoordinateTxtWriter::CoordinateTxtWriter(
+    const std::string& path, int zone, const std::string& encoding, int decimals,
+    const std::vector<std::pair<std::string, std::string>>& project_info)
     : path_(path), encoding_(encoding.empty() ? "GBK" : encoding), zone_(zone), decimals_(decimals),
       out_(path, std::ios::binary | std::ios::trunc) {
   if (!out_) throw Error("cannot create " + path);
+  if (!project_info.empty()) {
+    write_line("[项目信息]");
+    for (auto [key, value] : project_info) {
+      for (auto& c : value)
+        if (c == '\r' || c == '\n') c = ' ';  // one line per key
+      write_line(key + "=" + value);
+    }
+  }
   to_plane_ = std::make_unique<CoordinateTransform>("EPSG:4490", "EPSG:" + std::to_string(4534 + zone - 25));
   std::time_t now = std::time(nullptr);
   char date[16];

@@ -7,6 +7,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "domain/layer.h"
 
@@ -17,8 +19,11 @@ class CoordinateTransform;
 class CoordinateTxtWriter {
  public:
   // `zone` is the 3° zone (25–45) the points are written in; `decimals` their metre decimals
-  // (精度 = 10^-decimals). Throws Error naming the file when it cannot be created.
-  CoordinateTxtWriter(const std::string& path, int zone, const std::string& encoding, int decimals);
+  // (精度 = 10^-decimals); `project_info`, when not empty, a [项目信息] section (KEY=VALUE
+  // lines, before [属性描述]) for a file of one project's plots. Throws Error naming the file
+  // when it cannot be created.
+  CoordinateTxtWriter(const std::string& path, int zone, const std::string& encoding, int decimals,
+                      const std::vector<std::pair<std::string, std::string>>& project_info = {});
   ~CoordinateTxtWriter();
   CoordinateTxtWriter(const CoordinateTxtWriter&) = delete;
   CoordinateTxtWriter& operator=(const CoordinateTxtWriter&) = delete;

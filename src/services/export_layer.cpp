@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "common/error.h"
+#include "domain/coordinate_txt.h"
 #include "geo/coordinate_txt_writer.h"
 #include "geo/crs.h"
 #include "geo/ellipsoid.h"
@@ -13,6 +14,7 @@
 #include "geo/vector_writer.h"
 #include "services/staged_output.h"
 #include "storage/attributes_json.h"
+#include "storage/layer_schema.h"
 
 namespace gz::services {
 
@@ -25,79 +27,34 @@ constexpr std::pair<ExportFormat, std::string_view> kFormats[] = {
     {ExportFormat::geojson, "geojson"}, {ExportFormat::csv, "csv"}, {ExportFormat::xlsx, "xlsx"},
     {ExportFormat::txt, "txt"}};
 
-// What the first pass learns: every attribute name in first-seen order with a type wide enough
-// for all its values, the extent, and whether any feature has several parts.
-struct LayerSchema {
+// The schema as the writers take it: the fields as GDAL field specs, found by name.
+struct ExportSchema {
+  LayerSchema layer;
   std::vector<geo::FieldSpec> fields;
   std::unordered_map<std::string, std::size_t> index;
-  Envelope extent{1e300, 1e300, -1e300, -1e300};
-  bool multi = false;
-  std::int64_t count = 0;
 
-  void inspect(const Attributes& attrs) {
-    for (const auto& a : attrs) {
-      auto [it, added] = index.emplace(a.name, fields.size());
-      if (added) fields.push_back({a.name, a.name, geo::FieldType::integer, 0});
-      geo::FieldSpec& f = fields[it->second];
-      if (std::holds_alternative<std::int64_t>(a.value)) {
-        f.width = std::max(f.width, 20);
-      } else if (std::holds_alternative<double>(a.value)) {
-        if (f.type == geo::FieldType::integer) f.type = geo::FieldType::real;
-        f.width = std::max(f.width, 24);
-      } else if (const auto* s = std::get_if<std::string>(&a.value)) {
-        f.type = geo::FieldType::text;
-        f.width = std::max(f.width, static_cast<int>(s->size()));
-      }
+  explicit ExportSchema(LayerSchema s) : layer(std::move(s)) {
+    for (const auto& f : layer.fields) {
+      geo::FieldType t = f.type == AttributeType::integer ? geo::FieldType::integer
+                         : f.type == AttributeType::real  ? geo::FieldType::real
+                                                          : geo::FieldType::text;
+      index.emplace(f.name, fields.size());
+      fields.push_back({f.name, f.name, t, f.width});
     }
   }
-  // The extent, the count and whether any feature has several parts.
-  void measure(const StoredFeature& f) {
-    ++count;
-    extent.minx = std::min(extent.minx, f.bbox.minx);
-    extent.miny = std::min(extent.miny, f.bbox.miny);
-    extent.maxx = std::max(extent.maxx, f.bbox.maxx);
-    extent.maxy = std::max(extent.maxy, f.bbox.maxy);
-    // ISO WKB: byte order, then the type (6 = MultiPolygon).
-    if (f.wkb.size() >= 5) {
-      bool little = f.wkb[0] == 1;
-      unsigned char type = static_cast<unsigned char>(little ? f.wkb[1] : f.wkb[4]);
-      if (type != 3) multi = true;
-    }
-  }
-  // Every field with no value in any feature is text.
-  void finish() {
-    for (auto& f : fields)
-      if (f.width == 0) f.type = geo::FieldType::text;
-  }
+  std::int64_t count() const { return layer.count; }
 };
 
 using FeatureVisitor = std::function<void(StoredFeature&&)>;
 using FeatureScan = std::function<void(const FeatureVisitor&)>;
 
-LayerSchema read_schema(storage::Store& store, const LayerVersion& v) {
-  LayerSchema schema;
-  storage::Store::ScanOptions options;
-  options.decode_attributes = false;
-  // Features of one layer mostly share their attribute text's shape; decode each text once
-  // it differs from the last one (same text, same names and types).
-  std::string last;
-  options.keep_attributes_json = [&](std::string_view json) {
-    if (json != last) {
-      schema.inspect(storage::decode_attributes(json));
-      last.assign(json);
-    }
-    return false;
-  };
-  store.scan(v, [&](StoredFeature&& f) { schema.measure(f); }, options);
-  schema.finish();
-  return schema;
+double center_longitude(const ExportSchema& s) {
+  return (s.layer.extent.minx + s.layer.extent.maxx) / 2;
 }
-
-double center_longitude(const LayerSchema& s) { return (s.extent.minx + s.extent.maxx) / 2; }
 
 std::string xlsx_error(lxw_error e) { return lxw_strerror(e); }
 
-void write_xlsx(const FeatureScan& scan, const std::string& name, const LayerSchema& schema,
+void write_xlsx(const FeatureScan& scan, const std::string& name, const ExportSchema& schema,
                 const std::string& path, const ExportProgress& progress, std::int64_t& done) {
   lxw_workbook_options wo{};
   wo.constant_memory = LXW_TRUE;  // rows go to disk as written
@@ -131,7 +88,7 @@ void write_xlsx(const FeatureScan& scan, const std::string& name, const LayerSch
     worksheet_write_number(ws, row, c, m2, nullptr);
     worksheet_write_number(ws, row, c + 1, m2 / 10000.0, nullptr);
     worksheet_write_number(ws, row, c + 2, m2 / (10000.0 / 15.0), nullptr);
-    if (progress && ++done % 1000 == 0) progress(done, schema.count);
+    if (progress && ++done % 1000 == 0) progress(done, schema.count());
   });
   lxw_error e = workbook_close(wb);
   if (e != LXW_NO_ERROR) throw Error("cannot write " + path + ": " + xlsx_error(e));
@@ -154,22 +111,41 @@ std::string_view to_string(ExportFormat f) {
 
 namespace {
 
-// Writes the features `scan` visits (once: the schema is given) as
-// `r` asks, under the layer name `name`; the output appears once complete.
-void write_features(const std::string& name, LayerSchema& schema, const FeatureScan& scan,
-                    const ExportRequest& r, ExportResult& result, const ExportProgress& progress) {
+using ProjectInfo = std::vector<std::pair<std::string, std::string>>;
+
+// The [项目信息] of a TXT of one project's plots: each key of the format whose attribute every
+// feature gives the same value; nothing unless they share their project code (XMBH).
+ProjectInfo common_project_info(const std::vector<StoredFeature>& features) {
+  ProjectInfo out;
+  if (features.empty()) return out;
+  for (const auto& pf : coordinate_txt_project_fields()) {
+    auto value = attribute_text(features.front().attributes, pf.field);
+    bool common = value && !value->empty();
+    for (const auto& f : features)
+      if (!common || attribute_text(f.attributes, pf.field) != value) common = false;
+    if (common) out.emplace_back(pf.key, *value);
+    else if (pf.field == "XMBH") return {};
+  }
+  return out;
+}
+
+// Writes the features `scan` visits (once: the schema is given) as `r` asks, under the layer
+// name `name`; the output appears once complete.
+void write_features(const std::string& name, ExportSchema& schema, const FeatureScan& scan,
+                    const ExportRequest& r, ExportResult& result, const ExportProgress& progress,
+                    const ProjectInfo& project_info = {}) {
   StagedOutput staged(r.output, r.force);
   std::string encoding = r.encoding.empty() ? "GBK" : r.encoding;
   fs::path file = staged.file_path();
   std::int64_t done = 0;
   auto tick = [&] {
-    if (progress && ++done % 1000 == 0) progress(done, schema.count);
+    if (progress && ++done % 1000 == 0) progress(done, schema.count());
   };
 
   if (r.format == ExportFormat::txt) {
     int zone = 0;
     if (r.srs.empty() || r.srs == "auto") {
-      if (schema.count == 0) throw InputError("layer " + name + " holds no features to export");
+      if (schema.count() == 0) throw InputError("layer " + name + " holds no features to export");
       zone = geo::gauss_kruger_3deg_central_meridian(center_longitude(schema)) / 3;
     } else {
       int epsg = 0;
@@ -180,7 +156,7 @@ void write_features(const std::string& name, LayerSchema& schema, const FeatureS
                          "--srs EPSG:4513–4554 or --zone auto, not '" + r.srs + "'");
     }
     result.srs = "EPSG:" + std::to_string(4534 + zone - 25) + " (zone " + std::to_string(zone) + ")";
-    geo::CoordinateTxtWriter w(file.string(), zone, encoding, 4);
+    geo::CoordinateTxtWriter w(file.string(), zone, encoding, 4, project_info);
     scan([&](StoredFeature&& f) {
       w.add(f.wkb, f.attributes, f.source_id);
       tick();
@@ -192,10 +168,10 @@ void write_features(const std::string& name, LayerSchema& schema, const FeatureS
   } else {
     geo::WriterOptions o;
     o.layer_name = name;
-    o.multi_polygon = schema.multi || r.format == ExportFormat::gdb;
+    o.multi_polygon = schema.layer.multi || r.format == ExportFormat::gdb;
     o.srs = r.srs.empty() ? "EPSG:4490"
             : r.srs == "auto"
-                ? (schema.count ? "EPSG:" + std::to_string(geo::gauss_kruger_3deg_epsg(center_longitude(schema)))
+                ? (schema.count() ? "EPSG:" + std::to_string(geo::gauss_kruger_3deg_epsg(center_longitude(schema)))
                                 : "EPSG:4490")
                 : r.srs;
     result.srs = o.srs;
@@ -225,11 +201,29 @@ void write_features(const std::string& name, LayerSchema& schema, const FeatureS
     w.close();
   }
   staged.publish();
-  result.features = schema.count;
-  if (progress) progress(schema.count, schema.count);
+  result.features = schema.count();
+  if (progress) progress(schema.count(), schema.count());
 }
 
 }  // namespace
+
+LayerSchema read_layer_schema(storage::Store& store, const LayerVersion& v) {
+  storage::LayerSchemaBuilder schema;
+  storage::Store::ScanOptions options;
+  options.decode_attributes = false;
+  // Features of one layer mostly share their attribute text's shape; decode each text once
+  // it differs from the last one (same text, same names and types).
+  std::string last;
+  options.keep_attributes_json = [&](std::string_view json) {
+    if (json != last) {
+      schema.inspect(storage::decode_attributes(json));
+      last.assign(json);
+    }
+    return false;
+  };
+  store.scan(v, [&](StoredFeature&& f) { schema.measure(f.wkb, f.bbox); }, options);
+  return schema.finish();
+}
 
 ExportResult export_layer(storage::Store& store, const ExportRequest& r,
                           const ExportProgress& progress) {
@@ -239,7 +233,10 @@ ExportResult export_layer(storage::Store& store, const ExportRequest& r,
   const LayerVersion v = result.version;
   // Refused before the store is read: an existing output without --force.
   if (!r.force && fs::exists(r.output)) StagedOutput check(r.output, false);
-  LayerSchema schema = read_schema(store, v);
+  // Recorded when the version was written: the features are read once, by the writer.
+  std::optional<LayerSchema> recorded = store.layer_schema(v);
+  result.schema_read = !recorded;
+  ExportSchema schema(recorded ? std::move(*recorded) : read_layer_schema(store, v));
   write_features(v.layer, schema, [&](const FeatureVisitor& visit) { store.scan(v, visit); }, r,
                  result, progress);
   return result;
@@ -249,15 +246,16 @@ ExportResult export_features(const std::string& name, std::vector<StoredFeature>
                              const ExportRequest& r) {
   ExportResult result;
   result.version.layer = name;
-  LayerSchema schema;
+  storage::LayerSchemaBuilder builder;
   for (const auto& f : features) {
-    schema.inspect(f.attributes);
-    schema.measure(f);
+    builder.inspect(f.attributes);
+    builder.measure(f.wkb, f.bbox);
   }
-  schema.finish();
+  ExportSchema schema(builder.finish());
+  ProjectInfo info = common_project_info(features);
   write_features(name, schema, [&](const FeatureVisitor& visit) {
     for (auto f : features) visit(std::move(f));
-  }, r, result, {});
+  }, r, result, {}, info);
   return result;
 }
 

@@ -1,8 +1,9 @@
 // Exporting a version of a layer as agencies and designers take it: GeoPackage, Shapefile
 // (GBK .cpg, ≤10-byte DBF names, .prj), File Geodatabase (OpenFileGDB), GeoJSON, CSV (WKT),
 // xlsx (attributes and areas) or the ministry's coordinate TXT. Features stream from the
-// store into the writer (two passes: the fields and extent, then the features); the output
-// appears under its name only once complete.
+// store into the writer in one read: the fields, their types and widths and the extent were
+// recorded when the version was written (a version written before that is read once more to
+// learn them first); the output appears under its name only once complete.
 #pragma once
 
 #include <cstdint>
@@ -41,6 +42,8 @@ struct ExportResult {
   std::string srs;  // the CRS written
   // Shapefile fields whose names had to change: (attribute name, DBF field name).
   std::vector<std::pair<std::string, std::string>> renamed_fields;
+  // The version had no recorded schema, so its features were read twice.
+  bool schema_read = false;
 };
 
 using ExportProgress = std::function<void(std::int64_t done, std::int64_t total)>;
@@ -50,6 +53,10 @@ using ExportProgress = std::function<void(std::int64_t done, std::int64_t total)
 // (and an existing one untouched).
 ExportResult export_layer(storage::Store& store, const ExportRequest& request,
                           const ExportProgress& progress = {});
+
+// The schema of a version learnt by reading its features (what a version written before
+// schemas were recorded needs; the same as the recorded one otherwise).
+LayerSchema read_layer_schema(storage::Store& store, const LayerVersion& v);
 
 // The same writers for features made in memory (a project's boundary or planned plots), written
 // as a layer named `name`; `request.layer` and `request.version` are not used.

@@ -22,6 +22,8 @@ struct NewLayerVersion {
 
 // Writes one new version of a layer as a single transaction: nothing is visible until commit(),
 // and a writer destroyed without commit() leaves the store exactly as before.
+// Every writer records the version's LayerSchema (storage/layer_schema.h) at commit, learnt
+// from what add() was handed: `bbox` must be the envelope of `wkb` (as the store gives it back).
 class LayerWriter {
  public:
   virtual ~LayerWriter() = default;
@@ -55,6 +57,9 @@ class Store {
   virtual std::vector<LayerVersion> versions(const std::string& layer) = 0;
   // One version (latest when `version` is empty). Throws NotFoundError naming what is missing.
   virtual LayerVersion layer_version(const std::string& layer, std::optional<int> version) = 0;
+  // The schema recorded when `v` was written, or nullopt for a version written before
+  // schemas were recorded (the caller then learns it by reading the features).
+  virtual std::optional<LayerSchema> layer_schema(const LayerVersion& v) = 0;
   // Latest version of every layer of a kind.
   std::vector<LayerVersion> layers_of_kind(LayerKind kind);
 

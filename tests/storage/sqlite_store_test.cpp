@@ -140,6 +140,7 @@ TEST_F(SqliteStoreTest, a_schema_1_database_is_upgraded_when_opened) {
     const char* downgrade =
         "ALTER TABLE feature DROP COLUMN minx; ALTER TABLE feature DROP COLUMN miny;"
         "ALTER TABLE feature DROP COLUMN maxx; ALTER TABLE feature DROP COLUMN maxy;"
+        "ALTER TABLE layer_version DROP COLUMN feature_schema;"
         "UPDATE meta SET value = '1' WHERE key = 'schema_version';";
     ASSERT_EQ(sqlite3_exec(db, downgrade, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
     sqlite3_close(db);
@@ -156,7 +157,7 @@ TEST_F(SqliteStoreTest, a_schema_1_database_is_upgraded_when_opened) {
     EXPECT_NEAR(got[i].bbox.maxy, 30.005, 3e-5);
   }
   EXPECT_EQ(query(at("store.sqlite"), "SELECT value FROM meta WHERE key = 'schema_version'"),
-            std::vector<std::string>{"2"});
+            std::vector<std::string>{"3"});
 }
 
 }  // namespace

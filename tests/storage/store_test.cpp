@@ -373,6 +373,29 @@ TEST_P(StoreTest, several_connections_opening_a_new_store_at_once_all_succeed) {
             std::vector<std::string>{"1"});
 }
 
+// A store from before versions recorded their schema (SQLite schema 2, PostgreSQL schema 1) is
+// upgraded when opened: its versions have no schema (an export reads them first), new ones do.
+TEST_P(StoreTest, a_store_from_before_recorded_schemas_is_upgraded_when_opened) {
+  LayerVersion old = write_version(*open_store(), "dltb", 3);
+  where_->exec("ALTER TABLE layer_version DROP COLUMN feature_schema");
+  where_->exec(std::string("UPDATE meta SET value = '") + (postgres() ? "1" : "2") +
+               "' WHERE key = 'schema_version'");
+  auto store = open_store();
+  EXPECT_FALSE(store->layer_schema(old));
+  EXPECT_EQ(source_ids(*store, old).size(), 3u);
+  LayerVersion fresh = write_version(*store, "dltb", 2);
+  auto recorded = store->layer_schema(fresh);
+  ASSERT_TRUE(recorded);
+  EXPECT_EQ(recorded->count, 2);
+  ASSERT_EQ(recorded->fields.size(), 4u);
+  EXPECT_EQ(recorded->fields[1].name, "DLBM");
+  EXPECT_EQ(recorded->fields[3].type, AttributeType::text) << "KCDLBM is always null";
+  EXPECT_DOUBLE_EQ(recorded->extent.minx, 117.0);
+  EXPECT_DOUBLE_EQ(recorded->extent.maxx, 117.015);
+  EXPECT_EQ(where_->query("SELECT value FROM meta WHERE key = 'schema_version'"),
+            std::vector<std::string>{postgres() ? "2" : "3"});
+}
+
 TEST_P(StoreTest, a_store_written_by_a_newer_gongzhi_is_refused) {
   write_version(*open_store(), "dltb", 1);
   where_->exec("UPDATE meta SET value = '99' WHERE key = 'schema_version'");

@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "storage/attributes_json.h"
+#include "storage/layer_schema.h"
 #include "storage/postgres/connection.h"
 
 namespace gz::storage {
@@ -14,7 +15,9 @@ using pg::Param;
 using pg::Result;
 
 namespace {
-constexpr int kSchemaVersion = 1;
+// 1 first release; 2 each version's LayerSchema in layer_version.feature_schema (NULL for
+// versions written before).
+constexpr int kSchemaVersion = 2;
 constexpr int kSrid = 4490;
 // Rows per FETCH of a scan: a few MB of features in memory at most.
 constexpr int kFetchRows = 2000;
@@ -194,11 +197,31 @@ void PgStore::migrate() {
         {pg::text(schema_)}, what);
     return std::pair{value(r.get(), 0, 0) == "1", std::stoi(value(r.get(), 0, 1))};
   };
-  auto check_version = [&] {
+  auto stored_version = [&] {
     Result r = conn_->query("SELECT value FROM meta WHERE key = 'schema_version'", {}, what);
-    if (PQntuples(r.get()) == 1 && std::stoi(value(r.get(), 0, 0)) > kSchemaVersion)
-      throw StorageError(name_ + " was written by a newer gongzhi (schema " + value(r.get(), 0, 0) +
-                         ")");
+    return PQntuples(r.get()) == 1 ? std::stoi(value(r.get(), 0, 0)) : kSchemaVersion;
+  };
+  auto check_version = [&] {
+    int found = stored_version();
+    if (found > kSchemaVersion)
+      throw StorageError(name_ + " was written by a newer gongzhi (schema " +
+                         std::to_string(found) + ")");
+    if (found == kSchemaVersion) return;
+    // Older tables are brought up to date once, by whichever process gets the lock first.
+    conn_->exec("BEGIN", what);
+    try {
+      conn_->exec("SELECT pg_advisory_xact_lock(hashtextextended('gongzhi: create tables', 0))",
+                  what);
+      if (stored_version() < 2)
+        conn_->exec(
+            "ALTER TABLE layer_version ADD COLUMN IF NOT EXISTS feature_schema text; "
+            "UPDATE meta SET value = '2' WHERE key = 'schema_version'",
+            what);
+      conn_->exec("COMMIT", what);
+    } catch (...) {
+      conn_->rollback_quietly();
+      throw;
+    }
   };
   if (tables().first) return check_version();
 
@@ -243,6 +266,7 @@ void PgStore::migrate() {
         source text,
         source_srs text,
         created_at timestamptz NOT NULL,
+        feature_schema text,
         UNIQUE (layer_id, version));
       -- No foreign key to layer_version: a per-row check would halve bulk-load speed, and
       -- features are only ever written by the version's own transaction.
@@ -283,6 +307,14 @@ std::vector<LayerVersion> PgStore::read_versions(const std::string& where_and_or
     out.push_back(std::move(v));
   }
   return out;
+}
+
+std::optional<LayerSchema> PgStore::layer_schema(const LayerVersion& v) {
+  std::lock_guard lock(mutex_);
+  Result r = conn_->query("SELECT feature_schema FROM layer_version WHERE id = $1",
+                          {pg::text(v.id)}, "cannot read layers");
+  if (PQntuples(r.get()) != 1 || PQgetisnull(r.get(), 0, 0)) return std::nullopt;
+  return decode_layer_schema(value(r.get(), 0, 0), v.feature_count, name_ + ", layer " + v.layer);
 }
 
 std::vector<LayerVersion> PgStore::layers() {
@@ -338,21 +370,24 @@ class PgLayerWriter : public LayerWriter {
     if (open_) undo();
   }
 
-  void add(const std::string& source_id, const std::string& wkb, const Envelope&,
+  void add(const std::string& source_id, const std::string& wkb, const Envelope& bbox,
            const Attributes& attributes) override {
     std::size_t mark = buffer_.size();
+    std::string json = encode_attributes(attributes);
     try {
       put_u16(buffer_, 4);
       put_u32(buffer_, 8);
       put_u64(buffer_, static_cast<std::uint64_t>(result_.id));
       put_bytes_field(buffer_, source_id);
       put_ewkb_field(buffer_, wkb, source_id, name_);
-      put_bytes_field(buffer_, encode_attributes(attributes));
+      put_bytes_field(buffer_, json);
     } catch (...) {
       buffer_.resize(mark);  // no half tuple in the stream
       throw;
     }
     ++result_.feature_count;
+    layer_schema_.inspect_written(attributes, json);
+    layer_schema_.measure(wkb, bbox);
     if (buffer_.size() >= kCopyChunk) flush();
   }
 
@@ -360,8 +395,10 @@ class PgLayerWriter : public LayerWriter {
     put_u16(buffer_, 0xFFFF);  // end of the binary COPY data
     flush();
     conn_.end_copy(what_);
-    conn_.query("UPDATE layer_version SET feature_count = $1 WHERE id = $2",
-                {pg::text(result_.feature_count), pg::text(result_.id)}, what_);
+    conn_.query("UPDATE layer_version SET feature_count = $1, feature_schema = $2 WHERE id = $3",
+                {pg::text(result_.feature_count), pg::text(encode_layer_schema(layer_schema_.finish())),
+                 pg::text(result_.id)},
+                what_);
     conn_.exec(nested_ ? "RELEASE SAVEPOINT gz_layer_version" : "COMMIT", what_);
     open_ = false;
     return result_;
@@ -433,6 +470,7 @@ class PgLayerWriter : public LayerWriter {
   LayerVersion result_;
   std::string buffer_;
   bool open_ = false;
+  LayerSchemaBuilder layer_schema_;
 };
 
 std::unique_ptr<LayerWriter> PgStore::begin_layer_version(const NewLayerVersion& v) {

@@ -40,6 +40,7 @@ class PgStore : public Store {
   std::vector<LayerVersion> layers() override;
   std::vector<LayerVersion> versions(const std::string& layer) override;
   LayerVersion layer_version(const std::string& layer, std::optional<int> version) override;
+  std::optional<LayerSchema> layer_schema(const LayerVersion& v) override;
   std::unique_ptr<LayerWriter> begin_layer_version(const NewLayerVersion& v) override;
   using Store::scan;
   void scan(const LayerVersion& v, const std::function<void(StoredFeature&&)>& fn,

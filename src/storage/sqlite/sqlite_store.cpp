@@ -19,6 +19,7 @@
 
 #include "common/error.h"
 #include "storage/attributes_json.h"
+#include "storage/layer_schema.h"
 #include "storage/sqlite/statement.h"
 
 namespace gz::storage {
@@ -138,6 +139,7 @@ void SqliteStore::migrate() {
       throw StorageError("database " + path_ + " was written by a newer gongzhi (schema " +
                          std::to_string(found) + ")");
     if (found == 1) upgrade_from_1();
+    if (found <= 2) upgrade_from_2();
     return;
   }
   exec(db_, path_, "BEGIN IMMEDIATE");
@@ -155,7 +157,8 @@ void SqliteStore::migrate() {
       CREATE TABLE IF NOT EXISTS layer_version(
         id INTEGER PRIMARY KEY, layer_id INTEGER NOT NULL REFERENCES layer(id),
         version INTEGER NOT NULL, feature_count INTEGER NOT NULL DEFAULT 0,
-        source TEXT, source_srs TEXT, created_at TEXT NOT NULL, UNIQUE(layer_id, version));
+        source TEXT, source_srs TEXT, created_at TEXT NOT NULL, feature_schema TEXT,
+        UNIQUE(layer_id, version));
       CREATE TABLE IF NOT EXISTS feature(
         id INTEGER PRIMARY KEY, version_id INTEGER NOT NULL REFERENCES layer_version(id),
         source_id TEXT NOT NULL, geom BLOB NOT NULL, attrs TEXT NOT NULL,
@@ -193,6 +196,33 @@ void SqliteStore::upgrade_from_1() {
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     throw;
   }
+}
+
+// Versions written before schema 3 keep a NULL schema: an export learns theirs by reading.
+void SqliteStore::upgrade_from_2() {
+  exec(db_, path_, "BEGIN IMMEDIATE");
+  try {
+    Statement v(db_, path_, "SELECT value FROM meta WHERE key='schema_version'");
+    if (v.step() && v.column_text(0) == "2") {
+      exec(db_, path_, R"sql(
+        ALTER TABLE layer_version ADD COLUMN feature_schema TEXT;
+        UPDATE meta SET value = '3' WHERE key = 'schema_version';
+      )sql");
+    }
+    exec(db_, path_, "COMMIT");
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+std::optional<LayerSchema> SqliteStore::layer_schema(const LayerVersion& v) {
+  std::lock_guard lock(mutex_);
+  Statement s(db_, path_, "SELECT feature_schema FROM layer_version WHERE id = ?");
+  s.bind(1, v.id);
+  if (!s.step() || s.column_is_null(0)) return std::nullopt;
+  return decode_layer_schema(s.column_text_view(0), v.feature_count,
+                             "database " + path_ + ", layer " + v.layer);
 }
 
 std::vector<LayerVersion> SqliteStore::layers() {
@@ -327,7 +357,8 @@ class SqliteLayerWriter : public LayerWriter {
     f.bind(1, result_.id);
     f.bind(2, source_id);
     f.bind_blob(3, wkb);
-    f.bind(4, encode_attributes(attributes));
+    std::string json = encode_attributes(attributes);
+    f.bind(4, json);
     f.bind(5, bbox.minx);
     f.bind(6, bbox.miny);
     f.bind(7, bbox.maxx);
@@ -343,12 +374,16 @@ class SqliteLayerWriter : public LayerWriter {
     r.bind(5, bbox.maxy);
     r.step();
     ++result_.feature_count;
+    schema_.inspect_written(attributes, json);
+    schema_.measure(wkb, bbox);
   }
 
   LayerVersion commit() override {
-    Statement upd(store_.db_, store_.path_, "UPDATE layer_version SET feature_count = ? WHERE id = ?");
+    Statement upd(store_.db_, store_.path_,
+                  "UPDATE layer_version SET feature_count = ?, feature_schema = ? WHERE id = ?");
     upd.bind(1, result_.feature_count);
-    upd.bind(2, result_.id);
+    upd.bind(2, encode_layer_schema(schema_.finish()));
+    upd.bind(3, result_.id);
     upd.step();
     insert_feature_.reset();
     insert_rtree_.reset();
@@ -365,6 +400,7 @@ class SqliteLayerWriter : public LayerWriter {
   LayerVersion result_;
   bool open_ = false;
   std::unique_ptr<Statement> insert_feature_, insert_rtree_;
+  LayerSchemaBuilder schema_;
 };
 
 std::unique_ptr<LayerWriter> SqliteStore::begin_layer_version(const NewLayerVersion& v) {
@@ -447,10 +483,20 @@ void emit_rows(Statement& s, const std::function<void(StoredFeature&&)>& fn,
 void SqliteStore::scan(const LayerVersion& v, const std::function<void(StoredFeature&&)>& fn,
                        const ScanOptions& options) {
   std::lock_guard lock(mutex_);
+  // A version's features were written by one transaction, so their ids are one run: read that
+  // run of the table in rowid order rather than walking the version index and looking up each
+  // row (the '+' keeps the planner off that index; rows of other versions in the run, if any,
+  // are skipped).
+  Statement range(db_, path_, "SELECT min(id), max(id) FROM feature WHERE version_id = ?");
+  range.bind(1, v.id);
+  if (!range.step() || range.column_is_null(0)) return;
+  std::int64_t lo = range.column_int64(0), hi = range.column_int64(1);
   Statement s(db_, path_,
               "SELECT id, source_id, geom, attrs, minx, miny, maxx, maxy "
-              "FROM feature WHERE version_id = ? ORDER BY id");
-  s.bind(1, v.id);
+              "FROM feature WHERE id BETWEEN ? AND ? AND +version_id = ? ORDER BY id");
+  s.bind(1, lo);
+  s.bind(2, hi);
+  s.bind(3, v.id);
   emit_rows(s, fn, options);
 }
 

@@ -12,9 +12,10 @@ struct sqlite3;
 namespace gz::storage {
 
 // The store's schema version (table meta, key schema_version): 1 first release; 2 exact feature
-// bounds in the feature table (scans need no R*Tree join). A file with a higher one was written
-// by a newer gongzhi and is refused.
-inline constexpr int kSqliteSchemaVersion = 2;
+// bounds in the feature table (scans need no R*Tree join); 3 each version's LayerSchema in
+// layer_version.feature_schema (NULL for versions written before). A file with a higher one was
+// written by a newer gongzhi and is refused.
+inline constexpr int kSqliteSchemaVersion = 3;
 
 // When a commit is on disk (PRAGMA synchronous; docs/durability.md). `full`: the write-ahead
 // log is flushed at every commit, so a write acknowledged to anyone survives a power loss.
@@ -42,6 +43,7 @@ class SqliteStore : public Store {
   std::vector<LayerVersion> layers() override;
   std::vector<LayerVersion> versions(const std::string& layer) override;
   LayerVersion layer_version(const std::string& layer, std::optional<int> version) override;
+  std::optional<LayerSchema> layer_schema(const LayerVersion& v) override;
   std::unique_ptr<LayerWriter> begin_layer_version(const NewLayerVersion& v) override;
   // A new version written inside the transaction the caller has open on this connection (the
   // project store's write session): visible when that transaction commits, gone if it rolls
@@ -61,6 +63,7 @@ class SqliteStore : public Store {
   friend class SqliteLayerWriter;
   void migrate();
   void upgrade_from_1();
+  void upgrade_from_2();
   // Moves every committed page from the WAL into the main file, so that file alone is complete.
   void checkpoint();
   std::string path_;

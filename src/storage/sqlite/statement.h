@@ -74,6 +74,7 @@ class Statement {
     sqlite3_clear_bindings(stmt_);
   }
 
+  bool column_is_null(int i) const { return sqlite3_column_type(stmt_, i) == SQLITE_NULL; }
   std::int64_t column_int64(int i) const { return sqlite3_column_int64(stmt_, i); }
   double column_double(int i) const { return sqlite3_column_double(stmt_, i); }
   std::string column_text(int i) const {
