@@ -449,18 +449,17 @@ void in_transaction(SqlSession& s, bool write, const std::function<void(ProjectT
     s.begin_write();
   else
     s.begin_read();
-  std::uint64_t ticket = 0;
   try {
     ProjectTx tx(s, write);
     fn(tx);
-    if (signal) ticket = signal->in_transaction(s, ChangeSignal::Kind::projects);
+    if (signal) signal->in_transaction(s, ChangeSignal::Kind::projects);
     s.commit();
   } catch (...) {
     s.rollback();
     throw;
   }
   // Every process's cached project lists are stale from here, before the write is answered.
-  if (signal) signal->committed(s, ChangeSignal::Kind::projects, ticket);
+  if (signal) signal->committed(s, ChangeSignal::Kind::projects);
 }
 }  // namespace
 
