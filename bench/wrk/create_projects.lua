@@ -23,7 +23,8 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
-local share, done_here, counter, created, refused = 0, 0, 0, 0, 0
+-- Globals, so that done() can read them from each thread (thread:get).
+share, done_here, counter, created, refused = 0, 0, 0, 0, 0
 function init(args)
   share = math.ceil(creates / tonumber(os.getenv("GONGZHI_THREADS") or "1"))
 end
@@ -42,14 +43,15 @@ end
 function response(status, headers, body)
   if status == 201 then created = created + 1 else refused = refused + 1 end
   done_here = done_here + 1
+  -- wrk itself runs until -d or SIGINT (write_scale.sh stops it when the database holds them).
   if done_here >= share then wrk.thread:stop() end
 end
 
 function done(summary, latency, requests)
   local c, r = 0, 0
   for _, t in ipairs(threads) do
-    c = c + t:get("created")
-    r = r + t:get("refused")
+    c = c + (t:get("created") or 0)
+    r = r + (t:get("refused") or 0)
   end
   local seconds = summary.duration / 1e6
   io.write(string.format("result seconds %.3f\n", seconds))
