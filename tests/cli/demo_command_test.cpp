@@ -1,7 +1,7 @@
 // `gongzhi demo --out` on both backends (issue 18, item 8): a second run refuses to touch the
-// database it made and leaves it exactly as it was; --force replaces it whole (every layer at
-// version 1 again, one administrator, an intact audit log), on PostgreSQL as on SQLite; the help
-// names the pg: target.
+// database it made and leaves it exactly as it was; --force replaces it whole (the same layer
+// versions as the first run, each account once, an intact audit log), on PostgreSQL as on
+// SQLite; the help names the pg: target.
 #include <gtest/gtest.h>
 
 #include "../storage/store_backends.h"
