@@ -12,6 +12,7 @@ packages=(
   libboost-dev libboost-system-dev nlohmann-json3-dev libprotozero-dev
   libsodium-dev liblemon-dev libspdlog-dev libcli11-dev libxlsxwriter-dev
   libgtest-dev libbenchmark-dev wrk python3 ccache
+  haproxy
   chromium fonts-wqy-zenhei
   clang-14 libclang-rt-14-dev
 )

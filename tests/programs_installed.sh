@@ -13,6 +13,7 @@ declare -A programs=(
   [ogr2ogr]="test fixtures in other formats (tests/test_support.cpp convert)"
   [gdal_translate]="DEM fixtures (tests/services/assessment_fixture.cpp)"
   [sh]="admin --password-stdin (tests/cli/admin_test.cpp)"
+  [haproxy]="tests/http/load_balancer_test.cpp (three servers behind deploy/haproxy.cfg)"
   [psql]="bench/postgis_check.py (ctest check_areas_agree_with_postgis)"
   [python3]="bench/postgis_check.py"
   [chromium]="web/e2e/run.mjs"

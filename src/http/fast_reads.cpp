@@ -30,47 +30,50 @@ ApiError unauthenticated() {
 FastReads::FastReads(storage::IdentityStore& identity, std::shared_ptr<storage::ChangeSignal> signal)
     : identity_(identity), signal_(std::move(signal)) {}
 
-FastReads::Stamp FastReads::stamp() const {
-  Stamp s;
-  if (!signal_) return s;
-  // live first: a listener that drops after this moves the counters, so the stamp goes stale.
-  s.live = signal_->live();
-  s.identity = signal_->epoch(storage::ChangeSignal::Kind::identity);
-  s.projects = signal_->epoch(storage::ChangeSignal::Kind::projects);
-  return s;
-}
+FastReads::Stamp FastReads::stamp() const { return signal_ ? signal_->stamp() : Stamp{}; }
 
 std::shared_ptr<const std::string> FastReads::answer(const Request& req) {
-  if (!signal_ || req.method != "GET" || req.target != "/api/v1/projects") return nullptr;
+  if (!signal_ || !signal_->local()) return nullptr;
+  auto e = lookup(req, stamp());
+  return e ? e->wire : nullptr;
+}
+
+std::shared_ptr<const std::string> FastReads::kept_list(const Request& req) {
+  if (!signal_) return nullptr;
+  auto e = lookup(req, stamp());
+  return e ? e->body : nullptr;
+}
+
+std::optional<FastReads::ListEntry> FastReads::lookup(const Request& req, const Stamp& now_stamp) {
+  if (req.method != "GET" || req.target != "/api/v1/projects") return std::nullopt;
   std::string token = request_token(req);
-  if (!well_formed(token)) return nullptr;
-  Stamp now_stamp = stamp();
-  if (!now_stamp.live) return nullptr;
+  if (!well_formed(token)) return std::nullopt;
+  if (!now_stamp.live) return std::nullopt;
   std::string hash = services::session_token_hash(token);
   std::int64_t now = services::unix_now();
   std::shared_lock lock(mutex_);
   auto s = sessions_.find(hash);
-  if (s == sessions_.end()) return nullptr;
+  if (s == sessions_.end()) return std::nullopt;
   SessionEntry& se = s->second;
   // The session as touch_session would judge it now, and no identity change since.
   if (se.identity_epoch != now_stamp.identity || now >= se.expires || now >= se.idle_end)
-    return nullptr;
+    return std::nullopt;
   // Checked on storage a moment ago. When that moment is over, ONE request goes to the workers
   // to check it again (and move last_seen); the others are answered from the entry meanwhile,
   // for up to kRecheckSeconds, instead of all of them queueing for storage at the same second.
   // (checked_at is written under the exclusive lock only, read and claimed atomically here.)
   std::atomic_ref<std::int64_t> checked(se.checked_at);
   std::int64_t at = checked.load(std::memory_order_relaxed);
-  if (now < at) return nullptr;
+  if (now < at) return std::nullopt;
   if (now - at >= se.max_age) {
     checked.compare_exchange_strong(at, now - se.max_age + std::min(kRecheckSeconds, se.max_age));
-    return nullptr;  // the claimant, or one that came in the same instant
+    return std::nullopt;  // the claimant, or one that came in the same instant
   }
   auto l = lists_.find(se.user_id);
   if (l == lists_.end() || l->second.identity_epoch != now_stamp.identity ||
       l->second.projects_epoch != now_stamp.projects)
-    return nullptr;
-  return l->second.wire;
+    return std::nullopt;
+  return l->second;
 }
 
 User FastReads::signed_in(const Request& req, const Stamp& stamp) {
@@ -103,9 +106,10 @@ void FastReads::remember_list(const User& user, const Stamp& stamp, const std::s
   if (!stamp.live) return;
   auto wire = std::make_shared<const std::string>(
       wire_response(Response{200, "application/json; charset=utf-8", body, {}}));
+  auto kept = std::make_shared<const std::string>(body);
   std::unique_lock lock(mutex_);
   if (lists_.size() >= kMaxEntries) lists_.clear();
-  lists_[user.id] = ListEntry{stamp.identity, stamp.projects, std::move(wire)};
+  lists_[user.id] = ListEntry{stamp.identity, stamp.projects, std::move(wire), std::move(kept)};
 }
 
 }  // namespace gz::http

@@ -1,14 +1,17 @@
 // The project list answered from memory on the I/O thread when nothing needs storage: the
 // request's session was checked on storage within the last few seconds and no identity change
 // happened since, and the user's list was built on storage and no project change happened
-// since. "No change since" is read from storage::ChangeSignal (an atomic load: a counter shared
-// by every process on the database), so a logout or a project change made through ANY server
-// process ends what was kept before that write is answered (docs/performance.md).
+// since. "No change since" is read from storage::ChangeSignal (stamps shared by every process on
+// the database, moved by every write before it is answered), so a logout or a project change
+// made through ANY server process ends what was kept before that write is answered
+// (docs/performance.md).
 //
 // Everything else — a first request, a stale entry, a query string, another route — goes to the
 // worker pool and the router as before, where the list route refills what is kept here. The
 // I/O thread never waits on storage: answer() only hashes the token, reads two counters and looks
-// up two maps.
+// up two maps, and only where the stamps are in memory (SQLite). On PostgreSQL the stamps are a
+// query: the list route asks kept_list() on a worker instead (one small query in place of the
+// session check and the list).
 #pragma once
 
 #include <cstdint>
@@ -38,11 +41,12 @@ class FastReads {
   // The change signal the kept answers follow (null: nothing kept).
   const std::shared_ptr<storage::ChangeSignal>& signal() const { return signal_; }
 
-  // On a worker, for the list route: the counters to stamp what is about to be read.
-  struct Stamp {
-    std::uint64_t identity = 0, projects = 0;
-    bool live = false;
-  };
+  // On a worker, where the stamps are not local: the kept body of GET /api/v1/projects (no
+  // query) when the session and the list are kept and current; null otherwise.
+  std::shared_ptr<const std::string> kept_list(const Request& req);
+
+  // On a worker, for the list route: the stamps to keep with what is about to be read.
+  using Stamp = storage::ChangeSignal::Stamp;
   Stamp stamp() const;
   // On a worker: the signed-in user of `req`, checked on storage exactly as signed_in() does
   // (401 ApiError otherwise); the session is kept for answer() under `stamp`.
@@ -60,7 +64,10 @@ class FastReads {
   struct ListEntry {
     std::uint64_t identity_epoch = 0, projects_epoch = 0;
     std::shared_ptr<const std::string> wire;  // the whole 200 response
+    std::shared_ptr<const std::string> body;
   };
+  // The kept list for `req` when current under `now_stamp`.
+  std::optional<ListEntry> lookup(const Request& req, const Stamp& now_stamp);
   static constexpr std::size_t kMaxEntries = 100000;
 
   storage::IdentityStore& identity_;

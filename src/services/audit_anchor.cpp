@@ -7,10 +7,12 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "common/error.h"
+#include "storage/audit_chains.h"
 #include "storage/sql_identity_store.h"
 
 namespace gz::services {
@@ -18,7 +20,10 @@ namespace gz::services {
 namespace {
 
 constexpr const char* kKeyFormat = "gongzhi-audit-key-1";
-constexpr const char* kAnchorFormat = "gongzhi-audit-anchor-1";
+// Version 2 records the last entry of every chain (docs/audit.md); version 1 anchors (one
+// chain, entries 1..seq) are still checked.
+constexpr const char* kAnchorFormat = "gongzhi-audit-anchor-2";
+constexpr const char* kAnchorFormatV1 = "gongzhi-audit-anchor-1";
 // Hex digits of each entry's hash kept in an anchor: 4 bytes an entry (a million entries make an
 // 8 MB anchor). They only say WHICH entry changed; that something changed is proven by the full
 // hash of the anchored head.
@@ -124,6 +129,7 @@ AuditKey read_audit_key(const std::string& path) {
 
 std::string make_audit_anchor(storage::IdentityStore& store, const AuditKey& key) {
   ensure_sodium();
+  auto chain_heads = storage::audit_chain_heads(store);
   auto v = store.verify_audit();
   if (!v.intact)
     throw InputError("the audit log of " + store.location() + " is broken at entry " +
@@ -133,11 +139,27 @@ std::string make_audit_anchor(storage::IdentityStore& store, const AuditKey& key
   if (log.empty()) throw InputError("the audit log of " + store.location() + " is empty");
   std::string fingerprints;
   fingerprints.reserve(log.size() * kFingerprintHex);
-  for (const auto& e : log) fingerprints += e.hash.substr(0, kFingerprintHex);
+  // The entries anchored, as ranges of numbers (PostgreSQL skips the numbers of rolled-back
+  // writes, and an entry being written now may take a number below the last one read).
+  nlohmann::json ranges = nlohmann::json::array();
+  for (const auto& e : log) {
+    fingerprints += e.hash.substr(0, kFingerprintHex);
+    if (!ranges.empty() && ranges.back()[1].get<std::int64_t>() == e.seq - 1)
+      ranges.back()[1] = e.seq;
+    else
+      ranges.push_back({e.seq, e.seq});
+  }
+  // Each chain's head, read before the log (so every one is in it): its full hash covers every
+  // entry of its chain before it.
+  nlohmann::json heads = nlohmann::json::array();
+  for (const auto& h : chain_heads)
+    if (h.seq > 0) heads.push_back({{"chain", h.chain}, {"seq", h.seq}, {"hash", h.hash}});
   const auto& head = log.back();
   nlohmann::json anchor = {{"format", kAnchorFormat},
                            {"seq", head.seq},
                            {"hash", head.hash},
+                           {"heads", heads},
+                           {"ranges", ranges},
                            {"entry_time", head.time},
                            {"anchored_at", storage::now_iso8601()},
                            {"fingerprints", fingerprints},
@@ -155,9 +177,11 @@ storage::AuditVerification verify_audit_with_anchor(storage::IdentityStore& stor
                                                     const std::string& trusted_public_key) {
   ensure_sodium();
   nlohmann::json a = nlohmann::json::parse(anchor_json, nullptr, false);
-  if (!a.is_object() || text_member(a, "format") != kAnchorFormat || !a["seq"].is_number_integer() ||
+  std::string format = a.is_object() ? text_member(a, "format") : "";
+  bool v1 = format == kAnchorFormatV1;
+  if (!a.is_object() || (!v1 && format != kAnchorFormat) || !a["seq"].is_number_integer() ||
       !a["hash"].is_string() || !a["fingerprints"].is_string() || !a["public_key"].is_string() ||
-      !a["signature"].is_string())
+      !a["signature"].is_string() || (!v1 && !a["heads"].is_array()))
     throw InputError("not a gongzhi audit anchor (made by gongzhi admin audit-anchor)");
   auto seq = a["seq"].get<std::int64_t>();
   auto hash = a["hash"].get<std::string>();
@@ -173,26 +197,71 @@ storage::AuditVerification verify_audit_with_anchor(storage::IdentityStore& stor
   if (!trusted_public_key.empty() && trusted_public_key != a["public_key"].get<std::string>())
     throw InputError("the anchor was signed with key " + a["public_key"].get<std::string>() +
                      ", not with the trusted key " + trusted_public_key);
-  if (seq < 1 || fingerprints.size() != static_cast<std::size_t>(seq) * kFingerprintHex)
+  // The anchored entries (version 1: 1..seq) and the heads whose full hash is recorded.
+  struct Head {
+    std::int64_t seq;
+    std::string hash;
+  };
+  std::vector<Head> heads;
+  std::vector<std::pair<std::int64_t, std::int64_t>> ranges;
+  if (v1) {
+    heads.push_back({seq, hash});
+    ranges.emplace_back(1, seq);
+  } else {
+    auto bad = [] { return InputError("the anchor's heads or ranges are not well formed"); };
+    for (const auto& h : a["heads"]) {
+      if (!h.is_object() || !h["seq"].is_number_integer() || !h["hash"].is_string()) throw bad();
+      heads.push_back({h["seq"].get<std::int64_t>(), h["hash"].get<std::string>()});
+    }
+    if (!a["ranges"].is_array()) throw bad();
+    for (const auto& r : a["ranges"]) {
+      if (!r.is_array() || r.size() != 2 || !r[0].is_number_integer() || !r[1].is_number_integer())
+        throw bad();
+      ranges.emplace_back(r[0].get<std::int64_t>(), r[1].get<std::int64_t>());
+    }
+  }
+  std::size_t next_range = 0;
+  auto anchored = [&](std::int64_t s) {  // entries come in seq order
+    while (next_range < ranges.size() && ranges[next_range].second < s) ++next_range;
+    return next_range < ranges.size() && ranges[next_range].first <= s;
+  };
+  std::map<std::int64_t, std::string> head_hash;
+  for (const auto& h : heads) head_hash[h.seq] = h.hash;
+  std::size_t count = fingerprints.size() / kFingerprintHex;
+  if (count < 1 || fingerprints.size() % kFingerprintHex != 0 || (v1 && count != static_cast<std::size_t>(seq)))
     throw InputError("the anchor's fingerprints do not cover its " + std::to_string(seq) + " entries");
 
   auto v = store.verify_audit();
   if (!v.intact) return v;
   auto log = store.audit_log();
   std::string anchored_at = text_member(a, "anchored_at");
-  for (std::int64_t i = 1; i <= seq; ++i) {
-    if (i > static_cast<std::int64_t>(log.size()))
-      return broken(v, i, "entry " + std::to_string(i) + " is missing: the log ends at entry " +
-                              std::to_string(log.size()) + " but the anchor of " + anchored_at +
-                              " records " + std::to_string(seq) + " entries (the log was cut back)");
-    const auto& e = log[static_cast<std::size_t>(i - 1)];
-    bool differs = e.hash.compare(0, kFingerprintHex, fingerprints,
-                                  static_cast<std::size_t>(i - 1) * kFingerprintHex,
-                                  kFingerprintHex) != 0;
-    if (differs || (i == seq && e.hash != hash))
-      return broken(v, i, "entry " + std::to_string(i) + " (" + e.action + " " + e.object +
-                              ") is not the entry anchored on " + anchored_at +
-                              ": it was rewritten and the chain rehashed after the anchor");
+  std::size_t i = 0, heads_seen = 0;
+  for (const auto& e : log) {
+    if (!anchored(e.seq)) continue;
+    auto h = head_hash.find(e.seq);
+    bool differs = i >= count || e.hash.compare(0, kFingerprintHex, fingerprints,
+                                                i * kFingerprintHex, kFingerprintHex) != 0;
+    if (differs || (h != head_hash.end() && e.hash != h->second))
+      return broken(v, e.seq, "entry " + std::to_string(e.seq) + " (" + e.action + " " + e.object +
+                                  ") is not the entry anchored on " + anchored_at +
+                                  ": it was rewritten and the chain rehashed after the anchor");
+    if (h != head_hash.end()) ++heads_seen;
+    ++i;
+  }
+  if (i < count || heads_seen < head_hash.size()) {
+    std::int64_t missing = ranges.empty() ? seq : ranges.back().second;
+    for (const auto& [s, h] : head_hash) {
+      bool found = false;
+      for (const auto& e : log) found = found || e.seq == s;
+      if (!found) {
+        missing = s;
+        break;
+      }
+    }
+    return broken(v, missing, "entry " + std::to_string(missing) + " is missing: the log holds " +
+                                  std::to_string(i) + " of the " + std::to_string(count) +
+                                  " entries the anchor of " + anchored_at +
+                                  " records (the log was cut back)");
   }
   return v;
 }

@@ -8,9 +8,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <vector>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <spdlog/spdlog.h>
@@ -50,9 +50,10 @@ class SharedFileSignal : public ChangeSignal {
   std::uint64_t epoch(Kind kind) const override {
     return std::atomic_ref<std::uint64_t>(words_[static_cast<int>(kind)]).load(std::memory_order_acquire);
   }
-  bool live() const override { return true; }
-  std::uint64_t in_transaction(SqlSession&, Kind) override { return 0; }
-  void committed(SqlSession&, Kind kind, std::uint64_t) override {
+  Stamp stamp() override { return {epoch(Kind::identity), epoch(Kind::projects), true}; }
+  bool local() const override { return true; }
+  void in_transaction(SqlSession&, Kind) override {}
+  void committed(SqlSession&, Kind kind) override {
     std::atomic_ref<std::uint64_t>(words_[static_cast<int>(kind)]).fetch_add(1, std::memory_order_acq_rel);
   }
 
@@ -82,20 +83,30 @@ std::string pg_conninfo(const std::string& location) {
   return location;
 }
 
-// PostgreSQL: counters in memory, moved by NOTIFY on a listener connection of this process.
+// PostgreSQL: two sequences in the schema, moved after each commit, read by stamp(); and
+// counters in memory moved by NOTIFY on a listener connection of this process.
 class PgSignal : public ChangeSignal {
  public:
   explicit PgSignal(std::string conninfo) : conninfo_(std::move(conninfo)) {
-    static std::atomic<std::uint64_t> instances{0};
-    self_ = std::to_string(::getpid()) + "." + std::to_string(++instances);
-    // The schema names the channels; read once here so that writers know them at once.
     pg::Connection c(conninfo_);
     pg::Result r = c.query("SELECT current_schema()", {}, "cannot read the current schema");
     std::string schema = PQgetisnull(r.get(), 0, 0) ? "" : PQgetvalue(r.get(), 0, 0);
+    if (schema.empty()) throw StorageError("PostgreSQL: no current schema to keep the change stamps in");
     std::string h = hex64(fnv1a(PQdb(c.get()) + std::string("/") + schema));
     channel_ = "gzsig_" + h;
-    ack_channel_ = "gzack_" + h;
-    listener_name_ = "gzsig:" + h;
+    char* quoted = PQescapeIdentifier(c.get(), schema.data(), schema.size());
+    if (!quoted) throw StorageError("PostgreSQL: cannot quote the schema name " + schema);
+    std::string q = quoted;
+    PQfreemem(quoted);
+    sequences_[0] = q + ".gz_change_identity";
+    sequences_[1] = q + ".gz_change_projects";
+    // Made once per schema; the lock keeps two servers starting together from racing on it.
+    c.exec("BEGIN; SELECT pg_advisory_xact_lock(hashtextextended('gongzhi: change stamps ' || "
+           "current_schema(), 0)); CREATE SEQUENCE IF NOT EXISTS " + sequences_[0] +
+               "; CREATE SEQUENCE IF NOT EXISTS " + sequences_[1] + "; COMMIT",
+           "cannot make the change stamps");
+    read_sql_ = "SELECT i.last_value, p.last_value FROM " + sequences_[0] + " i, " +
+                sequences_[1] + " p";
     if (::pipe2(wake_, O_CLOEXEC | O_NONBLOCK) != 0) throw StorageError("cannot make a pipe");
     thread_ = std::thread([this] { listen_loop(); });
   }
@@ -111,50 +122,49 @@ class PgSignal : public ChangeSignal {
   std::uint64_t epoch(Kind kind) const override {
     return counters_[static_cast<int>(kind)].load(std::memory_order_acquire);
   }
-  bool live() const override { return live_.load(std::memory_order_acquire); }
+  bool local() const override { return false; }
 
-  std::uint64_t in_transaction(SqlSession& session, Kind kind) override {
-    std::uint64_t ticket = ++tickets_;
-    session.query("SELECT pg_notify($1, $2)",
-                  {channel_, std::to_string(static_cast<int>(kind)) + ":" + self_ + ":" +
-                                 std::to_string(ticket)});
-    return ticket;
+  // The sequences' values, each with the low 16 bits of this process's notified counter: the
+  // stamp moves with either (the counter covers a writer that died between its commit and its
+  // nextval, once its commit's notification arrives).
+  Stamp stamp() override {
+    std::unique_ptr<pg::Connection> c;
+    {
+      std::lock_guard lock(pool_mutex_);
+      if (!pool_.empty()) {
+        c = std::move(pool_.back());
+        pool_.pop_back();
+      }
+    }
+    Stamp s;
+    try {
+      if (!c) c = std::make_unique<pg::Connection>(conninfo_);
+      pg::Result r = c->query(read_sql_, {}, "cannot read the change stamps");
+      auto mix = [&](int field, Kind kind) {
+        return (std::stoull(PQgetvalue(r.get(), 0, field)) << 16) | (epoch(kind) & 0xffff);
+      };
+      s = {mix(0, Kind::identity), mix(1, Kind::projects), true};
+    } catch (const std::exception& e) {
+      spdlog::warn("change signal: {}", e.what());
+      return {};  // not live; the connection is not kept
+    }
+    std::lock_guard lock(pool_mutex_);
+    if (pool_.size() < kPool) pool_.push_back(std::move(c));
+    return s;
   }
 
-  void committed(SqlSession& session, Kind kind, std::uint64_t ticket) override {
+  void in_transaction(SqlSession& session, Kind kind) override {
+    session.query("SELECT pg_notify($1, $2)", {channel_, std::to_string(static_cast<int>(kind))});
+  }
+
+  void committed(SqlSession& session, Kind kind) override {
     counters_[static_cast<int>(kind)].fetch_add(1, std::memory_order_acq_rel);
-    // Every other listener must have moved its counter before this write is answered. A
-    // listener that goes away meanwhile (its process ended) is not waited for: they are counted
-    // again every 50 ms. At most 2 s in all.
-    auto others_now = [&]() -> std::int64_t {
-      try {
-        auto rows = session.query(
-            "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", {listener_name_});
-        return (rows.empty() ? 0 : std::stoll(rows[0][0])) - (live() ? 1 : 0);
-      } catch (const std::exception& e) {
-        spdlog::warn("change signal: cannot count the listening servers: {}", e.what());
-        return 0;
-      }
-    };
-    std::int64_t others = others_now();
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-    std::int64_t got = 0;
-    while (others > 0) {
-      {
-        std::unique_lock lock(mutex_);
-        cv_.wait_for(lock, std::chrono::milliseconds(50), [&] { return acks_[ticket] >= others; });
-        got = acks_[ticket];
-      }
-      if (got >= others || std::chrono::steady_clock::now() >= deadline) break;
-      others = std::min(others, others_now());
+    try {
+      session.query("SELECT nextval($1::regclass)", {sequences_[static_cast<int>(kind)]});
+    } catch (const std::exception& e) {
+      // Committed already: the other servers' notified counters still move.
+      spdlog::warn("change signal: cannot move the change stamp after a commit: {}", e.what());
     }
-    {
-      std::lock_guard lock(mutex_);
-      acks_.erase(ticket);
-    }
-    if (others > 0 && got < others)
-      spdlog::warn("change signal: {} of {} other servers acknowledged a change within 2 s", got,
-                   others);
   }
 
  private:
@@ -166,17 +176,13 @@ class PgSignal : public ChangeSignal {
     while (!stop_) {
       try {
         pg::Connection c(conninfo_);
-        // Named (and so counted by writers) only once it listens.
-        c.exec("LISTEN " + channel_ + "; LISTEN " + ack_channel_, "cannot listen");
-        c.exec("SET application_name = '" + listener_name_ + "'", "cannot name the listener");
-        // What was cached while nobody listened is stale now.
+        c.exec("LISTEN " + channel_, "cannot listen");
+        // Changes missed while nobody listened.
         bump_all();
-        live_ = true;
         serve(c);
       } catch (const std::exception& e) {
         if (!stop_) spdlog::warn("change signal: listener: {}", e.what());
       }
-      live_ = false;
       bump_all();
       for (int i = 0; i < 10 && !stop_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
@@ -191,41 +197,21 @@ class PgSignal : public ChangeSignal {
       if (n < 0 && errno != EINTR) throw StorageError("listener: poll failed");
       if (stop_) return;
       if (!PQconsumeInput(conn)) throw StorageError("listener lost its connection");
-      std::vector<std::string> acks;
       while (PGnotify* note = PQnotifies(conn)) {
-        std::string channel = note->relname, payload = note->extra ? note->extra : "";
+        int kind = note->extra && note->extra[0] == '1' ? 1 : 0;
         PQfreemem(note);
-        if (channel == channel_) {
-          // "kind:origin:ticket"
-          auto a = payload.find(':'), b = payload.rfind(':');
-          if (a == std::string::npos || b == a) continue;
-          int kind = payload[0] == '1' ? 1 : 0;
-          counters_[kind].fetch_add(1, std::memory_order_acq_rel);
-          std::string origin = payload.substr(a + 1, b - a - 1);
-          if (origin != self_) acks.push_back(origin + ":" + payload.substr(b + 1));
-        } else if (channel == ack_channel_) {
-          // "origin:ticket"
-          auto b = payload.rfind(':');
-          if (b == std::string::npos || payload.substr(0, b) != self_) continue;
-          std::uint64_t ticket = std::stoull(payload.substr(b + 1));
-          std::lock_guard lock(mutex_);
-          ++acks_[ticket];
-          cv_.notify_all();
-        }
+        counters_[kind].fetch_add(1, std::memory_order_acq_rel);
       }
-      for (const auto& a : acks)
-        c.query("SELECT pg_notify($1, $2)", {pg::text(ack_channel_), pg::text(a)},
-                "cannot acknowledge a change");
     }
   }
 
-  std::string conninfo_, self_, channel_, ack_channel_, listener_name_;
+  static constexpr std::size_t kPool = 4;
+  std::string conninfo_, channel_, read_sql_;
+  std::string sequences_[2];
   std::atomic<std::uint64_t> counters_[2] = {1, 1};
-  std::atomic<bool> live_{false}, stop_{false};
-  std::atomic<std::uint64_t> tickets_{0};
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::map<std::uint64_t, std::int64_t> acks_;
+  std::atomic<bool> stop_{false};
+  std::mutex pool_mutex_;
+  std::vector<std::unique_ptr<pg::Connection>> pool_;
   int wake_[2] = {-1, -1};
   std::thread thread_;
 };

@@ -1,23 +1,26 @@
-// Change counters shared by every process on one database, read without a query: what lets a
-// server keep sessions and project lists in memory and still see, at once, a logout or a project
-// change made by another `gongzhi serve` on the same database (docs/performance.md).
+// Change stamps shared by every process on one database: what lets a server keep sessions and
+// project lists in memory and still see, at once, a logout or a project change made by another
+// `gongzhi serve` on the same database (docs/performance.md).
 //
-// Two counters, one for the identity tables (users, grants, sessions, regions) and one for the
-// project tables. A cache reads the counter BEFORE it reads the database and keeps the value with
-// what it read; the entry is current while the counter still has that value. Writers move the
-// counter after their commit, so an entry filled from a snapshot older than a commit is always
-// stamped with a value that commit's signal has moved past.
+// Two stamps, one for the identity tables (users, grants, sessions, regions) and one for the
+// project tables. A cache reads the stamp BEFORE it reads the database and keeps the value with
+// what it read; the entry is current while the stamp still has that value. Writers move the
+// stamp after their commit and before they answer, so an entry filled from a snapshot older than
+// a commit is always stamped with a value that commit has moved past. No writer waits for any
+// other process: a paused or stalled server slows nobody else down.
 //
-// - SQLite (every process on one host, as SQLite requires): the counters are two 64-bit words in
+// - SQLite (every process on one host, as SQLite requires): the stamps are two 64-bit words in
 //   a small file beside the database ("<file>-gzsig"), mapped shared by every process and moved
-//   with atomic operations. A writer moves its counter after its commit and before it answers.
-// - PostgreSQL: each process keeps the counters in memory and has a listener connection
-//   (LISTEN, application_name "gzsig:<hash of the schema>"). A writer sends a NOTIFY inside its
-//   transaction (so it is delivered exactly when the commit is) and, after the commit, waits
-//   until every other listening process has acknowledged the notification (at most 2 s), so
-//   the write is answered only once every other server has moved its counter. While a process's
-//   listener is not connected its caches are not used (live() is false), and it moves both
-//   counters when it connects again.
+//   with atomic operations. Reading them is free (local(): an I/O thread may).
+// - PostgreSQL: the stamps are two sequences in the schema (gz_change_identity,
+//   gz_change_projects), moved with nextval() after the commit (nextval takes no lock, so
+//   writers do not queue on it); reading them is one query (local() is false: workers only).
+//   Each process also listens for a NOTIFY sent inside every write transaction (delivered at its
+//   commit) and keeps in-memory counters of them, epoch(): what the live feed uses to re-check
+//   its streams soon after a revocation, and what still moves when a writer died between its
+//   commit and its nextval.
+#pragma once
+
 #pragma once
 
 #include <cstdint>
@@ -38,15 +41,26 @@ class ChangeSignal {
   static std::shared_ptr<ChangeSignal> for_location(const std::string& location);
 
   virtual ~ChangeSignal() = default;
-  // The counter of `kind` (an atomic load, no storage work).
+
+  // Both stamps as they are now; `live` false when they could not be read (then nothing kept
+  // may be used, nor anything read now kept).
+  struct Stamp {
+    std::uint64_t identity = 0, projects = 0;
+    bool live = false;
+    bool operator==(const Stamp&) const = default;
+  };
+  // SQLite: two atomic loads. PostgreSQL: one query on a connection of the signal's own (a few
+  // kept), so never on an I/O thread.
+  virtual Stamp stamp() = 0;
+  // Whether stamp() does no storage work (an I/O thread may call it).
+  virtual bool local() const = 0;
+  // A counter of `kind` moved (soon) after every change in any process (an atomic load, no
+  // storage work): for polling loops that re-check what they hold when it moves.
   virtual std::uint64_t epoch(Kind kind) const = 0;
-  // Whether caches may be used now (PostgreSQL: the listener is connected).
-  virtual bool live() const = 0;
-  // Inside a write transaction on `session`, just before its commit. Returns a ticket for
-  // committed().
-  virtual std::uint64_t in_transaction(SqlSession& session, Kind kind) = 0;
-  // After that transaction committed: the counter moved here and in every other process.
-  virtual void committed(SqlSession& session, Kind kind, std::uint64_t ticket) = 0;
+  // Inside a write transaction on `session`, just before its commit.
+  virtual void in_transaction(SqlSession& session, Kind kind) = 0;
+  // After that transaction committed, before the write is answered: the stamp moved.
+  virtual void committed(SqlSession& session, Kind kind) = 0;
 };
 
 }  // namespace gz::storage

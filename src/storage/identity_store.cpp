@@ -13,10 +13,12 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "storage/audit_chains.h"
 #include "storage/change_signal.h"
 #include "storage/postgres/pg_identity_store.h"
 #include "storage/postgres/pg_store.h"
 #include "storage/identity_write.h"
+#include "storage/write_session.h"
 #include "storage/sql_identity_store.h"
 #include "storage/sqlite/sqlite_identity_store.h"
 
@@ -53,6 +55,8 @@ std::string canonical_detail(const std::string& detail) {
 }
 
 std::string canonical_audit_text(const AuditEntry& e) {
+  // The chain and the entry before it in the chain (audit_log.chain, prev_seq) are not in the
+  // text: prev_hash, which is, links each entry to that one already (docs/audit.md).
   nlohmann::json j = nlohmann::json::array(
       {"gongzhi-audit-1", e.seq, e.time, e.actor, e.action, e.object, e.detail, e.prev_hash});
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -74,15 +78,41 @@ constexpr std::int64_t kAttemptsKeptSeconds = 86400;
 
 class SqlIdentityStore : public IdentityStore {
  public:
+  static constexpr const char* kEntryColumns =
+      "seq, time, actor, action, object, detail, prev_hash, hash";
+  static AuditEntry entry_of(const SqlSession::Row& r) {
+    return {std::stoll(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7]};
+  }
+  // Where an entry stands in its chain: the chain, and the entry before it there (-1: written
+  // before there were chains, when it was seq - 1).
+  struct Link {
+    int chain = 1;
+    std::int64_t prev_seq = -1;
+  };
+
+  std::vector<AuditChainHead> chain_heads() {
+    std::lock_guard lock(mutex_);
+    return read([&] {
+      std::vector<AuditChainHead> out;
+      for (auto& h : s_->query("SELECT id, last_seq, last_hash FROM audit_head ORDER BY id"))
+        out.push_back({std::stoi(h[0]), std::stoll(h[1]), h[2]});
+      return out;
+    });
+  }
+
   explicit SqlIdentityStore(std::unique_ptr<SqlSession> s) : s_(std::move(s)) {
-    write([&] {
+    begin_exclusive(*s_);
+    try {
       s_->create_tables();
       // Common to both backends (and new since the first release: made where missing).
       s_->exec_script(
           "CREATE TABLE IF NOT EXISTS disabled_users(user_id bigint PRIMARY KEY REFERENCES "
           "users(id), since text NOT NULL)");
-      return 0;
-    });
+      s_->commit();
+    } catch (...) {
+      s_->rollback();
+      throw;
+    }
   }
 
   std::string location() const override { return s_->name(); }
@@ -365,23 +395,28 @@ class SqlIdentityStore : public IdentityStore {
     return read([&] {
       std::vector<AuditEntry> out;
       for (auto& r : s_->query(
-               "SELECT seq, time, actor, action, object, detail, prev_hash, hash FROM audit_log "
+               "SELECT " + std::string(kEntryColumns) + " FROM audit_log "
                "WHERE seq > CAST($1 AS bigint) AND action LIKE $2 ESCAPE '\\' AND ($3 = '' OR object = $3) "
                "ORDER BY seq LIMIT " + std::to_string(limit),
                {std::to_string(after), pattern, object}))
-        out.push_back({std::stoll(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7]});
+        out.push_back(entry_of(r));
       return out;
     });
   }
 
   AuditVerification verify_audit() override {
     std::vector<AuditEntry> log;
-    std::vector<SqlSession::Row> head;
+    std::vector<Link> links;
+    std::vector<SqlSession::Row> heads;
     {
       std::lock_guard lock(mutex_);
       read([&] {
-        log = read_log();
-        head = s_->query("SELECT last_seq, last_hash FROM audit_head WHERE id = 1");
+        for (auto& r : s_->query("SELECT " + std::string(kEntryColumns) +
+                                 ", chain, prev_seq FROM audit_log ORDER BY seq")) {
+          log.push_back(entry_of(r));
+          links.push_back({std::stoi(r[8]), r[9].empty() ? -1 : std::stoll(r[9])});
+        }
+        heads = s_->query("SELECT id, last_seq, last_hash FROM audit_head ORDER BY id");
         return 0;
       });
     }
@@ -393,39 +428,53 @@ class SqlIdentityStore : public IdentityStore {
       v.problem = std::move(problem);
       return v;
     };
-    std::int64_t expected = 1;
-    std::string prev = kAuditGenesisHash;
-    for (const auto& e : log) {
-      std::string n = std::to_string(expected);
-      if (e.seq > expected)
-        return fail(expected, "entry " + n + " is missing (deleted): the log goes from entry " +
-                                  std::to_string(expected - 1) + " to entry " +
-                                  std::to_string(e.seq));
-      if (e.seq < expected)
-        return fail(e.seq, "entry " + std::to_string(e.seq) + " is out of order");
-      if (e.prev_hash != prev)
-        return fail(e.seq, "entry " + n + " does not follow entry " +
-                               std::to_string(expected - 1) +
+    // Each chain walked in seq order: every entry names the one before it in its chain
+    // (prev_seq) and carries its hash (prev_hash).
+    struct End {
+      std::int64_t seq = 0;
+      std::string hash = kAuditGenesisHash;
+    };
+    std::map<int, End> ends;
+    for (std::size_t i = 0; i < log.size(); ++i) {
+      const AuditEntry& e = log[i];
+      End& end = ends[links[i].chain];
+      std::int64_t prev = links[i].prev_seq < 0 ? e.seq - 1 : links[i].prev_seq;
+      std::string n = std::to_string(e.seq), last = std::to_string(end.seq);
+      if (prev >= e.seq || prev < end.seq)
+        return fail(e.seq, "entry " + n + " does not follow entry " + last +
+                               ": it names entry " + std::to_string(prev) +
+                               " as the one before it (entries reordered or renumbered)");
+      if (prev > end.seq)
+        return fail(prev, "entry " + std::to_string(prev) + " is missing (deleted): the log goes "
+                          "from entry " + last + " to entry " + n);
+      if (e.prev_hash != end.hash)
+        return fail(e.seq, "entry " + n + " does not follow entry " + last +
                                ": its prev_hash is not that entry's hash (entries reordered, "
                                "removed or replaced)");
       if (audit_hash(e) != e.hash)
         return fail(e.seq, "entry " + n + " was edited: its content (" + e.action + " " +
                                e.object + ") no longer matches its hash");
-      prev = e.hash;
-      ++expected;
+      end = {e.seq, e.hash};
     }
-    std::int64_t last = expected - 1;
-    if (head.empty()) return fail(last + 1, "the audit chain head is missing");
-    std::int64_t head_seq = std::stoll(head[0][0]);
-    if (head_seq > last)
-      return fail(last + 1, "entry " + std::to_string(last + 1) +
-                                " is missing (deleted): the log ends at entry " +
-                                std::to_string(last) + " but " + std::to_string(head_seq) +
-                                " entries were written");
-    if (head_seq != last || head[0][1] != prev)
-      return fail(last, "entry " + std::to_string(last) +
-                            " is not the entry the chain head records (entry " +
-                            std::to_string(head_seq) + "): the end of the log was rewritten");
+    // Each chain ends where its head says.
+    std::map<int, End> head_of;
+    for (const auto& h : heads) head_of[std::stoi(h[0])] = {std::stoll(h[1]), h[2]};
+    for (const auto& [chain, end] : ends)
+      if (!head_of.count(chain))
+        return fail(end.seq, "the head of the audit chain entry " + std::to_string(end.seq) +
+                                 " belongs to is missing");
+    for (const auto& [chain, head] : head_of) {
+      End end = ends.count(chain) ? ends[chain] : End{};
+      if (head.seq > end.seq)
+        return fail(head.seq, "entry " + std::to_string(head.seq) +
+                                  " is missing (deleted): its chain ends at entry " +
+                                  std::to_string(end.seq) + " but the chain head records entry " +
+                                  std::to_string(head.seq));
+      if (head.seq != end.seq || head.hash != end.hash)
+        return fail(end.seq, "entry " + std::to_string(end.seq) +
+                                 " is not the entry the chain head records (entry " +
+                                 std::to_string(head.seq) + "): the end of the log was rewritten");
+    }
     return v;
   }
 
@@ -507,9 +556,8 @@ class SqlIdentityStore : public IdentityStore {
 
   std::vector<AuditEntry> read_log() {
     std::vector<AuditEntry> out;
-    for (auto& r : s_->query("SELECT seq, time, actor, action, object, detail, prev_hash, hash "
-                             "FROM audit_log ORDER BY seq"))
-      out.push_back({std::stoll(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7]});
+    for (auto& r : s_->query("SELECT " + std::string(kEntryColumns) + " FROM audit_log ORDER BY seq"))
+      out.push_back(entry_of(r));
     return out;
   }
 
@@ -586,10 +634,21 @@ void set_reader_factory(IdentityStore& store, std::function<std::unique_ptr<SqlS
 }  // namespace
 
 AuditEntry append_audit_entry(SqlSession& session, const AuditRecord& r) {
-  auto head = session.query("SELECT last_seq, last_hash FROM audit_head WHERE id = 1");
-  if (head.empty()) throw StorageError(session.name() + ": the audit chain head is missing");
   AuditEntry e;
-  e.seq = std::stoll(head[0][0]) + 1;
+  std::string chain = std::to_string(audit_chain_of(session));
+  auto head = session.query("SELECT last_seq, last_hash FROM audit_head WHERE id = $1", {chain});
+  if (head.empty()) {
+    // A chain's first entry (its head row is made with it, in the same transaction).
+    session.query("INSERT INTO audit_head(id, last_seq, last_hash) VALUES($1, 0, $2)",
+                  {chain, std::string(kAuditGenesisHash)});
+    head = {{"0", std::string(kAuditGenesisHash)}};
+  }
+  // PostgreSQL draws the number from a sequence (no lock: numbers of rolled-back writes are
+  // skipped); SQLite, one writer at a time, takes the next one.
+  auto seq = session.query(session.postgres()
+                               ? "SELECT nextval('audit_log_seq')"
+                               : "SELECT coalesce(max(seq), 0) + 1 FROM audit_log");
+  e.seq = std::stoll(seq.at(0).at(0));
   e.prev_hash = head[0][1];
   e.time = now_iso8601();
   e.actor = r.actor;
@@ -598,13 +657,27 @@ AuditEntry append_audit_entry(SqlSession& session, const AuditRecord& r) {
   e.detail = canonical_detail(r.detail);
   e.hash = audit_hash(e);
   session.query(
-      "INSERT INTO audit_log(seq, time, actor, action, object, detail, prev_hash, hash) "
-      "VALUES($1, $2, $3, $4, $5, $6, $7, $8)",
-      {std::to_string(e.seq), e.time, e.actor, e.action, e.object, e.detail, e.prev_hash,
-       e.hash});
-  session.query("UPDATE audit_head SET last_seq = $1, last_hash = $2 WHERE id = 1",
-            {std::to_string(e.seq), e.hash});
+      "INSERT INTO audit_log(seq, time, actor, action, object, detail, prev_hash, hash, chain, "
+      "prev_seq) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+      {std::to_string(e.seq), e.time, e.actor, e.action, e.object, e.detail, e.prev_hash, e.hash,
+       chain, head[0][0]});
+  session.query("UPDATE audit_head SET last_seq = $1, last_hash = $2 WHERE id = $3",
+                {std::to_string(e.seq), e.hash, chain});
   return e;
+}
+
+int audit_chain_of(SqlSession& session) {
+  int chain = pg_audit_chain(session);
+  return chain > 0 ? chain : 1;
+}
+
+void begin_exclusive(SqlSession& session) {
+  if (!pg_begin_exclusive(session)) session.begin_write();
+}
+
+std::vector<AuditChainHead> audit_chain_heads(IdentityStore& store) {
+  if (auto* sql = dynamic_cast<SqlIdentityStore*>(&store)) return sql->chain_heads();
+  return {};
 }
 
 std::string now_iso8601() {

@@ -4,11 +4,13 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <map>
 #include <mutex>
 
 #include "common/error.h"
 #include "storage/change_signal.h"
 #include "storage/sql_identity_store.h"
+#include "storage/write_session.h"
 
 namespace gz::storage {
 
@@ -52,6 +54,9 @@ CREATE INDEX IF NOT EXISTS transitions_by_project ON project_transitions(project
 CREATE TABLE IF NOT EXISTS events(
   seq {id}, time text NOT NULL, kind text NOT NULL, project_id bigint NOT NULL,
   region_code text NOT NULL, department text NOT NULL, payload text NOT NULL);
+-- PostgreSQL numbers project codes from a sequence (ProjectTx::next_code_number): a prefix's
+-- numbers are those of the sequence less its base.
+CREATE TABLE IF NOT EXISTS project_code_bases(prefix text PRIMARY KEY, base bigint NOT NULL);
 )sql";
 
 std::string dialect(std::string sql, bool postgres) {
@@ -214,15 +219,35 @@ ProjectRecord ProjectTx::update_project(const ProjectRecord& p) {
 }
 
 std::int64_t ProjectTx::next_code_number(const std::string& prefix) {
-  auto rows = s_.query("SELECT code FROM projects WHERE code LIKE $1", {prefix + "%"});
-  std::int64_t best = 0;
-  for (auto& r : rows) {
-    try {
-      best = std::max<std::int64_t>(best, std::stoll(r[0].substr(prefix.size())));
-    } catch (const std::exception&) {
+  // The highest number given under the prefix so far: every code read (SQLite: one writer at a
+  // time; PostgreSQL: only the first time a prefix is used).
+  auto highest = [&] {
+    auto rows = s_.query("SELECT code FROM projects WHERE code LIKE $1", {prefix + "%"});
+    std::int64_t best = 0;
+    for (auto& r : rows) {
+      try {
+        best = std::max<std::int64_t>(best, std::stoll(r[0].substr(prefix.size())));
+      } catch (const std::exception&) {
+      }
     }
-  }
-  return best + 1;
+    return best;
+  };
+  if (!s_.postgres()) return highest() + 1;
+  // PostgreSQL: writers run side by side (SERIALIZABLE); two that both read the highest code
+  // would conflict and one would run again, so every create would wait on every other. The
+  // number comes from a sequence (no lock) less the prefix's base instead: increasing, unique,
+  // and without gaps but for a create that was rolled back (or run again).
+  std::int64_t n = std::stoll(s_.query("SELECT nextval('project_code_seq')").at(0).at(0));
+  auto base = s_.query("SELECT base FROM project_code_bases WHERE prefix = $1", {prefix});
+  if (!base.empty()) return n - std::stoll(base[0][0]);
+  std::int64_t next = highest() + 1;
+  auto made = s_.query(
+      "INSERT INTO project_code_bases(prefix, base) VALUES($1, $2) ON CONFLICT DO NOTHING "
+      "RETURNING base",
+      {prefix, std::to_string(n - next)});
+  // Another writer set the base meanwhile: this one runs again and reads it.
+  if (made.empty()) throw WriteConflict(s_.name() + ": a concurrent create numbered the first " + prefix + " project");
+  return next;
 }
 
 std::vector<ReviewRecord> ProjectTx::reviews(std::int64_t project_id) {
@@ -366,6 +391,23 @@ struct ProjectStore::Impl {
   // Tells every process on the database that projects changed (null: a store on a bare session).
   std::shared_ptr<ChangeSignal> signal;
 
+  // PostgreSQL: event numbers from..to-1 are not visible in a snapshot that shows `to`. The
+  // writer that drew a missing number took its transaction id before (begin_write), so before
+  // the snapshot where the number was first seen missing: it is below that snapshot's xmax.
+  // Once a snapshot's xmin has passed that xmax, the writer has ended, and a number still
+  // missing never comes (a rolled-back write). Until then the feed stops before the gap.
+  std::mutex gaps_mutex;
+  std::map<std::int64_t, std::uint64_t> gaps;  // a gap's first number -> xmax when first seen
+  bool gaps_settled(std::int64_t from, std::int64_t to, std::uint64_t xmin, std::uint64_t xmax) {
+    // Kept by the gap's first number: every number of it was drawn before `to` committed.
+    std::lock_guard lock(gaps_mutex);
+    if (gaps.size() > 10000) gaps.clear();  // forgetting only ever delays the feed
+    auto it = gaps.emplace(from, xmax).first;
+    if (xmin < it->second) return false;
+    gaps.erase(gaps.begin(), gaps.lower_bound(to));
+    return true;
+  }
+
   std::unique_ptr<SqlSession> take_reader() {
     {
       std::lock_guard lock(readers_mutex);
@@ -416,10 +458,11 @@ std::unique_ptr<ProjectStore> ProjectStore::open(const std::string& location,
 ProjectStore::ProjectStore(std::unique_ptr<SqlSession> session) : impl_(std::make_unique<Impl>()) {
   impl_->session = std::move(session);
   auto& s = *impl_->session;
-  s.begin_write();
+  begin_exclusive(s);
   try {
     s.create_tables();  // the audit chain the project writes extend
     s.exec_script(dialect(kTables, s.postgres()));
+    if (s.postgres()) s.exec_script("CREATE SEQUENCE IF NOT EXISTS project_code_seq");
     s.commit();
   } catch (...) {
     s.rollback();
@@ -432,7 +475,7 @@ ProjectStore::~ProjectStore() = default;
 void ProjectStore::ensure_tables(const std::string& ddl) {
   std::lock_guard lock(impl_->mutex);
   auto& s = *impl_->session;
-  s.begin_write();
+  begin_exclusive(s);
   try {
     s.exec_script(dialect(ddl, s.postgres()));
     s.commit();
@@ -445,22 +488,29 @@ void ProjectStore::ensure_tables(const std::string& ddl) {
 namespace {
 void in_transaction(SqlSession& s, bool write, const std::function<void(ProjectTx&)>& fn,
                     ChangeSignal* signal = nullptr) {
+  auto attempt = [&] {
+    if (write)
+      s.begin_write();
+    else
+      s.begin_read();
+    try {
+      ProjectTx tx(s, write);
+      fn(tx);
+      if (signal) signal->in_transaction(s, ChangeSignal::Kind::projects);
+      s.commit();
+    } catch (...) {
+      s.rollback();
+      throw;
+    }
+    // Every process's cached project lists are stale from here, before the write is answered.
+    if (signal) signal->committed(s, ChangeSignal::Kind::projects);
+    return 0;
+  };
+  // A write that lost to a concurrent one runs again (fn only changes its transaction).
   if (write)
-    s.begin_write();
+    retry_write_conflicts(attempt);
   else
-    s.begin_read();
-  std::uint64_t ticket = 0;
-  try {
-    ProjectTx tx(s, write);
-    fn(tx);
-    if (signal) ticket = signal->in_transaction(s, ChangeSignal::Kind::projects);
-    s.commit();
-  } catch (...) {
-    s.rollback();
-    throw;
-  }
-  // Every process's cached project lists are stale from here, before the write is answered.
-  if (signal) signal->committed(s, ChangeSignal::Kind::projects, ticket);
+    attempt();
 }
 }  // namespace
 
@@ -476,11 +526,34 @@ void ProjectStore::run(bool write, const std::function<void(ProjectTx&)>& fn) {
 std::vector<EventRecord> ProjectStore::events_after(std::int64_t seq, std::size_t limit) {
   std::vector<EventRecord> out;
   impl_->with_reader([&](SqlSession& s) {
-    for (auto& r : s.query(
-             "SELECT seq, time, kind, project_id, region_code, department, payload FROM events "
-             "WHERE seq > CAST($1 AS bigint) ORDER BY seq LIMIT CAST($2 AS bigint)",
-             {num(seq), num(static_cast<std::int64_t>(limit))}))
-      out.push_back({std::stoll(r[0]), r[1], r[2], std::stoll(r[3]), r[4], r[5], r[6]});
+    std::vector<SqlSession::Row> rows, snapshot;
+    // PostgreSQL: writers run side by side, so event numbers drawn in one order may commit in
+    // another, and a number missing now may still come. The events and the transactions still
+    // running are read from one snapshot.
+    bool pg = s.postgres();
+    if (pg) s.begin_read();
+    try {
+      rows = s.query(
+          "SELECT seq, time, kind, project_id, region_code, department, payload FROM events "
+          "WHERE seq > CAST($1 AS bigint) ORDER BY seq LIMIT CAST($2 AS bigint)",
+          {num(seq), num(static_cast<std::int64_t>(limit))});
+      if (pg)
+        snapshot = s.query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text, "
+                           "pg_snapshot_xmax(pg_current_snapshot())::text");
+      if (pg) s.commit();
+    } catch (...) {
+      if (pg) s.rollback();
+      throw;
+    }
+    std::uint64_t xmin = pg ? std::stoull(snapshot.at(0).at(0)) : 0;
+    std::uint64_t xmax = pg ? std::stoull(snapshot.at(0).at(1)) : 0;
+    std::int64_t expected = seq + 1;
+    for (auto& r : rows) {
+      std::int64_t at = std::stoll(r[0]);
+      if (pg && at > expected && !impl_->gaps_settled(expected, at, xmin, xmax)) break;
+      out.push_back({at, r[1], r[2], std::stoll(r[3]), r[4], r[5], r[6]});
+      expected = at + 1;
+    }
   });
   return out;
 }

@@ -28,6 +28,8 @@ class ServeProcess {
   RunResult stop();
   // SIGKILL (a crash, a power cut for the process), then its result.
   RunResult kill();
+  // Any other signal (SIGSTOP, SIGCONT) while it runs.
+  void signal(int sig) const { process_->signal(sig); }
 
  private:
   unsigned short port_ = 0;

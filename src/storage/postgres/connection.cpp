@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "common/error.h"
+#include "storage/write_conflict.h"
 
 namespace gz::storage::pg {
 
@@ -125,7 +126,10 @@ void Connection::fail(const PGresult* r, std::string_view what) const {
   }
   if (state == "53100")
     throw StorageError(name_ + ": the database server's disk is full; nothing was written");
-  if (state == "55P03" || state == "40P01" || state == "40001")
+  if (state == "40P01" || state == "40001")
+    throw WriteConflict(name_ + " is being written by another process, and that write changed "
+                        "what this one read; nothing was written, try again (" + primary + ")");
+  if (state == "55P03")
     throw StorageError(name_ +
                        " is being written by another process (an import in progress?); try "
                        "again when it has finished (" + primary + ")");

@@ -2,6 +2,8 @@
 
 #include <unordered_map>
 
+#include "common/error.h"
+
 #include "storage/postgres/connection.h"
 #include "storage/postgres/pg_store.h"
 #include "storage/sql_identity_store.h"
@@ -23,8 +25,11 @@ class PgSession : public SqlSession {
     name_ = PgStore(location, options).location();
     conn_ = std::make_unique<pg::Connection>(conninfo_of(location));
     conn_->set_name(name_);
-    // Prepared statements die with the server connection.
-    conn_->on_reconnect([this] { statements_.clear(); });
+    // Prepared statements and the audit chain's session lock die with the server connection.
+    conn_->on_reconnect([this] {
+      statements_.clear();
+      chain_ = 0;
+    });
   }
 
   std::string name() const override { return name_; }
@@ -75,6 +80,14 @@ class PgSession : public SqlSession {
       CREATE TABLE IF NOT EXISTS audit_log(
         seq bigint PRIMARY KEY, time text NOT NULL, actor text NOT NULL, action text NOT NULL,
         object text NOT NULL, detail text NOT NULL, prev_hash text NOT NULL, hash text NOT NULL);
+      -- Several chains (docs/audit.md): each entry names its chain and the entry before it in
+      -- that chain (NULL: an entry of the single chain written before there were several, whose
+      -- predecessor is seq - 1).
+      ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS chain integer NOT NULL DEFAULT 1;
+      ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS prev_seq bigint;
+      CREATE SEQUENCE IF NOT EXISTS audit_log_seq;
+      SELECT setval('audit_log_seq', m) FROM (SELECT max(seq) AS m FROM audit_log) l
+        WHERE m IS NOT NULL AND m > (SELECT last_value FROM audit_log_seq);
       CREATE TABLE IF NOT EXISTS sessions(
         token_hash TEXT PRIMARY KEY, user_id bigint NOT NULL REFERENCES users(id),
         created bigint NOT NULL, expires bigint NOT NULL, idle_seconds bigint NOT NULL,
@@ -93,8 +106,12 @@ class PgSession : public SqlSession {
         code TEXT PRIMARY KEY, name TEXT NOT NULL, level TEXT NOT NULL,
         parent TEXT NOT NULL DEFAULT '');
       CREATE INDEX IF NOT EXISTS regions_by_parent ON regions(parent);
+      -- One row per chain (id = chain): its last entry. Room on each page for the row's next
+      -- version, so that moving a head touches no index.
       CREATE TABLE IF NOT EXISTS audit_head(
-        id integer PRIMARY KEY CHECK (id = 1), last_seq bigint NOT NULL, last_hash text NOT NULL);
+        id integer PRIMARY KEY, last_seq bigint NOT NULL, last_hash text NOT NULL)
+        WITH (fillfactor = 20);
+      ALTER TABLE audit_head DROP CONSTRAINT IF EXISTS audit_head_id_check;
       INSERT INTO audit_head(id, last_seq, last_hash)
         VALUES(1, 0, '0000000000000000000000000000000000000000000000000000000000000000')
         ON CONFLICT DO NOTHING;
@@ -113,14 +130,39 @@ class PgSession : public SqlSession {
   void exec_script(const std::string& sql) override { conn_->exec(sql, "cannot set up tables"); }
   bool postgres() const override { return true; }
 
-  // Every writer of this schema's audit chain takes one transaction-scoped advisory lock first,
-  // so the chain head it reads next is not being extended by anyone else.
+  // SERIALIZABLE: writers run side by side and PostgreSQL refuses (40001, WriteConflict) the
+  // commit of one whose reads another changed; the caller runs it again. The transaction id is
+  // taken at once, before anything is written: the event feed relies on every writer holding
+  // one before it draws an event number (ProjectStore::events_after).
   void begin_write() override {
+    conn_->exec("BEGIN ISOLATION LEVEL SERIALIZABLE; SELECT pg_current_xact_id()",
+                "cannot start a transaction");
+  }
+  // Schema setup: one at a time per schema.
+  void begin_exclusive() {
     conn_->exec("BEGIN", "cannot start a transaction");
     conn_->exec(
-        "SELECT pg_advisory_xact_lock(hashtextextended('gongzhi: audit chain ' || "
+        "SELECT pg_advisory_xact_lock(hashtextextended('gongzhi: schema setup ' || "
         "current_schema(), 0))",
-        "cannot lock the audit chain");
+        "cannot lock the schema for its setup");
+  }
+  // This session's own chain: the lowest of kChains whose session-level advisory lock it gets,
+  // held until the connection ends (a lost connection lets it go: chain_ is forgotten then and
+  // a chain is taken again). The lowest, so that one process at a time (gongzhi admin …) always
+  // writes chain 1, as before there were several.
+  int audit_chain() {
+    if (chain_ != 0) return chain_;
+    for (unsigned i = 0; i < kChains; ++i) {
+      int chain = static_cast<int>(i) + 1;
+      auto got = query("SELECT pg_try_advisory_lock(hashtextextended('gongzhi: audit chain ' || "
+                       "current_schema(), $1))",
+                       {std::to_string(chain)});
+      if (got.at(0).at(0) != "t") continue;
+      chain_ = chain;
+      return chain_;
+    }
+    throw StorageError(name_ + ": all " + std::to_string(kChains) +
+                       " audit chains are in use by other connections");
   }
   void begin_read() override {
     conn_->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "cannot start a transaction");
@@ -152,6 +194,8 @@ class PgSession : public SqlSession {
   }
 
   static constexpr std::size_t kMaxStatements = 512;
+  static constexpr unsigned kChains = 256;
+  int chain_ = 0;
   std::unique_ptr<pg::Connection> conn_;
   std::string name_;
   std::unordered_map<std::string, std::string> statements_;
@@ -167,6 +211,17 @@ std::unique_ptr<SqlSession> open_pg_session(const std::string& location,
 std::unique_ptr<IdentityStore> open_pg_identity_store(const std::string& location,
                                                       const OpenOptions& options) {
   return make_sql_identity_store(std::make_unique<PgSession>(location, options));
+}
+
+int pg_audit_chain(SqlSession& session) {
+  auto* pg = dynamic_cast<PgSession*>(&session);
+  return pg ? pg->audit_chain() : 0;
+}
+
+bool pg_begin_exclusive(SqlSession& session) {
+  auto* pg = dynamic_cast<PgSession*>(&session);
+  if (pg) pg->begin_exclusive();
+  return pg != nullptr;
 }
 
 }  // namespace gz::storage

@@ -12,5 +12,9 @@ class SqlSession;
 std::unique_ptr<SqlSession> open_pg_session(const std::string& location, const OpenOptions& options);
 std::unique_ptr<IdentityStore> open_pg_identity_store(const std::string& location,
                                                       const OpenOptions& options);
+// For storage/write_session.h: `session`'s own audit chain, or 0 when it is no PostgreSQL
+// session; and the exclusive schema-setup transaction begun on it (false: no PostgreSQL session).
+int pg_audit_chain(SqlSession& session);
+bool pg_begin_exclusive(SqlSession& session);
 
 }  // namespace gz::storage

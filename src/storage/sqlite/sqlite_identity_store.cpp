@@ -4,6 +4,7 @@
 
 #include <unordered_map>
 
+#include "storage/schema_probe.h"
 #include "storage/sql_identity_store.h"
 #include "storage/sqlite/sqlite_store.h"
 #include "storage/sqlite/statement.h"
@@ -101,6 +102,12 @@ class SqliteSession : public SqlSession {
       CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     )sql");
+    // The chain columns (docs/audit.md), where the log predates them. SQLite has one writer at
+    // a time, so it keeps one chain (1).
+    if (!has_column(*this, "audit_log", "chain"))
+      exec(store_->handle(), path_,
+           "ALTER TABLE audit_log ADD COLUMN chain INTEGER NOT NULL DEFAULT 1; "
+           "ALTER TABLE audit_log ADD COLUMN prev_seq INTEGER;");
   }
 
   void exec_script(const std::string& sql) override { exec(store_->handle(), path_, sql); }
