@@ -175,7 +175,7 @@ DemoChangeSurveySummary write_demo_change_survey(
 
   DemoChangeSurveySummary summary;
   auto writer = writer_store->begin_layer_version(
-      {"land_use", LayerKind::land_use, "年度变更调查（演示）", "EPSG:4490"});
+      {"land_use", LayerKind::land_use, "年度变更调查（演示）", v1.source_srs});
   std::int64_t next_bsm = v1.feature_count + 1, n = 0;
   reader->scan(v1, [&](StoredFeature&& f) {
     if (++n % 16384 == 0 && progress) progress(n, v1.feature_count);

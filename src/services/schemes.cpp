@@ -592,7 +592,8 @@ SimulationResult SchemeService::simulate(const User& user, std::int64_t id) {
     auto writer = tx.begin_layer_version(
         {scenario_name, LayerKind::land_use,
          "scenario:" + s.code + " on " + out.original.layer + " v" + std::to_string(out.original.version),
-         "EPSG:4490"});
+         // The original's features are copied: their edges stay straight where they were.
+         out.original.source_srs});
     for (auto& f : original_features) {
       if (!f.bbox.intersects(cut_env)) {
         writer->add(f.source_id, f.wkb, f.bbox, f.attributes);

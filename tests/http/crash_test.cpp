@@ -93,13 +93,20 @@ TEST_P(CrashTest, an_import_killed_midway_leaves_no_partial_version) {
     if (r.exit_code == 0) ++completed;
     expect_consistent();
   }
+  // An import killed after its commit but before it exited left a complete version too (a
+  // loaded machine makes that likelier), so the kills left between `completed` and three.
+  auto count_versions = [&] {
+    auto v = where_->query(
+        "SELECT count(*) FROM layer_version v JOIN layer l ON l.id = v.layer_id WHERE l.name = 'lu'");
+    return v.size() == 1u ? std::stoi(v[0]) : -1;
+  };
+  int left = count_versions();
+  EXPECT_GE(left, completed);
+  EXPECT_LE(left, 3);
   // The store takes the next import as if nothing had happened.
   auto again = run({"import", "--db", location(), "--layer", "lu", "--kind", "land_use", src});
   ASSERT_EQ(again.exit_code, 0) << again.describe();
-  auto versions = where_->query(
-      "SELECT count(*) FROM layer_version v JOIN layer l ON l.id = v.layer_id WHERE l.name = 'lu'");
-  ASSERT_EQ(versions.size(), 1u);
-  EXPECT_EQ(std::stoi(versions[0]), completed + 1);
+  EXPECT_EQ(count_versions(), left + 1);
   expect_consistent();
 }
 

@@ -602,7 +602,9 @@ TEST(demo_county, cli_refuses_to_overwrite_an_existing_file_without_force) {
 
   EXPECT_EQ(run_cli("demo --out " + path + " --polygons 1000 --seed 5 --force"), 0);
   auto store = storage::Store::open(path);
-  EXPECT_EQ(store->layer_version("land_use", std::nullopt).feature_count, 1000);
+  // Version 1 is the survey of 1,000 polygons; the latest is the year's change survey (2).
+  EXPECT_EQ(store->layer_version("land_use", 1).feature_count, 1000);
+  EXPECT_EQ(store->layer_version("land_use", std::nullopt).version, 2);
   EXPECT_EQ(store->layers().size(), 8u);
   EXPECT_EQ(run_cli("demo --out " + path + " --polygons 10 --force"), 2);
 }
