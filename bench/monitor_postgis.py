@@ -158,6 +158,8 @@ def main():
         with open(os.path.join(DATA, "land_use_classes.csv"), encoding="utf-8") as f:
             classes = [(r["code"], r["count_as"], r["level1_code"], r["kind"], r["group"], r["cultivated"] == "1")
                        for r in csv.DictReader(f)]
+        # Land only one version holds: the class 'none', of no group and not cultivated.
+        classes.append(("none", "none", "", "none", "", False))
         copy_rows(args.conninfo, "mb_class", ["code", "count_as", "level1", "kind", "grp", "cultivated"], classes)
 
         projects, changes = [], []
@@ -213,7 +215,7 @@ def main():
       ANALYZE unchanged;
       CREATE TEMP TABLE ca AS SELECT * FROM a WHERE NOT EXISTS (SELECT 1 FROM unchanged u WHERE u.bsm = a.bsm);
       CREATE TEMP TABLE cb AS SELECT * FROM b WHERE NOT EXISTS (SELECT 1 FROM unchanged u WHERE u.bsm = b.bsm);
-      CREATE INDEX ON ca USING gist(geom); ANALYZE ca; ANALYZE cb;
+      CREATE INDEX ON ca USING gist(geom); CREATE INDEX ON cb USING gist(geom); ANALYZE ca; ANALYZE cb;
       CREATE TEMP TABLE spot AS
         SELECT before, after, geom FROM pair WHERE same_shape AND before <> after
         UNION ALL
@@ -222,7 +224,22 @@ def main():
                  ST_Transform(ST_CollectionExtract(ST_Intersection(ST_Transform(ca.geom, {gk}),
                                                                    ST_Transform(cb.geom, {gk})), 3), 4490) AS geom
           FROM cb JOIN ca ON ST_Intersects(ca.geom, cb.geom) AND ca.dlbm <> cb.dlbm) x
-        WHERE ST_Area(geography(geom)) >= 1;
+        WHERE ST_Area(geography(geom)) >= 1
+        UNION ALL
+        -- land only one version holds: added (none → class) and removed (class → none)
+        SELECT 'none', dlbm, geom FROM (
+          SELECT cb.dlbm, ST_Transform(ST_CollectionExtract(CASE WHEN u.g IS NULL THEN ST_Transform(cb.geom, {gk})
+                   ELSE ST_Difference(ST_Transform(cb.geom, {gk}), u.g) END, 3), 4490) AS geom
+          FROM cb LEFT JOIN LATERAL (SELECT ST_Union(ST_Transform(ca.geom, {gk})) AS g FROM ca
+                                     WHERE ST_Intersects(ca.geom, cb.geom)) u ON true) x
+        WHERE NOT ST_IsEmpty(geom) AND ST_Area(geography(geom)) >= 1
+        UNION ALL
+        SELECT dlbm, 'none', geom FROM (
+          SELECT ca.dlbm, ST_Transform(ST_CollectionExtract(CASE WHEN u.g IS NULL THEN ST_Transform(ca.geom, {gk})
+                   ELSE ST_Difference(ST_Transform(ca.geom, {gk}), u.g) END, 3), 4490) AS geom
+          FROM ca LEFT JOIN LATERAL (SELECT ST_Union(ST_Transform(cb.geom, {gk})) AS g FROM cb
+                                     WHERE ST_Intersects(cb.geom, ca.geom)) u ON true) x
+        WHERE NOT ST_IsEmpty(geom) AND ST_Area(geography(geom)) >= 1;
       ALTER TABLE spot ADD COLUMN id serial, ADD COLUMN area double precision, ADD COLUMN gk geometry;
       UPDATE spot SET area = ST_Area(geography(geom)), gk = ST_Transform(geom, {gk});
       CREATE INDEX ON spot USING gist(geom); ANALYZE spot;

@@ -33,6 +33,8 @@ std::optional<Severity> parse_severity(std::string_view t) {
 }
 
 bool ClassSelector::matches(const std::string& code, const LandUseClassTable& classes) const {
+  if (code == kNoLand)
+    return level1.empty() && code_prefix.empty() && !adjustable && cultivated != true && !group;
   const LandUseClass* c = classes.find(code);
   if (!c) return false;
   bool listed = level1.empty() && code_prefix.empty() && !adjustable;

@@ -32,8 +32,16 @@ struct ClassSelector {
   std::optional<bool> cultivated;
   std::optional<LandGroup> group;
   std::optional<LandGroup> group_not;
+  // `code` kNoLand (land present in only one of the two versions) is selected by a selector that
+  // lists no classes and asks neither for cultivated land nor for a group: it is not cultivated
+  // and of no group (so "cultivated → none" is cultivated land lost, "none → construction" is new
+  // construction).
   bool matches(const std::string& code, const LandUseClassTable& classes) const;
 };
+
+// The class of land a version does not hold (a change spot's before class for added land, after
+// class for removed land).
+inline constexpr const char* kNoLand = "none";
 
 // Severity raised by size: the highest step whose threshold the measure reaches applies.
 struct SeverityStep {

@@ -2,6 +2,12 @@
 // GeoJSON, CSV), one feature at a time: the caller streams from the store, nothing is held but
 // a few thousand features in flight. The caller's thread prepares each feature while a thread
 // of the writer's own runs the driver, so an export uses two cores.
+// A GeoPackage in the data's CRS (EPSG:4490, no transformation) is laid out by GDAL (tables,
+// CRS, fields, spatial index, metadata) and its rows are then inserted straight through SQLite:
+// the stored WKB goes into the GeoPackage geometry blob as it is (a Polygon wrapped as a
+// one-part MultiPolygon where the layer asks), the attributes go from the stored JSON text into
+// the columns, and the spatial index gets each row's stored envelope. The file reads back the
+// same, feature for feature, as one GDAL writes feature by feature.
 #pragma once
 
 #include <memory>
@@ -43,6 +49,10 @@ class VectorWriter {
 
   // One feature: its stored WKB (EPSG:4490) and attributes (matched to the fields by name).
   void add(std::string_view wkb, const Attributes& attributes, const std::string& feature_label);
+  // The same from the store's own form: the envelope of the geometry and the attributes as the
+  // stored JSON object text (decoded here, straight into the fields).
+  void add_stored(std::string_view wkb, const Envelope& bbox, std::string_view attributes_json,
+                  const std::string& feature_label);
   // Commits and closes the dataset; throws Error when GDAL reports a failure.
   void close();
 

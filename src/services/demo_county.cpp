@@ -2258,6 +2258,8 @@ class Generator {
         {kPbfLoss, "农用地整理", "农田林网改造项目", "review", &pbf_sites},
         {kStray, "建设用地整理", "产业融合建设用地整理项目", "application", &hamlet_sites},
         {kVillage, "建设用地整理", "村庄整治与宅基地整理项目", "accepted", &hamlet_sites},
+        // Works finished 50 days ago and not accepted: the acceptance_overdue warning.
+        {kFarm, "农用地整理", "耕地提质改造项目", "completed", &hamlet_sites},
     };
     const double cell_size = std::max(g.cw, g.ch);
     std::vector<Project> projects;

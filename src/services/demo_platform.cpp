@@ -142,13 +142,17 @@ DemoPlatformSummary seed_demo_platform(storage::Store& store, const std::string&
       reviewers.emplace(s.department, as_user(*identity, s.username));
 
   const std::vector<std::string> stages = {"application", "review", "approved", "implementation",
-                                           "accepted"};
+                                           "completed", "accepted"};
   for (const auto& lp : demo_projects) {
     int target = 0;
     for (std::size_t i = 0; i < stages.size(); ++i)
       if (stages[i] == lp.status) target = static_cast<int>(i);
     const User& applicant = region_contains(township, lp.region_code) ? zhen : lead;
-    now = system_clock_seconds() - 21 * 86400;
+    // A project completed and not accepted finished its works 50 days ago (acceptance_overdue
+    // of data/warnings.json): its whole history lies that much earlier.
+    const bool waits_for_acceptance = lp.status == "completed";
+    const std::int64_t shift = waits_for_acceptance ? 150 * 86400 : 0;
+    now = system_clock_seconds() - shift - 21 * 86400;
     auto p = service.create(applicant, {lp.name, lp.type, lp.region_code, lp.plan_json});
     ++summary.projects;
     // The applicants confirm the findings of their plans: the rule-breaking examples are submitted.
@@ -181,10 +185,10 @@ DemoPlatformSummary seed_demo_platform(storage::Store& store, const std::string&
                      "年度资金安排");
     if (target < 3) continue;
     p = service.act(lead, p.id, ProjectAction::publish_notice, {"", 7});
-    now = system_clock_seconds() - 10 * 86400;
+    now = system_clock_seconds() - shift - 10 * 86400;
     p = service.act(lead, p.id, ProjectAction::start_implementation);
     // Works in three milestones; the implementation projects are part-way.
-    const bool done = target >= 4;
+    const bool done = target >= 4;  // completed or accepted
     const std::vector<std::pair<std::string, std::int64_t>> works = {
         {"土地平整工程", 3}, {"灌溉与排水工程", 2}, {"田间道路工程", 1}};
     const std::vector<std::int64_t> percent_now = {100, 60, 0};
@@ -192,11 +196,12 @@ DemoPlatformSummary seed_demo_platform(storage::Store& store, const std::string&
     const User& implementer = in_township ? zhen : lead;
     std::vector<std::int64_t> milestone_ids;
     for (std::size_t i = 0; i < works.size(); ++i) {
-      const std::int64_t due = system_clock_seconds() + (30 + 60 * static_cast<std::int64_t>(i)) * 86400;
+      const std::int64_t due = system_clock_seconds() - (waits_for_acceptance ? 70 * 86400 : 0) +
+                               (30 + 60 * static_cast<std::int64_t>(i)) * 86400;
       milestone_ids.push_back(
           progress.add_milestone(implementer, p.id, {works[i].first, iso_utc(due).substr(0, 10), works[i].second}).id);
     }
-    now = system_clock_seconds();
+    now = system_clock_seconds() - (waits_for_acceptance ? 50 * 86400 : 0);
     for (std::size_t i = 0; i < milestone_ids.size(); ++i) {
       std::int64_t pct = done ? 100 : percent_now[i];
       if (pct > 0) progress.report_progress(implementer, p.id, milestone_ids[i], {pct, "", ""});
@@ -213,6 +218,8 @@ DemoPlatformSummary seed_demo_platform(storage::Store& store, const std::string&
     achieved["satisfaction"] = 94;
     progress.set_indicators(implementer, p.id, true, achieved);
     p = service.act(lead, p.id, ProjectAction::complete);
+    now = system_clock_seconds();
+    if (target < 5) continue;
     p = service.act(lead, p.id, ProjectAction::accept, {"验收合格", 0});
   }
 

@@ -49,8 +49,8 @@ DemoSupervisionSummary seed_demo_supervision(storage::Store& store, storage::Ide
   };
 
   // A: works in the township, behind; C: approved, money idle. No project changes its stage: the
-  // other demo steps (and the e2e) rely on the eight projects at theirs, so there is no project
-  // completed and waiting for acceptance (acceptance_overdue is proven by tests/services/orders_test).
+  // other demo steps (and the e2e) rely on the projects at theirs. The project waiting for its
+  // acceptance (acceptance_overdue) completed its works 50 days ago (services/demo_platform.cpp).
   std::optional<storage::ProjectRecord> a, c;
   for (const auto& p : service.list(admin)) {
     if (p.state == ProjectState::implementation && region_contains(township, p.region_code) && !a) a = p;

@@ -195,7 +195,9 @@ void write_features(const std::string& name, ExportSchema& schema, const Feature
     }
     geo::VectorWriter w(file.string(), o, schema.fields);
     scan([&](StoredFeature&& f) {
-      w.add(f.wkb, f.attributes, f.source_id);
+      // Features of the store come undecoded (see export_layer); those made in memory decoded.
+      if (f.attributes.empty()) w.add_stored(f.wkb, f.bbox, f.attributes_json, f.source_id);
+      else w.add(f.wkb, f.attributes, f.source_id);
       tick();
     });
     w.close();
@@ -237,7 +239,11 @@ ExportResult export_layer(storage::Store& store, const ExportRequest& r,
   std::optional<LayerSchema> recorded = store.layer_schema(v);
   result.schema_read = !recorded;
   ExportSchema schema(recorded ? std::move(*recorded) : read_layer_schema(store, v));
-  write_features(v.layer, schema, [&](const FeatureVisitor& visit) { store.scan(v, visit); }, r,
+  // The GIS writers take the stored attribute text as it is (geo::VectorWriter::add_stored);
+  // the others read decoded attributes.
+  storage::Store::ScanOptions options;
+  options.decode_attributes = r.format == ExportFormat::txt || r.format == ExportFormat::xlsx;
+  write_features(v.layer, schema, [&](const FeatureVisitor& visit) { store.scan(v, visit, options); }, r,
                  result, progress);
   return result;
 }

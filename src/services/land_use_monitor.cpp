@@ -1,9 +1,13 @@
 #include "services/land_use_monitor.h"
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
+#include <exception>
 #include <map>
 #include <mutex>
+#include <thread>
 #include <nlohmann/json.hpp>
 #include <string_view>
 #include <unordered_map>
@@ -151,6 +155,78 @@ void read_facts(std::string_view s, SpotFacts& out) {
 
 std::uint64_t geometry_hash(std::string_view wkb) { return std::hash<std::string_view>{}(wkb); }
 
+// A version read on a thread of its own and handed over in batches, so that the store's reading
+// (SQLite or PostgreSQL, copying the rows) and the caller's work on each feature use two cores.
+// At most a few batches wait; an exception on either side ends both and reaches the caller.
+void scan_ahead(storage::Store& store, const LayerVersion& v, const std::function<void(StoredFeature&&)>& fn,
+                const storage::Store::ScanOptions& options) {
+  constexpr std::size_t kBatch = 1024, kQueued = 4;
+  struct Stop {};
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::deque<std::vector<StoredFeature>> queue;
+  bool done = false, stop = false;
+  std::exception_ptr failure;
+  std::thread reader([&] {
+    std::vector<StoredFeature> batch;
+    batch.reserve(kBatch);
+    auto hand_over = [&] {
+      std::unique_lock lock(mutex);
+      changed.wait(lock, [&] { return queue.size() < kQueued || stop; });
+      if (stop) throw Stop{};
+      queue.push_back(std::move(batch));
+      batch = {};
+      batch.reserve(kBatch);
+      lock.unlock();
+      changed.notify_all();
+    };
+    try {
+      store.scan(
+          v,
+          [&](StoredFeature&& f) {
+            batch.push_back(std::move(f));
+            if (batch.size() == kBatch) hand_over();
+          },
+          options);
+      if (!batch.empty()) hand_over();
+    } catch (const Stop&) {
+    } catch (...) {
+      std::lock_guard lock(mutex);
+      failure = std::current_exception();
+    }
+    std::lock_guard lock(mutex);
+    done = true;
+    changed.notify_all();
+  });
+  auto finish = [&] {
+    {
+      std::lock_guard lock(mutex);
+      stop = true;
+    }
+    changed.notify_all();
+    reader.join();
+  };
+  try {
+    for (;;) {
+      std::vector<StoredFeature> batch;
+      {
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&] { return !queue.empty() || done; });
+        if (queue.empty()) break;
+        batch = std::move(queue.front());
+        queue.pop_front();
+      }
+      changed.notify_all();
+      for (auto& f : batch) fn(std::move(f));
+    }
+  } catch (...) {
+    finish();
+    throw;
+  }
+  finish();
+  if (failure) std::rethrow_exception(failure);
+}
+
 // ---- the comparison -------------------------------------------------------------------------------
 
 // A feature of the from-version, as kept while the to-version streams past.
@@ -234,6 +310,21 @@ double lonlat_area(const geo::Geometry& gk_geometry, GaussKruger& gk) {
   return geo::ellipsoidal_area_m2(gk_geometry.transformed(gk.to_lonlat));
 }
 
+// The part of `target` (projected) that none of `cover` (projected) covers: land one version
+// holds and the other does not.
+geo::Geometry uncovered_part(Target& target, std::vector<geo::Geometry>&& cover) {
+  if (cover.empty()) return target.projected().clone();
+  geo::Geometry others = unite_projected(std::move(cover));
+  try {
+    return target.projected().difference(others).polygonal_part();
+  } catch (const Error&) {
+    // A target or cover that projecting made invalid: repaired once, then measured again.
+    geo::Geometry t = target.projected().make_valid().polygonal_part();
+    if (!others.validity().valid) others = others.make_valid().polygonal_part();
+    return t.difference(others).polygonal_part();
+  }
+}
+
 }  // namespace
 
 MonitorResult monitor_land_use(storage::Store& store, const MonitorRequest& request,
@@ -300,8 +391,8 @@ MonitorResult monitor_land_use(storage::Store& store, const MonitorRequest& requ
   SpotFacts facts;
   std::int64_t n = 0;
   const std::int64_t from_total = result.from.feature_count, to_total = result.to.feature_count;
-  store.scan(
-      result.from,
+  scan_ahead(
+      store, result.from,
       [&](StoredFeature&& f) {
         read_facts(f.attributes_json, facts);
         grow(extent, f.bbox, first_box);
@@ -339,8 +430,8 @@ MonitorResult monitor_land_use(storage::Store& store, const MonitorRequest& requ
   std::vector<PoolFeature> pool_to;
   std::unordered_map<std::int64_t, std::pair<std::string, std::uint32_t>> wanted_from;  // id → BSM, code
   std::int64_t m = 0;
-  store.scan(
-      result.to,
+  scan_ahead(
+      store, result.to,
       [&](StoredFeature&& f) {
         read_facts(f.attributes_json, facts);
         grow(extent, f.bbox, first_box);
@@ -425,9 +516,32 @@ MonitorResult monitor_land_use(storage::Store& store, const MonitorRequest& requ
   const int epsg = geo::gauss_kruger_3deg_epsg((extent.minx + extent.maxx) / 2);
 
   // ---- 4. the changed areas overlaid: every piece whose class differs is a spot ----
-  geo::SpatialIndex from_index;
+  // Land only one version holds (the part of a changed feature that no changed feature of the
+  // other version covers; unchanged features cover the same land in both) is a spot too, with
+  // the class kNoLand on the other side: added land (none → class) and removed land (class →
+  // none).
+  geo::SpatialIndex from_index, to_index;
   for (std::size_t i = 0; i < pool_from.size(); ++i) from_index.insert(i, pool_from[i].bbox);
+  for (std::size_t i = 0; i < pool_to.size(); ++i) to_index.insert(i, pool_to[i].bbox);
   from_index.query(Envelope{0, 0, 0, 0});  // built here, then read by every thread
+  to_index.query(Envelope{0, 0, 0, 0});
+  auto one_side_spot = [&](const PoolFeature& f, bool added, geo::Geometry&& rest, GaussKruger& gk,
+                           std::vector<ChangeSpot>& out) {
+    if (rest.is_empty()) return;
+    geo::Geometry lonlat = rest.transformed(gk.to_lonlat);
+    double area = geo::ellipsoidal_area_m2(lonlat);
+    if (area < rules.min_area_m2) return;
+    ChangeSpot s;
+    (added ? s.bsm_after : s.bsm_before) = f.bsm;
+    s.code_before = added ? kNoLand : f.code;
+    s.code_after = added ? f.code : kNoLand;
+    s.region_code = f.region;
+    s.region_name = f.region_name;
+    s.wkb = lonlat.wkb();
+    s.bbox = lonlat.envelope();
+    s.area_m2 = area;
+    out.push_back(std::move(s));
+  };
   {
     const int threads = worker_threads();
     std::vector<std::unique_ptr<GaussKruger>> gks(threads);
@@ -441,20 +555,22 @@ MonitorResult monitor_land_use(storage::Store& store, const MonitorRequest& requ
           GaussKruger& gk = *gks[t];
           std::vector<std::size_t> candidates;
           std::vector<ChangeSpot> local;
+          std::vector<geo::Geometry> cover;
           for (std::size_t i = begin; i < end; ++i) {
             const PoolFeature& b = pool_to[i];
             from_index.query(b.bbox, candidates);
-            if (candidates.empty()) continue;
             Target tb(geo::Geometry::from_wkb(b.wkb), gk);
+            cover.clear();
             for (std::size_t c : candidates) {
               const PoolFeature& a = pool_from[c];
-              if (a.code == b.code) continue;  // same class: no change spot, whatever the shape
               auto it = from_gk[t].find(c);
               if (it == from_gk[t].end()) {
                 geo::Geometry g = geo::Geometry::from_wkb(a.wkb).transformed(gk.to_gk);
                 if (!g.validity().valid) g = g.make_valid().polygonal_part();
                 it = from_gk[t].emplace(c, std::move(g)).first;
               }
+              cover.push_back(it->second.clone());
+              if (a.code == b.code) continue;  // same class: no change spot, whatever the shape
               geo::Geometry piece = tb.intersection_projected(it->second);
               if (piece.is_empty()) continue;
               geo::Geometry lonlat = piece.transformed(gk.to_lonlat);
@@ -472,12 +588,47 @@ MonitorResult monitor_land_use(storage::Store& store, const MonitorRequest& requ
               s.area_m2 = area;
               local.push_back(std::move(s));
             }
+            one_side_spot(b, true, uncovered_part(tb, std::move(cover)), gk, local);
           }
           std::lock_guard lock(mutex);
           found[begin / 2048] = std::move(local);
         },
         [&](std::size_t done) { report("compare", static_cast<std::int64_t>(done), static_cast<std::int64_t>(pool_to.size())); });
     for (auto& chunk : found)
+      for (auto& s : chunk) spots.push_back(std::move(s));
+    from_gk.clear();
+
+    // Removed land: the part of a changed from-feature no changed to-feature covers.
+    std::vector<std::map<std::size_t, geo::Geometry>> to_gk(threads);
+    std::vector<std::vector<ChangeSpot>> removed((pool_from.size() + 2047) / 2048 + 1);
+    parallel_chunks(
+        pool_from.size(),
+        [&](std::size_t begin, std::size_t end, int t) {
+          if (!gks[t]) gks[t] = std::make_unique<GaussKruger>(epsg);
+          GaussKruger& gk = *gks[t];
+          std::vector<std::size_t> candidates;
+          std::vector<ChangeSpot> local;
+          std::vector<geo::Geometry> cover;
+          for (std::size_t i = begin; i < end; ++i) {
+            const PoolFeature& a = pool_from[i];
+            to_index.query(a.bbox, candidates);
+            Target ta(geo::Geometry::from_wkb(a.wkb), gk);
+            cover.clear();
+            for (std::size_t c : candidates) {
+              auto it = to_gk[t].find(c);
+              if (it == to_gk[t].end()) {
+                geo::Geometry g = geo::Geometry::from_wkb(pool_to[c].wkb).transformed(gk.to_gk);
+                if (!g.validity().valid) g = g.make_valid().polygonal_part();
+                it = to_gk[t].emplace(c, std::move(g)).first;
+              }
+              cover.push_back(it->second.clone());
+            }
+            one_side_spot(a, false, uncovered_part(ta, std::move(cover)), gk, local);
+          }
+          std::lock_guard lock(mutex);
+          removed[begin / 2048] = std::move(local);
+        });
+    for (auto& chunk : removed)
       for (auto& s : chunk) spots.push_back(std::move(s));
   }
   pool_from.clear();
@@ -495,8 +646,8 @@ MonitorResult monitor_land_use(storage::Store& store, const MonitorRequest& requ
     spots[i].id = id;
     const auto* before = classes.find(spots[i].code_before);
     const auto* after = classes.find(spots[i].code_after);
-    spots[i].name_before = before ? before->name_zh : "";
-    spots[i].name_after = after ? after->name_zh : "";
+    spots[i].name_before = before ? before->name_zh : spots[i].code_before == kNoLand ? "无" : "";
+    spots[i].name_after = after ? after->name_zh : spots[i].code_after == kNoLand ? "无" : "";
   }
   if (request.region_prefixes)
     std::erase_if(spots, [&](const ChangeSpot& s) { return !in_regions(s.region_code, request.region_prefixes); });

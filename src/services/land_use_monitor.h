@@ -4,7 +4,9 @@
 // - Spots are matched by BSM where both versions carry it: same BSM, same geometry, other class
 //   is one spot, the whole map spot. Features whose BSM is missing in the other version, whose
 //   geometry changed or which carry no BSM are matched by geometry: the changed areas of both
-//   versions are overlaid and every piece whose class differs is a spot.
+//   versions are overlaid and every piece whose class differs is a spot. Land only one version
+//   holds (added or removed: no changed feature of the other version covers it; each version
+//   is taken to tile its land) is a spot with the class kNoLand ("none", 无) on the other side.
 // - Areas are ellipsoidal on CGCS2000 (docs/areas.md), in m², mu and ha.
 // - Rules (domain/monitoring_rules.h): 耕地 lost, 非农化 / 非粮化 inside permanent basic
 //   farmland, new construction outside the urban development boundary and the village
@@ -43,7 +45,8 @@ struct RuleHit {
 struct ChangeSpot {
   std::string id;  // "BH000001"…: position in the result, stable for the same two versions
   std::string bsm_before, bsm_after;  // "" where the version has none (new or removed land)
-  std::string code_before, name_before, code_after, name_after;  // 三调 codes and names
+  // 三调 codes and names; kNoLand ("none", 无) for the side that does not hold the land.
+  std::string code_before, name_before, code_after, name_after;
   std::string region_code;  // ZLDWDM (village, 12 digits) after, else before; "" when unknown
   std::string region_name;  // ZLDWMC
   bool matched_by_bsm = false;  // false: by geometry (overlay of the changed areas)

@@ -9,6 +9,7 @@
 #include <set>
 
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "../storage/store_backends.h"
 #include "services/auth.h"
@@ -34,7 +35,7 @@ TEST_P(DemoPlatformTest, every_role_signs_in_and_projects_stand_at_their_stages)
   auto store = storage::Store::open(location(), {.create = true});
   services::generate_demo_county(*store, {.polygons = 1000, .seed = 2026});
   auto summary = services::seed_demo_platform(*store, location(), "demo password 1");
-  EXPECT_EQ(summary.projects, 8);
+  EXPECT_EQ(summary.projects, 9);
   std::set<std::string> roles;
   for (const auto& a : summary.accounts) roles.insert(a.role);
   EXPECT_EQ(roles.size(), all_roles().size());
@@ -61,6 +62,7 @@ TEST_P(DemoPlatformTest, every_role_signs_in_and_projects_stand_at_their_stages)
   EXPECT_EQ(state["XM2026-005"], "submitted");
   EXPECT_EQ(state["XM2026-006"], "joint_review");
   EXPECT_EQ(state["XM2026-008"], "accepted");
+  EXPECT_EQ(state["XM2026-009"], "completed");
   projects->read([&](storage::ProjectTx& tx) {
     auto reviews = tx.reviews(ids["XM2026-006"]);
     ASSERT_FALSE(reviews.empty());
@@ -129,13 +131,21 @@ TEST_P(DemoPlatformTest, later_stages_carry_milestones_funds_indicators_and_feed
   EXPECT_EQ(mine[2].status, "open");
   EXPECT_EQ(participation.notices(villager).size(), 1u);
 
-  // Every project warning rule shows but acceptance_overdue (no demo project waits for its
-  // acceptance), and orders stand open, escalated and closed.
+  // Every project warning rule of data/warnings.json shows (XM2026-009 completed its works 50
+  // days ago and waits for its acceptance: orange), and orders stand open, escalated and closed.
   services::WarningService warnings(*projects);
   std::set<std::string> rules;
-  for (const auto& w : warnings.warnings(lead)) rules.insert(w.rule);
-  for (const auto& r : services::WarningRules::standard().rules)
-    if (r.rule != "acceptance_overdue") EXPECT_TRUE(rules.count(r.rule)) << r.rule;
+  for (const auto& w : warnings.warnings(lead)) {
+    rules.insert(w.rule);
+    if (w.rule == "acceptance_overdue") {
+      EXPECT_EQ(w.project_code, "XM2026-009");
+      EXPECT_EQ(nlohmann::json::parse(w.figures).at("days_since_completion"), 50) << w.figures;
+      EXPECT_EQ(w.level, "orange");
+    }
+  }
+  const auto& all = services::WarningRules::standard().rules;
+  EXPECT_EQ(all.size(), 7u);  // data/warnings.json
+  for (const auto& r : all) EXPECT_TRUE(rules.count(r.rule)) << r.rule;
   services::OrderService orders(*store, *projects, identity.get(), &warnings);
   std::map<std::string, int> states;
   int escalated = 0;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "../storage/store_backends.h"
@@ -208,6 +209,50 @@ TEST_P(LandUseMonitorTest, finds_each_change_spot_with_classes_and_ellipsoidal_a
     EXPECT_EQ(again.spots[i].id, r.spots[i].id);
     EXPECT_EQ(again.spots[i].bsm_before, r.spots[i].bsm_before);
   }
+}
+
+// Land only one version holds is a change spot with the class "none" on the other side.
+TEST_P(LandUseMonitorTest, land_present_in_only_one_version_is_a_spot_from_or_to_none) {
+  v1_ = write("dltb", LayerKind::land_use,
+              {{"1", "0101", 0, 100},     // unchanged
+               {"2", "0101", 100, 200},   // removed: 10,000 m² of 水田 → none
+               {"3", "0103", 300, 350},   // grows east to 400 (same class): 5,000 m² none → 0103
+               {"", "0204", 500, 600}});  // no BSM, unchanged in shape and class
+  v2_ = write("dltb", LayerKind::land_use,
+              {{"1", "0101", 0, 100},
+               {"3", "0103", 300, 400},
+               {"", "0204", 500, 600},
+               {"4", "0702", 600, 650},     // new: 5,000 m² none → 0702 outside every boundary
+               {"", "0601", 700, 725}});   // new, no BSM: 2,500 m² none → 0601
+  auto r = run();
+  ASSERT_EQ(r.spots.size(), 4u);
+  const auto& removed = spot(r, "2", "0101");
+  EXPECT_EQ(removed.code_after, kNoLand);
+  EXPECT_EQ(removed.name_after, "无");
+  EXPECT_EQ(removed.bsm_after, "");
+  EXPECT_FALSE(removed.matched_by_bsm);
+  EXPECT_NEAR(removed.area_m2, kSpot, kTol);
+  const auto* lost = hit(removed, "cultivated_loss");
+  ASSERT_TRUE(lost);
+  EXPECT_NEAR(lost->area_m2, kSpot, kTol);
+  EXPECT_EQ(lost->severity, Severity::orange);  // 15 mu
+  std::map<std::string, const ChangeSpot*> added;
+  for (const auto& s : r.spots)
+    if (s.code_before == kNoLand) added[s.code_after] = &s;
+  ASSERT_EQ(added.size(), 3u);
+  EXPECT_EQ(added["0103"]->bsm_after, "3");
+  EXPECT_EQ(added["0103"]->name_before, "无");
+  EXPECT_NEAR(added["0103"]->area_m2, kSpot / 2, kTol);
+  EXPECT_TRUE(added["0103"]->hits.empty());
+  EXPECT_EQ(added["0702"]->bsm_after, "4");
+  EXPECT_NEAR(added["0702"]->area_m2, kSpot / 2, kTol);
+  const auto* built = hit(*added["0702"], "construction_outside_boundary");
+  ASSERT_TRUE(built);
+  EXPECT_NEAR(built->area_m2, kSpot / 2, kTol);
+  EXPECT_EQ(built->severity, Severity::red);  // 7.5 mu ≥ 3 mu
+  EXPECT_FALSE(hit(*added["0702"], "cultivated_loss"));
+  EXPECT_NEAR(added["0601"]->area_m2, kSpot / 4, kTol);
+  EXPECT_TRUE(hit(*added["0601"], "construction_outside_boundary"));
 }
 
 TEST_P(LandUseMonitorTest, cultivated_land_lost_is_warned_with_its_area) {
