@@ -13,7 +13,9 @@ PostGIS (not timed). Then, each --runs times, alternately:
   * gongzhi monitor --db F --layer land_use --from-version 1 --to-version 2 --format json
   * PostGIS: the same comparison in SQL: spots matched by BSM (same geometry, other class) plus
     the overlay of the changed features of both versions (ST_Intersection in the Gauss-Krueger
-    zone), ellipsoidal ST_Area(geography) on CGCS2000, and every rule: cultivated land lost,
+    zone), land only one version holds (ST_Difference of a changed feature and the union of the
+    other version's changed features it meets: class 'none' on the other side),
+    ellipsoidal ST_Area(geography) on CGCS2000, and every rule: cultivated land lost,
     非农化 / 非粮化 inside the farmland, new construction outside the boundary and the village
     construction zones, deviation from the plans of approved projects, new cultivated land of
     completed projects against the survey.

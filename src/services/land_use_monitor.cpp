@@ -245,7 +245,53 @@ struct PoolFeature {
   Envelope bbox;
 };
 
-std::string bsm_key(const std::string& bsm) { return bsm; }
+// The from-version's features by BSM. A BSM is mostly a number (a survey's 标识码): those are
+// kept by their value, which a million of them look up faster than by text; any other text
+// (leading zeros, letters, more than 18 digits) by itself.
+class BsmMap {
+ public:
+  void reserve(std::size_t n) { numbers_.reserve(n); }
+  // The entry of `bsm` and whether it is new.
+  std::pair<FromEntry*, bool> try_emplace(const std::string& bsm) {
+    if (auto n = number(bsm)) {
+      auto [it, added] = numbers_.try_emplace(*n);
+      return {&it->second, added};
+    }
+    auto [it, added] = texts_.try_emplace(bsm);
+    return {&it->second, added};
+  }
+  FromEntry* find(const std::string& bsm) {
+    if (auto n = number(bsm)) {
+      auto it = numbers_.find(*n);
+      return it == numbers_.end() ? nullptr : &it->second;
+    }
+    auto it = texts_.find(bsm);
+    return it == texts_.end() ? nullptr : &it->second;
+  }
+  template <typename Fn>
+  void for_each(Fn&& fn) {
+    for (auto& [n, e] : numbers_) fn(std::to_string(n), e);
+    for (auto& [t, e] : texts_) fn(t, e);
+  }
+  void clear() {
+    std::unordered_map<std::uint64_t, FromEntry>().swap(numbers_);
+    std::unordered_map<std::string, FromEntry>().swap(texts_);
+  }
+
+ private:
+  // The value of a BSM that std::to_string gives back unchanged, else nothing.
+  static std::optional<std::uint64_t> number(const std::string& bsm) {
+    if (bsm.empty() || bsm.size() > 18 || (bsm[0] == '0' && bsm.size() > 1)) return std::nullopt;
+    std::uint64_t v = 0;
+    for (char c : bsm) {
+      if (c < '0' || c > '9') return std::nullopt;
+      v = v * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    return v;
+  }
+  std::unordered_map<std::uint64_t, FromEntry> numbers_;
+  std::unordered_map<std::string, FromEntry> texts_;
+};
 
 void grow(Envelope& e, const Envelope& b, bool& first) {
   if (first) {
@@ -368,7 +414,7 @@ MonitorResult monitor_land_use(storage::Store& store, const MonitorRequest& requ
     return it->second;
   };
   code_of("");
-  std::unordered_map<std::string, FromEntry> from_by_bsm;
+  BsmMap from_by_bsm;
   from_by_bsm.reserve(static_cast<std::size_t>(result.from.feature_count) + 16);
   std::vector<std::int64_t> from_without_bsm;  // storage ids matched by geometry
   std::unordered_map<std::int64_t, std::string> duplicate_ids;  // id → BSM, a BSM seen twice
@@ -410,13 +456,13 @@ MonitorResult monitor_land_use(storage::Store& store, const MonitorRequest& requ
         if (facts.bsm.empty()) {
           from_without_bsm.push_back(f.id);
         } else {
-          auto [it, added] = from_by_bsm.try_emplace(bsm_key(facts.bsm));
+          auto [entry, added] = from_by_bsm.try_emplace(facts.bsm);
           if (added) {
-            it->second = FromEntry{geometry_hash(f.wkb), f.id, code_of(facts.code)};
+            *entry = FromEntry{geometry_hash(f.wkb), f.id, code_of(facts.code)};
           } else {
             // Every holder of a BSM seen twice is matched by geometry.
-            if (!it->second.duplicate) duplicate_ids[it->second.id] = facts.bsm;
-            it->second.duplicate = true;
+            if (!entry->duplicate) duplicate_ids[entry->id] = facts.bsm;
+            entry->duplicate = true;
             duplicate_ids[f.id] = facts.bsm;
           }
         }
@@ -437,8 +483,8 @@ MonitorResult monitor_land_use(storage::Store& store, const MonitorRequest& requ
         grow(extent, f.bbox, first_box);
         FromEntry* e = nullptr;
         if (!facts.bsm.empty())
-          if (auto it = from_by_bsm.find(bsm_key(facts.bsm)); it != from_by_bsm.end() && !it->second.duplicate) {
-            e = &it->second;
+          if (auto* found = from_by_bsm.find(facts.bsm); found && !found->duplicate) {
+            e = found;
             if (e->seen) {  // a BSM twice in the to-version: both sides by geometry
               e->duplicate = true;
               e = nullptr;
@@ -472,8 +518,9 @@ MonitorResult monitor_land_use(storage::Store& store, const MonitorRequest& requ
   result.features_after = m;
   // Removed spots, spots whose geometry changed and every holder of a BSM seen twice (in either
   // version) take part in the overlay.
-  for (auto& [bsm, e] : from_by_bsm)
+  from_by_bsm.for_each([&](const std::string& bsm, FromEntry& e) {
     if (!e.seen || e.duplicate) wanted_from[e.id] = {bsm, e.code};
+  });
   for (auto id : from_without_bsm) wanted_from[id] = {"", 0};
   for (auto& [id, bsm] : duplicate_ids) wanted_from[id] = {bsm, 0};
   from_by_bsm.clear();

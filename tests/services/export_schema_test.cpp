@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>
+#include <sqlite3.h>
 
 #include <cmath>
 #include <limits>
@@ -109,6 +110,26 @@ class ExportSchemaTest : public StoreBackendTest {
     EXPECT_EQ(with.renamed_fields, without.renamed_fields);
     std::string a = read_back(at(v.layer + "-recorded." + ext)), b = read_back(at(v.layer + "-read." + ext));
     EXPECT_EQ(a, b) << ext;
+    if (ext == "gpkg") {
+      // The packed spatial index is a valid R*Tree holding every feature.
+      for (const char* kind : {"-recorded.", "-read."}) {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open_v2(at(v.layer + kind + ext).c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+        auto one = [&](const std::string& sql) {
+          sqlite3_stmt* st = nullptr;
+          std::string out;
+          if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+            out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+          sqlite3_finalize(st);
+          return out;
+        };
+        const std::string rtree = "rtree_" + v.layer + "_geom";
+        EXPECT_EQ(one("SELECT rtreecheck('" + rtree + "')"), "ok") << kind;
+        EXPECT_EQ(one("SELECT count(*) FROM \"" + rtree + "\""), std::to_string(with.features)) << kind;
+        EXPECT_EQ(one("SELECT feature_count FROM gpkg_ogr_contents"), std::to_string(with.features)) << kind;
+        sqlite3_close(db);
+      }
+    }
     return a;
   }
 
