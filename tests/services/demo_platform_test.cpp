@@ -132,7 +132,7 @@ TEST_P(DemoPlatformTest, later_stages_carry_milestones_funds_indicators_and_feed
   EXPECT_EQ(participation.notices(villager).size(), 1u);
 
   // Every project warning rule of data/warnings.json shows (XM2026-009 completed its works 50
-  // days ago and waits for its acceptance: orange), and orders stand open, escalated and closed.
+  // days ago and waits for its acceptance: yellow, 30 ≤ 50 < 60), and orders stand open, escalated and closed.
   services::WarningService warnings(*projects);
   std::set<std::string> rules;
   for (const auto& w : warnings.warnings(lead)) {
@@ -140,7 +140,7 @@ TEST_P(DemoPlatformTest, later_stages_carry_milestones_funds_indicators_and_feed
     if (w.rule == "acceptance_overdue") {
       EXPECT_EQ(w.project_code, "XM2026-009");
       EXPECT_EQ(nlohmann::json::parse(w.figures).at("days_since_completion"), 50) << w.figures;
-      EXPECT_EQ(w.level, "orange");
+      EXPECT_EQ(w.level, "yellow");
     }
   }
   const auto& all = services::WarningRules::standard().rules;
