@@ -6,6 +6,7 @@
 #include <gdal.h>
 #include <gdal_alg.h>
 #include <gdal_utils.h>
+#include <ogr_api.h>
 #include <ogr_srs_api.h>
 
 #include <algorithm>
@@ -381,6 +382,135 @@ void write_geotiff(const std::string& path, int width, int height, int bands,
                           bands, nullptr, bands, static_cast<GSpacing>(bands) * width,
                           1) != CE_None)
     throw Error("cannot write " + path + ": " + gdal_reason());
+}
+
+}  // namespace gz::geo
+
+namespace gz::geo {
+
+struct ImageryCanvas::Impl {
+  DatasetHandle mem;  // bands R, G, B, texture
+  int width = 0, height = 0;
+  double gt[6] = {};
+  OGRCoordinateTransformationH to_mercator = nullptr;
+  std::vector<OGRGeometryH> pending;
+  std::vector<double> burn;  // 4 values per pending geometry
+  ~Impl() {
+    for (auto g : pending) OGR_G_DestroyGeometry(g);
+    if (to_mercator) OCTDestroyCoordinateTransformation(to_mercator);
+  }
+};
+
+ImageryCanvas::ImageryCanvas(const Envelope& lonlat, double pixel_m,
+                             std::array<std::uint8_t, 3> background, int max_pixels)
+    : impl_(std::make_unique<Impl>()) {
+  ensure_gdal_registered();
+  GdalErrorScope errors;
+  auto merc_y = [](double lat) {
+    return std::log(std::tan(M_PI / 4 + lat * M_PI / 360)) * kMercatorHalf / M_PI;
+  };
+  const double minx = lonlat.minx * kMercatorHalf / 180, maxx = lonlat.maxx * kMercatorHalf / 180;
+  const double miny = merc_y(lonlat.miny), maxy = merc_y(lonlat.maxy);
+  pixel_m_ = std::max(pixel_m, std::max(maxx - minx, maxy - miny) / max_pixels);
+  impl_->width = std::max(1, static_cast<int>(std::ceil((maxx - minx) / pixel_m_)));
+  impl_->height = std::max(1, static_cast<int>(std::ceil((maxy - miny) / pixel_m_)));
+  impl_->mem = DatasetHandle(GDALCreate(GDALGetDriverByName("MEM"), "", impl_->width,
+                                        impl_->height, 4, GDT_Byte, nullptr));
+  if (!impl_->mem.h) throw Error("cannot make the imagery canvas: " + gdal_reason());
+  double gt[6] = {minx, pixel_m_, 0, maxy, 0, -pixel_m_};
+  std::copy(gt, gt + 6, impl_->gt);
+  GDALSetGeoTransform(impl_->mem.h, gt);
+  for (int b = 0; b < 3; ++b)
+    GDALFillRaster(GDALGetRasterBand(impl_->mem.h, b + 1), background[b], 0);
+  GDALFillRaster(GDALGetRasterBand(impl_->mem.h, 4), 0, 0);
+  OGRSpatialReferenceH ll = OSRNewSpatialReference(nullptr), merc = OSRNewSpatialReference(nullptr);
+  OSRImportFromEPSG(ll, 4490);
+  OSRImportFromEPSG(merc, 3857);
+  OSRSetAxisMappingStrategy(ll, OAMS_TRADITIONAL_GIS_ORDER);
+  OSRSetAxisMappingStrategy(merc, OAMS_TRADITIONAL_GIS_ORDER);
+  impl_->to_mercator = OCTNewCoordinateTransformation(ll, merc);
+  OSRDestroySpatialReference(ll);
+  OSRDestroySpatialReference(merc);
+  if (!impl_->to_mercator) throw Error("cannot transform to Web Mercator: " + gdal_reason());
+}
+
+ImageryCanvas::~ImageryCanvas() = default;
+
+void ImageryCanvas::paint(const std::string& wkb, std::array<std::uint8_t, 3> rgb,
+                          Texture texture) {
+  OGRGeometryH g = nullptr;
+  if (OGR_G_CreateFromWkb(wkb.data(), nullptr, &g, static_cast<int>(wkb.size())) !=
+          OGRERR_NONE ||
+      !g)
+    throw Error("imagery canvas: a polygon's WKB cannot be read");
+  if (OGR_G_Transform(g, impl_->to_mercator) != OGRERR_NONE) {
+    OGR_G_DestroyGeometry(g);
+    throw Error("imagery canvas: a polygon cannot be transformed to Web Mercator");
+  }
+  impl_->pending.push_back(g);
+  for (double v : {double(rgb[0]), double(rgb[1]), double(rgb[2]),
+                   double(static_cast<std::uint8_t>(texture))})
+    impl_->burn.push_back(v);
+  if (impl_->pending.size() >= 4096) flush();
+}
+
+void ImageryCanvas::flush() {
+  if (impl_->pending.empty()) return;
+  GdalErrorScope errors;
+  int bands[4] = {1, 2, 3, 4};
+  CPLErr err = GDALRasterizeGeometries(impl_->mem.h, 4, bands,
+                                       static_cast<int>(impl_->pending.size()),
+                                       impl_->pending.data(), nullptr, nullptr,
+                                       impl_->burn.data(), nullptr, nullptr, nullptr);
+  for (auto g : impl_->pending) OGR_G_DestroyGeometry(g);
+  impl_->pending.clear();
+  impl_->burn.clear();
+  if (err != CE_None) throw Error("imagery canvas: cannot rasterize: " + gdal_reason());
+}
+
+void ImageryCanvas::write(const std::string& path) {
+  flush();
+  GdalErrorScope errors;
+  const int w = impl_->width, h = impl_->height;
+  Argv copts;
+  copts.add("TILED=YES");
+  copts.add("PHOTOMETRIC=RGB");
+  DatasetHandle out(GDALCreate(GDALGetDriverByName("GTiff"), path.c_str(), w, h, 3, GDT_Byte,
+                               copts.list));
+  if (!out.h) throw Error("cannot create " + path + ": " + gdal_reason());
+  GDALSetGeoTransform(out.h, impl_->gt);
+  OGRSpatialReferenceH merc = OSRNewSpatialReference(nullptr);
+  OSRImportFromEPSG(merc, 3857);
+  GDALSetSpatialRef(out.h, merc);
+  OSRDestroySpatialReference(merc);
+  std::vector<std::uint8_t> row(static_cast<std::size_t>(w) * 4), rgb(static_cast<std::size_t>(w) * 3);
+  auto grain = [](std::uint32_t x, std::uint32_t y) {
+    std::uint32_t v = x * 374761393u + y * 668265263u;
+    v = (v ^ (v >> 13)) * 1274126177u;
+    return static_cast<int>((v ^ (v >> 16)) & 0xff) - 128;  // -128..127
+  };
+  for (int y = 0; y < h; ++y) {
+    if (GDALDatasetRasterIO(impl_->mem.h, GF_Read, 0, y, w, 1, row.data(), w, 1, GDT_Byte, 4,
+                            nullptr, 4, 4 * w, 1) != CE_None)
+      throw Error("imagery canvas: " + gdal_reason());
+    for (int x = 0; x < w; ++x) {
+      const std::uint8_t* p = &row[static_cast<std::size_t>(x) * 4];
+      int d = grain(x, y) / 16;  // fine grain, ±8
+      switch (static_cast<Texture>(p[3])) {
+        case Texture::furrows: d += ((x + y / 2) % 6 < 2) ? -14 : 4; break;
+        case Texture::canopy: d += grain(x / 3, y / 3) / 5; break;
+        case Texture::roofs: d += (x % 5 == 0 || y % 5 == 0) ? -30 : grain(x / 5, y / 5) / 6; break;
+        case Texture::water: d = grain(x / 4, y) / 40; break;
+        default: break;
+      }
+      for (int c = 0; c < 3; ++c)
+        rgb[static_cast<std::size_t>(x) * 3 + c] =
+            static_cast<std::uint8_t>(std::clamp(static_cast<int>(p[c]) + d, 0, 255));
+    }
+    if (GDALDatasetRasterIO(out.h, GF_Write, 0, y, w, 1, rgb.data(), w, 1, GDT_Byte, 3, nullptr,
+                            3, 3 * w, 1) != CE_None)
+      throw Error("cannot write " + path + ": " + gdal_reason());
+  }
 }
 
 }  // namespace gz::geo

@@ -5,6 +5,7 @@
 // WebP, JPEG or PNG. No-data pixels become transparent (alpha 0). GDAL stays behind this header.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -68,5 +69,35 @@ std::vector<std::uint8_t> decode_rgba(const std::string& data, int& width, int& 
 void write_geotiff(const std::string& path, int width, int height, int bands,
                    const std::vector<std::uint8_t>& pixels, const double geotransform[6],
                    const std::string& srs, std::optional<double> nodata = std::nullopt);
+
+// A synthetic orthoimage painted from polygons (the demo's imagery): an RGB raster in EPSG:3857
+// held in memory, polygons (lon/lat WKB) burnt in by GDAL's rasterizer with a colour and a
+// texture each, then written as a GeoTIFF with the texture applied (per-pixel grain, furrows on
+// fields, canopy on woods, roofs on buildings). The grain depends only on the pixel, so what did
+// not change between two dates looks the same in both.
+enum class Texture : std::uint8_t { plain = 0, furrows = 1, canopy = 2, roofs = 3, water = 4 };
+
+class ImageryCanvas {
+ public:
+  // Covers `lonlat` at `pixel_m` Web Mercator metres per pixel (coarser when it would exceed
+  // `max_pixels` across), filled with `background`.
+  ImageryCanvas(const Envelope& lonlat, double pixel_m, std::array<std::uint8_t, 3> background,
+                int max_pixels = 5000);
+  ~ImageryCanvas();
+  ImageryCanvas(const ImageryCanvas&) = delete;
+  ImageryCanvas& operator=(const ImageryCanvas&) = delete;
+
+  double pixel_m() const { return pixel_m_; }
+  // Burns one polygon in; painted in batches, later ones over earlier ones.
+  void paint(const std::string& wkb_lonlat, std::array<std::uint8_t, 3> rgb, Texture texture);
+  // Paints what is pending and writes the GeoTIFF.
+  void write(const std::string& path);
+
+ private:
+  void flush();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  double pixel_m_ = 0;
+};
 
 }  // namespace gz::geo

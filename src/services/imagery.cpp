@@ -44,7 +44,9 @@ storage::ImageryVersion import_imagery(
   v.min_zoom = raster.min_zoom();
   v.max_zoom = raster.max_zoom();
   v.bounds = raster.lonlat_bounds();
-  v.source = std::filesystem::path(request.source_path).filename().string();
+  v.source = request.source_name.empty()
+                 ? std::filesystem::path(request.source_path).filename().string()
+                 : request.source_name;
   v.source_srs = raster.srs_name();
   auto writer = store.begin(v);
   std::int64_t tiles = 0;

@@ -21,6 +21,7 @@ struct ImageryImport {
   std::string layer;   // e.g. "dom"
   std::string date;    // e.g. "2025-06"
   std::string source_path;
+  std::string source_name;  // what the version records as its source; default the file's name
   geo::ImageryOptions options;
 };
 
