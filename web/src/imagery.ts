@@ -32,6 +32,8 @@ export interface ImageryBase {
   dates: ImageryDate[];
   show(date: string | null): void;
   compare(date: string | null): void;
+  // The second map of the swipe, while comparing (it follows the first).
+  compareMap(): maplibregl.Map | null;
   destroy(): void;
 }
 
@@ -165,6 +167,7 @@ export async function addImageryBase(map: maplibregl.Map, mapDiv: HTMLElement): 
     dates,
     show,
     compare,
+    compareMap: () => other,
     destroy: () => {
       window.removeEventListener("resize", place);
       other?.remove();
