@@ -40,7 +40,9 @@ std::vector<int> parse_bands(const std::string& text) {
 }
 
 int import_imagery_file(const Options& o) {
-  if (o.date.empty()) throw UsageError("--kind imagery needs --date YYYY-MM (the date it shows)");
+  const bool dem = o.kind == "dem";
+  if (o.date.empty())
+    throw UsageError("--kind " + o.kind + " needs --date YYYY-MM (the date it shows)");
   services::ImageryImport r;
   r.layer = o.layer;
   r.date = o.date;
@@ -59,13 +61,14 @@ int import_imagery_file(const Options& o) {
     storage::Store::create(o.db, [](storage::Store&) {});
   auto store = storage::ImageryStore::open(o.db);
   ProgressBar bar("import " + o.layer + " " + o.date);
-  auto v = services::import_imagery(*store, r, [&](auto done, auto total) {
-    bar.update(done, total);
-  });
+  auto progress = [&](auto done, auto total) { bar.update(done, total); };
+  auto versions = dem ? services::import_dem(*store, r, progress)
+                      : std::vector{services::import_imagery(*store, r, progress)};
   bar.finish();
-  std::cout << "imported imagery '" << v.layer << "' " << v.date << ": " << v.tiles << " tiles ("
-            << v.bytes / 1024 << " KiB " << v.format << ", zoom " << v.min_zoom << "-"
-            << v.max_zoom << ", from " << v.source_srs << " to EPSG:3857)\n";
+  for (const auto& v : versions)
+    std::cout << "imported " << v.kind << " '" << v.layer << "' " << v.date << ": " << v.tiles
+              << " tiles (" << v.bytes / 1024 << " KiB " << v.format << ", zoom " << v.min_zoom
+              << "-" << v.max_zoom << ", from " << v.source_srs << " to EPSG:3857)\n";
   return kExitOk;
 }
 }  // namespace
@@ -88,7 +91,7 @@ void add_import_command(CLI::App& app, Action& action) {
   cmd->add_option("--kind", o->kind,
                   "land_use, ecological_redline, permanent_basic_farmland, "
                   "urban_development_boundary, village_plan, consolidation_unit, project, parcel, "
-                  "region, imagery")
+                  "region, imagery (orthoimage tiles), dem (terrain and slope tiles)")
       ->required();
   cmd->add_option("source", o->source, "file to import")->required();
   cmd->add_option("--encoding", o->encoding,
@@ -111,7 +114,7 @@ void add_import_command(CLI::App& app, Action& action) {
   cmd->add_option("--max-zoom", o->max_zoom, "imagery: highest zoom (default: the resolution's)");
   cmd->callback([o, &action] {
     action = [o] {
-      if (o->kind == "imagery") return import_imagery_file(*o);
+      if (o->kind == "imagery" || o->kind == "dem") return import_imagery_file(*o);
       services::ImportRequest r;
       r.layer = o->layer;
       r.kind = parse_layer_kind(o->kind);

@@ -120,6 +120,7 @@ ImageryRaster::ImageryRaster(const std::string& path, const ImageryOptions& opti
     throw UsageError("tile size must be 256 or 512");
   if (options.quality < 1 || options.quality > 100)
     throw UsageError("quality must be 1 to 100");
+  if (options.product != RasterProduct::imagery) options_.format = "png";  // exact values
   impl_->source = DatasetHandle(GDALOpenEx(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY,
                                            nullptr, nullptr, nullptr));
   if (!impl_->source.h)
@@ -127,12 +128,23 @@ ImageryRaster::ImageryRaster(const std::string& path, const ImageryOptions& opti
   GDALDatasetH src = impl_->source.h;
   const int count = GDALGetRasterCount(src);
   std::vector<int> bands = options.bands;
+  if (options.product != RasterProduct::imagery) {
+    // A DEM: one band of elevations, of any numeric type.
+    if (bands.empty()) bands = {1};
+    if (bands.size() != 1) throw UsageError("a DEM takes one band (--bands N)");
+    if (bands[0] < 1 || bands[0] > count)
+      throw InputError(what + "has no band " + std::to_string(bands[0]) + " (it has " +
+                       std::to_string(count) + ")");
+    if (options.product == RasterProduct::slope && options.slope_classes.empty())
+      throw UsageError("slope tiles need slope classes");
+  } else {
   if (bands.empty()) {
     if (count < 3)
       throw InputError(what + "has " + std::to_string(count) +
                        (count == 1 ? " band" : " bands") +
                        "; imagery needs red, green and blue bands (a single-band elevation "
-                       "raster is a DEM, not imagery; choose bands with --bands)");
+                       "raster is a DEM, not imagery: import it with --kind dem; choose bands "
+                       "with --bands)");
     bands = {1, 2, 3};
     if (count >= 4 &&
         GDALGetRasterColorInterpretation(GDALGetRasterBand(src, 4)) == GCI_AlphaBand)
@@ -149,6 +161,7 @@ ImageryRaster::ImageryRaster(const std::string& path, const ImageryOptions& opti
       throw InputError(what + "band " + std::to_string(b) + " is " +
                        GDALGetDataTypeName(GDALGetRasterDataType(GDALGetRasterBand(src, b))) +
                        ", not 8-bit; convert it to 8-bit (gdal_translate -ot Byte -scale) first");
+  }
 
   const char* wkt = GDALGetProjectionRef(src);
   bool has_crs = wkt && *wkt;
@@ -166,7 +179,7 @@ ImageryRaster::ImageryRaster(const std::string& path, const ImageryOptions& opti
     targs.add("-b");
     targs.add(std::to_string(b));
   }
-  if (bands.size() == 4) {
+  if (bands.size() == 4 && options.product == RasterProduct::imagery) {
     targs.add("-colorinterp_4");
     targs.add("alpha");
   }
@@ -179,6 +192,27 @@ ImageryRaster::ImageryRaster(const std::string& path, const ImageryOptions& opti
   impl_->view = DatasetHandle(GDALTranslate("", src, topts, &usage_error));
   GDALTranslateOptionsFree(topts);
   if (!impl_->view.h) throw InputError(what + "cannot select its bands: " + gdal_reason());
+  if (options.product == RasterProduct::slope) {
+    // Slope in degrees on the source's grid (held in memory, as for assessment's DemSlope);
+    // lon/lat DEMs scale their degrees to metres.
+    OGRSpatialReferenceH vs = OSRNewSpatialReference(GDALGetProjectionRef(impl_->view.h));
+    bool geographic = vs && OSRIsGeographic(vs);
+    if (vs) OSRDestroySpatialReference(vs);
+    Argv dargs;
+    for (const char* a : {"-of", "MEM", "-compute_edges", "-alg", "Horn"}) dargs.add(a);
+    if (geographic) {
+      dargs.add("-s");
+      dargs.add("111120");
+    }
+    GDALDEMProcessingOptions* dopts = GDALDEMProcessingOptionsNew(dargs.list, nullptr);
+    DatasetHandle slope(GDALDEMProcessing("", impl_->view.h, "slope", nullptr, dopts, &usage_error));
+    GDALDEMProcessingOptionsFree(dopts);
+    auto failure = take_gdal_errors();
+    if (!slope.h || !failure.empty())
+      throw InputError(what + "cannot be read to compute slope (truncated or damaged?): " +
+                       (failure.empty() ? std::string("GDAL failed") : failure));
+    impl_->view = std::move(slope);
+  }
 
   OGRSpatialReferenceH srs = OSRNewSpatialReference(GDALGetProjectionRef(impl_->view.h));
   if (!srs) throw InputError(what + "its CRS is not understood: " + gdal_reason());
@@ -259,9 +293,11 @@ void ImageryRaster::tile(const TileSink& sink,
   GdalErrorScope errors;
   const std::string what = "imagery " + path_ + ": ";
   const int ts = options_.tile_size, b = options_.window_tiles;
+  const bool dem = options_.product != RasterProduct::imagery;
   const std::int64_t total = windows();
   std::int64_t done = 0;
   std::vector<std::uint8_t> pixels(static_cast<std::size_t>(ts) * ts * 4);
+  std::vector<float> values(dem ? static_cast<std::size_t>(ts) * ts * 2 : 0);
   for (int z = max_zoom_; z >= min_zoom_; --z) {
     const auto r = range_at(z, minx_, miny_, maxx_, maxy_);
     const double span = 2 * kMercatorHalf / std::ldexp(1.0, z);
@@ -280,6 +316,10 @@ void ImageryRaster::tile(const TileSink& sink,
         args.add("-ts");
         args.add(std::to_string(nx * ts));
         args.add(std::to_string(ny * ts));
+        if (dem) {
+          args.add("-ot");
+          args.add("Float32");
+        }
         GDALWarpAppOptions* wopts = GDALWarpAppOptionsNew(args.list, nullptr);
         GDALDatasetH src = impl_->view.h;
         int usage_error = 0;
@@ -289,11 +329,41 @@ void ImageryRaster::tile(const TileSink& sink,
         if (!window.h || !failure.empty())
           throw InputError(what + "cannot be read to its end (truncated or damaged?): " +
                            (failure.empty() ? std::string("the warp failed") : failure));
-        if (GDALGetRasterCount(window.h) != 4)
+        if (GDALGetRasterCount(window.h) != (dem ? 2 : 4))
           throw Error(what + "the warp gave " + std::to_string(GDALGetRasterCount(window.h)) +
-                      " bands, not RGBA");
+                      " bands");
         for (std::uint32_t ty = 0; ty < ny; ++ty) {
           for (std::uint32_t tx = 0; tx < nx; ++tx) {
+            if (dem) {
+              if (GDALDatasetRasterIO(window.h, GF_Read, static_cast<int>(tx) * ts,
+                                      static_cast<int>(ty) * ts, ts, ts, values.data(), ts, ts,
+                                      GDT_Float32, 2, nullptr, 8, 8 * ts, 4) != CE_None)
+                throw Error(what + "cannot read a warped window: " + gdal_reason());
+              bool any = false;
+              for (std::size_t i = 1; i < values.size(); i += 2) any = any || values[i] > 0;
+              if (!any) continue;
+              const bool terrain = options_.product == RasterProduct::terrain;
+              for (std::size_t i = 0, n = static_cast<std::size_t>(ts) * ts; i < n; ++i) {
+                const float v = values[2 * i];
+                const bool valid = values[2 * i + 1] > 0;
+                std::uint8_t* px = &pixels[4 * i];
+                if (terrain) {
+                  auto rgb = terrarium(valid ? v : 0.0);
+                  px[0] = rgb[0], px[1] = rgb[1], px[2] = rgb[2], px[3] = 255;
+                  continue;
+                }
+                px[0] = px[1] = px[2] = px[3] = 0;
+                if (!valid) continue;
+                for (const auto& c : options_.slope_classes)
+                  if (v <= c.max_deg || &c == &options_.slope_classes.back()) {
+                    px[0] = c.rgba[0], px[1] = c.rgba[1], px[2] = c.rgba[2], px[3] = c.rgba[3];
+                    break;
+                  }
+              }
+              sink(z, wx + tx, wy + ty,
+                   encode(pixels.data(), ts, terrain ? 3 : 4, "png", options_.quality));
+              continue;
+            }
             if (GDALDatasetRasterIO(window.h, GF_Read, static_cast<int>(tx) * ts,
                                     static_cast<int>(ty) * ts, ts, ts, pixels.data(), ts, ts,
                                     GDT_Byte, 4, nullptr, 4, 4 * ts, 1) != CE_None)
@@ -319,6 +389,14 @@ void ImageryRaster::tile(const TileSink& sink,
       }
     }
   }
+}
+
+std::array<std::uint8_t, 3> terrarium(double metres) {
+  double v = std::clamp(metres + 32768.0, 0.0, 65535.996);
+  auto whole = static_cast<std::uint32_t>(std::floor(v));
+  auto frac = static_cast<std::uint32_t>(std::floor((v - whole) * 256));
+  return {static_cast<std::uint8_t>(whole >> 8), static_cast<std::uint8_t>(whole & 0xff),
+          static_cast<std::uint8_t>(std::min<std::uint32_t>(frac, 255))};
 }
 
 std::vector<std::uint8_t> decode_rgba(const std::string& data, int& width, int& height) {
@@ -381,6 +459,33 @@ void write_geotiff(const std::string& path, int width, int height, int bands,
                           const_cast<std::uint8_t*>(pixels.data()), width, height, GDT_Byte,
                           bands, nullptr, bands, static_cast<GSpacing>(bands) * width,
                           1) != CE_None)
+    throw Error("cannot write " + path + ": " + gdal_reason());
+}
+
+void write_elevation_geotiff(const std::string& path, int width, int height,
+                             const std::vector<float>& metres, const double geotransform[6],
+                             const std::string& srs, std::optional<double> nodata) {
+  ensure_gdal_registered();
+  GdalErrorScope errors;
+  Argv copts;
+  copts.add("TILED=YES");
+  DatasetHandle ds(GDALCreate(GDALGetDriverByName("GTiff"), path.c_str(), width, height, 1,
+                              GDT_Float32, copts.list));
+  if (!ds.h) throw Error("cannot create " + path + ": " + gdal_reason());
+  GDALSetGeoTransform(ds.h, const_cast<double*>(geotransform));
+  if (!srs.empty()) {
+    OGRSpatialReferenceH s = OSRNewSpatialReference(nullptr);
+    if (OSRSetFromUserInput(s, srs.c_str()) != OGRERR_NONE) {
+      OSRDestroySpatialReference(s);
+      throw UsageError("unknown CRS " + srs);
+    }
+    GDALSetSpatialRef(ds.h, s);
+    OSRDestroySpatialReference(s);
+  }
+  GDALRasterBandH band = GDALGetRasterBand(ds.h, 1);
+  if (nodata) GDALSetRasterNoDataValue(band, *nodata);
+  if (GDALRasterIO(band, GF_Write, 0, 0, width, height, const_cast<float*>(metres.data()), width,
+                   height, GDT_Float32, 0, 0) != CE_None)
     throw Error("cannot write " + path + ": " + gdal_reason());
 }
 

@@ -17,7 +17,20 @@
 
 namespace gz::geo {
 
+// What a pyramid holds. `terrain`: elevations of a DEM (its first band, or bands[0], metres) as
+// Terrarium-encoded PNG (height = R·256 + G + B/256 − 32768; MapLibre's raster-dem "terrarium"),
+// no-data as 0 m. `slope`: the DEM's slope (GDAL's Horn method) coloured by `slope_classes`.
+enum class RasterProduct { imagery, terrain, slope };
+
+// A slope class up to `max_deg` (the GDPDJB grades: 2, 6, 15, 25, 90) and its colour.
+struct SlopeClass {
+  double max_deg = 90;
+  std::array<std::uint8_t, 4> rgba{};
+};
+
 struct ImageryOptions {
+  RasterProduct product = RasterProduct::imagery;
+  std::vector<SlopeClass> slope_classes;  // ascending max_deg; product slope only
   std::vector<int> bands;     // source bands shown as R, G, B (and A); empty: 1,2,3 (+4 if alpha)
   std::string assume_srs;     // CRS of a source that declares none ("EPSG:4527")
   std::string format = "webp";  // webp, jpeg or png
@@ -59,6 +72,9 @@ class ImageryRaster {
   int min_zoom_ = 0, max_zoom_ = 0;
 };
 
+// The Terrarium encoding of an elevation in metres (clamped to −32768 … 32767.996).
+std::array<std::uint8_t, 3> terrarium(double metres);
+
 // Decodes an encoded image (a tile) into 8-bit RGBA pixels, row by row; width and height set.
 // Throws InputError when GDAL cannot read it. For tests and the demo's checks.
 std::vector<std::uint8_t> decode_rgba(const std::string& data, int& width, int& height);
@@ -69,6 +85,11 @@ std::vector<std::uint8_t> decode_rgba(const std::string& data, int& width, int& 
 void write_geotiff(const std::string& path, int width, int height, int bands,
                    const std::vector<std::uint8_t>& pixels, const double geotransform[6],
                    const std::string& srs, std::optional<double> nodata = std::nullopt);
+
+// Writes one band of elevations (metres) as a Float32 GeoTIFF, as write_geotiff does for bytes.
+void write_elevation_geotiff(const std::string& path, int width, int height,
+                             const std::vector<float>& metres, const double geotransform[6],
+                             const std::string& srs, std::optional<double> nodata = std::nullopt);
 
 // A synthetic orthoimage painted from polygons (the demo's imagery): an RGB raster in EPSG:3857
 // held in memory, polygons (lon/lat WKB) burnt in by GDAL's rasterizer with a colour and a

@@ -36,6 +36,7 @@ void authorize(storage::IdentityStore& identity, const Request& req) {
 nlohmann::json version_json(const storage::ImageryVersion& v) {
   return {{"layer", v.layer},
           {"date", v.date},
+          {"kind", v.kind},
           {"format", v.format},
           {"tile_size", v.tile_size},
           {"min_zoom", v.min_zoom},

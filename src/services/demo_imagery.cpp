@@ -125,6 +125,50 @@ std::vector<storage::ImageryVersion> write_demo_imagery(
     });
     out.push_back(v);
   }
+  if (!options.dem_layer.empty()) {
+    // Rolling land, 20–60 m, with a range of hills in the west rising to about 260 m.
+    const double cell = 0.0003;  // degrees, about 30 m
+    const double margin = 0.01;
+    const double west = bounds.minx - margin, north = bounds.maxy + margin;
+    const int w = static_cast<int>(std::ceil((bounds.maxx - bounds.minx + 2 * margin) / cell));
+    const int h = static_cast<int>(std::ceil((bounds.maxy - bounds.miny + 2 * margin) / cell));
+    const double hill_lon = bounds.minx + 0.2 * (bounds.maxx - bounds.minx);
+    const double hill_lat = bounds.miny + 0.35 * (bounds.maxy - bounds.miny);
+    std::vector<float> metres(static_cast<std::size_t>(w) * h);
+    for (int r = 0; r < h; ++r)
+      for (int c = 0; c < w; ++c) {
+        double lon = west + (c + 0.5) * cell, lat = north - (r + 0.5) * cell;
+        double dx = (lon - hill_lon) / 0.05, dy = (lat - hill_lat) / 0.09;
+        double hills = 200 * std::exp(-(dx * dx + dy * dy) / 2) *
+                       (0.75 + 0.25 * std::sin(lon * 300) * std::cos(lat * 260));
+        metres[static_cast<std::size_t>(r) * w + c] = static_cast<float>(
+            40 + 20 * std::sin(lon * 90) * std::cos(lat * 70) + hills);
+      }
+    double gt[6] = {west, cell, 0, north, 0, -cell};
+    auto path = (std::filesystem::temp_directory_path() /
+                 ("gongzhi-demo-dem-" + std::to_string(::getpid()) + "-" +
+                  std::to_string(g_serial++) + ".tif"))
+                    .string();
+    struct Remove {
+      std::string p;
+      ~Remove() {
+        std::error_code ec;
+        std::filesystem::remove(p, ec);
+      }
+    } remove{path};
+    geo::write_elevation_geotiff(path, w, h, metres, gt, "EPSG:4490");
+    ImageryImport r;
+    r.layer = options.dem_layer;
+    r.date = options.dem_date;
+    r.source_path = path;
+    r.source_name = "demo: synthetic DEM";
+    r.options.min_zoom = 8;
+    r.options.max_zoom = 12;
+    for (auto& v : import_dem(*imagery, r, [&](std::int64_t d, std::int64_t t) {
+           if (progress) progress("terrain", d, t);
+         }))
+      out.push_back(v);
+  }
   return out;
 }
 

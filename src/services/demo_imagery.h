@@ -19,8 +19,12 @@ struct DemoImageryOptions {
   std::string before_date = "2024-06";  // land_use version 1
   std::string after_date = "2025-06";   // land_use's latest version, when there are two or more
   int min_zoom = 10, max_zoom = 14;     // z14 ≈ 8 m a pixel at the demo's latitude
+  std::string dem_layer = "dem";        // terrain and slope (dem_layer + "_slope"); "" = none
+  std::string dem_date = "2024-06";
 };
 
+// A synthetic DEM of the county is also written (rolling land with hills in the west, 30 m
+// cells, EPSG:4490) and imported as terrain and slope tiles (services::import_dem).
 // Writes the dates into the store at `location`; throws NotFoundError without a land_use layer.
 // `progress` gets (phase, done, total).
 std::vector<storage::ImageryVersion> write_demo_imagery(

@@ -1,7 +1,10 @@
 #include "services/imagery.h"
 
 #include <filesystem>
+#include <sstream>
 
+#include "common/csv_table.h"
+#include "common/data_dir.h"
 #include "common/error.h"
 #include "storage/store.h"
 
@@ -39,7 +42,11 @@ storage::ImageryVersion import_imagery(
   storage::ImageryVersion v;
   v.layer = request.layer;
   v.date = request.date;
-  v.format = request.options.format;
+  const auto product = request.options.product;
+  v.kind = product == geo::RasterProduct::terrain ? "terrain"
+           : product == geo::RasterProduct::slope ? "slope"
+                                                  : "imagery";
+  v.format = product == geo::RasterProduct::imagery ? request.options.format : "png";
   v.tile_size = request.options.tile_size;
   v.min_zoom = raster.min_zoom();
   v.max_zoom = raster.max_zoom();
@@ -60,6 +67,40 @@ storage::ImageryVersion import_imagery(
     throw InputError("imagery " + request.source_path +
                      ": has no visible pixel (every pixel is no-data or transparent)");
   return writer->commit();
+}
+
+std::vector<geo::SlopeClass> slope_grades() {
+  const std::string path = data_dir() + "/slope_grades.csv";
+  std::istringstream in(read_file(path));
+  std::string line;
+  std::vector<geo::SlopeClass> grades;
+  for (int n = 1; std::getline(in, line); ++n) {
+    if (n == 1 || line.empty()) continue;
+    auto f = split_csv_line(line);
+    if (f.size() < 6) throw InputError(path + " line " + std::to_string(n) + ": expected 6 fields");
+    geo::SlopeClass c;
+    c.max_deg = std::stod(f[1]);
+    for (int i = 0; i < 4; ++i) c.rgba[i] = static_cast<std::uint8_t>(std::stoi(f[2 + i]));
+    grades.push_back(c);
+  }
+  if (grades.empty()) throw InputError(path + ": no grades");
+  return grades;
+}
+
+std::vector<storage::ImageryVersion> import_dem(
+    storage::ImageryStore& store, const ImageryImport& request,
+    const std::function<void(std::int64_t, std::int64_t)>& progress) {
+  std::vector<storage::ImageryVersion> out;
+  ImageryImport terrain = request;
+  terrain.options.product = geo::RasterProduct::terrain;
+  ImageryImport slope = request;
+  slope.layer = request.layer + "_slope";
+  slope.options.product = geo::RasterProduct::slope;
+  slope.options.slope_classes = slope_grades();
+  storage::validate_layer_name(slope.layer);
+  out.push_back(import_imagery(store, terrain, progress));
+  out.push_back(import_imagery(store, slope, progress));
+  return out;
 }
 
 std::string imagery_content_type(const std::string& format) {

@@ -32,6 +32,17 @@ storage::ImageryVersion import_imagery(
     storage::ImageryStore& store, const ImageryImport& request,
     const std::function<void(std::int64_t, std::int64_t)>& progress = {});
 
+// A DEM (elevation raster, metres, any CRS GDAL knows) as two pyramids of `layer`'s date:
+// terrain tiles (Terrarium PNG: MapLibre's 3D terrain and hillshade) in `layer`, and its slope
+// coloured by the GDPDJB grades of data/slope_grades.csv in `layer`_slope. Each is one
+// transaction; the terrain is written first. Returns both versions.
+std::vector<storage::ImageryVersion> import_dem(
+    storage::ImageryStore& store, const ImageryImport& request,
+    const std::function<void(std::int64_t, std::int64_t)>& progress = {});
+
+// The GDPDJB slope grades of data/slope_grades.csv, steepest last.
+std::vector<geo::SlopeClass> slope_grades();
+
 // The MIME type of a tile format ("webp" → "image/webp").
 std::string imagery_content_type(const std::string& format);
 

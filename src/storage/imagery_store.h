@@ -18,6 +18,7 @@ namespace gz::storage {
 struct ImageryVersion {
   std::string layer;
   std::string date;          // YYYY-MM or YYYY-MM-DD (sorts as time)
+  std::string kind = "imagery";  // imagery, terrain (Terrarium elevations) or slope (graded)
   std::string format;        // tile encoding: "webp", "jpeg" or "png"
   int tile_size = 256;       // pixels across a tile
   int min_zoom = 0, max_zoom = 0;

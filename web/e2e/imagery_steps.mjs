@@ -2,7 +2,7 @@
 // dates are offered on the map with the latest as the base; their tiles are served and differ
 // where the change survey changed the land; choosing a date to compare opens the before/after
 // swipe, whose second map follows the first and whose handle moves the split; the opacity slider
-// fades the layers drawn over the imagery.
+// fades the layers drawn over the imagery; the 3D toggle puts the map on the demo's terrain.
 
 import { call } from "./page_api.mjs";
 
@@ -26,7 +26,7 @@ export async function imagerySteps({ browser, base, step, assert, signIn, shot }
       await p.waitForFunction(() => window.__gongzhi && window.__gongzhi.map.loaded(), null, { timeout: 30000 });
       await p.evaluate(() => window.__gongzhi.ready);
       await p.waitForSelector('[data-testid="imagery-panel"]', { timeout: 30000 });
-      const list = (await call(p, "GET", "/api/v1/imagery")).body.imagery;
+      const list = (await call(p, "GET", "/api/v1/imagery")).body.imagery.filter((v) => v.kind === "imagery");
       const dates = list.map((v) => v.date);
       assert(JSON.stringify(dates) === JSON.stringify(["2024-06", "2025-06"]), "the demo's dates: " + dates);
       const offered = await p.$$eval('[data-testid="imagery-date"] option', (os) => os.map((o) => o.value).filter(Boolean));
@@ -101,6 +101,30 @@ export async function imagerySteps({ browser, base, step, assert, signIn, shot }
       assert(Math.abs(faded - full * 0.2) < 1e-6, `opacity ${full} → ${faded}`);
       await p.waitForTimeout(1000);
       await shot(p, "imagery-base");
+    });
+
+    await step("三维地形: the 3D toggle drapes the map on the demo's terrain, with hillshade and slope grades", async () => {
+      const terrain = (await call(p, "GET", "/api/v1/imagery")).body.imagery.find((v) => v.kind === "terrain");
+      assert(terrain && terrain.format === "png", "the demo has terrain tiles: " + JSON.stringify(terrain));
+      await p.check('[data-testid="terrain-3d"]');
+      await p.waitForFunction(() => !!window.__gongzhi.map.getTerrain() && window.__gongzhi.map.getPitch() > 50);
+      const hill = await p.evaluate(() => window.__gongzhi.map.getLayoutProperty("hillshade", "visibility"));
+      assert(hill === "visible", "hillshade shows: " + hill);
+      // Once the terrain tiles are in, the ground has the DEM's heights (20–300 m, times 1.5).
+      await p.evaluate(() => window.__gongzhi.map.jumpTo({ center: [117.2, 31.45], zoom: 11 }));
+      await p.waitForFunction(() => {
+        const e = window.__gongzhi.map.queryTerrainElevation([117.2, 31.45]);
+        return e !== null && e > 0;
+      }, null, { timeout: 30000 });
+      const e = await p.evaluate(() => window.__gongzhi.map.queryTerrainElevation([117.2, 31.45]));
+      assert(e > 15 && e < 450, "elevation on the map: " + e);
+      await p.check('[data-testid="terrain-slope"]');
+      const slope = await p.evaluate(() => window.__gongzhi.map.getLayoutProperty("slope", "visibility"));
+      assert(slope === "visible", "slope grades show: " + slope);
+      await p.waitForTimeout(1500);
+      await shot(p, "terrain-3d");
+      await p.uncheck('[data-testid="terrain-3d"]');
+      await p.waitForFunction(() => !window.__gongzhi.map.getTerrain());
     });
   } finally {
     await ctx.close();

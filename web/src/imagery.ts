@@ -16,11 +16,14 @@ addStrings({
   imagery_compare: ["卷帘对比", "Swipe compare"],
   imagery_compare_with: ["对比时相", "Compare with"],
   imagery_handle: ["拖动对比分界线", "Drag to compare"],
+  terrain_3d: ["三维地形", "3D terrain"],
+  terrain_slope: ["坡度分级", "Slope grades"],
 });
 
 export interface ImageryDate {
   layer: string;
   date: string;
+  kind: "imagery" | "terrain" | "slope";
   format: string;
   tile_size: number;
   min_zoom: number;
@@ -34,6 +37,9 @@ export interface ImageryBase {
   compare(date: string | null): void;
   // The second map of the swipe, while comparing (it follows the first).
   compareMap(): maplibregl.Map | null;
+  // 3D terrain with hillshade (and the pitch to see it), when the server has terrain tiles.
+  setTerrain(on: boolean): void;
+  setSlope(on: boolean): void;
   destroy(): void;
 }
 
@@ -58,18 +64,31 @@ function overlayFills(map: maplibregl.Map): { id: string; opacity: number }[] {
 // Adds the imagery of the server (if any) to `map`, with its controls in a panel over `mapDiv`.
 // Resolves to null when there is no imagery (or the server serves none).
 export async function addImageryBase(map: maplibregl.Map, mapDiv: HTMLElement): Promise<ImageryBase | null> {
-  let dates: ImageryDate[] = [];
+  let all: ImageryDate[] = [];
   try {
-    dates = (await api<{ imagery: ImageryDate[] }>("GET", "/api/v1/imagery")).imagery;
+    all = (await api<{ imagery: ImageryDate[] }>("GET", "/api/v1/imagery")).imagery;
   } catch {
     return null;
   }
-  if (dates.length === 0) return null;
-  // Under everything but the background.
-  const firstAbove = () => (map.getStyle().layers ?? []).find((l) => l.id !== "background")?.id;
+  const dates = all.filter((v) => v.kind === "imagery");
+  const terrain = all.filter((v) => v.kind === "terrain").at(-1);
+  const slope = all.filter((v) => v.kind === "slope").at(-1);
+  if (all.length === 0) return null;
+  // Under everything but the background: imagery, then slope and hillshade, then the vectors.
+  const firstVector = (map.getStyle().layers ?? []).find((l) => l.id !== "background")?.id;
   for (const v of dates) {
     map.addSource(sourceId(v), rasterSource(v));
-    map.addLayer({ id: sourceId(v), type: "raster", source: sourceId(v), layout: { visibility: "none" }, paint: { "raster-fade-duration": 0 } }, firstAbove());
+    map.addLayer({ id: sourceId(v), type: "raster", source: sourceId(v), layout: { visibility: "none" }, paint: { "raster-fade-duration": 0 } }, firstVector);
+  }
+  if (slope) {
+    map.addSource("slope", rasterSource(slope));
+    map.addLayer({ id: "slope", type: "raster", source: "slope", layout: { visibility: "none" }, paint: { "raster-fade-duration": 0 } }, firstVector);
+  }
+  if (terrain) {
+    const dem = { ...rasterSource(terrain), type: "raster-dem", encoding: "terrarium" } as maplibregl.RasterDEMSourceSpecification;
+    map.addSource("terrain-dem", dem);
+    map.addSource("hillshade-dem", { ...dem });
+    map.addLayer({ id: "hillshade", type: "hillshade", source: "hillshade-dem", layout: { visibility: "none" }, paint: { "hillshade-exaggeration": 0.6 } }, firstVector);
   }
   const fills = overlayFills(map);
 
@@ -154,20 +173,40 @@ export async function addImageryBase(map: maplibregl.Map, mapDiv: HTMLElement): 
 
   dateSelect.addEventListener("change", () => show(dateSelect.value || null));
   compareSelect.addEventListener("change", () => compare(compareSelect.value || null));
-  const panel = el("div", { class: "imagery-panel", "data-testid": "imagery-panel" },
-    el("strong", {}, t("imagery_title")),
-    el("label", {}, t("imagery_date"), " ", dateSelect),
-    el("label", {}, t("imagery_compare_with"), " ", compareSelect),
-    el("label", {}, t("imagery_opacity"), " ", opacity));
+  const panel = el("div", { class: "imagery-panel", "data-testid": "imagery-panel" }, el("strong", {}, t("imagery_title")));
+  if (dates.length)
+    panel.append(el("label", {}, t("imagery_date"), " ", dateSelect), el("label", {}, t("imagery_compare_with"), " ", compareSelect));
+  panel.append(el("label", {}, t("imagery_opacity"), " ", opacity));
+
+  function setTerrain(on: boolean) {
+    if (!terrain) return;
+    terrainBox.checked = on;
+    map.setTerrain(on ? { source: "terrain-dem", exaggeration: 1.5 } : null);
+    map.setLayoutProperty("hillshade", "visibility", on ? "visible" : "none");
+    map.easeTo({ pitch: on ? 60 : 0, duration: 0 });
+  }
+  function setSlope(on: boolean) {
+    if (!slope) return;
+    slopeBox.checked = on;
+    map.setLayoutProperty("slope", "visibility", on ? "visible" : "none");
+  }
+  const terrainBox = el("input", { type: "checkbox", "data-testid": "terrain-3d" }) as HTMLInputElement;
+  const slopeBox = el("input", { type: "checkbox", "data-testid": "terrain-slope" }) as HTMLInputElement;
+  terrainBox.addEventListener("change", () => setTerrain(terrainBox.checked));
+  slopeBox.addEventListener("change", () => setSlope(slopeBox.checked));
+  if (terrain) panel.append(el("label", {}, terrainBox, " ", t("terrain_3d")));
+  if (slope) panel.append(el("label", {}, slopeBox, " ", t("terrain_slope")));
   mapDiv.append(panel);
   window.addEventListener("resize", place);
   // The latest date is the base from the start.
-  show(dates[dates.length - 1].date);
+  if (dates.length) show(dates[dates.length - 1].date);
   const base: ImageryBase = {
     dates,
     show,
     compare,
     compareMap: () => other,
+    setTerrain,
+    setSlope,
     destroy: () => {
       window.removeEventListener("resize", place);
       other?.remove();

@@ -22,7 +22,7 @@ constexpr const char* kTables = R"sql(
     west double precision NOT NULL, south double precision NOT NULL,
     east double precision NOT NULL, north double precision NOT NULL,
     source text NOT NULL, source_srs text NOT NULL, tiles bigint NOT NULL, bytes bigint NOT NULL,
-    imported_at text NOT NULL, PRIMARY KEY(layer, date));
+    imported_at text NOT NULL, kind text NOT NULL, PRIMARY KEY(layer, date));
   CREATE TABLE IF NOT EXISTS imagery_tile(
     layer text NOT NULL, date text NOT NULL, z integer NOT NULL, x integer NOT NULL,
     y integer NOT NULL, data bytea NOT NULL, PRIMARY KEY(layer, date, z, x, y));
@@ -30,7 +30,7 @@ constexpr const char* kTables = R"sql(
 
 constexpr const char* kVersionColumns =
     "layer, date, format, tile_size, min_zoom, max_zoom, west, south, east, north, source, "
-    "source_srs, tiles, bytes, imported_at";
+    "source_srs, tiles, bytes, imported_at, kind";
 
 std::string value(PGresult* r, int row, int col) {
   return std::string(PQgetvalue(r, row, col), PQgetlength(r, row, col));
@@ -51,6 +51,7 @@ ImageryVersion read_version(PGresult* r, int row) {
   v.tiles = std::stoll(value(r, row, 12));
   v.bytes = std::stoll(value(r, row, 13));
   v.imported_at = value(r, row, 14);
+  v.kind = value(r, row, 15);
   return v;
 }
 
@@ -85,20 +86,20 @@ class PgImageryWriter : public ImageryWriter {
   ImageryVersion commit() override {
     v_.imported_at = now_iso8601();
     conn_.query(std::string("INSERT INTO imagery_version(") + kVersionColumns +
-                    ") VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) "
+                    ") VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16) "
                     "ON CONFLICT (layer, date) DO UPDATE SET format = EXCLUDED.format, "
                     "tile_size = EXCLUDED.tile_size, min_zoom = EXCLUDED.min_zoom, "
                     "max_zoom = EXCLUDED.max_zoom, west = EXCLUDED.west, "
                     "south = EXCLUDED.south, east = EXCLUDED.east, north = EXCLUDED.north, "
                     "source = EXCLUDED.source, source_srs = EXCLUDED.source_srs, "
                     "tiles = EXCLUDED.tiles, bytes = EXCLUDED.bytes, "
-                    "imported_at = EXCLUDED.imported_at",
+                    "imported_at = EXCLUDED.imported_at, kind = EXCLUDED.kind",
                 {pg::text(v_.layer), pg::text(v_.date), pg::text(v_.format),
                  pg::text(std::int64_t{v_.tile_size}), pg::text(std::int64_t{v_.min_zoom}),
                  pg::text(std::int64_t{v_.max_zoom}), pg::text(fmt(v_.bounds.minx)),
                  pg::text(fmt(v_.bounds.miny)), pg::text(fmt(v_.bounds.maxx)),
                  pg::text(fmt(v_.bounds.maxy)), pg::text(v_.source), pg::text(v_.source_srs),
-                 pg::text(v_.tiles), pg::text(v_.bytes), pg::text(v_.imported_at)},
+                 pg::text(v_.tiles), pg::text(v_.bytes), pg::text(v_.imported_at), pg::text(v_.kind)},
                 what_);
     conn_.exec("COMMIT", what_);
     open_ = false;

@@ -18,7 +18,7 @@ constexpr const char* kTables = R"sql(
     min_zoom INTEGER NOT NULL, max_zoom INTEGER NOT NULL,
     west REAL NOT NULL, south REAL NOT NULL, east REAL NOT NULL, north REAL NOT NULL,
     source TEXT NOT NULL, source_srs TEXT NOT NULL, tiles INTEGER NOT NULL, bytes INTEGER NOT NULL,
-    imported_at TEXT NOT NULL, PRIMARY KEY(layer, date));
+    imported_at TEXT NOT NULL, kind TEXT NOT NULL, PRIMARY KEY(layer, date));
   CREATE TABLE IF NOT EXISTS imagery_tile(
     layer TEXT NOT NULL, date TEXT NOT NULL, z INTEGER NOT NULL, x INTEGER NOT NULL,
     y INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY(layer, date, z, x, y)) WITHOUT ROWID;
@@ -26,7 +26,7 @@ constexpr const char* kTables = R"sql(
 
 constexpr const char* kVersionColumns =
     "layer, date, format, tile_size, min_zoom, max_zoom, west, south, east, north, source, "
-    "source_srs, tiles, bytes, imported_at";
+    "source_srs, tiles, bytes, imported_at, kind";
 
 ImageryVersion read_version(const Statement& s) {
   ImageryVersion v;
@@ -42,6 +42,7 @@ ImageryVersion read_version(const Statement& s) {
   v.tiles = s.column_int64(12);
   v.bytes = s.column_int64(13);
   v.imported_at = s.column_text(14);
+  v.kind = s.column_text(15);
   return v;
 }
 
@@ -80,7 +81,7 @@ class SqliteImageryWriter : public ImageryWriter {
     v_.imported_at = now_iso8601();
     Statement s(db_, path_,
                 std::string("INSERT OR REPLACE INTO imagery_version(") + kVersionColumns +
-                    ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)");
+                    ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)");
     s.bind(1, v_.layer);
     s.bind(2, v_.date);
     s.bind(3, v_.format);
@@ -96,6 +97,7 @@ class SqliteImageryWriter : public ImageryWriter {
     s.bind(13, v_.tiles);
     s.bind(14, v_.bytes);
     s.bind(15, v_.imported_at);
+    s.bind(16, v_.kind);
     s.step();
     exec(db_, path_, "COMMIT");
     open_ = false;
