@@ -232,6 +232,63 @@ TEST_P(ImageryTest, refused_sources_say_why_and_store_nothing) {
   expect_refusal(truncated, "imagery " + truncated);
 }
 
+TEST_P(ImageryTest, terrain_tiles_encode_known_elevations_and_slope_tiles_the_grades) {
+  // Terrarium by hand: 12.5 m → 32780.5 = 128·256 + 12, and .5 → 128.
+  EXPECT_EQ(geo::terrarium(12.5), (std::array<std::uint8_t, 3>{128, 12, 128}));
+  EXPECT_EQ(geo::terrarium(0), (std::array<std::uint8_t, 3>{128, 0, 0}));
+  EXPECT_EQ(geo::terrarium(-5), (std::array<std::uint8_t, 3>{127, 251, 0}));
+
+  // Tile 10/843/387 of elevations in quadrants; below it, a plane for slope.
+  const float q[4] = {12.5f, 250.0f, -5.0f, 1000.25f};
+  std::vector<float> dem(256 * 256);
+  for (int r = 0; r < 256; ++r)
+    for (int c = 0; c < 256; ++c) dem[r * 256 + c] = q[(r < 128 ? 0 : 2) + (c < 128 ? 0 : 1)];
+  double gt[6];
+  tile_geotransform(10, 843, 387, 256, gt);
+  auto path = at("dem.tif");
+  geo::write_elevation_geotiff(path, 256, 256, dem, gt, "EPSG:3857");
+  services::ImageryImport r;
+  r.layer = "dem";
+  r.date = "2024-06";
+  r.source_path = path;
+  r.options.min_zoom = r.options.max_zoom = 10;
+  auto versions = services::import_dem(*imagery_, r);
+  ASSERT_EQ(versions.size(), 2u);
+  EXPECT_EQ(versions[0].kind, "terrain");
+  EXPECT_EQ(versions[0].format, "png");
+  EXPECT_EQ(versions[1].layer, "dem_slope");
+  EXPECT_EQ(versions[1].kind, "slope");
+  auto read = imagery_->tile("dem", "2024-06", 10, 843, 387);
+  ASSERT_TRUE(read);
+  int w = 0, h = 0;
+  auto rgba = geo::decode_rgba(*read, w, h);
+  auto height = [&](int x, int y) {
+    auto p = pixel(rgba, w, x, y);
+    return p[0] * 256.0 + p[1] + p[2] / 256.0 - 32768;
+  };
+  EXPECT_DOUBLE_EQ(height(64, 64), 12.5);
+  EXPECT_DOUBLE_EQ(height(192, 64), 250.0);
+  EXPECT_DOUBLE_EQ(height(64, 192), -5.0);
+  EXPECT_DOUBLE_EQ(height(192, 192), 1000.25);
+  // Inside a quadrant the ground is flat: slope grade 1 (≤2°), data/slope_grades.csv's colour.
+  auto slope = imagery_->tile("dem_slope", "2024-06", 10, 843, 387);
+  ASSERT_TRUE(slope);
+  auto graded = geo::decode_rgba(*slope, w, h);
+  EXPECT_EQ(pixel(graded, w, 64, 64), (std::array<int, 4>{26, 150, 65, 150}));
+
+  // A plane rising 0.2 m a metre eastwards: atan(0.2) = 11.3°, grade 3 (6°–15°).
+  for (int row = 0; row < 256; ++row)
+    for (int c = 0; c < 256; ++c) dem[row * 256 + c] = static_cast<float>(0.2 * c * gt[1]);
+  geo::write_elevation_geotiff(at("plane.tif"), 256, 256, dem, gt, "EPSG:3857");
+  r.source_path = at("plane.tif");
+  r.date = "2025-06";
+  services::import_dem(*imagery_, r);
+  auto plane = imagery_->tile("dem_slope", "2025-06", 10, 843, 387);
+  ASSERT_TRUE(plane);
+  auto steep = geo::decode_rgba(*plane, w, h);
+  EXPECT_EQ(pixel(steep, w, 128, 128), (std::array<int, 4>{254, 224, 139, 170}));
+}
+
 TEST_P(ImageryTest, dates_must_be_months_or_days) {
   EXPECT_NO_THROW(services::validate_imagery_date("2025-06"));
   EXPECT_NO_THROW(services::validate_imagery_date("2024-02-29"));
