@@ -43,7 +43,4 @@ std::map<std::string, std::string> query_params(const Request& req);
 // A path parameter that must be a positive integer id; 404 otherwise (as for an unknown id).
 std::int64_t id_param(const PathParams& p, const std::string& name);
 
-// If-None-Match lists `etag` (weak comparison, as RFC 9110 prescribes for this header) or is *.
-bool etag_matches(const std::string& if_none_match, const std::string& etag);
-
 }  // namespace gz::http

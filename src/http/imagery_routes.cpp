@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "http/api_support.h"
+#include "http/tile_routes.h"
 #include "services/auth.h"
 #include "services/imagery.h"
 #include "services/tiles.h"

@@ -59,6 +59,26 @@ std::optional<int> requested_version(const Request& req) {
 
 }  // namespace
 
+// If-None-Match lists the tag (weak comparison, as RFC 9110 prescribes for this header) or is *.
+bool etag_matches(const std::string& if_none_match, const std::string& etag) {
+  std::size_t pos = 0;
+  while (pos < if_none_match.size()) {
+    auto end = if_none_match.find(',', pos);
+    if (end == std::string::npos) end = if_none_match.size();
+    auto item = if_none_match.substr(pos, end - pos);
+    auto b = item.find_first_not_of(" \t");
+    auto e = item.find_last_not_of(" \t");
+    if (b != std::string::npos) {
+      item = item.substr(b, e - b + 1);
+      if (item == "*") return true;
+      if (item.rfind("W/", 0) == 0) item.erase(0, 2);
+      if (item == etag) return true;
+    }
+    pos = end + 1;
+  }
+  return false;
+}
+
 void add_tile_routes(Router& r, storage::Store& store, storage::IdentityStore& identity) {
   auto tiles = std::make_shared<services::TileService>(store);
   r.add("GET", "/tiles/{layer}/{z}/{x}/{y}.mvt",
