@@ -18,7 +18,7 @@ struct DemoImageryOptions {
   std::string layer = "dom";
   std::string before_date = "2024-06";  // land_use version 1
   std::string after_date = "2025-06";   // land_use's latest version, when there are two or more
-  int min_zoom = 10, max_zoom = 14;     // z14 ≈ 8 m a pixel at the demo's latitude
+  int min_zoom = 10, max_zoom = 13;     // z13 ≈ 16 m a pixel at the demo's latitude
   std::string dem_layer = "dem";        // terrain and slope (dem_layer + "_slope"); "" = none
   std::string dem_date = "2024-06";
 };

@@ -106,7 +106,13 @@ export async function imagerySteps({ browser, base, step, assert, signIn, shot }
     await step("三维地形: the 3D toggle drapes the map on the demo's terrain, with hillshade and slope grades", async () => {
       const terrain = (await call(p, "GET", "/api/v1/imagery")).body.imagery.find((v) => v.kind === "terrain");
       assert(terrain && terrain.format === "png", "the demo has terrain tiles: " + JSON.stringify(terrain));
-      await p.check('[data-testid="terrain-3d"]');
+      // Set through the DOM: with the terrain drawing (software GL) the page's frames come too
+      // slowly for playwright's "stable" wait on a click.
+      const toggle = (id, on) => p.$eval(`[data-testid="${id}"]`, (i, v) => {
+        i.checked = v;
+        i.dispatchEvent(new Event("change"));
+      }, on);
+      await toggle("terrain-3d", true);
       await p.waitForFunction(() => !!window.__gongzhi.map.getTerrain() && window.__gongzhi.map.getPitch() > 50);
       const hill = await p.evaluate(() => window.__gongzhi.map.getLayoutProperty("hillshade", "visibility"));
       assert(hill === "visible", "hillshade shows: " + hill);
@@ -118,12 +124,12 @@ export async function imagerySteps({ browser, base, step, assert, signIn, shot }
       }, null, { timeout: 30000 });
       const e = await p.evaluate(() => window.__gongzhi.map.queryTerrainElevation([117.2, 31.45]));
       assert(e > 15 && e < 450, "elevation on the map: " + e);
-      await p.check('[data-testid="terrain-slope"]');
+      await toggle("terrain-slope", true);
       const slope = await p.evaluate(() => window.__gongzhi.map.getLayoutProperty("slope", "visibility"));
       assert(slope === "visible", "slope grades show: " + slope);
       await p.waitForTimeout(1500);
       await shot(p, "terrain-3d");
-      await p.uncheck('[data-testid="terrain-3d"]');
+      await toggle("terrain-3d", false);
       await p.waitForFunction(() => !window.__gongzhi.map.getTerrain());
     });
   } finally {
