@@ -125,7 +125,7 @@ int write_demo(const Options& o, const std::string& shown) {
                 static_cast<long long>(survey.changed), static_cast<long long>(survey.split));
   for (const auto& v : imagery)
     std::printf("  %-14s %-28s %10lld tiles    (%s, zoom %d-%d, from %s)\n", v.layer.c_str(),
-                "imagery", static_cast<long long>(v.tiles), v.date.c_str(), v.min_zoom,
+                v.kind.c_str(), static_cast<long long>(v.tiles), v.date.c_str(), v.min_zoom,
                 v.max_zoom, v.source.c_str());
   if (!o.no_accounts) {
     std::printf("%d regions, %d projects in the project library; accounts (password %s):\n",
