@@ -13,6 +13,7 @@
 #include "common/error.h"
 #include "services/demo_change_survey.h"
 #include "services/demo_county.h"
+#include "services/demo_imagery.h"
 #include "services/demo_platform.h"
 #include "domain/identity.h"
 #include "storage/postgres/pg_staging.h"
@@ -35,6 +36,7 @@ struct Options {
   std::string password = "gongzhi-demo";
   bool no_accounts = false;
   double change_share = services::DemoChangeSurveyOptions{}.change_share;
+  bool no_imagery = false;
 };
 
 // Writes the demo to o.out (a SQLite file made aside and published whole, or a PostgreSQL
@@ -68,6 +70,7 @@ int write_demo(const Options& o, const std::string& shown) {
   if (!created)
     throw Error(o.out + " was created by another process while the demo was being generated");
   services::DemoChangeSurveySummary survey;
+  std::vector<storage::ImageryVersion> imagery;
   // Accounts, the project library and the change survey go into the published file; a
   // failure removes it, so a failed demo still leaves nothing behind.
   try {
@@ -83,6 +86,20 @@ int write_demo(const Options& o, const std::string& shown) {
           o.out, projects.get(), {o.change_share, o.seed},
           [&](std::int64_t done, std::int64_t total) { bar.update(done, total); });
       bar.finish();
+    }
+    if (!o.no_imagery) {
+      std::unique_ptr<ProgressBar> bar;
+      std::string phase;
+      imagery = services::write_demo_imagery(
+          o.out, {}, [&](const std::string& p, std::int64_t done, std::int64_t total) {
+            if (p != phase) {
+              if (bar) bar->finish();
+              phase = p;
+              bar = std::make_unique<ProgressBar>("demo " + p);
+            }
+            bar->update(done, total);
+          });
+      if (bar) bar->finish();
     }
   } catch (...) {
     remove_database(o.out);
@@ -106,6 +123,10 @@ int write_demo(const Options& o, const std::string& shown) {
                 survey.version.layer.c_str(), "land_use",
                 static_cast<long long>(survey.version.feature_count), survey.version.version,
                 static_cast<long long>(survey.changed), static_cast<long long>(survey.split));
+  for (const auto& v : imagery)
+    std::printf("  %-14s %-28s %10lld tiles    (%s, zoom %d-%d, from %s)\n", v.layer.c_str(),
+                v.kind.c_str(), static_cast<long long>(v.tiles), v.date.c_str(), v.min_zoom,
+                v.max_zoom, v.source.c_str());
   if (!o.no_accounts) {
     std::printf("%d regions, %d projects in the project library; accounts (password %s):\n",
                 platform.regions, platform.projects, o.password.c_str());
@@ -162,6 +183,8 @@ void add_demo_command(CLI::App& app, Action& action) {
                   "share of map spots the year's change survey (land_use version 2) changes outside\n"
                   "the projects (default 0.02; 0: no change survey)")
       ->check(CLI::Range(0.0, 0.5));
+  cmd->add_flag("--no-imagery", o->no_imagery,
+                "no synthetic imagery (by default two dates painted from land_use versions 1 and 2)");
   cmd->callback([o, &action] {
     action = [o] {
       if (storage::is_postgres_location(o->out)) return write_demo_on_postgres(*o);

@@ -1,27 +1,88 @@
 // gongzhi import: a GIS file becomes a new version of a layer.
 #include <filesystem>
+#include <optional>
 #include <iostream>
 
 #include "cli/command.h"
+#include "common/error.h"
 #include "cli/progress.h"
+#include "services/imagery.h"
 #include "services/import_layer.h"
+#include "storage/imagery_store.h"
 #include "storage/postgres/pg_store.h"
 #include "storage/store.h"
 
 namespace gz::cli {
 
-void add_import_command(CLI::App& app, Action& action) {
-  struct Options {
+namespace {
+struct Options {
     std::string db, layer, kind, source, encoding, srs, source_layer, towgs84;
     bool repair = false;
-  };
+    // --kind imagery
+    std::string date, bands, format = "webp";
+    int tile_size = 256, quality = 85;
+    std::optional<int> min_zoom, max_zoom;
+};
+
+std::vector<int> parse_bands(const std::string& text) {
+  std::vector<int> bands;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    auto end = text.find(',', pos);
+    if (end == std::string::npos) end = text.size();
+    auto item = text.substr(pos, end - pos);
+    if (item.empty() || item.size() > 3 || item.find_first_not_of("0123456789") != std::string::npos)
+      throw UsageError("--bands takes band numbers separated by commas, e.g. 3,2,1");
+    bands.push_back(std::stoi(item));
+    pos = end + 1;
+  }
+  return bands;
+}
+
+int import_imagery_file(const Options& o) {
+  const bool dem = o.kind == "dem";
+  if (o.date.empty())
+    throw UsageError("--kind " + o.kind + " needs --date YYYY-MM (the date it shows)");
+  services::ImageryImport r;
+  r.layer = o.layer;
+  r.date = o.date;
+  r.source_path = o.source;
+  if (!o.bands.empty()) r.options.bands = parse_bands(o.bands);
+  r.options.assume_srs = o.srs;
+  r.options.format = o.format;
+  r.options.tile_size = o.tile_size;
+  r.options.quality = o.quality;
+  r.options.min_zoom = o.min_zoom;
+  r.options.max_zoom = o.max_zoom;
+  storage::validate_layer_name(r.layer);
+  services::validate_imagery_date(r.date);
+  // A first import makes an empty store (layer tables only) and then adds the imagery to it.
+  if (!storage::is_postgres_location(o.db) && !std::filesystem::exists(o.db))
+    storage::Store::create(o.db, [](storage::Store&) {});
+  auto store = storage::ImageryStore::open(o.db);
+  ProgressBar bar("import " + o.layer + " " + o.date);
+  auto progress = [&](auto done, auto total) { bar.update(done, total); };
+  auto versions = dem ? services::import_dem(*store, r, progress)
+                      : std::vector{services::import_imagery(*store, r, progress)};
+  bar.finish();
+  for (const auto& v : versions)
+    std::cout << "imported " << v.kind << " '" << v.layer << "' " << v.date << ": " << v.tiles
+              << " tiles (" << v.bytes / 1024 << " KiB " << v.format << ", zoom " << v.min_zoom
+              << "-" << v.max_zoom << ", from " << v.source_srs << " to EPSG:3857)\n";
+  return kExitOk;
+}
+}  // namespace
+
+void add_import_command(CLI::App& app, Action& action) {
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand(
       "import",
       "Import a Shapefile, GeoPackage, GeoJSON, File Geodatabase or the ministry's coordinate TXT\n"
       "(部标准格式 界址点坐标, .txt) as a new version of a layer.\n"
       "Reprojects to CGCS2000 (EPSG:4490), validates every geometry, and stores everything in\n"
-      "one transaction: on any error nothing is stored.");
+      "one transaction: on any error nothing is stored.\n"
+      "--kind imagery --date YYYY-MM imports an orthoimage (GeoTIFF / COG, any CRS, 8-bit RGB(A))\n"
+      "as a Web Mercator tile pyramid of that date (docs/imagery.md).");
   cmd->add_option("--db", o->db,
                   "SQLite database file (created when missing), or a PostgreSQL database: "
                   "pg:CONNINFO or postgresql://…")
@@ -30,7 +91,7 @@ void add_import_command(CLI::App& app, Action& action) {
   cmd->add_option("--kind", o->kind,
                   "land_use, ecological_redline, permanent_basic_farmland, "
                   "urban_development_boundary, village_plan, consolidation_unit, project, parcel, "
-                  "region")
+                  "region, imagery (orthoimage tiles), dem (terrain and slope tiles)")
       ->required();
   cmd->add_option("source", o->source, "file to import")->required();
   cmd->add_option("--encoding", o->encoding,
@@ -44,8 +105,16 @@ void add_import_command(CLI::App& app, Action& action) {
                   "CGCS2000");
   cmd->add_option("--source-layer", o->source_layer, "layer inside a multi-layer source");
   cmd->add_flag("--repair", o->repair, "repair invalid geometries with GEOS MakeValid");
+  cmd->add_option("--date", o->date, "imagery: the date it shows, YYYY-MM or YYYY-MM-DD");
+  cmd->add_option("--bands", o->bands, "imagery: source bands for R,G,B[,A], e.g. 3,2,1");
+  cmd->add_option("--format", o->format, "imagery: tile encoding webp (default), jpeg or png");
+  cmd->add_option("--tile-size", o->tile_size, "imagery: 256 (default) or 512 pixels");
+  cmd->add_option("--quality", o->quality, "imagery: webp/jpeg quality 1-100 (100: lossless webp)");
+  cmd->add_option("--min-zoom", o->min_zoom, "imagery: lowest zoom (default: the whole in a tile)");
+  cmd->add_option("--max-zoom", o->max_zoom, "imagery: highest zoom (default: the resolution's)");
   cmd->callback([o, &action] {
     action = [o] {
+      if (o->kind == "imagery" || o->kind == "dem") return import_imagery_file(*o);
       services::ImportRequest r;
       r.layer = o->layer;
       r.kind = parse_layer_kind(o->kind);

@@ -142,7 +142,7 @@ void add_serve_command(CLI::App& app, Action& action) {
       // missing).
       auto identity = storage::IdentityStore::open(location);
       auto project_store = storage::ProjectStore::open(location);
-      http::ApiServices api(*store, *identity, *project_store);
+      http::ApiServices api(*store, *identity, *project_store, location);
       http::ApiContext ctx = api.context(o->auth);
       // Sessions and project lists kept in memory, current across every server process on the
       // database (storage/change_signal.h); the I/O threads answer the list from them.

@@ -3,7 +3,7 @@
 namespace gz::http {
 
 ApiServices::ApiServices(storage::Store& store_, storage::IdentityStore& identity_,
-                         storage::ProjectStore& project_store_)
+                         storage::ProjectStore& project_store_, const std::string& location)
     : store(store_),
       identity(identity_),
       project_store(project_store_),
@@ -17,7 +17,8 @@ ApiServices::ApiServices(storage::Store& store_, storage::IdentityStore& identit
       rights(store, project_store, projects, &identity),
       schemes(store, project_store),
       warnings(project_store),
-      orders(store, project_store, &identity, &warnings) {}
+      orders(store, project_store, &identity, &warnings),
+      imagery(location.empty() ? nullptr : storage::ImageryStore::open(location)) {}
 
 ApiContext ApiServices::context(const AuthOptions& auth) {
   ApiContext ctx{store, identity, auth, &projects};
@@ -32,6 +33,7 @@ ApiContext ApiServices::context(const AuthOptions& auth) {
   ctx.warnings = &warnings;
   ctx.orders = &orders;
   ctx.event_store = &project_store;
+  ctx.imagery = imagery.get();
   return ctx;
 }
 

@@ -17,6 +17,7 @@
 #include "services/units.h"
 #include "services/village_plans.h"
 #include "storage/identity_store.h"
+#include "storage/imagery_store.h"
 #include "storage/project_store.h"
 #include "storage/store.h"
 
@@ -24,8 +25,9 @@ namespace gz::http {
 
 struct ApiServices {
   // Makes the services' tables where missing and registers their guards on `projects`.
+  // `location` (the database all three live in) adds the imagery tiles; empty: none served.
   ApiServices(storage::Store& store, storage::IdentityStore& identity,
-              storage::ProjectStore& project_store);
+              storage::ProjectStore& project_store, const std::string& location = "");
   ApiServices(const ApiServices&) = delete;
   ApiServices& operator=(const ApiServices&) = delete;
 
@@ -46,6 +48,7 @@ struct ApiServices {
   services::SchemeService schemes;
   services::WarningService warnings;
   services::OrderService orders;
+  std::unique_ptr<storage::ImageryStore> imagery;
 };
 
 }  // namespace gz::http

@@ -27,6 +27,7 @@
 #include "http/scheme_routes.h"
 #include "http/download_routes.h"
 #include "http/tile_routes.h"
+#include "http/imagery_routes.h"
 #include "http/land_use_class_routes.h"
 #include "http/stats_table_routes.h"
 #include "http/monitoring_routes.h"
@@ -308,6 +309,7 @@ Router make_router(const ApiContext& ctx) {
   if (ctx.projects) add_project_routes(r, identity, *ctx.projects, ctx.fast_reads);
   add_audit_routes(r, identity);
   add_tile_routes(r, store, identity);
+  if (ctx.imagery) add_imagery_routes(r, *ctx.imagery, identity);
   add_download_routes(r, store, identity, {ctx.projects, ctx.funds, ctx.progress});
   if (ctx.progress) add_progress_routes(r, identity, *ctx.progress);
   if (ctx.funds) add_funds_routes(r, identity, *ctx.funds);

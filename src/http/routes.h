@@ -18,6 +18,7 @@
 #include "services/schemes.h"
 #include "storage/project_store.h"
 #include "storage/identity_store.h"
+#include "storage/imagery_store.h"
 #include "storage/store.h"
 
 namespace gz::http {
@@ -51,6 +52,8 @@ struct ApiContext {
   storage::ProjectStore* event_store = nullptr;
   // Keeps sessions and project lists for the server's I/O-thread answers; null = none kept.
   FastReads* fast_reads = nullptr;
+  // Imagery tiles by date (GET /api/v1/imagery, /tiles/imagery/…); null = none served.
+  storage::ImageryStore* imagery = nullptr;
 };
 
 Router make_router(const ApiContext& ctx);

@@ -57,6 +57,8 @@ std::optional<int> requested_version(const Request& req) {
   return version;
 }
 
+}  // namespace
+
 // If-None-Match lists the tag (weak comparison, as RFC 9110 prescribes for this header) or is *.
 bool etag_matches(const std::string& if_none_match, const std::string& etag) {
   std::size_t pos = 0;
@@ -76,8 +78,6 @@ bool etag_matches(const std::string& if_none_match, const std::string& etag) {
   }
   return false;
 }
-
-}  // namespace
 
 void add_tile_routes(Router& r, storage::Store& store, storage::IdentityStore& identity) {
   auto tiles = std::make_shared<services::TileService>(store);

@@ -34,6 +34,17 @@ TEST_P(DemoCommandTest, a_second_run_refuses_and_force_replaces_the_whole_databa
   ASSERT_EQ(first.exit_code, 0) << first.describe();
   auto made = summary();
   ASSERT_NE(made.find("admin"), std::string::npos) << made;
+  // Two imagery dates painted from land_use versions 1 and 2, and the DEM's terrain and slope;
+  // the dates differ where the change survey changed the land.
+  EXPECT_EQ(where_->query("SELECT layer, date, kind FROM imagery_version ORDER BY 1, 2"),
+            (std::vector<std::string>{"dem|2024-06|terrain", "dem_slope|2024-06|slope",
+                                      "dom|2024-06|imagery", "dom|2025-06|imagery"}));
+  auto changed = where_->query(
+      "SELECT count(*) FROM imagery_tile a JOIN imagery_tile b ON a.z = b.z AND a.x = b.x AND "
+      "a.y = b.y WHERE a.layer = 'dom' AND b.layer = 'dom' AND a.date = '2024-06' AND "
+      "b.date = '2025-06' AND a.data <> b.data");
+  ASSERT_EQ(changed.size(), 1u);
+  EXPECT_GT(std::stoi(changed[0]), 0);
   auto dump = where_->dump();
 
   auto again = demo();

@@ -89,6 +89,8 @@ inline const std::vector<Row>& rows() {
   {"GET", "/api/v1/regions", "", "filtered by the caller's grants", "U AA AAAA AAA AA AAAA", "/api/v1/regions"},
   {"GET", "/api/v1/regions/{code}", "V", "the code", "U AA AAAA AAA AA NNNN", "/api/v1/regions/{V}"},
   {"GET", "/tiles/{layer}/{z}/{x}/{y}.mvt", "C", "the layer's county (map data)", "U AA AAAA AAA AA AAAN", "/tiles/{LAYER}/0/0/0.mvt"},
+  {"GET", "/api/v1/imagery", "", "the county's map: any signed-in user (empty outside it)", "U AA AAAA AAA AA AAAA", "/api/v1/imagery"},
+  {"GET", "/tiles/imagery/{layer}/{date}/{z}/{x}/{y}", "C", "the county's map (the fixture has no imagery: 404 even inside)", "U NN NNNN NNN NN NNNN", "/tiles/imagery/dom/2025-06/0/0/0"},
   {"GET", "/api/v1/layers/{layer}/download", "C", "the layer's county (map data)", "U AA AAAA AAA AA AAAN", "/api/v1/layers/{LAYER}/download?format=gpkg"},
   {"GET", "/api/v1/land-use-classes", "", "reference data", "U AA AAAA AAA AA AAAA", "/api/v1/land-use-classes"},
   {"GET", "/api/v1/stats/tables", "T", "?region=", "U AA AAAA ANN AA NNNN", "/api/v1/stats/tables?region={T}"},

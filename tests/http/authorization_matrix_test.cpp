@@ -386,7 +386,7 @@ TEST_P(AuthorizationMatrixTest, every_operation_answers_every_persona_as_the_tab
   // balancer's probe, /api/v1/health under another name).
   {
     auto store = storage::Store::open(location());
-    http::ApiServices api(*store, *identity_, *project_store_);
+    http::ApiServices api(*store, *identity_, *project_store_, location());
     auto router = http::make_router(api.context());
     for (const auto& r : router.routes()) {
       bool web = r.pattern.rfind("/api/", 0) != 0 && r.pattern.rfind("/tiles/", 0) != 0;

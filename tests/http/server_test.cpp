@@ -294,7 +294,7 @@ TEST_F(ServerTest, openapi_document_matches_the_route_table) {
   auto store = storage::Store::open(db);
   auto identity = storage::IdentityStore::open(db);
   auto projects = storage::ProjectStore::open(db);
-  http::ApiServices api(*store, *identity, *projects);
+  http::ApiServices api(*store, *identity, *projects, db);
   http::ApiContext ctx = api.context();
   auto router = http::make_router(ctx);
   for (const auto& r : router.routes())

@@ -24,6 +24,7 @@ import { statsSteps } from "./stats_steps.mjs";
 import { warnSteps } from "./warn_steps.mjs";
 import { downloadSteps } from "./download_steps.mjs";
 import { ordersSteps } from "./orders_steps.mjs";
+import { imagerySteps } from "./imagery_steps.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = Object.fromEntries(
@@ -730,6 +731,7 @@ try {
   await dashSteps({ browser, base, step, assert, signIn, shot });
 
   await statsSteps({ browser, base, step, assert, signIn, shot });
+  await imagerySteps({ browser, base, step, assert, signIn, shot });
   // The land-use warnings page (warn_steps.mjs).
   await warnSteps({ browser, base, step, assert, signIn, shot });
   // The assessment page (assess_steps.mjs).

@@ -11,6 +11,7 @@ import "maplibre-gl/dist/maplibre-gl.css";
 import { landUseClasses, listLayers, type LandUseClass } from "./api";
 import { fmtArea, lang, t } from "./i18n";
 import { el } from "./dom";
+import { addImageryBase, type ImageryBase } from "./imagery";
 
 type FC = GeoJSON.FeatureCollection;
 const emptyFC = (): FC => ({ type: "FeatureCollection", features: [] });
@@ -169,6 +170,7 @@ export function createMap(container: HTMLElement, opts: { center?: [number, numb
   const switchable: { id: string; label: string; layers: string[]; swatch: string; download?: string }[] = [];
   let classes: LandUseClass[] = [];
   let pendingProjects: FC | null = null, pendingFindings: [FC, FC] | null = null;
+  let imagery: ImageryBase | null = null;
 
   const ready = new Promise<void>((resolve) => {
     map.on("load", async () => {
@@ -208,6 +210,7 @@ export function createMap(container: HTMLElement, opts: { center?: [number, numb
       switchable.push({ id: "projects", label: "layer_projects", layers: ["projects-fill", "projects-line"], swatch: "border:2px solid #1f6feb;background:rgba(31,111,235,.12)" });
       switchable.push({ id: "overlaps", label: "layer_overlaps", layers: ["overlaps-fill"], swatch: "background:linear-gradient(90deg,rgba(255,77,77,.5),rgba(201,138,60,.5),rgba(156,77,204,.5))" });
       switchable.push({ id: "findings", label: "layer_findings", layers: ["findings-fill", "findings-line"], swatch: "border:2px solid #a00000;background:rgba(224,0,0,.45)" });
+      imagery = await addImageryBase(map, mapDiv);
       renderSide();
       if (pendingProjects) setProjects(pendingProjects);
       if (pendingFindings) setFindings(...pendingFindings);
@@ -393,7 +396,10 @@ export function createMap(container: HTMLElement, opts: { center?: [number, numb
 
   // For the end-to-end tests: the map and its rendered features.
   (window as any).__gongzhi = { map, ready };
-  return { map, setProjects, setFindings, fit, ready, tileLayers, destroy: () => map.remove() };
+  return { map, setProjects, setFindings, fit, ready, tileLayers, destroy: () => {
+    imagery?.destroy();
+    map.remove();
+  } };
 }
 
 // Project areas of a list of projects with their plans, as a FeatureCollection.
