@@ -17,6 +17,11 @@ printf '%s\n' "$password" | "$build/gongzhi" admin create-admin --db "$work/coun
 "$build/gongzhi" serve --db "$work/county.sqlite" --listen "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
 server=$!
 for i in $(seq 100); do curl -sf "http://127.0.0.1:$port/api/v1/health" >/dev/null && break; sleep 0.1; done
+# The server builds the overview index of the county's land-use layer in the background from
+# its start (docs/tiles.md); the cold pass starts once it is ready (a server without one, such
+# as an older build, is measured after 60 s at most).
+for i in $(seq 600); do grep -q "overview index of layer land_use" "$work/serve.log" && break; sleep 0.1; done
+grep "overview index" "$work/serve.log" || true
 token=$(curl -sf -X POST -H 'Content-Type: application/json' \
   -d "{\"username\":\"bench\",\"password\":\"$password\"}" "http://127.0.0.1:$port/api/v1/session" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
