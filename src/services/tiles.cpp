@@ -681,7 +681,12 @@ TileService::TileService(storage::Store& store, TileOptions options, std::size_t
                          bool warm)
     : store_(store), options_(options), cache_(cache_bytes) {
   if (!warm) return;
-  auto layers = store_.layers();
+  std::vector<LayerVersion> layers;
+  try {
+    layers = store_.layers();
+  } catch (const std::exception& e) {  // tiles are then made from scans until asked for
+    spdlog::warn("tiles: layers not read for the overview indexes: {}", e.what());
+  }
   std::lock_guard lock(index_mutex_);
   for (const auto& v : layers)
     if (v.feature_count >= kOverviewMinFeatures) schedule(v);
