@@ -112,7 +112,7 @@ void add_dashboard_routes(Router& r, storage::IdentityStore& identity,
   };
   // Kept per user and query by FastReads: identity and project changes end an answer at once;
   // a new survey or region layer (no stamp covers layers) shows within kDashboardMaxAge seconds
-  // (plus the two seconds an entry is still answered while one request recomputes it).
+  // (plus as long again while one request recomputes it).
   constexpr std::int64_t kDashboardMaxAge = 1;
   r.add("GET", "/api/v1/dashboard", fast ? fast->keep(std::move(board), kDashboardMaxAge) : std::move(board));
 }

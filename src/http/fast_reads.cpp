@@ -102,12 +102,13 @@ std::optional<FastReads::KeptAnswer> FastReads::lookup_answer(const Request& req
     return std::nullopt;
   if (e.max_age > 0) {
     // As for sessions: when the entry is older than max_age ONE request recomputes it on a
-    // worker; the others are answered from it meanwhile, for up to kRecheckSeconds.
+    // worker; the others are answered from it meanwhile, for up to min(kRecheckSeconds,
+    // max_age) more.
     std::atomic_ref<std::int64_t> checked(e.checked_at);
     std::int64_t at = checked.load(std::memory_order_relaxed);
     if (now < at) return std::nullopt;
     if (now - at >= e.max_age) {
-      checked.compare_exchange_strong(at, now - e.max_age + kRecheckSeconds);
+      checked.compare_exchange_strong(at, now - e.max_age + std::min(kRecheckSeconds, e.max_age));
       return std::nullopt;
     }
   }

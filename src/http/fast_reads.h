@@ -12,7 +12,7 @@
 // every ProjectStore write moves the projects stamp) ends them before that write is answered.
 // An answer that also depends on something without a stamp (the dashboard reads the survey
 // layers, which an import replaces) is kept with a max_age: after it, one request recomputes it
-// on a worker while the others are answered from the entry for up to two seconds more.
+// on a worker while the others are answered from the entry for up to max_age more (2 s at most).
 //
 // Everything else — a first request, a stale entry, another route — goes to the worker pool and
 // the router as before, where the routes refill what is kept here. The
