@@ -625,8 +625,30 @@ Tile make_tile(const OverviewIndex& index, const TileId& id) {
   const double small_area = double(options.cell) * options.cell;
   TileProjection project(id, options.extent);
   Gathered g;
+  g.candidates.reserve(hits.size());
   bool complete = true;
+  // The tile's class of each index class, found by code on its first appearance (as the scan
+  // path finds it), so that the string map is not searched once per feature.
+  constexpr std::uint32_t kUnseen = ~0u;
+  std::vector<std::uint32_t> tile_class(d.classes.size(), kUnseen);
   for (std::uint32_t i : hits) {
+    std::uint32_t& known = tile_class[d.cls[i]];
+    if (known != kUnseen && d.payload[i] == kNoPayload) {
+      // The common case at overview zooms: a feature that can only be aggregated.
+      const Envelope& bbox = d.exact[i];
+      ++g.scanned;
+      Candidate& c = g.candidates.emplace_back();
+      c.id = d.ids[i];
+      double x0 = bbox.minx, y0 = bbox.maxy, x1 = bbox.maxx, y1 = bbox.miny;
+      project(x0, y0);
+      project(x1, y1);
+      c.cx = (x0 + x1) / 2;
+      c.cy = (y0 + y1) / 2;
+      c.area = (x1 - x0) * (y1 - y0);
+      c.cls = known;
+      if (!(overview && c.area < small_area)) complete = false;
+      continue;
+    }
     const auto& [code, name] = d.classes[d.cls[i]];
     add_candidate(g, project, overview, small_area, d.ids[i], d.exact[i], code, name,
                   [&](Candidate& c) {
@@ -637,6 +659,7 @@ Tile make_tile(const OverviewIndex& index, const TileId& id) {
                     c.wkb = d.payloads[d.payload[i]].wkb;
                     c.tags = d.payloads[d.payload[i]].tags;
                   });
+    known = g.candidates.back().cls;
   }
   if (!complete) throw Error("the overview index lacks a feature's geometry");
   return render_tile(version, id, options, std::move(g));
