@@ -741,6 +741,7 @@ std::shared_ptr<const OverviewIndex> TileService::overview(const LayerVersion& v
 
 void TileService::build_indexes() {
   std::unique_ptr<storage::Store> own;
+  bool shared = false;  // no connection of its own: scans through the server's store
   for (;;) {
     LayerVersion v;
     {
@@ -753,9 +754,18 @@ void TileService::build_indexes() {
     std::shared_ptr<const OverviewIndex> index;
     auto started = std::chrono::steady_clock::now();
     try {
-      // A connection of its own: the scan takes seconds and must not hold the server's.
-      if (!own) own = storage::Store::open(store_.location());
-      index = OverviewIndex::build(*own, v, options_, [this] {
+      // A connection of its own: the scan takes seconds and must not hold the server's. Where
+      // the location names no store to open again (PostgreSQL gives a description), the
+      // server's store scans.
+      if (!own && !shared) {
+        try {
+          own = storage::Store::open(store_.location());
+        } catch (const std::exception& e) {
+          spdlog::info("tiles: overview indexes read through the server's store ({})", e.what());
+          shared = true;
+        }
+      }
+      index = OverviewIndex::build(own ? *own : store_, v, options_, [this] {
         std::lock_guard lock(index_mutex_);
         return stopping_;
       });

@@ -154,7 +154,8 @@ class TileCache {
 // so an entry never goes stale; a new version is a new key.
 //
 // Overview tiles of a large version (kOverviewMinFeatures or more) come from its OverviewIndex,
-// built by one background thread on a store connection of its own: for the latest version of
+// built by one background thread on a store connection of its own (SQLite; on PostgreSQL through
+// the service's store, whose location cannot be opened again): for the latest version of
 // every large layer when the service starts, and for any other large version when one of its
 // tiles is first asked for (a new import, within a second). Until the index is ready the tiles
 // are made from the store's scan, as for small layers. One index is kept per layer.
