@@ -73,6 +73,7 @@ struct Run {
   std::vector<double> ms;
   // Per zoom: tiles, sum of ms, max ms, max bytes.
   std::map<int, std::tuple<std::size_t, double, double, std::size_t>> by_zoom;
+  std::map<int, std::vector<double>> zoom_ms;
   std::size_t max_bytes = 0, total_bytes = 0, empty = 0;
   double seconds = 0;
 };
@@ -91,12 +92,16 @@ void report(const std::string& name, Run r, bool zooms = false) {
   for (const auto& [z, s] : r.by_zoom) {
     if (!zooms) break;
     auto [n, sum, max, bytes] = s;
-    std::printf("  z%-2d tiles %4zu  mean %8.3f ms  max %8.3f ms  max tile %7.1f KB\n", z, n,
-                sum / n, max, bytes / 1024.0);
+    auto ms = r.zoom_ms[z];
+    std::sort(ms.begin(), ms.end());
+    double p99 = ms.empty() ? 0.0 : ms[std::min(ms.size() - 1, static_cast<std::size_t>(0.99 * ms.size()))];
+    std::printf("  z%-2d tiles %4zu  mean %8.3f ms  p99 %8.3f ms  max %8.3f ms  max tile %7.1f KB\n",
+                z, n, sum / n, p99, max, bytes / 1024.0);
   }
 }
 
 void add_zoom(Run& r, int z, double ms, std::size_t bytes) {
+  r.zoom_ms[z].push_back(ms);
   auto& [n, sum, max, b] = r.by_zoom[z];
   ++n;
   sum += ms;

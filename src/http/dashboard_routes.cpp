@@ -94,8 +94,8 @@ json dashboard_json(const services::Dashboard& d) {
 }  // namespace
 
 void add_dashboard_routes(Router& r, storage::IdentityStore& identity,
-                          services::DashboardService& dashboard) {
-  r.add("GET", "/api/v1/dashboard", [&](const Request& req, const PathParams&) {
+                          services::DashboardService& dashboard, FastReads* fast) {
+  RouteHandler board = [&](const Request& req, const PathParams&) {
     auto user = signed_in(identity, req);
     auto q = query_params(req);
     for (const auto& [k, v] : q)
@@ -109,7 +109,12 @@ void add_dashboard_routes(Router& r, storage::IdentityStore& identity,
     // ?format=xlsx: the table the dashboard shows, as a workbook, with the same authorization.
     if (f != q.end() && f->second == "xlsx") return xlsx_download(services::dashboard_sheet(d));
     return json_response(200, dashboard_json(d));
-  });
+  };
+  // Kept per user and query by FastReads: identity and project changes end an answer at once;
+  // a new survey or region layer (no stamp covers layers) shows within kDashboardMaxAge seconds
+  // (plus as long again while one request recomputes it).
+  constexpr std::int64_t kDashboardMaxAge = 1;
+  r.add("GET", "/api/v1/dashboard", fast ? fast->keep(std::move(board), kDashboardMaxAge) : std::move(board));
 }
 
 }  // namespace gz::http

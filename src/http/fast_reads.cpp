@@ -34,8 +34,12 @@ FastReads::Stamp FastReads::stamp() const { return signal_ ? signal_->stamp() : 
 
 std::shared_ptr<const std::string> FastReads::answer(const Request& req) {
   if (!signal_ || !signal_->local()) return nullptr;
-  auto e = lookup(req, stamp());
-  return e ? e->wire : nullptr;
+  if (req.target == "/api/v1/projects") {
+    auto e = lookup(req, stamp());
+    return e ? e->wire : nullptr;
+  }
+  auto a = lookup_answer(req, stamp());
+  return a ? a->wire : nullptr;
 }
 
 std::shared_ptr<const std::string> FastReads::kept_list(const Request& req) {
@@ -46,6 +50,17 @@ std::shared_ptr<const std::string> FastReads::kept_list(const Request& req) {
 
 std::optional<FastReads::ListEntry> FastReads::lookup(const Request& req, const Stamp& now_stamp) {
   if (req.method != "GET" || req.target != "/api/v1/projects") return std::nullopt;
+  auto user_id = kept_user(req, now_stamp);
+  if (!user_id) return std::nullopt;
+  std::shared_lock lock(mutex_);
+  auto l = lists_.find(*user_id);
+  if (l == lists_.end() || l->second.identity_epoch != now_stamp.identity ||
+      l->second.projects_epoch != now_stamp.projects)
+    return std::nullopt;
+  return l->second;
+}
+
+std::optional<std::int64_t> FastReads::kept_user(const Request& req, const Stamp& now_stamp) {
   std::string token = request_token(req);
   if (!well_formed(token)) return std::nullopt;
   if (!now_stamp.live) return std::nullopt;
@@ -69,11 +84,66 @@ std::optional<FastReads::ListEntry> FastReads::lookup(const Request& req, const 
     checked.compare_exchange_strong(at, now - se.max_age + std::min(kRecheckSeconds, se.max_age));
     return std::nullopt;  // the claimant, or one that came in the same instant
   }
-  auto l = lists_.find(se.user_id);
-  if (l == lists_.end() || l->second.identity_epoch != now_stamp.identity ||
-      l->second.projects_epoch != now_stamp.projects)
+  return se.user_id;
+}
+
+std::optional<FastReads::KeptAnswer> FastReads::lookup_answer(const Request& req,
+                                                               const Stamp& now_stamp) {
+  if (req.method != "GET") return std::nullopt;
+  auto user_id = kept_user(req, now_stamp);
+  if (!user_id) return std::nullopt;
+  std::string key = std::to_string(*user_id) + '\n' + req.target;
+  std::int64_t now = services::unix_now();
+  std::shared_lock lock(mutex_);
+  auto it = answers_.find(key);
+  if (it == answers_.end()) return std::nullopt;
+  AnswerEntry& e = it->second;
+  if (e.identity_epoch != now_stamp.identity || e.projects_epoch != now_stamp.projects)
     return std::nullopt;
-  return l->second;
+  if (e.max_age > 0) {
+    // As for sessions: when the entry is older than max_age ONE request recomputes it on a
+    // worker; the others are answered from it meanwhile, for up to min(kRecheckSeconds,
+    // max_age) more.
+    std::atomic_ref<std::int64_t> checked(e.checked_at);
+    std::int64_t at = checked.load(std::memory_order_relaxed);
+    if (now < at) return std::nullopt;
+    if (now - at >= e.max_age) {
+      checked.compare_exchange_strong(at, now - e.max_age + std::min(kRecheckSeconds, e.max_age));
+      return std::nullopt;
+    }
+  }
+  return KeptAnswer{e.wire, e.response};
+}
+
+RouteHandler FastReads::keep(RouteHandler handler, std::int64_t max_age) {
+  if (!signal_) return handler;
+  return [this, handler = std::move(handler), max_age](const Request& req,
+                                                       const PathParams& params) -> Response {
+    if (req.method != "GET") return handler(req, params);
+    // PostgreSQL: the stamps are a query, so what is kept is answered here, on a worker.
+    if (!signal_->local())
+      if (auto kept = lookup_answer(req, stamp())) return *kept->response;
+    Stamp now_stamp = stamp();
+    // The session is checked (and kept) under the stamp read before anything else is read.
+    User user = signed_in(req, now_stamp);
+    Response res = handler(req, params);
+    if (res.status == 200 && !res.stream)
+      remember_answer(user.id, now_stamp, req.target, res, max_age);
+    return res;
+  };
+}
+
+void FastReads::remember_answer(std::int64_t user_id, const Stamp& stamp,
+                                const std::string& target, const Response& res,
+                                std::int64_t max_age) {
+  if (!stamp.live) return;
+  AnswerEntry e{stamp.identity, stamp.projects, services::unix_now(), max_age,
+                std::make_shared<const std::string>(wire_response(res)),
+                std::make_shared<const Response>(res)};
+  std::string key = std::to_string(user_id) + '\n' + target;
+  std::unique_lock lock(mutex_);
+  if (answers_.size() >= kMaxEntries) answers_.clear();
+  answers_[key] = std::move(e);
 }
 
 User FastReads::signed_in(const Request& req, const Stamp& stamp) {

@@ -6,8 +6,16 @@
 // made through ANY server process ends what was kept before that write is answered
 // (docs/performance.md).
 //
-// Everything else — a first request, a stale entry, a query string, another route — goes to the
-// worker pool and the router as before, where the list route refills what is kept here. The
+// Other reads opt in with keep(): the project page's reads (GET /api/v1/projects/{id}) and the
+// dashboard. Their 200 answers are kept per (user, target) under the same two stamps, so a
+// logout, a grant change or any write to the project tables (projects, reviews, funds, progress:
+// every ProjectStore write moves the projects stamp) ends them before that write is answered.
+// An answer that also depends on something without a stamp (the dashboard reads the survey
+// layers, which an import replaces) is kept with a max_age: after it, one request recomputes it
+// on a worker while the others are answered from the entry for up to max_age more (2 s at most).
+//
+// Everything else — a first request, a stale entry, another route — goes to the worker pool and
+// the router as before, where the routes refill what is kept here. The
 // I/O thread never waits on storage: answer() only hashes the token, reads two counters and looks
 // up two maps, and only where the stamps are in memory (SQLite). On PostgreSQL the stamps are a
 // query: the list route asks kept_list() on a worker instead (one small query in place of the
@@ -22,6 +30,7 @@
 #include <unordered_map>
 
 #include "domain/identity.h"
+#include "http/router.h"
 #include "http/server.h"
 #include "storage/change_signal.h"
 #include "storage/identity_store.h"
@@ -54,6 +63,13 @@ class FastReads {
   // On a worker: the list body of `user` (read after `stamp` was taken), kept for answer().
   void remember_list(const User& user, const Stamp& stamp, const std::string& body);
 
+  // A GET route whose 200 answers are a function of the signed-in user, the request target and
+  // what the two stamps cover (plus, with max_age > 0 seconds, anything else that may change
+  // within max_age): `handler` wrapped so that its answers are kept for answer() and, where the
+  // stamps are a query (PostgreSQL), answered from memory on the worker. Without a signal the
+  // handler itself.
+  RouteHandler keep(RouteHandler handler, std::int64_t max_age = 0);
+
  private:
   struct SessionEntry {
     std::int64_t user_id = 0;
@@ -66,8 +82,24 @@ class FastReads {
     std::shared_ptr<const std::string> wire;  // the whole 200 response
     std::shared_ptr<const std::string> body;
   };
+  struct AnswerEntry {
+    std::uint64_t identity_epoch = 0, projects_epoch = 0;
+    std::int64_t checked_at = 0, max_age = 0;  // max_age 0: while the stamps hold
+    std::shared_ptr<const std::string> wire;
+    std::shared_ptr<const Response> response;
+  };
   // The kept list for `req` when current under `now_stamp`.
   std::optional<ListEntry> lookup(const Request& req, const Stamp& now_stamp);
+  // The user of `req`'s kept session when current under `now_stamp` (claims a recheck when due).
+  std::optional<std::int64_t> kept_user(const Request& req, const Stamp& now_stamp);
+  // A kept answer of keep() for `req` when current under `now_stamp`.
+  struct KeptAnswer {
+    std::shared_ptr<const std::string> wire;
+    std::shared_ptr<const Response> response;
+  };
+  std::optional<KeptAnswer> lookup_answer(const Request& req, const Stamp& now_stamp);
+  void remember_answer(std::int64_t user_id, const Stamp& stamp, const std::string& target,
+                       const Response& res, std::int64_t max_age);
   static constexpr std::size_t kMaxEntries = 100000;
 
   storage::IdentityStore& identity_;
@@ -75,6 +107,7 @@ class FastReads {
   std::shared_mutex mutex_;
   std::unordered_map<std::string, SessionEntry> sessions_;  // by token hash
   std::unordered_map<std::int64_t, ListEntry> lists_;       // by user id
+  std::unordered_map<std::string, AnswerEntry> answers_;    // by user id '\n' target
 };
 
 }  // namespace gz::http

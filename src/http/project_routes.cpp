@@ -150,7 +150,8 @@ void add_project_routes(Router& r, storage::IdentityStore& identity,
     auto p = projects.create(user, np);
     return json_response(201, project_json(p, true));
   });
-  r.add("GET", "/api/v1/projects/{id}", [&](const Request& req, const PathParams& pp) {
+  // The project page: kept per user by FastReads while no identity or project change happened.
+  RouteHandler view = [&](const Request& req, const PathParams& pp) {
     auto user = signed_in(identity, req);
     auto v = projects.view(user, id_param(pp, "id"));
     json j = project_json(v.project, true);
@@ -162,7 +163,8 @@ void add_project_routes(Router& r, storage::IdentityStore& identity,
     for (const auto& x : v.transitions) j["history"].push_back(transition_json(x));
     j["compliance_gate"] = services::compliance_gate_json(v.project, v.acknowledgements, projects.rules());
     return json_response(200, j);
-  });
+  };
+  r.add("GET", "/api/v1/projects/{id}", fast ? fast->keep(std::move(view)) : std::move(view));
   r.add("PUT", "/api/v1/projects/{id}/plan", [&](const Request& req, const PathParams& pp) {
     auto user = signed_in(identity, req);
     const auto id = id_param(pp, "id");

@@ -317,7 +317,7 @@ Router make_router(const ApiContext& ctx) {
   if (ctx.schemes) add_scheme_routes(r, identity, *ctx.schemes);
   if (ctx.projects && ctx.participation)
     add_participation_routes(r, identity, *ctx.projects, *ctx.participation);
-  if (ctx.dashboard) add_dashboard_routes(r, identity, *ctx.dashboard);
+  if (ctx.dashboard) add_dashboard_routes(r, identity, *ctx.dashboard, ctx.fast_reads);
   if (ctx.warnings && ctx.orders) add_order_routes(r, identity, *ctx.warnings, *ctx.orders);
   if (ctx.event_store)
     add_event_routes(r, identity,

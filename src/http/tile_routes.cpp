@@ -80,7 +80,9 @@ bool etag_matches(const std::string& if_none_match, const std::string& etag) {
 }
 
 void add_tile_routes(Router& r, storage::Store& store, storage::IdentityStore& identity) {
-  auto tiles = std::make_shared<services::TileService>(store);
+  // The overview indexes of the large layers are built in the background from the start.
+  auto tiles = std::make_shared<services::TileService>(store, services::TileOptions{},
+                                                       std::size_t{256} << 20, true);
   r.add("GET", "/tiles/{layer}/{z}/{x}/{y}.mvt",
         [tiles, &identity](const Request& req, const PathParams& p) {
           auto user = services::authenticate(identity, request_token(req));

@@ -2,9 +2,11 @@
 
 #include <protozero/pbf_builder.hpp>
 #include <sodium.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <numbers>
 #include <optional>
@@ -13,6 +15,7 @@
 #include "common/error.h"
 #include "domain/survey_fields.h"
 #include "geo/tile_geometry.h"
+#include "storage/attributes_json.h"
 
 namespace gz::services {
 
@@ -325,41 +328,80 @@ std::string content_etag(const std::string& data) {
   return out;
 }
 
-Tile make_tile(storage::Store& store, const LayerVersion& version, const TileId& id,
-               const TileOptions& options) {
-  const int extent = options.extent;
-  const bool land_use = version.kind == LayerKind::land_use;
-  const bool overview = id.z < options.detail_zoom;
-  const double small_area = double(options.cell) * options.cell;
-  TileProjection project(id, extent);
-  Tile tile;
+namespace {
 
-  // The scan holds the store: keep its callback to cheap copying and bbox maths, and do the
-  // geometry work after it.
+// What make_tile reads for one tile, from the store's bbox scan or from an OverviewIndex: the
+// candidates in storage-id order, their classes in order of first appearance.
+struct Gathered {
   std::vector<Candidate> candidates;
   std::vector<AggregationClass> classes;
   std::map<std::string, std::uint32_t> class_index;
-  store.scan_bbox(version, tile_lonlat_bounds(id, options.buffer, extent), [&](StoredFeature&& f) {
-    ++tile.stats.scanned;
-    Candidate c;
-    c.id = f.id;
-    double x0 = f.bbox.minx, y0 = f.bbox.maxy, x1 = f.bbox.maxx, y1 = f.bbox.miny;
-    project(x0, y0);
-    project(x1, y1);
-    c.cx = (x0 + x1) / 2;
-    c.cy = (y0 + y1) / 2;
-    c.area = (x1 - x0) * (y1 - y0);
-    std::string code = land_use ? land_use_code(f.attributes).value_or("") : "";
-    auto [it, fresh] = class_index.try_emplace(code, static_cast<std::uint32_t>(classes.size()));
-    if (fresh)
-      classes.push_back({code, land_use ? attribute_text(f.attributes, "DLMC").value_or("") : ""});
-    c.cls = it->second;
-    if (!(overview && c.area < small_area)) {
-      c.wkb = std::move(f.wkb);
-      c.tags = feature_tags(version.kind, f.attributes);
-    }
-    candidates.push_back(std::move(c));
-  });
+  std::size_t scanned = 0;
+};
+
+// The candidate of one feature: its bbox in tile units, its class (code and name as the first
+// feature of that class in the tile names it), and its geometry and tags unless it can only be
+// aggregated. `payload` is called for those only.
+template <class Payload>
+void add_candidate(Gathered& g, const TileProjection& project, bool overview, double small_area,
+                   std::int64_t id, const Envelope& bbox, const std::string& code,
+                   const std::string& name, Payload&& payload) {
+  ++g.scanned;
+  Candidate c;
+  c.id = id;
+  double x0 = bbox.minx, y0 = bbox.maxy, x1 = bbox.maxx, y1 = bbox.miny;
+  project(x0, y0);
+  project(x1, y1);
+  c.cx = (x0 + x1) / 2;
+  c.cy = (y0 + y1) / 2;
+  c.area = (x1 - x0) * (y1 - y0);
+  auto [it, fresh] = g.class_index.try_emplace(code, static_cast<std::uint32_t>(g.classes.size()));
+  if (fresh) g.classes.push_back({code, name});
+  c.cls = it->second;
+  if (!(overview && c.area < small_area)) payload(c);
+  g.candidates.push_back(std::move(c));
+}
+
+Tile render_tile(const LayerVersion& version, const TileId& id, const TileOptions& options,
+                 Gathered&& gathered);
+
+}  // namespace
+
+Tile make_tile(storage::Store& store, const LayerVersion& version, const TileId& id,
+               const TileOptions& options) {
+  const bool land_use = version.kind == LayerKind::land_use;
+  const bool overview = id.z < options.detail_zoom;
+  const double small_area = double(options.cell) * options.cell;
+  TileProjection project(id, options.extent);
+  // The scan holds the store: keep its callback to cheap copying and bbox maths, and do the
+  // geometry work after it.
+  Gathered g;
+  store.scan_bbox(version, tile_lonlat_bounds(id, options.buffer, options.extent),
+                  [&](StoredFeature&& f) {
+                    std::string code = land_use ? land_use_code(f.attributes).value_or("") : "";
+                    std::string name =
+                        land_use ? attribute_text(f.attributes, "DLMC").value_or("") : "";
+                    add_candidate(g, project, overview, small_area, f.id, f.bbox, code, name,
+                                  [&](Candidate& c) {
+                                    c.wkb = std::move(f.wkb);
+                                    c.tags = feature_tags(version.kind, f.attributes);
+                                  });
+                  });
+  return render_tile(version, id, options, std::move(g));
+}
+
+namespace {
+
+Tile render_tile(const LayerVersion& version, const TileId& id, const TileOptions& options,
+                 Gathered&& gathered) {
+  const int extent = options.extent;
+  const bool land_use = version.kind == LayerKind::land_use;
+  const bool overview = id.z < options.detail_zoom;
+  TileProjection project(id, extent);
+  Tile tile;
+  tile.stats.scanned = gathered.scanned;
+  std::vector<Candidate>& candidates = gathered.candidates;
+  const std::vector<AggregationClass>& classes = gathered.classes;
 
   // Geometry of every feature that may be drawn on its own, once.
   geo::TileClip clip{{-double(options.buffer), -double(options.buffer),
@@ -420,6 +462,209 @@ Tile make_tile(storage::Store& store, const LayerVersion& version, const TileId&
   return tile;
 }
 
+}  // namespace
+
+// ---- Overview index ----------------------------------------------------------------------
+
+namespace {
+
+constexpr std::uint32_t kNoPayload = ~0u;
+constexpr int kBucketsPerAxis = 1 << OverviewIndex::kBucketZoom;
+// A feature over more buckets than this is kept apart and looked at for every tile.
+constexpr std::int64_t kMaxBucketsPerFeature = 64;
+
+// The coordinate SQLite's R*Tree and PostGIS's index boxes keep: the nearest float rounded
+// outward, so that the index answers exactly the features the store's bbox scan returns.
+double float_down(double v) {
+  float f = static_cast<float>(v);
+  if (double(f) > v) f = std::nextafter(f, -std::numeric_limits<float>::infinity());
+  return f;
+}
+double float_up(double v) {
+  float f = static_cast<float>(v);
+  if (double(f) < v) f = std::nextafter(f, std::numeric_limits<float>::infinity());
+  return f;
+}
+
+struct BucketRange {
+  int x0, y0, x1, y1;
+};
+
+int bucket_x(double lon) {
+  double u = (lon + 180.0) / 360.0 * kBucketsPerAxis;
+  return std::clamp(static_cast<int>(std::floor(u)), 0, kBucketsPerAxis - 1);
+}
+int bucket_y(double lat) {
+  double l = std::clamp(lat, -kMaxLatitude, kMaxLatitude) * std::numbers::pi / 180;
+  double v = (1.0 - std::asinh(std::tan(l)) / std::numbers::pi) / 2.0 * kBucketsPerAxis;
+  return std::clamp(static_cast<int>(std::floor(v)), 0, kBucketsPerAxis - 1);
+}
+BucketRange buckets_of(const Envelope& e) {
+  return {bucket_x(e.minx), bucket_y(e.maxy), bucket_x(e.maxx), bucket_y(e.miny)};
+}
+std::uint64_t bucket_key(int x, int y) {
+  return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(x)) << 32) |
+         static_cast<std::uint32_t>(y);
+}
+
+}  // namespace
+
+struct OverviewIndex::Data {
+  struct Payload {
+    std::string wkb;
+    std::vector<Tag> tags;
+  };
+  std::vector<std::int64_t> ids;    // storage order (= id order)
+  std::vector<Envelope> boxes;      // as the store's index keeps them (float, rounded outward)
+  std::vector<Envelope> exact;      // the stored bbox
+  std::vector<std::uint32_t> cls;   // into classes
+  std::vector<std::uint32_t> payload;
+  std::vector<std::pair<std::string, std::string>> classes;  // (code, DLMC)
+  std::vector<Payload> payloads;
+  std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> buckets;
+  std::vector<std::uint32_t> spanning;
+};
+
+OverviewIndex::OverviewIndex() : d_(std::make_unique<Data>()) {}
+OverviewIndex::~OverviewIndex() = default;
+
+std::size_t OverviewIndex::features() const { return d_->ids.size(); }
+std::size_t OverviewIndex::kept_geometries() const { return d_->payloads.size(); }
+
+std::shared_ptr<const OverviewIndex> OverviewIndex::build(storage::Store& store,
+                                                          const LayerVersion& version,
+                                                          const TileOptions& options,
+                                                          const std::function<bool()>& cancelled) {
+  auto index = std::shared_ptr<OverviewIndex>(new OverviewIndex());
+  index->version_ = version;
+  index->options_ = options;
+  Data& d = *index->d_;
+  const bool land_use = version.kind == LayerKind::land_use;
+  const double keep_area = 0.99 * double(options.cell) * options.cell;
+  std::map<std::pair<std::string, std::string>, std::uint32_t> class_ids;
+  struct Cancelled {};
+  storage::Store::ScanOptions scan_options;
+  scan_options.decode_attributes = false;
+  try {
+    store.scan(
+        version,
+        [&](StoredFeature&& f) {
+          if (cancelled && (d.ids.size() & 4095) == 0 && cancelled()) throw Cancelled{};
+          Attributes attrs = storage::decode_attributes(f.attributes_json);
+          std::pair<std::string, std::string> cls;
+          if (land_use)
+            cls = {land_use_code(attrs).value_or(""), attribute_text(attrs, "DLMC").value_or("")};
+          auto [it, fresh] = class_ids.try_emplace(cls, static_cast<std::uint32_t>(d.classes.size()));
+          if (fresh) d.classes.push_back(cls);
+          auto i = static_cast<std::uint32_t>(d.ids.size());
+          d.ids.push_back(f.id);
+          d.exact.push_back(f.bbox);
+          d.boxes.push_back({float_down(f.bbox.minx), float_down(f.bbox.miny),
+                             float_up(f.bbox.maxx), float_up(f.bbox.maxy)});
+          d.cls.push_back(it->second);
+          // Geometry and tags of a feature that may be drawn on its own at the index's deepest
+          // zoom (its bbox covers about a cell there or more; each tile then decides exactly).
+          int bx = bucket_x((f.bbox.minx + f.bbox.maxx) / 2),
+              by = bucket_y((f.bbox.miny + f.bbox.maxy) / 2);
+          TileProjection project({kBucketZoom, static_cast<std::uint32_t>(bx),
+                                  static_cast<std::uint32_t>(by)},
+                                 options.extent);
+          double x0 = f.bbox.minx, y0 = f.bbox.maxy, x1 = f.bbox.maxx, y1 = f.bbox.miny;
+          project(x0, y0);
+          project(x1, y1);
+          if ((x1 - x0) * (y1 - y0) >= keep_area) {
+            d.payload.push_back(static_cast<std::uint32_t>(d.payloads.size()));
+            d.payloads.push_back({std::move(f.wkb), feature_tags(version.kind, attrs)});
+          } else {
+            d.payload.push_back(kNoPayload);
+          }
+          BucketRange r = buckets_of(d.boxes.back());
+          if (std::int64_t(r.x1 - r.x0 + 1) * (r.y1 - r.y0 + 1) > kMaxBucketsPerFeature) {
+            d.spanning.push_back(i);
+          } else {
+            for (int y = r.y0; y <= r.y1; ++y)
+              for (int x = r.x0; x <= r.x1; ++x) d.buckets[bucket_key(x, y)].push_back(i);
+          }
+        },
+        scan_options);
+  } catch (const Cancelled&) {
+    return nullptr;
+  }
+  return index;
+}
+
+Tile make_tile(const OverviewIndex& index, const TileId& id) {
+  const LayerVersion& version = index.version_;
+  const TileOptions& options = index.options_;
+  const OverviewIndex::Data& d = *index.d_;
+  if (!index.answers(id)) throw Error("the overview index does not answer zoom " + std::to_string(id.z));
+  const Envelope q = tile_lonlat_bounds(id, options.buffer, options.extent);
+  // The features the store's scan would return: index boxes meeting the query box.
+  auto meets = [&](std::uint32_t i) {
+    const Envelope& b = d.boxes[i];
+    return b.minx <= q.maxx && b.maxx >= q.minx && b.miny <= q.maxy && b.maxy >= q.miny;
+  };
+  std::vector<std::uint32_t> hits;
+  BucketRange r = buckets_of(q);
+  for (int y = r.y0; y <= r.y1; ++y)
+    for (int x = r.x0; x <= r.x1; ++x) {
+      auto it = d.buckets.find(bucket_key(x, y));
+      if (it == d.buckets.end()) continue;
+      for (std::uint32_t i : it->second) {
+        // A feature in several buckets of the range is taken in the first of them only.
+        BucketRange f = buckets_of(d.boxes[i]);
+        if (std::max(f.x0, r.x0) != x || std::max(f.y0, r.y0) != y) continue;
+        if (meets(i)) hits.push_back(i);
+      }
+    }
+  for (std::uint32_t i : d.spanning)
+    if (meets(i)) hits.push_back(i);
+  std::sort(hits.begin(), hits.end());  // storage order, as the scan answers
+
+  const bool overview = id.z < options.detail_zoom;
+  const double small_area = double(options.cell) * options.cell;
+  TileProjection project(id, options.extent);
+  Gathered g;
+  g.candidates.reserve(hits.size());
+  bool complete = true;
+  // The tile's class of each index class, found by code on its first appearance (as the scan
+  // path finds it), so that the string map is not searched once per feature.
+  constexpr std::uint32_t kUnseen = ~0u;
+  std::vector<std::uint32_t> tile_class(d.classes.size(), kUnseen);
+  for (std::uint32_t i : hits) {
+    std::uint32_t& known = tile_class[d.cls[i]];
+    if (known != kUnseen && d.payload[i] == kNoPayload) {
+      // The common case at overview zooms: a feature that can only be aggregated.
+      const Envelope& bbox = d.exact[i];
+      ++g.scanned;
+      Candidate& c = g.candidates.emplace_back();
+      c.id = d.ids[i];
+      double x0 = bbox.minx, y0 = bbox.maxy, x1 = bbox.maxx, y1 = bbox.miny;
+      project(x0, y0);
+      project(x1, y1);
+      c.cx = (x0 + x1) / 2;
+      c.cy = (y0 + y1) / 2;
+      c.area = (x1 - x0) * (y1 - y0);
+      c.cls = known;
+      if (!(overview && c.area < small_area)) complete = false;
+      continue;
+    }
+    const auto& [code, name] = d.classes[d.cls[i]];
+    add_candidate(g, project, overview, small_area, d.ids[i], d.exact[i], code, name,
+                  [&](Candidate& c) {
+                    if (d.payload[i] == kNoPayload) {
+                      complete = false;
+                      return;
+                    }
+                    c.wkb = d.payloads[d.payload[i]].wkb;
+                    c.tags = d.payloads[d.payload[i]].tags;
+                  });
+    known = g.candidates.back().cls;
+  }
+  if (!complete) throw Error("the overview index lacks a feature's geometry");
+  return render_tile(version, id, options, std::move(g));
+}
+
 std::shared_ptr<const Tile> TileCache::find(const std::string& key) {
   std::lock_guard lock(mutex_);
   auto it = index_.find(key);
@@ -455,11 +700,120 @@ TileCache::Stats TileCache::stats() const {
   return {hits_, misses_, order_.size(), bytes_};
 }
 
+TileService::TileService(storage::Store& store, TileOptions options, std::size_t cache_bytes,
+                         bool warm)
+    : store_(store), options_(options), cache_(cache_bytes) {
+  if (!warm) return;
+  std::vector<LayerVersion> layers;
+  try {
+    layers = store_.layers();
+  } catch (const std::exception& e) {  // tiles are then made from scans until asked for
+    spdlog::warn("tiles: layers not read for the overview indexes: {}", e.what());
+  }
+  std::lock_guard lock(index_mutex_);
+  for (const auto& v : layers)
+    if (v.feature_count >= kOverviewMinFeatures) schedule(v);
+}
+
+TileService::~TileService() {
+  {
+    std::lock_guard lock(index_mutex_);
+    stopping_ = true;
+  }
+  index_cv_.notify_all();
+  if (builder_.joinable()) builder_.join();
+}
+
+void TileService::schedule(const LayerVersion& version) {
+  if (stopping_ || !scheduled_.insert(version.id).second) return;
+  queue_.push_back(version);
+  if (!builder_.joinable()) builder_ = std::thread([this] { build_indexes(); });
+  index_cv_.notify_all();
+}
+
+std::shared_ptr<const OverviewIndex> TileService::overview(const LayerVersion& version) {
+  std::lock_guard lock(index_mutex_);
+  auto it = indexes_.find(version.layer);
+  if (it != indexes_.end() && it->second->version().id == version.id) return it->second;
+  schedule(version);
+  return nullptr;
+}
+
+void TileService::build_indexes() {
+  std::unique_ptr<storage::Store> own;
+  bool shared = false;  // no connection of its own: scans through the server's store
+  for (;;) {
+    LayerVersion v;
+    {
+      std::unique_lock lock(index_mutex_);
+      index_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      v = queue_.front();
+      queue_.pop_front();
+    }
+    std::shared_ptr<const OverviewIndex> index;
+    auto started = std::chrono::steady_clock::now();
+    try {
+      // A connection of its own: the scan takes seconds and must not hold the server's. Where
+      // the location names no store to open again (PostgreSQL gives a description), the
+      // server's store scans.
+      if (!own && !shared) {
+        try {
+          own = storage::Store::open(store_.location());
+        } catch (const std::exception& e) {
+          spdlog::info("tiles: overview indexes read through the server's store ({})", e.what());
+          shared = true;
+        }
+      }
+      index = OverviewIndex::build(own ? *own : store_, v, options_, [this] {
+        std::lock_guard lock(index_mutex_);
+        return stopping_;
+      });
+    } catch (const std::exception& e) {
+      spdlog::warn("tiles: no overview index for layer {} version {}: {}", v.layer, v.version,
+                   e.what());
+    }
+    std::lock_guard lock(index_mutex_);
+    if (!index) {
+      failed_.insert(v.id);
+    } else {
+      spdlog::info("tiles: overview index of layer {} version {}: {} features ({} with geometry) "
+                   "in {:.1f} s",
+                   v.layer, v.version, index->features(), index->kept_geometries(),
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      auto& slot = indexes_[v.layer];
+      if (!slot || slot->version().version < v.version) slot = index;
+    }
+    index_cv_.notify_all();
+  }
+}
+
+bool TileService::wait_for_overview(const LayerVersion& version,
+                                     std::chrono::milliseconds timeout) {
+  std::unique_lock lock(index_mutex_);
+  schedule(version);
+  return index_cv_.wait_for(lock, timeout, [&] {
+    auto it = indexes_.find(version.layer);
+    return failed_.count(version.id) > 0 ||
+           (it != indexes_.end() && it->second->version().id == version.id);
+  }) && !failed_.count(version.id);
+}
+
 std::shared_ptr<const Tile> TileService::tile(const LayerVersion& version, const TileId& id) {
   std::string key = version.layer + '\n' + std::to_string(version.version) + '/' +
                     std::to_string(id.z) + '/' + std::to_string(id.x) + '/' + std::to_string(id.y);
   if (auto hit = cache_.find(key)) return hit;
-  auto made = std::make_shared<const Tile>(make_tile(store_, version, id, options_));
+  std::shared_ptr<const Tile> made;
+  if (version.feature_count >= kOverviewMinFeatures && id.z <= OverviewIndex::kBucketZoom &&
+      id.z < options_.detail_zoom)
+    if (auto index = overview(version)) {
+      try {
+        made = std::make_shared<const Tile>(make_tile(*index, id));
+      } catch (const Error& e) {  // never expected: the scan below answers instead
+        spdlog::warn("tiles: {} {}/{}/{}: {}", version.layer, id.z, id.x, id.y, e.what());
+      }
+    }
+  if (!made) made = std::make_shared<const Tile>(make_tile(store_, version, id, options_));
   cache_.insert(key, made);
   return made;
 }

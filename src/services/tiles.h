@@ -16,7 +16,12 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
+#include <deque>
+#include <functional>
+#include <set>
+#include <thread>
 #include <cstdint>
 #include <list>
 #include <memory>
@@ -89,6 +94,42 @@ std::string content_etag(const std::string& data);
 Tile make_tile(storage::Store& store, const LayerVersion& version, const TileId& tile,
                const TileOptions& options = {});
 
+// What the overview tiles of one layer version need, read from the store once and kept in
+// memory: every feature's id, bbox and class, the geometry and tags of the features big enough to
+// be drawn on their own at zoom kBucketZoom, and a grid of kBucketZoom tiles over the features.
+// Its tiles (zooms up to kBucketZoom below detail_zoom) are byte for byte those of the store's
+// bbox scan (make_tile above), without the scan: a z10 tile of a 1,000,000-spot county reads
+// hundreds of thousands of rows and decodes their attributes, the index a few buckets.
+class OverviewIndex {
+ public:
+  static constexpr int kBucketZoom = 12;
+  // One scan of the version (on `store`, which should be a connection of its own: the scan
+  // takes seconds). Null when `cancelled` said yes during the scan.
+  static std::shared_ptr<const OverviewIndex> build(storage::Store& store,
+                                                    const LayerVersion& version,
+                                                    const TileOptions& options = {},
+                                                    const std::function<bool()>& cancelled = {});
+  ~OverviewIndex();
+  bool answers(const TileId& tile) const {
+    return tile.z <= kBucketZoom && tile.z < options_.detail_zoom;
+  }
+  const LayerVersion& version() const { return version_; }
+  std::size_t features() const;
+  std::size_t kept_geometries() const;  // features whose geometry is kept
+
+ private:
+  OverviewIndex();
+  friend Tile make_tile(const OverviewIndex& index, const TileId& tile);
+  struct Data;
+  LayerVersion version_;
+  TileOptions options_;
+  std::unique_ptr<Data> d_;
+};
+
+// The tile of the index's version, as make_tile(store, …) makes it. Throws Error when the index
+// does not answer this zoom.
+Tile make_tile(const OverviewIndex& index, const TileId& tile);
+
 // Least-recently-used tiles by key, bounded by the bytes of their bodies. Thread-safe.
 class TileCache {
  public:
@@ -111,13 +152,24 @@ class TileCache {
 
 // Tiles through the cache, keyed by (layer, version, z, x, y). A stored version never changes,
 // so an entry never goes stale; a new version is a new key.
+//
+// Overview tiles of a large version (kOverviewMinFeatures or more) come from its OverviewIndex,
+// built by one background thread on a store connection of its own (SQLite; on PostgreSQL through
+// the service's store, whose location cannot be opened again): for the latest version of
+// every large layer when the service starts, and for any other large version when one of its
+// tiles is first asked for (a new import, within a second). Until the index is ready the tiles
+// are made from the store's scan, as for small layers. One index is kept per layer.
 class TileService {
  public:
+  static constexpr std::int64_t kOverviewMinFeatures = 20000;
+  // `warm`: start building the indexes of the store's large layers at once.
   explicit TileService(storage::Store& store, TileOptions options = {},
-                       std::size_t cache_bytes = std::size_t{256} << 20)
-      : store_(store), options_(options), cache_(cache_bytes) {}
+                       std::size_t cache_bytes = std::size_t{256} << 20, bool warm = false);
+  ~TileService();
   std::shared_ptr<const Tile> tile(const LayerVersion& version, const TileId& tile);
   TileCache::Stats cache_stats() const { return cache_.stats(); }
+  // Waits until the index of `version` is ready (true) or cannot be built or `timeout` passed.
+  bool wait_for_overview(const LayerVersion& version, std::chrono::milliseconds timeout);
 
   // A version of a layer (the latest when `version` is empty), as Store::layer_version, but
   // from a list read at most once a second per layer: a cached tile then needs no store access,
@@ -135,6 +187,19 @@ class TileService {
   };
   std::mutex versions_mutex_;
   std::unordered_map<std::string, KnownVersions> versions_;
+
+  // The index of `version` when built; otherwise null, and its build is queued.
+  std::shared_ptr<const OverviewIndex> overview(const LayerVersion& version);
+  void schedule(const LayerVersion& version);  // with index_mutex_ held
+  void build_indexes();                        // the builder thread
+  std::mutex index_mutex_;
+  std::condition_variable index_cv_;
+  std::unordered_map<std::string, std::shared_ptr<const OverviewIndex>> indexes_;  // by layer
+  std::deque<LayerVersion> queue_;
+  std::set<std::int64_t> scheduled_;  // version ids queued, built or failed
+  std::set<std::int64_t> failed_;
+  bool stopping_ = false;
+  std::thread builder_;
 };
 
 // Whether `user` may see the tiles of the map data. The data lie in the counties of the

@@ -268,6 +268,42 @@ TEST_P(TilesTest, demo_county_tiles_at_z10_stay_under_the_size_limit) {
   EXPECT_FALSE(decode_mvt(small.data).at(0).features.empty());
 }
 
+TEST_P(TilesTest, overview_index_tiles_are_the_scans_tiles_byte_for_byte) {
+  services::generate_demo_county(*store_, {.polygons = 20000, .seed = 7});
+  auto v = store_->layer_version("land_use", std::nullopt);
+  auto own = storage::Store::open(location());
+  auto index = services::OverviewIndex::build(*own, v);
+  ASSERT_TRUE(index);
+  EXPECT_EQ(index->features(), static_cast<std::size_t>(v.feature_count));
+  EXPECT_LE(index->kept_geometries(), index->features());
+  EXPECT_FALSE(index->answers({13, 0, 0}));
+  EXPECT_TRUE(index->answers({12, 0, 0}));
+  // Every tile of the county at z8–z12 (the county: z10 x 844–846, y 416–418), its edges
+  // included, and a tight size limit that coarsens the cells: the same bytes as the scan's.
+  std::size_t compared = 0, with_features = 0;
+  for (int z = 8; z <= 12; ++z) {
+    std::uint32_t x0 = (844u << z) >> 10, x1 = ((847u << z) >> 10), y0 = (416u << z) >> 10,
+                  y1 = ((419u << z) >> 10);
+    for (std::uint32_t x = x0; x <= x1; ++x)
+      for (std::uint32_t y = y0; y <= y1; ++y) {
+        TileId t{z, x, y};
+        auto scanned = services::make_tile(*store_, v, t);
+        auto indexed = services::make_tile(*index, t);
+        ASSERT_EQ(indexed.data, scanned.data) << z << "/" << x << "/" << y;
+        EXPECT_EQ(indexed.stats.drawn, scanned.stats.drawn);
+        EXPECT_EQ(indexed.stats.aggregated, scanned.stats.aggregated);
+        ++compared;
+        if (!scanned.data.empty()) ++with_features;
+      }
+  }
+  EXPECT_GT(with_features, 20u) << compared;
+  // Through the service: the index is built in the background and then answers.
+  services::TileService service(*store_, {}, std::size_t{64} << 20, true);
+  ASSERT_TRUE(service.wait_for_overview(v, std::chrono::seconds(60)));
+  auto t = service.tile(v, {10, 845, 417});
+  EXPECT_EQ(t->data, services::make_tile(*store_, v, {10, 845, 417}).data);
+}
+
 TEST_P(TilesTest, the_cache_answers_one_tile_per_version_and_a_new_tile_for_a_new_version) {
   auto wkb = tile_polygon_wkb(kTile, {{{1000, 1000}, {2000, 1000}, {2000, 2000}, {1000, 2000}}});
   auto v1 = write_land_use({{"1", wkb, "0101", "水田", 1}});

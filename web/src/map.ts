@@ -132,10 +132,10 @@ export function mvtLayerNames(buf: Uint8Array): string[] {
 
 // Whether the server makes tiles of a layer (a 404 or a network error: no), and the name of the
 // layer inside its tiles.
-async function probeTiles(layer: string, center: [number, number]): Promise<{ ok: boolean; sourceLayer: string }> {
+async function probeTiles(layer: string, version: number, center: [number, number]): Promise<{ ok: boolean; sourceLayer: string }> {
   const [x, y] = tileOf(center[0], center[1], 12);
   try {
-    const r = await fetch(`/tiles/${encodeURIComponent(layer)}/12/${x}/${y}.mvt`, { credentials: "same-origin" });
+    const r = await fetch(`/tiles/${encodeURIComponent(layer)}/12/${x}/${y}.mvt?version=${version}`, { credentials: "same-origin" });
     if (!r.ok) return { ok: false, sourceLayer: layer };
     const names = mvtLayerNames(new Uint8Array(await r.arrayBuffer()));
     return { ok: true, sourceLayer: names.includes(layer) || names.length === 0 ? layer : names[0] };
@@ -187,12 +187,15 @@ export function createMap(container: HTMLElement, opts: { center?: [number, numb
         // Probe where the projects are when they are known (a tile with features), else the centre.
         const b = pendingProjects ? bboxOf(pendingProjects) : null;
         const c: [number, number] = b ? [((b as any)[0][0] + (b as any)[1][0]) / 2, ((b as any)[0][1] + (b as any)[1][1]) / 2] : [map.getCenter().lng, map.getCenter().lat];
-        for (const { kind, label } of tileKinds) {
-          for (const l of layers.filter((x) => x.kind === kind)) {
-            const probe = await probeTiles(l.layer, c);
-            if (probe.ok) addTileLayer(l.layer, probe.sourceLayer, kind, label, l.version);
-          }
-        }
+        // All probes at once (the first view waits for the slowest, not for their sum), the
+        // layers then added in the order of tileKinds.
+        const wanted = tileKinds.flatMap(({ kind, label }) => layers.filter((x) => x.kind === kind).map((l) => ({ l, kind, label })));
+        const probes = await Promise.all(wanted.map(({ l }) => probeTiles(l.layer, l.version, c)));
+        // Where the page will fit the map anyway: the first tiles are requested for that view.
+        if (b) map.fitBounds(b, { padding: 40, duration: 0, maxZoom: 17 });
+        wanted.forEach(({ l, kind, label }, i) => {
+          if (probes[i].ok) addTileLayer(l.layer, probes[i].sourceLayer, kind, label, l.version);
+        });
       } catch {
         /* no layers: the API layers below still show */
       }
@@ -220,7 +223,9 @@ export function createMap(container: HTMLElement, opts: { center?: [number, numb
 
   function addTileLayer(layer: string, sourceLayer: string, kind: string, label: string, version: number) {
     const src = "tiles-" + layer;
-    map.addSource(src, { type: "vector", tiles: [location.origin + `/tiles/${encodeURIComponent(layer)}/{z}/{x}/{y}.mvt`], minzoom: 0, maxzoom: 16 });
+    // The version pinned in the URL: the server answers such tiles as immutable, so the browser
+    // keeps them without revalidating (a new import is a new version, hence a new URL).
+    map.addSource(src, { type: "vector", tiles: [location.origin + `/tiles/${encodeURIComponent(layer)}/{z}/{x}/{y}.mvt?version=${version}`], minzoom: 0, maxzoom: 16 });
     const ids: string[] = [];
     const base = { source: src, "source-layer": sourceLayer };
     let swatch = "";
