@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <random>
 
+#include "storage/change_signal.h"
 #include "storage/postgres/pg_replicas.h"
 #include "storage/project_store.h"
 #include "storage/store.h"
@@ -173,10 +174,14 @@ TEST_F(PgReplicaTest, with_replay_paused_a_read_waits_the_bound_then_runs_on_the
 TEST_F(PgReplicaTest, layers_written_are_listed_and_scanned_from_the_standby) {
   use_replicas({*standby_}, std::chrono::milliseconds(2000));
   auto store = storage::Store::open(schema_->location(), {.create = true});
-  auto w = store->begin_layer_version({"dltb", LayerKind::land_use, "replica test", "EPSG:4490"});
-  w->add("1", square_wkb(117, 30, 0.01), {117, 30, 117.01, 30.01}, {});
-  w->add("2", square_wkb(117.5, 30, 0.01), {117.5, 30, 117.51, 30.01}, {});
-  auto v = w->commit();
+  LayerVersion v;
+  {
+    // The writer holds the store until it is gone.
+    auto w = store->begin_layer_version({"dltb", LayerKind::land_use, "replica test", "EPSG:4490"});
+    w->add("1", square_wkb(117, 30, 0.01), {117, 30, 117.01, 30.01}, {});
+    w->add("2", square_wkb(117.5, 30, 0.01), {117.5, 30, 117.51, 30.01}, {});
+    v = w->commit();
+  }
   auto layers = store->layers();
   ASSERT_EQ(layers.size(), 1u);
   EXPECT_EQ(layers[0].feature_count, 2);
@@ -185,6 +190,27 @@ TEST_F(PgReplicaTest, layers_written_are_listed_and_scanned_from_the_standby) {
   EXPECT_EQ(n, 1);
   EXPECT_EQ(standby_reads(), 2u);
   EXPECT_EQ(primary_reads(), 0u);
+}
+
+TEST_F(PgReplicaTest, a_write_by_another_process_is_read_from_the_standby_after_a_stamp_check) {
+  use_replicas({*standby_}, std::chrono::milliseconds(2000));
+  auto store = storage::ProjectStore::open(schema_->location());
+  auto signal = storage::ChangeSignal::for_location(schema_->location());
+  ASSERT_NE(signal, nullptr);
+  // Another process writes (straight on the primary: this process's fence knows nothing of it).
+  schema_->exec("INSERT INTO projects(code, name, type, region_code, state, created_by, "
+                "created_at, updated_at, row_version, plan_json, plan_hash, area_m2) SELECT 'XM9', '别处写入', "
+                "'农用地整理', '340123101', 'implementation', 'zhen', '2026-01-01', '2026-01-01', 1, '', "
+                "'none', 0");
+  std::uint64_t written = pg::parse_lsn(sql_value(pg_conninfo(), "SELECT pg_current_wal_insert_lsn()::text"));
+  EXPECT_LT(pg::read_fence(), written);
+  // A server checks the stamps before it answers from memory: that raises the fence past it.
+  ASSERT_TRUE(signal->stamp().live);
+  EXPECT_GE(pg::read_fence(), written);
+  auto all = store->read([](storage::ProjectTx& tx) { return tx.projects(std::nullopt, false); });
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].name, "别处写入");
+  EXPECT_EQ(standby_reads(), 1u);
 }
 
 TEST_F(PgReplicaTest, an_unreachable_standby_leaves_reads_on_the_primary) {

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -17,6 +18,9 @@ struct State {
   std::atomic<bool> on{false};
   std::atomic<std::uint64_t> fence{0};
   std::atomic<std::size_t> next{0};
+  // A standby that could not be reached is not tried again before this time (a host that does
+  // not answer would otherwise cost every read its connect timeout).
+  std::map<std::string, std::chrono::steady_clock::time_point> down_until;
   ReplicaCounters counters;
 };
 State& state() {
@@ -55,6 +59,7 @@ void set_read_replicas(const std::string& primary_conninfo, ReplicaOptions optio
   {
     std::lock_guard lock(s.mutex);
     s.options = std::move(options);
+    s.down_until.clear();
   }
   s.on = on;
 }
@@ -62,6 +67,7 @@ void set_read_replicas(const std::string& primary_conninfo, ReplicaOptions optio
 bool have_read_replicas() { return state().on.load(std::memory_order_relaxed); }
 ReplicaCounters& replica_counters() { return state().counters; }
 std::uint64_t read_fence() { return state().fence.load(); }
+void note_primary_lsn(std::uint64_t lsn) { raise_fence(lsn); }
 
 void note_primary_commit(Connection& primary) {
   if (!have_read_replicas()) return;
@@ -79,6 +85,11 @@ std::unique_ptr<Connection> connect_standby(const std::string& search_path) {
   std::size_t first = s.next++;
   for (std::size_t i = 0; i < all.size(); ++i) {
     const std::string& conninfo = all[(first + i) % all.size()];
+    {
+      std::lock_guard lock(s.mutex);
+      auto it = s.down_until.find(conninfo);
+      if (it != s.down_until.end() && std::chrono::steady_clock::now() < it->second) continue;
+    }
     try {
       auto c = std::make_unique<Connection>(conninfo);
       c->set_name(c->name() + " (standby)");
@@ -91,8 +102,10 @@ std::unique_ptr<Connection> connect_standby(const std::string& search_path) {
       c->on_reconnect(set_up);
       return c;
     } catch (const StorageError& e) {
-      spdlog::warn("read replica {} unavailable, reading on the primary: {}",
+      spdlog::warn("read replica {} unavailable, reading on the primary (next try in 5 s): {}",
                    describe_conninfo(conninfo), e.what());
+      std::lock_guard lock(s.mutex);
+      s.down_until[conninfo] = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     }
   }
   return nullptr;

@@ -8,9 +8,11 @@
 //   (pg_last_wal_replay_lsn()), waiting at most the bound (default 500 ms); otherwise, and when
 //   no standby answers, it runs on the primary.
 //
-// The fence is the process's: behind a load balancer a user's requests must stay on one process
-// (haproxy cookie stickiness, docs/deploy.md) for their own writes to be read back from a
-// standby. Sessions and sign-in (the identity tables) are always read on the primary.
+// The fence is the process's, raised by its own commits and by every read of the change stamps
+// (storage/change_signal.h: a stamp that shows another process's write raises it past that
+// write), so what a server keeps stamped is never older than its stamp. Behind a load balancer
+// cookie stickiness (docs/deploy.md) keeps a user's reads on the process that has their writes
+// in its fence. Sessions and sign-in (the identity tables) are always read on the primary.
 #pragma once
 
 #include <atomic>
@@ -48,6 +50,9 @@ std::uint64_t parse_lsn(const std::string& text);
 // After a commit on `primary` (outside any transaction): raises the fence. Nothing to do (no
 // query) without replicas.
 void note_primary_commit(Connection& primary);
+// Raises the fence to `lsn`, a position read on the primary (the change stamps' query does, so
+// that a read after a stamp that shows another process's write finds that write on a standby).
+void note_primary_lsn(std::uint64_t lsn);
 std::uint64_t read_fence();
 
 // A connection to the next standby (round robin), its search_path set to `search_path` (the
