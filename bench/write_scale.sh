@@ -135,7 +135,9 @@ run() {
   # Every server took its share, and the client never hit a closed port.
   local valid=1 idle_server errors
   idle_server="$(awk '/^result thread/ && $7 == 0 {print $5}' "$work/wrk.txt" | head -1)"
-  errors="$(awk '/Socket errors/ {print}' "$work/wrk.txt")"
+  # Refused or broken connections (a server that is not there); timeouts (wrk's 2 s) are only
+  # slow answers on a busy machine and count in p99, not against the run.
+  errors="$(awk '/Socket errors/ {gsub(",", ""); if ($4 + $6 + $8 > 0) print}' "$work/wrk.txt")"
   if [[ -n "$idle_server" || -n "$errors" ]]; then valid=0; fi
   local cpu
   cpu="$(awk -v n="$created" -v s="$cpu_servers" -v p="$cpu_pg" -v w="$cpu_wrk" -v hz="$hz" \
