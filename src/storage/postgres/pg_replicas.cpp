@@ -71,7 +71,14 @@ void note_primary_lsn(std::uint64_t lsn) { raise_fence(lsn); }
 
 void note_primary_commit(Connection& primary) {
   if (!have_read_replicas()) return;
-  raise_fence(insert_lsn(primary));
+  try {
+    raise_fence(insert_lsn(primary));
+  } catch (const std::exception& e) {
+    // The write is committed and must be answered as such. Without its position the fence is
+    // raised by the next commit or change-stamp read instead.
+    spdlog::warn("read replicas: cannot read the primary's WAL position after a commit: {}",
+                 e.what());
+  }
 }
 
 std::unique_ptr<Connection> connect_standby(const std::string& search_path) {

@@ -48,7 +48,7 @@ ReplicaCounters& replica_counters();
 // The primary's WAL insert position as a number (e.g. 0/16B3748 -> 0x16B3748).
 std::uint64_t parse_lsn(const std::string& text);
 // After a commit on `primary` (outside any transaction): raises the fence. Nothing to do (no
-// query) without replicas.
+// query) without replicas. Never throws: the commit it follows has happened.
 void note_primary_commit(Connection& primary);
 // Raises the fence to `lsn`, a position read on the primary (the change stamps' query does, so
 // that a read after a stamp that shows another process's write finds that write on a standby).
