@@ -17,6 +17,7 @@
 #include "storage/change_signal.h"
 #include "storage/identity_store.h"
 #include "storage/postgres/pg_replicas.h"
+#include "storage/postgres/pg_store.h"
 #include "storage/project_store.h"
 #include "storage/sqlite/sqlite_store.h"
 #include "storage/store.h"
@@ -56,8 +57,7 @@ void add_serve_command(CLI::App& app, Action& action) {
   cmd->add_option("--pg-read", o->pg_read,
                   "a streaming standby of the --pg database for reads (libpq conninfo; "
                   "repeatable): project and layer reads go to a standby, writes to --pg, and what "
-                  "this server wrote is always read back (docs/deploy.md)")
-      ->needs(pg);
+                  "this server wrote is always read back (docs/deploy.md)");
   cmd->add_option("--pg-read-wait-ms", o->pg_read_wait_ms,
                   "how long a read waits for a standby to replay this server's last write before "
                   "it runs on the primary instead (default 500)")
@@ -150,6 +150,9 @@ void add_serve_command(CLI::App& app, Action& action) {
       storage::set_sqlite_synchronous(o->synchronous == "normal" ? storage::SqliteSync::normal
                                                                  : storage::SqliteSync::full);
       if (!o->pg_read.empty()) {
+        if (!storage::is_postgres_location(location))
+          throw UsageError("--pg-read names standbys of a PostgreSQL database: serve it with "
+                           "--pg CONNINFO (or --db pg:CONNINFO)");
         std::string primary = location.rfind("pg:", 0) == 0 ? location.substr(3) : location;
         storage::pg::set_read_replicas(
             primary, {o->pg_read, std::chrono::milliseconds(o->pg_read_wait_ms)});
