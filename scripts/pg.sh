@@ -10,6 +10,13 @@
 #                                  "host=127.0.0.1 port=PORT user=gongzhi dbname=gongzhi"
 #                                  as the last line of stdout. Idempotent: if the cluster is
 #                                  already running on PORT it only (re)checks and prints that.
+#   scripts/pg.sh replica DIR PORT PRIMARY_PORT
+#                                  a streaming standby of the cluster on 127.0.0.1:PRIMARY_PORT
+#                                  (one started by this script): on first use DIR is filled with
+#                                  pg_basebackup -R (a copy of the primary that follows it,
+#                                  read-only, hot standby), then it is started on 127.0.0.1:PORT
+#                                  like `start` and its conninfo printed. Stop it with `stop DIR`.
+#                                  For `gongzhi serve --pg-read` (docs/deploy.md) and its test.
 #   scripts/pg.sh stop DIR         stop it (fast mode). Not running is not an error.
 #   scripts/pg.sh status DIR       print "running on port N" or "stopped" (exit 0 / 3).
 #
@@ -39,6 +46,7 @@ note() { echo "$prog: $*" >&2; }
 usage() {
   cat >&2 <<EOF
 usage: $0 start DIR PORT
+       $0 replica DIR PORT PRIMARY_PORT
        $0 stop DIR
        $0 status DIR
 EOF
@@ -221,8 +229,45 @@ EOF
     show_log_tail "$log"
     die "PostgreSQL in $dir started but does not accept connections on 127.0.0.1:$port"
   fi
-  ensure_db "$dir" "$port"
+  # A standby is read-only: its roles, database and extension are the primary's.
+  [ -f "$dir/standby.signal" ] || ensure_db "$dir" "$port"
   conninfo "$port"
+}
+
+cmd_replica() {
+  local dir port primary out
+  [ $# -eq 3 ] || usage
+  dir=$(abspath "$1"); port=$2; primary=$3
+  for p in "$port" "$primary"; do
+    if ! [[ $p =~ ^[0-9]{1,5}$ ]] || [ "$p" -lt 1 ] || [ "$p" -gt 65535 ]; then
+      die "PORT and PRIMARY_PORT must be numbers in 1..65535, got '$p'"
+    fi
+  done
+  [ "$port" != "$primary" ] || die "the standby needs a port of its own (both are $port)"
+  check_tools
+  [ -x "$PGBIN/pg_basebackup" ] || die "$PGBIN/pg_basebackup not found (package postgresql-15)"
+  if [ ! -f "$dir/PG_VERSION" ]; then
+    (
+      take_lock "$dir"
+      cd /
+      if [ -e "$dir" ] && [ -n "$(ls -A -- "$dir" 2>/dev/null)" ]; then
+        die "$dir is not empty and holds no PostgreSQL cluster; give an empty or missing directory"
+      fi
+      ensure_parents_searchable "$dir"
+      mkdir -p -- "$dir" || die "cannot create $dir"
+      if is_root; then chown postgres:postgres -- "$dir" || die "cannot chown $dir to postgres"; fi
+      chmod 700 -- "$dir"
+      note "copying the cluster on 127.0.0.1:$primary into $dir (pg_basebackup -R)"
+      out=$(as_pg "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$primary" -U postgres -D "$dir" -R \
+              -X stream -c fast --no-sync 2>&1) \
+        || { echo "$out" >&2; rm -rf -- "$dir"; die "pg_basebackup from 127.0.0.1:$primary failed (is the primary running? scripts/pg.sh start ...)"; }
+      printf '\n# ---- added by scripts/pg.sh replica: a streaming standby of 127.0.0.1:%s ----\nunix_socket_directories = %s\nhot_standby = on\n' \
+        "$primary" "'$dir'" >>"$dir/postgresql.conf"
+      rm -f -- "$dir/postmaster.pid" "$dir/postgres.log"
+    ) || exit 1
+  fi
+  [ -f "$dir/standby.signal" ] || die "$dir holds a cluster that is not a standby"
+  cmd_start "$dir" "$port"
 }
 
 cmd_stop() {
@@ -255,6 +300,7 @@ cmd_status() {
 sub=$1; shift
 case $sub in
   start) cmd_start "$@" ;;
+  replica) cmd_replica "$@" ;;
   stop) cmd_stop "$@" ;;
   status) cmd_status "$@" ;;
   -h|--help|help) usage ;;

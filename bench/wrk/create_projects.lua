@@ -20,6 +20,7 @@ function setup(thread)
     thread.addr = wrk.lookup("127.0.0.1", port)[1]
   end
   thread:set("id", index)
+  thread:set("port", (#ports > 0) and ports[(index - 1) % #ports + 1] or "")
   table.insert(threads, thread)
 end
 
@@ -52,6 +53,10 @@ function done(summary, latency, requests)
   for _, t in ipairs(threads) do
     c = c + (t:get("created") or 0)
     r = r + (t:get("refused") or 0)
+  end
+  for i, t in ipairs(threads) do
+    io.write(string.format("result thread %d port %s created %d refused %d\n", i, t:get("port"),
+                           t:get("created") or 0, t:get("refused") or 0))
   end
   local seconds = summary.duration / 1e6
   io.write(string.format("result seconds %.3f\n", seconds))

@@ -16,6 +16,8 @@
 #include "http/server.h"
 #include "storage/change_signal.h"
 #include "storage/identity_store.h"
+#include "storage/postgres/pg_replicas.h"
+#include "storage/postgres/pg_store.h"
 #include "storage/project_store.h"
 #include "storage/sqlite/sqlite_store.h"
 #include "storage/store.h"
@@ -36,6 +38,8 @@ void raise_descriptor_limit() {
 void add_serve_command(CLI::App& app, Action& action) {
   struct Options {
     std::string db, pg, listen = "127.0.0.1:8080", synchronous = "full";
+    std::vector<std::string> pg_read;
+    int pg_read_wait_ms = 500;
     http::AuthOptions auth;
     int io_threads = 0, worker_threads = 4, request_timeout = 30, header_timeout = 10;
     int max_connections = 0, max_connections_per_address = 256;
@@ -50,6 +54,14 @@ void add_serve_command(CLI::App& app, Action& action) {
                              "e.g. \"host=127.0.0.1 dbname=gongzhi\", or postgresql://…)");
   db->excludes(pg);
   pg->excludes(db);
+  cmd->add_option("--pg-read", o->pg_read,
+                  "a streaming standby of the --pg database for reads (libpq conninfo; "
+                  "repeatable): project and layer reads go to a standby, writes to --pg, and what "
+                  "this server wrote is always read back (docs/deploy.md)");
+  cmd->add_option("--pg-read-wait-ms", o->pg_read_wait_ms,
+                  "how long a read waits for a standby to replay this server's last write before "
+                  "it runs on the primary instead (default 500)")
+      ->check(CLI::Range(0, 60000));
   cmd->add_option("--sqlite-synchronous", o->synchronous,
                   "when a commit is on disk: full (default; a write the server acknowledged "
                   "survives a power loss) or normal (faster; a power loss may take back the last "
@@ -137,6 +149,14 @@ void add_serve_command(CLI::App& app, Action& action) {
       // Before any store is opened: every connection the server commits on gets it.
       storage::set_sqlite_synchronous(o->synchronous == "normal" ? storage::SqliteSync::normal
                                                                  : storage::SqliteSync::full);
+      if (!o->pg_read.empty()) {
+        if (!storage::is_postgres_location(location))
+          throw UsageError("--pg-read names standbys of a PostgreSQL database: serve it with "
+                           "--pg CONNINFO (or --db pg:CONNINFO)");
+        std::string primary = location.rfind("pg:", 0) == 0 ? location.substr(3) : location;
+        storage::pg::set_read_replicas(
+            primary, {o->pg_read, std::chrono::milliseconds(o->pg_read_wait_ms)});
+      }
       auto store = storage::Store::open(location);
       // Users, sessions, projects and the audit log live in the same database (tables made if
       // missing).

@@ -18,6 +18,7 @@
 
 #include "common/error.h"
 #include "storage/postgres/connection.h"
+#include "storage/postgres/pg_replicas.h"
 #include "storage/postgres/pg_store.h"
 #include "storage/sql_identity_store.h"
 
@@ -105,8 +106,11 @@ class PgSignal : public ChangeSignal {
            "current_schema(), 0)); CREATE SEQUENCE IF NOT EXISTS " + sequences_[0] +
                "; CREATE SEQUENCE IF NOT EXISTS " + sequences_[1] + "; COMMIT",
            "cannot make the change stamps");
-    read_sql_ = "SELECT i.last_value, p.last_value FROM " + sequences_[0] + " i, " +
-                sequences_[1] + " p";
+    // With the primary's WAL position: with read replicas it raises this process's read fence
+    // (postgres/pg_replicas.h), so that what is read after this stamp, on a standby, is at least
+    // as new as the stamp, writes of other processes included.
+    read_sql_ = "SELECT i.last_value, p.last_value, pg_current_wal_insert_lsn()::text FROM " +
+                sequences_[0] + " i, " + sequences_[1] + " p";
     if (::pipe2(wake_, O_CLOEXEC | O_NONBLOCK) != 0) throw StorageError("cannot make a pipe");
     thread_ = std::thread([this] { listen_loop(); });
   }
@@ -144,6 +148,7 @@ class PgSignal : public ChangeSignal {
         return (std::stoull(PQgetvalue(r.get(), 0, field)) << 16) | (epoch(kind) & 0xffff);
       };
       s = {mix(0, Kind::identity), mix(1, Kind::projects), true};
+      if (pg::have_read_replicas()) pg::note_primary_lsn(pg::parse_lsn(PQgetvalue(r.get(), 0, 2)));
     } catch (const std::exception& e) {
       spdlog::warn("change signal: {}", e.what());
       return {};  // not live; the connection is not kept

@@ -9,6 +9,8 @@
 
 #include "common/error.h"
 #include "storage/change_signal.h"
+#include "storage/postgres/pg_identity_store.h"
+#include "storage/postgres/pg_store.h"
 #include "storage/sql_identity_store.h"
 #include "storage/write_session.h"
 
@@ -450,7 +452,12 @@ std::unique_ptr<ProjectStore> ProjectStore::open(const std::string& location,
   // Readers open the database the write session has made by now.
   OpenOptions reader = options;
   reader.create = false;
-  store->impl_->open_reader = [location, reader] { return open_sql_session(location, reader); };
+  // On PostgreSQL with read replicas (serve --pg-read) the readers' transactions may run on a
+  // standby (postgres/pg_replicas.h).
+  store->impl_->open_reader = [location, reader] {
+    return is_postgres_location(location) ? open_pg_read_session(location, reader)
+                                          : open_sql_session(location, reader);
+  };
   store->impl_->signal = ChangeSignal::for_location(location);
   return store;
 }

@@ -7,8 +7,12 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <atomic>
+#include <thread>
 
 #include "common/error.h"
+#include "storage/project_store.h"
+#include "storage/sql_identity_store.h"
 #include "storage/store.h"
 #include "store_backends.h"
 
@@ -217,6 +221,36 @@ TEST_F(PostgresStoreTest, DISABLED_copy_a_sqlite_layer_into_postgres_benchmark) 
     writer.reset();
     report("write generated squares to PostgreSQL", written.feature_count, clock::now() - t0);
   }
+}
+
+// Two servers starting at once on a new database both make the same index inside a write
+// transaction (CREATE INDEX IF NOT EXISTS is not safe against a concurrent creator: the second
+// waits on the first's catalog row and then fails on the catalog's unique index). The loser's
+// transaction runs again and finds the index made; once this failed the second server's start.
+TEST_F(PostgresStoreTest, two_processes_making_the_same_index_at_once_both_succeed) {
+  auto first = storage::ProjectStore::open(schema_->location());
+  auto second = storage::ProjectStore::open(schema_->location());
+  const std::string ddl = "CREATE INDEX IF NOT EXISTS projects_by_name_test ON projects(name)";
+  std::atomic<bool> made{false};
+  std::thread a([&] {
+    first->write([&](storage::ProjectTx& tx) {
+      tx.session().query(ddl);
+      made = true;
+      // Held open until the other has started making the same index and waits for this one.
+      std::this_thread::sleep_for(std::chrono::milliseconds(600));
+    });
+  });
+  while (!made) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  int attempts = 0;
+  EXPECT_NO_THROW(second->write([&](storage::ProjectTx& tx) {
+    ++attempts;
+    tx.session().query(ddl);
+  }));
+  a.join();
+  EXPECT_EQ(attempts, 2) << "the second maker should have lost once and run again";
+  EXPECT_EQ(schema_->query("SELECT count(*) FROM pg_indexes WHERE schemaname = '" + schema_->name() +
+                           "' AND indexname = 'projects_by_name_test'"),
+            std::vector<std::string>{"1"});
 }
 
 }  // namespace

@@ -126,6 +126,15 @@ void Connection::fail(const PGresult* r, std::string_view what) const {
   }
   if (state == "53100")
     throw StorageError(name_ + ": the database server's disk is full; nothing was written");
+  // Two processes making the same table or index at once (CREATE … IF NOT EXISTS is not safe
+  // against a concurrent creator: the loser hits the catalog's unique index, or finds the name
+  // taken): the loser's transaction runs again, and then finds it made.
+  std::string constraint = field(PG_DIAG_CONSTRAINT_NAME);
+  bool catalog_race = (state == "23505" && constraint.rfind("pg_", 0) == 0) || state == "42P07" ||
+                      state == "42710";
+  if (catalog_race)
+    throw WriteConflict(name_ + " is being set up by another process at the same time; nothing "
+                        "was written, try again (" + primary + ")");
   if (state == "40P01" || state == "40001")
     throw WriteConflict(name_ + " is being written by another process, and that write changed "
                         "what this one read; nothing was written, try again (" + primary + ")");

@@ -5,6 +5,7 @@
 #include "common/error.h"
 
 #include "storage/postgres/connection.h"
+#include "storage/postgres/pg_replicas.h"
 #include "storage/postgres/pg_store.h"
 #include "storage/sql_identity_store.h"
 
@@ -19,17 +20,33 @@ std::string conninfo_of(const std::string& location) {
 
 class PgSession : public SqlSession {
  public:
-  PgSession(const std::string& location, const OpenOptions& options) {
+  // `reads`: read transactions may run on a standby (open_pg_read_session).
+  PgSession(const std::string& location, const OpenOptions& options, bool reads = false) {
     // PgStore checks the schema and sets up the layer tables (under its own lock); its name is
     // the one errors use. The identity tables then join them in that schema.
     name_ = PgStore(location, options).location();
     conn_ = std::make_unique<pg::Connection>(conninfo_of(location));
     conn_->set_name(name_);
+    active_ = conn_.get();
+    // With standbys, a commit is flushed at once (synchronous_commit on for this session), so
+    // that the WAL that makes it visible there is sent at once: an asynchronous commit waits
+    // for the WAL writer (up to 3 x wal_writer_delay), and so would every read of it.
+    auto set_up = [this] {
+      if (pg::have_read_replicas()) conn_->exec("SET synchronous_commit = on", "cannot set up the session");
+    };
+    set_up();
     // Prepared statements and the audit chain's session lock die with the server connection.
-    conn_->on_reconnect([this] {
+    conn_->on_reconnect([this, set_up] {
       statements_.clear();
       chain_ = 0;
+      set_up();
     });
+    if (reads && pg::have_read_replicas()) {
+      pg::Result r = conn_->query("SELECT current_setting('search_path')", {}, "cannot read the search_path");
+      search_path_ = PQgetvalue(r.get(), 0, 0);
+      standby_ = pg::connect_standby(search_path_);
+      reads_ = true;
+    }
   }
 
   std::string name() const override { return name_; }
@@ -43,16 +60,18 @@ class PgSession : public SqlSession {
       values.push_back(p.data());
       lengths.push_back(static_cast<int>(p.size()));
     }
-    pg::Result r = conn_->send_retrying(sql, [&] {
-      PGconn* c = conn_->get();
-      const std::string* name = prepared(sql, static_cast<int>(params.size()));
+    pg::Connection& on = *active_;
+    pg::Result r = on.send_retrying(sql, [&] {
+      PGconn* c = on.get();
+      // Statements are prepared on the primary connection only.
+      const std::string* name = &on == conn_.get() ? prepared(sql, static_cast<int>(params.size())) : nullptr;
       return name ? PQexecPrepared(c, name->c_str(), static_cast<int>(params.size()),
                                    values.data(), lengths.data(), nullptr, 0)
                   : PQexecParams(c, sql.c_str(), static_cast<int>(params.size()), nullptr,
                                  values.data(), lengths.data(), nullptr, 0);
     });
     auto status = PQresultStatus(r.get());
-    if (!r || (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)) conn_->fail(r.get(), "");
+    if (!r || (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)) on.fail(r.get(), "");
     std::vector<Row> rows;
     int n = PQntuples(r.get()), fields = PQnfields(r.get());
     rows.reserve(static_cast<std::size_t>(n));
@@ -135,11 +154,15 @@ class PgSession : public SqlSession {
   // taken at once, before anything is written: the event feed relies on every writer holding
   // one before it draws an event number (ProjectStore::events_after).
   void begin_write() override {
+    active_ = conn_.get();
+    writing_ = true;
     conn_->exec("BEGIN ISOLATION LEVEL SERIALIZABLE; SELECT pg_current_xact_id()",
                 "cannot start a transaction");
   }
   // Schema setup: one at a time per schema.
   void begin_exclusive() {
+    active_ = conn_.get();
+    writing_ = true;
     conn_->exec("BEGIN", "cannot start a transaction");
     conn_->exec(
         "SELECT pg_advisory_xact_lock(hashtextextended('gongzhi: schema setup ' || "
@@ -165,10 +188,25 @@ class PgSession : public SqlSession {
                        " audit chains are in use by other connections");
   }
   void begin_read() override {
-    conn_->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "cannot start a transaction");
+    active_ = conn_.get();
+    writing_ = false;
+    if (reads_) active_ = pick_reader();
+    active_->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "cannot start a transaction");
   }
-  void commit() override { conn_->exec("COMMIT", "cannot commit"); }
-  void rollback() noexcept override { conn_->rollback_quietly(); }
+  void commit() override {
+    pg::Connection& on = *active_;
+    active_ = conn_.get();
+    on.exec("COMMIT", "cannot commit");
+    if (writing_) {
+      writing_ = false;
+      pg::note_primary_commit(*conn_);
+    }
+  }
+  void rollback() noexcept override {
+    active_->rollback_quietly();
+    active_ = conn_.get();
+    writing_ = false;
+  }
   std::unique_ptr<LayerWriter> begin_layer_version(const NewLayerVersion& v) override {
     return begin_pg_layer_version_in_transaction(*conn_, name_, v);
   }
@@ -193,10 +231,31 @@ class PgSession : public SqlSession {
     return &statements_.emplace(sql, std::move(name)).first->second;
   }
 
+  // Where the next read transaction runs: a standby that has replayed every write this process
+  // committed, else the primary. A standby that fails is dropped; the next read tries another.
+  pg::Connection* pick_reader() {
+    auto& counters = pg::replica_counters();
+    try {
+      if (!standby_) standby_ = pg::connect_standby(search_path_);
+      if (standby_ && pg::standby_current(*standby_)) {
+        ++counters.standby_reads;
+        return standby_.get();
+      }
+    } catch (const StorageError&) {
+      standby_.reset();
+    }
+    ++counters.primary_reads;
+    return conn_.get();
+  }
+
   static constexpr std::size_t kMaxStatements = 512;
   static constexpr unsigned kChains = 256;
   int chain_ = 0;
   std::unique_ptr<pg::Connection> conn_;
+  std::unique_ptr<pg::Connection> standby_;  // read sessions with replicas
+  pg::Connection* active_ = nullptr;          // where statements go now
+  bool reads_ = false, writing_ = false;
+  std::string search_path_;
   std::string name_;
   std::unordered_map<std::string, std::string> statements_;
 };
@@ -206,6 +265,11 @@ class PgSession : public SqlSession {
 std::unique_ptr<SqlSession> open_pg_session(const std::string& location,
                                             const OpenOptions& options) {
   return std::make_unique<PgSession>(location, options);
+}
+
+std::unique_ptr<SqlSession> open_pg_read_session(const std::string& location,
+                                                 const OpenOptions& options) {
+  return std::make_unique<PgSession>(location, options, /*reads=*/true);
 }
 
 std::unique_ptr<IdentityStore> open_pg_identity_store(const std::string& location,

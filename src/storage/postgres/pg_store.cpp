@@ -8,6 +8,7 @@
 #include "storage/attributes_json.h"
 #include "storage/layer_schema.h"
 #include "storage/postgres/connection.h"
+#include "storage/postgres/pg_replicas.h"
 
 namespace gz::storage {
 
@@ -164,6 +165,8 @@ PgStore::PgStore(const std::string& location, const OpenOptions&) {
   // would favour walking the id index over the spatial index for a bounding-box scan).
   auto set_up_session = [this] {
     conn_->exec("SET cursor_tuple_fraction = 1", "cannot set up the session");
+    // With standbys a commit is flushed at once, so that its WAL reaches them at once.
+    if (pg::have_read_replicas()) conn_->exec("SET synchronous_commit = on", "cannot set up the session");
     ensure_postgis_on_search_path();
   };
   set_up_session();
@@ -289,9 +292,10 @@ void PgStore::migrate() {
   }
 }
 
-std::vector<LayerVersion> PgStore::read_versions(const std::string& where_and_order,
+std::vector<LayerVersion> PgStore::read_versions(pg::Connection& on,
+                                                 const std::string& where_and_order,
                                                  const std::vector<std::string>& params) {
-  Result r = conn_->query(kVersionColumns + where_and_order, text_params(params),
+  Result r = on.query(kVersionColumns + where_and_order, text_params(params),
                           "cannot read layers");
   std::vector<LayerVersion> out;
   for (int i = 0; i < PQntuples(r.get()); ++i) {
@@ -311,7 +315,7 @@ std::vector<LayerVersion> PgStore::read_versions(const std::string& where_and_or
 
 std::optional<LayerSchema> PgStore::layer_schema(const LayerVersion& v) {
   std::lock_guard lock(mutex_);
-  Result r = conn_->query("SELECT feature_schema FROM layer_version WHERE id = $1",
+  Result r = reader().query("SELECT feature_schema FROM layer_version WHERE id = $1",
                           {pg::text(v.id)}, "cannot read layers");
   if (PQntuples(r.get()) != 1 || PQgetisnull(r.get(), 0, 0)) return std::nullopt;
   return decode_layer_schema(value(r.get(), 0, 0), v.feature_count, name_ + ", layer " + v.layer);
@@ -320,7 +324,7 @@ std::optional<LayerSchema> PgStore::layer_schema(const LayerVersion& v) {
 std::vector<LayerVersion> PgStore::layers() {
   std::lock_guard lock(mutex_);
   // Byte order of names, as SQLite sorts them, whatever the database's collation.
-  return read_versions(
+  return read_versions(reader(),
       "WHERE v.version = (SELECT max(version) FROM layer_version WHERE layer_id = l.id) "
       "ORDER BY l.name COLLATE \"C\"",
       {});
@@ -328,7 +332,7 @@ std::vector<LayerVersion> PgStore::layers() {
 
 std::vector<LayerVersion> PgStore::versions(const std::string& layer) {
   std::lock_guard lock(mutex_);
-  auto out = read_versions("WHERE l.name = $1 ORDER BY v.version", {layer});
+  auto out = read_versions(reader(), "WHERE l.name = $1 ORDER BY v.version", {layer});
   if (out.empty()) throw NotFoundError("layer '" + layer + "' does not exist in " + name_);
   return out;
 }
@@ -401,6 +405,8 @@ class PgLayerWriter : public LayerWriter {
                 what_);
     conn_.exec(nested_ ? "RELEASE SAVEPOINT gz_layer_version" : "COMMIT", what_);
     open_ = false;
+    // Nested: the enclosing transaction's commit raises the read fence.
+    if (!nested_) pg::note_primary_commit(conn_);
     return result_;
   }
 
@@ -493,21 +499,41 @@ void PgStore::stream(const std::string& select, const std::vector<std::string>& 
                      const std::function<void(StoredFeature&&)>& fn, const ScanOptions& options) {
   std::lock_guard lock(mutex_);
   const std::string what = "cannot read features";
-  conn_->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", what);
+  pg::Connection& on = reader();
+  on.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", what);
   try {
-    conn_->query("DECLARE gongzhi_scan NO SCROLL CURSOR FOR " + select, text_params(params), what);
+    on.query("DECLARE gongzhi_scan NO SCROLL CURSOR FOR " + select, text_params(params), what);
     const std::string fetch = "FETCH FORWARD " + std::to_string(kFetchRows) + " FROM gongzhi_scan";
     for (;;) {
-      Result r = conn_->query(fetch, {}, what, /*binary_rows=*/true);
+      Result r = on.query(fetch, {}, what, /*binary_rows=*/true);
       int n = PQntuples(r.get());
       for (int i = 0; i < n; ++i) fn(read_feature(r.get(), i, options));
       if (n < kFetchRows) break;
     }
-    conn_->exec("COMMIT", what);
+    on.exec("COMMIT", what);
   } catch (...) {
-    conn_->rollback_quietly();
+    on.rollback_quietly();
     throw;
   }
+}
+
+pg::Connection& PgStore::reader() {
+  if (!pg::have_read_replicas()) return *conn_;
+  auto& counters = pg::replica_counters();
+  try {
+    if (!standby_) {
+      Result r = conn_->query("SELECT current_setting('search_path')", {}, "cannot read the search_path");
+      standby_ = pg::connect_standby(value(r.get(), 0, 0));
+    }
+    if (standby_ && pg::standby_current(*standby_)) {
+      ++counters.standby_reads;
+      return *standby_;
+    }
+  } catch (const StorageError&) {
+    standby_.reset();  // the next read tries a standby again
+  }
+  ++counters.primary_reads;
+  return *conn_;
 }
 
 void PgStore::scan(const LayerVersion& v, const std::function<void(StoredFeature&&)>& fn,

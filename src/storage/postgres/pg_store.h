@@ -51,12 +51,17 @@ class PgStore : public Store {
  private:
   void migrate();
   void ensure_postgis_on_search_path();
-  std::vector<LayerVersion> read_versions(const std::string& where_and_order,
+  std::vector<LayerVersion> read_versions(pg::Connection& on, const std::string& where_and_order,
                                           const std::vector<std::string>& params);
   void stream(const std::string& select, const std::vector<std::string>& params,
               const std::function<void(StoredFeature&&)>& fn, const ScanOptions& options);
 
+  // Where a read runs: with read replicas (postgres/pg_replicas.h) a standby that has replayed
+  // this process's writes, else the primary connection. Called with mutex_ held.
+  pg::Connection& reader();
+
   std::unique_ptr<pg::Connection> conn_;
+  std::unique_ptr<pg::Connection> standby_;  // with read replicas, made on first read
   std::string schema_;  // where the tables are: current_schema() of the connection
   std::string name_;
   std::mutex mutex_;  // one connection; callers on several threads take turns
