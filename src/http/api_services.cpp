@@ -17,7 +17,9 @@ ApiServices::ApiServices(storage::Store& store_, storage::IdentityStore& identit
       rights(store, project_store, projects, &identity),
       schemes(store, project_store),
       warnings(project_store),
-      orders(store, project_store, &identity, &warnings) {}
+      orders(store, project_store, &identity, &warnings),
+      indicators(project_store, projects, funds),
+      benefits(project_store, projects, funds, participation) {}
 
 ApiContext ApiServices::context(const AuthOptions& auth) {
   ApiContext ctx{store, identity, auth, &projects};
@@ -31,6 +33,8 @@ ApiContext ApiServices::context(const AuthOptions& auth) {
   ctx.schemes = &schemes;
   ctx.warnings = &warnings;
   ctx.orders = &orders;
+  ctx.indicators = &indicators;
+  ctx.benefits = &benefits;
   ctx.event_store = &project_store;
   return ctx;
 }
