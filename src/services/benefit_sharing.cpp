@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "domain/funds.h"
 #include "services/request_text.h"
+#include "storage/schema_probe.h"
 
 namespace gz::services {
 
@@ -211,13 +212,22 @@ DistributionPlan BenefitSharingService::create_plan(const User& user, std::int64
     if (!region_contains(p->region_code, in.village_code) && !region_contains(in.village_code, p->region_code))
       throw InvalidRequest("village_outside_project", "村 " + in.village_code + " 不在项目 " + p->code + " 的范围内",
                            "village " + in.village_code + " is not in project " + p->code);
+    // A household of the project: in its rights plan (权属调整), in its compensation ledger, or
+    // linked to a villager account inside its region.
+    std::set<std::string> known;
+    auto& session = tx.session();
+    if (storage::has_column(session, "realloc_households", "household_code"))
+      for (auto& r : session.query("SELECT DISTINCT household_code FROM realloc_households WHERE project_id = $1",
+                                   {num(p->id)}))
+        known.insert(r[0]);
+    if (storage::has_column(session, "homestead_compensation", "household_code"))
+      for (auto& r : session.query("SELECT DISTINCT household_code FROM homestead_compensation WHERE project_id = $1",
+                                   {num(p->id)}))
+        known.insert(r[0]);
+    for (auto& r : session.query("SELECT household_code, region_code FROM household_members"))
+      if (region_contains(p->region_code, r[1])) known.insert(r[0]);
     for (const auto& s : shares) {
-      auto rows = tx.session().query(
-          "SELECT region_code FROM household_members WHERE household_code = $1", {s.household_code});
-      bool inside = false;
-      for (auto& r : rows)
-        if (region_contains(p->region_code, r[0])) inside = true;
-      if (!inside)
+      if (!known.count(s.household_code))
         throw InvalidRequest("household_outside_project",
                              "农户 " + s.household_code + " 不属于项目 " + p->code + " 所在区域",
                              "household " + s.household_code + " does not belong to project " + p->code);

@@ -331,9 +331,16 @@ TEST_P(LandIndicatorsTest, a_distribution_is_paid_only_after_the_vote_and_villag
   auto land = indicators_->register_indicators(kLead, origin, registration(500000, 5))[0];
   auto sold = indicators_->transfer(kLead, land.id, {"340124", "邻县", 100, 1'000'001, ""});
   // Households of the village, each linked to its villager account; H09 lives elsewhere.
-  for (int k = 1; k <= 7; ++k)
-    rights_->add_member(kAdmin, {0, "H0" + std::to_string(k), "cm" + std::to_string(k), "340123100201", "", ""});
-  rights_->add_member(kAdmin, {0, "H09", "cm9", "340124100201", "", ""});
+  auto link = [&](const std::string& household, const std::string& user, const std::string& village) {
+    store_->write([&](storage::ProjectTx& tx) {
+      tx.session().query(
+          "INSERT INTO household_members(household_code, username, region_code, added_by, added_at) "
+          "VALUES($1, $2, $3, 'admin', $4)",
+          {household, user, village, tx.now()});
+    });
+  };
+  for (int k = 1; k <= 7; ++k) link("H0" + std::to_string(k), "cm" + std::to_string(k), "340123100201");
+  link("H09", "cm9", "340124100201");
 
   NewDistributionPlan in;
   in.title = "2026 年指标交易收益分配";

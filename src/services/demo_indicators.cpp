@@ -1,0 +1,91 @@
+#include "services/demo_indicators.h"
+
+#include <cmath>
+
+#include "common/error.h"
+#include "domain/participation.h"
+#include "services/benefit_sharing.h"
+#include "services/funds.h"
+#include "services/land_indicators.h"
+#include "services/participation.h"
+#include "services/projects.h"
+#include "services/rights.h"
+#include "storage/identity_store.h"
+#include "storage/project_store.h"
+
+namespace gz::services {
+
+std::string seed_demo_indicators(storage::Store& store, const std::string& location) {
+  auto identity = storage::IdentityStore::open(location);
+  auto lead = identity->find_user("zrzy"), cun = identity->find_user("cun"), zhen = identity->find_user("zhen"),
+       cunmin = identity->find_user("cunmin"), finance = identity->find_user("czj");
+  if (!lead || !cun || !zhen || !cunmin || !finance) return "";
+  std::string village;
+  for (const auto& g : cun->grants) village = g.region_code;
+  auto projects = storage::ProjectStore::open(location);
+  ProjectService service(store, *projects, identity.get());
+  FundsService funds(*projects, identity.get());
+  RightsService rights(store, *projects, service, identity.get());
+  ParticipationService participation(*projects, service, identity.get());
+  LandIndicatorService indicators(*projects, service, funds);
+  BenefitSharingService benefits(*projects, service, funds, participation);
+
+  // The first accepted project of the village's township whose plots make indicators. The
+  // survey's cultivated land of the project area is taken as 40% of the area (demo figure).
+  std::vector<LandIndicator> made;
+  storage::ProjectRecord project;
+  for (const auto& p : service.list(*lead)) {
+    if (p.state != ProjectState::accepted || !region_contains(p.region_code, village)) continue;
+    try {
+      made = indicators.register_indicators(*lead, p.id, {p.area_m2 * 0.4, 6, "验收时登记"});
+      project = p;
+      break;
+    } catch (const RuleError&) {
+    }
+  }
+  if (made.empty()) return "";
+  // Half of the first indicator to a neighbouring county at 300,000 元 per mu.
+  const auto& first = made.front();
+  const std::string county = project.region_code.substr(0, 6);
+  const std::string buyer = county.substr(0, 4) + (county.substr(4) == "01" ? "02" : "01");
+  const auto half = first.balance_units() / 2;
+  const auto price = static_cast<std::int64_t>(std::llround(mu_of(half) * 30'000'000.0));
+  auto sold = indicators.transfer(*lead, first.id,
+                                  {buyer, "邻县自然资源和规划局", m2_of(half), price, "省级平台挂牌成交"});
+
+  // Five households of the village, each with its villager account.
+  std::vector<NewDistributionPlan::Household> households{{"H00001", 180.5}};
+  // H00001 is cunmin's already (services/demo_rights.cpp).
+  for (int k = 2; k <= 5; ++k) {
+    std::string name = "cunmin" + std::to_string(k), code = "H0000" + std::to_string(k);
+    if (!identity->find_user(name))
+      identity->add_user({name, cunmin->password_hash, {Grant{Role::villager, "", village}}}, "demo");
+    rights.add_member(*cun, {0, code, name, village, "", ""});
+    households.push_back({code, 120.0 + 17.25 * k});
+  }
+  NewDistributionPlan plan;
+  plan.title = "增减挂钩节余指标交易收益分配";
+  plan.village_code = village;
+  plan.revenue_kind = "indicator_transfer";
+  plan.household_basis = "homestead_area";
+  plan.source_id = sold.fund_source_id;
+  plan.amount_fen = price;
+  plan.county_bp = 3000;
+  plan.village_bp = 3000;
+  plan.households_bp = 4000;
+  plan.households = households;
+  // The village collective plans for a project of its village, the township for one of its own.
+  const User& planner = region_contains(village, project.region_code) ? *cun : *zhen;
+  auto d = benefits.create_plan(planner, project.id, plan);
+  participation.set_representatives(*cun, village, {"cunmin", "cunmin2", "cunmin3", "cunmin4", "cunmin5"});
+  d = benefits.open_vote(planner, d.id);
+  for (const char* name : {"cunmin", "cunmin2", "cunmin3", "cunmin4"})
+    participation.cast_ballot(*identity->find_user(name), d.vote_id, BallotChoice::yes);
+  participation.cast_ballot(*identity->find_user("cunmin5"), d.vote_id, BallotChoice::abstain);
+  participation.close_vote(planner, d.vote_id);
+  benefits.request_payment(planner, d.id);
+  benefits.decide_payment(*finance, d.id, true);
+  return project.code;
+}
+
+}  // namespace gz::services
