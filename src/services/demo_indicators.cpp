@@ -57,7 +57,7 @@ std::string seed_demo_indicators(storage::Store& store, const std::string& locat
   std::vector<NewDistributionPlan::Household> households{{"H00001", 180.5}};
   // H00001 is cunmin's already (services/demo_rights.cpp).
   for (int k = 2; k <= 5; ++k) {
-    std::string name = "cunmin" + std::to_string(k), code = "H0000" + std::to_string(k);
+    std::string name = "hu0000" + std::to_string(k), code = "H0000" + std::to_string(k);
     if (!identity->find_user(name))
       identity->add_user({name, cunmin->password_hash, {Grant{Role::villager, "", village}}}, "demo");
     rights.add_member(*cun, {0, code, name, village, "", ""});
@@ -77,11 +77,11 @@ std::string seed_demo_indicators(storage::Store& store, const std::string& locat
   // The village collective plans for a project of its village, the township for one of its own.
   const User& planner = region_contains(village, project.region_code) ? *cun : *zhen;
   auto d = benefits.create_plan(planner, project.id, plan);
-  participation.set_representatives(*cun, village, {"cunmin", "cunmin2", "cunmin3", "cunmin4", "cunmin5"});
+  participation.set_representatives(*cun, village, {"cunmin", "hu00002", "hu00003", "hu00004", "hu00005"});
   d = benefits.open_vote(planner, d.id);
-  for (const char* name : {"cunmin", "cunmin2", "cunmin3", "cunmin4"})
+  for (const char* name : {"cunmin", "hu00002", "hu00003", "hu00004"})
     participation.cast_ballot(*identity->find_user(name), d.vote_id, BallotChoice::yes);
-  participation.cast_ballot(*identity->find_user("cunmin5"), d.vote_id, BallotChoice::abstain);
+  participation.cast_ballot(*identity->find_user("hu00005"), d.vote_id, BallotChoice::abstain);
   participation.close_vote(planner, d.vote_id);
   benefits.request_payment(planner, d.id);
   benefits.decide_payment(*finance, d.id, true);
