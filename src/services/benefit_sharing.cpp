@@ -313,6 +313,9 @@ DistributionPlan BenefitSharingService::plan(const User& user, std::int64_t id) 
 
 DistributionPlan BenefitSharingService::open_vote(const User& user, std::int64_t id) {
   auto d = plan(user, id);
+  if (!has_grant_over(user, planners(), d.village_code))
+    throw Forbidden("not_a_convener", "只有该村的村集体或乡镇可以提交村民代表会议表决",
+                    "only the village collective or the township over the plan's village puts it to the vote");
   if (d.vote_status == "open" || d.vote_status == "passed")
     throw RuleError("vote_exists", "该方案已有表决（" + num(d.vote_id) + "）",
                     "the plan already has a vote (" + num(d.vote_id) + ") that is open or passed");
