@@ -20,8 +20,9 @@ std::string seed_demo_indicators(storage::Store& store, const std::string& locat
   auto lead = identity->find_user("zrzy"), cun = identity->find_user("cun"), zhen = identity->find_user("zhen"),
        cunmin = identity->find_user("cunmin"), finance = identity->find_user("czj");
   if (!lead || !cun || !zhen || !cunmin || !finance) return "";
-  std::string village;
+  std::string village, township;
   for (const auto& g : cun->grants) village = g.region_code;
+  for (const auto& g : zhen->grants) township = g.region_code;
   auto projects = storage::ProjectStore::open(location);
   ProjectService service(store, *projects, identity.get());
   FundsService funds(*projects, identity.get());
@@ -30,12 +31,15 @@ std::string seed_demo_indicators(storage::Store& store, const std::string& locat
   LandIndicatorService indicators(*projects, service, funds);
   BenefitSharingService benefits(*projects, service, funds, participation);
 
-  // The first accepted project of the village's township whose plots make indicators. The
+  // The first accepted project of the village or its township whose plots make indicators. The
   // survey's cultivated land of the project area is taken as 40% of the area (demo figure).
   std::vector<LandIndicator> made;
   storage::ProjectRecord project;
   for (const auto& p : service.list(*lead)) {
-    if (p.state != ProjectState::accepted || !region_contains(p.region_code, village)) continue;
+    // The township's or the village's own project: the township or the village plans for it.
+    if (p.state != ProjectState::accepted || !region_contains(p.region_code, village) ||
+        !region_contains(township, p.region_code))
+      continue;
     try {
       made = indicators.register_indicators(*lead, p.id, {p.area_m2 * 0.4, 6, "验收时登记"});
       project = p;
