@@ -12,6 +12,7 @@
 #include "geo/ellipsoid.h"
 #include "geo/geometry.h"
 #include "services/request_text.h"
+#include "storage/sql_identity_store.h"
 
 namespace gz::services {
 

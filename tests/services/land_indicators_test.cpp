@@ -21,6 +21,7 @@
 #include "services/projects.h"
 #include "services/rights.h"
 #include "storage/project_store.h"
+#include "storage/sql_identity_store.h"
 #include "storage/store.h"
 
 namespace gz::test {
