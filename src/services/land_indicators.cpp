@@ -536,7 +536,8 @@ IndicatorMovement LandIndicatorService::use(const User& user, std::int64_t indic
     if (i->kind == "construction_land") {
       // A 建新 area never exceeds the 拆旧 area it draws on: the target's 建新 plots must be
       // covered, and no more is drawn than they need.
-      auto jianxin = plan_plots(*target).sum(plan_plots(*target).jianxin);
+      auto target_plots = plan_plots(*target);
+      auto jianxin = target_plots.sum(target_plots.jianxin);
       std::int64_t drawn = 0;
       for (auto& r : tx.session().query(
                "SELECT COALESCE(SUM(m.area_units), 0) FROM land_indicator_movements m JOIN "
