@@ -1,6 +1,8 @@
 #include "services/demo_indicators.h"
 
+#include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "common/error.h"
 #include "domain/participation.h"
@@ -31,15 +33,12 @@ std::string seed_demo_indicators(storage::Store& store, const std::string& locat
   LandIndicatorService indicators(*projects, service, funds);
   BenefitSharingService benefits(*projects, service, funds, participation);
 
-  // The first accepted project of the village or its township whose plots make indicators. The
-  // survey's cultivated land of the project area is taken as 40% of the area (demo figure).
+  // The first accepted demo project whose plots make indicators. The survey's cultivated land
+  // of the project area is taken as 40% of the area (demo figure).
   std::vector<LandIndicator> made;
   storage::ProjectRecord project;
   for (const auto& p : service.list(*lead)) {
-    // The township's or the village's own project: the township or the village plans for it.
-    if (p.state != ProjectState::accepted || !region_contains(p.region_code, village) ||
-        !region_contains(township, p.region_code))
-      continue;
+    if (p.state != ProjectState::accepted) continue;
     try {
       made = indicators.register_indicators(*lead, p.id, {p.area_m2 * 0.4, 6, "验收时登记"});
       project = p;
@@ -67,20 +66,44 @@ std::string seed_demo_indicators(storage::Store& store, const std::string& locat
     rights.add_member(*cun, {0, code, name, village, "", ""});
     households.push_back({code, 120.0 + 17.25 * k});
   }
+  // The distribution: of the transfer's revenue when the indicator's project is the township's
+  // or the village's; else of land-transfer rent (流转租金) paid into the pool of the first funded
+  // project of the township, so that the village's assembly and households have one.
   NewDistributionPlan plan;
-  plan.title = "增减挂钩节余指标交易收益分配";
   plan.village_code = village;
-  plan.revenue_kind = "indicator_transfer";
   plan.household_basis = "homestead_area";
-  plan.source_id = sold.fund_source_id;
-  plan.amount_fen = price;
   plan.county_bp = 3000;
   plan.village_bp = 3000;
   plan.households_bp = 4000;
   plan.households = households;
+  storage::ProjectRecord target = project;
+  if (region_contains(township, project.region_code) && region_contains(project.region_code, village)) {
+    plan.title = "增减挂钩节余指标交易收益分配";
+    plan.revenue_kind = "indicator_transfer";
+    plan.source_id = sold.fund_source_id;
+    plan.amount_fen = price;
+  } else {
+    std::optional<storage::ProjectRecord> local;
+    std::int64_t source = 0, balance = 0;
+    for (const auto& p : service.list(*lead)) {
+      if (local || !region_contains(township, p.region_code) || !region_contains(p.region_code, village)) continue;
+      try {
+        for (const auto& b : funds.project_funds(*finance, p.id).sources)
+          if (b.balance_fen() > balance) source = b.source_id, balance = b.balance_fen();
+      } catch (const Error&) {
+      }
+      if (source) local = p;
+    }
+    if (!local) return project.code;
+    target = *local;
+    plan.title = "土地流转租金收益分配";
+    plan.revenue_kind = "land_rent";
+    plan.source_id = source;
+    plan.amount_fen = std::min<std::int64_t>(8'888'888, balance / 10);
+  }
   // The village collective plans for a project of its village, the township for one of its own.
-  const User& planner = region_contains(village, project.region_code) ? *cun : *zhen;
-  auto d = benefits.create_plan(planner, project.id, plan);
+  const User& planner = region_contains(village, target.region_code) ? *cun : *zhen;
+  auto d = benefits.create_plan(planner, target.id, plan);
   participation.set_representatives(*cun, village, {"cunmin", "hu00002", "hu00003", "hu00004", "hu00005"});
   d = benefits.open_vote(planner, d.id);
   for (const char* name : {"cunmin", "hu00002", "hu00003", "hu00004"})
