@@ -1,9 +1,10 @@
 // E2E steps of land indicators and benefit sharing (pages/indicators.ts, pages/my_benefits.ts),
 // run by run.mjs: the demo registered the indicators of its accepted project at acceptance; the
 // lead department (zrzy) sees them on the ledger, is refused a transfer beyond the balance (the
-// server's message, nothing changed) and transfers 100 m² at 12,345.67 元 through the page; the
-// township (zhen) is refused a plan whose shares do not add to 100%, then makes one of that
-// revenue (33.33 / 33.34 / 33.33 %, three households by homestead area given up) whose shares add up to
+// server's message, nothing changed) and transfers 100 m² at 12,345.67 元 through the page (the
+// price enters the funds ledger); the township (zhen) is refused a plan whose shares do not add to
+// 100%, then makes one of 12,345.67 元 land rent of its project XM2026-001 (the demo's accepted
+// project lies in another township) (33.33 / 33.34 / 33.33 %, three households by homestead area given up) whose shares add up to
 // the fen, is refused payment before the vote, puts it to the village assembly (2 of 3
 // representatives vote yes) and requests payment; finance (czj) approves it; the villager
 // (cunmin, H00001) sees on the phone only their own share, equal to the API's.
@@ -55,8 +56,7 @@ export async function indicatorsSteps({ browser, base, step, assert, signIn, sho
       assert(Math.abs(after.balance_m2 - (land.balance_m2 - 100)) < 0.005, `balance less 100 m²: ${after.balance_m2}`);
       const sold = after.movements.find((m) => m.kind === "transfer" && m.buyer_name === "邻县自然资源局（网页）");
       assert(sold && sold.price_fen === 1234567 && sold.area_m2 === 100, "the transfer as the API has it: " + JSON.stringify(sold));
-      ids.source = sold.fund_source_id;
-      ids.project = land.project_id;
+      assert(sold.fund_source_id, "the price entered the funds ledger as a source");
       await p.goto(base + "/indicators?tab=transfers");
       await p.waitForSelector('[data-testid="ind-transfers"]');
       assert((await p.textContent('[data-testid="ind-transfers"]')).includes("¥12,345.67"), "listed with its price");
@@ -68,15 +68,23 @@ export async function indicatorsSteps({ browser, base, step, assert, signIn, sho
       await p.goto(base + "/indicators?tab=plans");
       await p.waitForSelector('[data-testid="plan-new"]');
       await p.click('[data-testid="plan-new"] summary');
+      // The township's project in works (XM2026-001): land-transfer rent paid into its pool.
+      const project = (await call(p, "GET", "/api/v1/projects")).body.projects.find((x) => x.code === "XM2026-001");
+      ids.project = project.id;
+      const pool = (await call(p, "GET", `/api/v1/projects/${project.id}/funds`)).body.sources;
+      const source = pool.reduce((a, b) => (b.balance_fen > a.balance_fen ? b : a));
+      assert(source.balance_fen >= 1234567, "a source with the amount in the pool: " + JSON.stringify(pool));
+      ids.source = source.source_id;
       await p.selectOption('[data-testid="plan-new-project"]', String(ids.project));
       await p.waitForSelector(`[data-testid="plan-new-source"] option[value="${ids.source}"]`, { state: "attached" });
       await p.selectOption('[data-testid="plan-new-source"]', String(ids.source));
+      await p.selectOption('[data-testid="plan-new-kind"]', "land_rent");
       const village = (await call(p, "GET", "/api/v1/me")).body.grants[0].region;
       const me = await as("cun");
       const v = (await call(me, "GET", "/api/v1/me")).body.grants[0].region;
       ids.village = v;
       assert(v.startsWith(village), "the village lies in the township");
-      await p.fill('[data-testid="plan-new-title"]', "网页测试：指标交易收益分配");
+      await p.fill('[data-testid="plan-new-title"]', "网页测试：流转租金收益分配");
       await p.fill('[data-testid="plan-new-village"]', v);
       await p.selectOption('[data-testid="plan-new-basis"]', "homestead_area");
       await p.fill('[data-testid="plan-new-amount"]', "12,345.67");
@@ -92,7 +100,7 @@ export async function indicatorsSteps({ browser, base, step, assert, signIn, sho
       await p.fill('[data-testid="plan-new-village-pct"]', "33.34");
       await p.click('[data-testid="plan-new-submit"]');
       await p.waitForFunction((n) => document.querySelectorAll('[data-testid^="plan-households-"]').length > n, before, { timeout: 20000 });
-      const plan = (await call(p, "GET", "/api/v1/distributions")).body.plans.find((d) => d.title === "网页测试：指标交易收益分配");
+      const plan = (await call(p, "GET", "/api/v1/distributions")).body.plans.find((d) => d.title === "网页测试：流转租金收益分配");
       // 1,234,567 fen: county floor(× 3333 / 10000) = 411,481 (.1811 dropped), households the same,
       // the village the rest 411,605.
       assert(plan.county_fen === 411481 && plan.households_fen === 411481 && plan.village_fen === 411605, "three-way split: " + JSON.stringify([plan.county_fen, plan.village_fen, plan.households_fen]));
