@@ -17,6 +17,7 @@ constexpr KindName kKinds[] = {
     {FundSourceKind::social_capital, "social_capital", "社会资本"},
     {FundSourceKind::loan, "loan", "贷款"},
     {FundSourceKind::village_self_raised, "village_self_raised", "村集体自筹"},
+    {FundSourceKind::indicator_revenue, "indicator_revenue", "指标交易收入"},
 };
 }  // namespace
 

@@ -19,6 +19,7 @@ enum class FundSourceKind {
   social_capital,           // 社会资本
   loan,                     // 贷款
   village_self_raised,      // 村集体自筹
+  indicator_revenue,        // 指标交易收入: recorded by an indicator transfer (land_indicators)
 };
 std::string_view to_string(FundSourceKind k);
 std::string_view chinese_name(FundSourceKind k);

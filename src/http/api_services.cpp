@@ -18,6 +18,8 @@ ApiServices::ApiServices(storage::Store& store_, storage::IdentityStore& identit
       schemes(store, project_store),
       warnings(project_store),
       orders(store, project_store, &identity, &warnings),
+      indicators(project_store, projects, funds),
+      benefits(project_store, projects, funds, participation),
       imagery(location.empty() ? nullptr : storage::ImageryStore::open(location)) {}
 
 ApiContext ApiServices::context(const AuthOptions& auth) {
@@ -32,6 +34,8 @@ ApiContext ApiServices::context(const AuthOptions& auth) {
   ctx.schemes = &schemes;
   ctx.warnings = &warnings;
   ctx.orders = &orders;
+  ctx.indicators = &indicators;
+  ctx.benefits = &benefits;
   ctx.event_store = &project_store;
   ctx.imagery = imagery.get();
   return ctx;

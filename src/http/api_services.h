@@ -7,6 +7,8 @@
 #include "services/assessment.h"
 #include "services/dashboard.h"
 #include "services/funds.h"
+#include "services/benefit_sharing.h"
+#include "services/land_indicators.h"
 #include "services/orders.h"
 #include "services/warnings.h"
 #include "services/participation.h"
@@ -48,6 +50,8 @@ struct ApiServices {
   services::SchemeService schemes;
   services::WarningService warnings;
   services::OrderService orders;
+  services::LandIndicatorService indicators;
+  services::BenefitSharingService benefits;
   std::unique_ptr<storage::ImageryStore> imagery;
 };
 

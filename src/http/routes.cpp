@@ -16,6 +16,7 @@
 #include "http/dashboard_routes.h"
 #include "http/progress_routes.h"
 #include "http/funds_routes.h"
+#include "http/indicator_routes.h"
 #include "http/rights_routes.h"
 #include "http/participation_routes.h"
 #include "http/assessment_routes.h"
@@ -314,6 +315,7 @@ Router make_router(const ApiContext& ctx) {
   if (ctx.progress) add_progress_routes(r, identity, *ctx.progress);
   if (ctx.funds) add_funds_routes(r, identity, *ctx.funds);
   if (ctx.rights) add_rights_routes(r, identity, *ctx.rights);
+  if (ctx.indicators && ctx.benefits) add_indicator_routes(r, identity, *ctx.indicators, *ctx.benefits);
   if (ctx.schemes) add_scheme_routes(r, identity, *ctx.schemes);
   if (ctx.projects && ctx.participation)
     add_participation_routes(r, identity, *ctx.projects, *ctx.participation);

@@ -8,6 +8,8 @@
 #include "services/dashboard.h"
 #include "services/progress.h"
 #include "services/funds.h"
+#include "services/benefit_sharing.h"
+#include "services/land_indicators.h"
 #include "services/orders.h"
 #include "services/warnings.h"
 #include "services/participation.h"
@@ -48,6 +50,8 @@ struct ApiContext {
   services::SchemeService* schemes = nullptr;
   services::WarningService* warnings = nullptr;  // project warnings; orders need them
   services::OrderService* orders = nullptr;      // supervision orders (督办单)
+  services::LandIndicatorService* indicators = nullptr;  // land indicators; needs benefits
+  services::BenefitSharingService* benefits = nullptr;   // distribution plans
   // The event feed (GET /api/v1/events) reads the events table here; null = no feed.
   storage::ProjectStore* event_store = nullptr;
   // Keeps sessions and project lists for the server's I/O-thread answers; null = none kept.

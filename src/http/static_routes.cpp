@@ -141,6 +141,8 @@ void add_static_routes(Router& r, const std::string& dir) {
   // Project warnings, the supervision orders inbox and one order (web/src/pages/orders.ts), and
   // the land-use change monitoring (web/src/pages/warnings.ts).
   for (const char* route : {"/warnings", "/orders", "/orders/{id}", "/monitoring"}) r.add("GET", route, index);
+  // Land indicators and benefit sharing (indicators.ts) and the villager's 我的收益 (my_benefits.ts).
+  for (const char* route : {"/indicators", "/benefits"}) r.add("GET", route, index);
   r.add("GET", "/assets/{file}", [dir](const Request& req, const PathParams& p) -> Response {
     const std::string& name = p.at("file");  // percent-decoded: "%2e%2e%2f" is "../" here
     if (!safe_asset_name(name)) throw not_found();

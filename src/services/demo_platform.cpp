@@ -18,6 +18,7 @@
 #include "services/request_text.h"
 #include "services/projects.h"
 #include "services/regions.h"
+#include "services/demo_indicators.h"
 #include "storage/identity_store.h"
 #include "storage/project_store.h"
 
@@ -240,6 +241,7 @@ DemoPlatformSummary seed_demo_platform(storage::Store& store, const std::string&
     participation.submit_feedback(cunmin, {0, village, "complaint", "排水沟施工后我家地块积水，请尽快处理。"});
   }
   seed_demo_rights(store, location);
+  seed_demo_indicators(store, location);
   return summary;
 }
 

@@ -313,6 +313,9 @@ FundSource FundsService::create_source(const User& user, const NewFundSource& in
                              "social_capital, loan, village_self_raised）",
                          e.what());
   }
+  if (kind == FundSourceKind::indicator_revenue)
+    throw InvalidRequest("reserved_kind", "指标交易收入由指标交易登记时自动记入，不能手工登记",
+                         "indicator_revenue sources are recorded by indicator transfers only");
   std::string name = checked_text(in.name, "name", 1, 200);
   try {
     validate_region_code(in.region_code);

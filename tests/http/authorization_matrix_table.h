@@ -137,6 +137,21 @@ inline const std::vector<Row>& rows() {
   {"PUT", "/api/v1/projects/{id}/evaluation/planned", "T", "project → region_code", "U FF FAFF FNF FF NFNN", "/api/v1/projects/{P}/evaluation/planned", R"({"values":{"satisfaction":90}})"},
   {"PUT", "/api/v1/projects/{id}/evaluation/achieved", "T", "project → region_code", "U FF FAFF ANF AF NFNN", "/api/v1/projects/{P}/evaluation/achieved", R"({"values":{"satisfaction":90}})"},
   {"GET", "/api/v1/evaluations", "", "filtered by the caller's grants", "U AA AAAA AAA AA AAAA", "/api/v1/evaluations"},
+  // ---- land indicators and benefit sharing (IND an indicator of the demo's accepted project, in township T2 of C; DIST the demo's voted and paid distribution plan of P) ----
+  {"GET", "/api/v1/indicators", "", "filtered by the caller's grants", "U AA AAAA AAA AA AAAA", "/api/v1/indicators"},
+  {"GET", "/api/v1/indicators/summary", "", "filtered by the caller's grants", "U AA AAAA AAA AA AAAA", "/api/v1/indicators/summary"},
+  {"GET", "/api/v1/indicator-transfers", "", "filtered by the caller's grants", "U AA AAAA AAA AA AAAA", "/api/v1/indicator-transfers"},
+  {"GET", "/api/v1/indicators/{id}", "C", "indicator → project → region_code", "U AA AAAA NNN AA NNAN", "/api/v1/indicators/{IND}"},
+  {"POST", "/api/v1/projects/{id}/indicators", "T", "project → region_code (P is in works: plots_not_accepted for the lead department)", "U FF FAFF FNF FF NFNN", "/api/v1/projects/{P}/indicators", R"({"original_cultivated_m2":100000,"quality_grade":5})"},
+  {"POST", "/api/v1/indicators/{id}/uses", "C", "indicator → project → region_code, and the target project", "U FF FAFF NNN FF NNFN", "/api/v1/indicators/{IND}/uses", R"({"target_project_id":{P},"area_m2":0.01})"},
+  {"POST", "/api/v1/indicators/{id}/transfers", "C", "indicator → project → region_code", "U FF FAFF NNN FF NNFN", "/api/v1/indicators/{IND}/transfers", R"({"buyer_region_code":"{X}","buyer_name":"矩阵测试受让方","area_m2":0.01,"price_fen":1})"},
+  {"GET", "/api/v1/distributions", "", "filtered by the caller's grants", "U AA AAAA AAA AA AAAA", "/api/v1/distributions"},
+  {"GET", "/api/v1/my/benefits", "", "the caller's own households", "U AA AAAA AAA AA AAAA", "/api/v1/my/benefits"},
+  {"GET", "/api/v1/distributions/{id}", "T", "plan → project → region_code", "U AA AAAA ANA AA NANN", "/api/v1/distributions/{DIST}"},
+  {"POST", "/api/v1/projects/{id}/distributions", "T", "project → region_code", "U FF FFFF ANF FF NFNN", "/api/v1/projects/{P}/distributions", R"({"title":"矩阵测试分配","village_code":"{V}","revenue_kind":"land_rent","source_id":{SRC},"amount_fen":1,"county_bp":0,"village_bp":10000,"households_bp":0,"household_basis":"person"})"},
+  {"POST", "/api/v1/distributions/{id}/vote", "T", "plan → project → region_code, then the plan's village", "U FF FFFF ANF FF NFNN", "/api/v1/distributions/{DIST}/vote", "{}"},
+  {"POST", "/api/v1/distributions/{id}/payment", "T", "plan → project → region_code", "U FF FFFF ANF FF NFNN", "/api/v1/distributions/{DIST}/payment", "{}"},
+  {"POST", "/api/v1/distributions/{id}/payment/decision", "T", "plan → project → region_code", "U FF FFFA FNF FF NFNN", "/api/v1/distributions/{DIST}/payment/decision", R"({"decision":"refuse","comment":"矩阵"})"},
   // ---- funds ----
   {"GET", "/api/v1/funds/sources", "", "filtered by the caller's grants", "U AA AAAA AAA AA AAAA", "/api/v1/funds/sources"},
   {"POST", "/api/v1/funds/sources", "C", "body region_code", "U FF FAFA FFF FF FFFF", "/api/v1/funds/sources", R"({"region_code":"{C}","kind":"county","name":"矩阵测试资金","amount_fen":100})"},
@@ -254,7 +269,7 @@ inline const std::vector<std::string>& undocumented_public_routes() {
   static const std::vector<std::string> p = {
       "/health", "/", "/signin", "/home", "/map", "/inbox", "/village", "/schemes", "/projects/{code}",
       "/dashboard", "/assessment", "/village/{section}", "/village/{section}/{id}", "/participation",
-      "/parcels", "/evaluations", "/warnings", "/orders", "/orders/{id}", "/monitoring", "/assets/{file}"};
+      "/parcels", "/evaluations", "/warnings", "/orders", "/orders/{id}", "/monitoring", "/indicators", "/benefits", "/assets/{file}"};
   return p;
 }
 inline bool undocumented_public(const std::string& pattern) {

@@ -215,6 +215,8 @@ class AuthorizationMatrixTest : public StoreBackendTest {
     vars_["MS"] = first_id(ok("admin", "GET", p + "/milestones")["milestones"]);
     vars_["D"] = first_id(ok("admin", "GET", p + "/funds/disbursements")["disbursements"]);
     vars_["SRC"] = first_id(ok("admin", "GET", "/api/v1/funds/sources")["sources"]);
+    vars_["IND"] = first_id(ok("admin", "GET", "/api/v1/indicators")["indicators"]);
+    vars_["DIST"] = first_id(ok("admin", "GET", "/api/v1/distributions")["plans"]);
     vars_["N"] = first_id(ok("admin", "GET", "/api/v1/notices")["notices"]);
     const json feedback = ok("admin", "GET", "/api/v1/feedback");
     for (const auto& f : feedback["feedback"])

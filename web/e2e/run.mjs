@@ -25,6 +25,7 @@ import { warnSteps } from "./warn_steps.mjs";
 import { downloadSteps } from "./download_steps.mjs";
 import { ordersSteps } from "./orders_steps.mjs";
 import { imagerySteps } from "./imagery_steps.mjs";
+import { indicatorsSteps } from "./indicators_steps.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = Object.fromEntries(
@@ -773,6 +774,7 @@ try {
   await downloadSteps({ browser, base, step, assert, signIn, shot });
   // Warnings and supervision orders across two contexts (orders_steps.mjs).
   await ordersSteps({ browser, base, step, assert, signIn, shot });
+  await indicatorsSteps({ browser, base, step, assert, signIn, shot });
   // Live updates of other users' work on open pages (live_steps.mjs).
   await liveSteps({ browser, base, step, assert, signIn, shot });
 } finally {

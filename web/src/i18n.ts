@@ -265,6 +265,8 @@ const table: Record<string, [string, string]> = {
   nav_schemes: ["方案比选", "Schemes"],
   nav_stats: ["统计报表", "Tables"],
   nav_monitoring: ["监测预警", "Land-use monitoring"],
+  nav_indicators: ["指标与收益", "Indicators & benefits"],
+  nav_benefits: ["我的收益", "My benefits"],
   nav_assessment: ["智能评估", "Assessment"],
   schemes_title: ["方案比选", "Scheme comparison"],
   schemes_intro: ["同一整治单元的备选方案：地类变化、潜力、风险与投资，TOPSIS 排序（熵权或层次分析法权重）", "Alternative schemes of one consolidation unit: land-use changes, potential, risks and cost, ranked by TOPSIS (entropy or AHP weights)"],

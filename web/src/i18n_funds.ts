@@ -10,6 +10,7 @@ addStrings({
   fk_social_capital: ["社会资本", "Social capital"],
   fk_loan: ["贷款", "Loans"],
   fk_village_self_raised: ["村集体自筹", "Village self-raised"],
+  fk_indicator_revenue: ["指标交易收入", "Indicator transfer revenue"],
   fw_pool: ["项目资金池（按来源）", "Project pool by source"],
   fw_pool_empty: ["尚未向本项目安排资金", "No money allocated to this project yet"],
   fw_source: ["资金来源", "Fund source"],

@@ -28,6 +28,8 @@ const renderMonitoring = async (...a: Parameters<typeof import("./pages/warnings
 const renderWarnings = async (...a: Parameters<typeof import("./pages/orders").renderWarnings>) => (await import("./pages/orders")).renderWarnings(...a);
 const renderOrders = async (...a: Parameters<typeof import("./pages/orders").renderOrders>) => (await import("./pages/orders")).renderOrders(...a);
 const renderOrder = async (...a: Parameters<typeof import("./pages/orders").renderOrder>) => (await import("./pages/orders")).renderOrder(...a);
+const renderIndicators = async (...a: Parameters<typeof import("./pages/indicators").renderIndicators>) => (await import("./pages/indicators")).renderIndicators(...a);
+const renderMyBenefits = async (...a: Parameters<typeof import("./pages/my_benefits").renderMyBenefits>) => (await import("./pages/my_benefits")).renderMyBenefits(...a);
 const renderProject = async (...a: Parameters<typeof import("./pages/project").renderProject>) => (await import("./pages/project")).renderProject(...a);
 
 export interface Ctx {
@@ -70,7 +72,7 @@ function header(m: Me | null): HTMLElement {
   const nav = el("nav", {});
   if (m) {
     const links: [string, string][] = isVillager(m)
-      ? [["/village", "nav_village"], ["/parcels", "nav_parcels"], ["/map", "nav_map"]]
+      ? [["/village", "nav_village"], ["/parcels", "nav_parcels"], ["/benefits", "nav_benefits"], ["/map", "nav_map"]]
       : [["/home", "nav_home"], ["/map", "nav_map"], ["/inbox", "nav_inbox"], ["/schemes", "nav_schemes"]];
     if (m.grants.some((g) => dashboardRoles.includes(g.role))) links.push(["/dashboard", "nav_dashboard"]);
     // The assessment is read by the same roles as the dashboard (services/units.cpp).
@@ -88,6 +90,7 @@ function header(m: Me | null): HTMLElement {
     if (m.grants.some((g) => dashboardRoles.includes(g.role))) links.push(["/stats", "nav_stats"]);
     // Land-use warnings (GET /api/v1/monitoring/changes) for the government side and the auditor.
     if (m.grants.some((g) => warningRoles.includes(g.role))) links.push(["/monitoring", "nav_monitoring"]);
+    if (!isVillager(m) && m.grants.some((g) => g.role !== "expert")) links.push(["/indicators", "nav_indicators"]);
     for (const [href, key] of links) {
       const a = el("a", { href, class: location.pathname === href ? "active" : "", "data-nav": href }, t(key));
       nav.append(a);
@@ -174,6 +177,8 @@ async function render() {
     else if (path === "/assessment") cleanup = await renderAssessment(main, ctx);
     else if (path === "/participation") cleanup = await renderParticipation(main, ctx);
     else if (path === "/warnings") cleanup = await renderWarnings(main, ctx);
+    else if (path === "/indicators") cleanup = await renderIndicators(main, ctx);
+    else if (path === "/benefits") cleanup = await renderMyBenefits(main, ctx);
     else if (path === "/orders") cleanup = await renderOrders(main, ctx);
     else if (path.startsWith("/orders/")) cleanup = await renderOrder(main, ctx, decodeURIComponent(path.slice("/orders/".length)));
     else if (path.startsWith("/projects/")) cleanup = await renderProject(main, ctx, decodeURIComponent(path.slice("/projects/".length)));

@@ -257,6 +257,8 @@ export async function renderDashboard(main: HTMLElement, ctx: Ctx): Promise<() =
   // Warnings by level and region, overdue orders, the rectification rate (pages/supervision_panel.ts).
   const supervision = await supervisionPanel(d.region.code);
   if (supervision) main.append(supervision);
+  const indicators = await (await import("./indicators_panel")).indicatorsPanel(d.region.code);
+  if (indicators) main.append(indicators);
 
   const resize = () => charts.forEach((c) => c.resize());
   window.addEventListener("resize", resize);

@@ -1,0 +1,118 @@
+#include "services/demo_indicators.h"
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+
+#include "common/error.h"
+#include "domain/participation.h"
+#include "services/benefit_sharing.h"
+#include "services/funds.h"
+#include "services/land_indicators.h"
+#include "services/participation.h"
+#include "services/projects.h"
+#include "services/rights.h"
+#include "storage/identity_store.h"
+#include "storage/project_store.h"
+
+namespace gz::services {
+
+std::string seed_demo_indicators(storage::Store& store, const std::string& location) {
+  auto identity = storage::IdentityStore::open(location);
+  auto lead = identity->find_user("zrzy"), cun = identity->find_user("cun"), zhen = identity->find_user("zhen"),
+       cunmin = identity->find_user("cunmin"), finance = identity->find_user("czj");
+  if (!lead || !cun || !zhen || !cunmin || !finance) return "";
+  std::string village, township;
+  for (const auto& g : cun->grants) village = g.region_code;
+  for (const auto& g : zhen->grants) township = g.region_code;
+  auto projects = storage::ProjectStore::open(location);
+  ProjectService service(store, *projects, identity.get());
+  FundsService funds(*projects, identity.get());
+  RightsService rights(store, *projects, service, identity.get());
+  ParticipationService participation(*projects, service, identity.get());
+  LandIndicatorService indicators(*projects, service, funds);
+  BenefitSharingService benefits(*projects, service, funds, participation);
+
+  // The first accepted demo project whose plots make indicators. The survey's cultivated land
+  // of the project area is taken as 40% of the area (demo figure).
+  std::vector<LandIndicator> made;
+  storage::ProjectRecord project;
+  for (const auto& p : service.list(*lead)) {
+    if (p.state != ProjectState::accepted) continue;
+    try {
+      made = indicators.register_indicators(*lead, p.id, {p.area_m2 * 0.4, 6, "验收时登记"});
+      project = p;
+      break;
+    } catch (const RuleError&) {
+    }
+  }
+  if (made.empty()) return "";
+  // Half of the first indicator to a neighbouring county at 300,000 元 per mu.
+  const auto& first = made.front();
+  const std::string county = project.region_code.substr(0, 6);
+  const std::string buyer = county.substr(0, 4) + (county.substr(4) == "01" ? "02" : "01");
+  const auto half = first.balance_units() / 2;
+  const auto price = static_cast<std::int64_t>(std::llround(mu_of(half) * 30'000'000.0));
+  auto sold = indicators.transfer(*lead, first.id,
+                                  {buyer, "邻县自然资源和规划局", m2_of(half), price, "省级平台挂牌成交"});
+
+  // Five households of the village, each with its villager account.
+  std::vector<NewDistributionPlan::Household> households{{"H00001", 180.5}};
+  // H00001 is cunmin's already (services/demo_rights.cpp).
+  for (int k = 2; k <= 5; ++k) {
+    std::string name = "hu0000" + std::to_string(k), code = "H0000" + std::to_string(k);
+    if (!identity->find_user(name))
+      identity->add_user({name, cunmin->password_hash, {Grant{Role::villager, "", village}}}, "demo");
+    rights.add_member(*cun, {0, code, name, village, "", ""});
+    households.push_back({code, 120.0 + 17.25 * k});
+  }
+  // The distribution: of the transfer's revenue when the indicator's project is the township's
+  // or the village's; else of land-transfer rent (流转租金) paid into the pool of the first funded
+  // project of the township, so that the village's assembly and households have one.
+  NewDistributionPlan plan;
+  plan.village_code = village;
+  plan.household_basis = "homestead_area";
+  plan.county_bp = 3000;
+  plan.village_bp = 3000;
+  plan.households_bp = 4000;
+  plan.households = households;
+  storage::ProjectRecord target = project;
+  if (region_contains(township, project.region_code) && region_contains(project.region_code, village)) {
+    plan.title = "增减挂钩节余指标交易收益分配";
+    plan.revenue_kind = "indicator_transfer";
+    plan.source_id = sold.fund_source_id;
+    plan.amount_fen = price;
+  } else {
+    std::optional<storage::ProjectRecord> local;
+    std::int64_t source = 0, balance = 0;
+    for (const auto& p : service.list(*lead)) {
+      if (local || !region_contains(township, p.region_code) || !region_contains(p.region_code, village)) continue;
+      try {
+        for (const auto& b : funds.project_funds(*finance, p.id).sources)
+          if (b.balance_fen() > balance) source = b.source_id, balance = b.balance_fen();
+      } catch (const Error&) {
+      }
+      if (source) local = p;
+    }
+    if (!local) return project.code;
+    target = *local;
+    plan.title = "土地流转租金收益分配";
+    plan.revenue_kind = "land_rent";
+    plan.source_id = source;
+    plan.amount_fen = std::min<std::int64_t>(8'888'888, balance / 10);
+  }
+  // The village collective plans for a project of its village, the township for one of its own.
+  const User& planner = region_contains(village, target.region_code) ? *cun : *zhen;
+  auto d = benefits.create_plan(planner, target.id, plan);
+  participation.set_representatives(*cun, village, {"cunmin", "hu00002", "hu00003", "hu00004", "hu00005"});
+  d = benefits.open_vote(planner, d.id);
+  for (const char* name : {"cunmin", "hu00002", "hu00003", "hu00004"})
+    participation.cast_ballot(*identity->find_user(name), d.vote_id, BallotChoice::yes);
+  participation.cast_ballot(*identity->find_user("hu00005"), d.vote_id, BallotChoice::abstain);
+  participation.close_vote(planner, d.vote_id);
+  benefits.request_payment(planner, d.id);
+  benefits.decide_payment(*finance, d.id, true);
+  return project.code;
+}
+
+}  // namespace gz::services
