@@ -144,12 +144,13 @@ bool same_name(std::string_view a, std::string_view b) {
 }
 
 // Parser events to the named top-level fields only (as storage/attributes_json.cpp decodes all).
+template <class Names>
 struct SelectedSax : nlohmann::json_sax<nlohmann::json> {
   Attributes& out;
-  std::initializer_list<std::string_view> names;
+  const Names& names;
   int depth = 0;
   bool keep = false;  // the current top-level key is one asked for
-  SelectedSax(Attributes& o, std::initializer_list<std::string_view> n) : out(o), names(n) {}
+  SelectedSax(Attributes& o, const Names& n) : out(o), names(n) {}
 
   bool value(AttributeValue v) {
     if (depth == 1 && keep) out.back().value = std::move(v);
@@ -157,6 +158,11 @@ struct SelectedSax : nlohmann::json_sax<nlohmann::json> {
   }
   bool null() override { return value(std::monostate{}); }
   bool boolean(bool v) override { return value(static_cast<std::int64_t>(v)); }
+  using typename nlohmann::json_sax<nlohmann::json>::number_integer_t;
+  using typename nlohmann::json_sax<nlohmann::json>::number_unsigned_t;
+  using typename nlohmann::json_sax<nlohmann::json>::number_float_t;
+  using typename nlohmann::json_sax<nlohmann::json>::string_t;
+  using typename nlohmann::json_sax<nlohmann::json>::binary_t;
   bool number_integer(number_integer_t v) override { return value(static_cast<std::int64_t>(v)); }
   bool number_unsigned(number_unsigned_t v) override { return value(static_cast<std::int64_t>(v)); }
   bool number_float(number_float_t v, const string_t&) override { return value(v); }
@@ -193,7 +199,14 @@ struct SelectedSax : nlohmann::json_sax<nlohmann::json> {
 
 Attributes decode_selected_attributes(std::string_view json, std::initializer_list<std::string_view> names) {
   Attributes out;
-  SelectedSax sax(out, names);
+  SelectedSax<std::initializer_list<std::string_view>> sax(out, names);
+  nlohmann::json::sax_parse(json.begin(), json.end(), &sax);
+  return out;
+}
+
+Attributes decode_selected_attributes(std::string_view json, const std::vector<std::string_view>& names) {
+  Attributes out;
+  SelectedSax<std::vector<std::string_view>> sax(out, names);
   nlohmann::json::sax_parse(json.begin(), json.end(), &sax);
   return out;
 }

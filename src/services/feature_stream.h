@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <functional>
 #include <initializer_list>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -34,5 +35,6 @@ int gk_epsg_for(storage::Store& store, const LayerVersion& v);
 // Only the named attributes (case-insensitive, in stored order) of stored attribute text: what a
 // statistic reads, without building every field of every feature.
 Attributes decode_selected_attributes(std::string_view json, std::initializer_list<std::string_view> names);
+Attributes decode_selected_attributes(std::string_view json, const std::vector<std::string_view>& names);
 
 }  // namespace gz::services
