@@ -163,20 +163,26 @@ def main():
 
     cpu_times = {"ours": [], "baseline": []}
 
+    rss_mb = {"ours": [], "baseline": []}
+
     def run_check(binary, out_json, name):
-        # CPU time (user + system) as well as wall time: on a shared machine the CPU time of the
-        # check is the steadier before/after figure; PostGIS's work is in its server processes,
-        # so the ratio to PostGIS is taken on wall time.
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        # CPU time (user + system) and peak RSS of this child alone (wait4), as well as wall
+        # time: on a shared machine the CPU time of the check is the steadier before/after
+        # figure; PostGIS's work is in its server processes, so the ratio to PostGIS is taken on
+        # wall time.
         t0 = time.perf_counter()
-        rc = subprocess.run([binary, "check", "--db", db_path, "--layer", args.layer, "--format", "json",
-                             "--against", ",".join(against), "--output", out_json],
-                            stderr=subprocess.DEVNULL).returncode
+        proc = subprocess.Popen([binary, "check", "--db", db_path, "--layer", args.layer, "--format", "json",
+                                 "--against", ",".join(against), "--output", out_json],
+                                stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        rc = proc.returncode
         if rc not in (0, 3):
             sys.exit(f"{binary} check failed with exit code {rc}")
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu_times[name].append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
-        return time.perf_counter() - t0
+        cpu_times[name].append(usage.ru_utime + usage.ru_stime)
+        rss_mb[name].append(usage.ru_maxrss / 1024)
+        return elapsed
 
     for run in range(args.runs):
         # Alternate the order so that neither binary always runs right after PostGIS.
@@ -190,10 +196,12 @@ def main():
         with open(pg_csv, "w") as out:
             psql(args.conninfo, query, stdout=out)
         pg_times.append(time.perf_counter() - t0)
-        line = (f"run {run + 1}: gongzhi {ours_times[-1]:.2f} s (CPU {cpu_times['ours'][-1]:.2f} s), "
+        line = (f"run {run + 1}: gongzhi {ours_times[-1]:.2f} s (CPU {cpu_times['ours'][-1]:.2f} s, "
+                f"peak RSS {rss_mb['ours'][-1]:.0f} MB), "
                 f"PostGIS {pg_times[-1]:.2f} s")
         if args.baseline:
-            line += f", baseline {base_times[-1]:.2f} s (CPU {cpu_times['baseline'][-1]:.2f} s)"
+            line += (f", baseline {base_times[-1]:.2f} s (CPU {cpu_times['baseline'][-1]:.2f} s, "
+                     f"peak RSS {rss_mb['baseline'][-1]:.0f} MB)")
         print(line, flush=True)
 
     def read_check(path):
@@ -239,6 +247,7 @@ def main():
         "gongzhi_median_s": round(med_ours, 3), "postgis_median_s": round(med_pg, 3),
         "speedup": round(med_pg / med_ours, 2),
         "gongzhi_median_cpu_s": round(statistics.median(cpu_times["ours"]), 3),
+        "gongzhi_median_peak_rss_mb": round(statistics.median(rss_mb["ours"]), 1),
         "max_relative_area_difference": worst, "worst_pair": list(worst_key) if worst_key else None,
         "min_area_m2": args.min_area, "pairs_below_min_area": small, "max_absolute_area_difference_m2": worst_abs,
         "worst_absolute_pair": list(worst_abs_key) if worst_abs_key else None,
@@ -251,6 +260,7 @@ def main():
         figures["baseline_speedup"] = round(med_pg / med_base, 2)
         figures["speedup_over_baseline"] = round(med_base / med_ours, 3)
         figures["baseline_median_cpu_s"] = round(statistics.median(cpu_times["baseline"]), 3)
+        figures["baseline_median_peak_rss_mb"] = round(statistics.median(rss_mb["baseline"]), 1)
         figures["cpu_ratio_baseline_over_ours"] = round(
             statistics.median(cpu_times["baseline"]) / statistics.median(cpu_times["ours"]), 3)
         figures["runs_wall_s"] = {"ours": ours_times, "baseline": base_times, "postgis": pg_times}
