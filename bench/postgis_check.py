@@ -164,6 +164,24 @@ def main():
     cpu_times = {"ours": [], "baseline": []}
 
     rss_mb = {"ours": [], "baseline": []}
+    pg_cpu_times = []
+    # PostGIS's CPU time: the server's backends and parallel workers are children of the
+    # postmaster, which adds their times to its own children's times when it reaps them. Only
+    # when the server runs on this machine (its data directory readable); else not reported.
+    postmaster = None
+    try:
+        data_dir = subprocess.run(["psql", args.conninfo, "-X", "-A", "-t", "-c", "SHOW data_directory"],
+                                  check=True, capture_output=True, text=True).stdout.strip()
+        with open(os.path.join(data_dir, "postmaster.pid")) as f:
+            postmaster = int(f.readline())
+    except (OSError, ValueError, subprocess.CalledProcessError):
+        postmaster = None
+
+    def server_children_cpu():
+        with open(f"/proc/{postmaster}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        # After the ")": state is field 3, so cutime (16) and cstime (17) are at 13 and 14.
+        return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
 
     def run_check(binary, out_json, name):
         # CPU time (user + system) and peak RSS of this child alone (wait4), as well as wall
@@ -192,13 +210,18 @@ def main():
             order = order + [base] if run % 2 == 0 else [base] + order
         for name, binary, out_json, times in order:
             times.append(run_check(binary, out_json, name))
+        cpu0 = server_children_cpu() if postmaster else 0
         t0 = time.perf_counter()
         with open(pg_csv, "w") as out:
             psql(args.conninfo, query, stdout=out)
         pg_times.append(time.perf_counter() - t0)
+        if postmaster:
+            time.sleep(0.5)  # the backend exits with psql and is reaped by the postmaster
+            pg_cpu_times.append(server_children_cpu() - cpu0)
+        pg_cpu = f" (CPU {pg_cpu_times[-1]:.2f} s)" if pg_cpu_times else ""
         line = (f"run {run + 1}: gongzhi {ours_times[-1]:.2f} s (CPU {cpu_times['ours'][-1]:.2f} s, "
                 f"peak RSS {rss_mb['ours'][-1]:.0f} MB), "
-                f"PostGIS {pg_times[-1]:.2f} s")
+                f"PostGIS {pg_times[-1]:.2f} s{pg_cpu}")
         if args.baseline:
             line += (f", baseline {base_times[-1]:.2f} s (CPU {cpu_times['baseline'][-1]:.2f} s, "
                      f"peak RSS {rss_mb['baseline'][-1]:.0f} MB)")
@@ -248,6 +271,9 @@ def main():
         "speedup": round(med_pg / med_ours, 2),
         "gongzhi_median_cpu_s": round(statistics.median(cpu_times["ours"]), 3),
         "gongzhi_median_peak_rss_mb": round(statistics.median(rss_mb["ours"]), 1),
+        "postgis_median_cpu_s": round(statistics.median(pg_cpu_times), 3) if pg_cpu_times else None,
+        "cpu_ratio_postgis_over_gongzhi": round(statistics.median(pg_cpu_times) / statistics.median(cpu_times["ours"]), 2)
+        if pg_cpu_times else None,
         "max_relative_area_difference": worst, "worst_pair": list(worst_key) if worst_key else None,
         "min_area_m2": args.min_area, "pairs_below_min_area": small, "max_absolute_area_difference_m2": worst_abs,
         "worst_absolute_pair": list(worst_abs_key) if worst_abs_key else None,
