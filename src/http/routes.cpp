@@ -306,7 +306,7 @@ Router make_router(const ApiContext& ctx) {
     return json(200, j);
   });
   if (ctx.projects) add_project_routes(r, identity, *ctx.projects, ctx.fast_reads);
-  add_audit_routes(r, identity);
+  add_audit_routes(r, identity, ctx.projects);
   add_tile_routes(r, store, identity);
   add_download_routes(r, store, identity, {ctx.projects, ctx.funds, ctx.progress});
   if (ctx.progress) add_progress_routes(r, identity, *ctx.progress);

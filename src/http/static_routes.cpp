@@ -141,6 +141,18 @@ void add_static_routes(Router& r, const std::string& dir) {
   // Project warnings, the supervision orders inbox and one order (web/src/pages/orders.ts), and
   // the land-use change monitoring (web/src/pages/warnings.ts).
   for (const char* route : {"/warnings", "/orders", "/orders/{id}", "/monitoring"}) r.add("GET", route, index);
+  // The auditor's audit page (web/src/pages/audit.ts).
+  r.add("GET", "/audit", index);
+  // Any other path outside the API and the assets: the app itself with status 404, which shows
+  // its own not-found page (页面不存在) instead of a JSON error.
+  r.set_fallback([dir](const Request& req) -> std::optional<Response> {
+    const std::string& path = req.path;
+    auto under = [&](const char* prefix) { return path.rfind(prefix, 0) == 0; };
+    if (under("/api/") || path == "/api" || under("/assets/")) return std::nullopt;
+    auto res = index_page(dir);
+    res.status = 404;
+    return res;
+  });
   r.add("GET", "/assets/{file}", [dir](const Request& req, const PathParams& p) -> Response {
     const std::string& name = p.at("file");  // percent-decoded: "%2e%2e%2f" is "../" here
     if (!safe_asset_name(name)) throw not_found();

@@ -404,6 +404,38 @@ class SqlIdentityStore : public IdentityStore {
     });
   }
 
+  std::vector<AuditEntry> audit_search(const AuditQuery& q) override {
+    // LIKE patterns with the text's own % and _ escaped, so they match themselves.
+    auto escaped = [](const std::string& text) {
+      std::string out;
+      for (char c : text) {
+        if (c == '%' || c == '_' || c == '\\') out += '\\';
+        out += c;
+      }
+      return out;
+    };
+    std::lock_guard lock(mutex_);
+    return read([&] {
+      std::vector<AuditEntry> out;
+      for (auto& r : s_->query(
+               "SELECT " + std::string(kEntryColumns) + " FROM audit_log "
+               "WHERE (CAST($1 AS bigint) = 0 OR seq < CAST($1 AS bigint)) "
+               "AND ($2 = '' OR actor = $2) AND action LIKE $3 ESCAPE '\\' "
+               "AND object LIKE $4 ESCAPE '\\' AND ($5 = '' OR time >= $5) AND ($6 = '' OR time < $6) "
+               "AND ($7 = '' OR object = $7 OR (object LIKE 'feedback:%' AND "
+               "(detail LIKE $8 OR detail LIKE $9))) "
+               "ORDER BY seq DESC LIMIT " + std::to_string(q.limit),
+               {std::to_string(q.before), q.actor, escaped(q.action_prefix) + "%",
+                "%" + escaped(q.object_contains) + "%", q.from_time, q.to_time,
+                q.project_code.empty() ? "" : "project:" + q.project_code,
+                // The canonical detail is compact JSON with sorted keys: "project":12, or "project":12}
+                "%\"project\":" + std::to_string(q.project_id) + ",%",
+                "%\"project\":" + std::to_string(q.project_id) + "}%"}))
+        out.push_back(entry_of(r));
+      return out;
+    });
+  }
+
   AuditVerification verify_audit() override {
     std::vector<AuditEntry> log;
     std::vector<Link> links;

@@ -13,6 +13,7 @@ import { watchHome } from "./pages/project_live";
 import "./i18n_part";
 import "./i18n_progress";
 import "./i18n_orders";
+import "./i18n_audit";
 // Pages with the map (MapLibre, ~1 MB) or charts load on demand: the sign-in and the villager's
 // phone view do not download them.
 const renderHome = async (...a: Parameters<typeof import("./pages/home").renderHome>) => (await import("./pages/home")).renderHome(...a);
@@ -28,6 +29,7 @@ const renderMonitoring = async (...a: Parameters<typeof import("./pages/warnings
 const renderWarnings = async (...a: Parameters<typeof import("./pages/orders").renderWarnings>) => (await import("./pages/orders")).renderWarnings(...a);
 const renderOrders = async (...a: Parameters<typeof import("./pages/orders").renderOrders>) => (await import("./pages/orders")).renderOrders(...a);
 const renderOrder = async (...a: Parameters<typeof import("./pages/orders").renderOrder>) => (await import("./pages/orders")).renderOrder(...a);
+const renderAudit = async (...a: Parameters<typeof import("./pages/audit").renderAudit>) => (await import("./pages/audit")).renderAudit(...a);
 const renderProject = async (...a: Parameters<typeof import("./pages/project").renderProject>) => (await import("./pages/project")).renderProject(...a);
 
 export interface Ctx {
@@ -88,6 +90,8 @@ function header(m: Me | null): HTMLElement {
     if (m.grants.some((g) => dashboardRoles.includes(g.role))) links.push(["/stats", "nav_stats"]);
     // Land-use warnings (GET /api/v1/monitoring/changes) for the government side and the auditor.
     if (m.grants.some((g) => warningRoles.includes(g.role))) links.push(["/monitoring", "nav_monitoring"]);
+    // The audit log (pages/audit.ts) for auditors and administrators.
+    if (m.grants.some((g) => ["auditor", "admin"].includes(g.role))) links.push(["/audit", "nav_audit"]);
     for (const [href, key] of links) {
       const a = el("a", { href, class: location.pathname === href ? "active" : "", "data-nav": href }, t(key));
       nav.append(a);
@@ -177,7 +181,8 @@ async function render() {
     else if (path === "/orders") cleanup = await renderOrders(main, ctx);
     else if (path.startsWith("/orders/")) cleanup = await renderOrder(main, ctx, decodeURIComponent(path.slice("/orders/".length)));
     else if (path.startsWith("/projects/")) cleanup = await renderProject(main, ctx, decodeURIComponent(path.slice("/projects/".length)));
-    else main.append(el("p", {}, t("not_found")));
+    else if (path === "/audit") cleanup = await renderAudit(main, ctx);
+    else notFoundPage(main);
   } catch (e) {
     if (e instanceof ApiFailure && e.status === 401) {
       me = null;
@@ -185,6 +190,14 @@ async function render() {
     }
     main.append(el("div", { class: "error", role: "alert" }, `${t("error")}: ${e instanceof ApiFailure ? e.text() : String(e)}`));
   }
+}
+
+// The app's own page for an address it has no page for (the server answers such paths with the
+// app itself: src/http/static_routes.cpp).
+function notFoundPage(main: HTMLElement) {
+  document.title = `${t("not_found_title")} · ${t("app_name")}`;
+  const home = el("a", { href: "/", "data-route": "", class: "btn primary", "data-testid": "not-found-home" }, t("not_found_home"));
+  main.append(el("section", { class: "nf-page", "data-testid": "not-found" }, el("h1", {}, t("not_found_title")), el("p", { class: "muted" }, t("not_found_text")), home));
 }
 
 // In-page links (<a href="/projects/..">) navigate without reloading.

@@ -3,6 +3,7 @@ import { ApiFailure, actionsFor, api, getProject, landUseClasses, type LandUseCl
 import { el } from "../dom";
 import { fmtArea, fmtTime, has, lang, t } from "../i18n";
 import type { Ctx } from "../main";
+import { activitySection } from "./project_activity";
 import { createMap, projectAreas, type GongzhiMap } from "../map";
 import { findingName, link, stateBadge } from "./common";
 import { onLive, type LiveEvent } from "../live";
@@ -74,16 +75,6 @@ export function reviewsSection(p: Project): HTMLElement {
     sec.append(el("h3", {}, t("obligations")));
     sec.append(el("ul", {}, ...p.obligations.map((o) => el("li", {}, `${o.department}: ${o.text} (${o.status})`))));
   }
-  return sec;
-}
-
-function historySection(p: Project): HTMLElement {
-  const sec = el("section", { class: "card", "data-testid": "history" }, el("h2", {}, t("history")));
-  const table = el("table", { class: "grid" }, el("tr", {}, el("th", {}, t("time")), el("th", {}, t("actions")), el("th", {}, t("col_state")), el("th", {}, t("actor"))));
-  for (const h of p.history ?? [])
-    table.append(el("tr", {}, el("td", {}, fmtTime(h.time)), el("td", {}, has("action_" + h.action) ? t("action_" + h.action) : h.action),
-      el("td", {}, t("from_to", { from: h.from ? t("state_" + h.from) : "—", to: t("state_" + h.to) })), el("td", {}, h.actor + (h.comment ? ` · ${h.comment}` : ""))));
-  sec.append(table);
   return sec;
 }
 
@@ -179,7 +170,7 @@ export async function renderProject(main: HTMLElement, ctx: Ctx, code: string): 
       parts.push(sec);
     }
     if (!preview || proj.compliance) parts.push(complianceSection(proj));
-    parts.push(reviewsSection(proj), historySection(proj));
+    parts.push(reviewsSection(proj), await activitySection(proj));
     parts.push(await downloadsSection(proj));
     head.replaceChildren(...title);
     info.replaceChildren(...parts);
