@@ -166,7 +166,7 @@ void add_audit_routes(Router& r, storage::IdentityStore& identity, services::Pro
     require_auditor(signed_in(identity, req));
     auto query = audit_query_of(query_params(req), 500);
     nlohmann::json list = nlohmann::json::array();
-    auto found = identity.audit_search(query);
+    auto found = storage::audit_search(identity, query);
     for (const auto& e : found) list.push_back(entry_json(e));
     std::int64_t next = found.size() == query.limit && !found.empty() ? found.back().seq : 0;
     return json_response(200, {{"entries", list}, {"next_before", next}});
@@ -177,7 +177,7 @@ void add_audit_routes(Router& r, storage::IdentityStore& identity, services::Pro
     auto params = query_params(req);
     if (!params.count("limit")) params["limit"] = "20000";
     auto query = audit_query_of(params, 20000);
-    auto found = identity.audit_search(query);
+    auto found = storage::audit_search(identity, query);
     auto v = identity.verify_audit();
     services::ReportSheet sheet;
     sheet.name = "审计日志";
@@ -211,7 +211,7 @@ void add_audit_routes(Router& r, storage::IdentityStore& identity, services::Pro
       query.before = query_int(params, "before", 0, 0, std::numeric_limits<std::int64_t>::max() / 2);
       query.limit = static_cast<std::size_t>(query_int(params, "limit", 200, 1, 1000));
       nlohmann::json list = nlohmann::json::array();
-      auto found = identity.audit_search(query);
+      auto found = storage::audit_search(identity, query);
       for (const auto& e : found) {
         // The hashes are the auditor's business; the trail itself is the project's.
         auto j = entry_json(e);

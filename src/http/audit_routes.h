@@ -6,6 +6,7 @@
 
 #include "http/router.h"
 #include "services/projects.h"
+#include "storage/audit_search.h"
 #include "storage/identity_store.h"
 
 namespace gz::http {

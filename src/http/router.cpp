@@ -125,8 +125,6 @@ Response Router::dispatch(const Request& request) const {
   }
   if (path_known)
     return error_response({405, "method_not_allowed", "不支持的请求方法", "method not allowed"});
-  if (fallback_ && (request.method == "GET" || request.method == "HEAD"))
-    if (auto res = fallback_(request)) return std::move(*res);
   return error_response({404, "not_found", "资源不存在", "not found"});
 }
 

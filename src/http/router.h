@@ -38,16 +38,9 @@ class Router {
   // handler becomes its JSON error.
   Response dispatch(const Request& request) const;
   const std::vector<Route>& routes() const { return routes_; }
-  // What answers a GET (or HEAD) of a path no route knows, when it returns a response (the web
-  // app's own not-found page for paths outside the API: http/static_routes.cpp); otherwise the
-  // JSON 404.
-  void set_fallback(std::function<std::optional<Response>(const Request&)> fallback) {
-    fallback_ = std::move(fallback);
-  }
 
  private:
   std::vector<Route> routes_;
-  std::function<std::optional<Response>(const Request&)> fallback_;
 };
 
 // Splits "/a/b" and matches "{name}" segments; nullopt when the path does not fit the pattern.

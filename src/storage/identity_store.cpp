@@ -1,4 +1,5 @@
 #include "storage/identity_store.h"
+#include "storage/audit_search.h"
 
 #include <sodium.h>
 
@@ -404,7 +405,8 @@ class SqlIdentityStore : public IdentityStore {
     });
   }
 
-  std::vector<AuditEntry> audit_search(const AuditQuery& q) override {
+  // storage/audit_search.h
+  std::vector<AuditEntry> audit_search(const AuditQuery& q) {
     // LIKE patterns with the text's own % and _ escaped, so they match themselves.
     auto escaped = [](const std::string& text) {
       std::string out;
@@ -734,6 +736,17 @@ std::unique_ptr<SqlSession> open_sql_session(const std::string& location,
 
 std::unique_ptr<IdentityStore> make_sql_identity_store(std::unique_ptr<SqlSession> session) {
   return std::make_unique<SqlIdentityStore>(std::move(session));
+}
+
+}  // namespace gz::storage
+
+namespace gz::storage {
+
+std::vector<AuditEntry> audit_search(IdentityStore& store, const AuditQuery& query) {
+  // Every IdentityStore is the SQL one (make_sql_identity_store), on SQLite or PostgreSQL.
+  auto* sql = dynamic_cast<SqlIdentityStore*>(&store);
+  if (!sql) throw Error("the audit log of this identity store cannot be searched");
+  return sql->audit_search(query);
 }
 
 }  // namespace gz::storage

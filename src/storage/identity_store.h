@@ -42,22 +42,6 @@ struct AuditVerification {
   std::string problem;        // "entry 3 was edited: …"
 };
 
-// A search of the log for the auditor's page: every field that is set narrows it; entries come
-// newest first, `before` (a seq) pages backwards.
-struct AuditQuery {
-  std::string actor;            // exactly this actor
-  std::string action_prefix;    // actions starting with it ("project." or "project.review")
-  std::string object_contains;  // objects containing it ("XM2026-001" finds "project:XM2026-001")
-  std::string from_time;        // entries at or after this UTC time ("2026-12-07" or a full ISO time)
-  std::string to_time;          // entries before this UTC time
-  // Entries about one project: its own (object "project:CODE") and those of its villagers'
-  // feedback (object "feedback:N" whose detail names the project's id).
-  std::string project_code;
-  std::int64_t project_id = 0;
-  std::int64_t before = 0;      // entries with seq < before (0: from the newest)
-  std::size_t limit = 100;
-};
-
 struct NewUser {
   std::string username;
   std::string password_hash;  // Argon2id string from services::hash_password
@@ -175,8 +159,6 @@ class IdentityStore {
   virtual std::vector<AuditEntry> audit_page(std::int64_t after, std::size_t limit,
                                              const std::string& action_prefix,
                                              const std::string& object) = 0;
-  // The entries matching `query`, newest first, read in the database.
-  virtual std::vector<AuditEntry> audit_search(const AuditQuery& query) = 0;
   // Walks the chain: seq without gaps, each prev_hash the hash of the entry before, each hash
   // recomputed from the content, and the last entry the one the chain head records.
   virtual AuditVerification verify_audit() = 0;
