@@ -14,6 +14,7 @@ import "./i18n_part";
 import "./i18n_progress";
 import "./i18n_orders";
 import "./i18n_audit";
+import "./i18n_notice";
 // Pages with the map (MapLibre, ~1 MB) or charts load on demand: the sign-in and the villager's
 // phone view do not download them.
 const renderHome = async (...a: Parameters<typeof import("./pages/home").renderHome>) => (await import("./pages/home")).renderHome(...a);

@@ -4,6 +4,7 @@ import { el } from "../dom";
 import { fmtArea, fmtTime, has, lang, t } from "../i18n";
 import type { Ctx } from "../main";
 import { activitySection } from "./project_activity";
+import { feedbackSection } from "./project_feedback";
 import { createMap, projectAreas, type GongzhiMap } from "../map";
 import { findingName, link, stateBadge } from "./common";
 import { onLive, type LiveEvent } from "../live";
@@ -170,7 +171,8 @@ export async function renderProject(main: HTMLElement, ctx: Ctx, code: string): 
       parts.push(sec);
     }
     if (!preview || proj.compliance) parts.push(complianceSection(proj));
-    parts.push(reviewsSection(proj), await activitySection(proj));
+    const [feedback, activity] = await Promise.all([feedbackSection(proj), activitySection(proj)]);
+    parts.push(reviewsSection(proj), feedback, activity);
     parts.push(await downloadsSection(proj));
     head.replaceChildren(...title);
     info.replaceChildren(...parts);

@@ -1,0 +1,39 @@
+// Strings of the public notice as villagers meet it (村务公告, the project's notice, 异议) and of
+// the objections and complaints on the officials' project page.
+import { addStrings, lang } from "./i18n";
+
+addStrings({
+  category_objection: ["异议", "Objection"],
+  pn_badge: ["项目公示", "Project notice"],
+  pn_period: ["公示期：{from} 至 {to}", "Notice period: {from} to {to}"],
+  pn_closed: ["公示已结束", "The notice period has ended"],
+  pn_title: ["项目公示", "Public notice of the project"],
+  pn_text: ["{village}拟实施“{name}”（编号 {code}），整治范围约 {mu} 亩。现予公示，公示期内村民可留言或提出异议。",
+    "{village} plans to carry out “{name}” (no. {code}) over about {mu} mu. It is on public notice: during the period villagers may comment or object."],
+  pn_changes: ["规划调整内容", "Planned changes"],
+  pn_change_to: ["部分土地调整为{cls}", "Part of the land becomes {cls}"],
+  pn_no_changes: ["本项目不调整土地用途", "The project changes no land use"],
+  pn_this_village: ["本村", "The village"],
+  obj_title: ["提出异议", "Object"],
+  obj_hint: ["对公示内容有异议的，请写明理由。村委会和乡镇须在期限内答复，答复前项目不能开工。", "If you object to the notice, give your reason. The village and township must answer by the deadline; the works cannot start before."],
+  obj_placeholder: ["异议理由（必填）", "Your reason (required)"],
+  obj_send: ["提交异议", "Send objection"],
+  obj_sent: ["异议已提交，请等待答复", "Objection sent; you will get an answer"],
+  pf_title: ["村民意见与异议", "Villagers' feedback and objections"],
+  pf_none: ["暂无村民意见", "No feedback from villagers"],
+  pf_category: ["类别", "Kind"],
+  pf_body: ["内容", "Text"],
+  pf_status: ["办理状态", "Status"],
+  pf_due: ["答复期限", "Answer by"],
+  pf_reply: ["答复", "Answer"],
+  pf_overdue: ["已逾期", "Overdue"],
+  pf_open_count: ["{n} 件待答复", "{n} awaiting an answer"],
+});
+
+// A date to the day ("2026年12月7日" / "7 Dec 2026"), never to the second.
+export function fmtDay(iso: string): string {
+  if (!iso) return "";
+  const d = new Date(iso);
+  if (isNaN(d.getTime())) return iso;
+  return d.toLocaleDateString(lang() === "zh" ? "zh-CN" : "en-GB", { year: "numeric", month: lang() === "zh" ? "long" : "short", day: "numeric" });
+}
