@@ -24,6 +24,7 @@ import { statsSteps } from "./stats_steps.mjs";
 import { warnSteps } from "./warn_steps.mjs";
 import { downloadSteps } from "./download_steps.mjs";
 import { ordersSteps } from "./orders_steps.mjs";
+import { web16Steps } from "./web16_steps.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = Object.fromEntries(
@@ -773,6 +774,8 @@ try {
   await ordersSteps({ browser, base, step, assert, signIn, shot });
   // Live updates of other users' work on open pages (live_steps.mjs).
   await liveSteps({ browser, base, step, assert, signIn, shot });
+  // The audit page, a project's activity, not-found, the villager's notice and objection (web16_steps.mjs).
+  await web16Steps({ browser, base, step, assert, signIn, shot, extra: server.extra ?? [] });
 } finally {
   await browser.close();
   await server.stop();

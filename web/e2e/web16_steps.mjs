@@ -1,0 +1,140 @@
+// E2E steps of the audit trail, the project's activity, the app's not-found page and the public
+// notice as villagers meet it (run.mjs calls web16Steps):
+// - the auditor's /audit: the chain "verified up to entry N" as the API verifies it, a search by
+//   project whose rows are the API's, an entry's detail with before/after, the xlsx download;
+// - a project's 办理记录 lists every audit entry about it (reviews and plan saves too);
+// - an unknown address shows 页面不存在, not JSON;
+// - a villager finds the project on notice under 村务公告, reads its period and changes, objects
+//   with a reason; the officials' project page lists the objection with its deadline;
+// - the phone header is one row at 360 px.
+import { call, phone, signedInPages } from "./page_api.mjs";
+
+const desktop = { viewport: { width: 1440, height: 1000 }, locale: "zh-CN" };
+
+export async function web16Steps({ browser, base, step, assert, signIn, shot, extra = [] }) {
+  const { as, closeAll } = signedInPages({ browser, base, signIn }, desktop);
+  try {
+    await step("审计日志: the auditor searches the log by project, opens an entry's before/after, sees the chain verified and downloads it", async () => {
+      const p = await as("shenji");
+      await p.click('nav a[data-nav="/audit"]');
+      await p.waitForSelector('[data-testid="audit-chain"][data-intact]', { timeout: 60000 });
+      const verify = (await call(p, "GET", "/api/v1/audit/verify")).body;
+      const chain = await p.$eval('[data-testid="audit-chain"]', (e) => ({ intact: e.dataset.intact, verified: Number(e.dataset.verified), text: e.textContent }));
+      assert(chain.intact === "1" && verify.intact, "intact chain: " + JSON.stringify(chain));
+      assert(chain.verified >= verify.verified_through - 5 && chain.verified > 0 && chain.text.includes(`已核验至第 ${chain.verified} 条`), "verified up to entry N: " + chain.text);
+      // Search by a project's code.
+      const projects = (await call(p, "GET", "/api/v1/projects")).body.projects;
+      const code = projects.find((x) => x.code === "XM2026-001")?.code ?? projects[0].code;
+      await p.fill('[data-testid="audit-project"]', code);
+      await p.click('[data-testid="audit-search"]');
+      await p.waitForFunction((c) => location.search.includes("project=" + c), code);
+      await p.waitForSelector('[data-testid="audit-table"][data-ready="1"]');
+      const api = (await call(p, "GET", `/api/v1/audit/search?project=${encodeURIComponent(code)}&limit=100`)).body.entries;
+      const rows = await p.$$eval('[data-testid="audit-table"] tbody tr', (rs) => rs.map((r) => ({ seq: Number(r.dataset.seq), object: r.dataset.object, text: r.textContent })));
+      assert(api.length > 0 && rows.length === api.length, `rows ${rows.length} = entries ${api.length}`);
+      assert(rows.every((r, i) => r.seq === api[i].seq && r.object === `project:${code}`), "the API's entries, newest first");
+      assert(rows.every((r) => !/[a-z]+_[a-z_]+/.test(r.text)), "no raw action codes in the rows: " + rows.map((r) => r.text).join(" | "));
+      // A transition's detail: the state before and after.
+      const transition = api.find((e) => e.detail && typeof e.detail.from === "string" && typeof e.detail.to === "string");
+      assert(transition, "a transition among the project's entries");
+      await p.click(`[data-testid="audit-table"] tbody tr[data-seq="${transition.seq}"]`);
+      await p.waitForSelector(`[data-testid="audit-detail"][data-seq="${transition.seq}"]`);
+      const before = await p.$eval('[data-testid="audit-detail"] td[data-before]', (e) => e.textContent);
+      const after = await p.$eval('[data-testid="audit-detail"] td[data-after]', (e) => e.textContent);
+      assert(before && after && before !== after && !/^[a-z_]+$/.test(after), `before ${before} after ${after}`);
+      await shot(p, "audit");
+      // The download is the server's workbook of the same search.
+      const href = await p.getAttribute('[data-testid="audit-download"]', "href");
+      assert(href.includes("project=" + encodeURIComponent(code)), "download of the search: " + href);
+      const res = await p.evaluate(async (h) => {
+        const r = await fetch(h);
+        const b = new Uint8Array(await r.arrayBuffer());
+        return { status: r.status, type: r.headers.get("content-type"), pk: String.fromCharCode(b[0], b[1]) };
+      }, href);
+      assert(res.status === 200 && res.type.includes("spreadsheetml") && res.pk === "PK", "xlsx: " + JSON.stringify(res));
+      // Officials have no audit page and the API refuses them.
+      const z = await as("zhen");
+      assert(!(await z.$('nav a[data-nav="/audit"]')), "no audit link for a township");
+      assert((await call(z, "GET", "/api/v1/audit/search")).status === 403, "township refused");
+    });
+
+    await step("办理记录: a project's page lists every action about it, not only transitions", async () => {
+      const p = await as("zrzy");
+      const projects = (await call(p, "GET", "/api/v1/projects")).body.projects;
+      const proj = projects.find((x) => x.code === "XM2026-001") ?? projects[0];
+      const api = (await call(p, "GET", `/api/v1/projects/${proj.id}/activity?limit=500`)).body.entries;
+      await p.goto(`${base}/projects/${encodeURIComponent(proj.code)}`);
+      await p.waitForSelector('[data-testid="activity-table"] tbody tr', { timeout: 60000 });
+      const rows = await p.$$eval('[data-testid="activity-table"] tbody tr', (rs) => rs.map((r) => r.dataset.action));
+      assert(rows.length === api.length, `rows ${rows.length} = entries ${api.length}`);
+      const kinds = new Set(rows);
+      assert(kinds.has("project.review") && kinds.has("project.create"), "reviews and the creation: " + [...kinds].join(","));
+      assert([...kinds].some((k) => !["project.review", "project.create", "project.plan"].includes(k)), "transitions too");
+    });
+
+    await step("an unknown address shows the app's 页面不存在 page, never JSON", async () => {
+      const p = await as("zrzy");
+      const r = await p.goto(`${base}/no/such/page`);
+      assert(r.status() === 404 && r.headers()["content-type"].includes("text/html"), "404 with the app: " + r.status());
+      await p.waitForSelector('[data-testid="not-found"]');
+      assert((await p.textContent('[data-testid="not-found"] h1')) === "页面不存在", "页面不存在");
+      assert(!(await p.textContent("body")).includes('"error"'), "no JSON shown");
+      await p.click('[data-testid="not-found-home"]');
+      await p.waitForFunction(() => location.pathname === "/home");
+    });
+
+    await step("村务公告: a villager finds the project on notice, reads its period and changes, and objects; officials see the objection with its deadline", async () => {
+      // The villager of a village with a project on notice.
+      let villager = null, item = null;
+      for (const user of ["cunmin", ...extra.filter((u) => u.startsWith("cunmin"))]) {
+        const v = await as(user, phone);
+        const list = (await call(v, "GET", "/api/v1/notices")).body.project_notices ?? [];
+        if (list.length) {
+          villager = v;
+          item = list[0];
+          break;
+        }
+      }
+      assert(villager && item, "a villager with a project on public notice");
+      await villager.goto(base + "/village");
+      const card = `[data-testid="village-notices"] [data-project-notice="${item.project_id}"]`;
+      await villager.waitForSelector(card);
+      const text = await villager.textContent(card);
+      assert(text.includes(item.name) && text.includes("公示期") && !/\d{2}:\d{2}/.test(text), "the notice card, dates to the day: " + text);
+      await shot(villager, "village-notices-phone");
+      await villager.click(card);
+      await villager.waitForSelector('[data-testid="vp-notice"]');
+      const period = await villager.textContent('[data-testid="vp-notice-period"]');
+      assert(period.includes("公示期") && !/\d{2}:\d{2}/.test(period), "period: " + period);
+      assert((await villager.textContent('[data-testid="vp-notice-text"]')).includes(item.code), "the notice text names the project");
+      assert(await villager.$('[data-testid="plan-svg"] path'), "the changes on a small map");
+      // The objection with its reason.
+      const reason = "异议：排水沟改线占用我家承包地，未征求意见。";
+      await villager.fill('[data-testid="objection-text"]', reason);
+      await villager.click('[data-testid="objection-send"]');
+      await villager.waitForFunction(() => document.querySelector('[data-testid="objection-message"]')?.classList.contains("ok")
+        || document.querySelector('[data-testid="objection-message"]')?.classList.contains("error"));
+      const m = await villager.textContent('[data-testid="objection-message"]');
+      assert(m.includes("异议已提交"), "objection sent: " + m);
+      const mine = (await call(villager, "GET", `/api/v1/feedback?project_id=${item.project_id}`)).body.feedback.find((f) => f.body === reason);
+      assert(mine && mine.category === "objection" && mine.status === "open" && mine.due_at, "tracked until answered: " + JSON.stringify(mine));
+      await shot(villager, "village-objection-phone");
+      // The header fits one row at 360 px.
+      const rowTops = await villager.$$eval("header.topbar > *, header.topbar nav > *:not(.who)", (es) => es.filter((e) => e.offsetParent !== null).map((e) => Math.round(e.getBoundingClientRect().top)));
+      const header = await villager.$eval("header.topbar", (e) => e.getBoundingClientRect().height);
+      assert(header < 64, "the phone header is one row: " + header + " px, tops " + rowTops.join(","));
+      // The officials' project page: the objection with its deadline.
+      const o = await as("zhen");
+      const proj = (await call(o, "GET", "/api/v1/projects")).body.projects.find((x) => x.id === item.project_id);
+      assert(proj, "the township sees the project");
+      await o.goto(`${base}/projects/${encodeURIComponent(proj.code)}`);
+      const row = `[data-testid="project-feedback"] tr[data-feedback="${mine.id}"]`;
+      await o.waitForSelector(row, { timeout: 60000 });
+      const rtext = await o.textContent(row);
+      assert(rtext.includes("异议") && rtext.includes(reason) && rtext.includes("待答复") && /\d{4}年\d{1,2}月\d{1,2}日/.test(rtext), "objection row: " + rtext);
+      await shot(o, "project-feedback");
+    });
+  } finally {
+    await closeAll();
+  }
+}
