@@ -549,6 +549,7 @@ try {
     await p2.click(`[data-testid="tasks"] .task[data-code="${newCode}"] a`);
     await p2.waitForSelector('[data-testid="review-form"][data-department="农业农村局"]', { timeout: 20000 });
     await p2.fill('[data-testid="opinion"]', "同意，注意保护耕地。");
+    await p2.check('[data-testid="review-form"] input[data-decision="approve"]');
     await p2.click('[data-testid="submit-review"]');
     await p2.waitForSelector('[data-testid="review-done"]', { timeout: 20000 });
     // zrzy's page shows the opinion without a reload.
@@ -678,6 +679,11 @@ try {
     const beside = await renderedFeatures(p, ["projects-fill", "findings-fill"]);
     assert(beside.some((f) => f.properties.code === "XM2026-006"), "the project's area on the map beside the form");
     await shot(p, "inbox");
+    // No conclusion preselected: submitting without one is refused on the page.
+    await p.click('[data-testid="submit-review"]');
+    await p.waitForFunction(() => document.querySelector('[data-testid="review-message"]')?.classList.contains("error"));
+    assert((await p.textContent('[data-testid="review-message"]')).includes("请选择审查结论"), "a conclusion is required");
+    await p.check('[data-testid="review-form"] input[data-decision="approve"]');
     await p.click('[data-testid="submit-review"]');
     await p.waitForSelector('[data-testid="review-done"]', { timeout: 20000 });
     const reviews = await p.evaluate(async () => {

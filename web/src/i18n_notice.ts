@@ -3,6 +3,8 @@
 import { addStrings, lang } from "./i18n";
 
 addStrings({
+  type_required: ["请选择项目类型", "Choose the project type"],
+  decision_required: ["请选择审查结论", "Choose a conclusion"],
   category_objection: ["异议", "Objection"],
   pn_badge: ["项目公示", "Project notice"],
   pn_period: ["公示期：{from} 至 {to}", "Notice period: {from} to {to}"],
