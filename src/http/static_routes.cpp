@@ -154,8 +154,9 @@ void add_static_routes(Router& r, const std::string& dir) {
   // Project warnings, the supervision orders inbox and one order (web/src/pages/orders.ts), and
   // the land-use change monitoring (web/src/pages/warnings.ts).
   for (const char* route : {"/warnings", "/orders", "/orders/{id}", "/monitoring"}) r.add("GET", route, index);
-  // The auditor's audit page (web/src/pages/audit.ts).
-  r.add("GET", "/audit", index);
+  // The auditor's audit page (web/src/pages/audit.ts) and the printable A4 sheets
+  // (web/src/pages/print.ts: /print/approval/{id}, /print/notice/{id}, /print/payment/{id}/{d}).
+  for (const char* route : {"/audit", "/print/{kind}/{id}", "/print/{kind}/{id}/{item}"}) r.add("GET", route, index);
 
   r.add("GET", "/assets/{file}", [dir](const Request& req, const PathParams& p) -> Response {
     const std::string& name = p.at("file");  // percent-decoded: "%2e%2e%2f" is "../" here

@@ -255,7 +255,7 @@ inline const std::vector<std::string>& undocumented_public_routes() {
   static const std::vector<std::string> p = {
       "/health", "/", "/signin", "/home", "/map", "/inbox", "/village", "/schemes", "/projects/{code}",
       "/dashboard", "/assessment", "/village/{section}", "/village/{section}/{id}", "/participation",
-      "/parcels", "/evaluations", "/warnings", "/orders", "/orders/{id}", "/monitoring", "/audit", "/assets/{file}"};
+      "/parcels", "/evaluations", "/warnings", "/orders", "/orders/{id}", "/monitoring", "/audit", "/print/{kind}/{id}", "/print/{kind}/{id}/{item}", "/assets/{file}"};
   return p;
 }
 inline bool undocumented_public(const std::string& pattern) {

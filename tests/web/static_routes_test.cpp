@@ -61,7 +61,8 @@ TEST_F(StaticRoutesTest, the_participation_page_answers_the_app) {
 TEST_F(StaticRoutesTest, every_client_page_answers_the_app_when_reloaded) {
   for (const char* path : {"/", "/signin", "/home", "/map", "/inbox", "/village", "/village/votes",
                            "/village/surveys/3", "/dashboard", "/parcels", "/schemes", "/evaluations",
-                           "/assessment", "/participation", "/audit", "/projects/XM2026-001"}) {
+                           "/assessment", "/participation", "/audit", "/print/approval/3", "/print/payment/3/7",
+                           "/projects/XM2026-001"}) {
     auto r = get(path);
     EXPECT_EQ(r.status, 200) << path;
     EXPECT_NE(r.body.find("共治 app"), std::string::npos) << path;

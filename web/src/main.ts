@@ -31,6 +31,7 @@ const renderWarnings = async (...a: Parameters<typeof import("./pages/orders").r
 const renderOrders = async (...a: Parameters<typeof import("./pages/orders").renderOrders>) => (await import("./pages/orders")).renderOrders(...a);
 const renderOrder = async (...a: Parameters<typeof import("./pages/orders").renderOrder>) => (await import("./pages/orders")).renderOrder(...a);
 const renderAudit = async (...a: Parameters<typeof import("./pages/audit").renderAudit>) => (await import("./pages/audit")).renderAudit(...a);
+const renderPrint = async (...a: Parameters<typeof import("./pages/print").renderPrint>) => (await import("./pages/print")).renderPrint(...a);
 const renderProject = async (...a: Parameters<typeof import("./pages/project").renderProject>) => (await import("./pages/project")).renderProject(...a);
 
 export interface Ctx {
@@ -183,6 +184,7 @@ async function render() {
     else if (path.startsWith("/orders/")) cleanup = await renderOrder(main, ctx, decodeURIComponent(path.slice("/orders/".length)));
     else if (path.startsWith("/projects/")) cleanup = await renderProject(main, ctx, decodeURIComponent(path.slice("/projects/".length)));
     else if (path === "/audit") cleanup = await renderAudit(main, ctx);
+    else if (/^\/print\/(approval|notice)\/\d+$/.test(path) || /^\/print\/payment\/\d+\/\d+$/.test(path)) cleanup = await renderPrint(main, ctx);
     else notFoundPage(main);
   } catch (e) {
     if (e instanceof ApiFailure && e.status === 401) {

@@ -5,6 +5,7 @@ import { fmtArea, fmtTime, has, lang, t } from "../i18n";
 import type { Ctx } from "../main";
 import { activitySection } from "./project_activity";
 import { feedbackSection } from "./project_feedback";
+import { fmtDay } from "../i18n_notice";
 import { createMap, projectAreas, type GongzhiMap } from "../map";
 import { findingName, link, stateBadge } from "./common";
 import { onLive, type LiveEvent } from "../live";
@@ -79,6 +80,24 @@ export function reviewsSection(p: Project): HTMLElement {
   return sec;
 }
 
+// Jumps to the page's sections (the page is long) and the printable sheets.
+function sectionNav(p: Project): HTMLElement {
+  const nav = el("nav", { class: "section-nav no-print", "data-testid": "section-nav" });
+  const jumps: [string, string][] = [["compliance", "compliance"], ["reviews", "reviews"], ["project-feedback", "pf_title"], ["activity", "activity"]];
+  for (const [id, key] of jumps) {
+    const a = el("a", { href: "#" + id, class: "sn-link" }, t(key));
+    a.addEventListener("click", (e) => {
+      e.preventDefault();
+      document.querySelector(`[data-testid="${id}"]`)?.scrollIntoView({ behavior: "smooth", block: "start" });
+    });
+    nav.append(a);
+  }
+  nav.append(el("span", { class: "muted" }, " " + t("pr_links") + "："),
+    el("a", { href: `/print/approval/${p.id}`, "data-route": "", class: "sn-link", "data-testid": "print-approval" }, t("pr_link_approval")));
+  if (p.notice_starts) nav.append(el("a", { href: `/print/notice/${p.id}`, "data-route": "", class: "sn-link", "data-testid": "print-notice" }, t("pr_link_notice")));
+  return nav;
+}
+
 export async function findProject(ctx: Ctx, code: string): Promise<Project | null> {
   const byCode = (await ctx.projects()).find((p) => p.code === code || String(p.id) === code);
   return byCode ? getProject(byCode.id) : null;
@@ -136,10 +155,12 @@ export async function renderProject(main: HTMLElement, ctx: Ctx, code: string): 
     shown = fingerprint(proj);
     // The title with its state badge and the sections below it are swapped in together, after the
     // plan editor has loaded: the new state never shows above the previous state's controls.
+    const regionName = (await ctx.regions().catch(() => [])).find((r) => r.code === proj.region_code)?.name ?? proj.region_code;
     const title = [
       el("h1", { "data-testid": "project-title" }, `${proj.code} ${proj.name} `, stateBadge(proj.state)),
-      el("p", { class: "muted" }, `${t("col_type")}: ${proj.type} · ${t("col_region")}: ${proj.region_code} · ${t("project_area")}: ${fmtArea(proj.area_m2)}`
-        + (proj.notice_starts ? ` · ${t("notice")}: ${fmtTime(proj.notice_starts)} – ${fmtTime(proj.notice_ends ?? "")}` : ""))];
+      el("p", { class: "muted" }, `${t("col_type")}: ${proj.type} · ${t("col_region")}: ${regionName} · ${t("project_area")}: ${fmtArea(proj.area_m2)}`
+        + (proj.notice_starts ? ` · ${t("notice")}: ${fmtDay(proj.notice_starts)} – ${fmtDay(proj.notice_ends ?? "")}` : "")),
+      sectionNav(proj)];
     const parts: HTMLElement[] = [actionsSection(proj)];
     const gate = gateSection(proj, ctx.me, () => void getProject(proj.id).then((full) => ((p = full), drawInfo(full))));
     if (gate) parts.push(gate);

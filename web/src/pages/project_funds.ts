@@ -364,6 +364,7 @@ export async function fundsSection(p: Project): Promise<HTMLElement> {
           + ` · ${t("fw_source")}: ${d.source_id ? sourceName.get(d.source_id) ?? "#" + d.source_id : t("fw_fifo_note")}`),
         el("div", { class: "muted small" }, `${t("fw_requested_by")}: ${d.requested_by} ${fmtTime(d.requested_at)}`
           + (d.decided_by ? ` · ${t("fw_decision")}: ${d.decided_by} ${fmtTime(d.decided_at)}${d.decision_comment ? " · " + d.decision_comment : ""}` : "")));
+      li.append(el("a", { href: `/print/payment/${p.id}/${d.id}`, "data-route": "", class: "small", "data-testid": "print-payment" }, t("pr_payment_title")));
       if (paid.length)
         li.append(el("div", { class: "small fw-trace", "data-testid": "paid-from" }, `${t("fw_paid_from")}: `,
           ...paid.map((e, i) => el("span", { "data-source": String(e.source_id) }, (i ? "；" : "") + `${sourceName.get(e.source_id) ?? "#" + e.source_id} ${yuan(e.amount_yuan)}`))));
