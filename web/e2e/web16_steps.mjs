@@ -134,6 +134,76 @@ export async function web16Steps({ browser, base, step, assert, signIn, shot, ex
       assert(rtext.includes("异议") && rtext.includes(reason) && rtext.includes("待答复") && /\d{4}年\d{1,2}月\d{1,2}日/.test(rtext), "objection row: " + rtext);
       await shot(o, "project-feedback");
     });
+
+    await step("打印: the approval form lists every review with its opinion; the fund sheet has the amount in capitals; print hides the app", async () => {
+      const p = await as("zrzy");
+      const projects = (await call(p, "GET", "/api/v1/projects")).body.projects;
+      const proj = projects.find((x) => x.code === "XM2026-001") ?? projects[0];
+      const full = (await call(p, "GET", `/api/v1/projects/${proj.id}`)).body;
+      await p.goto(`${base}/projects/${encodeURIComponent(proj.code)}`);
+      await p.waitForSelector('[data-testid="print-approval"]', { timeout: 60000 });
+      await p.click('[data-testid="print-approval"]');
+      await p.waitForSelector('[data-testid="print-sheet"][data-kind="approval"] [data-testid="print-reviews"]');
+      const rows = await p.$$eval('[data-testid="print-reviews"] tr[data-department]', (rs) => rs.map((r) => r.textContent));
+      assert(rows.length === (full.reviews ?? []).length && rows.length > 0, `one row per review: ${rows.length} vs ${(full.reviews ?? []).length}`);
+      for (const r of full.reviews.filter((x) => x.opinion)) assert(rows.some((x) => x.includes(r.opinion)), "opinion printed: " + r.opinion);
+      await p.emulateMedia({ media: "print" });
+      assert(!(await p.isVisible("header.topbar")) && !(await p.isVisible('[data-testid="print-now"]')), "print shows the sheet only");
+      await shot(p, "print-approval");
+      await p.emulateMedia({ media: "screen" });
+      // A fund-approval sheet of a decided payment.
+      const f = await as("czj");
+      let sheet = null;
+      for (const x of projects) {
+        const list = (await call(f, "GET", `/api/v1/projects/${x.id}/funds/disbursements`)).body.disbursements ?? [];
+        const d = list.find((y) => y.status === "approved");
+        if (d) {
+          sheet = { project: x, d };
+          break;
+        }
+      }
+      assert(sheet, "an approved payment");
+      await f.goto(`${base}/print/payment/${sheet.project.id}/${sheet.d.id}`);
+      await f.waitForSelector('[data-testid="print-payment"] [data-field="capital"]');
+      const capital = await f.textContent('[data-testid="print-payment"] [data-field="capital"]');
+      assert(capital === sheet.d.amount_capital && capital.length > 1, "capitals: " + capital);
+      assert((await f.textContent('[data-testid="print-payment"]')).includes(sheet.d.decision_comment), "the opinion is printed");
+      await shot(f, "print-payment");
+    });
+
+    await step("no raw codes: the audit, activity, feedback, villager and print pages show no snake_case, untranslated keys or stray English in zh-CN, and no Chinese in en", async () => {
+      const problems = [];
+      const check = async (page, where, lang) => {
+        const text = await page.evaluate(() => {
+          const clone = document.querySelector("main").cloneNode(true);
+          for (const e of clone.querySelectorAll("[data-code], [data-raw], [data-user], code, pre, input, textarea, select, svg")) e.remove();
+          return clone.innerText;
+        });
+        const found = [];
+        for (const m of text.matchAll(/⟦[^⟧]+⟧/g)) found.push("untranslated " + m[0]);
+        for (const m of text.matchAll(/\b[a-z]+_[a-z0-9_]+\b/g)) found.push("snake_case " + m[0]);
+        if (lang === "zh") for (const m of text.matchAll(/\b(?!XM\d)[A-Za-z]{4,}\b/g)) if (!["Excel", "English", "GeoJSON"].includes(m[0])) found.push("English " + m[0]);
+        if (lang === "en") for (const m of text.matchAll(/[\u4e00-\u9fff]+/g)) found.push("Chinese " + m[0]);
+        if (found.length) problems.push(`${where} (${lang}): ${[...new Set(found)].slice(0, 8).join(", ")}`);
+      };
+      for (const lang of ["zh", "en"]) {
+        const opts = { ...desktop, locale: lang === "zh" ? "zh-CN" : "en-GB" };
+        const a = await as("shenji", opts);
+        if (lang === "en") {
+          await a.click('[data-testid="lang"]');
+          await a.waitForFunction(() => document.querySelector('[data-testid="lang"]')?.textContent === "中文");
+        }
+        await a.goto(base + "/audit");
+        await a.waitForSelector('[data-testid="audit-table"][data-ready="1"]');
+        await a.click('[data-testid="audit-table"] tbody tr');
+        await a.waitForSelector('[data-testid="audit-detail"]:not([hidden])');
+        await check(a, "/audit", lang);
+        await a.goto(base + "/no/such/page");
+        await a.waitForSelector('[data-testid="not-found"]');
+        await check(a, "not found", lang);
+      }
+      assert(!problems.length, problems.join("\n"));
+    });
   } finally {
     await closeAll();
   }

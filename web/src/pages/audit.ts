@@ -40,7 +40,9 @@ function formatValue(v: any): string {
   return JSON.stringify(v);
 }
 
-const fieldName = (k: string) => (has("af_" + k) ? t("af_" + k) : k);
+// A detail field in words; a field without a name shows as the record's own code.
+const fieldName = (k: string) => (has("af_" + k) ? t("af_" + k) : "\u0000" + k);
+const fieldCell = (name: string) => (name.startsWith("\u0000") ? el("th", {}, el("code", { "data-code": "" }, name.slice(1))) : el("th", {}, name));
 
 // An entry's detail as rows of field, before, after: "from_X"/"to_X" and "from"/"to" pairs and
 // "before"/"after" objects side by side; other fields as values.
@@ -75,7 +77,7 @@ export function detailTable(detail: any): HTMLElement {
     el("thead", {}, el("tr", {}, el("th", {}, t("au_field")), ...(paired ? [el("th", {}, t("au_before")), el("th", {}, t("au_after"))] : [el("th", {}, t("au_value"))]))));
   const body = el("tbody");
   for (const r of rows)
-    body.append(el("tr", {}, el("th", {}, r.field), ...(paired ? [el("td", { "data-before": "" }, r.before ?? ""), el("td", { "data-after": "" }, r.after)] : [el("td", {}, r.after)])));
+    body.append(el("tr", {}, fieldCell(r.field), ...(paired ? [el("td", { "data-before": "", "data-user": "" }, r.before ?? ""), el("td", { "data-after": "", "data-user": "" }, r.after)] : [el("td", { "data-user": "" }, r.after)])));
   table.append(body);
   return table;
 }
@@ -170,7 +172,7 @@ export async function renderAudit(main: HTMLElement, ctx: Ctx): Promise<() => vo
     detail.replaceChildren(el("h2", {}, t("au_detail"), " #", String(e.seq)),
       el("dl", { class: "au-dl" },
         el("dt", {}, t("au_time")), el("dd", {}, fmtTime(e.time)),
-        el("dt", {}, t("au_actor")), el("dd", {}, actorName(e.actor)),
+        el("dt", {}, t("au_actor")), el("dd", { "data-user": "" }, actorName(e.actor)),
         el("dt", {}, t("au_action")), el("dd", {}, actionName(e.action), " ", el("code", { "data-code": "" }, e.action)),
         el("dt", {}, t("au_object")), el("dd", {}, objectName(e.object)),
         el("dt", {}, t("au_hash")), el("dd", {}, el("code", { "data-code": "", class: "hash" }, e.hash ?? "")),
@@ -196,7 +198,7 @@ export async function renderAudit(main: HTMLElement, ctx: Ctx): Promise<() => vo
       const r = await api<{ entries: AuditEntry[]; next_before: number }>("GET", "/api/v1/audit/search?" + a);
       for (const e of r.entries) {
         const row = el("tr", { "data-seq": String(e.seq), "data-action": e.action, "data-object": e.object, "data-actor": e.actor, tabindex: "0" },
-          el("td", { class: "num" }, String(e.seq)), el("td", {}, fmtTime(e.time)), el("td", {}, actorName(e.actor)),
+          el("td", { class: "num" }, String(e.seq)), el("td", {}, fmtTime(e.time)), el("td", { "data-user": "" }, actorName(e.actor)),
           el("td", {}, actionName(e.action)), el("td", {}, objectName(e.object)));
         row.addEventListener("click", () => showDetail(e, row));
         row.addEventListener("keydown", (ev) => {
