@@ -60,7 +60,7 @@ bool about_project(const storage::AuditEntry& e, std::int64_t id, const std::str
 TEST_P(AuditApiTest, the_auditor_searches_by_project_user_action_and_time) {
   auto shenji = sign_in(port(), "shenji", kPassword);
   auto zhen = sign_in(port(), "zhen", kPassword);
-  auto projects = get("/api/v1/projects", zhen).json();
+  auto projects = get("/api/v1/projects", zhen).json()["projects"];
   ASSERT_FALSE(projects.empty());
   const std::int64_t id = projects[0]["id"];
   const std::string code = projects[0]["code"];
@@ -151,7 +151,7 @@ TEST_P(AuditApiTest, the_download_holds_the_searched_entries) {
 
 TEST_P(AuditApiTest, a_project_activity_is_every_entry_about_it_for_those_who_may_see_it) {
   auto zhen = sign_in(port(), "zhen", kPassword);
-  auto projects = get("/api/v1/projects", zhen).json();
+  auto projects = get("/api/v1/projects", zhen).json()["projects"];
   ASSERT_FALSE(projects.empty());
   auto all = log();
   for (const auto& p : projects) {
