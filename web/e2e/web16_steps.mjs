@@ -135,6 +135,37 @@ export async function web16Steps({ browser, base, step, assert, signIn, shot, ex
       await shot(o, "project-feedback");
     });
 
+    await step("项目库: search by code or township, filter by state, sort by area, in pages", async () => {
+      const p = await as("zrzy");
+      await p.goto(base + "/home");
+      await p.waitForSelector('[data-testid="project-library"] tr[data-code]');
+      const all = (await call(p, "GET", "/api/v1/projects")).body.projects;
+      const codes = () => p.$$eval('[data-testid="project-list"] tbody tr', (rs) => rs.map((r) => r.dataset.code));
+      assert((await codes()).length === Math.min(all.length, 50), "the first page");
+      await p.fill('[data-testid="pl-search"]', "XM2026-001");
+      assert(JSON.stringify(await codes()) === JSON.stringify(all.filter((x) => x.code.includes("XM2026-001")).map((x) => x.code).sort()), "search by code");
+      await p.fill('[data-testid="pl-search"]', "");
+      const state = all[0].state;
+      await p.selectOption('[data-testid="pl-state"]', state);
+      const want = all.filter((x) => x.state === state).map((x) => x.code).sort();
+      assert(JSON.stringify((await codes()).slice().sort()) === JSON.stringify(want), "filter by state");
+      await p.selectOption('[data-testid="pl-state"]', "");
+      await p.click('[data-testid="project-list"] th[data-sort="area"]');
+      await p.click('[data-testid="project-list"] th[data-sort="area"]');
+      const largest = [...all].sort((a, b) => b.area_m2 - a.area_m2)[0].code;
+      assert((await codes())[0] === largest, "sorted by area, largest first: " + (await codes())[0] + " vs " + largest);
+      // A township's name finds its projects.
+      const town = await p.$eval('[data-testid="pl-township"] option:nth-child(2)', (o) => ({ code: o.value, name: o.textContent })).catch(() => null);
+      if (town) {
+        await p.fill('[data-testid="pl-search"]', town.name);
+        const n = (await codes()).length;
+        await p.fill('[data-testid="pl-search"]', "");
+        await p.selectOption('[data-testid="pl-township"]', town.code);
+        assert((await codes()).length === n && n > 0, "the township by name and by filter: " + n);
+      }
+      await shot(p, "home-library");
+    });
+
     await step("打印: the approval form lists every review with its opinion; the fund sheet has the amount in capitals; print hides the app", async () => {
       const p = await as("zrzy");
       const projects = (await call(p, "GET", "/api/v1/projects")).body.projects;
