@@ -33,6 +33,8 @@ addStrings({
   pr_links: ["打印", "Print"],
   pr_link_approval: ["审批表", "Approval form"],
   pr_link_notice: ["公示", "Public notice"],
+  obligation_open: ["待落实", "To be fulfilled"],
+  obligation_fulfilled: ["已落实", "Fulfilled"],
   type_required: ["请选择项目类型", "Choose the project type"],
   decision_required: ["请选择审查结论", "Choose a conclusion"],
   category_objection: ["异议", "Objection"],

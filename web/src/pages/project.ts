@@ -54,7 +54,7 @@ export function complianceSection(p: Project): HTMLElement {
     sec.append(el("h3", {}, t("overlaps")));
     const ol = el("ul", { class: "overlaps" });
     for (const o of c.overlaps)
-      ol.append(el("li", {}, `${has("layer_" + o.layer) ? t("layer_" + o.layer) : o.layer} (${o.kind}): ${fmtArea(o.area_m2)} · ${(o.share * 100).toFixed(1)}%`));
+      ol.append(el("li", { "data-kind": o.kind }, `${has("layer_" + o.layer) ? t("layer_" + o.layer) : has("kind_" + o.kind) ? t("kind_" + o.kind) : o.layer}: ${fmtArea(o.area_m2)} · ${(o.share * 100).toFixed(1)}%`));
     sec.append(ol);
   }
   return sec;
@@ -75,7 +75,7 @@ export function reviewsSection(p: Project): HTMLElement {
   }
   if (p.obligations?.length) {
     sec.append(el("h3", {}, t("obligations")));
-    sec.append(el("ul", {}, ...p.obligations.map((o) => el("li", {}, `${o.department}: ${o.text} (${o.status})`))));
+    sec.append(el("ul", {}, ...p.obligations.map((o) => el("li", { "data-status": o.status }, `${o.department}：${o.text}（${has("obligation_" + o.status) ? t("obligation_" + o.status) : o.status}）`))));
   }
   return sec;
 }
