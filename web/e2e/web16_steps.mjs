@@ -84,7 +84,12 @@ export async function web16Steps({ browser, base, step, assert, signIn, shot, ex
     });
 
     await step("村务公告: a villager finds the project on notice, reads its period and changes, and objects; officials see the objection with its deadline", async () => {
-      // The villager of a village with a project on notice.
+      // The villager of a village with a project on notice (XM2026-002 of cunmin5's village goes on
+      // notice in part_steps.mjs; on its own this step publishes it).
+      const lead = await as("zrzy");
+      const x2 = (await call(lead, "GET", "/api/v1/projects")).body.projects.find((x) => x.code === "XM2026-002");
+      if (x2 && x2.state === "approved")
+        await call(lead, "POST", `/api/v1/projects/${x2.id}/actions`, { action: "publish_notice", notice_days: 7 });
       let villager = null, item = null;
       for (const user of ["cunmin", ...extra.filter((u) => u.startsWith("cunmin"))]) {
         const v = await as(user, phone);
