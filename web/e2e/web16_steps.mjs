@@ -171,6 +171,39 @@ export async function web16Steps({ browser, base, step, assert, signIn, shot, ex
       await shot(p, "home-library");
     });
 
+    await step("方案比选: a scheme is made in the browser from a project's plan, with its cost, and joins the unit's comparison", async () => {
+      const p = await as("zrzy");
+      await p.goto(base + "/schemes");
+      await p.waitForSelector('[data-testid="scheme-new"]', { timeout: 60000 });
+      const units = await p.$$eval('[data-testid="sn-unit"] option', (os) => os.map((o) => o.value).filter(Boolean));
+      assert(units.length > 0, "units with projects");
+      let made = null;
+      for (const u of units) {
+        await p.selectOption('[data-testid="sn-unit"]', u);
+        const options = await p.$$eval('[data-testid="sn-project"] option', (os) => os.map((o) => o.value).filter(Boolean));
+        for (const id of options) {
+          const proj = (await call(p, "GET", `/api/v1/projects/${id}`)).body;
+          if (!(proj.plan?.changes ?? []).length) continue;
+          made = { unit: u, id, code: proj.code };
+          break;
+        }
+        if (made) break;
+      }
+      assert(made, "a project with planned changes in a unit");
+      await p.selectOption('[data-testid="sn-project"]', made.id);
+      await p.fill('[data-testid="sn-name"]', "网页新建方案");
+      await p.fill('[data-testid="sn-cost"]', "1234567.89");
+      await p.fill('[data-testid="sn-households"]', "3");
+      await p.click('[data-testid="sn-save"]');
+      await p.waitForFunction(() => /msg (ok|error)/.test(document.querySelector('[data-testid="sn-message"]')?.className ?? "") || location.search.includes("unit="), null, { timeout: 120000 });
+      const list = (await call(p, "GET", `/api/v1/schemes?unit=${encodeURIComponent(made.unit)}`)).body.schemes;
+      const s = list.find((x) => x.name === "网页新建方案");
+      assert(s && s.cost_fen === 123456789, "stored with its cost: " + JSON.stringify(s ?? list.map((x) => x.name)));
+      await p.waitForSelector('[data-testid="scheme-unit"]', { timeout: 60000 });
+      assert((await p.textContent("main")).includes("网页新建方案"), "listed on the page");
+      await shot(p, "schemes-new");
+    });
+
     await step("打印: the approval form lists every review with its opinion; the fund sheet has the amount in capitals; print hides the app", async () => {
       const p = await as("zrzy");
       const projects = (await call(p, "GET", "/api/v1/projects")).body.projects;
