@@ -272,6 +272,17 @@ export async function web16Steps({ browser, base, step, assert, signIn, shot, ex
         await check(a, "not found", lang);
       }
       assert(!problems.length, problems.join("\n"));
+      // The other pages walked in zh-CN and reported (not failed): what is left to fix elsewhere.
+      const others = [];
+      const z = await as("zrzy");
+      for (const path of ["/home", "/projects/XM2026-001", "/map", "/inbox", "/schemes", "/dashboard", "/assessment", "/participation", "/evaluations", "/warnings", "/orders", "/stats", "/monitoring"]) {
+        await z.goto(base + path);
+        await z.waitForTimeout(1500);
+        const before = problems.length;
+        await check(z, path, "zh");
+        if (problems.length > before) others.push(problems.pop());
+      }
+      for (const o of others) console.log("# raw-code walk (not failed): " + o);
     });
   } finally {
     await closeAll();
