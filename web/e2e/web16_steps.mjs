@@ -32,7 +32,8 @@ export async function web16Steps({ browser, base, step, assert, signIn, shot, ex
       const api = (await call(p, "GET", `/api/v1/audit/search?project=${encodeURIComponent(code)}&limit=100`)).body.entries;
       const rows = await p.$$eval('[data-testid="audit-table"] tbody tr', (rs) => rs.map((r) => ({ seq: Number(r.dataset.seq), object: r.dataset.object, text: r.textContent })));
       assert(api.length > 0 && rows.length === api.length, `rows ${rows.length} = entries ${api.length}`);
-      assert(rows.every((r, i) => r.seq === api[i].seq && r.object === `project:${code}`), "the API's entries, newest first");
+      assert(rows.every((r, i) => r.seq === api[i].seq && (r.object === `project:${code}` || r.object.startsWith("feedback:"))),
+        "the API's entries, newest first: " + JSON.stringify(rows.slice(0, 3)) + " vs " + JSON.stringify(api.slice(0, 3).map((e) => [e.seq, e.object])));
       assert(rows.every((r) => !/[a-z]+_[a-z_]+/.test(r.text)), "no raw action codes in the rows: " + rows.map((r) => r.text).join(" | "));
       // A transition's detail: the state before and after.
       const transition = api.find((e) => e.detail && typeof e.detail.from === "string" && typeof e.detail.to === "string");
@@ -125,7 +126,7 @@ export async function web16Steps({ browser, base, step, assert, signIn, shot, ex
       assert(mine && mine.category === "objection" && mine.status === "open" && mine.due_at, "tracked until answered: " + JSON.stringify(mine));
       await shot(villager, "village-objection-phone");
       // The header fits one row at 360 px.
-      const rowTops = await villager.$$eval("header.topbar > *, header.topbar nav > *:not(.who)", (es) => es.filter((e) => e.offsetParent !== null).map((e) => Math.round(e.getBoundingClientRect().top)));
+      const rowTops = await villager.$$eval("header.topbar > *, header.topbar nav > *", (es) => es.filter((e) => e.offsetParent !== null).map((e) => Math.round(e.getBoundingClientRect().top)));
       const header = await villager.$eval("header.topbar", (e) => e.getBoundingClientRect().height);
       assert(header < 64, "the phone header is one row: " + header + " px, tops " + rowTops.join(","));
       // The officials' project page: the objection with its deadline.
@@ -176,19 +177,22 @@ export async function web16Steps({ browser, base, step, assert, signIn, shot, ex
       await p.goto(base + "/schemes");
       await p.waitForSelector('[data-testid="scheme-new"]', { timeout: 60000 });
       const units = await p.$$eval('[data-testid="sn-unit"] option', (os) => os.map((o) => o.value).filter(Boolean));
-      assert(units.length > 0, "units with projects");
+      assert(units.length > 0, "units to choose from");
+      // The unit of the demo's schemes and a project of it with planned changes (the CLI's example
+      // is DY-01 with XM2026-005's plan).
+      const existing = (await call(p, "GET", "/api/v1/schemes")).body.schemes;
+      const unitsFirst = [...new Set(existing.map((x) => x.unit))].filter((u) => units.includes(u)).concat(units);
+      const projects = (await call(p, "GET", "/api/v1/projects")).body.projects;
+      const ordered = [...projects.filter((x) => x.code === "XM2026-005"), ...projects.filter((x) => x.code !== "XM2026-005")];
       let made = null;
-      for (const u of units) {
-        await p.selectOption('[data-testid="sn-unit"]', u);
-        const options = await p.$$eval('[data-testid="sn-project"] option', (os) => os.map((o) => o.value).filter(Boolean));
-        for (const id of options) {
-          const proj = (await call(p, "GET", `/api/v1/projects/${id}`)).body;
-          if (!(proj.plan?.changes ?? []).length) continue;
-          made = { unit: u, id, code: proj.code };
+      for (const x of ordered) {
+        const proj = (await call(p, "GET", `/api/v1/projects/${x.id}`)).body;
+        if ((proj.plan?.changes ?? []).length) {
+          made = { unit: unitsFirst[0], id: String(x.id), code: x.code };
           break;
         }
-        if (made) break;
       }
+      await p.selectOption('[data-testid="sn-unit"]', made?.unit ?? "");
       assert(made, "a project with planned changes in a unit");
       await p.selectOption('[data-testid="sn-project"]', made.id);
       await p.fill('[data-testid="sn-name"]', "网页新建方案");

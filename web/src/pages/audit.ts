@@ -174,7 +174,7 @@ export async function renderAudit(main: HTMLElement, ctx: Ctx): Promise<() => vo
         el("dt", {}, t("au_time")), el("dd", {}, fmtTime(e.time)),
         el("dt", {}, t("au_actor")), el("dd", { "data-user": "" }, actorName(e.actor)),
         el("dt", {}, t("au_action")), el("dd", {}, actionName(e.action), " ", el("code", { "data-code": "" }, e.action)),
-        el("dt", {}, t("au_object")), el("dd", {}, objectName(e.object)),
+        el("dt", {}, t("au_object")), el("dd", { "data-user": "" }, objectName(e.object)),
         el("dt", {}, t("au_hash")), el("dd", {}, el("code", { "data-code": "", class: "hash" }, e.hash ?? "")),
         el("dt", {}, t("au_prev_hash")), el("dd", {}, el("code", { "data-code": "", class: "hash" }, e.prev_hash ?? ""))),
       detailTable(e.detail), raw);
@@ -199,7 +199,7 @@ export async function renderAudit(main: HTMLElement, ctx: Ctx): Promise<() => vo
       for (const e of r.entries) {
         const row = el("tr", { "data-seq": String(e.seq), "data-action": e.action, "data-object": e.object, "data-actor": e.actor, tabindex: "0" },
           el("td", { class: "num" }, String(e.seq)), el("td", {}, fmtTime(e.time)), el("td", { "data-user": "" }, actorName(e.actor)),
-          el("td", {}, actionName(e.action)), el("td", {}, objectName(e.object)));
+          el("td", {}, actionName(e.action)), el("td", { "data-user": "" }, objectName(e.object)));
         row.addEventListener("click", () => showDetail(e, row));
         row.addEventListener("keydown", (ev) => {
           if ((ev as KeyboardEvent).key === "Enter") showDetail(e, row);

@@ -35,7 +35,7 @@ interface Zone {
 export async function newSchemeForm(projects: Project[], saved: (unit: string) => void): Promise<HTMLElement> {
   const zones = await api<{ zones: Zone[] }>("GET", "/api/v1/units").then((r) => r.zones).catch(() => [] as Zone[]);
   const unit = el("select", { "data-testid": "sn-unit" }, el("option", { value: "" }, t("sn_choose")),
-    ...zones.filter((z) => (z.platform_projects ?? []).length).map((z) => el("option", { value: z.code }, z.name ? `${z.code} ${z.name}` : z.code))) as HTMLSelectElement;
+    ...zones.map((z) => el("option", { value: z.code }, z.name ? `${z.code} ${z.name}` : z.code))) as HTMLSelectElement;
   const project = el("select", { "data-testid": "sn-project" }, el("option", { value: "" }, t("sn_choose"))) as HTMLSelectElement;
   const name = el("input", { "data-testid": "sn-name", maxlength: "200" }) as HTMLInputElement;
   const description = el("input", { "data-testid": "sn-description", maxlength: "2000" }) as HTMLInputElement;
@@ -44,9 +44,11 @@ export async function newSchemeForm(projects: Project[], saved: (unit: string) =
   const msg = el("p", { class: "msg", role: "status", "data-testid": "sn-message" });
   const save = el("button", { type: "submit", class: "btn primary", "data-testid": "sn-save" }, t("sn_save"));
   unit.addEventListener("change", () => {
+    // The unit's own projects first; any other project's plan may be taken too.
     const codes = zones.find((z) => z.code === unit.value)?.platform_projects ?? [];
+    const own = projects.filter((p) => codes.includes(p.code)), rest = projects.filter((p) => !codes.includes(p.code));
     project.replaceChildren(el("option", { value: "" }, t("sn_choose")),
-      ...projects.filter((p) => codes.includes(p.code)).map((p) => el("option", { value: String(p.id) }, `${p.code} ${p.name}`)));
+      ...[...own, ...rest].map((p) => el("option", { value: String(p.id) }, `${p.code} ${p.name}`)));
   });
   const form = el("form", { class: "card sn-form", "data-testid": "scheme-new" }, el("h2", {}, t("sn_title")), el("p", { class: "muted small" }, t("sn_hint")),
     el("label", {}, t("sn_unit"), unit), el("label", {}, t("sn_project"), project), el("label", {}, t("sn_name"), name),
