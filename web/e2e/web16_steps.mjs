@@ -130,9 +130,9 @@ export async function web16Steps({ browser, base, step, assert, signIn, shot, ex
       const header = await villager.$eval("header.topbar", (e) => e.getBoundingClientRect().height);
       assert(header < 64, "the phone header is one row: " + header + " px, tops " + rowTops.join(","));
       // The officials' project page: the objection with its deadline.
-      const o = await as("zhen");
+      const o = lead;
       const proj = (await call(o, "GET", "/api/v1/projects")).body.projects.find((x) => x.id === item.project_id);
-      assert(proj, "the township sees the project");
+      assert(proj, "the lead department sees the project");
       await o.goto(`${base}/projects/${encodeURIComponent(proj.code)}`);
       const row = `[data-testid="project-feedback"] tr[data-feedback="${mine.id}"]`;
       await o.waitForSelector(row, { timeout: 60000 });
