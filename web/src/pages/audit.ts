@@ -66,7 +66,13 @@ export function detailRows(detail: any): { field: string; before: string | null;
       done.add(k).add("to_" + k.slice(5));
     }
   }
-  for (const k of Object.keys(detail)) if (!done.has(k)) rows.push({ field: fieldName(k), before: null, after: formatValue(detail[k]) });
+  for (const k of Object.keys(detail)) {
+    if (done.has(k)) continue;
+    const v = detail[k];
+    // A transition's action and a decision in words.
+    const words = k === "action" && has("action_" + v) ? t("action_" + v) : k === "decision" && has("decision_" + v) ? t("decision_" + v) : formatValue(v);
+    rows.push({ field: fieldName(k), before: null, after: words });
+  }
   return rows;
 }
 
