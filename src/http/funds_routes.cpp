@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "http/api_support.h"
+#include "services/money_words.h"
 
 namespace gz::http {
 
@@ -98,6 +99,9 @@ json disbursement_json(const services::Disbursement& d) {
             {"decision_comment", d.decision_comment},
             {"compensation_id", d.compensation_id == 0 ? json(nullptr) : json(d.compensation_id)}};
   put_money(j, "amount", d.amount_fen);
+  // What the approval's confirmation shows beside the figures: 大写金额 and the 万元 summary.
+  j["amount_capital"] = services::chinese_capital_amount(d.amount_fen);
+  j["amount_wan_yuan"] = services::wan_yuan_text(d.amount_fen);
   return j;
 }
 
@@ -213,8 +217,12 @@ void add_funds_routes(Router& r, storage::IdentityStore& identity, services::Fun
         [&](const Request& req, const PathParams& pp) {
           auto user = signed_in(identity, req);
           auto b = body_object(req, {"decision", "comment"}, {"decision"});
-          auto d = funds.decide(user, id_param(pp, "id"), id_param(pp, "disbursement"),
-                                approve_decision(b), string_field(b, "comment"));
+          const bool approve = approve_decision(b);
+          auto comment = string_field(b, "comment");
+          // Money moves with a written opinion (a refusal's reason is the service's own rule).
+          if (approve && comment.find_first_not_of(" \t\r\n") == std::string::npos)
+            throw ApiError{400, "opinion_required", "批准拨付须填写审核意见", "approving a payment needs an opinion"};
+          auto d = funds.decide(user, id_param(pp, "id"), id_param(pp, "disbursement"), approve, comment);
           return json_response(200, disbursement_json(d));
         });
 }

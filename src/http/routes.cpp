@@ -308,7 +308,7 @@ Router make_router(const ApiContext& ctx) {
     return json(200, j);
   });
   if (ctx.projects) add_project_routes(r, identity, *ctx.projects, ctx.fast_reads);
-  add_audit_routes(r, identity);
+  add_audit_routes(r, identity, ctx.projects);
   add_tile_routes(r, store, identity);
   if (ctx.imagery) add_imagery_routes(r, *ctx.imagery, identity);
   add_download_routes(r, store, identity, {ctx.projects, ctx.funds, ctx.progress});
@@ -337,9 +337,13 @@ Router make_router(const ApiContext& ctx) {
 Handler make_routes(const ApiContext& ctx) {
   auto router = std::make_shared<Router>(make_router(ctx));
   // Before any route: a browser's unsafe request made by a page of another site.
-  return [router, auth = ctx.auth](const Request& req) {
+  return [router, auth = ctx.auth, dir = web_dir()](const Request& req) {
     if (auto refusal = cross_origin_refusal(req, auth)) return error_response(*refusal);
-    return router->dispatch(req);
+    auto res = router->dispatch(req);
+    // An unknown address of the web app: the app's own not-found page.
+    if (res.status == 404)
+      if (auto page = app_not_found_page(req, dir)) return std::move(*page);
+    return res;
   };
 }
 

@@ -128,6 +128,19 @@ bool hashed_asset_name(const std::string& name) {
   return before != std::string::npos && last - before - 1 >= 8;
 }
 
+std::optional<Response> app_not_found_page(const Request& req, const std::string& dir) {
+  if (req.method != "GET" && req.method != "HEAD") return std::nullopt;
+  const std::string& path = req.path;
+  auto under = [&](const char* prefix) {
+    std::string p = prefix;
+    return path == p || path.rfind(p + "/", 0) == 0;
+  };
+  if (under("/api") || under("/assets") || under("/tiles") || under("/health")) return std::nullopt;
+  auto res = index_page(dir);
+  res.status = 404;
+  return res;
+}
+
 void add_static_routes(Router& r, const std::string& dir) {
   auto index = [dir](const Request&, const PathParams&) { return index_page(dir); };
   for (const char* route : {"/", "/signin", "/home", "/map", "/inbox", "/village", "/schemes", "/projects/{code}"})
@@ -143,6 +156,10 @@ void add_static_routes(Router& r, const std::string& dir) {
   for (const char* route : {"/warnings", "/orders", "/orders/{id}", "/monitoring"}) r.add("GET", route, index);
   // Land indicators and benefit sharing (indicators.ts) and the villager's 我的收益 (my_benefits.ts).
   for (const char* route : {"/indicators", "/benefits"}) r.add("GET", route, index);
+  // The auditor's audit page (web/src/pages/audit.ts) and the printable A4 sheets
+  // (web/src/pages/print.ts: /print/approval/{id}, /print/notice/{id}, /print/payment/{id}/{d}).
+  for (const char* route : {"/audit", "/print/{kind}/{id}", "/print/{kind}/{id}/{item}"}) r.add("GET", route, index);
+
   r.add("GET", "/assets/{file}", [dir](const Request& req, const PathParams& p) -> Response {
     const std::string& name = p.at("file");  // percent-decoded: "%2e%2e%2f" is "../" here
     if (!safe_asset_name(name)) throw not_found();

@@ -19,6 +19,10 @@ std::string web_dir();
 // works): /, /signin, /home, /map, /inbox, /village, /projects/{code}.
 void add_static_routes(Router& r, const std::string& dir);
 
+// A GET or HEAD of a path that answered 404 outside the API (/api, /assets, /tiles, /health):
+// the app itself with status 404, which shows its own not-found page (页面不存在), not JSON.
+std::optional<Response> app_not_found_page(const Request& req, const std::string& dir);
+
 // The Content-Security-Policy of every page and asset (with Referrer-Policy: same-origin; the
 // server adds X-Content-Type-Options: nosniff to every response): scripts from the app's origin
 // only, no inline script or eval; workers and images also from blob: (MapLibre's tile workers);

@@ -1,4 +1,5 @@
 #include "storage/identity_store.h"
+#include "storage/audit_search.h"
 
 #include <sodium.h>
 
@@ -404,6 +405,39 @@ class SqlIdentityStore : public IdentityStore {
     });
   }
 
+  // storage/audit_search.h
+  std::vector<AuditEntry> audit_search(const AuditQuery& q) {
+    // LIKE patterns with the text's own % and _ escaped, so they match themselves.
+    auto escaped = [](const std::string& text) {
+      std::string out;
+      for (char c : text) {
+        if (c == '%' || c == '_' || c == '\\') out += '\\';
+        out += c;
+      }
+      return out;
+    };
+    std::lock_guard lock(mutex_);
+    return read([&] {
+      std::vector<AuditEntry> out;
+      for (auto& r : s_->query(
+               "SELECT " + std::string(kEntryColumns) + " FROM audit_log "
+               "WHERE (CAST($1 AS bigint) = 0 OR seq < CAST($1 AS bigint)) "
+               "AND ($2 = '' OR actor = $2) AND action LIKE $3 ESCAPE '\\' "
+               "AND object LIKE $4 ESCAPE '\\' AND ($5 = '' OR time >= $5) AND ($6 = '' OR time < $6) "
+               "AND ($7 = '' OR object = $7 OR (object LIKE 'feedback:%' AND "
+               "(detail LIKE $8 OR detail LIKE $9))) "
+               "ORDER BY seq DESC LIMIT " + std::to_string(q.limit),
+               {std::to_string(q.before), q.actor, escaped(q.action_prefix) + "%",
+                "%" + escaped(q.object_contains) + "%", q.from_time, q.to_time,
+                q.project_code.empty() ? "" : "project:" + q.project_code,
+                // The canonical detail is compact JSON with sorted keys: "project":12, or "project":12}
+                "%\"project\":" + std::to_string(q.project_id) + ",%",
+                "%\"project\":" + std::to_string(q.project_id) + "}%"}))
+        out.push_back(entry_of(r));
+      return out;
+    });
+  }
+
   AuditVerification verify_audit() override {
     std::vector<AuditEntry> log;
     std::vector<Link> links;
@@ -702,6 +736,17 @@ std::unique_ptr<SqlSession> open_sql_session(const std::string& location,
 
 std::unique_ptr<IdentityStore> make_sql_identity_store(std::unique_ptr<SqlSession> session) {
   return std::make_unique<SqlIdentityStore>(std::move(session));
+}
+
+}  // namespace gz::storage
+
+namespace gz::storage {
+
+std::vector<AuditEntry> audit_search(IdentityStore& store, const AuditQuery& query) {
+  // Every IdentityStore is the SQL one (make_sql_identity_store), on SQLite or PostgreSQL.
+  auto* sql = dynamic_cast<SqlIdentityStore*>(&store);
+  if (!sql) throw Error("the audit log of this identity store cannot be searched");
+  return sql->audit_search(query);
 }
 
 }  // namespace gz::storage

@@ -98,6 +98,8 @@ inline const std::vector<Row>& rows() {
   {"GET", "/api/v1/dashboard", "T", "?region=", "U AA AAAA ANN FA NNNN", "/api/v1/dashboard?region={T}"},
   {"GET", "/api/v1/audit", "", "the caller's role", "U AA FFFF FFF FF FFFF", "/api/v1/audit"},
   {"GET", "/api/v1/audit/verify", "", "the caller's role", "U AA FFFF FFF FF FFFF", "/api/v1/audit/verify"},
+  {"GET", "/api/v1/audit/search", "", "the caller's role", "U AA FFFF FFF FF FFFF", "/api/v1/audit/search?action=project."},
+  {"GET", "/api/v1/audit/export.xlsx", "", "the caller's role", "U AA FFFF FFF FF FFFF", "/api/v1/audit/export.xlsx?limit=10"},
   {"GET", "/api/v1/events", "", "filtered by the caller's grants", "U AA AAAA AAA AA AAAA", "/api/v1/events", "", "", true},
   // ---- assessment, units, village plans ----
   {"GET", "/api/v1/assessment", "V", "?region=", "U AA AAAA AAF FA NNNN", "/api/v1/assessment?region={V}"},
@@ -116,6 +118,7 @@ inline const std::vector<Row>& rows() {
   {"GET", "/api/v1/project-types", "", "reference data", "U AA AAAA AAA AA AAAA", "/api/v1/project-types"},
   {"POST", "/api/v1/plans/from-geojson", "", "the caller's roles (nothing stored)", "U FF FAFF AAF AF AFAA", "/api/v1/plans/from-geojson", "{AREA_FC}"},
   {"GET", "/api/v1/projects/{id}", "T", "project → region_code", "U AA AAAA ANA AA NANN", "/api/v1/projects/{P}"},
+  {"GET", "/api/v1/projects/{id}/activity", "T", "project → region_code", "U AA AAAA ANA AA NANN", "/api/v1/projects/{P}/activity"},
   {"PUT", "/api/v1/projects/{id}/plan", "T", "project → region_code", "U FF FAFF ANF AF NFNN", "/api/v1/projects/{P}/plan", R"({"plan":{PLAN},"row_version":1})"},
   {"POST", "/api/v1/projects/{id}/actions", "T", "project → region_code", "U FF FAFF ANF AF NFNN", "/api/v1/projects/{P}/actions", R"({"action":"complete"})"},
   {"POST", "/api/v1/projects/{id}/reviews", "T", "project → region_code", "U FF FFAF FNF FF NFNN", "/api/v1/projects/{P}/reviews", R"({"department":"农业农村局","decision":"approve"})"},
@@ -163,7 +166,7 @@ inline const std::vector<Row>& rows() {
   {"POST", "/api/v1/projects/{id}/funds/allocations", "T", "project → region_code", "U FF FAFA FNF FF NFNN", "/api/v1/projects/{P}/funds/allocations", R"({"source_id":{SRC},"amount_fen":1,"note":"矩阵"})"},
   {"GET", "/api/v1/projects/{id}/funds/disbursements", "T", "project → region_code", "U AA AAAA ANA AA NANN", "/api/v1/projects/{P}/funds/disbursements"},
   {"POST", "/api/v1/projects/{id}/funds/disbursements", "T", "project → region_code", "U FF FFFF ANF AF NFNN", "/api/v1/projects/{P}/funds/disbursements", R"({"milestone_id":{MS},"amount_fen":1,"payee":"施工单位","purpose":"进度款"})"},
-  {"POST", "/api/v1/projects/{id}/funds/disbursements/{disbursement}/decision", "T", "project → region_code", "U FF FFFA FNF FF NFNN", "/api/v1/projects/{P}/funds/disbursements/{D}/decision", R"({"decision":"approve"})"},
+  {"POST", "/api/v1/projects/{id}/funds/disbursements/{disbursement}/decision", "T", "project → region_code", "U FF FFFA FNF FF NFNN", "/api/v1/projects/{P}/funds/disbursements/{D}/decision", R"({"decision":"approve","comment":"同意拨付"})"},
   // ---- participation ----
   {"GET", "/api/v1/notices", "", "filtered by the caller's grants", "U AA AAAA AAA AA AAAA", "/api/v1/notices"},
   {"POST", "/api/v1/notices", "V", "body region_code", "U AF FANN AAF NN NNNN", "/api/v1/notices", R"({"region_code":"{V}","title":"矩阵测试公告","body":"公告内容","days":5})"},
@@ -269,7 +272,7 @@ inline const std::vector<std::string>& undocumented_public_routes() {
   static const std::vector<std::string> p = {
       "/health", "/", "/signin", "/home", "/map", "/inbox", "/village", "/schemes", "/projects/{code}",
       "/dashboard", "/assessment", "/village/{section}", "/village/{section}/{id}", "/participation",
-      "/parcels", "/evaluations", "/warnings", "/orders", "/orders/{id}", "/monitoring", "/indicators", "/benefits", "/assets/{file}"};
+      "/parcels", "/evaluations", "/warnings", "/orders", "/orders/{id}", "/monitoring", "/indicators", "/benefits", "/audit", "/print/{kind}/{id}", "/print/{kind}/{id}/{item}", "/assets/{file}"};
   return p;
 }
 inline bool undocumented_public(const std::string& pattern) {

@@ -144,9 +144,19 @@ TEST_P(FundsApiTest, finance_allocates_the_township_asks_finance_approves_and_th
   auto pool = get(funds(), fin);
   ASSERT_EQ(pool.status, 200) << pool.body;
   EXPECT_EQ(pool.json()["pending_fen"], 30000025);
+  // An approval needs a written opinion: refused without one, nothing decided.
+  for (const char* body : {R"({"decision":"approve"})", R"({"decision":"approve","comment":"  "})"}) {
+    auto bare = post(funds("/disbursements/" + std::to_string(request) + "/decision"), fin, body);
+    EXPECT_EQ(bare.status, 400) << body;
+    EXPECT_EQ(bare.code(), "opinion_required") << body;
+  }
+  EXPECT_EQ(get(funds(), fin).json()["pending_fen"], 30000025);
   auto d = post(funds("/disbursements/" + std::to_string(request) + "/decision"), fin,
                 R"({"decision":"approve","comment":"凭验收单拨付"})");
   ASSERT_EQ(d.status, 200) << d.body;
+  // The confirmation's words: 300000.25 元 in capitals and as 万元.
+  EXPECT_EQ(d.json()["amount_capital"], "叁拾万元贰角伍分");
+  EXPECT_EQ(d.json()["amount_wan_yuan"], "30.00 万元");
   EXPECT_EQ(d.json()["status"], "approved");
   EXPECT_EQ(d.json()["decided_by"], "caizheng");
   // The pool, as the villager sees it too.
@@ -199,7 +209,7 @@ TEST_P(FundsApiTest, only_finance_of_the_county_decides_others_get_403_or_404) {
   funded(fin, 1'000'000);
   auto request = ask(town, 1000).json()["id"].get<std::int64_t>();
   auto decision = funds("/disbursements/" + std::to_string(request) + "/decision");
-  const std::string approve = R"({"decision":"approve"})";
+  const std::string approve = R"({"decision":"approve","comment":"同意拨付"})";
   for (const char* who : {"cunmin", "qiye", "ziran", "zhen"}) {
     auto r = post(decision, token(who), approve);
     EXPECT_EQ(r.status, 403) << who << ": " << r.body;
@@ -340,7 +350,7 @@ TEST_P(FundsApiTest, a_request_names_a_milestone_of_its_project_and_the_ledger_s
   EXPECT_EQ(r.json()["milestone_id"], milestone_);
   EXPECT_EQ(r.json()["milestone"], "M1 土地平整");
   auto id = r.json()["id"].get<std::int64_t>();
-  ASSERT_EQ(post(funds("/disbursements/" + std::to_string(id) + "/decision"), fin, R"({"decision":"approve"})").status, 200);
+  ASSERT_EQ(post(funds("/disbursements/" + std::to_string(id) + "/decision"), fin, R"({"decision":"approve","comment":"同意拨付"})").status, 200);
   auto listed = get(funds("/disbursements"), fin).json()["disbursements"];
   ASSERT_EQ(listed.size(), 1u);
   EXPECT_EQ(listed[0]["milestone_id"], milestone_);
@@ -372,7 +382,7 @@ TEST_P(FundsApiTest, concurrent_approvals_on_two_servers_leave_exactly_one_appro
     threads.emplace_back([&, i] {
       auto r = http_request(i == 0 ? port_ : second_port, bhttp::verb::post,
                             funds("/disbursements/" + std::to_string(ids[i]) + "/decision"),
-                            R"({"decision":"approve"})", {{"Authorization", "Bearer " + fin}});
+                            R"({"decision":"approve","comment":"同意拨付"})", {{"Authorization", "Bearer " + fin}});
       if (r.status == 200) ++approved;
       if (r.status == 409 && r.code() == "insufficient_funds") ++refused;
     });

@@ -9,12 +9,15 @@
 #include "common/error.h"
 #include "services/auth.h"
 #include "services/password.h"
+#include "storage/audit_search.h"
 #include "storage/identity_store.h"
 #include "store_backends.h"
 
 namespace gz::test {
 namespace {
 
+using storage::AuditEntry;
+using storage::audit_search;
 using storage::IdentityStore;
 
 class IdentityStoreTest : public StoreBackendTest {
@@ -138,6 +141,47 @@ TEST_P(IdentityStoreTest, audit_pages_filter_by_seq_action_prefix_and_object) {
   ASSERT_EQ(one.size(), 3u);  // created, throttled twice
   EXPECT_EQ(one[0].action, "user.create");
   EXPECT_TRUE(store->audit_page(5, 100, "", "").empty());
+}
+
+// The auditor's search: newest first, by actor, action prefix, object text, time and a project
+// (its own entries and its villagers' feedback naming its id), paged backwards by seq.
+TEST_P(IdentityStoreTest, audit_search_filters_newest_first_and_pages_backwards) {
+  auto store = open();
+  populate(*store);  // seq 1 admin.create, 2-3 user.create
+  store->append_audit({"zhen", "project.plan", "project:XM-7", R"({"area_m2":10})"});        // 4
+  store->append_audit({"zrzy", "project.review", "project:XM-7", R"({"decision":"approve"})"});  // 5
+  store->append_audit({"cunmin", "participation.feedback_submit", "feedback:3",
+                       R"({"category":"objection","id":3,"project":7})"});                    // 6
+  store->append_audit({"cunmin", "participation.feedback_submit", "feedback:4",
+                       R"({"category":"complaint","id":4,"project":77})"});                   // 7
+  store->append_audit({"zhen", "project.plan", "project:XM-70", R"({"area_m2":11})"});       // 8
+  store->append_audit({"zhen", "funds.allocate", "project:XM-7", R"({"project":7})"});       // 9
+  auto seqs = [](const std::vector<AuditEntry>& v) {
+    std::vector<std::int64_t> out;
+    for (const auto& e : v) out.push_back(e.seq);
+    return out;
+  };
+  using V = std::vector<std::int64_t>;
+  EXPECT_EQ(seqs(audit_search(*store, {})), (V{9, 8, 7, 6, 5, 4, 3, 2, 1}));
+  EXPECT_EQ(seqs(audit_search(*store, {.actor = "zhen"})), (V{9, 8, 4}));
+  EXPECT_EQ(seqs(audit_search(*store, {.action_prefix = "project."})), (V{8, 5, 4}));
+  EXPECT_EQ(seqs(audit_search(*store, {.actor = "zhen", .action_prefix = "project.plan"})), (V{8, 4}));
+  EXPECT_EQ(seqs(audit_search(*store, {.object_contains = "XM-7"})), (V{9, 8, 5, 4}));
+  // Project 7 (XM-7): its own entries and the feedback naming id 7, not 77, not XM-70.
+  EXPECT_EQ(seqs(audit_search(*store, {.project_code = "XM-7", .project_id = 7})), (V{9, 6, 5, 4}));
+  // Paging backwards: two at a time, then the rest before seq 5.
+  EXPECT_EQ(seqs(audit_search(*store, {.project_code = "XM-7", .project_id = 7, .limit = 2})), (V{9, 6}));
+  EXPECT_EQ(seqs(audit_search(*store, {.project_code = "XM-7", .project_id = 7, .before = 6, .limit = 2})), (V{5, 4}));
+  // Time bounds compare with the stored UTC times: everything lies within today.
+  auto all = store->audit_log();
+  std::string first = all.front().time, last = all.back().time;
+  EXPECT_EQ(audit_search(*store, {.from_time = first.substr(0, 10)}).size(), 9u);
+  EXPECT_EQ(audit_search(*store, {.to_time = first.substr(0, 10)}).size(), 0u);
+  EXPECT_EQ(seqs(audit_search(*store, {.from_time = last})), (V{9}));
+  EXPECT_EQ(audit_search(*store, {.to_time = last}).size(), 8u);
+  // '%' and '_' in the text match only themselves.
+  EXPECT_TRUE(audit_search(*store, {.object_contains = "XM_7"}).empty());
+  EXPECT_TRUE(audit_search(*store, {.action_prefix = "%"}).empty());
 }
 
 TEST_P(IdentityStoreTest, the_database_refuses_edits_and_deletions_of_the_audit_log) {

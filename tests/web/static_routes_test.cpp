@@ -61,7 +61,8 @@ TEST_F(StaticRoutesTest, the_participation_page_answers_the_app) {
 TEST_F(StaticRoutesTest, every_client_page_answers_the_app_when_reloaded) {
   for (const char* path : {"/", "/signin", "/home", "/map", "/inbox", "/village", "/village/votes",
                            "/village/surveys/3", "/dashboard", "/parcels", "/schemes", "/evaluations",
-                           "/assessment", "/participation", "/projects/XM2026-001"}) {
+                           "/assessment", "/participation", "/audit", "/print/approval/3", "/print/payment/3/7",
+                           "/projects/XM2026-001"}) {
     auto r = get(path);
     EXPECT_EQ(r.status, 200) << path;
     EXPECT_NE(r.body.find("共治 app"), std::string::npos) << path;
@@ -80,6 +81,33 @@ TEST_F(StaticRoutesTest, index_and_client_routes_answer_the_app) {
     EXPECT_EQ(header(r, "Cache-Control"), "no-cache") << path;
   }
   EXPECT_EQ(get("/no/such/page").status, 404);
+}
+
+// An address the app has no page for answers the app itself with 404 (it shows 页面不存在), but
+// the API, the assets, the tiles and the health check keep their JSON 404 and other methods too.
+TEST_F(StaticRoutesTest, unknown_app_paths_answer_the_app_with_404_and_api_paths_do_not) {
+  auto req = [](const std::string& method, const std::string& path) {
+    http::Request r;
+    r.method = method;
+    r.target = path;
+    r.path = path;
+    return r;
+  };
+  const std::string dir = (root / "dist").string();
+  for (const char* path : {"/no/such/page", "/audit/x", "/projectsx", "/apix"}) {
+    for (const char* method : {"GET", "HEAD"}) {
+      auto page = http::app_not_found_page(req(method, path), dir);
+      ASSERT_TRUE(page.has_value()) << method << " " << path;
+      EXPECT_EQ(page->status, 404) << path;
+      EXPECT_EQ(page->content_type, "text/html; charset=utf-8") << path;
+      EXPECT_NE(page->body.find("共治 app"), std::string::npos) << path;
+      EXPECT_EQ(header(*page, "Content-Security-Policy"), http::content_security_policy()) << path;
+    }
+  }
+  for (const char* path : {"/api", "/api/v1/nothing", "/assets/missing.js", "/tiles/x/0/0/0.mvt", "/health"})
+    EXPECT_FALSE(http::app_not_found_page(req("GET", path), dir).has_value()) << path;
+  for (const char* method : {"POST", "PUT", "DELETE"})
+    EXPECT_FALSE(http::app_not_found_page(req(method, "/no/such/page"), dir).has_value()) << method;
 }
 
 TEST_F(StaticRoutesTest, assets_have_their_content_type_and_hashed_ones_are_immutable) {

@@ -145,6 +145,14 @@ export async function dashSteps({ browser, base, step, assert, signIn, shot }) {
     assert((await p.textContent(row)).includes("1.23 万元") && (await p.textContent(row)).includes("县水利建设有限公司"), "the request: " + (await p.textContent(row)));
     await shot(p, "home-finance");
     await p.click(`${row} button[data-action="approve-disbursement"]`);
+    // The confirmation: 12,345.00 元 in figures and capitals, the payee; an opinion is required.
+    await p.waitForSelector('[data-testid="pay-confirmation"]');
+    assert((await p.textContent('[data-testid="pay-confirmation"] [data-field="capital"]')) === "壹万贰仟叁佰肆拾伍元整", "capitals");
+    assert((await p.textContent('[data-testid="pay-confirmation"] [data-field="amount"]')).startsWith("12,345.00 元"), "figures");
+    await p.click('[data-testid="pay-confirm"]');
+    assert(await p.$('[data-testid="pay-confirmation"]'), "no opinion, no approval");
+    await p.fill('[data-testid="pay-opinion"]', "进度属实，同意拨付");
+    await p.click('[data-testid="pay-confirm"]');
     await p.waitForSelector(`${row}[data-done="1"]`);
     const after = (await call(p, "GET", `/api/v1/projects/${works.id}/funds/disbursements`)).body.disbursements.find((x) => x.id === req.body.id);
     assert(after.status === "approved" && after.decided_by === "czj", "approved by czj: " + JSON.stringify(after));

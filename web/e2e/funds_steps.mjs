@@ -216,6 +216,14 @@ export async function fundsSteps({ browser, base, step, assert, signIn, shot }) 
     // Approve the roads payment.
     let n = await readyCount(p);
     await p.click(`${row(ids.approve)} button[data-action="approve"]`);
+    // The confirmation: 5,000.50 元 in figures and capitals, project, milestone and payee; an opinion.
+    await p.waitForSelector('[data-testid="pay-confirmation"]');
+    const field = (f) => p.textContent(`[data-testid="pay-confirmation"] [data-field="${f}"]`);
+    assert((await field("capital")) === "伍仟元伍角", "capitals: " + (await field("capital")));
+    assert((await field("amount")).startsWith("5,000.50 元") && (await field("payee")) === "县交通建设有限公司" && (await field("project")).startsWith(CODE)
+      && (await field("milestone")).includes("田间道路工程"), "the confirmation names the payment");
+    await p.fill('[data-testid="pay-opinion"]', "凭验收单拨付");
+    await p.click('[data-testid="pay-confirm"]');
     let r = await afterAction(p, n);
     assert(r.ok && r.text.includes("¥5,000.50"), "approved: " + r.text);
     await p.waitForSelector(`${row(ids.approve)}[data-status="approved"]`);

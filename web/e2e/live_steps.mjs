@@ -97,7 +97,7 @@ export async function liveSteps({ browser, base, step, assert, signIn, shot }) {
       await zhen.waitForSelector('[data-testid="evaluation"].fresh[data-live-count]', { timeout: 10000 });
 
       // Finance approves the request from its own page.
-      const ok = await call(czj, "POST", `/api/v1/projects/${project.id}/funds/disbursements/${req.body.id}/decision`, { decision: "approve" });
+      const ok = await call(czj, "POST", `/api/v1/projects/${project.id}/funds/disbursements/${req.body.id}/decision`, { decision: "approve", comment: "同意拨付" });
       assert(ok.status === 200, "approval: " + JSON.stringify(ok));
       await zhen.waitForSelector(`[data-testid="disbursements"] li[data-disbursement="${req.body.id}"][data-status="approved"]`, { timeout: 30000 });
       await zhen.waitForSelector('[data-testid="funds"].fresh[data-live-count]', { timeout: 10000 });

@@ -26,6 +26,7 @@ import { downloadSteps } from "./download_steps.mjs";
 import { ordersSteps } from "./orders_steps.mjs";
 import { imagerySteps } from "./imagery_steps.mjs";
 import { indicatorsSteps } from "./indicators_steps.mjs";
+import { web16Steps } from "./web16_steps.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = Object.fromEntries(
@@ -550,6 +551,7 @@ try {
     await p2.click(`[data-testid="tasks"] .task[data-code="${newCode}"] a`);
     await p2.waitForSelector('[data-testid="review-form"][data-department="农业农村局"]', { timeout: 20000 });
     await p2.fill('[data-testid="opinion"]', "同意，注意保护耕地。");
+    await p2.check('[data-testid="review-form"] input[data-decision="approve"]');
     await p2.click('[data-testid="submit-review"]');
     await p2.waitForSelector('[data-testid="review-done"]', { timeout: 20000 });
     // zrzy's page shows the opinion without a reload.
@@ -679,6 +681,11 @@ try {
     const beside = await renderedFeatures(p, ["projects-fill", "findings-fill"]);
     assert(beside.some((f) => f.properties.code === "XM2026-006"), "the project's area on the map beside the form");
     await shot(p, "inbox");
+    // No conclusion preselected: submitting without one is refused on the page.
+    await p.click('[data-testid="submit-review"]');
+    await p.waitForFunction(() => document.querySelector('[data-testid="review-message"]')?.classList.contains("error"));
+    assert((await p.textContent('[data-testid="review-message"]')).includes("请选择审查结论"), "a conclusion is required");
+    await p.check('[data-testid="review-form"] input[data-decision="approve"]');
     await p.click('[data-testid="submit-review"]');
     await p.waitForSelector('[data-testid="review-done"]', { timeout: 20000 });
     const reviews = await p.evaluate(async () => {
@@ -777,6 +784,8 @@ try {
   await indicatorsSteps({ browser, base, step, assert, signIn, shot });
   // Live updates of other users' work on open pages (live_steps.mjs).
   await liveSteps({ browser, base, step, assert, signIn, shot });
+  // The audit page, a project's activity, not-found, the villager's notice and objection (web16_steps.mjs).
+  await web16Steps({ browser, base, step, assert, signIn, shot, extra: server.extra ?? [] });
 } finally {
   await browser.close();
   await server.stop();

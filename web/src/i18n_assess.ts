@@ -3,8 +3,8 @@ import { addStrings } from "./i18n";
 
 addStrings({
   assess_title: ["智能评估：整治潜力、生态风险与社会影响", "Assessment: consolidation potential, ecological risk, social impact"],
-  assess_intro: ["按村或整治单元评估农用地整理、建设用地复垦、生态保护修复潜力，以及生态风险和社会影响（方法见 docs/assessment.md，指标、归一化与权重见下表）。",
-    "Per village or consolidation unit: farmland, construction-land and ecological restoration potential, ecological risk and social impact (method in docs/assessment.md; indicators, normalisation and weights below)."],
+  assess_intro: ["按村或整治单元评估农用地整理、建设用地复垦、生态保护修复潜力，以及生态风险和社会影响（指标、归一化方法与权重见下表）。",
+    "Per village or consolidation unit: farmland, construction-land and ecological restoration potential, ecological risk and social impact (indicators, normalisation and weights below)."],
   assess_zones: ["评估对象", "Zones"],
   assess_by_village: ["按行政村", "Villages"],
   assess_by_unit: ["按整治单元", "Consolidation units"],

@@ -13,6 +13,8 @@ import { watchHome } from "./pages/project_live";
 import "./i18n_part";
 import "./i18n_progress";
 import "./i18n_orders";
+import "./i18n_audit";
+import "./i18n_notice";
 // Pages with the map (MapLibre, ~1 MB) or charts load on demand: the sign-in and the villager's
 // phone view do not download them.
 const renderHome = async (...a: Parameters<typeof import("./pages/home").renderHome>) => (await import("./pages/home")).renderHome(...a);
@@ -30,6 +32,8 @@ const renderOrders = async (...a: Parameters<typeof import("./pages/orders").ren
 const renderOrder = async (...a: Parameters<typeof import("./pages/orders").renderOrder>) => (await import("./pages/orders")).renderOrder(...a);
 const renderIndicators = async (...a: Parameters<typeof import("./pages/indicators").renderIndicators>) => (await import("./pages/indicators")).renderIndicators(...a);
 const renderMyBenefits = async (...a: Parameters<typeof import("./pages/my_benefits").renderMyBenefits>) => (await import("./pages/my_benefits")).renderMyBenefits(...a);
+const renderAudit = async (...a: Parameters<typeof import("./pages/audit").renderAudit>) => (await import("./pages/audit")).renderAudit(...a);
+const renderPrint = async (...a: Parameters<typeof import("./pages/print").renderPrint>) => (await import("./pages/print")).renderPrint(...a);
 const renderProject = async (...a: Parameters<typeof import("./pages/project").renderProject>) => (await import("./pages/project")).renderProject(...a);
 
 export interface Ctx {
@@ -91,6 +95,8 @@ function header(m: Me | null): HTMLElement {
     // Land-use warnings (GET /api/v1/monitoring/changes) for the government side and the auditor.
     if (m.grants.some((g) => warningRoles.includes(g.role))) links.push(["/monitoring", "nav_monitoring"]);
     if (!isVillager(m) && m.grants.some((g) => g.role !== "expert")) links.push(["/indicators", "nav_indicators"]);
+    // The audit log (pages/audit.ts) for auditors and administrators.
+    if (m.grants.some((g) => ["auditor", "admin"].includes(g.role))) links.push(["/audit", "nav_audit"]);
     for (const [href, key] of links) {
       const a = el("a", { href, class: location.pathname === href ? "active" : "", "data-nav": href }, t(key));
       nav.append(a);
@@ -182,7 +188,9 @@ async function render() {
     else if (path === "/orders") cleanup = await renderOrders(main, ctx);
     else if (path.startsWith("/orders/")) cleanup = await renderOrder(main, ctx, decodeURIComponent(path.slice("/orders/".length)));
     else if (path.startsWith("/projects/")) cleanup = await renderProject(main, ctx, decodeURIComponent(path.slice("/projects/".length)));
-    else main.append(el("p", {}, t("not_found")));
+    else if (path === "/audit") cleanup = await renderAudit(main, ctx);
+    else if (/^\/print\/(approval|notice)\/\d+$/.test(path) || /^\/print\/payment\/\d+\/\d+$/.test(path)) cleanup = await renderPrint(main, ctx);
+    else notFoundPage(main);
   } catch (e) {
     if (e instanceof ApiFailure && e.status === 401) {
       me = null;
@@ -190,6 +198,14 @@ async function render() {
     }
     main.append(el("div", { class: "error", role: "alert" }, `${t("error")}: ${e instanceof ApiFailure ? e.text() : String(e)}`));
   }
+}
+
+// The app's own page for an address it has no page for (the server answers such paths with the
+// app itself: src/http/static_routes.cpp).
+function notFoundPage(main: HTMLElement) {
+  document.title = `${t("not_found_title")} · ${t("app_name")}`;
+  const home = el("a", { href: "/", "data-route": "", class: "btn primary", "data-testid": "not-found-home" }, t("not_found_home"));
+  main.append(el("section", { class: "nf-page", "data-testid": "not-found" }, el("h1", {}, t("not_found_title")), el("p", { class: "muted" }, t("not_found_text")), home));
 }
 
 // In-page links (<a href="/projects/..">) navigate without reloading.

@@ -11,6 +11,7 @@ import { api } from "../api";
 import { el } from "../dom";
 import { has, lang, t } from "../i18n";
 import "../i18n_dash";
+import "../i18n_notice";
 import "../dash.css";
 import type { Ctx } from "../main";
 import { supervisionPanel } from "./supervision_panel";
@@ -111,7 +112,10 @@ export async function renderDashboard(main: HTMLElement, ctx: Ctx): Promise<() =
     el("div", { class: "kpi", "data-kpi": id }, el("div", { class: "kpi-label" }, label), el("div", { class: "kpi-value" }, value), el("div", { class: "kpi-sub" }, sub));
   main.append(el("div", { class: "kpis", "data-testid": "dash-kpis" },
     kpi("projects", t("kpi_projects"), t("kpi_projects_value", { n: d.projects.total }), fmtMuHa(d.projects.area_m2)),
-    kpi("investment", t("kpi_investment"), fmtMoney(d.funds.allocated.fen), t("kpi_sources", { v: fmtMoney(d.funds.sources.fen) })),
+    kpi("investment", t("kpi_investment"), fmtMoney(d.funds.allocated.fen), t("kpi_sources", { v: fmtMoney(d.funds.sources.fen) })
+      // Sources count where they are registered (mostly the county): a township's projects are
+      // funded from sources above it, so its own sources can be less than its investment.
+      + (d.funds.sources.fen < d.funds.allocated.fen ? " · " + t("kpi_sources_note") : "")),
     kpi("disbursed", t("kpi_disbursed"), fmtMoney(d.funds.disbursed.fen),
       `${pct(d.funds.disbursed.fen, d.funds.allocated.fen)} · ${t("kpi_pending", { v: fmtMoney(d.funds.pending.fen) })}`),
     kpi("new_cultivated", t("kpi_new_cultivated"), `${nf(mu(ncl.achieved), 1)} ${t("unit_mu")}`,

@@ -1,7 +1,8 @@
 import { el } from "../dom";
 import { t } from "../i18n";
 import type { Ctx } from "../main";
-import { link, owedByMe, projectTable, roleNames } from "./common";
+import { link, owedByMe, roleNames } from "./common";
+import { projectLibrary } from "./project_library";
 
 export async function renderHome(main: HTMLElement, ctx: Ctx) {
   main.append(el("h1", {}, t("home_title")), el("p", { class: "muted", "data-testid": "roles" }, roleNames(ctx)));
@@ -21,11 +22,12 @@ export async function renderHome(main: HTMLElement, ctx: Ctx) {
   const chartBox = el("div", { class: "chart", "data-testid": "state-chart" });
   const dash = el("section", { class: "card" }, el("h2", {}, t("projects_by_state")), chartBox,
     ctx.roles.has("villager") && ctx.roles.size === 1 || ctx.roles.has("investor") && ctx.roles.size === 1 ? "" : link("/dashboard", t("open_dashboard") + " →", { "data-testid": "open-dashboard" }));
-  const regionList = el("section", { class: "card" }, el("h2", {}, t("regions")),
+  // The region tree folded (it ran down the whole page).
+  const regionList = el("details", { class: "card" }, el("summary", {}, el("strong", {}, t("regions"))),
     el("ul", { class: "regions", "data-testid": "regions" }, ...regions.slice(0, 60).map((r) => el("li", { class: "lvl-" + r.level }, `${r.name} `, el("small", {}, r.code)))));
 
   main.append(el("div", { class: "columns" },
-    el("div", { class: "col-main" }, tasks, el("section", { class: "card" }, el("h2", {}, t("my_projects")), projectTable(projects))),
+    el("div", { class: "col-main" }, tasks, el("section", { class: "card" }, el("h2", {}, t("my_projects")), projects.length ? projectLibrary(projects, regions) : el("p", { class: "empty" }, t("no_projects")))),
     el("div", { class: "col-side" }, dash, regionList)));
 
   // Projects by state (ECharts, loaded on demand).

@@ -8,6 +8,7 @@ import "../dash.css";
 import type { Ctx } from "../main";
 import { fmtMoney } from "../units";
 import { link } from "./common";
+import { confirmPayment } from "./pay_confirm";
 
 interface DisbursementTask {
   id: number;
@@ -17,6 +18,8 @@ interface DisbursementTask {
   payee: string;
   purpose: string;
   amount_fen: number;
+  amount_capital?: string;
+  amount_wan_yuan?: string;
   requested_by: string;
   requested_at: string;
 }
@@ -53,9 +56,12 @@ export async function addTasks(tasks: HTMLElement, ctx: Ctx): Promise<number> {
     const msg = el("span", { class: "msg" });
     const approve = el("button", { class: "btn primary", "data-action": "approve-disbursement" }, t("task_approve"));
     approve.addEventListener("click", async () => {
+      // Money moves only after the confirmation with the amount in capitals and an opinion.
+      const opinion = await confirmPayment(d);
+      if (opinion === null) return;
       approve.setAttribute("disabled", "");
       try {
-        await api("POST", `/api/v1/projects/${d.project_id}/funds/disbursements/${d.id}/decision`, { decision: "approve" });
+        await api("POST", `/api/v1/projects/${d.project_id}/funds/disbursements/${d.id}/decision`, { decision: "approve", comment: opinion });
         done(row, `${d.project_code} · ${fmtMoney(d.amount_fen)}`);
       } catch (e) {
         msg.className = "msg error";

@@ -44,15 +44,15 @@ export async function renderInbox(main: HTMLElement, ctx: Ctx): Promise<() => vo
     const decisions = ["approve", "approve_with_conditions", "reject"];
     const radios = el("div", { class: "radios" });
     for (const d of decisions) {
-      const input = el("input", { type: "radio", name: "decision", value: d, "data-decision": d }) as HTMLInputElement;
-      if (d === "approve") input.checked = true;
+      // No conclusion is preselected: the reviewer chooses one.
+      const input = el("input", { type: "radio", name: "decision", value: d, "data-decision": d, "aria-required": "true" }) as HTMLInputElement;
       radios.append(el("label", { class: "radio big-touch" }, input, t("decision_" + d)));
     }
     const opinion = el("textarea", { name: "opinion", rows: "3", "data-testid": "opinion" }) as HTMLTextAreaElement;
     const conditions = el("textarea", { name: "conditions", rows: "2", "data-testid": "conditions" }) as HTMLTextAreaElement;
     const condLabel = el("label", { class: "conditions", hidden: "" }, t("conditions"), conditions);
     radios.addEventListener("change", () => {
-      const d = (form.querySelector("input[name=decision]:checked") as HTMLInputElement).value;
+      const d = (form.querySelector("input[name=decision]:checked") as HTMLInputElement | null)?.value;
       condLabel.hidden = d !== "approve_with_conditions";
     });
     const msg = el("div", { class: "msg", role: "status", "data-testid": "review-message" });
@@ -62,7 +62,13 @@ export async function renderInbox(main: HTMLElement, ctx: Ctx): Promise<() => vo
       el("div", {}, t("decision"), radios), el("label", {}, t("opinion"), opinion), condLabel, btn, msg);
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
-      const decision = (form.querySelector("input[name=decision]:checked") as HTMLInputElement).value;
+      const chosen = form.querySelector("input[name=decision]:checked") as HTMLInputElement | null;
+      if (!chosen) {
+        msg.className = "msg error";
+        msg.textContent = t("decision_required");
+        return;
+      }
+      const decision = chosen.value;
       const body: Record<string, unknown> = { department: r.department, decision, opinion: opinion.value.trim() };
       if (decision === "approve_with_conditions")
         body.conditions = conditions.value.split("\n").map((s) => s.trim()).filter(Boolean);

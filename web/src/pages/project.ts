@@ -3,6 +3,9 @@ import { ApiFailure, actionsFor, api, getProject, landUseClasses, type LandUseCl
 import { el } from "../dom";
 import { fmtArea, fmtTime, has, lang, t } from "../i18n";
 import type { Ctx } from "../main";
+import { activitySection } from "./project_activity";
+import { feedbackSection } from "./project_feedback";
+import { fmtDay } from "../i18n_notice";
 import { createMap, projectAreas, type GongzhiMap } from "../map";
 import { findingName, link, stateBadge } from "./common";
 import { onLive, type LiveEvent } from "../live";
@@ -51,7 +54,7 @@ export function complianceSection(p: Project): HTMLElement {
     sec.append(el("h3", {}, t("overlaps")));
     const ol = el("ul", { class: "overlaps" });
     for (const o of c.overlaps)
-      ol.append(el("li", {}, `${has("layer_" + o.layer) ? t("layer_" + o.layer) : o.layer} (${o.kind}): ${fmtArea(o.area_m2)} · ${(o.share * 100).toFixed(1)}%`));
+      ol.append(el("li", { "data-kind": o.kind }, `${has("layer_" + o.layer) ? t("layer_" + o.layer) : has("kind_" + o.kind) ? t("kind_" + o.kind) : o.layer}: ${fmtArea(o.area_m2)} · ${(o.share * 100).toFixed(1)}%`));
     sec.append(ol);
   }
   return sec;
@@ -72,19 +75,27 @@ export function reviewsSection(p: Project): HTMLElement {
   }
   if (p.obligations?.length) {
     sec.append(el("h3", {}, t("obligations")));
-    sec.append(el("ul", {}, ...p.obligations.map((o) => el("li", {}, `${o.department}: ${o.text} (${o.status})`))));
+    sec.append(el("ul", {}, ...p.obligations.map((o) => el("li", { "data-status": o.status }, `${o.department}：${o.text}（${has("obligation_" + o.status) ? t("obligation_" + o.status) : o.status}）`))));
   }
   return sec;
 }
 
-function historySection(p: Project): HTMLElement {
-  const sec = el("section", { class: "card", "data-testid": "history" }, el("h2", {}, t("history")));
-  const table = el("table", { class: "grid" }, el("tr", {}, el("th", {}, t("time")), el("th", {}, t("actions")), el("th", {}, t("col_state")), el("th", {}, t("actor"))));
-  for (const h of p.history ?? [])
-    table.append(el("tr", {}, el("td", {}, fmtTime(h.time)), el("td", {}, has("action_" + h.action) ? t("action_" + h.action) : h.action),
-      el("td", {}, t("from_to", { from: h.from ? t("state_" + h.from) : "—", to: t("state_" + h.to) })), el("td", {}, h.actor + (h.comment ? ` · ${h.comment}` : ""))));
-  sec.append(table);
-  return sec;
+// Jumps to the page's sections (the page is long) and the printable sheets.
+function sectionNav(p: Project): HTMLElement {
+  const nav = el("nav", { class: "section-nav no-print", "data-testid": "section-nav" });
+  const jumps: [string, string][] = [["compliance", "compliance"], ["reviews", "reviews"], ["project-feedback", "pf_title"], ["activity", "activity"]];
+  for (const [id, key] of jumps) {
+    const a = el("a", { href: "#" + id, class: "sn-link" }, t(key));
+    a.addEventListener("click", (e) => {
+      e.preventDefault();
+      document.querySelector(`[data-testid="${id}"]`)?.scrollIntoView({ behavior: "smooth", block: "start" });
+    });
+    nav.append(a);
+  }
+  nav.append(el("span", { class: "muted" }, " " + t("pr_links") + "："),
+    el("a", { href: `/print/approval/${p.id}`, "data-route": "", class: "sn-link", "data-testid": "print-approval" }, t("pr_link_approval")));
+  if (p.notice_starts) nav.append(el("a", { href: `/print/notice/${p.id}`, "data-route": "", class: "sn-link", "data-testid": "print-notice" }, t("pr_link_notice")));
+  return nav;
 }
 
 export async function findProject(ctx: Ctx, code: string): Promise<Project | null> {
@@ -144,10 +155,12 @@ export async function renderProject(main: HTMLElement, ctx: Ctx, code: string): 
     shown = fingerprint(proj);
     // The title with its state badge and the sections below it are swapped in together, after the
     // plan editor has loaded: the new state never shows above the previous state's controls.
+    const regionName = (await ctx.regions().catch(() => [])).find((r) => r.code === proj.region_code)?.name ?? proj.region_code;
     const title = [
       el("h1", { "data-testid": "project-title" }, `${proj.code} ${proj.name} `, stateBadge(proj.state)),
-      el("p", { class: "muted" }, `${t("col_type")}: ${proj.type} · ${t("col_region")}: ${proj.region_code} · ${t("project_area")}: ${fmtArea(proj.area_m2)}`
-        + (proj.notice_starts ? ` · ${t("notice")}: ${fmtTime(proj.notice_starts)} – ${fmtTime(proj.notice_ends ?? "")}` : ""))];
+      el("p", { class: "muted" }, `${t("col_type")}: ${proj.type} · ${t("col_region")}: ${regionName} · ${t("project_area")}: ${fmtArea(proj.area_m2)}`
+        + (proj.notice_starts ? ` · ${t("notice")}: ${fmtDay(proj.notice_starts)} – ${fmtDay(proj.notice_ends ?? "")}` : "")),
+      sectionNav(proj)];
     const parts: HTMLElement[] = [actionsSection(proj)];
     const gate = gateSection(proj, ctx.me, () => void getProject(proj.id).then((full) => ((p = full), drawInfo(full))));
     if (gate) parts.push(gate);
@@ -179,7 +192,8 @@ export async function renderProject(main: HTMLElement, ctx: Ctx, code: string): 
       parts.push(sec);
     }
     if (!preview || proj.compliance) parts.push(complianceSection(proj));
-    parts.push(reviewsSection(proj), historySection(proj));
+    const [feedback, activity] = await Promise.all([feedbackSection(proj), activitySection(proj)]);
+    parts.push(reviewsSection(proj), feedback, activity);
     parts.push(await downloadsSection(proj));
     head.replaceChildren(...title);
     info.replaceChildren(...parts);

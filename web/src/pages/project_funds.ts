@@ -11,6 +11,7 @@
 // digits as text (no floating point money); the server's refusals are shown as it words them.
 import { ApiFailure, api, getMe, listProjects, regionContains, type Me, type Project, type Region } from "../api";
 import { el } from "../dom";
+import { confirmPayment } from "./pay_confirm";
 import { fmtTime, has, t } from "../i18n";
 import "../i18n_funds";
 import { onLive } from "../live";
@@ -82,6 +83,8 @@ interface Disbursement {
   compensation_id: number | null;
   amount_fen: number;
   amount_yuan: string;
+  amount_capital?: string;
+  amount_wan_yuan?: string;
 }
 interface Compensation {
   id: number;
@@ -361,6 +364,7 @@ export async function fundsSection(p: Project): Promise<HTMLElement> {
           + ` · ${t("fw_source")}: ${d.source_id ? sourceName.get(d.source_id) ?? "#" + d.source_id : t("fw_fifo_note")}`),
         el("div", { class: "muted small" }, `${t("fw_requested_by")}: ${d.requested_by} ${fmtTime(d.requested_at)}`
           + (d.decided_by ? ` · ${t("fw_decision")}: ${d.decided_by} ${fmtTime(d.decided_at)}${d.decision_comment ? " · " + d.decision_comment : ""}` : "")));
+      li.append(el("a", { href: `/print/payment/${p.id}/${d.id}`, "data-route": "", class: "small", "data-testid": "print-payment" }, t("pr_payment_title")));
       if (paid.length)
         li.append(el("div", { class: "small fw-trace", "data-testid": "paid-from" }, `${t("fw_paid_from")}: `,
           ...paid.map((e, i) => el("span", { "data-source": String(e.source_id) }, (i ? "；" : "") + `${sourceName.get(e.source_id) ?? "#" + e.source_id} ${yuan(e.amount_yuan)}`))));
@@ -370,10 +374,15 @@ export async function fundsSection(p: Project): Promise<HTMLElement> {
           const reason = el("input", { class: "comment", "data-testid": "refuse-reason", placeholder: t("fw_refuse_reason"), maxlength: "2000" }) as HTMLInputElement;
           const approve = el("button", { type: "button", class: "btn primary", "data-action": "approve" }, t("fw_approve"));
           const refuse = el("button", { type: "button", class: "btn", "data-action": "refuse" }, t("fw_refuse"));
-          approve.addEventListener("click", () => void submit(approve, async () => {
-            await api("POST", `/api/v1/projects/${p.id}/funds/disbursements/${d.id}/decision`, { decision: "approve" });
+          approve.addEventListener("click", async () => {
+            // Money moves only after the confirmation with the amount in capitals and an opinion.
+            const opinion = await confirmPayment({ ...d, project_code: p.code, project_name: p.name });
+            if (opinion === null) return;
+            void submit(approve, async () => {
+            await api("POST", `/api/v1/projects/${p.id}/funds/disbursements/${d.id}/decision`, { decision: "approve", comment: opinion });
             return t("fw_approved_ok", { amount: yuan(d.amount_yuan), payee: d.payee });
-          }));
+            });
+          });
           // An empty reason goes to the server as it is: its refusal (a reason is required) is shown.
           refuse.addEventListener("click", () => void submit(refuse, async () => {
             await api("POST", `/api/v1/projects/${p.id}/funds/disbursements/${d.id}/decision`, { decision: "refuse", comment: reason.value.trim() });

@@ -28,7 +28,9 @@ export async function renderProjectNew(main: HTMLElement, ctx: Ctx): Promise<() 
   mine.sort((a, b) => (levelOrder[a.level] ?? 9) - (levelOrder[b.level] ?? 9) || a.code.localeCompare(b.code));
 
   const name = el("input", { "data-testid": "new-name", maxlength: "200", required: "" }) as HTMLInputElement;
-  const type = el("select", { "data-testid": "new-type" }, ...types.map((x) => el("option", { value: x }, x))) as HTMLSelectElement;
+  // No type is preselected: the applicant chooses one.
+  const type = el("select", { "data-testid": "new-type", "aria-required": "true" }, el("option", { value: "", disabled: "", selected: "" }, t("type_required")),
+    ...types.map((x) => el("option", { value: x }, x))) as HTMLSelectElement;
   const region = el("select", { "data-testid": "new-region" },
     ...(mine.length ? mine.map((r) => el("option", { value: r.code }, regionLabel(r))) : grants.map((g) => el("option", { value: g.region }, g.region)))) as HTMLSelectElement;
   // A township's or village's own region first: the usual applicant.
@@ -113,6 +115,7 @@ export async function renderProjectNew(main: HTMLElement, ctx: Ctx): Promise<() 
     error.textContent = "";
     if (!plan) return void (error.textContent = t("area_none"));
     if (!name.value.trim()) return void (error.textContent = t("name_required"));
+    if (!type.value) return void (error.textContent = t("type_required"));
     create.setAttribute("disabled", "");
     try {
       const p = await createProject({ name: name.value.trim(), type: type.value, region_code: region.value, plan });

@@ -87,6 +87,11 @@ export async function renderSchemes(main: HTMLElement, ctx: Ctx): Promise<() => 
     el("p", { class: "muted" }, t("schemes_intro")),
     units.length ? el("label", {}, `${t("scheme_unit")}: `, picker) : el("p", { class: "empty", "data-testid": "no-schemes" }, t("no_schemes")),
     body);
+  // Those who may add schemes make one from a project's plan here (scheme_new.ts).
+  if (canWrite) {
+    const { newSchemeForm } = await import("./scheme_new");
+    main.append(await newSchemeForm(await ctx.projects(), (u) => ctx.go("/schemes?unit=" + encodeURIComponent(u))));
+  }
   picker.addEventListener("change", () => {
     unit = picker.value;
     history.replaceState(null, "", "/schemes?unit=" + encodeURIComponent(unit));

@@ -10,6 +10,7 @@ import { el } from "../dom";
 import { fmtArea, fmtTime, has, t } from "../i18n";
 import "../i18n_dash";
 import "../i18n_part";
+import { fmtDay } from "../i18n_notice";
 import "../dash.css";
 import type { Ctx } from "../main";
 import { onLive } from "../live";
@@ -23,6 +24,16 @@ export interface Notice {
   starts: string;
   ends: string;
   published_by: string;
+}
+// A project on public notice (GET /api/v1/notices project_notices).
+export interface ProjectNoticeItem {
+  project_id: number;
+  code: string;
+  name: string;
+  region_code: string;
+  starts: string;
+  ends: string;
+  open: boolean;
 }
 export interface FeedbackItem {
   id: number;
@@ -63,7 +74,7 @@ export function feedbackCard(f: FeedbackItem): HTMLElement {
     f.reply
       ? el("div", { class: "fb-reply", "data-testid": "reply" }, el("strong", {}, t("reply_from", { by: f.reply.by })), " ", f.reply.text,
         el("div", { class: "muted small" }, fmtTime(f.reply.at)))
-      : el("div", { class: "muted small" }, t("due_by", { t: fmtTime(f.due_at) })));
+      : f.due_at ? el("div", { class: "muted small" }, t("due_by", { t: fmtDay(f.due_at) })) : "");
 }
 
 export async function renderVillage(main: HTMLElement, ctx: Ctx): Promise<() => void> {
@@ -88,7 +99,7 @@ function back(): HTMLElement {
 async function renderNotice(main: HTMLElement, id: number): Promise<() => void> {
   const n = await api<Notice>("GET", `/api/v1/notices/${id}`);
   main.append(back(), el("article", { class: "card notice", "data-testid": "notice", "data-notice": String(n.id) },
-    el("h1", {}, n.title), el("p", { class: "muted small" }, `${n.published_by} · ${fmtTime(n.starts)} · ${t("notice_until", { t: fmtTime(n.ends) })}`),
+    el("h1", {}, n.title), el("p", { class: "muted small" }, `${n.published_by} · ${t("pn_period", { from: fmtDay(n.starts), to: fmtDay(n.ends) })}`),
     ...String(n.body ?? "").split("\n").map((line) => el("p", {}, line))));
   return () => undefined;
 }
@@ -97,7 +108,7 @@ async function renderVillageHome(main: HTMLElement, ctx: Ctx): Promise<() => voi
   const [projects, regions, notices, votes, feedback] = await Promise.all([
     ctx.projects(),
     ctx.regions().catch(() => []),
-    api<{ notices: Notice[]; project_notices: { project_id: number; open: boolean }[] }>("GET", "/api/v1/notices").catch(() => ({ notices: [], project_notices: [] })),
+    api<{ notices: Notice[]; project_notices: ProjectNoticeItem[] }>("GET", "/api/v1/notices").catch(() => ({ notices: [], project_notices: [] as ProjectNoticeItem[] })),
     api<{ votes: Vote[] }>("GET", "/api/v1/votes").then((r) => r.votes).catch(() => [] as Vote[]),
     api<{ feedback: FeedbackItem[] }>("GET", "/api/v1/feedback").then((r) => r.feedback).catch(() => [] as FeedbackItem[]),
   ]);
@@ -120,10 +131,16 @@ async function renderVillageHome(main: HTMLElement, ctx: Ctx): Promise<() => voi
 
   const noticeOpen = new Set(notices.project_notices.filter((n) => n.open).map((n) => n.project_id));
   const noticesSec = el("section", { class: "vsec", "data-testid": "village-notices" }, el("h2", {}, t("village_notices")));
-  if (!notices.notices.length) noticesSec.append(el("p", { class: "empty" }, t("village_no_notices")));
+  if (!notices.notices.length && !notices.project_notices.length) noticesSec.append(el("p", { class: "empty" }, t("village_no_notices")));
+  // The projects on public notice first: their notice is on the project's page.
+  for (const n of notices.project_notices)
+    noticesSec.append(el("a", { class: "card touch", href: `/village/projects/${n.project_id}`, "data-route": "", "data-project-notice": String(n.project_id) },
+      el("div", {}, el("span", { class: "badge state-public_notice" }, t("pn_badge")), n.open ? el("span", { class: "ok small" }, " " + t("notice_open")) : ""),
+      el("div", { class: "card-title" }, n.name),
+      el("div", { class: "muted small" }, t("pn_period", { from: fmtDay(n.starts), to: fmtDay(n.ends) }))));
   for (const n of notices.notices)
     noticesSec.append(el("a", { class: "card touch", href: `/village/notices/${n.id}`, "data-route": "", "data-notice": String(n.id) },
-      el("div", { class: "card-title" }, n.title), el("div", { class: "muted small" }, `${fmtTime(n.starts)} · ${t("notice_until", { t: fmtTime(n.ends) })}`)));
+      el("div", { class: "card-title" }, n.title), el("div", { class: "muted small" }, t("pn_period", { from: fmtDay(n.starts), to: fmtDay(n.ends) }))));
 
   const list = el("div", { class: "cards", "data-testid": "village-projects" });
   if (!projects.length) list.append(el("p", { class: "empty card" }, t("village_empty")));

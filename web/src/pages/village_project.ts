@@ -7,7 +7,9 @@ import { el } from "../dom";
 import { fmtArea, lang, t } from "../i18n";
 import type { Ctx } from "../main";
 import { link, stateBadge } from "./common";
-import { feedbackCard, type FeedbackItem } from "./village";
+import { feedbackCard, type FeedbackItem, type ProjectNoticeItem } from "./village";
+import { fmtDay } from "../i18n_notice";
+import { M2_PER_MU, nf } from "../units";
 
 const SVG = "http://www.w3.org/2000/svg";
 type Pos = number[];
@@ -58,7 +60,7 @@ export async function renderVillageProject(main: HTMLElement, ctx: Ctx, id: numb
     api<{ milestones: { id: number; name: string; percent: number; planned_date: string; actual_date: string | null }[]; overall_percent: number }>(
       "GET", `/api/v1/projects/${id}/milestones`).catch(() => ({ milestones: [], overall_percent: 0 })),
     api<{ reports: { points: { lon: number; lat: number }[] }[] }>("GET", `/api/v1/projects/${id}/reports`).then((r) => r.reports).catch(() => []),
-    api<{ open: boolean; ends: string }>("GET", `/api/v1/projects/${id}/notice`).catch(() => null),
+    api<ProjectNoticeItem>("GET", `/api/v1/projects/${id}/notice`).catch(() => null),
     landUseClasses().catch(() => []),
   ]);
   const colors = new Map(classes.map((c) => [c.code, c.color]));
@@ -73,6 +75,27 @@ export async function renderVillageProject(main: HTMLElement, ctx: Ctx, id: numb
   main.append(el("div", { class: "crumbs" }, link("/village", "← " + t("back_village"), { class: "touch-link" })),
     el("h1", { "data-testid": "vp-title", "data-code": p.code }, p.name),
     el("p", {}, p.code, " ", stateBadge(p.state)), el("p", { class: "muted small" }, fmtArea(p.area_m2)));
+
+  // The public notice: its period, its text and the planned changes in words (the sketch below
+  // draws them).
+  const targets: string[] = [];
+  for (const c of p.plan?.changes ?? []) {
+    const to = (c as any).to_ghdlbm ? `yydh:${(c as any).to_ghdlbm}` : String((c as any).to_code ?? "");
+    const name = names.get(to) ?? "";
+    if (name && !targets.includes(name)) targets.push(name);
+  }
+  if (notice) {
+    const regions = await ctx.regions().catch(() => []);
+    const village = regions.find((r) => r.code === p.region_code)?.name ?? t("pn_this_village");
+    main.append(el("section", { class: "card notice", "data-testid": "vp-notice", "data-open": notice.open ? "1" : "0" },
+      el("h2", {}, t("pn_title")),
+      el("p", { class: notice.open ? "ok" : "muted", "data-testid": "vp-notice-period" },
+        t("pn_period", { from: fmtDay(notice.starts), to: fmtDay(notice.ends) }), notice.open ? "" : ` · ${t("pn_closed")}`),
+      el("p", { "data-testid": "vp-notice-text" }, t("pn_text", { village, name: p.name, code: p.code, mu: nf(p.area_m2 / M2_PER_MU, 1) })),
+      el("h3", {}, t("pn_changes")),
+      targets.length ? el("ul", { "data-testid": "vp-notice-changes" }, ...targets.map((n) => el("li", {}, t("pn_change_to", { cls: n }))))
+        : el("p", { class: "muted" }, t("pn_no_changes"))));
+  }
 
   // The plan.
   const legend = el("ul", { class: "plan-legend" }, el("li", {}, el("span", { class: "swatch plan-area-swatch" }), t("plan_legend_area")));
@@ -113,6 +136,32 @@ export async function renderVillageProject(main: HTMLElement, ctx: Ctx, id: numb
         created_at: c.created_at, due_at: "", overdue: false, reply: c.reply }));
     for (const f of [...fb].reverse()) mine.append(feedbackCard(f));
   };
+  // An explicit objection (异议) with its reason: villager feedback of its own kind, answered by
+  // the village or township by its deadline and blocking the works until then.
+  const objection = () => {
+    const text = el("textarea", { rows: "3", maxlength: "4000", placeholder: t("obj_placeholder"), "data-testid": "objection-text" }) as HTMLTextAreaElement;
+    const msg = el("div", { class: "msg", role: "status", "data-testid": "objection-message" });
+    const btn = el("button", { class: "btn primary big", type: "submit", "data-testid": "objection-send" }, t("obj_send"));
+    const f = el("form", { class: "card vp-form", "data-testid": "objection-form" }, el("h2", {}, t("obj_title")), el("p", { class: "small muted" }, t("obj_hint")), text, btn, msg);
+    f.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      if (!text.value.trim()) return text.focus();
+      btn.setAttribute("disabled", "");
+      try {
+        await api("POST", "/api/v1/feedback", { project_id: id, category: "objection", body: text.value.trim() });
+        text.value = "";
+        msg.className = "msg ok";
+        msg.textContent = t("obj_sent");
+        await refresh();
+      } catch (err) {
+        msg.className = "msg error";
+        msg.textContent = `${t("action_refused")}: ${err instanceof ApiFailure ? err.text() : String(err)}`;
+      } finally {
+        btn.removeAttribute("disabled");
+      }
+    });
+    return f;
+  };
   const form = (kind: "comment" | "complaint") => {
     const text = el("textarea", { rows: "3", maxlength: "4000", placeholder: t(kind === "comment" ? "comment_placeholder" : "complaint_placeholder"),
       "data-testid": kind + "-text" }) as HTMLTextAreaElement;
@@ -140,7 +189,7 @@ export async function renderVillageProject(main: HTMLElement, ctx: Ctx, id: numb
     });
     return f;
   };
-  main.append(form("comment"), form("complaint"), el("section", { class: "vsec" }, el("h2", {}, t("village_my_feedback")), mine));
+  main.append(form("comment"), objection(), form("complaint"), el("section", { class: "vsec" }, el("h2", {}, t("village_my_feedback")), mine));
   await refresh();
   void ctx;
   return () => undefined;
