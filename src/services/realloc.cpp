@@ -168,11 +168,14 @@ class Access {
   double d_;
 };
 
-Measured measure_one(const geo::Geometry& g, const Access& access) {
+Measured measure_one(const geo::Geometry& g, const Access& access, double min_width) {
   Measured m;
   m.area = g.planar_area();
   m.perimeter = g.planar_length();
-  m.width = geo::inscribed_diameter(g);
+  // The inscribed circle to 0.25 m (the diameter to 0.5 m), and to 1 cm near the minimum width,
+  // where it decides: the fine search is what costs.
+  m.width = geo::inscribed_diameter(g, 0.25);
+  if (m.width < min_width + 1.0) m.width = geo::inscribed_diameter(g, 0.01);
   auto r = geo::minimum_rotated_rectangle(g);
   m.ratio = r.width > 0 ? r.length / r.width : 0;
   m.centroid = g.centroid();
@@ -397,7 +400,7 @@ ReallocResult reallocate(storage::Store& store, const ReallocRequest& req,
   report("measure", 0, static_cast<std::int64_t>(parcels.size()));
   std::vector<Measured> measured_before;
   measured_before.reserve(parcels.size());
-  for (const auto& p : parcels) measured_before.push_back(measure_one(p.gk, access));
+  for (const auto& p : parcels) measured_before.push_back(measure_one(p.gk, access, rules.min_width_m));
   std::vector<std::vector<const Measured*>> before(households.size());
   std::vector<std::pair<double, double>> homes;
   for (std::size_t h = 0; h < households.size(); ++h) {
@@ -537,12 +540,40 @@ ReallocResult reallocate(storage::Store& store, const ReallocRequest& req,
     std::optional<std::pair<std::size_t, double>> carry;
     double drift = 0;  // value given out beyond the entitlements so far
     const std::size_t window = 40;
+    // Whether the rest `c` of a household carried into block nb gives workable pieces there.
+    auto carry_ok = [&](double c, std::size_t nb, double V) {
+      if (nb >= blocks.size()) return false;
+      double C = blocks[nb].capacity, mm = min_piece(blocks[nb]);
+      if (c < mm && c < C - 1e-6) return false;
+      if (c <= C - mm || std::fabs(c - C) <= slack * V) return true;
+      if (c > C) {
+        double left = c - C;
+        return left <= slack * V || (nb + 1 < blocks.size() && left >= min_piece(blocks[nb + 1]));
+      }
+      return false;
+    };
     for (std::size_t b = 0; b < blocks.size(); ++b) {
       double R = blocks[b].capacity;
       const double m = min_piece(blocks[b]);
-      const double m_next = b + 1 < blocks.size() ? min_piece(blocks[b + 1]) : 0;
       auto& in = shares[b];
       if (carry) {
+        double V = claimants[carry->first].need;
+        if (carry->second >= R - 1e-6 && b + 1 < blocks.size()) {
+          // The rest of a household fills this block: all of it is the household's, and what is
+          // left goes on to the next block (or is given up, when within the household's slack).
+          in.push_back({carry->first, R});
+          double left = carry->second - R;
+          carry.reset();
+          if (left > slack * V) carry = {in.back().first, left};
+          else drift -= left;
+          continue;
+        }
+        if (std::fabs(carry->second - R) <= slack * V && b + 1 < blocks.size()) {
+          in.push_back({carry->first, R});  // the block is the rest of the household, give or take
+          drift += R - carry->second;
+          carry.reset();
+          continue;
+        }
         in.push_back(*carry);
         R -= carry->second;
         carry.reset();
@@ -575,7 +606,7 @@ ReallocResult reallocate(storage::Store& store, const ReallocRequest& req,
             drift += R - V;
             R = 0;
             placed[c] = done = true;
-          } else if (R >= m && V - R >= m_next) {  // split over this block and the next
+          } else if ((R >= m || in.empty()) && carry_ok(V - R, b + 1, V)) {  // split over this block and the next
             in.push_back({c, R});
             carry = {c, V - R};
             R = 0;
@@ -653,7 +684,7 @@ ReallocResult reallocate(storage::Store& store, const ReallocRequest& req,
     return std::string(t);
   };
   for (std::size_t q = 0; q < pieces.size(); ++q) {
-    measured_after.push_back(measure_one(pieces[q].second, access));
+    measured_after.push_back(measure_one(pieces[q].second, access, rules.min_width_m));
     if (pieces[q].first == kCollective && piece_value[q] == 0) continue;  // a remnant
     const auto& m = measured_after.back();
     std::string who = pieces[q].first == kCollective ? "collective" : households[pieces[q].first].id;
