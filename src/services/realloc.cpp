@@ -690,7 +690,9 @@ ReallocResult reallocate(storage::Store& store, const ReallocRequest& req,
     std::string who = pieces[q].first == kCollective ? "collective" : households[pieces[q].first].id;
     if (m.width < rules.min_width_m - 0.05)
       problems[who].push_back("a parcel " + metres(m.width) + " m wide (minimum " + metres(rules.min_width_m) + " m)");
-    if (m.area < rules.min_area_m2 - 0.5)
+    // The collective's land (of households paid in cash) may be below the minimum area: it is
+    // reserve land (机动地) the village leases out, not a household's holding.
+    if (m.area < rules.min_area_m2 - 0.5 && pieces[q].first != kCollective)
       problems[who].push_back("a parcel of " + metres(m.area) + " m² (minimum " + metres(rules.min_area_m2) + " m²)");
     if (m.ratio > rules.max_length_width_ratio + 1e-6)
       problems[who].push_back("a parcel " + metres(m.ratio) + " times as long as wide (at most " +

@@ -45,7 +45,8 @@ TEST_P(ReallocTest, households_keep_their_value_in_fewer_pieces_and_stayers_keep
   EXPECT_EQ(r.households, 120);
   EXPECT_EQ(r.moving_households, 118);
   EXPECT_TRUE(r.within_tolerance);
-  EXPECT_LT(r.max_abs_deviation, 0.005);
+  // Households give or take up to 40% of the tolerance so that every strip is workable.
+  EXPECT_LE(r.max_abs_deviation, 0.4 * 0.02 + 1e-9);
   EXPECT_NEAR(r.before.parcels_per_household, 5.0, 1e-9);
   EXPECT_LE(r.after.parcels_per_household, 0.4 * r.before.parcels_per_household);
   EXPECT_GT(r.after.mean_parcel_area_m2, 2 * r.before.mean_parcel_area_m2);
@@ -259,9 +260,9 @@ TEST_P(ReallocTest, a_household_below_the_minimum_parcel_is_kept_in_place_or_pai
     EXPECT_NE(who, "D");
     (who == "COLLECTIVE" ? collective : a_and_b) += f.in_gk(out).planar_area();
   }
-  // D's 500 m² go to the collective; A and B keep their 19,000 m².
+  // D's 500 m² go to the collective; A (100 + 90 m × 50 m) and B (2 × 100 m × 50 m) keep 19,500 m².
   EXPECT_NEAR(collective, 500, 1);
-  EXPECT_NEAR(a_and_b, 19000, 1);
+  EXPECT_NEAR(a_and_b, 19500, 1);
   for (const auto& h : paid.households_detail)
     if (h.household == "D") {
       EXPECT_EQ(h.rule, "cash");
