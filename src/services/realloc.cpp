@@ -423,6 +423,44 @@ ReallocResult reallocate(storage::Store& store, const ReallocRequest& req,
   std::vector<std::pair<std::size_t, geo::Geometry>> pieces;
   std::vector<double> piece_value;
   double remnant_value = 0, pool_value = 0;
+  // ---- every new parcel workable, or no plan --------------------------------------------------
+  std::vector<Measured> measured_after;
+  std::map<std::string, std::vector<std::string>> problems;
+  auto metres = [](double x) {
+    char t[32];
+    std::snprintf(t, sizeof t, "%.1f", x);
+    return std::string(t);
+  };
+  auto check_all = [&] {
+    report("check", 0, static_cast<std::int64_t>(pieces.size()));
+    measured_after.clear();
+    measured_after.reserve(pieces.size());
+    problems.clear();
+    for (std::size_t q = 0; q < pieces.size(); ++q) {
+      measured_after.push_back(measure_one(pieces[q].second, access, rules.min_width_m));
+      if (pieces[q].first == kCollective && piece_value[q] == 0) continue;  // a remnant
+      const auto& m = measured_after.back();
+      std::string who = pieces[q].first == kCollective ? "collective" : households[pieces[q].first].id;
+      if (m.width < rules.min_width_m - 0.05)
+        problems[who].push_back("a parcel " + metres(m.width) + " m wide (minimum " + metres(rules.min_width_m) + " m)");
+      // The collective's land (of households paid in cash) may be below the minimum area: it is
+      // reserve land (机动地) the village leases out, not a household's holding.
+      if (m.area < rules.min_area_m2 - 0.5 && pieces[q].first != kCollective)
+        problems[who].push_back("a parcel of " + metres(m.area) + " m² (minimum " + metres(rules.min_area_m2) + " m²)");
+      if (m.ratio > rules.max_length_width_ratio + 1e-6)
+        problems[who].push_back("a parcel " + metres(m.ratio) + " times as long as wide (at most " +
+                                metres(rules.max_length_width_ratio) + ")");
+      if (!m.access)
+        problems[who].push_back("a parcel with no side on a road or ditch (within " + metres(rules.access_distance_m) + " m)");
+      int n = pieces[q].second.num_parts();
+      for (int k = 1; k < n; ++k)
+        if (pieces[q].second.part(k).planar_area() > 1.0) {
+          problems[who].push_back("a parcel in " + std::to_string(n) + " separate pieces");
+          break;
+        }
+    }
+  };
+
   if (!moving.empty()) {
     report("pool", 0, 1);
     geo::Geometry pool = geo::Geometry::union_all(std::move(pool_parts));
@@ -526,6 +564,19 @@ ReallocResult reallocate(storage::Store& store, const ReallocRequest& req,
     if (cash_value > 0) claimants.push_back({kCollective, cash_value * scale, 0});
 
     // ---- households fill the blocks in order ----------------------------------------------------
+    // When a fill leaves an unworkable parcel, it is tried again with neighbours in line swapped
+    // at random (a few times) before the plan is refused.
+    const std::size_t base = pieces.size();
+    const auto claimants_in_order = claimants;
+    std::mt19937_64 swaps(7);
+    for (int attempt = 0;; ++attempt) {
+    pieces.erase(pieces.begin() + static_cast<std::ptrdiff_t>(base), pieces.end());
+    piece_value.resize(base);
+    if (attempt > 0) {
+      claimants = claimants_in_order;
+      for (std::size_t c = 0; c + 1 < claimants.size(); ++c)
+        if (swaps() % 3 == 0) std::swap(claimants[c], claimants[c + 1]);
+    }
     report("assign", 0, static_cast<std::int64_t>(blocks.size()));
     // What a household may gain or lose to fit: 40% of the tolerance (of 1% at least: a tolerance
     // tighter than that is met by no workable plan, and the plan is reported outside it).
@@ -671,41 +722,12 @@ ReallocResult reallocate(storage::Store& store, const ReallocRequest& req,
       }
       if (b % 50 == 0) report("cut", static_cast<std::int64_t>(b), static_cast<std::int64_t>(blocks.size()));
     }
+    check_all();
+    if (problems.empty() || attempt == 11) break;
+    }
   }
 
-  // ---- every new parcel workable, or no plan --------------------------------------------------
-  report("check", 0, static_cast<std::int64_t>(pieces.size()));
-  std::vector<Measured> measured_after;
-  measured_after.reserve(pieces.size());
-  std::map<std::string, std::vector<std::string>> problems;
-  auto metres = [](double x) {
-    char t[32];
-    std::snprintf(t, sizeof t, "%.1f", x);
-    return std::string(t);
-  };
-  for (std::size_t q = 0; q < pieces.size(); ++q) {
-    measured_after.push_back(measure_one(pieces[q].second, access, rules.min_width_m));
-    if (pieces[q].first == kCollective && piece_value[q] == 0) continue;  // a remnant
-    const auto& m = measured_after.back();
-    std::string who = pieces[q].first == kCollective ? "collective" : households[pieces[q].first].id;
-    if (m.width < rules.min_width_m - 0.05)
-      problems[who].push_back("a parcel " + metres(m.width) + " m wide (minimum " + metres(rules.min_width_m) + " m)");
-    // The collective's land (of households paid in cash) may be below the minimum area: it is
-    // reserve land (机动地) the village leases out, not a household's holding.
-    if (m.area < rules.min_area_m2 - 0.5 && pieces[q].first != kCollective)
-      problems[who].push_back("a parcel of " + metres(m.area) + " m² (minimum " + metres(rules.min_area_m2) + " m²)");
-    if (m.ratio > rules.max_length_width_ratio + 1e-6)
-      problems[who].push_back("a parcel " + metres(m.ratio) + " times as long as wide (at most " +
-                              metres(rules.max_length_width_ratio) + ")");
-    if (!m.access)
-      problems[who].push_back("a parcel with no side on a road or ditch (within " + metres(rules.access_distance_m) + " m)");
-    int n = pieces[q].second.num_parts();
-    for (int k = 1; k < n; ++k)
-      if (pieces[q].second.part(k).planar_area() > 1.0) {
-        problems[who].push_back("a parcel in " + std::to_string(n) + " separate pieces");
-        break;
-      }
-  }
+  if (moving.empty()) check_all();
   if (!problems.empty()) {
     std::string message = "no workable plan: " + std::to_string(problems.size()) + " household(s) would get ";
     int listed = 0;
