@@ -24,6 +24,7 @@ import { statsSteps } from "./stats_steps.mjs";
 import { warnSteps } from "./warn_steps.mjs";
 import { downloadSteps } from "./download_steps.mjs";
 import { ordersSteps } from "./orders_steps.mjs";
+import { reallocSteps } from "./realloc_steps.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = Object.fromEntries(
@@ -763,6 +764,8 @@ try {
     assert(!(await p.$('[data-testid="confirm"]')), "no second answer offered");
     await ctx.close();
   });
+  // The plan's criteria on the villager's parcels page (realloc_steps.mjs).
+  await reallocSteps({ browser, base, step, assert, signIn, shot });
   // Villager participation: the organisers' page and the villagers' votes and surveys (part_steps.mjs).
   await partSteps({ browser, base, step, assert, signIn, shot, extra: server.extra ?? [] });
   // The funds workflow on the project page (funds_steps.mjs).
