@@ -109,6 +109,18 @@ TEST_P(RightsPlanTest, a_plan_outside_the_tolerance_leaves_no_layer_version) {
   ReallocPlanInput in;
   in.parcels_layer = "strict";
   in.tolerance = 1e-9;
+  {
+    // Why: the lone parcel (23.6 m × 22.2 m ≈ 524 m²) is a remnant, and some household loses at
+    // least the remnant's share of the pool.
+    services::ReallocRequest q;
+    q.layer = "strict";
+    q.tolerance = 1e-9;
+    auto r = services::reallocate(*layers_, q);
+    EXPECT_NEAR(r.remnant_area_m2, 524, 5);
+    EXPECT_GT(r.remnant_share, 1e-4);
+    EXPECT_GE(r.max_abs_deviation, r.remnant_share * (1 - 1e-9));
+    EXPECT_FALSE(r.within_tolerance);
+  }
   auto before = snapshot();
   EXPECT_EQ(code_of<RuleError>([&] { rights_->record_plan(ziran_, project_, in); }),
             "tolerance_exceeded");
