@@ -753,7 +753,7 @@ try {
     assert(width <= 360, "no horizontal scrolling: " + width);
     await shot(p, "parcels-phone");
     // An objection without a reason is refused with the server's message; nothing changes.
-    await p.click('[data-testid="parcels-card"] details summary');
+    await p.click('[data-testid="parcels-card"] details:has([data-testid="object"]) summary');  // not the plan's criteria
     await p.click('[data-testid="object"]');
     await p.waitForFunction(() => document.querySelector('[data-testid="parcels-message"]')?.classList.contains("error"));
     assert((await p.textContent('[data-testid="parcels-message"]')).length > 0, "error shown");
