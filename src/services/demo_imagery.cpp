@@ -85,7 +85,10 @@ std::vector<storage::ImageryVersion> write_demo_imagery(
   std::vector<storage::ImageryVersion> out;
   // Pixels of the highest zoom: the tiles are cut 1:1.
   const double pixel_m = 2 * 20037508.342789244 / (256.0 * std::ldexp(1.0, options.max_zoom));
-  for (const auto& [version, date] : dates) {
+  for (const auto& version_date : dates) {
+    // Named, not a structured binding: the scan's lambda captures it (clang before 16 refuses).
+    const auto& version = version_date.first;
+    const auto& date = version_date.second;
     geo::ImageryCanvas canvas(bounds, pixel_m, {170, 165, 140});
     std::int64_t done = 0;
     const std::string phase = "imagery " + date;

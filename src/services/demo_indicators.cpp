@@ -58,7 +58,12 @@ std::string seed_demo_indicators(storage::Store& store, const std::string& locat
 
   // Five households of the village, each with its villager account.
   std::vector<NewDistributionPlan::Household> households{{"H00001", 180.5}};
-  // H00001 is cunmin's already (services/demo_rights.cpp).
+  // H00001 is cunmin's already when services/demo_rights.cpp found a project to seed (not with
+  // every seed).
+  try {
+    rights.add_member(*cun, {0, "H00001", "cunmin", village, "", ""});
+  } catch (const RuleError&) {  // already_member
+  }
   for (int k = 2; k <= 5; ++k) {
     std::string name = "hu0000" + std::to_string(k), code = "H0000" + std::to_string(k);
     if (!identity->find_user(name))

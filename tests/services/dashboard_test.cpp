@@ -62,22 +62,23 @@ TEST_P(DashboardTest, county_figures_equal_the_projects_money_indicators_survey_
   EXPECT_EQ(d.region.level, "county");
   EXPECT_FALSE(d.children.empty());
 
-  // Projects by state: the demo's eight at their stages.
-  ASSERT_EQ(records_.size(), 8u);
-  EXPECT_EQ(d.projects, 8);
+  // Projects by state: the demo's nine at their stages (XM2026-009 completed, not accepted).
+  ASSERT_EQ(records_.size(), 9u);
+  EXPECT_EQ(d.projects, 9);
   std::map<std::string, std::int64_t> states;
   for (const auto& s : d.by_state) states[s.state] = s.projects;
   EXPECT_EQ(states["implementation"], 2);
   EXPECT_EQ(states["approved"], 1);
   EXPECT_EQ(states["joint_review"], 1);
   EXPECT_EQ(states["accepted"], 1);
+  EXPECT_EQ(states["completed"], 1);
   EXPECT_EQ(states["submitted"], 3);
   double area = 0;
   for (const auto& p : records_) area += p.area_m2;
   EXPECT_NEAR(d.projects_area_m2, area, 1e-3);
   std::int64_t by_child = 0;
   for (const auto& c : d.by_child) by_child += c.projects;
-  EXPECT_EQ(by_child, 8);
+  EXPECT_EQ(by_child, 9);
 
   // Money: the sources registered in the county, and each project's pool as the funds service
   // reports it.
