@@ -192,12 +192,12 @@ try {
     await shot(page, "signin");
   });
 
-  await step("zrzy signs in and sees the 8 demo projects", async () => {
+  await step("zrzy signs in and sees the 9 demo projects", async () => {
     await signIn(page, base, "zrzy");
     await page.waitForSelector('[data-testid="project-list"]');
     const codes = await page.$$eval('[data-testid="project-list"] tr[data-code]', (rows) => rows.map((r) => r.dataset.code));
-    assert(codes.length === 8, `8 projects, got ${codes.length}`);
-    for (let i = 1; i <= 8; i++) assert(codes.includes(`XM2026-00${i}`), `XM2026-00${i} listed`);
+    assert(codes.length === 9, `9 projects, got ${codes.length}`);
+    for (let i = 1; i <= 9; i++) assert(codes.includes(`XM2026-00${i}`), `XM2026-00${i} listed`);
     await page.waitForSelector('[data-testid="state-chart"] canvas');
     await shot(page, "home-zrzy");
   });
@@ -295,7 +295,7 @@ try {
     await page.waitForSelector('.col-map[data-ready="1"]', { timeout: 30000 });
     const areas = await renderedFeatures(page, ["projects-fill"]);
     const codes = new Set(areas.map((f) => f.properties.code));
-    assert(codes.size === 8, "8 project areas rendered, got " + [...codes].join(","));
+    assert(codes.size === 9, "9 project areas rendered, got " + [...codes].join(","));
     assert((await page.$$('[data-testid="layer-switcher"] input')).length >= 3, "layer switcher");
     // Switching the project layer off hides it.
     await page.uncheck('[data-testid="layer-switcher"] input[data-layer="projects"]');

@@ -191,8 +191,6 @@ export function createMap(container: HTMLElement, opts: { center?: [number, numb
         // layers then added in the order of tileKinds.
         const wanted = tileKinds.flatMap(({ kind, label }) => layers.filter((x) => x.kind === kind).map((l) => ({ l, kind, label })));
         const probes = await Promise.all(wanted.map(({ l }) => probeTiles(l.layer, l.version, c)));
-        // Where the page will fit the map anyway: the first tiles are requested for that view.
-        if (b) map.fitBounds(b, { padding: 40, duration: 0, maxZoom: 17 });
         wanted.forEach(({ l, kind, label }, i) => {
           if (probes[i].ok) addTileLayer(l.layer, probes[i].sourceLayer, kind, label, l.version);
         });
