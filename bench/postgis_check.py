@@ -163,20 +163,44 @@ def main():
 
     cpu_times = {"ours": [], "baseline": []}
 
+    rss_mb = {"ours": [], "baseline": []}
+    pg_cpu_times = []
+    # PostGIS's CPU time: the server's backends and parallel workers are children of the
+    # postmaster, which adds their times to its own children's times when it reaps them. Only
+    # when the server runs on this machine (its data directory readable); else not reported.
+    postmaster = None
+    try:
+        data_dir = subprocess.run(["psql", args.conninfo, "-X", "-A", "-t", "-c", "SHOW data_directory"],
+                                  check=True, capture_output=True, text=True).stdout.strip()
+        with open(os.path.join(data_dir, "postmaster.pid")) as f:
+            postmaster = int(f.readline())
+    except (OSError, ValueError, subprocess.CalledProcessError):
+        postmaster = None
+
+    def server_children_cpu():
+        with open(f"/proc/{postmaster}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        # After the ")": state is field 3, so cutime (16) and cstime (17) are at 13 and 14.
+        return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+
     def run_check(binary, out_json, name):
-        # CPU time (user + system) as well as wall time: on a shared machine the CPU time of the
-        # check is the steadier before/after figure; PostGIS's work is in its server processes,
-        # so the ratio to PostGIS is taken on wall time.
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        # CPU time (user + system) and peak RSS of this child alone (wait4), as well as wall
+        # time: on a shared machine the CPU time of the check is the steadier before/after
+        # figure; PostGIS's work is in its server processes, so the ratio to PostGIS is taken on
+        # wall time.
         t0 = time.perf_counter()
-        rc = subprocess.run([binary, "check", "--db", db_path, "--layer", args.layer, "--format", "json",
-                             "--against", ",".join(against), "--output", out_json],
-                            stderr=subprocess.DEVNULL).returncode
+        proc = subprocess.Popen([binary, "check", "--db", db_path, "--layer", args.layer, "--format", "json",
+                                 "--against", ",".join(against), "--output", out_json],
+                                stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        rc = proc.returncode
         if rc not in (0, 3):
             sys.exit(f"{binary} check failed with exit code {rc}")
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu_times[name].append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
-        return time.perf_counter() - t0
+        cpu_times[name].append(usage.ru_utime + usage.ru_stime)
+        rss_mb[name].append(usage.ru_maxrss / 1024)
+        return elapsed
 
     for run in range(args.runs):
         # Alternate the order so that neither binary always runs right after PostGIS.
@@ -186,14 +210,21 @@ def main():
             order = order + [base] if run % 2 == 0 else [base] + order
         for name, binary, out_json, times in order:
             times.append(run_check(binary, out_json, name))
+        cpu0 = server_children_cpu() if postmaster else 0
         t0 = time.perf_counter()
         with open(pg_csv, "w") as out:
             psql(args.conninfo, query, stdout=out)
         pg_times.append(time.perf_counter() - t0)
-        line = (f"run {run + 1}: gongzhi {ours_times[-1]:.2f} s (CPU {cpu_times['ours'][-1]:.2f} s), "
-                f"PostGIS {pg_times[-1]:.2f} s")
+        if postmaster:
+            time.sleep(0.5)  # the backend exits with psql and is reaped by the postmaster
+            pg_cpu_times.append(server_children_cpu() - cpu0)
+        pg_cpu = f" (CPU {pg_cpu_times[-1]:.2f} s)" if pg_cpu_times else ""
+        line = (f"run {run + 1}: gongzhi {ours_times[-1]:.2f} s (CPU {cpu_times['ours'][-1]:.2f} s, "
+                f"peak RSS {rss_mb['ours'][-1]:.0f} MB), "
+                f"PostGIS {pg_times[-1]:.2f} s{pg_cpu}")
         if args.baseline:
-            line += f", baseline {base_times[-1]:.2f} s (CPU {cpu_times['baseline'][-1]:.2f} s)"
+            line += (f", baseline {base_times[-1]:.2f} s (CPU {cpu_times['baseline'][-1]:.2f} s, "
+                     f"peak RSS {rss_mb['baseline'][-1]:.0f} MB)")
         print(line, flush=True)
 
     def read_check(path):
@@ -239,6 +270,10 @@ def main():
         "gongzhi_median_s": round(med_ours, 3), "postgis_median_s": round(med_pg, 3),
         "speedup": round(med_pg / med_ours, 2),
         "gongzhi_median_cpu_s": round(statistics.median(cpu_times["ours"]), 3),
+        "gongzhi_median_peak_rss_mb": round(statistics.median(rss_mb["ours"]), 1),
+        "postgis_median_cpu_s": round(statistics.median(pg_cpu_times), 3) if pg_cpu_times else None,
+        "cpu_ratio_postgis_over_gongzhi": round(statistics.median(pg_cpu_times) / statistics.median(cpu_times["ours"]), 2)
+        if pg_cpu_times else None,
         "max_relative_area_difference": worst, "worst_pair": list(worst_key) if worst_key else None,
         "min_area_m2": args.min_area, "pairs_below_min_area": small, "max_absolute_area_difference_m2": worst_abs,
         "worst_absolute_pair": list(worst_abs_key) if worst_abs_key else None,
@@ -251,6 +286,7 @@ def main():
         figures["baseline_speedup"] = round(med_pg / med_base, 2)
         figures["speedup_over_baseline"] = round(med_base / med_ours, 3)
         figures["baseline_median_cpu_s"] = round(statistics.median(cpu_times["baseline"]), 3)
+        figures["baseline_median_peak_rss_mb"] = round(statistics.median(rss_mb["baseline"]), 1)
         figures["cpu_ratio_baseline_over_ours"] = round(
             statistics.median(cpu_times["baseline"]) / statistics.median(cpu_times["ours"]), 3)
         figures["runs_wall_s"] = {"ours": ours_times, "baseline": base_times, "postgis": pg_times}

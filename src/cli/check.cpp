@@ -53,8 +53,109 @@ ordered_json finding_json(const services::Finding& f) {
                       {"share", f.share}};
 }
 
-void write_json(FILE* out, const services::CheckResult& r) {
-  // Streamed: a million-feature layer must not need one giant document in memory.
+// Features' results as the check hands them on (in storage order): JSON lines or GeoJSON
+// overlap features into a temporary file, per-control totals for the table. The document is
+// put together at the end, findings first, as before the check streamed.
+class FeatureWriter {
+ public:
+  explicit FeatureWriter(const std::string& format) : format_(format) {
+    if (format_ != "table") {
+      spool_ = std::tmpfile();
+      if (!spool_) throw Error("cannot create a temporary file for the check's results");
+    }
+  }
+  ~FeatureWriter() {
+    if (spool_) std::fclose(spool_);
+  }
+  FeatureWriter(const FeatureWriter&) = delete;
+  FeatureWriter& operator=(const FeatureWriter&) = delete;
+
+  void add(const std::vector<LayerVersion>& controls, std::vector<services::FeatureCheck>&& features) {
+    if (layer_prefix_.empty() && !controls.empty()) {
+      for (const auto& c : controls)
+        layer_prefix_.push_back("{\"layer\":" + ordered_json(c.layer).dump() + ",\"kind\":\"" +
+                                std::string(to_string(c.kind)) + "\",\"area_m2\":");
+      totals_.assign(controls.size(), 0.0);
+      counts_.assign(controls.size(), 0);
+    }
+    std::string text;
+    text.reserve(features.size() * 64);
+    for (const auto& fc : features) {
+      for (const auto& o : fc.overlaps) {
+        totals_[o.control] += o.area_m2;
+        ++counts_[o.control];
+      }
+      if (format_ == "json") json_line(text, fc);
+      else if (format_ == "geojson") geojson_lines(text, controls, fc);
+      ++written_;
+    }
+    if (spool_ && std::fwrite(text.data(), 1, text.size(), spool_) != text.size())
+      throw Error("cannot write the check's results to a temporary file");
+  }
+  // Copies what was spooled to `out`.
+  void copy_to(FILE* out) {
+    std::rewind(spool_);
+    char buf[1 << 16];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, spool_)) > 0) std::fwrite(buf, 1, n, out);
+  }
+  bool any_geojson() const { return any_geojson_; }
+  const std::vector<double>& totals() const { return totals_; }
+  const std::vector<int>& counts() const { return counts_; }
+
+ private:
+  // One line per feature, formatted directly: nlohmann objects per feature cost more than the
+  // overlay itself on a million-feature layer.
+  void json_line(std::string& line, const services::FeatureCheck& fc) {
+    line += written_ == 0 ? "\n{\"feature_id\":" : ",\n{\"feature_id\":";
+    append_json_string(line, fc.feature_id);
+    if (fc.area_m2 > 0) {  // measured when something overlaps the feature
+      line += ",\"area_m2\":";
+      append_number(line, fc.area_m2);
+    }
+    if (!fc.project_id.empty()) {
+      line += ",\"project_id\":";
+      append_json_string(line, fc.project_id);
+    }
+    line += ",\"overlaps\":[";
+    for (std::size_t k = 0; k < fc.overlaps.size(); ++k) {
+      const auto& o = fc.overlaps[k];
+      if (k) line += ',';
+      line += layer_prefix_[o.control];
+      append_number(line, o.area_m2);
+      line += ",\"share\":";
+      append_number(line, o.share);
+      if (!o.geojson.empty()) line += ",\"geometry\":" + o.geojson;
+      line += '}';
+    }
+    line += "]}";
+  }
+  void geojson_lines(std::string& text, const std::vector<LayerVersion>& controls,
+                     const services::FeatureCheck& fc) {
+    for (const auto& o : fc.overlaps) {
+      ordered_json props{{"type", "overlap"},
+                         {"feature_id", fc.feature_id},
+                         {"project_id", fc.project_id},
+                         {"layer", controls[o.control].layer},
+                         {"kind", to_string(controls[o.control].kind)},
+                         {"area_m2", o.area_m2},
+                         {"share", o.share}};
+      text += ",\n{\"type\":\"Feature\",\"properties\":" + props.dump() +
+              ",\"geometry\":" + (o.geojson.empty() ? std::string("null") : o.geojson) + "}";
+      any_geojson_ = true;
+    }
+  }
+
+  std::string format_;
+  FILE* spool_ = nullptr;
+  std::size_t written_ = 0;
+  bool any_geojson_ = false;
+  std::vector<std::string> layer_prefix_;
+  std::vector<double> totals_;
+  std::vector<int> counts_;
+};
+
+void write_json(FILE* out, const services::CheckResult& r, FeatureWriter& features) {
   ordered_json head{{"target", {{"layer", r.target.layer}, {"version", r.target.version}}}};
   ordered_json controls = ordered_json::array();
   for (const auto& c : r.controls)
@@ -69,46 +170,8 @@ void write_json(FILE* out, const services::CheckResult& r) {
     first = false;
   }
   std::fputs("],\n\"features\":[", out);
-  // One line per feature, formatted directly: nlohmann objects per feature cost more than the
-  // overlay itself on a million-feature layer.
-  std::vector<std::string> layer_prefix;
-  for (const auto& c : r.controls)
-    layer_prefix.push_back("{\"layer\":" + ordered_json(c.layer).dump() + ",\"kind\":\"" +
-                           std::string(to_string(c.kind)) + "\",\"area_m2\":");
-  // Lines are formatted in parallel chunks and written in order.
-  const std::size_t chunk = 2048;
-  std::vector<std::string> text((r.features.size() + chunk - 1) / chunk);
-  services::parallel_chunks(r.features.size(), [&](std::size_t begin, std::size_t end, int) {
-    std::string& line = text[begin / chunk];
-    line.reserve((end - begin) * 64);
-    for (std::size_t i = begin; i < end; ++i) {
-      const auto& fc = r.features[i];
-      line += i == 0 ? "\n{\"feature_id\":" : ",\n{\"feature_id\":";
-      append_json_string(line, fc.feature_id);
-      if (fc.area_m2 > 0) {  // measured when something overlaps the feature
-        line += ",\"area_m2\":";
-        append_number(line, fc.area_m2);
-      }
-      if (!fc.project_id.empty()) {
-        line += ",\"project_id\":";
-        append_json_string(line, fc.project_id);
-      }
-      line += ",\"overlaps\":[";
-      for (std::size_t k = 0; k < fc.overlaps.size(); ++k) {
-        const auto& o = fc.overlaps[k];
-        if (k) line += ',';
-        line += layer_prefix[o.control];
-        append_number(line, o.area_m2);
-        line += ",\"share\":";
-        append_number(line, o.share);
-        if (!o.geojson.empty()) line += ",\"geometry\":" + o.geojson;
-        line += '}';
-      }
-      line += "]}";
-    }
-  });
-  for (const auto& t : text) std::fwrite(t.data(), 1, t.size(), out);
-  ordered_json summary{{"features", r.features.size()}, {"findings", r.findings.size()}};
+  features.copy_to(out);
+  ordered_json summary{{"features", r.feature_count}, {"findings", r.findings.size()}};
   ordered_json by_rule = ordered_json::object(), area_by_rule = ordered_json::object();
   for (const auto& [rule, count] : r.findings_by_rule) {
     by_rule[rule] = count;
@@ -119,7 +182,7 @@ void write_json(FILE* out, const services::CheckResult& r) {
   std::fprintf(out, "],\n\"summary\":%s}\n", summary.dump().c_str());
 }
 
-void write_geojson(FILE* out, const services::CheckResult& r) {
+void write_geojson(FILE* out, const services::CheckResult& r, FeatureWriter& features) {
   std::fputs("{\"type\":\"FeatureCollection\",\"features\":[", out);
   bool first = true;
   for (const auto& f : r.findings) {
@@ -129,35 +192,34 @@ void write_geojson(FILE* out, const services::CheckResult& r) {
                  props.dump().c_str(), f.geojson.empty() ? "null" : f.geojson.c_str());
     first = false;
   }
-  for (const auto& fc : r.features)
-    for (const auto& o : fc.overlaps) {
-      ordered_json props{{"type", "overlap"},
-                         {"feature_id", fc.feature_id},
-                         {"project_id", fc.project_id},
-                         {"layer", r.controls[o.control].layer},
-                         {"kind", to_string(r.controls[o.control].kind)},
-                         {"area_m2", o.area_m2},
-                         {"share", o.share}};
-      std::fprintf(out, "%s\n{\"type\":\"Feature\",\"properties\":%s,\"geometry\":%s}",
-                   first ? "" : ",", props.dump().c_str(), o.geojson.empty() ? "null" : o.geojson.c_str());
-      first = false;
-    }
+  // The overlap features were spooled each with a leading ",\n"; the first after no finding
+  // drops its comma.
+  if (first && features.any_geojson()) {
+    FILE* tmp = std::tmpfile();
+    if (!tmp) throw Error("cannot create a temporary file for the check's results");
+    features.copy_to(tmp);
+    std::rewind(tmp);
+    std::fgetc(tmp);  // the comma
+    char buf[1 << 16];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, tmp)) > 0) std::fwrite(buf, 1, n, out);
+    std::fclose(tmp);
+  } else {
+    features.copy_to(out);
+  }
   std::fputs("]}\n", out);
 }
 
-void write_table(FILE* out, const services::CheckResult& r) {
+void write_table(FILE* out, const services::CheckResult& r, const FeatureWriter& features) {
   std::fprintf(out, "合规性审查 compliance check: layer %s v%d, %zu features\n", r.target.layer.c_str(),
-               r.target.version, r.features.size());
+               r.target.version, r.feature_count);
   std::fprintf(out, "管控图层 control layers:");
   for (const auto& c : r.controls) std::fprintf(out, " %s(%s v%d)", c.layer.c_str(), std::string(to_string(c.kind)).c_str(), c.version);
   std::fprintf(out, "\n\n");
-  std::vector<double> totals(r.controls.size());
-  std::vector<int> counts(r.controls.size());
-  for (const auto& fc : r.features)
-    for (const auto& o : fc.overlaps) {
-      totals[o.control] += o.area_m2;
-      ++counts[o.control];
-    }
+  std::vector<double> totals = features.totals();
+  std::vector<int> counts = features.counts();
+  totals.resize(r.controls.size());
+  counts.resize(r.controls.size());
   std::fprintf(out, "%-24s %10s %16s %14s\n", "overlap with", "features", "area m2", "area mu");
   for (std::size_t c = 0; c < r.controls.size(); ++c)
     std::fprintf(out, "%-24s %10d %16.2f %14.2f\n", r.controls[c].layer.c_str(), counts[c], totals[c],
@@ -213,6 +275,11 @@ void add_check_command(CLI::App& app, Action& action) {
       ProgressBar bar("check " + o->layer);
       services::CheckRequest req{o->layer, o->version, o->format == "geojson" || o->geometry,
                                  o->against};
+      FeatureWriter features(o->format);
+      req.feature_sink = [&](const std::vector<LayerVersion>& controls,
+                             std::vector<services::FeatureCheck>&& chunk) {
+        features.add(controls, std::move(chunk));
+      };
       auto r = services::compliance_check(*store, req, custom ? *custom : RuleSet::standard(),
                                           [&](auto d, auto t) { bar.update(d, t); });
       bar.finish();
@@ -221,9 +288,9 @@ void add_check_command(CLI::App& app, Action& action) {
         out = std::fopen(o->output.c_str(), "w");
         if (!out) throw Error("cannot write " + o->output);
       }
-      if (o->format == "json") write_json(out, r);
-      else if (o->format == "geojson") write_geojson(out, r);
-      else write_table(out, r);
+      if (o->format == "json") write_json(out, r, features);
+      else if (o->format == "geojson") write_geojson(out, r, features);
+      else write_table(out, r, features);
       if (out != stdout) std::fclose(out);
       return r.findings.empty() ? kExitOk : kExitFindings;
     };

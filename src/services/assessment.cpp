@@ -1,6 +1,7 @@
 #include "services/assessment.h"
 
 #include <algorithm>
+#include <atomic>
 #include <array>
 #include <cmath>
 #include <mutex>
@@ -15,6 +16,7 @@
 #include "geo/crs.h"
 #include "geo/dem.h"
 #include "geo/ellipsoid.h"
+#include "services/feature_stream.h"
 #include "services/overlay.h"
 
 namespace gz::services {
@@ -314,10 +316,10 @@ AssessmentResult assess(storage::Store& store, const AssessmentRequest& req,
     return false;
   };
 
-  LoadedLayer land_use = load_layer(store, result.land_use);
-  if (land_use.features.empty())
+  // The land-use layer is read as a stream below; only its extent is needed here.
+  if (result.land_use.feature_count == 0)
     throw InputError("layer '" + req.land_use_layer + "' has no features: nothing to assess");
-  int epsg = gk_epsg_for(land_use);
+  int epsg = gk_epsg_for(store, result.land_use);
   GaussKruger main_gk(epsg);
 
   // The zones to assess, with the villages each spans.
@@ -421,22 +423,16 @@ AssessmentResult assess(storage::Store& store, const AssessmentRequest& req,
 
   const auto& classes = LandUseClassTable::standard();
   std::set<std::string> degraded(th.degraded_codes.begin(), th.degraded_codes.end());
-  bool idle_seen = false;
-  for (const auto& f : land_use.features) {
-    auto code = land_use_code(f.attributes);
-    if (!code)
-      throw InputError("layer " + req.land_use_layer, f.source_id, "DLBM", "feature has no land-use class code");
-    if (!classes.find(*code))
-      throw InputError("layer " + req.land_use_layer, f.source_id, "DLBM",
-                       "unknown land-use class code '" + *code + "'");
-    if (!idle_seen)
-      for (const auto& name : th.idle_fields)
-        if (find_attribute(f.attributes, name)) idle_seen = true;
-  }
-  if (!idle_seen) result.missing.push_back("idle_homestead_survey");
+  // Codes are checked and idle-homestead fields looked for as the layer streams past.
+  std::atomic<bool> idle_found{false};
+  // The fields the measures read, and nothing else of each spot.
+  std::vector<std::string_view> fields{"DLBM", "code", "class_code", "KCXS", "GDPDJB", "slope_grade",
+                                       "GDZLDJ", "ZLDJ", "quality_grade", "CZCSXM"};
+  for (const auto& name : th.idle_fields) fields.push_back(name);
 
   const std::size_t nz = zones.features.size();
-  const std::size_t n_lu = land_use.features.size(), n_total = n_lu + parcels.features.size();
+  const std::size_t n_lu = static_cast<std::size_t>(result.land_use.feature_count),
+                    n_total = n_lu + parcels.features.size();
   std::vector<Worker> workers(static_cast<std::size_t>(worker_threads()));
   auto worker = [&](int thread) -> Worker& {
     Worker& w = workers[static_cast<std::size_t>(thread)];
@@ -465,15 +461,23 @@ AssessmentResult assess(storage::Store& store, const AssessmentRequest& req,
   };
 
   // Land use, piece by piece (a spot cut by zone borders counts in each zone with its share).
-  parallel_chunks(
-      n_lu,
-      [&](std::size_t begin, std::size_t end, int thread) {
+  stream_features(
+      store, result.land_use, {.decode_attributes = false, .keep_attributes_json = {}},
+      [&](std::vector<StoredFeature>& chunk, std::size_t, int thread) {
         Worker& w = worker(thread);
-        for (std::size_t i = begin; i < end; ++i) {
-          const StoredFeature& f = land_use.features[i];
-          const Attributes& a = f.attributes;
-          std::string code = *land_use_code(a);
-          const LandUseClass* cls = classes.find(code);
+        for (const StoredFeature& f : chunk) {
+          const Attributes a = decode_selected_attributes(f.attributes_json, fields);
+          auto found = land_use_code(a);
+          if (!found)
+            throw InputError("layer " + req.land_use_layer, f.source_id, "DLBM", "feature has no land-use class code");
+          const LandUseClass* cls = classes.find(*found);
+          if (!cls)
+            throw InputError("layer " + req.land_use_layer, f.source_id, "DLBM",
+                             "unknown land-use class code '" + *found + "'");
+          if (!idle_found.load(std::memory_order_relaxed))
+            for (const auto& name : th.idle_fields)
+              if (find_attribute(a, name)) idle_found = true;
+          const std::string& code = *found;
           Target t(geo::Geometry::from_wkb(f.wkb), *w.gk);
           auto pieces = w.zones->overlaps(t, true);
           if (pieces.empty()) continue;
@@ -531,7 +535,9 @@ AssessmentResult assess(storage::Store& store, const AssessmentRequest& req,
           }
         }
       },
-      [&](std::size_t done) { report(done); });
+      [&](std::size_t done) { report(std::min(done, n_lu)); });
+  const bool idle_seen = idle_found;
+  if (!idle_seen) result.missing.push_back("idle_homestead_survey");
 
   // Households from the contracted parcels: where they hold land, and what planned changes take.
   struct HouseholdFacts {
