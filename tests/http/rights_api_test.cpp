@@ -17,6 +17,8 @@
 
 #include "../storage/store_backends.h"
 #include "../storage/project_seed.h"
+#include "../services/realloc_seed.h"
+#include "common/error.h"
 #include "http_client.h"
 #include "live_support.h"
 #include "services/password.h"
@@ -313,14 +315,16 @@ TEST_P(RightsApiTest, plans_and_memberships_refuse_bad_input_and_the_wrong_peopl
 
   // A second plan supersedes the first; its households start again.
   plan(ziran);
-  auto second = run_plan(zhen, {{"parcels_layer", "parcels"}, {"stay", {"H00004"}}});
+  // H00002 stays (a stayer whose parcels split the small pool so that no workable plan exists,
+  // H00004 e.g., is refused: docs/realloc.md, "Limitations").
+  auto second = run_plan(zhen, {{"parcels_layer", "parcels"}, {"stay", {"H00002"}}});
   EXPECT_EQ(second["answers"]["unchanged"], 1);
   EXPECT_EQ(second["answers"]["pending"], 9);
   auto plans = get(rights("/plans"), ziran).json()["plans"];
   ASSERT_EQ(plans.size(), 2u);
   EXPECT_EQ(plans[0]["status"], "superseded");
   EXPECT_EQ(plans[1]["status"], "current");
-  auto stayed = post(rights("/households/H00004/confirm"), cun, {{"note", "书面确认"}});
+  auto stayed = post(rights("/households/H00002/confirm"), cun, {{"note", "书面确认"}});
   EXPECT_EQ(stayed.status, 409);
 
   // Memberships: only the village's own officials link villager accounts of that village.
@@ -422,6 +426,8 @@ TEST_P(RightsApiTest, a_plan_runs_as_a_job_with_progress_on_the_live_feed_one_at
     // 400 households holding 2,000 parcels: a plan of a second or more.
     auto store = storage::Store::open(location());
     services::write_demo_parcels(*store, "big", 400, 2000, 3);
+    // The demo plus a lone parcel too small to be farmed: no plan keeps every value to a billionth.
+    write_demo_with_a_lone_small_parcel(*store, "strict", 10, 30, 1);
   }
   start();
   auto ziran = token("ziran"), zhen = token("zhen"), cunmin = token("cunmin"), ziran_b = token("ziran_b");
@@ -483,12 +489,13 @@ TEST_P(RightsApiTest, a_plan_runs_as_a_job_with_progress_on_the_live_feed_one_at
   EXPECT_EQ(jobs.json()["jobs"][0]["id"], next["id"]);
 
   // A failed plan (outside the tolerance) ends with the error and leaves no layer version.
-  auto strict = finished_job(ziran, post(rights("/plans"), ziran, {{"parcels_layer", "parcels"}, {"tolerance", 1e-9}}));
+  auto strict = finished_job(ziran, post(rights("/plans"), ziran, {{"parcels_layer", "strict"}, {"tolerance", 1e-9}}));
   EXPECT_EQ(strict["status"], "failed");
   EXPECT_EQ(strict["error"]["status"], 409);
   EXPECT_EQ(strict["error"]["code"], "tolerance_exceeded");
   auto store = storage::Store::open(location());
   EXPECT_EQ(store->versions("parcels-XM2026-001").size(), 1u);
+  EXPECT_THROW(store->versions("strict-XM2026-001"), NotFoundError);
 
   auto audit = get("/api/v1/audit?action=rights.&limit=100", token("root"));
   ASSERT_EQ(audit.status, 200) << audit.body;

@@ -7,6 +7,7 @@
 
 #include "../storage/store_backends.h"
 #include "../storage/project_seed.h"
+#include "realloc_seed.h"
 #include "common/error.h"
 #include "services/projects.h"
 #include "services/realloc.h"
@@ -102,14 +103,33 @@ TEST_P(RightsPlanTest, a_recorded_plan_references_the_layer_version_written_with
 }
 
 TEST_P(RightsPlanTest, a_plan_outside_the_tolerance_leaves_no_layer_version) {
+  // The demo plus a lone parcel of H00001 too small to be farmed: its land goes to the collective
+  // and the households share the loss, so no plan keeps every value to a billionth.
+  write_demo_with_a_lone_small_parcel(*layers_, "strict", 10, 30, 1);
   ReallocPlanInput in;
-  in.parcels_layer = "parcels";
-  in.tolerance = 1e-9;  // no cut of blocks into strips keeps every value to a billionth
+  in.parcels_layer = "strict";
+  in.tolerance = 1e-9;
+  {
+    // Why: the lone parcel (23.6 m × 22.2 m ≈ 524 m²) is a remnant, and some household loses at
+    // least the remnant's share of the pool.
+    services::ReallocRequest q;
+    q.layer = "strict";
+    q.tolerance = 1e-9;
+    auto r = services::reallocate(*layers_, q);
+    EXPECT_NEAR(r.remnant_area_m2, 524, 5);
+    EXPECT_GT(r.remnant_share, 1e-4);
+    EXPECT_GE(r.max_abs_deviation, r.remnant_share * (1 - 1e-9));
+    EXPECT_FALSE(r.within_tolerance);
+  }
   auto before = snapshot();
   EXPECT_EQ(code_of<RuleError>([&] { rights_->record_plan(ziran_, project_, in); }),
             "tolerance_exceeded");
   EXPECT_EQ(snapshot(), before);
   EXPECT_FALSE(result_layer_exists());
+  EXPECT_THROW(layers_->versions("strict-XM2026-001"), NotFoundError);
+  // The same layout within an ordinary tolerance is a plan.
+  in.tolerance = 0.02;
+  EXPECT_EQ(rights_->record_plan(ziran_, project_, in).result_layer, "strict-XM2026-001");
 }
 
 TEST_P(RightsPlanTest, a_project_approved_while_the_engine_ran_leaves_no_layer_version) {

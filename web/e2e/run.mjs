@@ -24,6 +24,7 @@ import { statsSteps } from "./stats_steps.mjs";
 import { warnSteps } from "./warn_steps.mjs";
 import { downloadSteps } from "./download_steps.mjs";
 import { ordersSteps } from "./orders_steps.mjs";
+import { reallocSteps } from "./realloc_steps.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = Object.fromEntries(
@@ -752,7 +753,7 @@ try {
     assert(width <= 360, "no horizontal scrolling: " + width);
     await shot(p, "parcels-phone");
     // An objection without a reason is refused with the server's message; nothing changes.
-    await p.click('[data-testid="parcels-card"] details summary');
+    await p.click('[data-testid="parcels-card"] details:has([data-testid="object"]) summary');  // not the plan's criteria
     await p.click('[data-testid="object"]');
     await p.waitForFunction(() => document.querySelector('[data-testid="parcels-message"]')?.classList.contains("error"));
     assert((await p.textContent('[data-testid="parcels-message"]')).length > 0, "error shown");
@@ -763,6 +764,8 @@ try {
     assert(!(await p.$('[data-testid="confirm"]')), "no second answer offered");
     await ctx.close();
   });
+  // The plan's criteria on the villager's parcels page (realloc_steps.mjs).
+  await reallocSteps({ browser, base, step, assert, signIn, shot });
   // Villager participation: the organisers' page and the villagers' votes and surveys (part_steps.mjs).
   await partSteps({ browser, base, step, assert, signIn, shot, extra: server.extra ?? [] });
   // The funds workflow on the project page (funds_steps.mjs).

@@ -31,8 +31,23 @@ interface Dispute {
 interface Mine {
   plans: { household_code: string; project_id: number; project_code: string; project_name: string; household?: PlanLine }[];
 }
+interface Criteria {
+  parcels_per_household: number;
+  mean_parcel_area_m2: number;
+  holdings_below_minimum_share?: number;
+  mean_shape_index: number;
+  mean_length_width_ratio?: number;
+  mean_distance_m: number;
+  narrowest_m?: number;
+  narrower_than_minimum?: number;
+  without_access?: number | null;
+}
+interface PlanSummary {
+  fragmentation: { before: Criteria; after: Criteria; rules?: { min_width_m: number } };
+}
 interface HouseholdDetail {
   household: PlanLine;
+  plan?: PlanSummary;
   before: FC;
   after: FC;
   disputes: Dispute[];
@@ -102,6 +117,38 @@ function disputeCard(d: Dispute): HTMLElement {
     el("p", { class: "small" }, t("objection_reason"), "：", d.reason), steps);
 }
 
+// The field's criteria of the whole plan, before and after (docs/realloc.md), so a household sees
+// what the consolidation does for the village too. Older plans lack some: those rows are left out.
+function criteriaTable(plan: PlanSummary | undefined): HTMLElement | null {
+  const f = plan?.fragmentation;
+  if (!f?.before || !f?.after) return null;
+  const fmt = (v: number | null | undefined, digits: number, pct = false) =>
+    v === undefined ? null : v === null ? t("crit_not_checked") : pct ? `${(v * 100).toFixed(1)}%` : v.toLocaleString(undefined, { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  const minWidth = f.rules?.min_width_m ?? 10;
+  const rows: [string, string, (c: Criteria) => string | null][] = [
+    ["parcels_per_household", t("crit_parcels_per_household"), (c) => fmt(c.parcels_per_household, 2)],
+    ["mean_area", t("crit_mean_area"), (c) => fmt(c.mean_parcel_area_m2, 0)],
+    ["below_minimum", t("crit_below_minimum"), (c) => fmt(c.holdings_below_minimum_share, 1, true)],
+    ["shape", t("crit_shape"), (c) => fmt(c.mean_shape_index, 2)],
+    ["ratio", t("crit_ratio"), (c) => fmt(c.mean_length_width_ratio, 2)],
+    ["distance", t("crit_distance"), (c) => fmt(c.mean_distance_m, 0)],
+    ["narrowest", t("crit_narrowest"), (c) => fmt(c.narrowest_m, 1)],
+    ["too_narrow", t("crit_too_narrow", { m: minWidth }), (c) => fmt(c.narrower_than_minimum, 0)],
+    ["no_access", t("crit_no_access"), (c) => (c.without_access === undefined ? null : fmt(c.without_access, 0))],
+  ];
+  const body = el("tbody", {});
+  for (const [key, label, get] of rows) {
+    const b = get(f.before), a = get(f.after);
+    if (b === null || a === null) continue;
+    body.append(el("tr", { "data-criterion": key }, el("td", {}, label), el("td", { class: "num" }, b), el("td", { class: "num" }, a)));
+  }
+  return el("details", { class: "small", "data-testid": "plan-criteria" },
+    el("summary", {}, t("crit_title")),
+    el("table", { class: "table" },
+      el("thead", {}, el("tr", {}, el("th", {}, ""), el("th", {}, t("parcels_before")), el("th", {}, t("parcels_after")))),
+      body));
+}
+
 export async function renderParcels(main: HTMLElement, ctx: Ctx): Promise<() => void> {
   main.classList.add("phone");
   main.append(el("h1", { "data-testid": "parcels-title" }, t("parcels_title")));
@@ -125,7 +172,8 @@ export async function renderParcels(main: HTMLElement, ctx: Ctx): Promise<() => 
       el("dl", { class: "facts" },
         el("dt", {}, t("parcels_count")), el("dd", { "data-testid": "parcels-count" }, `${h.parcels_before} → ${h.parcels_after}`),
         el("dt", {}, t("parcels_value")),
-        el("dd", {}, `${Math.round(h.value_before).toLocaleString()} → ${Math.round(h.value_after).toLocaleString()} (${(h.deviation * 100).toFixed(2)}%)`)));
+        el("dd", {}, `${Math.round(h.value_before).toLocaleString()} → ${Math.round(h.value_after).toLocaleString()} (${(h.deviation * 100).toFixed(2)}%)`)),
+      criteriaTable(d.plan));
     if (h.status === "pending") {
       const confirm = el("button", { class: "btn primary touch", "data-testid": "confirm" }, t("parcels_confirm"));
       const reason = el("textarea", { "data-testid": "objection-reason", rows: "3", maxlength: "2000", placeholder: t("objection_placeholder") }) as HTMLTextAreaElement;
