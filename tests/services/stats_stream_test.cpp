@@ -175,9 +175,11 @@ TEST_P(StatsStreamTest, the_demo_countys_tables_and_check_are_those_of_the_in_me
     // Read first: an open layer writer holds the store, so a scan inside it would wait for ever.
     std::vector<StoredFeature> features;
     store->scan(projects, [&](StoredFeature&& f) { features.push_back(std::move(f)); });
-    auto writer = store->begin_layer_version(nv);
-    for (const auto& f : features) writer->add(f.source_id, f.wkb, f.bbox, f.attributes);
-    writer->commit();
+    {
+      auto writer = store->begin_layer_version(nv);  // holds the store until it is gone
+      for (const auto& f : features) writer->add(f.source_id, f.wkb, f.bbox, f.attributes);
+      writer->commit();
+    }
     auto reference = services::compliance_check_in_memory(*store, check_of("plans_streamed"));
     auto streamed = services::compliance_check(*store, check_of("plans_streamed"));
     EXPECT_FALSE(reference.findings.empty());
