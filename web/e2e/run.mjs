@@ -120,6 +120,17 @@ async function step(name, fn) {
   } catch (e) {
     results.push([name, e]);
     console.log(`not ok - ${name}: ${e?.stack ?? e}`);
+    // What every open page showed when the step failed (--failures DIR).
+    if (args.failures && typeof browser !== "undefined") {
+      fs.mkdirSync(args.failures, { recursive: true });
+      let i = 0;
+      for (const c of browser.contexts())
+        for (const p of c.pages()) {
+          const f = path.join(args.failures, `${results.length}-${++i}`);
+          await p.screenshot({ path: f + ".png", fullPage: true }).catch(() => {});
+          fs.writeFileSync(f + ".html", await p.content().catch(() => ""));
+        }
+    }
   }
 }
 
@@ -450,7 +461,8 @@ try {
     const c = await page.evaluate(() => {
       const m = window.__gongzhi.map;
       const r = m.getCanvas().getBoundingClientRect();
-      const on = (x, y) => m.queryRenderedFeatures([x, y], { layers: ["projects-fill"] }).length > 0;
+      // On the area, and the map's canvas itself under the pointer there (not a panel over it).
+      const on = (x, y) => m.queryRenderedFeatures([x, y], { layers: ["projects-fill"] }).length > 0 && document.elementFromPoint(r.left + x, r.top + y) === m.getCanvas();
       for (let y = 60; y < r.height - 60; y += 15)
         for (let x = 60; x < r.width - 60; x += 15)
           if ([[0, 0], [40, 0], [-40, 0], [0, 40], [0, -40], [40, 40], [-40, -40], [40, -40], [-40, 40], [20, 20], [-20, 20], [20, -20], [-20, -20]].every(([dx, dy]) => on(x + dx, y + dy)))
