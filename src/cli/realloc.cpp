@@ -42,21 +42,6 @@ void print_criteria(const services::ReallocResult& r) {
   std::printf("  %-44s %12s %12s\n", "without access to a road or ditch", access_text(b.without_access).c_str(),
               access_text(a.without_access).c_str());
 }
-nlohmann::json fragmentation_json(const services::Fragmentation& f) {
-  return {{"parcels", f.parcels},
-          {"parcels_per_household", f.parcels_per_household},
-          {"mean_parcel_area_m2", f.mean_parcel_area_m2},
-          {"holdings_below_minimum_share", f.holdings_below_minimum_share},
-          {"mean_shape_index", f.mean_shape_index},
-          {"mean_length_width_ratio", f.mean_length_width_ratio},
-          {"mean_distance_m", f.mean_distance_m},
-          {"narrowest_m", f.narrowest_m},
-          {"median_width_m", f.median_width_m},
-          {"narrower_than_minimum", f.narrower_than_minimum},
-          {"smaller_than_minimum", f.smaller_than_minimum},
-          {"over_ratio", f.over_ratio},
-          {"without_access", f.without_access < 0 ? nlohmann::json(nullptr) : nlohmann::json(f.without_access)}};
-}
 }  // namespace
 
 void add_realloc_command(CLI::App& app, Action& action) {
@@ -133,7 +118,7 @@ void add_realloc_command(CLI::App& app, Action& action) {
           below.push_back({{"household", b.household}, {"area_m2", b.area_m2}, {"value", b.value}, {"rule", b.rule}});
         nlohmann::json j = {{"households", r.households}, {"moving_households", r.moving_households},
                             {"parcels", r.parcels}, {"blocks", r.blocks},
-                            {"before", fragmentation_json(r.before)}, {"after", fragmentation_json(r.after)},
+                            {"before", services::fragmentation_json(r.before)}, {"after", services::fragmentation_json(r.after)},
                             {"max_abs_deviation", r.max_abs_deviation}, {"tolerance", o->tolerance},
                             {"within_tolerance", r.within_tolerance}, {"seconds", r.seconds},
                             {"rules", {{"min_width_m", r.rules.min_width_m}, {"min_area_m2", r.rules.min_area_m2},

@@ -3,6 +3,7 @@
 #include "common/data_dir.h"
 #include "common/error.h"
 #include "http/api_support.h"
+#include "http/download_routes.h"
 #include "services/xlsx_report.h"
 
 #include <unistd.h>
@@ -93,33 +94,6 @@ nlohmann::json verification_json(const storage::AuditVerification& v) {
           {"problem", v.problem}, {"verified_through", verified}};
 }
 
-std::string xlsx_bytes(const services::ReportSheet& sheet) {
-  std::string pattern = (std::filesystem::temp_directory_path() / "gongzhi-audit-XXXXXX").string();
-  int fd = mkstemp(pattern.data());
-  if (fd < 0) throw Error("cannot create a temporary file for the workbook");
-  close(fd);
-  struct Remove {
-    std::string path;
-    ~Remove() { std::remove(path.c_str()); }
-  } remove{pattern};
-  services::write_report_xlsx(sheet, pattern);
-  return read_file(pattern);
-}
-
-std::string percent_encoded(const std::string& name) {
-  std::string out;
-  const char* hex = "0123456789ABCDEF";
-  for (unsigned char c : name) {
-    if (std::isalnum(c) || c == '.' || c == '-' || c == '_') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
 }  // namespace
 
 storage::AuditQuery audit_query_of(const std::map<std::string, std::string>& q, std::int64_t max_limit) {
@@ -195,10 +169,7 @@ void add_audit_routes(Router& r, storage::IdentityStore& identity, services::Pro
                                             std::to_string(vj["verified_through"].get<std::int64_t>()) +
                                             " 条（" + v.problem + "）");
     sheet.generated_at = services::beijing_time_now();
-    Response res{200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", xlsx_bytes(sheet), {}};
-    res.headers.emplace_back("Content-Disposition", "attachment; filename=\"audit.xlsx\"; filename*=UTF-8''" +
-                                                        percent_encoded(sheet.file_stem + ".xlsx"));
-    return res;
+    return xlsx_download(sheet);
   });
   // One project's trail, for whoever may see the project (the visibility check of its page).
   if (projects) {

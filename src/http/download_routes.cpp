@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -44,20 +45,6 @@ DownloadFormat download_format(const std::string& name) {
                  "format must be gpkg, shp or txt"};
 }
 
-// RFC 6266 / 8187: the UTF-8 name percent-encoded, with an ASCII fallback.
-std::string content_disposition(const std::string& name) {
-  std::string encoded;
-  for (unsigned char c : name) {
-    if (std::isalnum(c) || c == '.' || c == '-' || c == '_') {
-      encoded += static_cast<char>(c);
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      encoded += buf;
-    }
-  }
-  return "attachment; filename=\"download\"; filename*=UTF-8''" + encoded;
-}
 
 // A private directory for one download, removed with the file once sent (or on failure).
 fs::path make_work_dir() {
@@ -87,9 +74,26 @@ void feed(std::shared_ptr<StreamSink> sink, fs::path file, fs::path dir) {
   fs::remove_all(dir, ec);
 }
 
-constexpr const char* kXlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 }  // namespace
+
+// RFC 6266 / 8187: the UTF-8 name percent-encoded, with an ASCII fallback.
+std::string content_disposition(const std::string& name) {
+  std::string encoded;
+  for (unsigned char c : name) {
+    if (std::isalnum(c) || c == '.' || c == '-' || c == '_') {
+      encoded += static_cast<char>(c);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      encoded += buf;
+    }
+  }
+  auto dot = name.find('.');
+  std::string extension = dot == std::string::npos ? "" : name.substr(dot);
+  bool ascii = std::all_of(extension.begin(), extension.end(), [](unsigned char c) { return std::isalnum(c) || c == '.'; });
+  return "attachment; filename=\"download" + (ascii ? extension : "") + "\"; filename*=UTF-8''" + encoded;
+}
 
 Response file_download(const std::string& name, const char* content_type,
                        const std::function<void(const std::string&)>& write) {

@@ -47,6 +47,10 @@ Response progress_download(boost::asio::thread_pool& pool, const std::string& na
                            const char* content_type, ProgressWrite write);
 // A report sheet as an xlsx download named after its file_stem.
 Response xlsx_download(const services::ReportSheet& sheet);
+inline constexpr const char* kXlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+// Content-Disposition of a download saved as `name` (UTF-8, RFC 6266/8187), with an ASCII
+// fallback "download.<extension>" for clients that cannot read the encoded name.
+std::string content_disposition(const std::string& name);
 
 // Parts left null are not served.
 struct ProjectDownloadServices {

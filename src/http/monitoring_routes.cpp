@@ -14,6 +14,7 @@
 #include "common/data_dir.h"
 #include "common/error.h"
 #include "http/api_support.h"
+#include "http/download_routes.h"
 #include "services/land_use_monitor.h"
 #include "services/monitoring_output.h"
 #include "services/regions.h"
@@ -67,33 +68,6 @@ int version_param(const std::string& name, const std::string& text) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc{} || end != text.data() + text.size() || v < 1) throw bad(name, text, "版本号（正整数）/ a version number");
   return v;
-}
-
-std::string xlsx_bytes(const services::ReportSheet& sheet) {
-  std::string pattern = (std::filesystem::temp_directory_path() / "gongzhi-monitor-XXXXXX").string();
-  int fd = mkstemp(pattern.data());
-  if (fd < 0) throw Error("cannot create a temporary file for the workbook");
-  close(fd);
-  struct Remove {
-    std::string path;
-    ~Remove() { std::remove(path.c_str()); }
-  } remove{pattern};
-  services::write_report_xlsx(sheet, pattern);
-  return read_file(pattern);
-}
-
-std::string encoded_name(const std::string& name) {
-  std::string out;
-  const char* hex = "0123456789ABCDEF";
-  for (unsigned char c : name) {
-    if (std::isalnum(c) || c == '.' || c == '-' || c == '_') out += static_cast<char>(c);
-    else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
 }
 
 // Comparisons of whole layers, by (from version id, to version id, project event sequence).
@@ -223,11 +197,7 @@ void add_monitoring_routes(Router& r, storage::Store& store, storage::IdentitySt
       res.content_type = "application/geo+json; charset=utf-8";
       res.body = services::monitor_geojson(r);
     } else {
-      auto sheet = services::monitor_sheet(r);
-      res.content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-      res.body = xlsx_bytes(sheet);
-      res.headers.emplace_back("Content-Disposition", "attachment; filename=\"monitoring.xlsx\"; filename*=UTF-8''" +
-                                                          encoded_name(sheet.file_stem + ".xlsx"));
+      res = xlsx_download(services::monitor_sheet(r));
     }
     res.headers.emplace_back("Cache-Control", "private, no-store");
     res.headers.emplace_back("X-Gongzhi-Cache", hit ? "hit" : "miss");

@@ -11,6 +11,7 @@
 
 #include "common/data_dir.h"
 #include "http/api_support.h"
+#include "http/download_routes.h"
 #include "services/regions.h"
 #include "services/stats_table_output.h"
 #include "services/stats_tables.h"
@@ -29,35 +30,6 @@ bool division_code(const std::string& s) {
   for (char c : s)
     if (c < '0' || c > '9') return false;
   return true;
-}
-
-// The workbook written to a private temporary file and read back (libxlsxwriter writes files).
-std::string xlsx_bytes(const services::SummaryTable& t) {
-  std::string pattern = (std::filesystem::temp_directory_path() / "gongzhi-table-XXXXXX").string();
-  int fd = mkstemp(pattern.data());
-  if (fd < 0) throw Error("cannot create a temporary file for the workbook");
-  close(fd);
-  struct Remove {
-    std::string path;
-    ~Remove() { std::remove(path.c_str()); }
-  } remove{pattern};
-  services::write_table_xlsx(t, pattern);
-  return read_file(pattern);
-}
-
-// RFC 5987 encoding of a UTF-8 file name.
-std::string encoded_name(const std::string& name) {
-  std::string out;
-  const char* hex = "0123456789ABCDEF";
-  for (unsigned char c : name) {
-    if (std::isalnum(c) || c == '.' || c == '-' || c == '_') out += static_cast<char>(c);
-    else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -131,15 +103,10 @@ void add_stats_table_routes(Router& r, storage::Store& store, storage::IdentityS
     if (format == "csv") {
       res.content_type = "text/csv; charset=utf-8";
       res.body = "\xEF\xBB\xBF" + services::table_csv(t);  // the BOM makes spreadsheets read UTF-8
-      file += ".csv";
+      res.headers.emplace_back("Content-Disposition", content_disposition(file + ".csv"));
     } else {
-      res.content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-      res.body = xlsx_bytes(t);
-      file += ".xlsx";
+      res = file_download(file + ".xlsx", kXlsxType, [&](const std::string& path) { services::write_table_xlsx(t, path); });
     }
-    res.headers.emplace_back("Content-Disposition",
-                             "attachment; filename=\"" + std::string(format == "csv" ? "table.csv" : "table.xlsx") +
-                                 "\"; filename*=UTF-8''" + encoded_name(file));
     res.headers.emplace_back("Cache-Control", "private, no-store");
     return res;
   });

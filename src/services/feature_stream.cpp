@@ -7,13 +7,13 @@
 #include <deque>
 #include <exception>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
 
 #include "common/error.h"
 #include "geo/crs.h"
 #include "services/overlay.h"
+#include "storage/attributes_json.h"
 
 namespace gz::services {
 
@@ -142,73 +142,18 @@ bool same_name(std::string_view a, std::string_view b) {
            return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
          });
 }
-
-// Parser events to the named top-level fields only (as storage/attributes_json.cpp decodes all).
-template <class Names>
-struct SelectedSax : nlohmann::json_sax<nlohmann::json> {
-  Attributes& out;
-  const Names& names;
-  int depth = 0;
-  bool keep = false;  // the current top-level key is one asked for
-  SelectedSax(Attributes& o, const Names& n) : out(o), names(n) {}
-
-  bool value(AttributeValue v) {
-    if (depth == 1 && keep) out.back().value = std::move(v);
-    return true;
-  }
-  bool null() override { return value(std::monostate{}); }
-  bool boolean(bool v) override { return value(static_cast<std::int64_t>(v)); }
-  using typename nlohmann::json_sax<nlohmann::json>::number_integer_t;
-  using typename nlohmann::json_sax<nlohmann::json>::number_unsigned_t;
-  using typename nlohmann::json_sax<nlohmann::json>::number_float_t;
-  using typename nlohmann::json_sax<nlohmann::json>::string_t;
-  using typename nlohmann::json_sax<nlohmann::json>::binary_t;
-  bool number_integer(number_integer_t v) override { return value(static_cast<std::int64_t>(v)); }
-  bool number_unsigned(number_unsigned_t v) override { return value(static_cast<std::int64_t>(v)); }
-  bool number_float(number_float_t v, const string_t&) override { return value(v); }
-  bool string(string_t& v) override { return value(std::move(v)); }
-  bool binary(binary_t&) override { return value(std::monostate{}); }
-  bool start_object(std::size_t) override {
-    ++depth;
-    return true;
-  }
-  bool end_object() override {
-    --depth;
-    return true;
-  }
-  bool start_array(std::size_t) override {
-    ++depth;
-    return true;
-  }
-  bool end_array() override {
-    --depth;
-    return true;
-  }
-  bool key(string_t& k) override {
-    if (depth != 1) return true;
-    keep = std::any_of(names.begin(), names.end(), [&](std::string_view n) { return same_name(n, k); });
-    if (keep) out.push_back(Attribute{std::move(k), std::monostate{}});
-    return true;
-  }
-  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& e) override {
-    throw StorageError("stored attributes are not valid JSON at byte " + std::to_string(position) +
-                       ": " + e.what());
-  }
-};
 }  // namespace
 
 Attributes decode_selected_attributes(std::string_view json, std::initializer_list<std::string_view> names) {
-  Attributes out;
-  SelectedSax<std::initializer_list<std::string_view>> sax(out, names);
-  nlohmann::json::sax_parse(json.begin(), json.end(), &sax);
-  return out;
+  return storage::decode_attributes_if(json, [&](std::string_view k) {
+    return std::any_of(names.begin(), names.end(), [&](std::string_view n) { return same_name(n, k); });
+  });
 }
 
 Attributes decode_selected_attributes(std::string_view json, const std::vector<std::string_view>& names) {
-  Attributes out;
-  SelectedSax<std::vector<std::string_view>> sax(out, names);
-  nlohmann::json::sax_parse(json.begin(), json.end(), &sax);
-  return out;
+  return storage::decode_attributes_if(json, [&](std::string_view k) {
+    return std::any_of(names.begin(), names.end(), [&](std::string_view n) { return same_name(n, k); });
+  });
 }
 
 }  // namespace gz::services

@@ -37,9 +37,5 @@ struct StatsResult {
 // Reads the layer as a stream (services/feature_stream.h): memory does not grow with it.
 StatsResult land_use_stats(storage::Store& store, const StatsRequest& request,
                            const std::function<void(std::size_t, std::size_t)>& progress = {});
-// The former implementation, which loads the whole layer with every attribute: kept only as the
-// reference the streaming one is tested against (tests/services/stats_stream_test.cpp).
-StatsResult land_use_stats_in_memory(storage::Store& store, const StatsRequest& request,
-                                     const std::function<void(std::size_t, std::size_t)>& progress = {});
 
 }  // namespace gz::services

@@ -255,6 +255,22 @@ double serpentine(std::pair<double, double> p, double x0, double y0, double colu
 
 }  // namespace
 
+nlohmann::json fragmentation_json(const Fragmentation& f) {
+  return {{"parcels", f.parcels},
+          {"parcels_per_household", f.parcels_per_household},
+          {"mean_parcel_area_m2", f.mean_parcel_area_m2},
+          {"holdings_below_minimum_share", f.holdings_below_minimum_share},
+          {"mean_shape_index", f.mean_shape_index},
+          {"mean_length_width_ratio", f.mean_length_width_ratio},
+          {"mean_distance_m", f.mean_distance_m},
+          {"narrowest_m", f.narrowest_m},
+          {"median_width_m", f.median_width_m},
+          {"narrower_than_minimum", f.narrower_than_minimum},
+          {"smaller_than_minimum", f.smaller_than_minimum},
+          {"over_ratio", f.over_ratio},
+          {"without_access", f.without_access < 0 ? nlohmann::json(nullptr) : nlohmann::json(f.without_access)}};
+}
+
 ReallocRules load_realloc_rules() {
   std::string path = data_dir() + "/realloc.json";
   nlohmann::json j;

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -78,6 +79,8 @@ struct Fragmentation {
   int narrower_than_minimum = 0, smaller_than_minimum = 0, over_ratio = 0;
   int without_access = -1;           // -1: not checked (no road or ditch layer)
 };
+// The criteria as the CLI's --format json and the stored plan give them.
+nlohmann::json fragmentation_json(const Fragmentation& f);
 
 // A household below the minimum parcel size, and what was done (never silent).
 struct BelowMinimum {

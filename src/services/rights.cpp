@@ -627,26 +627,11 @@ ReallocPlan RightsService::record_plan(
                     "有农户调整前后价值偏差超过允许范围（最大 " + real(result.max_abs_deviation * 100) + "%）",
                     "a household's value changes by " + real(result.max_abs_deviation) +
                         ", more than the tolerance " + real(in.tolerance));
-  auto frag = [](const Fragmentation& f) {
-    return json{{"parcels", f.parcels},
-                {"parcels_per_household", f.parcels_per_household},
-                {"mean_parcel_area_m2", f.mean_parcel_area_m2},
-                {"holdings_below_minimum_share", f.holdings_below_minimum_share},
-                {"mean_shape_index", f.mean_shape_index},
-                {"mean_length_width_ratio", f.mean_length_width_ratio},
-                {"mean_distance_m", f.mean_distance_m},
-                {"narrowest_m", f.narrowest_m},
-                {"median_width_m", f.median_width_m},
-                {"narrower_than_minimum", f.narrower_than_minimum},
-                {"smaller_than_minimum", f.smaller_than_minimum},
-                {"over_ratio", f.over_ratio},
-                {"without_access", f.without_access < 0 ? json(nullptr) : json(f.without_access)}};
-  };
   json below = json::array();
   for (const auto& b : result.below_minimum)
     below.push_back({{"household", b.household}, {"area_m2", b.area_m2}, {"rule", b.rule}});
   std::string fragmentation =
-      dump({{"before", frag(result.before)}, {"after", frag(result.after)},
+      dump({{"before", fragmentation_json(result.before)}, {"after", fragmentation_json(result.after)},
             {"rules", {{"min_width_m", result.rules.min_width_m}, {"min_area_m2", result.rules.min_area_m2},
                        {"max_length_width_ratio", result.rules.max_length_width_ratio}}},
             {"below_minimum", below}, {"remnant_share", result.remnant_share},

@@ -1,5 +1,7 @@
 #include "storage/attributes_json.h"
 
+#include <functional>
+
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
@@ -26,13 +28,16 @@ std::string encode_attributes(const Attributes& attributes) {
 namespace {
 // Builds Attributes straight from parser events: no JSON document in between, which matters
 // when a million features are read.
+// With a filter, only the top-level fields it accepts are kept; the others are parsed past.
 struct AttributeSax : nlohmann::json_sax<nlohmann::json> {
   Attributes& out;
+  const std::function<bool(std::string_view)>* filter;
   int depth = 0;
-  explicit AttributeSax(Attributes& o) : out(o) {}
+  bool keep = false;  // the current top-level key is kept
+  AttributeSax(Attributes& o, const std::function<bool(std::string_view)>* f) : out(o), filter(f) {}
 
   bool value(AttributeValue v) {
-    if (depth == 1 && !out.empty()) out.back().value = std::move(v);
+    if (depth == 1 && keep) out.back().value = std::move(v);
     return true;
   }
   bool null() override { return value(std::monostate{}); }
@@ -61,7 +66,9 @@ struct AttributeSax : nlohmann::json_sax<nlohmann::json> {
     return true;
   }
   bool key(string_t& k) override {
-    if (depth == 1) out.push_back(Attribute{std::move(k), std::monostate{}});
+    if (depth != 1) return true;
+    keep = !filter || (*filter)(k);
+    if (keep) out.push_back(Attribute{std::move(k), std::monostate{}});
     return true;
   }
   bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& e) override {
@@ -73,7 +80,14 @@ struct AttributeSax : nlohmann::json_sax<nlohmann::json> {
 
 Attributes decode_attributes(std::string_view json) {
   Attributes out;
-  AttributeSax sax(out);
+  AttributeSax sax(out, nullptr);
+  nlohmann::json::sax_parse(json.begin(), json.end(), &sax);
+  return out;
+}
+
+Attributes decode_attributes_if(std::string_view json, const std::function<bool(std::string_view)>& keep) {
+  Attributes out;
+  AttributeSax sax(out, &keep);
   nlohmann::json::sax_parse(json.begin(), json.end(), &sax);
   return out;
 }

@@ -68,7 +68,8 @@ export async function assessSteps({ browser, base, step, assert, signIn, shot, r
       for (let y = 20; y < c.clientHeight; y += 15)
         for (let x = 20; x < c.clientWidth; x += 15) {
           const f = m.queryRenderedFeatures([x, y], { layers: ["assess-fill"] });
-          if (f.length) return { x, y, code: f[0].properties.code };
+          const r = c.getBoundingClientRect();  // the canvas itself there, not a panel over it
+          if (f.length && document.elementFromPoint(r.left + x, r.top + y) === c) return { x, y, code: f[0].properties.code };
         }
       return null;
     });

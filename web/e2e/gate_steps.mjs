@@ -96,7 +96,8 @@ export async function gateSteps({ page, browser, base, step, assert, signIn, sho
 
     await step("compliance binds: the violating changes are deleted, the acknowledgement is cleared; the fixed plan is acknowledged again, reviewed and approved", async () => {
       const before = await detail();
-      const blocked = before.compliance_gate.blocking.map((f) => Number(f.feature.split("-P").pop()) - 1).sort((a, b) => b - a);
+      // One change may break several rules (the red line and the development boundary): each deleted once.
+      const blocked = [...new Set(before.compliance_gate.blocking.map((f) => Number(f.feature.split("-P").pop()) - 1))].sort((a, b) => b - a);
       await page.fill('[data-testid="actions"] input.comment', "生态保护红线内不得新建道路，请删除后重新申报");
       await act("return");
       await waitState(page, "returned");
