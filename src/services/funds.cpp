@@ -507,9 +507,6 @@ Disbursement FundsService::decide(const User& user, std::int64_t project_id,
                                   std::int64_t disbursement_id, bool approve,
                                   const std::string& comment_text) {
   std::string comment = checked_text(comment_text, "comment", 0, 2000);
-  if (!approve && comment.empty())
-    throw InvalidRequest("comment_required", "不予拨付须说明理由",
-                         "refusing a disbursement needs a comment giving the reasons");
   return projects_.write([&](ProjectTx& tx) {
     auto p = visible_project(tx, user, project_id);
     auto rows = tx.session().query(std::string("SELECT ") + kDisbursementColumns +
@@ -526,6 +523,13 @@ Disbursement FundsService::decide(const User& user, std::int64_t project_id,
     if (d.requested_by == actor_of(user))
       throw Forbidden("own_request", "不能审批自己提出的拨付申请",
                       "you may not decide a disbursement you requested yourself");
+    // Money moves, or is refused, with a written opinion; asked only of whoever may decide.
+    if (comment.find_first_not_of(" \t\n") == std::string::npos) {
+      if (approve)
+        throw InvalidRequest("opinion_required", "批准拨付须填写审核意见", "approving a payment needs an opinion");
+      throw InvalidRequest("comment_required", "不予拨付须说明理由",
+                           "refusing a disbursement needs a comment giving the reasons");
+    }
     if (d.status != "requested")
       throw RuleError("already_decided",
                       "该拨付申请已" + std::string(d.status == "approved" ? "批准" : "不予拨付"),

@@ -150,6 +150,12 @@ TEST_P(FundsApiTest, finance_allocates_the_township_asks_finance_approves_and_th
     EXPECT_EQ(bare.status, 400) << body;
     EXPECT_EQ(bare.code(), "opinion_required") << body;
   }
+  // Who may not decide learns that first, whatever the body: 403, not a 400 about the opinion.
+  for (const char* body : {R"({"decision":"approve"})", R"({"decision":"refuse"})"}) {
+    auto not_finance = post(funds("/disbursements/" + std::to_string(request) + "/decision"), town, body);
+    EXPECT_EQ(not_finance.status, 403) << body;
+    EXPECT_EQ(not_finance.code(), "not_finance") << body;
+  }
   EXPECT_EQ(get(funds(), fin).json()["pending_fen"], 30000025);
   auto d = post(funds("/disbursements/" + std::to_string(request) + "/decision"), fin,
                 R"({"decision":"approve","comment":"凭验收单拨付"})");

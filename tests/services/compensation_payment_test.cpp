@@ -131,7 +131,7 @@ TEST_P(CompensationPaymentTest, an_approved_entry_is_paid_through_the_ledger_nev
   auto third = funds_->request_disbursement(kTown, east, again);
   EXPECT_EQ(third.payee, "张三（H00003 户主）");
   EXPECT_EQ(refusal(east, pay(m, approved, 1)), "compensation_overpaid");
-  funds_->decide(kFinance, east, first.id, true);
+  funds_->decide(kFinance, east, first.id, true, "同意拨付");
 
   auto entries = rights_->compensation(kTown, east);
   ASSERT_EQ(entries.size(), 3u);
@@ -139,7 +139,7 @@ TEST_P(CompensationPaymentTest, an_approved_entry_is_paid_through_the_ledger_nev
   EXPECT_EQ(entries[0].paid_fen, 1'000'000);
   EXPECT_EQ(entries[0].payment_requested_fen, 234'500);
   EXPECT_EQ(entries[1].paid_fen, 0);
-  funds_->decide(kFinance, east, third.id, true);
+  funds_->decide(kFinance, east, third.id, true, "同意拨付");
   auto totals = rights_->compensation_totals(kTown, east);
   EXPECT_EQ(totals.approved_fen, 1'234'500);
   EXPECT_EQ(totals.paid_fen, 1'234'500);

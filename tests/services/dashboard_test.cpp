@@ -53,7 +53,18 @@ class DashboardTest : public StoreBackendTest {
 };
 
 bool past_approval(ProjectState s) {
-  return s == ProjectState::approved || s == ProjectState::implementation || s == ProjectState::accepted;
+  switch (s) {
+    case ProjectState::approved:
+    case ProjectState::public_notice:
+    case ProjectState::implementation:
+    case ProjectState::completed:  // XM2026-009: completed, not accepted
+    case ProjectState::accepted:
+    case ProjectState::evaluated:
+    case ProjectState::maintenance:
+      return true;
+    default:
+      return false;
+  }
 }
 
 TEST_P(DashboardTest, county_figures_equal_the_projects_money_indicators_survey_and_findings) {

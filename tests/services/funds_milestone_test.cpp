@@ -72,7 +72,7 @@ TEST_P(FundsMilestoneTest, a_request_names_its_projects_milestone_and_the_ledger
   auto d = funds.request_disbursement(kTown, east, {m_east, "施工队", "一期", 3000, 0});
   EXPECT_EQ(d.milestone_id, m_east);
   EXPECT_EQ(d.milestone, "土地平整完成");
-  funds.decide(kFinance, east, d.id, true);
+  funds.decide(kFinance, east, d.id, true, "同意拨付");
   auto listed = funds.disbursements(kFinance, east);
   ASSERT_EQ(listed.size(), 1u);
   EXPECT_EQ(listed[0].milestone_id, m_east);
@@ -124,7 +124,7 @@ CREATE TABLE IF NOT EXISTS fund_disbursements(
   EXPECT_EQ(all[1].id, d.id);
   EXPECT_EQ(all[1].milestone_id, m);
   // The old request is still decided as before: its ledger entry has its text, no id.
-  funds.decide(kFinance, east, all[0].id, true);
+  funds.decide(kFinance, east, all[0].id, true, "同意拨付");
   auto ledger = funds.project_ledger(kFinance, east);
   ASSERT_EQ(ledger.size(), 2u);
   EXPECT_EQ(ledger[1].milestone_id, 0);

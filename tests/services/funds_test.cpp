@@ -195,19 +195,19 @@ TEST_P(FundsServiceTest, roles_and_jurisdiction_decide_who_may_do_what) {
   auto by_investor = funds_->request_disbursement(kInvestor, p1_, in);
   // Decisions: finance over the region only; the villager sees the project (403), the other
   // county's finance does not (404).
-  EXPECT_THROW(funds_->decide(kVillager, p1_, d.id, true), Forbidden);
-  EXPECT_THROW(funds_->decide(kInvestor, p1_, d.id, true), Forbidden);
-  EXPECT_THROW(funds_->decide(kAgri, p1_, d.id, true), Forbidden);
-  EXPECT_THROW(funds_->decide(kLead, p1_, d.id, true), Forbidden);
-  EXPECT_THROW(funds_->decide(kOtherFinance, p1_, d.id, true), NotFoundError);
+  EXPECT_THROW(funds_->decide(kVillager, p1_, d.id, true, "同意拨付"), Forbidden);
+  EXPECT_THROW(funds_->decide(kInvestor, p1_, d.id, true, "同意拨付"), Forbidden);
+  EXPECT_THROW(funds_->decide(kAgri, p1_, d.id, true, "同意拨付"), Forbidden);
+  EXPECT_THROW(funds_->decide(kLead, p1_, d.id, true, "同意拨付"), Forbidden);
+  EXPECT_THROW(funds_->decide(kOtherFinance, p1_, d.id, true, "同意拨付"), NotFoundError);
   EXPECT_THROW(funds_->project_funds(kOtherFinance, p1_), NotFoundError);
   EXPECT_THROW(funds_->project_ledger(kOtherFinance, p1_), NotFoundError);
   // A request of another project, named under this one, does not exist here.
-  EXPECT_THROW(funds_->decide(kFinance, p2_, d.id, true), NotFoundError);
+  EXPECT_THROW(funds_->decide(kFinance, p2_, d.id, true, "同意拨付"), NotFoundError);
   // Nobody decides their own request.
   auto own = funds_->request_disbursement(kDual, p1_, in);
-  EXPECT_EQ(code_of<Forbidden>([&] { funds_->decide(kDual, p1_, own.id, true); }), "own_request");
-  EXPECT_EQ(funds_->decide(kFinance, p1_, d.id, true).status, "approved");
+  EXPECT_EQ(code_of<Forbidden>([&] { funds_->decide(kDual, p1_, own.id, true, "同意拨付"); }), "own_request");
+  EXPECT_EQ(funds_->decide(kFinance, p1_, d.id, true, "同意拨付").status, "approved");
   EXPECT_EQ(funds_->decide(kFinance, p1_, by_investor.id, false, "发票不全").status, "refused");
   // Who may see the project may read its funds.
   EXPECT_EQ(funds_->project_funds(kVillager, p1_).disbursed_fen, 1000);
@@ -221,7 +221,7 @@ TEST_P(FundsServiceTest, finance_sees_the_requests_awaiting_a_decision_in_its_co
   funds_->allocate(kFinance, p2_, s.id, 100'000);
   auto a = request(p1_, 1'000);
   auto b = request(p2_, 2'000);
-  funds_->decide(kFinance, p1_, a.id, true);
+  funds_->decide(kFinance, p1_, a.id, true, "同意拨付");
   auto queue = funds_->all_disbursements(kFinance, "requested");
   ASSERT_EQ(queue.size(), 1u);
   EXPECT_EQ(queue[0].id, b.id);
@@ -246,11 +246,11 @@ TEST_P(FundsServiceTest, approval_debits_the_named_source_or_the_oldest_sources_
   funds_->allocate(kFinance, p1_, a.id, 100'000);
   // No source named: first in, first out — A was allocated first.
   auto d1 = request(p1_, 250'000);
-  funds_->decide(kFinance, p1_, d1.id, true);
+  funds_->decide(kFinance, p1_, d1.id, true, "同意拨付");
   auto d2 = request(p1_, 100'000, 0, "村集体经济合作社");
-  funds_->decide(kFinance, p1_, d2.id, true);
+  funds_->decide(kFinance, p1_, d2.id, true, "同意拨付");
   auto d3 = request(p1_, 100'000, b.id);
-  funds_->decide(kFinance, p1_, d3.id, true);
+  funds_->decide(kFinance, p1_, d3.id, true, "同意拨付");
   auto f = funds_->project_funds(kFinance, p1_);
   ASSERT_EQ(f.sources.size(), 2u);
   EXPECT_EQ(f.sources[0].source_id, a.id);
@@ -292,21 +292,21 @@ TEST_P(FundsServiceTest, the_pool_never_goes_negative) {
   auto x = request(p1_, 60'000);
   auto y = request(p1_, 60'000);
   EXPECT_EQ(funds_->project_funds(kFinance, p1_).pending_fen, 120'000);
-  funds_->decide(kFinance, p1_, x.id, true);
+  funds_->decide(kFinance, p1_, x.id, true, "同意拨付");
   auto before = snapshot();
-  EXPECT_EQ(code_of<RuleError>([&] { funds_->decide(kFinance, p1_, y.id, true); }),
+  EXPECT_EQ(code_of<RuleError>([&] { funds_->decide(kFinance, p1_, y.id, true, "同意拨付"); }),
             "insufficient_funds");
   EXPECT_EQ(snapshot(), before);
   EXPECT_EQ(funds_->disbursements(kFinance, p1_)[1].status, "requested");
-  EXPECT_EQ(code_of<RuleError>([&] { funds_->decide(kFinance, p1_, x.id, true); }),
+  EXPECT_EQ(code_of<RuleError>([&] { funds_->decide(kFinance, p1_, x.id, true, "同意拨付"); }),
             "already_decided");
   funds_->decide(kFinance, p1_, y.id, false, "余额不足，待下批资金");
-  EXPECT_EQ(code_of<RuleError>([&] { funds_->decide(kFinance, p1_, y.id, true); }),
+  EXPECT_EQ(code_of<RuleError>([&] { funds_->decide(kFinance, p1_, y.id, true, "同意拨付"); }),
             "already_decided");
   // More money lets a new request through.
   funds_->allocate(kFinance, p1_, s.id, 20'000);
   auto z = request(p1_, 60'000);
-  funds_->decide(kFinance, p1_, z.id, true);
+  funds_->decide(kFinance, p1_, z.id, true, "同意拨付");
   auto f = funds_->project_funds(kFinance, p1_);
   EXPECT_EQ(f.balance_fen(), 0);
   EXPECT_EQ(f.disbursed_fen, 120'000);
@@ -335,7 +335,7 @@ TEST_P(FundsServiceTest, concurrent_approvals_that_would_overdraw_leave_exactly_
       threads.emplace_back([&, i] {
         while (!go) std::this_thread::yield();
         try {
-          services[i]->decide(*approvers[i], project_id, ids[i], true);
+          services[i]->decide(*approvers[i], project_id, ids[i], true, "同意拨付");
           ++approved;
         } catch (const RuleError& e) {
           if (e.code() == "insufficient_funds") ++refused; else ++other;
@@ -362,10 +362,10 @@ TEST_P(FundsServiceTest, concurrent_approvals_that_would_overdraw_leave_exactly_
   auto d = request(project_id, 10'000);
   std::atomic<int> ok{0}, decided{0};
   std::thread t1([&] {
-    try { funds_->decide(kFinance, project_id, d.id, true); ++ok; } catch (const RuleError& e) { decided += e.code() == "already_decided"; }
+    try { funds_->decide(kFinance, project_id, d.id, true, "同意拨付"); ++ok; } catch (const RuleError& e) { decided += e.code() == "already_decided"; }
   });
   std::thread t2([&] {
-    try { second.decide(kFinance2, project_id, d.id, true); ++ok; } catch (const RuleError& e) { decided += e.code() == "already_decided"; }
+    try { second.decide(kFinance2, project_id, d.id, true, "同意拨付"); ++ok; } catch (const RuleError& e) { decided += e.code() == "already_decided"; }
   });
   t1.join();
   t2.join();
@@ -385,7 +385,7 @@ TEST_P(FundsServiceTest, every_fen_is_traceable_from_source_to_payee) {
   for (auto [project, fen, src] : std::vector<std::tuple<std::int64_t, std::int64_t, std::int64_t>>{
            {p1_, 320'000, 0}, {p1_, 80'000, b.id}, {p2_, 100'000, 0}, {p2_, 70'000, c.id}}) {
     auto d = request(project, fen, src, "收款人" + std::to_string(fen));
-    funds_->decide(kFinance, project, d.id, true);
+    funds_->decide(kFinance, project, d.id, true, "同意拨付");
   }
   auto refused = request(p1_, 5'000);
   funds_->decide(kFinance, p1_, refused.id, false, "不符合拨付条件");
@@ -441,7 +441,7 @@ TEST_P(FundsServiceTest, the_database_refuses_to_rewrite_or_delete_ledger_entrie
   auto s = source(1'000'000);
   funds_->allocate(kFinance, p1_, s.id, 100'000);
   auto d = request(p1_, 40'000);
-  funds_->decide(kFinance, p1_, d.id, true);
+  funds_->decide(kFinance, p1_, d.id, true, "同意拨付");
   auto before = snapshot();
   for (const char* sql : {"UPDATE fund_ledger SET amount_fen = 1",
                           "UPDATE fund_ledger SET payee = 'someone else' WHERE kind = 'disbursement'",
@@ -526,7 +526,7 @@ TEST_P(FundsServiceTest, bad_input_is_refused_and_changes_nothing) {
       [&] { funds_->request_disbursement(kTown, p1_, {m1, std::string(201, 'p'), "", 100, 0}); });
   bad("invalid_source", [&] { funds_->request_disbursement(kTown, p1_, {m1, "收款人", "", 100, -3}); });
   bad("comment_required", [&] { funds_->decide(kFinance, p1_, pending.id, false, ""); });
-  EXPECT_THROW(funds_->decide(kFinance, p1_, 9999, true), NotFoundError);
+  EXPECT_THROW(funds_->decide(kFinance, p1_, 9999, true, "同意拨付"), NotFoundError);
   bad("project_not_approved", [&] { request(draft_, 100); });
   EXPECT_EQ(snapshot(), before);
   // SQL and script are text like any other: stored as given, nothing else happens.
