@@ -204,7 +204,9 @@ export async function web16Steps({ browser, base, step, assert, signIn, shot, ex
       const s = list.find((x) => x.name === "网页新建方案");
       assert(s && s.cost_fen === 123456789, "stored with its cost: " + JSON.stringify(s ?? list.map((x) => x.name)));
       await p.waitForSelector('[data-testid="scheme-unit"]', { timeout: 60000 });
-      assert((await p.textContent("main")).includes("网页新建方案"), "listed on the page");
+      // The unit's schemes are listed once they have loaded (the unit's header comes first).
+      const listed = await p.waitForFunction(() => document.querySelector("main")?.textContent.includes("网页新建方案"), null, { timeout: 60000 }).then(() => true, () => false);
+      assert(listed, "listed on the page");
       await shot(p, "schemes-new");
     });
 
