@@ -52,20 +52,8 @@ class DashboardTest : public StoreBackendTest {
   std::vector<storage::ProjectRecord> records_;
 };
 
-bool past_approval(ProjectState s) {
-  switch (s) {
-    case ProjectState::approved:
-    case ProjectState::public_notice:
-    case ProjectState::implementation:
-    case ProjectState::completed:  // XM2026-009: completed, not accepted
-    case ProjectState::accepted:
-    case ProjectState::evaluated:
-    case ProjectState::maintenance:
-      return true;
-    default:
-      return false;
-  }
-}
+// Approved, and every state after it (XM2026-009 is completed, not accepted).
+bool past_approval(ProjectState s) { return s == ProjectState::approved || visible_to_public(s); }
 
 TEST_P(DashboardTest, county_figures_equal_the_projects_money_indicators_survey_and_findings) {
   auto d = dashboard_->dashboard(user("lingdao"), "");
