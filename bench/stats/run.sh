@@ -56,7 +56,7 @@ if [ ! -f "$work/pg-villages-$polygons" ]; then
   ogr2ogr -f PostgreSQL "PG:$pg" "$work/region.gpkg" -nln bench_region -lco GEOMETRY_NAME=geom \
     -nlt PROMOTE_TO_MULTI
   psql "$pg" -qc "CREATE INDEX IF NOT EXISTS bench_land_use_geom ON bench_land_use USING gist(geom)" >/dev/null
-  psql "$pg" -qc "VACUUM ANALYZE bench_land_use; VACUUM ANALYZE bench_region" >/dev/null
+  psql "$pg" -q -c "VACUUM ANALYZE bench_land_use" -c "VACUUM ANALYZE bench_region" >/dev/null
   touch "$work/pg-villages-$polygons"
 fi
 sql="SELECT dlbm, sum(ST_Area(geom::geography)) FROM bench_land_use GROUP BY 1"
