@@ -10,7 +10,7 @@ packages=(
   libgeos-dev libproj-dev proj-data libgeographiclib-dev libgdal-dev gdal-bin
   libsqlite3-dev sqlite3 libpq-dev postgresql-15 postgresql-15-postgis-3
   libboost-dev libboost-system-dev nlohmann-json3-dev libprotozero-dev
-  libsodium-dev libspdlog-dev libcli11-dev libxlsxwriter-dev
+  libsodium-dev libspdlog-dev libcli11-dev libxlsxwriter-dev libsimdjson-dev
   libgtest-dev libbenchmark-dev wrk python3 ccache
   haproxy
   chromium fonts-wqy-zenhei
