@@ -242,6 +242,9 @@ class AuthorizationMatrixTest : public StoreBackendTest {
     EXPECT_LT(photo.status, 300) << photo.body;
     vars_["PHOTO"] = photo.json()["sha256"].get<std::string>();
     png_ = png;
+    // The demo's approved payment D gets its voucher (the voucher rows read it, or find it there).
+    auto voucher = call("czj", "POST", p + "/funds/disbursements/" + vars_["D"] + "/voucher", png, "image/png");
+    EXPECT_EQ(voucher.status, 201) << voucher.body;
     if (vars_.count("PR")) {
       const std::string pr = "/api/v1/projects/" + vars_["PR"] + "/rights";
       vars_["JOB"] = ok("zrzy", "POST", pr + "/plans", {{"parcels_layer", "parcels"}})["job"]["id"].dump();

@@ -50,7 +50,7 @@ addStrings({
   assess_missing_effect: ["相关指标显示为“无数据”（不按 0 计），其权重由同维度其他指标分担", "its indicators show “no data” (not 0); their weight goes to the other indicators of the dimension"],
   assess_missing_indicators: ["无数据的指标", "Indicators without data"],
   assess_zones_n: ["{n} 个对象", "{n} zones"],
-  assess_src_dem: ["数字高程模型（DEM，坡度）", "Digital elevation model (DEM, slope)"],
+  assess_src_dem: ["数字高程模型（坡度）", "Digital elevation model (DEM, slope)"],
   assess_src_idle_homestead_survey: ["闲置宅基地调查", "Idle homestead survey"],
   assess_src_household_head_counts: ["农户家庭人口数（承包方成员数）", "Household head counts (contractors' members)"],
   assess_src_ecological_redline: ["生态保护红线", "Ecological red line"],

@@ -16,7 +16,7 @@ addStrings({
   au_to: ["截止日期", "To"],
   au_search: ["检索", "Search"],
   au_reset: ["清除条件", "Clear"],
-  au_download: ["下载 Excel", "Download Excel"],
+  au_download: ["下载 Excel 表格", "Download Excel"],
   au_seq: ["序号", "No."],
   au_time: ["时间", "Time"],
   au_object: ["对象", "Object"],

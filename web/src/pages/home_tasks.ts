@@ -8,7 +8,7 @@ import "../dash.css";
 import type { Ctx } from "../main";
 import { fmtMoney } from "../units";
 import { link } from "./common";
-import { confirmPayment } from "./pay_confirm";
+import { approvePayment, confirmPayment } from "./pay_confirm";
 
 interface DisbursementTask {
   id: number;
@@ -57,11 +57,11 @@ export async function addTasks(tasks: HTMLElement, ctx: Ctx): Promise<number> {
     const approve = el("button", { class: "btn primary", "data-action": "approve-disbursement" }, t("task_approve"));
     approve.addEventListener("click", async () => {
       // Money moves only after the confirmation with the amount in capitals and an opinion.
-      const opinion = await confirmPayment(d);
-      if (opinion === null) return;
+      const decision = await confirmPayment(d);
+      if (decision === null) return;
       approve.setAttribute("disabled", "");
       try {
-        await api("POST", `/api/v1/projects/${d.project_id}/funds/disbursements/${d.id}/decision`, { decision: "approve", comment: opinion });
+        await approvePayment(d.project_id, d.id, decision);
         done(row, `${d.project_code} · ${fmtMoney(d.amount_fen)}`);
       } catch (e) {
         msg.className = "msg error";

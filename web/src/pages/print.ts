@@ -12,7 +12,7 @@ import { fmtDay } from "../i18n_notice";
 import type { Ctx } from "../main";
 import { M2_PER_MU, nf } from "../units";
 import "../i18n_funds";
-import { yuanFigures } from "./pay_confirm";
+import { voucherLink, yuanFigures, type Voucher } from "./pay_confirm";
 import { planSvg } from "./village_project";
 
 export async function renderPrint(main: HTMLElement, ctx: Ctx): Promise<() => void> {
@@ -116,6 +116,7 @@ interface PrintDisbursement {
   decided_by: string;
   decided_at: string;
   decision_comment: string;
+  voucher?: Voucher | null;
 }
 
 async function paymentSheet(sheet: HTMLElement, p: Project, regionName: string, disbursement: number) {
@@ -134,6 +135,7 @@ async function paymentSheet(sheet: HTMLElement, p: Project, regionName: string, 
     el("tr", {}, head(t("pc_amount")), cell(`${yuanFigures(d.amount_fen)}${d.amount_wan_yuan ? `（${d.amount_wan_yuan}）` : ""}`, { colspan: "3", "data-field": "amount" })),
     el("tr", {}, head(t("pc_capital")), cell(d.amount_capital ?? "", { colspan: "3", "data-field": "capital" })),
     el("tr", {}, head(t("pr_requested")), cell(`${d.requested_by} ${fmtDay(d.requested_at)}`, { colspan: "3" })),
-    el("tr", {}, head(t("pr_opinion")), cell(d.decided_by ? `${t("fw_status_" + d.status)}：${d.decision_comment}（${d.decided_by} ${fmtTime(d.decided_at)}）` : t("pr_pending"), { colspan: "3" }))),
+    el("tr", {}, head(t("pr_opinion")), cell(d.decided_by ? `${t("fw_status_" + d.status)}：${d.decision_comment}（${d.decided_by} ${fmtTime(d.decided_at)}）` : t("pr_pending"), { colspan: "3" })),
+    el("tr", {}, head(t("fw_voucher")), el("td", { colspan: "3", "data-field": "voucher" }, d.voucher ? voucherLink(d.voucher) : t("fw_voucher_none")))),
     el("div", { class: "signs" }, signature(t("pr_sign_finance")), signature(t("pr_sign_lead"))));
 }

@@ -9,9 +9,9 @@
 //   - approve / refuse: finance over the project's region, never on one's own request.
 // Amounts are typed in yuan with up to two decimals and sent as integer fen, converted from the
 // digits as text (no floating point money); the server's refusals are shown as it words them.
-import { ApiFailure, api, getMe, listProjects, regionContains, type Me, type Project, type Region } from "../api";
+import { ApiFailure, api, getMe, listProjects, regionContains, type Me, type Project, type Region, apiFile } from "../api";
 import { el } from "../dom";
-import { confirmPayment } from "./pay_confirm";
+import { approvePayment, confirmPayment, voucherLink, type Voucher } from "./pay_confirm";
 import { fmtTime, has, t } from "../i18n";
 import "../i18n_funds";
 import { onLive } from "../live";
@@ -85,6 +85,7 @@ interface Disbursement {
   amount_yuan: string;
   amount_capital?: string;
   amount_wan_yuan?: string;
+  voucher?: Voucher | null;
 }
 interface Compensation {
   id: number;
@@ -365,6 +366,21 @@ export async function fundsSection(p: Project): Promise<HTMLElement> {
         el("div", { class: "muted small" }, `${t("fw_requested_by")}: ${d.requested_by} ${fmtTime(d.requested_at)}`
           + (d.decided_by ? ` · ${t("fw_decision")}: ${d.decided_by} ${fmtTime(d.decided_at)}${d.decision_comment ? " · " + d.decision_comment : ""}` : "")));
       li.append(el("a", { href: `/print/payment/${p.id}/${d.id}`, "data-route": "", class: "small", "data-testid": "print-payment" }, t("pr_payment_title")));
+      if (d.voucher) li.append(" ", voucherLink(d.voucher));
+      else if (d.status === "approved" && finance) {
+        // A voucher that arrives after the approval: finance attaches it once.
+        const file = el("input", { type: "file", accept: "image/jpeg,image/png,application/pdf,.jpg,.jpeg,.png,.pdf", "data-testid": "voucher-file" }) as HTMLInputElement;
+        const send = el("button", { type: "button", class: "btn", "data-action": "attach-voucher" }, t("fw_voucher_attach"));
+        send.addEventListener("click", () => {
+          const f = file.files?.[0];
+          if (!f) return file.focus();
+          void submit(send, async () => {
+            await apiFile("POST", `/api/v1/projects/${p.id}/funds/disbursements/${d.id}/voucher`, f);
+            return t("fw_voucher_attached");
+          });
+        });
+        li.append(el("div", { class: "fw-decide small" }, el("span", {}, t("fw_voucher") + "："), file, send));
+      }
       if (paid.length)
         li.append(el("div", { class: "small fw-trace", "data-testid": "paid-from" }, `${t("fw_paid_from")}: `,
           ...paid.map((e, i) => el("span", { "data-source": String(e.source_id) }, (i ? "；" : "") + `${sourceName.get(e.source_id) ?? "#" + e.source_id} ${yuan(e.amount_yuan)}`))));
@@ -376,10 +392,10 @@ export async function fundsSection(p: Project): Promise<HTMLElement> {
           const refuse = el("button", { type: "button", class: "btn", "data-action": "refuse" }, t("fw_refuse"));
           approve.addEventListener("click", async () => {
             // Money moves only after the confirmation with the amount in capitals and an opinion.
-            const opinion = await confirmPayment({ ...d, project_code: p.code, project_name: p.name });
-            if (opinion === null) return;
+            const decision = await confirmPayment({ ...d, project_code: p.code, project_name: p.name });
+            if (decision === null) return;
             void submit(approve, async () => {
-            await api("POST", `/api/v1/projects/${p.id}/funds/disbursements/${d.id}/decision`, { decision: "approve", comment: opinion });
+            await approvePayment(p.id, d.id, decision);
             return t("fw_approved_ok", { amount: yuan(d.amount_yuan), payee: d.payee });
             });
           });

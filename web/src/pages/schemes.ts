@@ -183,7 +183,7 @@ export async function renderSchemes(main: HTMLElement, ctx: Ctx): Promise<() => 
           try {
             ahp = JSON.parse(matrix.value);
           } catch {
-            throw new ApiFailure(400, "malformed_json", "AHP 判断矩阵不是有效的 JSON", "the AHP matrix is not valid JSON");
+            throw new ApiFailure(400, "malformed_json", t("ahp_malformed"), t("ahp_malformed"));
           }
         }
         const c = await api<Comparison>("POST", "/api/v1/schemes/compare", { unit, weights: method.value, ahp_matrix: ahp });
@@ -206,7 +206,7 @@ export async function renderSchemes(main: HTMLElement, ctx: Ctx): Promise<() => 
         el("td", {}, String(s.rank)), el("td", {}, s.code), el("td", {}, s.name),
         el("td", { class: "num" }, nf(s.closeness, 4)), el("td", { class: "num" }, nf(s.d_plus, 4)), el("td", { class: "num" }, nf(s.d_minus, 4))))));
     const notes = (lang() === "zh" ? c.notes_zh : c.notes_en).map((n) => el("p", { class: "warn" }, n));
-    const ahp = c.ahp ? el("p", { class: "muted" }, `AHP: λmax ${nf(c.ahp.lambda_max, 4)} · CI ${nf(c.ahp.ci, 4)} · RI ${nf(c.ahp.ri, 2)} · CR ${nf(c.ahp.cr, 4)} < 0.1`) : null;
+    const ahp = c.ahp ? el("p", { class: "muted" }, t("ahp_consistency", { l: nf(c.ahp.lambda_max, 4), ci: nf(c.ahp.ci, 4), ri: nf(c.ahp.ri, 2), cr: nf(c.ahp.cr, 4) })) : null;
     const closenessBox = el("div", { class: "chart", "data-testid": "closeness-chart", style: "height:200px" });
     const weightBox = el("div", { class: "chart", "data-testid": "weights-chart", style: "height:220px" });
     const contribBox = el("div", { class: "chart", "data-testid": "contribution-chart", style: "height:280px" });
