@@ -76,6 +76,22 @@ ProjectAction action_param(const std::string& name) {
 }
 }  // namespace
 
+// The stored compliance check's findings counted by severity ({"errors", "warnings"}), null when
+// the project was never checked: what the project library filters on.
+json finding_counts(const std::string& compliance_json) {
+  if (compliance_json.empty()) return nullptr;
+  auto c = json::parse(compliance_json, nullptr, false);
+  if (c.is_discarded() || !c.is_object()) return nullptr;
+  std::int64_t errors = 0, warnings = 0;
+  if (auto it = c.find("findings"); it != c.end() && it->is_array())
+    for (const auto& f : *it) {
+      auto severity = f.is_object() ? f.value("severity", "") : "";
+      if (severity == "error") ++errors;
+      else if (severity == "warning") ++warnings;
+    }
+  return {{"errors", errors}, {"warnings", warnings}};
+}
+
 json project_json(const storage::ProjectRecord& p, bool with_plan) {
   json j = {{"id", p.id},
             {"code", p.code},
@@ -93,7 +109,8 @@ json project_json(const storage::ProjectRecord& p, bool with_plan) {
             {"compliance_current", !p.compliance_json.empty() && p.compliance_plan_hash == p.plan_hash},
             {"notice_days", p.notice_days},
             {"notice_starts", p.notice_starts},
-            {"notice_ends", p.notice_ends}};
+            {"notice_ends", p.notice_ends},
+            {"findings", finding_counts(p.compliance_json)}};
   if (with_plan) {
     j["plan"] = parse_or_null(p.plan_json);
     j["compliance"] = parse_or_null(p.compliance_json);

@@ -24,7 +24,7 @@
 // rights plan (household H of cunmin, dispute DISPUTE, plan job JOB, compensation entry COMP),
 // N a notice of V, F open feedback of cunmin, VOTE and SURVEY of V, SRC a county fund source,
 // SCHEME a scheme over T in unit UNIT, CHANGE a village-plan change request of V, LAYER the
-// land-use layer.
+// land-use layer, GONE a scheme like SCHEME made anew for each request that removes it.
 #pragma once
 
 #include <string>
@@ -225,6 +225,8 @@ inline const std::vector<Row>& rows() {
   {"POST", "/api/v1/schemes", "T", "body region_code", "U AF FAFF AFF FA FFFF", "/api/v1/schemes", R"({"unit":"{UNIT}","region_code":"{T}","name":"方案乙","cost_fen":1,"plan":{PLAN}})"},
   {"POST", "/api/v1/schemes/compare", "", "the unit's schemes the caller sees", "U AA AAAA ANN NA NNNN", "/api/v1/schemes/compare", R"({"unit":"{UNIT}"})"},
   {"GET", "/api/v1/schemes/{id}", "T", "scheme → region_code", "U AA AAAA ANN NA NNNN", "/api/v1/schemes/{SCHEME}"},
+  {"PUT", "/api/v1/schemes/{id}", "T", "scheme → region_code", "U AF FAFF ANN NA NNNN", "/api/v1/schemes/{SCHEME}", R"({"name":"方案甲","cost_fen":100000000,"plan":{PLAN}})"},
+  {"DELETE", "/api/v1/schemes/{id}", "T", "scheme → region_code", "U AF FAFF ANN NA NNNN", "/api/v1/schemes/{GONE}", "", "GONE"},
   {"POST", "/api/v1/schemes/{id}/simulate", "T", "scheme → region_code", "U AF FAFF ANN NA NNNN", "/api/v1/schemes/{SCHEME}/simulate", "{}"},
   // ---- warnings and supervision orders (ORD: an order of township T to village V's collective,
   // answered with a photo ORDPHOTO) ----

@@ -286,7 +286,7 @@ class AuthorizationMatrixTest : public StoreBackendTest {
     const std::string who = i == 0 ? "" : matrix::personas()[i - 1].name;
     Cell cell{expanded, row.body[0] ? expand(row.body, vars_) : ""};
     if (row.fresh[0]) {
-      vars_[row.fresh] = fresh_member();
+      vars_[row.fresh] = std::string(row.fresh) == "MEMBER" ? fresh_member() : fresh_scheme();
       cell.target = expand(row.target, vars_);
     }
     auto send = [&](const std::string& target, const std::string& body) {
@@ -334,6 +334,12 @@ class AuthorizationMatrixTest : public StoreBackendTest {
   }
 
   // A new household member of village V, for a row that removes one.
+  // A scheme like SCHEME, for a row that removes one.
+  std::string fresh_scheme() {
+    return ok("zhuanjia", "POST", "/api/v1/schemes",
+              {{"unit", vars_["UNIT"]}, {"region_code", vars_["T"]}, {"name", "方案丁"},
+               {"cost_fen", 100000000}, {"plan", plan_}})["id"].dump();
+  }
   std::string fresh_member() {
     static int n = 0;
     char code[16];

@@ -134,6 +134,8 @@ export interface Project {
   row_version: number;
   review_round: number;
   compliance_current: boolean;
+  // The stored compliance check's findings by severity; null when never checked.
+  findings?: { errors: number; warnings: number } | null;
   notice_starts?: string;
   notice_ends?: string;
   plan?: { area?: any; changes?: any[] } | null;

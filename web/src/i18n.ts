@@ -361,6 +361,17 @@ export function tData(key: string, vars: Record<string, string | number> = {}): 
   return out;
 }
 
+// A project type (data/review_requirements.json names them in Chinese) in the current language.
+const projectTypeNames: Record<string, string> = {
+  农用地整理: "Farmland consolidation",
+  建设用地整理: "Construction land consolidation",
+  生态保护修复: "Ecological protection and restoration",
+  乡村历史文化保护: "Rural historic and cultural protection",
+};
+export function typeName(type: string): string {
+  return current === "en" ? projectTypeNames[type] ?? type : type;
+}
+
 export function has(key: string): boolean {
   return key in table;
 }

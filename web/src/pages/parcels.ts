@@ -3,10 +3,19 @@
 // light on a slow connection), the value kept, a button to confirm and a form to object, and the
 // dispute an objection opened, step by step. GET /api/v1/rights/mine finds the household's plans;
 // everything else comes from /api/v1/projects/{id}/rights/households/{code}.
-import { ApiFailure, api } from "../api";
+import { ApiFailure, api, regionContains } from "../api";
 import { el } from "../dom";
-import { fmtTime, t } from "../i18n";
+import { addStrings, fmtTime, t } from "../i18n";
 import type { Ctx } from "../main";
+import { fmtMuM2, M2_PER_MU, nf, polygonAreaM2 } from "../units";
+
+addStrings({
+  parcels_area: ["承包面积", "Contracted area"],
+  parcels_value_unit: ["{v} 标准亩", "{v} standard mu"],
+  parcels_value_hint: ["地块价值按地力等级折算为标准亩（一等地每平方米计 1.9，十等地计 1.0），调整前后应基本相等。", "Land value in standard mu: area weighted by land grade (1.9 per m² for grade 1 down to 1.0 for grade 10); it should stay about the same."],
+  parcels_place: ["{village}（{township}）", "{village} ({township})"],
+  parcels_household: ["承包方编码", "Household code"],
+});
 
 type FC = GeoJSON.FeatureCollection;
 
@@ -152,8 +161,19 @@ function criteriaTable(plan: PlanSummary | undefined): HTMLElement | null {
 export async function renderParcels(main: HTMLElement, ctx: Ctx): Promise<() => void> {
   main.classList.add("phone");
   main.append(el("h1", { "data-testid": "parcels-title" }, t("parcels_title")));
-  const mine = await api<Mine>("GET", "/api/v1/rights/mine");
-  const plans = mine.plans.filter((p) => p.household);
+  const [mine, projects, regions] = await Promise.all([api<Mine>("GET", "/api/v1/rights/mine"), ctx.projects(), ctx.regions().catch(() => [])]);
+  // Only the projects that concern the villager's own village: the village's own, or a
+  // township's (county's) project over it.
+  const villages = ctx.me.grants.filter((g) => g.role === "villager").map((g) => g.region);
+  const regionOf = new Map(projects.map((p) => [p.id, p.region_code]));
+  const plans = mine.plans.filter((p) => p.household && villages.some((v) => regionContains(regionOf.get(p.project_id) ?? "-", v)));
+  const nameOf = (code: string) => regions.find((r) => r.code === code)?.name;
+  const placeOf = (code: string) => {
+    const v = regions.find((r) => r.code === code);
+    const up = v ? nameOf(v.parent) : undefined;
+    return v ? (up ? t("parcels_place", { village: v.name, township: up }) : v.name) : "";
+  };
+  const areaOf = (fc: FC) => fc.features.reduce((s, f) => s + (f.geometry ? polygonAreaM2(f.geometry) : 0), 0);
   if (!plans.length) {
     main.append(el("p", { class: "empty card", "data-testid": "parcels-empty" }, t("parcels_empty")));
     return () => undefined;
@@ -164,15 +184,20 @@ export async function renderParcels(main: HTMLElement, ctx: Ctx): Promise<() => 
     const h = d.household;
     const message = el("p", { class: "message", "data-testid": "parcels-message", role: "status" });
     const card = el("section", { class: "card", "data-testid": "parcels-card", "data-household": h.household_code },
-      el("div", { class: "card-title" }, plan.project_name),
-      el("div", { class: "muted small" }, plan.project_code, " · ", t("household_code"), " ", h.household_code),
+      el("div", { class: "card-title", "data-user": "" }, plan.project_name),
+      el("div", { class: "muted small", "data-testid": "parcels-place" }, el("span", { "data-user": "" }, placeOf(villages.find((v) => regionContains(regionOf.get(plan.project_id) ?? "-", v)) ?? "")),
+        " · ", el("span", { "data-user": "" }, plan.project_code), " · ", t("parcels_household"), " ", el("span", { "data-user": "" }, h.household_code)),
       el("p", { "data-testid": "parcels-status", "data-status": h.status }, statusText(h.status)),
       drawing(d.before, d.after),
       el("div", { class: "legend small" }, key(beforeStyle), t("parcels_before"), " ", key(afterStyle), t("parcels_after")),
       el("dl", { class: "facts" },
         el("dt", {}, t("parcels_count")), el("dd", { "data-testid": "parcels-count" }, `${h.parcels_before} → ${h.parcels_after}`),
+        el("dt", {}, t("parcels_area")), el("dd", { "data-testid": "parcels-area", "data-before-m2": String(Math.round(areaOf(d.before))), "data-after-m2": String(Math.round(areaOf(d.after))) },
+          `${fmtMuM2(areaOf(d.before))} → ${fmtMuM2(areaOf(d.after))}`),
         el("dt", {}, t("parcels_value")),
-        el("dd", {}, `${Math.round(h.value_before).toLocaleString()} → ${Math.round(h.value_after).toLocaleString()} (${(h.deviation * 100).toFixed(2)}%)`)),
+        el("dd", { "data-testid": "parcels-value", title: t("parcels_value_hint") },
+          `${t("parcels_value_unit", { v: nf(h.value_before / M2_PER_MU, 2) })} → ${t("parcels_value_unit", { v: nf(h.value_after / M2_PER_MU, 2) })}（${h.deviation >= 0 ? "+" : ""}${(h.deviation * 100).toFixed(2)}%）`)),
+      el("p", { class: "muted small" }, t("parcels_value_hint")),
       criteriaTable(d.plan));
     if (h.status === "pending") {
       const confirm = el("button", { class: "btn primary touch", "data-testid": "confirm" }, t("parcels_confirm"));

@@ -22,6 +22,7 @@ interface Scheme {
   unit: string;
   region_code: string;
   name: string;
+  description?: string;
   cost_fen: number;
   cost_yuan: string;
   area_m2: number;
@@ -139,11 +140,22 @@ export async function renderSchemes(main: HTMLElement, ctx: Ctx): Promise<() => 
         el("td", {}, s.code), el("td", {}, s.name), el("td", { class: "num" }, s.cost_yuan),
         ...shown.map(([id]) => el("td", { class: "num" }, mu(s.criteria[id] ?? 0))),
         ...socialCells(s.social));
-      const cell = el("td", {});
+      const cell = el("td", { class: "nowrap" });
       if (canWrite) {
         const b = el("button", { class: "btn", "data-testid": "simulate-" + s.code }, t("scheme_simulate"));
         b.addEventListener("click", () => void simulate(s));
-        cell.append(b);
+        // Edit and removal (scheme_new.ts): the page is drawn again from the server's answer.
+        const edit = el("button", { class: "btn", "data-testid": "edit-" + s.code }, t("se_edit"));
+        edit.addEventListener("click", async () => {
+          const { editScheme } = await import("./scheme_new");
+          if (await editScheme(s, await ctx.projects())) ctx.rerender();
+        });
+        const remove = el("button", { class: "btn", "data-testid": "remove-" + s.code }, t("se_remove"));
+        remove.addEventListener("click", async () => {
+          const { removeScheme } = await import("./scheme_new");
+          if (await removeScheme(s)) ctx.rerender();
+        });
+        cell.append(b, " ", edit, " ", remove);
       }
       tr.append(cell);
       return tr;
