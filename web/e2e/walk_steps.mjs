@@ -28,17 +28,20 @@ function scanPage(lang) {
   const cjk = /[\u3400-\u9fff\uff01-\uff5e\u3000-\u303f]/;
   // Latin runs in zh-CN: at least two letters (a lone m of m² or x of 2× is a unit or a sign).
   const latin = /[A-Za-z]{2,}/;
+  // The few names a Chinese interface writes in Latin letters: file types and byte units.
+  const allowed = /\b(Excel|JPEG|PNG|PDF|MB|KB|GB)\b/g;
   const judge = (s, e, kind) => {
     const text = s.replace(/\s+/g, " ").trim();
     if (!text) return;
     let why = null;
     if (text.includes("⟦")) why = "key";
     else if (snake.test(text)) why = "snake_case";
-    else if (lang === "zh" && latin.test(text)) why = "English";
+    else if (lang === "zh" && latin.test(text.replace(allowed, ""))) why = "English";
     else if (lang === "en" && cjk.test(text)) why = "Chinese";
     if (why) bad.push(`${why}: ${kind} ${where(e)}: ${text.slice(0, 80)}`);
   };
-  const skip = (e) => !e || e.closest("[data-user], script, style, noscript, template");
+  // Data, and text marked as being in a language of its own (the language switch's "English").
+  const skip = (e) => !e || e.closest("[data-user], [lang]:not(html), script, style, noscript, template");
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let n = walker.nextNode(); n; n = walker.nextNode()) {
     const e = n.parentElement;

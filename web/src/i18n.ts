@@ -202,12 +202,26 @@ const table: Record<string, [string, string]> = {
   submit_review: ["提交会审意见", "Submit review"],
   review_saved: ["会审意见已提交", "Review submitted"],
   required_because: ["会审依据", "Required because"],
+  because_always: ["牵头部门始终参加会审", "the lead department always reviews"],
+  because_type: ["项目类型为{type}", "the project's type is {type}"],
+  because_rule: ["合规审查发现：{rule}", "the compliance check found: {rule}"],
+  because_rule_any: ["合规审查发现违规或提示", "the compliance check found a problem"],
+  because_overlap: ["项目区与{layer}重叠", "the area overlaps the {layer}"],
+  because_overlap_any: ["项目区与管控线重叠", "the area overlaps a control line"],
+  because_level1_11: ["规划涉及水域及水利设施用地", "the plan touches water and water-works land"],
+  because_level1_10: ["规划涉及交通运输用地", "the plan touches transport land"],
+  because_other: ["其他会审要求", "another review requirement"],
   open_project: ["查看项目", "Open project"],
   // map
   map_title: ["一张图", "The one map"],
   legend: ["图例", "Legend"],
   layers: ["图层", "Layers"],
   download: ["下载", "Download"],
+  download_colon: ["下载：", "Download: "],
+  print_colon: ["打印：", "Print: "],
+  fmt_txt: ["坐标文本", "Coordinate TXT"],
+  fmt_gpkg: ["地理数据包", "GeoPackage"],
+  fmt_shp: ["矢量压缩包", "Shapefile zip (GBK)"],
   layer_land_use: ["土地利用现状（三调）", "Land use (3rd survey)"],
   layer_redline: ["生态保护红线", "Ecological red line"],
   layer_pbf: ["永久基本农田", "Permanent basic farmland"],
@@ -379,6 +393,28 @@ export function has(key: string): boolean {
 // Pages keep their own strings in a table of their own (i18n_*.ts) and add them here at load.
 export function addStrings(more: Record<string, [string, string]>) {
   for (const [k, v] of Object.entries(more)) if (!(k in table)) table[k] = v;
+}
+
+// MapLibre's own texts (control tooltips, the scale) in the current language.
+export function mapLocale(): Record<string, string> {
+  return current === "zh"
+    ? { "Map.Title": "地图", "NavigationControl.ZoomIn": "放大", "NavigationControl.ZoomOut": "缩小", "NavigationControl.ResetBearing": "拖动旋转地图，单击恢复正北",
+        "Popup.Close": "关闭", "Marker.Title": "地图标注", "ScaleControl.Meters": "米", "ScaleControl.Kilometers": "公里",
+        "FullscreenControl.Enter": "全屏", "FullscreenControl.Exit": "退出全屏", "GeolocateControl.FindMyLocation": "定位",
+        "GeolocateControl.LocationNotAvailable": "无法定位", "LogoControl.Title": "地图引擎标志", "AttributionControl.ToggleAttribution": "数据来源",
+        "CooperativeGesturesHandler.WindowsHelpText": "按住控制键并滚动滚轮缩放地图", "CooperativeGesturesHandler.MacHelpText": "按住命令键并滚动滚轮缩放地图",
+        "CooperativeGesturesHandler.MobileHelpText": "用两指移动地图" }
+    : {};
+}
+
+// The colon after a label: "：" in Chinese, ": " in English.
+export function colon(): string {
+  return current === "zh" ? "：" : ": ";
+}
+
+// A download format's name: the coordinate text, GeoPackage, the GBK Shapefile zip.
+export function formatName(format: string): string {
+  return t("fmt_" + format);
 }
 
 // Areas in the three units planners use: m², mu (1 mu = 10000/15 m²) and hectares.

@@ -9,7 +9,7 @@ import * as echarts from "echarts/core";
 import { CanvasRenderer } from "echarts/renderers";
 import { api } from "../api";
 import { el } from "../dom";
-import { has, lang, t } from "../i18n";
+import { has, lang, t, colon } from "../i18n";
 import "../i18n_dash";
 import "../i18n_notice";
 import "../dash.css";
@@ -97,7 +97,7 @@ export async function renderDashboard(main: HTMLElement, ctx: Ctx): Promise<() =
     crumbs.append(a);
   });
   const chips = el("div", { class: "dash-chips", "data-testid": "dash-children" });
-  if (d.children.length) chips.append(el("span", { class: "muted" }, t("dash_drill") + "："));
+  if (d.children.length) chips.append(el("span", { class: "muted" }, t("dash_drill") + colon()));
   for (const c of d.children)
     chips.append(el("a", { class: "chip", href: `/dashboard?region=${c.code}`, "data-route": "", "data-code": c.code }, regionName(c)));
   const full = el("button", { class: "btn dash-btn", "data-testid": "dash-fullscreen" }, t("dash_fullscreen"));

@@ -5,7 +5,7 @@
 // everything else comes from /api/v1/projects/{id}/rights/households/{code}.
 import { ApiFailure, api, regionContains } from "../api";
 import { el } from "../dom";
-import { addStrings, fmtTime, t } from "../i18n";
+import { addStrings, fmtTime, t, colon } from "../i18n";
 import type { Ctx } from "../main";
 import { fmtMuM2, M2_PER_MU, nf, polygonAreaM2 } from "../units";
 
@@ -123,7 +123,7 @@ function disputeCard(d: Dispute): HTMLElement {
     steps.append(el("li", { class: "done" }, t("dispute_" + d.status), d.outcome ? el("div", { class: "muted small" }, d.outcome) : null));
   return el("div", { class: "card", "data-testid": "dispute", "data-status": d.status },
     el("div", { class: "card-title" }, t("dispute_title"), " · ", t("dispute_" + d.status)),
-    el("p", { class: "small" }, t("objection_reason"), "：", d.reason), steps);
+    el("p", { class: "small" }, t("objection_reason"), colon(), d.reason), steps);
 }
 
 // The field's criteria of the whole plan, before and after (docs/realloc.md), so a household sees

@@ -41,7 +41,7 @@ export function projectLibrary(projects: Project[], regions: Region[]): HTMLElem
   const state = el("select", { "data-testid": "pl-state" }, opt("", t("pl_all_states")), ...states.map((s) => opt(s, has("state_" + s) ? t("state_" + s) : s))) as HTMLSelectElement;
   const type = el("select", { "data-testid": "pl-type" }, opt("", t("pl_all_types")), ...[...new Set(projects.map((p) => p.type))].map((x) => opt(x, typeName(x)))) as HTMLSelectElement;
   const towns = [...new Map(rows.filter((r) => r.townshipCode).map((r) => [r.townshipCode, r.township])).entries()];
-  const town = el("select", { "data-testid": "pl-township" }, opt("", t("pl_all_townships")), ...towns.map(([c, n]) => opt(c, n))) as HTMLSelectElement;
+  const town = el("select", { "data-testid": "pl-township" }, opt("", t("pl_all_townships")), ...towns.map(([c, n]) => el("option", { value: c, "data-user": "" }, n))) as HTMLSelectElement;
   // Findings of the stored compliance check: with violations, with warnings (and no violation),
   // checked without findings, not checked.
   const findings = el("select", { "data-testid": "pl-findings" }, opt("", t("pl_all_findings")),

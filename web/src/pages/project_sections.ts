@@ -57,7 +57,7 @@ export async function progressSection(p: Project): Promise<ProgressData> {
     sec.append(el("p", {}, `${t("overall_percent")}: `, el("strong", { "data-testid": "overall-percent" }, `${Math.round(ms.overall_percent)}%`)));
     const table = el("table", { class: "grid" }, el("tr", {}, el("th", {}, t("milestone")), el("th", {}, t("planned_date")), el("th", {}, t("actual_date")), el("th", {}, t("percent"))));
     for (const m of ms.milestones)
-      table.append(el("tr", {}, el("td", {}, m.name), el("td", {}, m.planned_date), el("td", {}, m.actual_date ?? "—"),
+      table.append(el("tr", {}, el("td", { "data-user": "" }, m.name), el("td", {}, m.planned_date), el("td", {}, m.actual_date ?? "—"),
         el("td", {}, el("span", { class: "bar" }, el("span", { class: "bar-fill", style: `width:${Math.max(0, Math.min(100, m.percent))}%` })), ` ${m.percent}%`)));
     sec.append(table);
   } else sec.append(el("p", { class: "empty" }, t("no_milestones")));
