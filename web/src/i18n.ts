@@ -407,6 +407,11 @@ export function mapLocale(): Record<string, string> {
     : {};
 }
 
+// A note in parentheses: "（x）" in Chinese, " (x)" in English.
+export function paren(s: string | number): string {
+  return current === "zh" ? `（${s}）` : ` (${s})`;
+}
+
 // The colon after a label: "：" in Chinese, ": " in English.
 export function colon(): string {
   return current === "zh" ? "：" : ": ";

@@ -56,6 +56,7 @@ addStrings({
   not_found_text: ["您访问的地址没有对应的页面，可能已被移动或输入有误。", "There is no page at this address; it may have moved or been mistyped."],
   not_found_home: ["返回首页", "Back to the home page"],
   // Domains of actions (the part before the dot), for an action without a name of its own.
+  au_project_ph: ["项目编号", "project code"],
   ad_project: ["项目", "Project"], ad_funds: ["资金", "Funds"], ad_progress: ["实施进度", "Progress"],
   ad_participation: ["村民参与", "Participation"], ad_rights: ["权属", "Land rights"], ad_scheme: ["方案比选", "Schemes"],
   ad_order: ["督办", "Supervision"], ad_user: ["用户", "Users"], ad_session: ["登录", "Sign-in"], ad_admin: ["系统管理", "Administration"],

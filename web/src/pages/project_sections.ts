@@ -6,8 +6,8 @@ import * as maplibregl from "maplibre-gl";
 import type { GeoJSONSource } from "maplibre-gl";
 import type { Project } from "../api";
 import { getMe } from "../api";
-import { el } from "../dom";
-import { fmtArea, fmtTime, has, lang, t } from "../i18n";
+import { el, u } from "../dom";
+import { fmtArea, fmtTime, has, lang, t, colon } from "../i18n";
 import {
   evaluation, milestones, optional, photoUrl, projectComments, projectNotice, reports,
   type Report,
@@ -32,9 +32,10 @@ export async function noticeSection(p: Project): Promise<HTMLElement> {
   const list = el("ul", { class: "comments", "data-testid": "comments" });
   for (const c of comments)
     list.append(el("li", { "data-comment": String(c.id) },
-      el("div", {}, el("strong", {}, c.author), " ", el("span", { class: "muted small" }, fmtTime(c.created_at))),
-      el("div", {}, c.body),
-      c.reply ? el("div", { class: "reply" }, `${t("reply")}（${c.reply.by} ${fmtTime(c.reply.at)}）：${c.reply.text}`) : el("div", { class: "muted small" }, t("no_reply"))));
+      el("div", {}, el("strong", { "data-user": "" }, c.author), " ", el("span", { class: "muted small" }, fmtTime(c.created_at))),
+      el("div", { "data-user": "" }, c.body),
+      c.reply ? el("div", { class: "reply" }, t("reply"), lang() === "zh" ? "（" : " (", u(c.reply.by), ` ${fmtTime(c.reply.at)}`, lang() === "zh" ? "）" : ")", colon(), u(c.reply.text))
+        : el("div", { class: "muted small" }, t("no_reply"))));
   sec.append(list);
   // Replying happens on the participation page (pages/participation.ts), for those who reply.
   const me = await getMe().catch(() => null);

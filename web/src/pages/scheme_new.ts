@@ -4,7 +4,7 @@
 // it takes). POST /api/v1/schemes measures it on entry; the page then shows it in the comparison.
 import { ApiFailure, api, getProject, type Project } from "../api";
 import { el } from "../dom";
-import { addStrings, t } from "../i18n";
+import { addStrings, t, tData } from "../i18n";
 import "./project.css";
 import { yuanToFen } from "./project_funds";
 
@@ -65,14 +65,14 @@ export function editScheme(s: EditableScheme, projects: Project[]): Promise<bool
     const households = el("input", { "data-testid": "se-households", inputmode: "numeric",
       value: s.social?.relocation_basis === "declared" ? String(s.social.relocated_households) : "" }) as HTMLInputElement;
     const plan = el("select", { "data-testid": "se-plan" }, el("option", { value: "" }, t("se_plan_keep")),
-      ...projects.map((p) => el("option", { value: String(p.id) }, `${p.code} ${p.name}`))) as HTMLSelectElement;
+      ...projects.map((p) => el("option", { value: String(p.id), "data-user": "" }, `${p.code} ${p.name}`))) as HTMLSelectElement;
     const msg = el("p", { class: "msg", role: "status", "data-testid": "se-message" });
     const save = el("button", { type: "submit", class: "btn primary", "data-testid": "se-save" }, t("sn_save"));
     const cancel = el("button", { type: "button", class: "btn", "data-testid": "se-cancel" }, t("se_cancel"));
     const form = el("form", { class: "sn-form" },
       el("label", {}, t("sn_name"), name), el("label", {}, t("sn_description"), description), el("label", {}, t("sn_cost"), cost),
       el("label", {}, t("sn_households"), households), el("label", {}, t("se_plan"), plan), msg, el("div", { class: "buttons" }, save, cancel));
-    const box = modal("scheme-edit", el("h2", {}, t("se_title", { code: s.code })), form);
+    const box = modal("scheme-edit", el("h2", {}, tData("se_title", { code: s.code })), form);
     const close = (saved: boolean) => {
       box.remove();
       resolve(saved);
@@ -112,7 +112,7 @@ export function removeScheme(s: EditableScheme): Promise<boolean> {
     const msg = el("p", { class: "msg", role: "status", "data-testid": "sr-message" });
     const ok = el("button", { type: "button", class: "btn danger primary", "data-testid": "sr-confirm" }, t("se_remove_confirm"));
     const cancel = el("button", { type: "button", class: "btn", "data-testid": "sr-cancel" }, t("se_cancel"));
-    const box = modal("scheme-remove", el("h2", {}, t("se_remove_title", { code: s.code })),
+    const box = modal("scheme-remove", el("h2", {}, tData("se_remove_title", { code: s.code })),
       el("p", { "data-user": "" }, s.name), el("p", { class: "hint" }, t("se_remove_text")), msg, el("div", { class: "buttons" }, ok, cancel));
     const close = (removed: boolean) => {
       box.remove();
@@ -143,7 +143,7 @@ interface Zone {
 export async function newSchemeForm(projects: Project[], saved: (unit: string) => void): Promise<HTMLElement> {
   const zones = await api<{ zones: Zone[] }>("GET", "/api/v1/units").then((r) => r.zones).catch(() => [] as Zone[]);
   const unit = el("select", { "data-testid": "sn-unit" }, el("option", { value: "" }, t("sn_choose")),
-    ...zones.map((z) => el("option", { value: z.code }, z.name ? `${z.code} ${z.name}` : z.code))) as HTMLSelectElement;
+    ...zones.map((z) => el("option", { value: z.code, "data-user": "" }, z.name ? `${z.code} ${z.name}` : z.code))) as HTMLSelectElement;
   const project = el("select", { "data-testid": "sn-project" }, el("option", { value: "" }, t("sn_choose"))) as HTMLSelectElement;
   const name = el("input", { "data-testid": "sn-name", maxlength: "200" }) as HTMLInputElement;
   const description = el("input", { "data-testid": "sn-description", maxlength: "2000" }) as HTMLInputElement;
@@ -156,7 +156,7 @@ export async function newSchemeForm(projects: Project[], saved: (unit: string) =
     const codes = zones.find((z) => z.code === unit.value)?.platform_projects ?? [];
     const own = projects.filter((p) => codes.includes(p.code)), rest = projects.filter((p) => !codes.includes(p.code));
     project.replaceChildren(el("option", { value: "" }, t("sn_choose")),
-      ...[...own, ...rest].map((p) => el("option", { value: String(p.id) }, `${p.code} ${p.name}`)));
+      ...[...own, ...rest].map((p) => el("option", { value: String(p.id), "data-user": "" }, `${p.code} ${p.name}`)));
   });
   const form = el("form", { class: "card sn-form", "data-testid": "scheme-new" }, el("h2", {}, t("sn_title")), el("p", { class: "muted small" }, t("sn_hint")),
     el("label", {}, t("sn_unit"), unit), el("label", {}, t("sn_project"), project), el("label", {}, t("sn_name"), name),

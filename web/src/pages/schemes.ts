@@ -8,7 +8,7 @@ import * as echarts from "echarts/core";
 import { CanvasRenderer } from "echarts/renderers";
 import { ApiFailure, api } from "../api";
 import { el } from "../dom";
-import { fmtArea, lang, t } from "../i18n";
+import { fmtArea, lang, t, tData } from "../i18n";
 import type { Ctx } from "../main";
 import { createMap, projectAreas, type GongzhiMap } from "../map";
 
@@ -80,7 +80,7 @@ export async function renderSchemes(main: HTMLElement, ctx: Ctx): Promise<() => 
   const canWrite = ctx.me.grants.some((g) => writerRoles.includes(g.role));
 
   const picker = el("select", { "data-testid": "scheme-unit" }) as HTMLSelectElement;
-  for (const u of units) picker.append(el("option", { value: u }, u));
+  for (const u of units) picker.append(el("option", { value: u, "data-user": "" }, u));
   picker.value = unit;
   const body = el("div", {});
   main.replaceChildren(
@@ -137,7 +137,7 @@ export async function renderSchemes(main: HTMLElement, ctx: Ctx): Promise<() => 
       el("th", {}, t("scheme_taken_per_household") + " (" + t("unit_mu") + ")"), el("th", {}, ""));
     const rows = schemes.map((s) => {
       const tr = el("tr", { "data-scheme": s.code },
-        el("td", {}, s.code), el("td", {}, s.name), el("td", { class: "num" }, s.cost_yuan),
+        el("td", { "data-user": "" }, s.code), el("td", { "data-user": "" }, s.name), el("td", { class: "num" }, s.cost_yuan),
         ...shown.map(([id]) => el("td", { class: "num" }, mu(s.criteria[id] ?? 0))),
         ...socialCells(s.social));
       const cell = el("td", { class: "nowrap" });
@@ -161,7 +161,7 @@ export async function renderSchemes(main: HTMLElement, ctx: Ctx): Promise<() => 
       return tr;
     });
     // The social-impact columns make the table wide: it scrolls inside its card, never under the map.
-    return el("section", { class: "card", "data-testid": "scheme-list" }, el("h2", {}, t("schemes_of_unit", { unit })),
+    return el("section", { class: "card", "data-testid": "scheme-list" }, el("h2", {}, tData("schemes_of_unit", { unit })),
       el("div", { style: "overflow-x:auto" }, el("table", { class: "grid" }, el("thead", {}, head), el("tbody", {}, ...rows))));
   }
 
