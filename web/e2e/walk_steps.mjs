@@ -71,8 +71,8 @@ async function visit(p, path) {
       window.__walkQuiet = now;
       return false;
     }
-    return now - window.__walkQuiet > 400;
-  }, null, { timeout: 20000, polling: 100 }).catch(() => undefined);
+    return now - window.__walkQuiet > 250;
+  }, null, { timeout: 20000, polling: 50 }).catch(() => undefined);
 }
 
 export async function walkSteps({ browser, base, step, assert, signIn }) {
@@ -116,6 +116,7 @@ export async function walkSteps({ browser, base, step, assert, signIn }) {
         }
         paths.push("/no/such/page");
         const found = [];
+        let visited = 0;
         for (const lang of ["zh", "en"]) {
           if (lang === "en") {
             await p.click('[data-testid="lang"]');
@@ -123,9 +124,13 @@ export async function walkSteps({ browser, base, step, assert, signIn }) {
           }
           for (const path of paths) {
             await visit(p, path);
+            const shown = await p.evaluate(() => (document.querySelector("main")?.textContent ?? "").trim().length);
+            if (shown < 2) found.push(`${lang} ${path} empty page`);
             for (const b of await p.evaluate(scanPage, lang)) found.push(`${lang} ${path} ${b}`);
+            visited++;
           }
         }
+        assert(visited === 2 * paths.length, `visited ${visited} of ${2 * paths.length} pages`);
         assert(found.length === 0, `${found.length} problems:\n  ` + found.join("\n  "));
       } finally {
         await ctx.close();
