@@ -69,7 +69,10 @@ export async function web16cSteps({ browser, base, step, assert, signIn, shot })
       const me = (await call(v, "GET", "/api/v1/me")).body;
       const village = me.grants.find((g) => g.role === "villager").region;
       const projects = (await call(v, "GET", "/api/v1/projects")).body.projects;
-      const own = mine.plans.filter((x) => x.household && projects.some((p) => p.id === x.project_id && village.startsWith(p.region_code)));
+      // Plans of a household of the villager's village, over projects that lie over that village.
+      const hhRegion = new Map(mine.households.map((h) => [h.household_code, h.region_code]));
+      const own = mine.plans.filter((x) => x.household && (hhRegion.get(x.household_code) ?? "").startsWith(village)
+        && projects.every((p) => p.id !== x.project_id || village.startsWith(p.region_code)));
       const cards = await v.$$eval('[data-testid="parcels-card"]', (cs) => cs.length);
       assert(cards === own.length && cards > 0, `cards ${cards} = plans of the own village ${own.length}`);
       const area = await v.textContent('[data-testid="parcels-area"]');

@@ -13,7 +13,7 @@ import { CanvasRenderer } from "echarts/renderers";
 import type { GeoJSONSource, MapGeoJSONFeature, MapMouseEvent } from "maplibre-gl";
 import { ApiFailure, api, listLayers } from "../api";
 import { el } from "../dom";
-import { has, lang, t, colon } from "../i18n";
+import { colon, has, lang, t, tData } from "../i18n";
 import "../i18n_assess";
 import "../assess.css";
 import type { Ctx } from "../main";
@@ -202,9 +202,11 @@ export async function renderAssessment(main: HTMLElement, ctx: Ctx): Promise<() 
     cleanupView();
     main.dataset.ready = "";
     const started = performance.now();
+    // A region's name is data; "all units" is the interface's.
     const what = by === "unit" ? t("assess_all_units") : regionSel.selectedOptions[0]?.textContent?.trim() ?? region;
+    const running = (s: number) => (by === "unit" ? t("assess_running", { what, s }) : tData("assess_running", { what, s }));
     const bar = el("progress", { "data-testid": "assess-progress-bar" });
-    const line = el("span", {}, t("assess_running", { what, s: 0 }));
+    const line = el("span", {}, running(0));
     const spots = el("span", { class: "muted" });
     progress.replaceChildren(bar, " ", line, " ", spots);
     if (timer) clearInterval(timer);
@@ -213,7 +215,7 @@ export async function renderAssessment(main: HTMLElement, ctx: Ctx): Promise<() 
     const progressUrl = by === "unit" ? "/api/v1/assessment/progress?units=all" : `/api/v1/assessment/progress?region=${encodeURIComponent(region)}`;
     let polling = false;
     timer = window.setInterval(async () => {
-      line.textContent = t("assess_running", { what, s: Math.round((performance.now() - started) / 1000) });
+      line.replaceChildren(running(Math.round((performance.now() - started) / 1000)));
       if (polling) return;
       polling = true;
       try {

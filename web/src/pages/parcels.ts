@@ -38,6 +38,7 @@ interface Dispute {
   meetings: { held_on: string; place: string; mediator: string; minutes: string }[];
 }
 interface Mine {
+  households: { household_code: string; region_code: string }[];
   plans: { household_code: string; project_id: number; project_code: string; project_name: string; household?: PlanLine }[];
 }
 interface Criteria {
@@ -164,9 +165,17 @@ export async function renderParcels(main: HTMLElement, ctx: Ctx): Promise<() => 
   const [mine, projects, regions] = await Promise.all([api<Mine>("GET", "/api/v1/rights/mine"), ctx.projects(), ctx.regions().catch(() => [])]);
   // Only the projects that concern the villager's own village: the village's own, or a
   // township's (county's) project over it.
+  // A plan is the villager's when its household is registered in the villager's village; a
+  // project the villager sees must lie over that village too (a township's project over it, or
+  // the village's own).
   const villages = ctx.me.grants.filter((g) => g.role === "villager").map((g) => g.region);
   const regionOf = new Map(projects.map((p) => [p.id, p.region_code]));
-  const plans = mine.plans.filter((p) => p.household && villages.some((v) => regionContains(regionOf.get(p.project_id) ?? "-", v)));
+  const householdRegion = new Map(mine.households.map((h) => [h.household_code, h.region_code]));
+  const villageOf = (p: Mine["plans"][number]) => {
+    const hh = householdRegion.get(p.household_code) ?? "";
+    return villages.find((v) => regionContains(v, hh) && (!regionOf.has(p.project_id) || regionContains(regionOf.get(p.project_id)!, v)));
+  };
+  const plans = mine.plans.filter((p) => p.household && villageOf(p));
   const nameOf = (code: string) => regions.find((r) => r.code === code)?.name;
   const placeOf = (code: string) => {
     const v = regions.find((r) => r.code === code);
@@ -185,7 +194,7 @@ export async function renderParcels(main: HTMLElement, ctx: Ctx): Promise<() => 
     const message = el("p", { class: "message", "data-testid": "parcels-message", role: "status" });
     const card = el("section", { class: "card", "data-testid": "parcels-card", "data-household": h.household_code },
       el("div", { class: "card-title", "data-user": "" }, plan.project_name),
-      el("div", { class: "muted small", "data-testid": "parcels-place" }, el("span", { "data-user": "" }, placeOf(villages.find((v) => regionContains(regionOf.get(plan.project_id) ?? "-", v)) ?? "")),
+      el("div", { class: "muted small", "data-testid": "parcels-place" }, el("span", { "data-user": "" }, placeOf(villageOf(plan) ?? "")),
         " · ", el("span", { "data-user": "" }, plan.project_code), " · ", t("parcels_household"), " ", el("span", { "data-user": "" }, h.household_code)),
       el("p", { "data-testid": "parcels-status", "data-status": h.status }, statusText(h.status)),
       drawing(d.before, d.after),

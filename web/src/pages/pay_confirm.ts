@@ -5,7 +5,7 @@
 import "./project.css";
 import { api, apiFile } from "../api";
 import { el } from "../dom";
-import { addStrings, t } from "../i18n";
+import { addStrings, paren, t } from "../i18n";
 import "../i18n_funds";
 
 addStrings({
@@ -48,7 +48,7 @@ export interface Voucher {
 export function voucherLink(v: Voucher): HTMLElement {
   const kind = v.content_type === "application/pdf" ? "pdf" : v.content_type === "image/png" ? "png" : "jpeg";
   return el("a", { href: v.url, class: "small", download: "", "data-testid": "voucher-link" },
-    `${t("fw_voucher")}（${t("fw_voucher_file", { kind: t("fw_voucher_kind_" + kind), kb: Math.max(1, Math.round(v.size / 1024)) })}）`);
+    t("fw_voucher") + paren(t("fw_voucher_file", { kind: t("fw_voucher_kind_" + kind), kb: Math.max(1, Math.round(v.size / 1024)) })));
 }
 
 // "350,000.00 元" from integer fen (exact: fen are split, never divided in floating point).
