@@ -70,8 +70,9 @@ export function reviewsSection(p: Project): HTMLElement {
       table.append(el("tr", { "data-department": r.department, "data-decision": r.decision ?? "" },
         el("td", {}, t("round", { n: r.round })), el("td", { "data-user": "" }, r.department),
         el("td", {}, r.decision ? el("span", { class: "badge dec-" + r.decision }, t("decision_" + r.decision)) : el("span", { class: "badge pending" }, t("review_pending"))),
-        el("td", { "data-user": "" }, r.opinion || ""), el("td", { class: "muted" }, r.reviewer ? u(r.reviewer) : "", r.reviewer ? ` ${fmtTime(r.decided_at)}` : "")));
-    sec.append(table);
+        el("td", { "data-user": "" }, r.opinion || ""), el("td", { class: "muted nowrap" }, r.reviewer ? u(r.reviewer) : "", r.reviewer ? ` ${fmtTime(r.decided_at)}` : "")));
+    // Wide opinions scroll inside the card instead of clipping the reviewer and time.
+    sec.append(el("div", { class: "table-scroll" }, table));
   }
   if (p.obligations?.length) {
     sec.append(el("h3", {}, t("obligations")));
