@@ -26,7 +26,7 @@ export function polygonAreaM2(g: GeoJSON.Geometry): number {
 }
 // "12.3 亩（8,200 平方米）"
 export function fmtMuM2(m2: number): string {
-  return `${nf(mu(m2), 2)} ${t("unit_mu")}（${nf(m2, 0)} ${t("unit_m2")}）`;
+  return `${nf(mu(m2), 2)} ${t("unit_mu")}${lang() === "zh" ? "（" : " ("}${nf(m2, 0)} ${t("unit_m2")}${lang() === "zh" ? "）" : ")"}`;
 }
 export function fmtMoney(fen: number): string {
   return lang() === "zh" ? `${nf(fen / 1e6, 2)} ${t("unit_wan_yuan")}` : `CNY ${nf(fen / 1e8, 2)} M`;

@@ -4,8 +4,8 @@
 // dispute an objection opened, step by step. GET /api/v1/rights/mine finds the household's plans;
 // everything else comes from /api/v1/projects/{id}/rights/households/{code}.
 import { ApiFailure, api, regionContains } from "../api";
-import { el } from "../dom";
-import { addStrings, fmtTime, t, colon } from "../i18n";
+import { el, u } from "../dom";
+import { addStrings, colon, fmtTime, paren, t, tData } from "../i18n";
 import type { Ctx } from "../main";
 import { fmtMuM2, M2_PER_MU, nf, polygonAreaM2 } from "../units";
 
@@ -118,13 +118,13 @@ function disputeCard(d: Dispute): HTMLElement {
   const steps = el("ol", { class: "steps" },
     el("li", { class: "done" }, t("dispute_registered"), " · ", fmtTime(d.opened_at)));
   for (const m of d.meetings)
-    steps.append(el("li", { class: "done" }, t("dispute_meeting", { date: m.held_on, place: m.place, mediator: m.mediator }),
-      el("div", { class: "muted small" }, m.minutes)));
+    steps.append(el("li", { class: "done" }, tData("dispute_meeting", { date: m.held_on, place: m.place, mediator: m.mediator }),
+      el("div", { class: "muted small", "data-user": "" }, m.minutes)));
   if (d.status !== "registered" && d.status !== "mediation")
-    steps.append(el("li", { class: "done" }, t("dispute_" + d.status), d.outcome ? el("div", { class: "muted small" }, d.outcome) : null));
+    steps.append(el("li", { class: "done" }, t("dispute_" + d.status), d.outcome ? el("div", { class: "muted small", "data-user": "" }, d.outcome) : null));
   return el("div", { class: "card", "data-testid": "dispute", "data-status": d.status },
     el("div", { class: "card-title" }, t("dispute_title"), " · ", t("dispute_" + d.status)),
-    el("p", { class: "small" }, t("objection_reason"), colon(), d.reason), steps);
+    el("p", { class: "small" }, t("objection_reason"), colon(), u(d.reason)), steps);
 }
 
 // The field's criteria of the whole plan, before and after (docs/realloc.md), so a household sees
@@ -205,7 +205,7 @@ export async function renderParcels(main: HTMLElement, ctx: Ctx): Promise<() => 
           `${fmtMuM2(areaOf(d.before))} → ${fmtMuM2(areaOf(d.after))}`),
         el("dt", {}, t("parcels_value")),
         el("dd", { "data-testid": "parcels-value", title: t("parcels_value_hint") },
-          `${t("parcels_value_unit", { v: nf(h.value_before / M2_PER_MU, 2) })} → ${t("parcels_value_unit", { v: nf(h.value_after / M2_PER_MU, 2) })}（${h.deviation >= 0 ? "+" : ""}${(h.deviation * 100).toFixed(2)}%）`)),
+          `${t("parcels_value_unit", { v: nf(h.value_before / M2_PER_MU, 2) })} → ${t("parcels_value_unit", { v: nf(h.value_after / M2_PER_MU, 2) })}${paren(`${h.deviation >= 0 ? "+" : ""}${(h.deviation * 100).toFixed(2)}%`)}`)),
       el("p", { class: "muted small" }, t("parcels_value_hint")),
       criteriaTable(d.plan));
     if (h.status === "pending") {

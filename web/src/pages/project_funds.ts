@@ -416,12 +416,12 @@ export async function fundsSection(p: Project): Promise<HTMLElement> {
   function requestForm(ms: Milestone[], pool: PoolLine[], comp: Compensation[]): HTMLElement {
     const box = el("div", { class: "fw-manage", "data-testid": "request-form-box" }, el("h3", {}, t("fw_request")));
     if (!ms.length) return box.appendChild(el("p", { class: "hint" }, t("fw_no_milestone"))), box;
-    const milestone = el("select", { "data-testid": "req-milestone" }, ...ms.map((m) => el("option", { value: String(m.id) }, `${m.name}（${m.percent}%）`))) as HTMLSelectElement;
+    const milestone = el("select", { "data-testid": "req-milestone" }, ...ms.map((m) => el("option", { value: String(m.id), "data-user": "" }, `${m.name}（${m.percent}%）`))) as HTMLSelectElement;
     const payee = el("input", { "data-testid": "req-payee", maxlength: "200" }) as HTMLInputElement;
     const purpose = el("input", { "data-testid": "req-purpose", maxlength: "2000" }) as HTMLInputElement;
     const amount = el("input", { inputmode: "decimal", "data-testid": "req-amount", placeholder: "0.00" }) as HTMLInputElement;
     const source = el("select", { "data-testid": "req-source" }, el("option", { value: "" }, t("fw_source_fifo")),
-      ...pool.map((s) => el("option", { value: String(s.source_id) }, `${s.source_name}（${t("fw_balance")} ${yuan(s.balance_yuan)}）`))) as HTMLSelectElement;
+      ...pool.map((s) => el("option", { value: String(s.source_id), "data-user": "" }, `${s.source_name}（${t("fw_balance")} ${yuan(s.balance_yuan)}）`))) as HTMLSelectElement;
     const payable = comp.filter((c) => c.status === "approved");
     const compensation = el("select", { "data-testid": "req-compensation" }, el("option", { value: "" }, t("fw_compensation_none")),
       ...payable.map((c) => el("option", { value: String(c.id) },

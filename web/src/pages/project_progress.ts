@@ -142,7 +142,7 @@ export function mountProgressControls(later: HTMLElement, p: Project, me: Me, ho
   }
 
   function updateForm(ms: Milestone[]): HTMLElement {
-    const sel = el("select", { "data-testid": "mu-milestone" }, ...ms.map((m) => el("option", { value: String(m.id) }, `${m.name}（${m.percent}%）`))) as HTMLSelectElement;
+    const sel = el("select", { "data-testid": "mu-milestone" }, ...ms.map((m) => el("option", { value: String(m.id), "data-user": "" }, `${m.name}（${m.percent}%）`))) as HTMLSelectElement;
     const percent = el("input", { type: "number", min: "0", max: "100", step: "1", "data-testid": "mu-percent", required: "" }) as HTMLInputElement;
     const actual = el("input", { type: "date", max: today(), "data-testid": "mu-actual" }) as HTMLInputElement;
     const comment = el("input", { maxlength: "2000", "data-testid": "mu-comment" }) as HTMLInputElement;

@@ -72,9 +72,9 @@ export async function progressSection(p: Project): Promise<ProgressData> {
         el("a", { href: photoUrl(p.id, sha), target: "_blank", rel: "noopener" }, el("img", { src: photoUrl(p.id, sha), alt: t("photo"), loading: "lazy", class: "thumb" }))));
       ul.append(el("li", { "data-report": String(r.id) },
         el("div", {}, el("span", { class: "badge" }, has("report_kind_" + r.kind) ? t("report_kind_" + r.kind) : r.kind), " ",
-          el("strong", {}, r.author), " ", el("span", { class: "muted small" }, fmtTime(r.created_at)),
+          el("strong", { "data-user": "" }, r.author), " ", el("span", { class: "muted small" }, fmtTime(r.created_at)),
           r.outside_area ? el("span", { class: "badge sev warn" }, " " + t("outside_area")) : ""),
-        el("div", {}, r.text), photos));
+        el("div", { "data-user": "" }, r.text), photos));
       r.points.forEach((pt, i) =>
         features.push({ type: "Feature", id: r.id * 1000 + i, geometry: { type: "Point", coordinates: [pt.lon, pt.lat] },
           properties: { kind: "report", report: r.id, text: r.text, author: r.author, time: r.created_at, inside: pt.inside,

@@ -123,7 +123,7 @@ export async function renderStats(main: HTMLElement, ctx: Ctx): Promise<() => vo
   if (layers.length > 1) {
     const layerSel = el("select", { "data-testid": "stats-layer" }) as HTMLSelectElement;
     for (const l of layers)
-      layerSel.append(el("option", { value: l.layer }, t("st_layer_option", { name: l.layer, version: String(l.version), features: String(l.features), date: l.created_at.slice(0, 10) })));
+      layerSel.append(el("option", { value: l.layer, "data-user": "" }, t("st_layer_option", { name: l.layer, version: String(l.version), features: String(l.features), date: l.created_at.slice(0, 10) })));
     layerSel.value = state.layer;
     form.append(el("label", {}, t("st_layer"), " ", layerSel));
     layerSel.addEventListener("change", () => { state.layer = layerSel.value; load(); });
