@@ -9,6 +9,7 @@
 
 #include "cli/command.h"
 #include "common/error.h"
+#include "http/funds_routes.h"
 #include "http/progress_routes.h"
 #include "http/request_origin.h"
 #include "http/api_services.h"
@@ -169,10 +170,14 @@ void add_serve_command(CLI::App& app, Action& action) {
       http::FastReads fast(*identity, storage::ChangeSignal::for_location(location));
       ctx.fast_reads = &fast;
       options.fast = [&fast](const http::Request& req) { return fast.answer(req); };
-      options.body_limit_for = http::progress_body_limit;
+      options.body_limit_for = [](const std::string& method, const std::string& target) {
+        return std::max(http::progress_body_limit(method, target), http::funds_body_limit(method, target));
+      };
       options.before_body = [&](const http::Request& head) -> std::optional<http::Response> {
         if (auto refusal = http::cross_origin_refusal(head, o->auth))
           return http::error_response(*refusal);  // before its body is read
+        if (http::funds_body_limit(head.method, head.target))
+          return http::funds_before_body(*identity, api.funds, head);
         return http::progress_before_body(*identity, api.progress, head);
       };
       http::Server server(options, http::make_routes(ctx));

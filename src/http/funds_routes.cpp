@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "http/api_support.h"
+#include "http/download_routes.h"
 #include "services/money_words.h"
 
 namespace gz::http {
@@ -97,7 +98,13 @@ json disbursement_json(const services::Disbursement& d) {
             {"decided_by", d.decided_by},
             {"decided_at", d.decided_at},
             {"decision_comment", d.decision_comment},
-            {"compensation_id", d.compensation_id == 0 ? json(nullptr) : json(d.compensation_id)}};
+            {"compensation_id", d.compensation_id == 0 ? json(nullptr) : json(d.compensation_id)},
+            {"voucher", d.voucher_type.empty()
+                            ? json(nullptr)
+                            : json{{"content_type", d.voucher_type},
+                                   {"size", d.voucher_size},
+                                   {"url", "/api/v1/projects/" + std::to_string(d.project_id) +
+                                               "/funds/disbursements/" + std::to_string(d.id) + "/voucher"}}}};
   put_money(j, "amount", d.amount_fen);
   // What the approval's confirmation shows beside the figures: 大写金额 and the 万元 summary.
   j["amount_capital"] = services::chinese_capital_amount(d.amount_fen);
@@ -125,7 +132,59 @@ json funds_json(const services::ProjectFunds& f) {
   return j;
 }
 
+// A decision carrying a voucher: its body is not JSON.
+bool voucher_body(const Request& req) {
+  auto type = req.header("content-type");
+  type = type.substr(0, type.find(';'));
+  while (!type.empty() && type.back() == ' ') type.pop_back();
+  for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return !type.empty() && type != "application/json";
+}
+
+// The project and disbursement of a voucher upload's target (POST
+// /api/v1/projects/{id}/funds/disbursements/{d}/decision or …/voucher), or nullopt.
+std::optional<std::pair<std::int64_t, std::int64_t>> voucher_target(const std::string& method,
+                                                                   const std::string& target) {
+  if (method != "POST") return std::nullopt;
+  auto path = target.substr(0, target.find('?'));
+  const std::string prefix = "/api/v1/projects/", middle = "/funds/disbursements/";
+  if (path.rfind(prefix, 0) != 0) return std::nullopt;
+  auto digits = [](const std::string& s) {
+    return !s.empty() && s.size() <= 18 && s.find_first_not_of("0123456789") == std::string::npos;
+  };
+  auto m = path.find(middle, prefix.size());
+  if (m == std::string::npos) return std::nullopt;
+  auto project = path.substr(prefix.size(), m - prefix.size());
+  auto rest = path.substr(m + middle.size());
+  auto slash = rest.find('/');
+  if (slash == std::string::npos) return std::nullopt;
+  auto disbursement = rest.substr(0, slash), tail = rest.substr(slash);
+  if (!digits(project) || !digits(disbursement) || (tail != "/decision" && tail != "/voucher"))
+    return std::nullopt;
+  return std::make_pair(std::stoll(project), std::stoll(disbursement));
+}
+
 }  // namespace
+
+std::size_t funds_body_limit(const std::string& method, const std::string& target) {
+  // The voucher and the few bytes of its request around it.
+  return voucher_target(method, target) ? services::kMaxVoucherBytes : 0;
+}
+
+std::optional<Response> funds_before_body(storage::IdentityStore& identity,
+                                          services::FundsService& funds, const Request& head) {
+  auto t = voucher_target(head.method, head.target);
+  if (!t) return std::nullopt;
+  try {
+    auto user = signed_in(identity, head);
+    funds.check_voucher_upload(user, t->first, t->second);
+    return std::nullopt;
+  } catch (const ApiError& e) {
+    return error_response(e);
+  } catch (const Error& e) {
+    return error_response(api_error_of(e));
+  }
+}
 
 void add_funds_routes(Router& r, storage::IdentityStore& identity, services::FundsService& funds) {
   r.add("GET", "/api/v1/funds/sources", [&](const Request& req, const PathParams&) {
@@ -216,12 +275,44 @@ void add_funds_routes(Router& r, storage::IdentityStore& identity, services::Fun
   r.add("POST", "/api/v1/projects/{id}/funds/disbursements/{disbursement}/decision",
         [&](const Request& req, const PathParams& pp) {
           auto user = signed_in(identity, req);
+          // JSON, or a voucher (its bytes as the body) with the decision and the opinion in the
+          // query: ?decision=approve&comment=…
+          if (voucher_body(req)) {
+            auto q = query_params(req);
+            json b = {{"decision", q.count("decision") ? q["decision"] : ""},
+                      {"comment", q.count("comment") ? q["comment"] : ""}};
+            const bool approve = approve_decision(b);
+            services::VoucherUpload v{req.body};
+            auto d = funds.decide(user, id_param(pp, "id"), id_param(pp, "disbursement"), approve,
+                                  b["comment"].get<std::string>(), &v);
+            return json_response(200, disbursement_json(d));
+          }
           auto b = body_object(req, {"decision", "comment"}, {"decision"});
           const bool approve = approve_decision(b);
           auto comment = string_field(b, "comment");
           // The opinion a decision needs is the service's rule, checked after who may decide.
           auto d = funds.decide(user, id_param(pp, "id"), id_param(pp, "disbursement"), approve, comment);
           return json_response(200, disbursement_json(d));
+        });
+  r.add("POST", "/api/v1/projects/{id}/funds/disbursements/{disbursement}/voucher",
+        [&](const Request& req, const PathParams& pp) {
+          auto user = signed_in(identity, req);
+          services::VoucherUpload v{req.body};
+          auto d = funds.attach_voucher(user, id_param(pp, "id"), id_param(pp, "disbursement"), v);
+          return json_response(201, disbursement_json(d));
+        });
+  r.add("GET", "/api/v1/projects/{id}/funds/disbursements/{disbursement}/voucher",
+        [&](const Request& req, const PathParams& pp) {
+          auto user = signed_in(identity, req);
+          auto d = id_param(pp, "disbursement");
+          auto v = funds.voucher(user, id_param(pp, "id"), d);
+          const std::string ext = v.content_type == "application/pdf" ? ".pdf"
+                                  : v.content_type == "image/png"     ? ".png"
+                                                                      : ".jpg";
+          return Response{200, v.content_type, std::move(v.bytes),
+                          {{"Content-Disposition", content_disposition("拨付凭证-" + std::to_string(d) + ext)},
+                           {"X-Content-Type-Options", "nosniff"},
+                           {"Cache-Control", "private, no-store"}}};
         });
 }
 

@@ -1,5 +1,7 @@
 #include "http/project_routes.h"
 
+#include <functional>
+
 #include "common/error.h"
 #include "http/api_support.h"
 #include "services/compliance_gate.h"
@@ -42,19 +44,39 @@ json transition_json(const storage::TransitionRecord& t) {
           {"actor", t.actor},   {"time", t.time},       {"comment", t.comment}};
 }
 
+// The stored compliance check's findings counted by severity ({"errors", "warnings"}), null when
+// the project was never checked: what the project library filters on.
+json finding_counts(const std::string& compliance_json) {
+  if (compliance_json.empty()) return nullptr;
+  auto c = json::parse(compliance_json, nullptr, false);
+  if (c.is_discarded() || !c.is_object()) return nullptr;
+  std::int64_t errors = 0, warnings = 0;
+  if (auto it = c.find("findings"); it != c.end() && it->is_array())
+    for (const auto& f : *it) {
+      auto severity = f.is_object() ? f.value("severity", "") : "";
+      if (severity == "error") ++errors;
+      else if (severity == "warning") ++warnings;
+    }
+  return {{"errors", errors}, {"warnings", warnings}};
+}
+
 // The list form of a project as JSON text, kept per (id, row_version): every change of a
 // project goes through ProjectTx::update_project, which bumps row_version, so a kept text is
 // the text of that committed version, whichever process wrote it. The list route then dumps no
 // JSON per request, only joins the kept texts. Bounded: past kMax entries it starts afresh.
 class ListJsonCache {
  public:
-  std::string text(const storage::ProjectRecord& p) {
+  // `compliance` gives the project's whole compliance document (the list's record has a stand-in):
+  // its findings are counted once per version.
+  std::string text(const storage::ProjectRecord& p, const std::function<std::string()>& compliance) {
     auto key = std::make_pair(p.id, p.row_version);
     {
       std::shared_lock lock(mutex_);
       if (auto it = texts_.find(key); it != texts_.end()) return it->second;
     }
-    std::string t = project_json(p, false).dump(-1, ' ', false, json::error_handler_t::replace);
+    json j = project_json(p, false);
+    if (!p.compliance_json.empty()) j["findings"] = finding_counts(compliance());
+    std::string t = j.dump(-1, ' ', false, json::error_handler_t::replace);
     std::unique_lock lock(mutex_);
     if (texts_.size() >= kMax) texts_.clear();
     texts_.emplace(key, t);
@@ -93,7 +115,8 @@ json project_json(const storage::ProjectRecord& p, bool with_plan) {
             {"compliance_current", !p.compliance_json.empty() && p.compliance_plan_hash == p.plan_hash},
             {"notice_days", p.notice_days},
             {"notice_starts", p.notice_starts},
-            {"notice_ends", p.notice_ends}};
+            {"notice_ends", p.notice_ends},
+            {"findings", finding_counts(p.compliance_json)}};
   if (with_plan) {
     j["plan"] = parse_or_null(p.plan_json);
     j["compliance"] = parse_or_null(p.compliance_json);
@@ -133,7 +156,7 @@ void add_project_routes(Router& r, storage::IdentityStore& identity,
       if (!region.empty() && !region_contains(region, p.region_code)) continue;
       if (!first) body += ',';
       first = false;
-      body += list_texts->text(p);
+      body += list_texts->text(p, [&] { return projects.get(user, p.id).compliance_json; });
     }
     body += "]}";
     if (keep) fast->remember_list(user, stamp, body);

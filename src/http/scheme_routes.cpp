@@ -55,6 +55,21 @@ void add_scheme_routes(Router& r, storage::IdentityStore& identity, services::Sc
     auto user = signed_in(identity, req);
     return json_response(200, services::scheme_json(schemes.get(user, id_param(pp, "id")), true));
   });
+  r.add("PUT", "/api/v1/schemes/{id}", [&](const Request& req, const PathParams& pp) {
+    auto user = signed_in(identity, req);
+    auto b = body_object(req, {"name", "description", "cost_fen", "plan", "relocated_households"},
+                         {"name", "cost_fen", "plan"});
+    services::SchemeEdit in{string_field(b, "name"), string_field(b, "description"), int_field(b, "cost_fen"),
+                            b["plan"].dump(), std::nullopt};
+    if (b.contains("relocated_households") && !b["relocated_households"].is_null())
+      in.relocated_households = int_field(b, "relocated_households");
+    return json_response(200, services::scheme_json(schemes.update(user, id_param(pp, "id"), in), true));
+  });
+  r.add("DELETE", "/api/v1/schemes/{id}", [&](const Request& req, const PathParams& pp) {
+    auto user = signed_in(identity, req);
+    schemes.remove(user, id_param(pp, "id"));
+    return json_response(200, {{"removed", true}});
+  });
   r.add("POST", "/api/v1/schemes/{id}/simulate", [&](const Request& req, const PathParams& pp) {
     auto user = signed_in(identity, req);
     return json_response(201, services::simulation_json(schemes.simulate(user, id_param(pp, "id"))));

@@ -1,11 +1,16 @@
 #include "services/funds.h"
 #include "storage/schema_probe.h"
 
+#include <sodium.h>
+
+#include <cstring>
+
 #include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/sha256.h"
 #include "services/request_text.h"
 #include "services/progress.h"
 #include "services/projects.h"
@@ -44,6 +49,11 @@ CREATE TABLE IF NOT EXISTS fund_ledger(
   disbursement_id bigint NOT NULL, note text NOT NULL, actor text NOT NULL);
 CREATE INDEX IF NOT EXISTS fund_ledger_by_project ON fund_ledger(project_id);
 CREATE INDEX IF NOT EXISTS fund_ledger_by_source ON fund_ledger(source_id);
+CREATE TABLE IF NOT EXISTS fund_vouchers(
+  disbursement_id bigint PRIMARY KEY REFERENCES fund_disbursements(id),
+  project_id bigint NOT NULL, content_type text NOT NULL, size bigint NOT NULL,
+  sha256 text NOT NULL, data_base64 text NOT NULL, uploaded_by text NOT NULL,
+  uploaded_at text NOT NULL);
 )sql";
 
 // The ledger refuses UPDATE and DELETE in the database itself, so not even a program bug or a
@@ -157,7 +167,10 @@ LedgerEntry insert_ledger(ProjectTx& tx, LedgerEntry e) {
 
 constexpr const char* kDisbursementColumns =
     "id, project_id, source_id, milestone, payee, purpose, amount_fen, status, requested_by, "
-    "requested_at, decided_by, decided_at, decision_comment, milestone_id, compensation_id";
+    "requested_at, decided_by, decided_at, decision_comment, milestone_id, compensation_id, "
+    "COALESCE((SELECT v.content_type FROM fund_vouchers v WHERE v.disbursement_id = "
+    "fund_disbursements.id), ''), "
+    "COALESCE((SELECT v.size FROM fund_vouchers v WHERE v.disbursement_id = fund_disbursements.id), 0)";
 
 Disbursement disbursement_of(const storage::SqlSession::Row& r) {
   Disbursement d;
@@ -176,7 +189,53 @@ Disbursement disbursement_of(const storage::SqlSession::Row& r) {
   d.decision_comment = r[12];
   d.milestone_id = to_int(r[13]);
   d.compensation_id = to_int(r[14]);
+  d.voucher_type = r[15];
+  d.voucher_size = to_int(r[16]);
   return d;
+}
+
+std::string to_base64(const std::string& bytes) {
+  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                    bytes.size(), sodium_base64_VARIANT_ORIGINAL);
+  out.resize(std::strlen(out.c_str()));
+  return out;
+}
+
+std::string from_base64(const std::string& text) {
+  std::string out(text.size() / 4 * 3 + 3, '\0');
+  std::size_t len = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),
+                        text.size(), nullptr, &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0)
+    throw StorageError("a stored voucher is not valid base64");
+  out.resize(len);
+  return out;
+}
+
+// The voucher's checks that need only its bytes: size, not empty, a JPEG, PNG or PDF. Returns its
+// sniffed type.
+std::string checked_voucher_type(const VoucherUpload& v) {
+  if (v.bytes.size() > kMaxVoucherBytes)
+    throw InvalidRequest("voucher_too_large", "凭证文件不能超过 10 MB", "a voucher may be at most 10 MiB");
+  if (v.bytes.empty()) throw InvalidRequest("empty_voucher", "凭证文件为空", "the voucher is empty");
+  auto type = sniff_voucher_type(v.bytes);
+  if (type.empty())
+    throw InvalidRequest("unsupported_voucher_type", "凭证须为 JPEG、PNG 图片或 PDF 文件",
+                         "a voucher must be a JPEG or PNG image or a PDF document");
+  return type;
+}
+
+// Stores the voucher of disbursement `d` (in the caller's transaction); its description for the
+// audit entry.
+json store_voucher(ProjectTx& tx, const Disbursement& d, const std::string& type,
+                   const VoucherUpload& v, const std::string& actor) {
+  auto sha = sha256_hex(v.bytes);
+  tx.session().query(
+      "INSERT INTO fund_vouchers(disbursement_id, project_id, content_type, size, sha256, "
+      "data_base64, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+      {num(d.id), num(d.project_id), type, num(static_cast<std::int64_t>(v.bytes.size())), sha,
+       to_base64(v.bytes), actor, tx.now()});
+  return {{"content_type", type}, {"size", v.bytes.size()}, {"sha256", sha}};
 }
 
 // The pool of a project per source, in the order the sources were first allocated to it.
@@ -505,7 +564,7 @@ Disbursement FundsService::request_disbursement(const User& user, std::int64_t p
 
 Disbursement FundsService::decide(const User& user, std::int64_t project_id,
                                   std::int64_t disbursement_id, bool approve,
-                                  const std::string& comment_text) {
+                                  const std::string& comment_text, const VoucherUpload* voucher) {
   std::string comment = checked_text(comment_text, "comment", 0, 2000);
   return projects_.write([&](ProjectTx& tx) {
     auto p = visible_project(tx, user, project_id);
@@ -529,6 +588,12 @@ Disbursement FundsService::decide(const User& user, std::int64_t project_id,
         throw InvalidRequest("opinion_required", "批准拨付须填写审核意见", "approving a payment needs an opinion");
       throw InvalidRequest("comment_required", "不予拨付须说明理由",
                            "refusing a disbursement needs a comment giving the reasons");
+    }
+    std::string voucher_type;
+    if (voucher) {
+      if (!approve)
+        throw InvalidRequest("voucher_on_refusal", "凭证只随批准拨付上传", "a voucher comes with an approval only");
+      voucher_type = checked_voucher_type(*voucher);
     }
     if (d.status != "requested")
       throw RuleError("already_decided",
@@ -566,6 +631,11 @@ Disbursement FundsService::decide(const User& user, std::int64_t project_id,
               {"milestone", d.milestone}};
     a.update(money(d.amount_fen));
     if (!comment.empty()) a["comment"] = comment;
+    if (voucher) {
+      a["voucher"] = store_voucher(tx, d, voucher_type, *voucher, actor_of(user));
+      d.voucher_type = voucher_type;
+      d.voucher_size = static_cast<std::int64_t>(voucher->bytes.size());
+    }
     json parts = json::array();
     for (const auto& e : entries)
       parts.push_back({{"ledger_entry", e.id}, {"source", e.source_id}, {"amount_fen", e.amount_fen}});
@@ -578,6 +648,86 @@ Disbursement FundsService::decide(const User& user, std::int64_t project_id,
     tx.insert_event({0, "", approve ? "disbursement.approved" : "disbursement.refused", p.id,
                      p.region_code, "", dump(ev)});
     return d;
+  });
+}
+
+namespace {
+// The disbursement `id` of project `p` (NotFoundError when it is not one of its).
+Disbursement load_disbursement(ProjectTx& tx, const ProjectRecord& p, std::int64_t id) {
+  auto rows = tx.session().query(std::string("SELECT ") + kDisbursementColumns +
+                                     " FROM fund_disbursements WHERE id = $1 AND project_id = $2",
+                                 {num(id), num(p.id)});
+  if (rows.empty()) throw NotFoundError("disbursement " + num(id) + " does not exist");
+  auto d = disbursement_of(rows[0]);
+  d.project_code = p.code;
+  return d;
+}
+}  // namespace
+
+std::string sniff_voucher_type(const std::string& b) {
+  auto at = [&](std::size_t i) { return static_cast<unsigned char>(b[i]); };
+  if (b.size() >= 3 && at(0) == 0xFF && at(1) == 0xD8 && at(2) == 0xFF) return "image/jpeg";
+  static const unsigned char png[] = {0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A};
+  if (b.size() >= 8 && std::equal(png, png + 8, reinterpret_cast<const unsigned char*>(b.data())))
+    return "image/png";
+  if (b.rfind("%PDF-", 0) == 0) return "application/pdf";
+  return "";
+}
+
+void FundsService::check_voucher_upload(const User& user, std::int64_t project_id,
+                                        std::int64_t disbursement_id) {
+  projects_.read([&](ProjectTx& tx) {
+    auto p = visible_project(tx, user, project_id);
+    load_disbursement(tx, p, disbursement_id);
+    if (!is_finance(user, finance_department_, p.region_code))
+      throw Forbidden("not_finance", "只有项目所在区域的财政部门可以审批拨付或上传凭证",
+                      "only finance (" + finance_department_ +
+                          ") over the project's region may decide a disbursement or attach its voucher");
+  });
+}
+
+Disbursement FundsService::attach_voucher(const User& user, std::int64_t project_id,
+                                          std::int64_t disbursement_id, const VoucherUpload& voucher) {
+  return projects_.write([&](ProjectTx& tx) {
+    auto p = visible_project(tx, user, project_id);
+    auto d = load_disbursement(tx, p, disbursement_id);
+    if (!is_finance(user, finance_department_, p.region_code))
+      throw Forbidden("not_finance", "只有项目所在区域的财政部门可以上传拨付凭证",
+                      "only finance (" + finance_department_ +
+                          ") over the project's region may attach a payment's voucher");
+    auto type = checked_voucher_type(voucher);
+    if (!d.voucher_type.empty())
+      throw RuleError("voucher_exists", "该笔拨付已有凭证，不能重复上传",
+                      "the payment already has a voucher");
+    if (d.status != "approved")
+      throw RuleError("not_approved", "凭证随批准上传；该拨付申请尚未批准",
+                      "a voucher is attached to an approved payment; this one is " + d.status);
+    json a = {{"disbursement", d.id}, {"voucher", store_voucher(tx, d, type, voucher, actor_of(user))}};
+    tx.audit({actor_of(user), "funds.voucher_attach", "project:" + p.code, dump(a)});
+    d.voucher_type = type;
+    d.voucher_size = static_cast<std::int64_t>(voucher.bytes.size());
+    return d;
+  });
+}
+
+Voucher FundsService::voucher(const User& user, std::int64_t project_id, std::int64_t disbursement_id) {
+  return projects_.read([&](ProjectTx& tx) {
+    auto p = visible_project(tx, user, project_id);
+    load_disbursement(tx, p, disbursement_id);
+    auto rows = tx.session().query(
+        "SELECT content_type, size, sha256, uploaded_by, uploaded_at, data_base64 FROM fund_vouchers "
+        "WHERE disbursement_id = $1",
+        {num(disbursement_id)});
+    if (rows.empty()) throw NotFoundError("disbursement " + num(disbursement_id) + " has no voucher");
+    Voucher v;
+    v.disbursement_id = disbursement_id;
+    v.content_type = rows[0][0];
+    v.size = to_int(rows[0][1]);
+    v.sha256 = rows[0][2];
+    v.uploaded_by = rows[0][3];
+    v.uploaded_at = rows[0][4];
+    v.bytes = from_base64(rows[0][5]);
+    return v;
   });
 }
 

@@ -23,6 +23,12 @@
 //   which excludes every other writer (also in other server processes), so two approvals that
 //   would together overdraw cannot both pass.
 //
+// A payment voucher (拨付凭证: the signed form, the invoice) may be attached to an approval: a
+// JPEG, PNG or PDF of at most kMaxVoucherBytes, its type sniffed from its bytes (the declared type
+// is not trusted), stored with the decision and its audit entry in one transaction. Finance may
+// also attach it to an approved payment that has none yet (a second voucher is RuleError
+// voucher_exists, 409). Whoever may see the project's funds may download it.
+//
 // Visibility: a source is seen by admins and auditors, and by the lead department, finance and
 // the leader group over its region; a project's funds (balances, ledger, requests) by everyone
 // who may see the project. Outside that, NotFoundError (404 as for nothing there); visible but
@@ -40,6 +46,24 @@
 #include "storage/project_store.h"
 
 namespace gz::services {
+
+constexpr std::size_t kMaxVoucherBytes = 10 * 1024 * 1024;
+
+// A voucher as sent: its bytes (the type is sniffed from them).
+struct VoucherUpload {
+  std::string bytes;
+};
+
+struct Voucher {
+  std::int64_t disbursement_id = 0;
+  std::string content_type;  // image/jpeg, image/png or application/pdf
+  std::int64_t size = 0;
+  std::string sha256, uploaded_by, uploaded_at;
+  std::string bytes;  // only from voucher()
+};
+
+// "image/jpeg", "image/png" or "application/pdf" by the bytes' signature; "" for anything else.
+std::string sniff_voucher_type(const std::string& bytes);
 
 struct NewFundSource {
   std::string region_code, kind, name;
@@ -94,6 +118,8 @@ struct Disbursement {
   std::string status;  // requested | approved | refused
   std::string requested_by, requested_at, decided_by, decided_at, decision_comment;
   std::int64_t compensation_id = 0;  // the homestead compensation entry it pays (0: none)
+  std::string voucher_type;          // the voucher's content type, "" when none
+  std::int64_t voucher_size = 0;
 };
 
 // A project's pool, one line per source that has allocated to it.
@@ -138,8 +164,19 @@ class FundsService {
                                     const DisbursementInput& input);
   // approve: debits the pool (ledger entries) or RuleError insufficient_funds; refuse needs a
   // comment. A request already decided is RuleError already_decided.
+  // `voucher` (optional, approvals only) is stored in the same transaction.
   Disbursement decide(const User& user, std::int64_t project_id, std::int64_t disbursement_id,
-                      bool approve, const std::string& comment = "");
+                      bool approve, const std::string& comment = "",
+                      const VoucherUpload* voucher = nullptr);
+  // What a voucher upload (or a decision carrying one) needs before its bytes are read: the
+  // disbursement visible, the user finance over its region. Throws as the upload would.
+  void check_voucher_upload(const User& user, std::int64_t project_id, std::int64_t disbursement_id);
+  // Attaches a voucher to an approved payment that has none: 409 voucher_exists when it has one,
+  // 409 not_approved before approval (a voucher then comes with the decision).
+  Disbursement attach_voucher(const User& user, std::int64_t project_id,
+                              std::int64_t disbursement_id, const VoucherUpload& voucher);
+  // The voucher with its bytes; NotFoundError when the payment has none.
+  Voucher voucher(const User& user, std::int64_t project_id, std::int64_t disbursement_id);
   std::vector<Disbursement> disbursements(const User& user, std::int64_t project_id);
   // Requests across every project the user may see, by id; `status` (requested, approved,
   // refused; empty for all) keeps those in it — finance's queue of what awaits a decision.

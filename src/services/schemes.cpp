@@ -427,6 +427,60 @@ SchemeRecord SchemeService::add(const User& user, const NewScheme& in) {
   });
 }
 
+SchemeRecord SchemeService::update(const User& user, std::int64_t id, const SchemeEdit& in) {
+  auto name = checked_text(in.name, "name", 1, 100);
+  auto description = checked_text(in.description, "description", 0, 2000);
+  auto old = get(user, id);
+  authorize_add(user, old.region_code);
+  if (in.cost_fen < 0)
+    throw InvalidRequest("invalid_cost", "cost_fen 不能为负数", "cost_fen must not be negative");
+  if (in.relocated_households && *in.relocated_households < 0)
+    throw InvalidRequest("invalid_relocations", "relocated_households（搬迁户数）不能为负数",
+                         "relocated_households must not be negative");
+  auto the_unit = visible_unit(layers_, user, old.unit);
+  auto plan = check_plan(in.plan_json);
+  json p = json::parse(plan.json);
+  if (p["changes"].empty())
+    throw InvalidRequest("no_changes", "方案没有任何规划地类变化（plan.changes 为空），无从比选",
+                         "the scheme has no planned land-use changes (plan.changes is empty): nothing to compare");
+  auto features = plan_features("scheme", p);
+  if (area_in_unit_m2(the_unit, features.front().wkb) < 1.0)
+    throw InvalidRequest("scheme_outside_unit", "方案范围（plan.area）不在整治单元“" + old.unit + "”内",
+                         "the scheme's area (plan.area) lies outside consolidation unit '" + old.unit + "'");
+  refuse_overlapping_changes(features);
+  auto before = json::parse(old.assessment_json);
+  const std::string layer = before.contains("land_use") ? before["land_use"].value("layer", "") : "";
+  json assessment = assess(layers_, criteria_, "scheme", features, layer, in.cost_fen, in.relocated_households);
+  return store_.write([&](ProjectTx& tx) {
+    auto current = scheme_row(tx, id, true);
+    if (!current || !may_see(user, current->region_code)) scheme_not_found(id);
+    tx.session().query(
+        "UPDATE schemes SET name = $2, description = $3, cost_fen = $4, plan_json = $5, plan_hash = $6, "
+        "area_m2 = $7, changes = $8, assessment_json = $9 WHERE id = $1",
+        {num(id), name, description, num(in.cost_fen), plan.json, plan.hash, std::to_string(plan.area_m2),
+         num(static_cast<std::int64_t>(p["changes"].size())), dump(assessment)});
+    json from = {{"name", current->name}, {"cost_fen", current->cost_fen}, {"plan_hash", current->plan_hash}},
+         to = {{"name", name}, {"cost_fen", in.cost_fen}, {"plan_hash", plan.hash}};
+    if (current->description != description) from["description"] = current->description, to["description"] = description;
+    tx.audit({actor_of(user), "scheme.update", "scheme:" + current->code,
+              dump({{"from", from}, {"to", to}, {"criteria", assessment["criteria"]}})});
+    return *scheme_row(tx, id, true);
+  });
+}
+
+void SchemeService::remove(const User& user, std::int64_t id) {
+  auto old = get(user, id);
+  authorize_add(user, old.region_code);
+  store_.write([&](ProjectTx& tx) {
+    auto current = scheme_row(tx, id, false);
+    if (!current || !may_see(user, current->region_code)) scheme_not_found(id);
+    tx.session().query("DELETE FROM schemes WHERE id = $1", {num(id)});
+    tx.audit({actor_of(user), "scheme.delete", "scheme:" + current->code,
+              dump({{"unit", current->unit}, {"region", current->region_code}, {"name", current->name},
+                    {"cost_fen", current->cost_fen}, {"plan_hash", current->plan_hash}})});
+  });
+}
+
 std::vector<SchemeRecord> SchemeService::list(const User& user, const std::string& unit, bool documents) {
   return store_.read([&](ProjectTx& tx) {
     std::vector<SchemeRecord> out;

@@ -34,6 +34,14 @@ struct NewScheme {
   std::optional<std::int64_t> relocated_households;
 };
 
+// A scheme's new content (its unit, region and code stay): every field as for a new scheme.
+struct SchemeEdit {
+  std::string name, description;
+  std::int64_t cost_fen = 0;
+  std::string plan_json;
+  std::optional<std::int64_t> relocated_households;  // absent: estimated (as for add)
+};
+
 struct SchemeRecord {
   std::int64_t id = 0;
   std::string code;  // FA2026-001 …
@@ -96,6 +104,12 @@ class SchemeService {
   // unless `documents`.
   std::vector<SchemeRecord> list(const User& user, const std::string& unit = "", bool documents = false);
   SchemeRecord get(const User& user, std::int64_t id);
+  // Edits a scheme (name, description, cost, plan, resettlement) and measures it again; removes
+  // one. Whoever may add schemes in its region (403 scheme_not_permitted for others who see it,
+  // 404 for those who do not); both audited (scheme.update with before/after, scheme.delete). A
+  // scenario layer made by an earlier simulation stays (it is a layer of its own).
+  SchemeRecord update(const User& user, std::int64_t id, const SchemeEdit& edit);
+  void remove(const User& user, std::int64_t id);
   // Ranks the schemes of `unit` the user may see; at least two are needed (RuleError
   // too_few_schemes). Reads only.
   SchemeComparison compare(const User& user, const std::string& unit, const CompareOptions& options);

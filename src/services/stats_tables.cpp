@@ -524,23 +524,23 @@ SummaryTable build_table(const SpotTally& tally, const TableRequest& rq) {
   const char* unit_en = rq.unit == AreaUnit::hectare ? "hectares" : rq.unit == AreaUnit::mu ? "mu" : "m²";
   t.unit_zh = std::string("单位：") + unit_zh;
   t.unit_en = std::string("Unit: ") + unit_en;
-  t.notes_zh.push_back(std::string("面积为 CGCS2000 椭球面积") +
-                       (rq.net ? "，扣除田坎（KCXS）后的净面积。" : "（图斑毛面积）。"));
+  t.notes_zh.push_back(std::string("面积为 2000 国家大地坐标系椭球面积") +
+                       (rq.net ? "，扣除田坎（田坎系数）后的净面积。" : "（图斑毛面积）。"));
   t.notes_en.push_back(std::string("Ellipsoidal areas on CGCS2000") +
                        (rq.net ? ", net of field ridges (KCXS)." : " (gross spot areas)."));
   t.notes_zh.push_back("取整：各行按最大余额法取整到 0.01，各栏之和等于该行合计（合计为未取整面积四舍五入）；合计行为各行取整值之和。");
-  t.notes_en.push_back("Rounding: each row is rounded to 0.01 by the largest-remainder method, so its parts add up to its total (the unrounded total rounded); the 合计 row is the sum of the rounded rows.");
+  t.notes_en.push_back("Rounding: each row is rounded to 0.01 by the largest-remainder method, so its parts add up to its total (the unrounded total rounded); the total row is the sum of the rounded rows.");
   if (rq.planning) {
-    t.notes_zh.push_back("按 data/base_conversion.csv 进行三调→用地用海基数转换；需人工判定的面积单列（待人工细分、待人工判定），未作推定。");
-    t.notes_en.push_back("Converted 三调 → 用地用海 by data/base_conversion.csv; area needing a person's decision is shown apart, never guessed.");
+    t.notes_zh.push_back("按基数转换表进行三调→用地用海基数转换；需人工判定的面积单列（待人工细分、待人工判定），未作推定。");
+    t.notes_en.push_back("Converted from 3rd-survey classes to territorial spatial planning classes by the base conversion table (data/base_conversion.csv); area needing a person's decision is shown apart, never guessed.");
   } else if (rq.kind == TableKind::classes || rq.kind == TableKind::three) {
     t.notes_zh.push_back("湿地（00）含 0303、0304、0306、0402、0603、1105、1106、1108；可调整地类（K）计入基础地类并单列“其中：可调整”；1104A、1107A、0810A 计入 1104、1107、0810；1301–1304 为年度变更调查专用地类，单列。");
     t.notes_en.push_back("Wetland (00) holds 0303, 0304, 0306, 0402, 0603, 1105, 1106, 1108; adjustable K codes count in their base class and are shown apart; 1104A, 1107A, 0810A count in 1104, 1107, 0810; 1301–1304 (annual change survey) have their own heading.");
   } else if (rq.kind == TableKind::czcs) {
-    t.notes_zh.push_back("按城镇村属性码（CZCSXM）统计；201A、202A、203A 计入城市、建制镇、村庄并单列“其中：独立工业用地”。");
+    t.notes_zh.push_back("按城镇村属性码统计；201A、202A、203A 计入城市、建制镇、村庄并单列“其中：独立工业用地”。");
     t.notes_en.push_back("By CZCSXM; 201A, 202A, 203A count in city, town and village and are shown apart.");
   } else {
-    t.notes_zh.push_back("仅统计耕地（0101、0102、0103）；坡度级别 GDPDJB，耕地类型 GDLX：TT 梯田、PD 坡地。");
+    t.notes_zh.push_back("仅统计耕地（0101、0102、0103）；按耕地坡度级别和耕地类型（梯田、坡地）统计。");
     t.notes_en.push_back("Cultivated land only; slope grade GDPDJB, type GDLX: TT terraces, PD slope land.");
   }
   return t;

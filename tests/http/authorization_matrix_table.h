@@ -19,12 +19,12 @@
 // `region` names the fixture region the object lies in (C county, T township, V village; "" when
 // the operation has no object of one region, e.g. a list filtered by the caller's grants): every
 // persona whose grants do not overlap it must be N. `target` and `body` are the request, with the
-// fixture's objects in capitals: P a project in works in T (milestone MS, disbursement D,
+// fixture's objects in capitals: P a project in works in T (milestone MS, disbursement D with a voucher,
 // obligation OBL, photo PHOTO, comment CM), PR a township project in application in T with a
 // rights plan (household H of cunmin, dispute DISPUTE, plan job JOB, compensation entry COMP),
 // N a notice of V, F open feedback of cunmin, VOTE and SURVEY of V, SRC a county fund source,
 // SCHEME a scheme over T in unit UNIT, CHANGE a village-plan change request of V, LAYER the
-// land-use layer.
+// land-use layer, GONE a scheme like SCHEME made anew for each request that removes it.
 #pragma once
 
 #include <string>
@@ -167,6 +167,9 @@ inline const std::vector<Row>& rows() {
   {"GET", "/api/v1/projects/{id}/funds/disbursements", "T", "project → region_code", "U AA AAAA ANA AA NANN", "/api/v1/projects/{P}/funds/disbursements"},
   {"POST", "/api/v1/projects/{id}/funds/disbursements", "T", "project → region_code", "U FF FFFF ANF AF NFNN", "/api/v1/projects/{P}/funds/disbursements", R"({"milestone_id":{MS},"amount_fen":1,"payee":"施工单位","purpose":"进度款"})"},
   {"POST", "/api/v1/projects/{id}/funds/disbursements/{disbursement}/decision", "T", "project → region_code", "U FF FFFA FNF FF NFNN", "/api/v1/projects/{P}/funds/disbursements/{D}/decision", R"({"decision":"approve","comment":"同意拨付"})"},
+  // D carries a voucher czj attached in the fixture: a second upload is a 409 (A).
+  {"GET", "/api/v1/projects/{id}/funds/disbursements/{disbursement}/voucher", "T", "project → region_code", "U AA AAAA ANA AA NANN", "/api/v1/projects/{P}/funds/disbursements/{D}/voucher"},
+  {"POST", "/api/v1/projects/{id}/funds/disbursements/{disbursement}/voucher", "T", "project → region_code", "U FF FFFA FNF FF NFNN", "/api/v1/projects/{P}/funds/disbursements/{D}/voucher", "", "", false, true},
   // ---- participation ----
   {"GET", "/api/v1/notices", "", "filtered by the caller's grants", "U AA AAAA AAA AA AAAA", "/api/v1/notices"},
   {"POST", "/api/v1/notices", "V", "body region_code", "U AF FANN AAF NN NNNN", "/api/v1/notices", R"({"region_code":"{V}","title":"矩阵测试公告","body":"公告内容","days":5})"},
@@ -222,6 +225,8 @@ inline const std::vector<Row>& rows() {
   {"POST", "/api/v1/schemes", "T", "body region_code", "U AF FAFF AFF FA FFFF", "/api/v1/schemes", R"({"unit":"{UNIT}","region_code":"{T}","name":"方案乙","cost_fen":1,"plan":{PLAN}})"},
   {"POST", "/api/v1/schemes/compare", "", "the unit's schemes the caller sees", "U AA AAAA ANN NA NNNN", "/api/v1/schemes/compare", R"({"unit":"{UNIT}"})"},
   {"GET", "/api/v1/schemes/{id}", "T", "scheme → region_code", "U AA AAAA ANN NA NNNN", "/api/v1/schemes/{SCHEME}"},
+  {"PUT", "/api/v1/schemes/{id}", "T", "scheme → region_code", "U AF FAFF ANN NA NNNN", "/api/v1/schemes/{SCHEME}", R"({"name":"方案甲","cost_fen":100000000,"plan":{PLAN}})"},
+  {"DELETE", "/api/v1/schemes/{id}", "T", "scheme → region_code", "U AF FAFF ANN NA NNNN", "/api/v1/schemes/{GONE}", "", "GONE"},
   {"POST", "/api/v1/schemes/{id}/simulate", "T", "scheme → region_code", "U AF FAFF ANN NA NNNN", "/api/v1/schemes/{SCHEME}/simulate", "{}"},
   // ---- warnings and supervision orders (ORD: an order of township T to village V's collective,
   // answered with a photo ORDPHOTO) ----

@@ -242,6 +242,9 @@ class AuthorizationMatrixTest : public StoreBackendTest {
     EXPECT_LT(photo.status, 300) << photo.body;
     vars_["PHOTO"] = photo.json()["sha256"].get<std::string>();
     png_ = png;
+    // The demo's approved payment D gets its voucher (the voucher rows read it, or find it there).
+    auto voucher = call("czj", "POST", p + "/funds/disbursements/" + vars_["D"] + "/voucher", png, "image/png");
+    EXPECT_EQ(voucher.status, 201) << voucher.body;
     if (vars_.count("PR")) {
       const std::string pr = "/api/v1/projects/" + vars_["PR"] + "/rights";
       vars_["JOB"] = ok("zrzy", "POST", pr + "/plans", {{"parcels_layer", "parcels"}})["job"]["id"].dump();
@@ -283,7 +286,7 @@ class AuthorizationMatrixTest : public StoreBackendTest {
     const std::string who = i == 0 ? "" : matrix::personas()[i - 1].name;
     Cell cell{expanded, row.body[0] ? expand(row.body, vars_) : ""};
     if (row.fresh[0]) {
-      vars_[row.fresh] = fresh_member();
+      vars_[row.fresh] = std::string(row.fresh) == "MEMBER" ? fresh_member() : fresh_scheme();
       cell.target = expand(row.target, vars_);
     }
     auto send = [&](const std::string& target, const std::string& body) {
@@ -331,6 +334,12 @@ class AuthorizationMatrixTest : public StoreBackendTest {
   }
 
   // A new household member of village V, for a row that removes one.
+  // A scheme like SCHEME, for a row that removes one.
+  std::string fresh_scheme() {
+    return ok("zhuanjia", "POST", "/api/v1/schemes",
+              {{"unit", vars_["UNIT"]}, {"region_code", vars_["T"]}, {"name", "方案丁"},
+               {"cost_fen", 100000000}, {"plan", plan_}})["id"].dump();
+  }
   std::string fresh_member() {
     static int n = 0;
     char code[16];

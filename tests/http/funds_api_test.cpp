@@ -7,14 +7,19 @@
 #include <signal.h>
 
 #include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "../storage/store_backends.h"
 #include "../storage/project_seed.h"
+#include "../services/png_fixture.h"
 #include "http_client.h"
 #include "services/password.h"
+#include "services/funds.h"
 #include "services/progress.h"
 #include "storage/identity_store.h"
 #include "storage/project_store.h"
@@ -400,6 +405,83 @@ TEST_P(FundsApiTest, concurrent_approvals_on_two_servers_leave_exactly_one_appro
   EXPECT_EQ(pool["balance_fen"], 40'000);
   second->signal(SIGTERM);
   second->wait();
+}
+
+// Percent-encoding of a query value (UTF-8 bytes).
+std::string query_value(const std::string& s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.') out += static_cast<char>(c);
+    else out += std::string("%") + hex[c >> 4] + hex[c & 15];
+  }
+  return out;
+}
+
+TEST_P(FundsApiTest, a_voucher_comes_with_the_approval_downloads_once_and_is_refused_when_too_large) {
+  start();
+  auto cz = token("caizheng"), zhen = token("zhen"), ziran = token("ziran"), other = token("caizheng_b");
+  funded(cz, 1'000'000);
+  auto d = ask(zhen, 50'000);
+  ASSERT_EQ(d.status, 201) << d.body;
+  const auto id = std::to_string(d.json()["id"].get<std::int64_t>());
+  EXPECT_TRUE(d.json()["voucher"].is_null());
+  const std::string path = funds("/disbursements/" + id);
+  auto send = [&](const std::string& target, const std::string& who, const std::string& body, const std::string& type) {
+    return http_request(port_, bhttp::verb::post, target, body, {{"Authorization", "Bearer " + who}, {"Content-Type", type}});
+  };
+  const std::string png = make_png(5, 4, 7);
+  const std::string q = "/decision?decision=approve&comment=" + query_value("凭验收单和发票拨付");
+  // No voucher yet: 404. Text sent as a PNG is refused by its bytes; another county's finance
+  // sees nothing (404 before the body is read); the township may not (403).
+  EXPECT_EQ(get(path + "/voucher", ziran).status, 404);
+  auto text = send(path + q, cz, "plain text, not a voucher", "image/png");
+  EXPECT_EQ(text.status, 400) << text.body;
+  EXPECT_EQ(text.json()["error"]["code"], "unsupported_voucher_type");
+  EXPECT_EQ(send(path + q, other, png, "image/png").status, 404);
+  EXPECT_EQ(send(path + q, zhen, png, "image/png").status, 403);
+  EXPECT_EQ(get(funds("/disbursements"), ziran).json()["disbursements"][0]["status"], "requested");
+  // Over 10 MiB by its Content-Length: 413 before a byte of the body is sent.
+  {
+    namespace asio = boost::asio;
+    asio::io_context ioc;
+    asio::ip::tcp::socket sock(ioc);
+    sock.connect({asio::ip::make_address("127.0.0.1"), port_});
+    std::string head = "POST " + path + q + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + cz +
+                       "\r\nContent-Type: application/pdf\r\nContent-Length: " +
+                       std::to_string(services::kMaxVoucherBytes + 1) + "\r\n\r\n";
+    asio::write(sock, asio::buffer(head));
+    std::string got(12, '\0');
+    asio::read(sock, asio::buffer(got.data(), got.size()));
+    EXPECT_EQ(got, "HTTP/1.1 413");
+  }
+  // Approved with the voucher: the PNG comes back as sent, to whoever sees the project's funds.
+  auto ok = send(path + q, cz, png, "image/png");
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(ok.json()["status"], "approved");
+  EXPECT_EQ(ok.json()["decision_comment"], "凭验收单和发票拨付");
+  EXPECT_EQ(ok.json()["voucher"]["content_type"], "image/png");
+  EXPECT_EQ(ok.json()["voucher"]["url"], path + "/voucher");
+  auto back = get(path + "/voucher", ziran);
+  ASSERT_EQ(back.status, 200);
+  EXPECT_TRUE(back.body == png);
+  EXPECT_EQ(back.header("content-type"), "image/png");
+  EXPECT_NE(back.header("content-disposition").find("attachment"), std::string::npos);
+  EXPECT_EQ(get(path + "/voucher", other).status, 404);
+  EXPECT_EQ(http_request(port_, bhttp::verb::get, path + "/voucher").status, 401);
+  // A second upload: 409, the first stays.
+  auto again = send(path + "/voucher", cz, "%PDF-1.4\n%%EOF\n", "application/pdf");
+  EXPECT_EQ(again.status, 409) << again.body;
+  EXPECT_EQ(again.json()["error"]["code"], "voucher_exists");
+  EXPECT_TRUE(get(path + "/voucher", ziran).body == png);
+  // A payment approved without one gets it afterwards, once.
+  auto e = ask(zhen, 10'000);
+  const std::string epath = funds("/disbursements/" + std::to_string(e.json()["id"].get<std::int64_t>()));
+  ASSERT_EQ(post(epath + "/decision", cz, R"({"decision":"approve","comment":"同意"})").status, 200);
+  auto later = send(epath + "/voucher", cz, "%PDF-1.4\n%%EOF\n", "application/pdf");
+  EXPECT_EQ(later.status, 201) << later.body;
+  EXPECT_EQ(later.json()["voucher"]["content_type"], "application/pdf");
+  EXPECT_EQ(get(epath + "/voucher", ziran).header("content-type"), "application/pdf");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, FundsApiTest, GZ_ALL_BACKENDS, backend_name);

@@ -15,6 +15,7 @@
 
 #include "../storage/store_backends.h"
 #include "../storage/project_seed.h"
+#include "png_fixture.h"
 #include "common/error.h"
 #include "storage/identity_store.h"
 #include "storage/project_store.h"
@@ -483,6 +484,62 @@ TEST_P(FundsServiceTest, changes_are_audited_and_announced) {
   EXPECT_EQ(payload["amount_yuan"], "300.00");
   EXPECT_EQ(events["disbursement.refused"].size(), 1u);
   EXPECT_EQ(events["funds.allocated"].size(), 1u);
+}
+
+TEST_P(FundsServiceTest, a_voucher_comes_with_the_approval_in_its_transaction_and_once_only) {
+  auto s = source(1'000'000);
+  funds_->allocate(kFinance, p1_, s.id, 100'000);
+  const std::string png = make_png(3, 3), pdf = "%PDF-1.4\n1 0 obj <<>> endobj\n%%EOF\n";
+  // Refused before anything changes: not finance, a refusal with a voucher, not an image or PDF,
+  // empty, too large.
+  auto d = request(p1_, 30'000);
+  const auto before = snapshot();
+  services::VoucherUpload text{"just some text"}, empty{""}, huge{std::string(services::kMaxVoucherBytes + 1, '%')};
+  services::VoucherUpload good{png};
+  EXPECT_EQ(code_of<Forbidden>([&] { funds_->decide(kAgri, p1_, d.id, true, "同意", &good); }), "not_finance");
+  EXPECT_EQ(code_of<Forbidden>([&] { funds_->check_voucher_upload(kLead, p1_, d.id); }), "not_finance");
+  EXPECT_THROW(funds_->check_voucher_upload(kFinance, p2_, d.id), NotFoundError);
+  funds_->check_voucher_upload(kFinance, p1_, d.id);
+  EXPECT_EQ(code_of<InvalidRequest>([&] { funds_->decide(kFinance, p1_, d.id, false, "不同意", &good); }), "voucher_on_refusal");
+  EXPECT_EQ(code_of<InvalidRequest>([&] { funds_->decide(kFinance, p1_, d.id, true, "同意", &text); }), "unsupported_voucher_type");
+  EXPECT_EQ(code_of<InvalidRequest>([&] { funds_->decide(kFinance, p1_, d.id, true, "同意", &empty); }), "empty_voucher");
+  EXPECT_EQ(code_of<InvalidRequest>([&] { funds_->decide(kFinance, p1_, d.id, true, "同意", &huge); }), "voucher_too_large");
+  EXPECT_EQ(snapshot(), before);
+  EXPECT_THROW(funds_->voucher(kLead, p1_, d.id), NotFoundError);  // none yet
+
+  // Approved with its voucher: the type is the bytes', the audit entry names it.
+  auto approved = funds_->decide(kFinance, p1_, d.id, true, "凭发票拨付", &good);
+  EXPECT_EQ(approved.status, "approved");
+  EXPECT_EQ(approved.voucher_type, "image/png");
+  EXPECT_EQ(approved.voucher_size, static_cast<std::int64_t>(png.size()));
+  auto v = funds_->voucher(kVillager, p1_, d.id);  // whoever sees the project's funds
+  EXPECT_EQ(v.content_type, "image/png");
+  EXPECT_TRUE(v.bytes == png);
+  EXPECT_EQ(v.uploaded_by, "caizheng");
+  EXPECT_EQ(funds_->disbursements(kLead, p1_).at(0).voucher_type, "image/png");
+  auto log = audit_log();
+  ASSERT_EQ(log.back().action, "funds.disbursement_approve");
+  auto detail = nlohmann::json::parse(log.back().detail);
+  EXPECT_EQ(detail["voucher"]["content_type"], "image/png");
+  EXPECT_EQ(detail["voucher"]["size"], png.size());
+  // A second voucher is refused (409) and changes nothing.
+  const auto after = snapshot();
+  services::VoucherUpload second{pdf};
+  EXPECT_EQ(code_of<RuleError>([&] { funds_->attach_voucher(kFinance, p1_, d.id, second); }), "voucher_exists");
+  EXPECT_EQ(snapshot(), after);
+  EXPECT_THROW(funds_->voucher(kFinance, p2_, d.id), NotFoundError);
+
+  // Attached later to an approved payment without one; not to a request awaiting its decision.
+  auto e = request(p1_, 10'000);
+  EXPECT_EQ(code_of<RuleError>([&] { funds_->attach_voucher(kFinance, p1_, e.id, second); }), "not_approved");
+  funds_->decide(kFinance2, p1_, e.id, true, "同意");
+  EXPECT_EQ(code_of<Forbidden>([&] { funds_->attach_voucher(kTown, p1_, e.id, second); }), "not_finance");
+  auto later = funds_->attach_voucher(kFinance, p1_, e.id, second);
+  EXPECT_EQ(later.voucher_type, "application/pdf");
+  EXPECT_EQ(audit_log().back().action, "funds.voucher_attach");
+  EXPECT_TRUE(funds_->voucher(kAuditor, p1_, e.id).bytes == pdf);
+  EXPECT_TRUE(storage::IdentityStore::open(location())->verify_audit().intact);
+  EXPECT_EQ(services::sniff_voucher_type("\xFF\xD8\xFF\xE0rest"), "image/jpeg");
 }
 
 TEST_P(FundsServiceTest, bad_input_is_refused_and_changes_nothing) {

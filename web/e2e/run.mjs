@@ -28,6 +28,8 @@ import { imagerySteps } from "./imagery_steps.mjs";
 import { indicatorsSteps } from "./indicators_steps.mjs";
 import { web16Steps } from "./web16_steps.mjs";
 import { reallocSteps } from "./realloc_steps.mjs";
+import { web16cSteps } from "./web16c_steps.mjs";
+import { walkSteps } from "./walk_steps.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = Object.fromEntries(
@@ -801,6 +803,10 @@ try {
   await liveSteps({ browser, base, step, assert, signIn, shot });
   // The audit page, a project's activity, not-found, the villager's notice and objection (web16_steps.mjs).
   await web16Steps({ browser, base, step, assert, signIn, shot, extra: server.extra ?? [] });
+  // Voucher, villager's parcels in mu and place names, scheme edit and removal, findings filter (web16c_steps.mjs).
+  await web16cSteps({ browser, base, step, assert, signIn, shot });
+  // Last: every page of every role in zh-CN and en, no raw code, no mixed language (walk_steps.mjs).
+  await walkSteps({ browser, base, step, assert, signIn });
 } finally {
   await browser.close();
   await server.stop();

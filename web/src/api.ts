@@ -33,6 +33,23 @@ export async function api<T = any>(method: string, path: string, body?: unknown)
   return j as T;
 }
 
+// A request whose body is a file (a photo, a voucher) sent as it is, with its own content type.
+export async function apiFile<T = any>(method: string, path: string, file: Blob): Promise<T> {
+  const res = await fetch(path, { method, credentials: "same-origin", headers: { "Content-Type": file.type || "application/octet-stream" }, body: file });
+  const text = await res.text();
+  let j: any = null;
+  try {
+    j = text ? JSON.parse(text) : null;
+  } catch {
+    j = null;
+  }
+  if (!res.ok) {
+    const e = j?.error ?? {};
+    throw new ApiFailure(res.status, e.code ?? "http_" + res.status, e.message_zh ?? `HTTP ${res.status}`, e.message_en ?? `HTTP ${res.status}`, e.details ?? null);
+  }
+  return j as T;
+}
+
 export interface Grant {
   role: string;
   department: string;
@@ -117,6 +134,8 @@ export interface Project {
   row_version: number;
   review_round: number;
   compliance_current: boolean;
+  // The stored compliance check's findings by severity; null when never checked.
+  findings?: { errors: number; warnings: number } | null;
   notice_starts?: string;
   notice_ends?: string;
   plan?: { area?: any; changes?: any[] } | null;

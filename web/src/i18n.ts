@@ -11,7 +11,7 @@ const table: Record<string, [string, string]> = {
   username: ["用户名", "Username"],
   password: ["密码", "Password"],
   signing_in: ["正在登录…", "Signing in…"],
-  demo_hint: ["演示账号：zrzy、nyncj、sthjj、zhen、cun、cunmin 等，密码 gongzhi-demo", "Demo accounts: zrzy, nyncj, sthjj, zhen, cun, cunmin …, password gongzhi-demo"],
+  demo_hint: ["演示账号：{users} 等，密码 {password}", "Demo accounts: {users} …, password {password}"],
   nav_home: ["首页", "Home"],
   nav_map: ["一张图", "Map"],
   nav_inbox: ["会审待办", "Review inbox"],
@@ -118,9 +118,9 @@ const table: Record<string, [string, string]> = {
   draw_area: ["在地图上绘制项目区", "Draw the area on the map"],
   draw_change: ["绘制规划变化地块", "Draw a planned change"],
   draw_cancel: ["取消绘制", "Cancel drawing"],
-  draw_hint: ["在地图上单击添加拐点，单击第一个点（或按回车）闭合，Esc 取消", "Click to add corners; click the first corner (or press Enter) to close; Esc cancels"],
-  upload_geojson: ["上传 GeoJSON 文件", "Upload a GeoJSON file"],
-  area_hint: ["绘制项目区，或上传 GeoJSON（CGCS2000 经纬度）：不带 from_code/to_code 的面为项目区，带 from_code 和规划地类（三调 to_code 或用地用海 GHDLBM）的面为规划变化地块。", "Draw the area, or upload GeoJSON (CGCS2000 lon/lat): polygons without from_code/to_code are the area, polygons with from_code and a target (三调 to_code or 用地用海 GHDLBM) are planned changes."],
+  draw_hint: ["在地图上单击添加拐点，单击第一个点（或按回车键）闭合，按退出键取消", "Click to add corners; click the first corner (or press Enter) to close; Esc cancels"],
+  upload_geojson: ["上传地理数据文件", "Upload a GeoJSON file"],
+  area_hint: ["绘制项目区，或上传地理数据文件（2000 国家大地坐标系经纬度）：不带地类字段的面为项目区，带现状地类和规划地类（三调地类或用地用海分类编码）字段的面为规划变化地块。", "Draw the area, or upload a GeoJSON file (CGCS2000 longitude/latitude): polygons without class fields are the area; polygons with a present class and a planned class (a 3rd-survey or a territorial-planning code) are planned changes."],
   area_none: ["尚未给出项目区", "No area yet"],
   area_drawn: ["已绘制项目区", "Area drawn"],
   area_uploaded: ["已读取 {name}（规划变化 {n} 处）", "Read {name} ({n} planned changes)"],
@@ -128,11 +128,11 @@ const table: Record<string, [string, string]> = {
   create_project: ["创建项目（草稿）", "Create the project (draft)"],
   name_required: ["请填写项目名称", "Enter the project's name"],
   plan_changes: ["规划方案：地类变化", "Plan: land-use changes"],
-  plan_hint: ["在项目区内绘制地块，选择现状地类（三调）和规划地类（三调或用地用海分类），保存后可合规预审。", "Draw plots inside the area, pick the present class (三调) and the planned class (三调 or 用地用海 planning classification), save, then run the preview check."],
+  plan_hint: ["在项目区内绘制地块，选择现状地类（三调）和规划地类（三调或用地用海分类），保存后可合规预审。", "Draw plots inside the area, pick the present class (3rd national land survey) and the planned class (3rd-survey or territorial-planning classification), save, then run the preview check."],
   to_classification: ["规划地类分类", "Target classification"],
-  classification_sd: ["三调工作分类", "三调 survey classes"],
-  classification_yydh: ["用地用海分类", "用地用海 planning classes"],
-  yydh_tag: ["（用地用海）", " (用地用海)"],
+  classification_sd: ["三调工作分类", "3rd national land survey classes"],
+  classification_yydh: ["用地用海分类", "Territorial spatial planning classes"],
+  yydh_tag: ["（用地用海）", " (spatial planning)"],
   plan_changes_list: ["规划变更", "Planned changes"],
   from_code: ["现状地类", "From class"],
   to_code: ["规划地类", "To class"],
@@ -202,12 +202,26 @@ const table: Record<string, [string, string]> = {
   submit_review: ["提交会审意见", "Submit review"],
   review_saved: ["会审意见已提交", "Review submitted"],
   required_because: ["会审依据", "Required because"],
+  because_always: ["牵头部门始终参加会审", "the lead department always reviews"],
+  because_type: ["项目类型为{type}", "the project's type is {type}"],
+  because_rule: ["合规审查发现：{rule}", "the compliance check found: {rule}"],
+  because_rule_any: ["合规审查发现违规或提示", "the compliance check found a problem"],
+  because_overlap: ["项目区与{layer}重叠", "the area overlaps the {layer}"],
+  because_overlap_any: ["项目区与管控线重叠", "the area overlaps a control line"],
+  because_level1_11: ["规划涉及水域及水利设施用地", "the plan touches water and water-works land"],
+  because_level1_10: ["规划涉及交通运输用地", "the plan touches transport land"],
+  because_other: ["其他会审要求", "another review requirement"],
   open_project: ["查看项目", "Open project"],
   // map
   map_title: ["一张图", "The one map"],
   legend: ["图例", "Legend"],
   layers: ["图层", "Layers"],
   download: ["下载", "Download"],
+  download_colon: ["下载：", "Download: "],
+  print_colon: ["打印：", "Print: "],
+  fmt_txt: ["坐标文本", "Coordinate TXT"],
+  fmt_gpkg: ["地理数据包", "GeoPackage"],
+  fmt_shp: ["矢量压缩包", "Shapefile zip (GBK)"],
   layer_land_use: ["土地利用现状（三调）", "Land use (3rd survey)"],
   layer_redline: ["生态保护红线", "Ecological red line"],
   layer_pbf: ["永久基本农田", "Permanent basic farmland"],
@@ -280,7 +294,7 @@ const table: Record<string, [string, string]> = {
   nav_benefits: ["我的收益", "My benefits"],
   nav_assessment: ["智能评估", "Assessment"],
   schemes_title: ["方案比选", "Scheme comparison"],
-  schemes_intro: ["同一整治单元的备选方案：地类变化、潜力、风险与投资，TOPSIS 排序（熵权或层次分析法权重）", "Alternative schemes of one consolidation unit: land-use changes, potential, risks and cost, ranked by TOPSIS (entropy or AHP weights)"],
+  schemes_intro: ["同一整治单元的备选方案：地类变化、潜力、风险与投资，逼近理想解排序（熵权或层次分析法权重）", "Alternative schemes of one consolidation unit: land-use changes, potential, risks and cost, ranked by TOPSIS (entropy or AHP weights)"],
   scheme_unit: ["整治单元", "Consolidation unit"],
   no_schemes: ["暂无比选方案", "No schemes yet"],
   schemes_of_unit: ["单元 {unit} 的方案", "Schemes of unit {unit}"],
@@ -302,9 +316,11 @@ const table: Record<string, [string, string]> = {
   scheme_compare: ["比选排序", "Ranking"],
   scheme_need_two: ["比选至少需要两个方案", "A comparison needs at least two schemes"],
   weights_entropy: ["熵权法", "Entropy weights"],
-  weights_ahp: ["层次分析法（AHP）", "AHP weights"],
-  ahp_placeholder: ["判断矩阵 JSON，如 {\"criteria\": [...], \"matrix\": [[1, 3], [\"1/3\", 1]]}", "Pairwise matrix JSON, e.g. {\"criteria\": [...], \"matrix\": [[1, 3], [\"1/3\", 1]]}"],
+  weights_ahp: ["层次分析法", "AHP weights"],
+  ahp_placeholder: ["两两比较判断矩阵（指标列表与矩阵，数据格式见使用说明）", "Pairwise matrix JSON, e.g. {\"criteria\": [...], \"matrix\": [[1, 3], [\"1/3\", 1]]}"],
   scheme_compare_run: ["比选", "Compare"],
+  ahp_consistency: ["一致性检验：最大特征根 {l}，一致性指标 {ci}，随机一致性指标 {ri}，一致性比率 {cr} < 0.1", "AHP consistency: λmax {l} · CI {ci} · RI {ri} · CR {cr} < 0.1"],
+  ahp_malformed: ["判断矩阵格式有误", "The AHP matrix is not valid JSON"],
   scheme_rank: ["排名", "Rank"],
   scheme_closeness: ["贴近度", "Closeness"],
   scheme_explain: ["各指标的贡献", "Contribution of each criterion"],
@@ -341,6 +357,35 @@ export function t(key: string, vars: Record<string, string | number> = {}): stri
   return s;
 }
 
+// t() as a DOM fragment whose variables are marked as data (data-user: names, codes, notes the
+// interface shows but does not translate; the e2e language walk skips them).
+export function tData(key: string, vars: Record<string, string | number> = {}): DocumentFragment {
+  const e = table[key];
+  const s = e ? e[current === "zh" ? 0 : 1] : `⟦${key}⟧`;
+  const out = document.createDocumentFragment();
+  for (const part of s.split(/(\{\w+\})/)) {
+    const name = /^\{(\w+)\}$/.exec(part)?.[1];
+    if (name !== undefined && name in vars) {
+      const span = document.createElement("span");
+      span.setAttribute("data-user", "");
+      span.textContent = String(vars[name]);
+      out.append(span);
+    } else if (part) out.append(part);
+  }
+  return out;
+}
+
+// A project type (data/review_requirements.json names them in Chinese) in the current language.
+const projectTypeNames: Record<string, string> = {
+  农用地整理: "Farmland consolidation",
+  建设用地整理: "Construction land consolidation",
+  生态保护修复: "Ecological protection and restoration",
+  乡村历史文化保护: "Rural historic and cultural protection",
+};
+export function typeName(type: string): string {
+  return current === "en" ? projectTypeNames[type] ?? type : type;
+}
+
 export function has(key: string): boolean {
   return key in table;
 }
@@ -348,6 +393,33 @@ export function has(key: string): boolean {
 // Pages keep their own strings in a table of their own (i18n_*.ts) and add them here at load.
 export function addStrings(more: Record<string, [string, string]>) {
   for (const [k, v] of Object.entries(more)) if (!(k in table)) table[k] = v;
+}
+
+// MapLibre's own texts (control tooltips, the scale) in the current language.
+export function mapLocale(): Record<string, string> {
+  return current === "zh"
+    ? { "Map.Title": "地图", "NavigationControl.ZoomIn": "放大", "NavigationControl.ZoomOut": "缩小", "NavigationControl.ResetBearing": "拖动旋转地图，单击恢复正北",
+        "Popup.Close": "关闭", "Marker.Title": "地图标注", "ScaleControl.Meters": "米", "ScaleControl.Kilometers": "公里",
+        "FullscreenControl.Enter": "全屏", "FullscreenControl.Exit": "退出全屏", "GeolocateControl.FindMyLocation": "定位",
+        "GeolocateControl.LocationNotAvailable": "无法定位", "LogoControl.Title": "地图引擎标志", "AttributionControl.ToggleAttribution": "数据来源",
+        "CooperativeGesturesHandler.WindowsHelpText": "按住控制键并滚动滚轮缩放地图", "CooperativeGesturesHandler.MacHelpText": "按住命令键并滚动滚轮缩放地图",
+        "CooperativeGesturesHandler.MobileHelpText": "用两指移动地图" }
+    : {};
+}
+
+// A note in parentheses: "（x）" in Chinese, " (x)" in English.
+export function paren(s: string | number): string {
+  return current === "zh" ? `（${s}）` : ` (${s})`;
+}
+
+// The colon after a label: "：" in Chinese, ": " in English.
+export function colon(): string {
+  return current === "zh" ? "：" : ": ";
+}
+
+// A download format's name: the coordinate text, GeoPackage, the GBK Shapefile zip.
+export function formatName(format: string): string {
+  return t("fmt_" + format);
 }
 
 // Areas in the three units planners use: m², mu (1 mu = 10000/15 m²) and hectares.

@@ -70,5 +70,13 @@ addStrings({
   fw_fifo_note: ["未指定来源：批准时按安排先后扣减", "no source named: on approval, first allocated first used"],
   fw_compensation_for: ["补偿款 #{id}", "compensation #{id}"],
   fw_ledger: ["台账明细（不可修改）", "Ledger entries (immutable)"],
+  fw_voucher: ["拨付凭证", "Voucher"],
+  fw_voucher_none: ["未附凭证", "No voucher"],
+  fw_voucher_file: ["{kind}，{kb} KB", "{kind}, {kb} KB"],
+  fw_voucher_kind_pdf: ["PDF 文件", "PDF document"],
+  fw_voucher_kind_png: ["PNG 图片", "PNG image"],
+  fw_voucher_kind_jpeg: ["JPEG 图片", "JPEG image"],
+  fw_voucher_attach: ["补传凭证", "Attach the voucher"],
+  fw_voucher_attached: ["凭证已上传", "Voucher attached"],
   fw_loading: ["正在提交…", "Sending…"],
 });

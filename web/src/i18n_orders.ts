@@ -20,7 +20,7 @@ addStrings({
   level_red: ["红", "Red"],
   level_orange: ["橙", "Orange"],
   level_yellow: ["黄", "Yellow"],
-  download_xlsx: ["下载 xlsx", "Download xlsx"],
+  download_xlsx: ["下载 Excel 表格", "Download xlsx"],
   od_title: ["督办单", "Supervision orders"],
   od_box_inbox: ["待我整改", "Addressed to me"],
   od_box_issued: ["我下发的", "Issued by me"],

@@ -19,6 +19,7 @@ addStrings({
   reps_count: ["共 {n} 名代表", "{n} representatives"],
   reps_members: ["本村登记农户成员", "Registered household members"],
   reps_others: ["其他村民账户（每行一个用户名）", "Other villager accounts (one username a line)"],
+  reps_others_ph: ["每行填写一个用户名", "one username a line"],
   reps_save: ["保存代表名单", "Save the list"],
   reps_saved: ["代表名单已保存：{n} 人", "Saved: {n} representatives"],
   reps_hint: ["只能选择本村的村民账户；已发起的表决不受名单变更影响。", "Only villager accounts of the village; votes already open keep their electorate."],

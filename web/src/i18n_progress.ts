@@ -26,7 +26,7 @@ addStrings({
   pg_take_photo: ["拍照", "Take a photo"],
   pg_choose_photos: ["从相册选择", "Choose photos"],
   pg_remove: ["移除", "Remove"],
-  pg_gps: ["位置（GPS 点，须在项目区内）", "Location (GPS point inside the project area)"],
+  pg_gps: ["位置（卫星定位点，须在项目区内）", "Location (GPS point inside the project area)"],
   pg_use_location: ["使用当前位置", "Use my location"],
   pg_pick_on_map: ["在地图上点选", "Pick on the map"],
   pg_pick_hint: ["请在地图上点击现场位置", "Click the site on the map"],

@@ -66,7 +66,7 @@ const dashboardRoles = ["leader_group", "lead_department", "co_reviewing_departm
 const warningRoles = ["leader_group", "lead_department", "co_reviewing_department", "township", "village_collective", "admin", "auditor"];
 
 function header(m: Me | null): HTMLElement {
-  const langBtn = el("button", { class: "btn link", "data-testid": "lang" }, t("lang_switch"));
+  const langBtn = el("button", { class: "btn link", "data-testid": "lang", lang: lang() === "zh" ? "en" : "zh-CN" }, t("lang_switch"));
   langBtn.addEventListener("click", () => {
     setLang(lang() === "zh" ? "en" : "zh");
     render();
@@ -108,7 +108,7 @@ function header(m: Me | null): HTMLElement {
       me = null;
       go("/signin");
     });
-    nav.append(el("span", { class: "who", "data-testid": "who" }, m.user.username), out);
+    nav.append(el("span", { class: "who", "data-testid": "who", "data-user": "" }, m.user.username), out);
   }
   nav.append(langBtn);
   bar.append(nav);

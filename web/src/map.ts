@@ -9,7 +9,7 @@ import * as maplibregl from "maplibre-gl";
 import type { GeoJSONSource, LngLatBoundsLike, MapGeoJSONFeature } from "maplibre-gl";
 import "maplibre-gl/dist/maplibre-gl.css";
 import { landUseClasses, listLayers, type LandUseClass } from "./api";
-import { fmtArea, lang, t } from "./i18n";
+import { fmtArea, formatName, lang, mapLocale, t } from "./i18n";
 import { el } from "./dom";
 import { addImageryBase, type ImageryBase } from "./imagery";
 
@@ -161,6 +161,7 @@ export function createMap(container: HTMLElement, opts: { center?: [number, numb
     zoom: 11,
     attributionControl: false,
     preserveDrawingBuffer: true, // screenshots
+    locale: mapLocale(),
   } as maplibregl.MapOptions);
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
   map.addControl(new maplibregl.ScaleControl({}), "bottom-left");
@@ -277,10 +278,10 @@ export function createMap(container: HTMLElement, opts: { center?: [number, numb
       if (s.download) {
         // The same exporters as `gongzhi export`; the session cookie authorises the link.
         // A click shows the export's progress, then the file's (download.ts).
-        const links = el("div", { class: "layer-downloads", "data-testid": `download-${s.download}` }, t("download") + "：");
+        const links = el("div", { class: "layer-downloads", "data-testid": `download-${s.download}` }, t("download_colon"));
         const status = el("div", { class: "download-progress", role: "status", "data-testid": `download-progress-${s.download}` });
-        for (const [format, label] of [["gpkg", "GeoPackage"], ["shp", "SHP (GBK)"], ["txt", "TXT"]]) {
-          links.append(progressLink(`/api/v1/layers/${encodeURIComponent(s.download)}/download?format=${format}`, label, status, { "data-format": format }), " ");
+        for (const format of ["gpkg", "shp", "txt"]) {
+          links.append(progressLink(`/api/v1/layers/${encodeURIComponent(s.download)}/download?format=${format}`, formatName(format), status, { "data-format": format }), " ");
         }
         list.append(links, status);
       }

@@ -13,7 +13,7 @@ import { CanvasRenderer } from "echarts/renderers";
 import type { GeoJSONSource, MapGeoJSONFeature, MapMouseEvent } from "maplibre-gl";
 import { ApiFailure, api, listLayers } from "../api";
 import { el } from "../dom";
-import { has, lang, t } from "../i18n";
+import { colon, has, lang, t, tData } from "../i18n";
 import "../i18n_assess";
 import "../assess.css";
 import type { Ctx } from "../main";
@@ -154,10 +154,10 @@ export async function renderAssessment(main: HTMLElement, ctx: Ctx): Promise<() 
     el("option", { value: "village" }, t("assess_by_village")), el("option", { value: "unit" }, t("assess_by_unit"))) as HTMLSelectElement;
   bySel.value = by;
   const regionSel = el("select", { "data-testid": "assess-region" }) as HTMLSelectElement;
-  for (const o of options) regionSel.append(el("option", { value: o.code }, (o.depth ? "　" : "") + `${o.name || o.code} (${o.code})`));
+  for (const o of options) regionSel.append(el("option", { value: o.code, "data-user": "" }, (o.depth ? "　" : "") + `${o.name || o.code} (${o.code})`));
   if (region && !options.some((o) => o.code === region)) regionSel.append(el("option", { value: region }, region));
   regionSel.value = region;
-  const regionLabel = el("label", {}, t("assess_region") + "：", regionSel);
+  const regionLabel = el("label", {}, t("assess_region") + colon(), regionSel);
   const dimSel = el("select", { "data-testid": "assess-dimension" }) as HTMLSelectElement;
   const dimOptions = () => {
     dimSel.replaceChildren(el("option", { value: "overall" }, t("assess_overall")),
@@ -168,7 +168,7 @@ export async function renderAssessment(main: HTMLElement, ctx: Ctx): Promise<() 
   const progress = el("div", { class: "assess-progress", "data-testid": "assess-progress", role: "status", "aria-live": "polite" });
   const body$ = el("div", {});
   main.append(el("div", { class: "card assess-tools" },
-    el("label", {}, t("assess_zones") + "：", bySel), regionLabel, el("label", {}, t("assess_dimension") + "：", dimSel), progress), body$);
+    el("label", {}, t("assess_zones") + colon(), bySel), regionLabel, el("label", {}, t("assess_dimension") + colon(), dimSel), progress), body$);
   regionLabel.hidden = by === "unit";
 
   const url = () => {
@@ -202,9 +202,11 @@ export async function renderAssessment(main: HTMLElement, ctx: Ctx): Promise<() 
     cleanupView();
     main.dataset.ready = "";
     const started = performance.now();
+    // A region's name is data; "all units" is the interface's.
     const what = by === "unit" ? t("assess_all_units") : regionSel.selectedOptions[0]?.textContent?.trim() ?? region;
+    const running = (s: number) => (by === "unit" ? t("assess_running", { what, s }) : tData("assess_running", { what, s }));
     const bar = el("progress", { "data-testid": "assess-progress-bar" });
-    const line = el("span", {}, t("assess_running", { what, s: 0 }));
+    const line = el("span", {}, running(0));
     const spots = el("span", { class: "muted" });
     progress.replaceChildren(bar, " ", line, " ", spots);
     if (timer) clearInterval(timer);
@@ -213,7 +215,7 @@ export async function renderAssessment(main: HTMLElement, ctx: Ctx): Promise<() 
     const progressUrl = by === "unit" ? "/api/v1/assessment/progress?units=all" : `/api/v1/assessment/progress?region=${encodeURIComponent(region)}`;
     let polling = false;
     timer = window.setInterval(async () => {
-      line.textContent = t("assess_running", { what, s: Math.round((performance.now() - started) / 1000) });
+      line.replaceChildren(running(Math.round((performance.now() - started) / 1000)));
       if (polling) return;
       polling = true;
       try {
@@ -428,7 +430,8 @@ export async function renderAssessment(main: HTMLElement, ctx: Ctx): Promise<() 
         el("td", { class: "num" + (value === null ? " muted" : "") }, value === undefined ? "—" : fmtValue(mi, value)),
         el("td", { class: "num" }, got && got.value !== null ? nf(got.score, 2) : "—"),
         el("td", {}, norm), el("td", { class: "num" }, nf(mi.weight, 2)),
-        el("td", { class: "small muted" }, mi.source)));
+        // The basis in the interface's language; one the file adds later shows as written there.
+        has("assess_basis_" + mi.id) ? el("td", { class: "small muted" }, t("assess_basis_" + mi.id)) : el("td", { class: "small muted", "data-user": "" }, mi.source)));
     }
     tableBox.replaceChildren(el("h2", {}, z ? t("assess_indicators_of", { zone: zoneName(z) }) : t("assess_indicators")),
       el("div", { class: "scroll-x" }, el("table", { class: "grid" }, el("thead", {}, head), el("tbody", {}, ...rows))));
@@ -452,7 +455,7 @@ export async function renderAssessment(main: HTMLElement, ctx: Ctx): Promise<() 
         const mi = b.method.indicators.find((x) => x.id === id);
         return `${mi ? ind(mi) : id} (${t("assess_zones_n", { n })})`;
       });
-      sec.append(el("p", { class: "muted" }, t("assess_missing_indicators") + "：" + names.join("；")));
+      sec.append(el("p", { class: "muted" }, t("assess_missing_indicators") + colon() + names.join(lang() === "zh" ? "；" : "; ")));
     }
     return sec;
   }

@@ -120,7 +120,7 @@ export async function renderAudit(main: HTMLElement, ctx: Ctx): Promise<() => vo
     i.value = params.get(name) ?? "";
     return { box: el("label", {}, el("span", {}, label), i), i };
   };
-  const project = input("project", "text", t("au_project"), { placeholder: "XM…", size: "16" });
+  const project = input("project", "text", t("au_project"), { placeholder: t("au_project_ph"), size: "16" });
   const actor = input("actor", "text", t("au_actor"), { size: "12" });
   const from = input("from", "date", t("au_from"));
   const to = input("to", "date", t("au_to"));

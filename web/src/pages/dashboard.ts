@@ -8,8 +8,8 @@ import { GridComponent, LegendComponent, TooltipComponent } from "echarts/compon
 import * as echarts from "echarts/core";
 import { CanvasRenderer } from "echarts/renderers";
 import { api } from "../api";
-import { el } from "../dom";
-import { has, lang, t } from "../i18n";
+import { el, u } from "../dom";
+import { has, lang, t, colon, tData, paren } from "../i18n";
 import "../i18n_dash";
 import "../i18n_notice";
 import "../dash.css";
@@ -93,17 +93,17 @@ export async function renderDashboard(main: HTMLElement, ctx: Ctx): Promise<() =
   d.path.forEach((r, i) => {
     if (i) crumbs.append(el("span", { class: "sep" }, "›"));
     const a = el("a", { href: `/dashboard?region=${r.code}`, "data-route": "", "data-code": r.code },
-      `${regionName(r)}`, el("small", {}, has("level_" + r.level) ? t("level_" + r.level) : r.level));
+      u(regionName(r)), el("small", {}, has("level_" + r.level) ? t("level_" + r.level) : r.level));
     crumbs.append(a);
   });
   const chips = el("div", { class: "dash-chips", "data-testid": "dash-children" });
-  if (d.children.length) chips.append(el("span", { class: "muted" }, t("dash_drill") + "："));
+  if (d.children.length) chips.append(el("span", { class: "muted" }, t("dash_drill") + colon()));
   for (const c of d.children)
-    chips.append(el("a", { class: "chip", href: `/dashboard?region=${c.code}`, "data-route": "", "data-code": c.code }, regionName(c)));
+    chips.append(el("a", { class: "chip", href: `/dashboard?region=${c.code}`, "data-route": "", "data-code": c.code, "data-user": "" }, regionName(c)));
   const full = el("button", { class: "btn dash-btn", "data-testid": "dash-fullscreen" }, t("dash_fullscreen"));
   full.addEventListener("click", () => (document.fullscreenElement ? document.exitFullscreen() : main.requestFullscreen()).catch(() => undefined));
   main.append(el("div", { class: "dash-head" },
-    el("h1", { "data-testid": "dash-title", "data-code": d.region.code, "data-level": d.region.level }, t("dash_title", { name: regionName(d.region) })),
+    el("h1", { "data-testid": "dash-title", "data-code": d.region.code, "data-level": d.region.level }, tData("dash_title", { name: regionName(d.region) })),
     el("div", { class: "dash-tools" }, crumbs, full), chips));
 
   // ---- key figures -------------------------------------------------------------------------
@@ -162,7 +162,7 @@ export async function renderDashboard(main: HTMLElement, ctx: Ctx): Promise<() =
       if (k && k.region.code !== d.region.code) drill(k.region.code);
     });
   const withMoney = kids.filter((k) => k.allocated_fen || k.disbursed_fen).length;
-  drillOn(draw("funds", `${t("chart_funds")}（${t("unit_wan_yuan")}）`, {
+  drillOn(draw("funds", t("chart_funds") + paren(t("unit_wan_yuan")), {
     legend: { ...legend, data: [t("series_invested"), t("series_disbursed")] },
     grid: { left: 70, right: 16, top: 34, bottom: 50 },
     xAxis: kidAxis,
@@ -173,7 +173,7 @@ export async function renderDashboard(main: HTMLElement, ctx: Ctx): Promise<() =
     ],
   }, withMoney === 0));
   const withNcl = kids.filter((k) => k.new_cultivated_planned_m2 || k.new_cultivated_achieved_m2).length;
-  drillOn(draw("new_cultivated", `${t("chart_new_cultivated")}（${t("unit_mu")}）`, {
+  drillOn(draw("new_cultivated", t("chart_new_cultivated") + paren(t("unit_mu")), {
     legend: { ...legend, data: [t("series_target"), t("series_achieved")] },
     grid: { left: 70, right: 16, top: 34, bottom: 50 },
     xAxis: kidAxis,
@@ -202,7 +202,7 @@ export async function renderDashboard(main: HTMLElement, ctx: Ctx): Promise<() =
   const pieData = [...level1.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([code, v]) => ({
     name: l1names[code] ? l1names[code][lang() === "zh" ? 0 : 1] : v.name, value: Math.round(mu(v.m2) * 10) / 10, code, itemStyle: { color: v.color },
   }));
-  draw("land_use", `${t("chart_land_use")}（${t("unit_mu")}）`, {
+  draw("land_use", t("chart_land_use") + paren(t("unit_mu")), {
     tooltip: { trigger: "item", formatter: (p: any) => `${p.name}<br>${fmtMuHa(p.value * M2_PER_MU)} (${p.percent}%)` },
     series: [{ type: "pie", radius: ["32%", "62%"], center: ["50%", "52%"], data: pieData, minShowLabelAngle: 6,
       label: { color: "#d5e2f5", formatter: "{b}\n{d}%" }, labelLine: { length: 8, length2: 8 } }],
@@ -213,7 +213,7 @@ export async function renderDashboard(main: HTMLElement, ctx: Ctx): Promise<() =
   const b = d.land_use.balance;
   const delta = (r: { survey_m2: number; after_achieved_m2: number; after_planned_m2: number }, k: "after_achieved_m2" | "after_planned_m2") =>
     Math.round(mu(r[k] - r.survey_m2) * 10) / 10;
-  const balanceBox = draw("balance", `${t("chart_balance")}（${t("unit_mu")}）`, {
+  const balanceBox = draw("balance", t("chart_balance") + paren(t("unit_mu")), {
     legend: { ...legend, data: [t("series_after_achieved"), t("series_after_planned")] },
     grid: { left: 80, right: 16, top: 34, bottom: 30 },
     xAxis: { type: "category", data: [t("balance_cultivated"), t("balance_construction")], ...axisStyle },
@@ -226,7 +226,7 @@ export async function renderDashboard(main: HTMLElement, ctx: Ctx): Promise<() =
     ],
   }, d.land_use.total_m2 === 0);
   balanceBox.getDom().parentElement!.append(el("p", { class: "dash-note", "data-testid": "balance-survey" },
-    `${t("series_survey")}：${t("balance_cultivated")} ${fmtMuHa(b.cultivated.survey_m2)}；${t("balance_construction")} ${fmtMuHa(b.construction.survey_m2)}`));
+    `${t("series_survey")}${colon()}${t("balance_cultivated")} ${fmtMuHa(b.cultivated.survey_m2)}${lang() === "zh" ? "；" : "; "}${t("balance_construction")} ${fmtMuHa(b.construction.survey_m2)}`));
 
   // Findings by village: violations and warnings, most first (top 15).
   const vr = d.violations.by_region.filter((v) => v.findings > 0).slice(0, 15);
@@ -251,7 +251,7 @@ export async function renderDashboard(main: HTMLElement, ctx: Ctx): Promise<() =
   const body = el("tbody");
   for (const k of kids)
     body.append(el("tr", { "data-code": k.region.code },
-      el("td", {}, k.region.code === d.region.code ? regionName(d.region) + t("this_region") : regionName(k.region)),
+      el("td", {}, u(k.region.code === d.region.code ? regionName(d.region) : regionName(k.region)), k.region.code === d.region.code ? t("this_region") : ""),
       el("td", { class: "num" }, String(k.projects)), el("td", { class: "num" }, fmtMoney(k.allocated_fen)), el("td", { class: "num" }, fmtMoney(k.disbursed_fen)),
       el("td", { class: "num" }, fmtMuHa(k.new_cultivated_planned_m2)), el("td", { class: "num" }, fmtMuHa(k.new_cultivated_achieved_m2)), el("td", { class: "num" }, String(k.findings))));
   table.append(body);

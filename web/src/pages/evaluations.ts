@@ -37,7 +37,7 @@ function groupTable(groups: EvaluationGroup[], level: string): HTMLElement {
     el("tr", {}, ...["ev_region", "ev_projects", "ev_scored", "ev_mean", "ev_met"].map((k) => el("th", {}, t(k)))));
   for (const g of groups)
     table.append(el("tr", { "data-region": g.region_code, "data-mean": g.mean_score === null ? "" : String(g.mean_score) },
-      el("td", {}, g.region_name), el("td", { class: "num" }, String(g.projects)), el("td", { class: "num" }, String(g.scored)),
+      el("td", { "data-user": "" }, g.region_name), el("td", { class: "num" }, String(g.projects)), el("td", { class: "num" }, String(g.scored)),
       el("td", { class: "score" }, g.mean_score === null ? el("span", { class: "muted" }, t("ev_unscored")) : scoreBar(g.mean_score)),
       el("td", { class: "num" }, g.scored ? `${g.acceptance_met} / ${g.scored}` : "—")));
   return el("div", {}, el("h2", {}, t(level === "county" ? "ev_by_county" : "ev_by_township")), el("div", { class: "table-scroll" }, table));
@@ -67,7 +67,7 @@ export async function renderEvaluations(main: HTMLElement, ctx: Ctx): Promise<()
       table.append(el("tr", { "data-code": r.project.code, "data-score": s === null ? "" : String(s) },
         el("td", { class: "num" }, s === null ? "—" : String(rank)),
         el("td", { class: "code" }, link(`/projects/${encodeURIComponent(r.project.code)}`, r.project.code)),
-        el("td", {}, r.project.name), el("td", {}, stateBadge(r.project.state)),
+        el("td", { "data-user": "" }, r.project.name), el("td", {}, stateBadge(r.project.state)),
         el("td", { class: "score" }, s === null ? el("span", { class: "muted" }, t("ev_unscored")) : scoreBar(s)),
         el("td", {}, s === null ? "—" : el("span", { class: "badge " + (r.acceptance_met ? "dec-approve" : "dec-reject") }, r.acceptance_met ? t("acceptance_met") : t("acceptance_not_met"))),
         ...indicators.map((i) => {

@@ -1,5 +1,5 @@
-import { el } from "../dom";
-import { t } from "../i18n";
+import { el, u } from "../dom";
+import { t, tData } from "../i18n";
 import type { Ctx } from "../main";
 import { link, owedByMe, roleNames } from "./common";
 import { projectLibrary } from "./project_library";
@@ -12,7 +12,7 @@ export async function renderHome(main: HTMLElement, ctx: Ctx) {
   if (owed.length === 0) tasks.append(el("p", { class: "empty" }, t("no_tasks")));
   for (const { project, reviews } of owed)
     for (const r of reviews)
-      tasks.append(el("div", { class: "task" }, t("review_owed", { dept: r.department }), " · ",
+      tasks.append(el("div", { class: "task" }, tData("review_owed", { dept: r.department }), " · ",
         link(`/inbox?project=${project.id}`, `${project.code} ${project.name}`)));
 
   // Payments to approve and feedback to answer (home_tasks.ts).
@@ -24,7 +24,7 @@ export async function renderHome(main: HTMLElement, ctx: Ctx) {
     ctx.roles.has("villager") && ctx.roles.size === 1 || ctx.roles.has("investor") && ctx.roles.size === 1 ? "" : link("/dashboard", t("open_dashboard") + " →", { "data-testid": "open-dashboard" }));
   // The region tree folded (it ran down the whole page).
   const regionList = el("details", { class: "card" }, el("summary", {}, el("strong", {}, t("regions"))),
-    el("ul", { class: "regions", "data-testid": "regions" }, ...regions.slice(0, 60).map((r) => el("li", { class: "lvl-" + r.level }, `${r.name} `, el("small", {}, r.code)))));
+    el("ul", { class: "regions", "data-testid": "regions" }, ...regions.slice(0, 60).map((r) => el("li", { class: "lvl-" + r.level }, u(r.name), " ", el("small", { "data-user": "" }, r.code)))));
 
   main.append(el("div", { class: "columns" },
     el("div", { class: "col-main" }, tasks, el("section", { class: "card" }, el("h2", {}, t("my_projects")), projects.length ? projectLibrary(projects, regions) : el("p", { class: "empty" }, t("no_projects")))),

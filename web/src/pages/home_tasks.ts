@@ -1,14 +1,14 @@
 // The home page's tasks besides the reviews a department owes (home.ts): disbursement requests
 // finance approves, and the villagers' feedback officials answer — each with its action in place.
 import { ApiFailure, api } from "../api";
-import { el } from "../dom";
-import { fmtTime, has, t } from "../i18n";
+import { el, u } from "../dom";
+import { fmtTime, has, t, tData } from "../i18n";
 import "../i18n_dash";
 import "../dash.css";
 import type { Ctx } from "../main";
 import { fmtMoney } from "../units";
 import { link } from "./common";
-import { confirmPayment } from "./pay_confirm";
+import { approvePayment, confirmPayment } from "./pay_confirm";
 
 interface DisbursementTask {
   id: number;
@@ -57,11 +57,11 @@ export async function addTasks(tasks: HTMLElement, ctx: Ctx): Promise<number> {
     const approve = el("button", { class: "btn primary", "data-action": "approve-disbursement" }, t("task_approve"));
     approve.addEventListener("click", async () => {
       // Money moves only after the confirmation with the amount in capitals and an opinion.
-      const opinion = await confirmPayment(d);
-      if (opinion === null) return;
+      const decision = await confirmPayment(d);
+      if (decision === null) return;
       approve.setAttribute("disabled", "");
       try {
-        await api("POST", `/api/v1/projects/${d.project_id}/funds/disbursements/${d.id}/decision`, { decision: "approve", comment: opinion });
+        await approvePayment(d.project_id, d.id, decision);
         done(row, `${d.project_code} · ${fmtMoney(d.amount_fen)}`);
       } catch (e) {
         msg.className = "msg error";
@@ -69,8 +69,8 @@ export async function addTasks(tasks: HTMLElement, ctx: Ctx): Promise<number> {
         approve.removeAttribute("disabled");
       }
     });
-    row.append(t("task_disbursement", { amount: fmtMoney(d.amount_fen), payee: d.payee }), " · ",
-      link(`/projects/${encodeURIComponent(d.project_code)}`, d.project_code), ` · ${d.milestone} · ${d.requested_by} ${fmtTime(d.requested_at)} `, approve, msg);
+    row.append(tData("task_disbursement", { amount: fmtMoney(d.amount_fen), payee: d.payee }), " · ",
+      link(`/projects/${encodeURIComponent(d.project_code)}`, d.project_code), " · ", u(d.milestone), " · ", u(d.requested_by), ` ${fmtTime(d.requested_at)} `, approve, msg);
     tasks.append(row);
   }
   for (const f of feedback) {
@@ -91,9 +91,9 @@ export async function addTasks(tasks: HTMLElement, ctx: Ctx): Promise<number> {
         send.removeAttribute("disabled");
       }
     });
-    row.append(t("task_feedback", { category: cat, body: f.body.length > 60 ? f.body.slice(0, 60) + "…" : f.body }),
+    row.append(tData("task_feedback", { category: cat, body: f.body.length > 60 ? f.body.slice(0, 60) + "…" : f.body }),
       f.overdue ? el("span", { class: "badge warn" }, t("task_overdue")) : "",
-      el("div", { class: "muted small" }, `${f.author} · ${t("due_by", { t: fmtTime(f.due_at) })}`),
+      el("div", { class: "muted small" }, u(f.author), ` · ${t("due_by", { t: fmtTime(f.due_at) })}`),
       el("div", { class: "task-form" }, reply, send, msg));
     tasks.append(row);
   }

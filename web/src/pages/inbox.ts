@@ -1,9 +1,9 @@
 import { ApiFailure, api, getProject, type Project, type Review } from "../api";
-import { el } from "../dom";
-import { t } from "../i18n";
+import { el, u } from "../dom";
+import { colon, lang, t, typeName } from "../i18n";
 import type { Ctx } from "../main";
 import { createMap, projectAreas, type GongzhiMap } from "../map";
-import { link, owedByMe, stateBadge } from "./common";
+import { findingName, link, owedByMe, stateBadge } from "./common";
 import { complianceSection, findingsFC, reviewsSection } from "./project";
 
 export async function renderInbox(main: HTMLElement, ctx: Ctx): Promise<() => void> {
@@ -19,7 +19,7 @@ export async function renderInbox(main: HTMLElement, ctx: Ctx): Promise<() => vo
     const current = owed.find((o) => o.project.id === wanted) ?? owed[0];
     const list = el("ul", { class: "inbox-list", "data-testid": "inbox" });
     for (const o of owed) {
-      const a = el("a", { href: `/inbox?project=${o.project.id}`, "data-route": "", class: o === current ? "active" : "" }, `${o.project.code} ${o.project.name}`);
+      const a = el("a", { href: `/inbox?project=${o.project.id}`, "data-route": "", "data-user": "", class: o === current ? "active" : "" }, `${o.project.code} ${o.project.name}`);
       list.append(el("li", { "data-code": o.project.code }, a, " ", stateBadge(o.project.state)));
     }
     const formCol = el("div", { class: "col-main" });
@@ -39,6 +39,24 @@ export async function renderInbox(main: HTMLElement, ctx: Ctx): Promise<() => vo
     mapCol.dataset.ready = "1";
   };
 
+  // Why the department reviews, in words (data/review_requirements.json: always, the project's
+  // type, a finding's rule or control line, a first-level land-use group the plan touches).
+  function becauseWords(x: string, p: Project): string {
+    const [kind, value = ""] = x.split(/:(.*)/s);
+    if (kind === "always") return t("because_always");
+    if (kind === "project_type") return t("because_type", { type: typeName(value) });
+    if (kind === "rule") {
+      const f = p.compliance?.findings.find((g) => g.rule === value);
+      return f ? t("because_rule", { rule: findingName(f) }) : t("because_rule_any");
+    }
+    if (kind === "overlap") {
+      const layer = ({ permanent_basic_farmland: "layer_pbf", ecological_redline: "layer_redline", urban_development_boundary: "layer_udb", village_plan: "layer_village_plan" } as Record<string, string>)[value];
+      return layer ? t("because_overlap", { layer: t(layer) }) : t("because_overlap_any");
+    }
+    if (kind === "land_use_level1") return t("because_level1_" + value);
+    return t("because_other");
+  }
+
   function reviewForm(p: Project, r: Review): HTMLElement {
     const form = el("form", { class: "card review-form", "data-testid": "review-form", "data-department": r.department });
     const decisions = ["approve", "approve_with_conditions", "reject"];
@@ -57,8 +75,9 @@ export async function renderInbox(main: HTMLElement, ctx: Ctx): Promise<() => vo
     });
     const msg = el("div", { class: "msg", role: "status", "data-testid": "review-message" });
     const btn = el("button", { class: "btn primary big", type: "submit", "data-testid": "submit-review" }, t("submit_review"));
-    form.append(el("h3", {}, `${t("review_form")} · ${r.department} · ${t("round", { n: r.round })}`),
-      r.required_because ? el("p", { class: "muted" }, `${t("required_because")}: ${Array.isArray(r.required_because) ? r.required_because.join("、") : String(r.required_because)}`) : "",
+    form.append(el("h3", {}, `${t("review_form")} · `, u(r.department), ` · ${t("round", { n: r.round })}`),
+      r.required_because ? el("p", { class: "muted" }, `${t("required_because")}${colon()}`,
+        (Array.isArray(r.required_because) ? r.required_because : [String(r.required_because)]).map((x: string) => becauseWords(x, p)).join(lang() === "zh" ? "、" : "; ")) : "",
       el("div", {}, t("decision"), radios), el("label", {}, t("opinion"), opinion), condLabel, btn, msg);
     form.addEventListener("submit", async (e) => {
       e.preventDefault();

@@ -4,8 +4,8 @@
 // control is offered only to the roles the services accept (src/services/land_indicators.cpp,
 // benefit_sharing.cpp); whatever the API refuses is shown in its words and nothing is redrawn.
 import { ApiFailure, api, regionContains, type Me } from "../api";
-import { el } from "../dom";
-import { addStrings, fmtTime, lang, t } from "../i18n";
+import { el, u } from "../dom";
+import { addStrings, fmtTime, lang, t, paren, colon } from "../i18n";
 import type { Ctx } from "../main";
 import { fenYuan, yuanToFen } from "./project_funds";
 
@@ -37,22 +37,22 @@ addStrings({
   ind_state_exhausted: ["已用完", "Exhausted"],
   ind_grade: ["质量等别", "Quality grade"],
   ind_plots: ["来源地块", "Origin plots"],
-  ind_plot_role_chaijiu: ["拆旧", "Reclaimed (拆旧)"],
-  ind_plot_role_jianxin: ["建新", "New construction (建新)"],
+  ind_plot_role_chaijiu: ["拆旧", "Reclaimed (old construction removed)"],
+  ind_plot_role_jianxin: ["建新", "New construction (land for new building)"],
   ind_plot_role_new_cultivated: ["新增耕地", "New cultivated"],
   ind_movements: ["变动", "Movements"],
   ind_mv_create: ["形成", "Created"],
   ind_mv_use: ["使用", "Use"],
   ind_mv_transfer: ["交易", "Transfer"],
   ind_none: ["暂无指标。", "No indicators yet."],
-  ind_download: ["下载台账 xlsx", "Download the ledger (xlsx)"],
+  ind_download: ["下载台账（Excel 表格）", "Download the ledger (Excel)"],
   ind_register: ["登记验收项目的指标", "Register the indicators of an accepted project"],
-  ind_original: ["原有耕地面积（m²，调查确认）", "Original cultivated land (m², as surveyed)"],
+  ind_original: ["原有耕地面积（平方米，调查确认）", "Original cultivated land (m², as surveyed)"],
   ind_do_register: ["登记", "Register"],
   ind_use: ["使用", "Use"],
   ind_transfer: ["交易", "Transfer"],
   ind_target: ["建新项目", "Project of the new construction"],
-  ind_area: ["面积（m²）", "Area (m²)"],
+  ind_area: ["面积（平方米）", "Area (m²)"],
   ind_replaced: ["被占用耕地等别", "Grade of the land replaced"],
   ind_buyer_region: ["受让方行政区划代码", "Buyer's region code"],
   ind_buyer: ["受让方", "Buyer"],
@@ -102,7 +102,7 @@ addStrings({
   ind_hh_lines: ["农户：每行“户号 依据”（如 H00001 180.5）", "Households: one per line, “code basis” (e.g. H00001 180.5)"],
   ind_create_plan: ["保存方案", "Save plan"],
   ind_no_plans: ["暂无分配方案。", "No distribution plans yet."],
-  ind_xlsx: ["分配表 xlsx", "Distribution (xlsx)"],
+  ind_xlsx: ["分配表（Excel 表格）", "Distribution (Excel)"],
   ind_payee: ["收款方", "Payee"],
   ind_decided: ["审批", "Decision"],
   ind_bad_pct: ["比例应为至多两位小数的数", "Shares are numbers with at most two decimals"],
@@ -164,7 +164,8 @@ function input(testid: string, placeholder = "", type = "text"): HTMLInputElemen
 }
 function select(testid: string, options: [string, string][]): HTMLSelectElement {
   const s = el("select", { "data-testid": testid }) as HTMLSelectElement;
-  for (const [v, label] of options) s.append(el("option", { value: v }, label));
+  // A project's code and name, a buyer's name: data.
+  for (const [v, label] of options) s.append(el("option", /project|buyer|source/.test(testid) && v ? { value: v, "data-user": "" } : { value: v }, label));
   return s;
 }
 
@@ -187,7 +188,7 @@ export async function renderIndicators(main: HTMLElement, ctx: Ctx): Promise<() 
   main.append(el("section", { class: "card", "data-testid": "ind-summary" },
     el("h2", {}, t("ind_summary")),
     el("p", {},
-      `${t("ind_created")} ${m2(summary.created_m2)} m²（${mu(summary.created_mu)} ${t("unit_mu")}） · `,
+      `${t("ind_created")} ${m2(summary.created_m2)} m²${paren(mu(summary.created_mu) + " " + t("unit_mu"))} · `,
       `${t("ind_used")} ${m2(summary.used_m2)} m² · ${t("ind_transferred")} ${m2(summary.transferred_m2)} m² · `,
       `${t("ind_revenue")} ${fenYuan(summary.transfer_revenue_fen)}`),
     el("p", {},
@@ -259,13 +260,13 @@ async function ledger(body: HTMLElement, ctx: Ctx, params: URLSearchParams) {
   }
   const rows = list.map((i) => [
     el("a", { href: "#", "data-testid": `ind-open-${i.id}` }, `#${i.id}`),
-    `${i.project_code} ${i.project_name}`,
+    u(`${i.project_code} ${i.project_name}`),
     t(`ind_kind_${i.kind}`),
     i.quality_grade ? String(i.quality_grade) : "—",
     el("span", { "data-testid": `ind-state-${i.id}` }, t(`ind_state_${i.state}`)),
-    `${m2(i.created_m2)} m²（${mu(i.created_mu)}）`,
+    `${m2(i.created_m2)} m²${paren(mu(i.created_mu))}`,
     m2(i.used_m2), m2(i.transferred_m2),
-    el("span", { "data-testid": `ind-balance-${i.id}` }, `${m2(i.balance_m2)} m²（${mu(i.balance_mu)}）`),
+    el("span", { "data-testid": `ind-balance-${i.id}` }, `${m2(i.balance_m2)} m²${paren(mu(i.balance_mu))}`),
     fenYuan(i.revenue_fen),
   ]);
   body.append(table(["", t("ind_project"), t("ind_kind"), t("ind_grade"), t("ind_state"), t("ind_created"), t("ind_used"), t("ind_transferred"), t("ind_balance"), t("ind_revenue")], rows, "ind-table"));
@@ -282,7 +283,7 @@ async function showIndicator(detail: HTMLElement, ctx: Ctx, id: number, projects
   const i = await api<Indicator & { distribution_plans: { id: number; title: string; amount_fen: number; status: string }[] }>("GET", `/api/v1/indicators/${id}`);
   detail.replaceChildren(el("h2", {}, `${t("ind_indicator")} #${i.id} · ${t(`ind_kind_${i.kind}`)} · ${i.project_code}`));
   detail.append(el("h3", {}, t("ind_plots")),
-    table(["#", "", t("ind_area")], i.plots.map((p) => [String(p.change_index + 1), `${t(`ind_plot_role_${p.role}`)} ${p.from_code} → ${p.to_code}`, `${m2(p.area_m2)} m²（${mu(p.area_mu)}）`]), "ind-plots"));
+    table(["#", "", t("ind_area")], i.plots.map((p) => [String(p.change_index + 1), `${t(`ind_plot_role_${p.role}`)} ${p.from_code} → ${p.to_code}`, `${m2(p.area_m2)} m²${paren(mu(p.area_mu))}`]), "ind-plots"));
   detail.append(el("h3", {}, t("ind_movements")),
     table([t("ind_time"), "", t("ind_area"), "", t("ind_actor")], (i.movements ?? []).map((m) => [
       fmtTime(m.time), t(`ind_mv_${m.kind}`), `${m2(m.area_m2)} m²`,
@@ -340,7 +341,7 @@ async function transfers(body: HTMLElement) {
     return;
   }
   body.append(table([t("ind_time"), t("ind_indicator"), t("ind_buyer"), t("ind_area"), t("ind_price"), t("ind_actor")],
-    list.map((m) => [fmtTime(m.time), `#${m.indicator_id}`, `${m.buyer_name}（${m.buyer_region_code}）`, `${m2(m.area_m2)} m²（${mu(m.area_mu)} ${t("unit_mu")}）`, fenYuan(m.price_fen), m.actor]),
+    list.map((m) => [fmtTime(m.time), `#${m.indicator_id}`, `${m.buyer_name}（${m.buyer_region_code}）`, `${m2(m.area_m2)} m²${paren(mu(m.area_mu) + " " + t("unit_mu"))}`, fenYuan(m.price_fen), m.actor]),
     "ind-transfers"));
 }
 
@@ -367,7 +368,7 @@ async function plans(body: HTMLElement, ctx: Ctx, payments: boolean) {
     card.append(el("h3", {}, `${d.title} · ${d.project_code}`),
       el("p", {}, `${t("ind_village")} ${d.village_code} · ${t(`ind_rk_${d.revenue_kind}`)} · ${t("ind_amount")} `,
         el("strong", { "data-testid": `plan-amount-${d.id}` }, fenYuan(d.amount_fen))),
-      el("p", { "data-testid": `plan-shares-${d.id}` }, `${t("ind_shares")}：${fenYuan(d.county_fen)}（${pct(d.county_bp)}） / ${fenYuan(d.village_fen)}（${pct(d.village_bp)}） / ${fenYuan(d.households_fen)}（${pct(d.households_bp)}）`),
+      el("p", { "data-testid": `plan-shares-${d.id}` }, `${t("ind_shares")}${colon()}${fenYuan(d.county_fen)}${paren(pct(d.county_bp))} / ${fenYuan(d.village_fen)}${paren(pct(d.village_bp))} / ${fenYuan(d.households_fen)}${paren(pct(d.households_bp))}`),
       el("p", {}, `${t("ind_vote")}：`, el("span", { "data-testid": `plan-vote-${d.id}` }, t(`ind_vote_${d.vote_status}`)),
         d.vote_id ? el("a", { href: `/village/votes/${d.vote_id}` }, ` #${d.vote_id}`) : null,
         ` · `, el("span", { "data-testid": `plan-status-${d.id}` }, t(`ind_status_${d.status}`)),
@@ -421,7 +422,7 @@ async function newPlanForm(ctx: Ctx, projects: { id: number; code: string; name:
   const fillSources = async () => {
     source.replaceChildren();
     const funds = await api<{ sources: { source_id: number; source_name: string; balance_fen: number }[] }>("GET", `/api/v1/projects/${project.value}/funds`).catch(() => ({ sources: [] }));
-    for (const s of funds.sources) source.append(el("option", { value: String(s.source_id) }, `${s.source_name}（${fenYuan(s.balance_fen)}）`));
+    for (const s of funds.sources) source.append(el("option", { value: String(s.source_id), "data-user": "" }, `${s.source_name}（${fenYuan(s.balance_fen)}）`));
   };
   project.addEventListener("change", fillSources);
   await fillSources();

@@ -4,7 +4,7 @@
 // remainder rule) and whether it is paid. Nothing of other households is sent by the server.
 import { api } from "../api";
 import { el } from "../dom";
-import { addStrings, t } from "../i18n";
+import { addStrings, t, paren, colon } from "../i18n";
 import type { Ctx } from "../main";
 import { fenYuan } from "./project_funds";
 import type { Plan } from "./indicators";
@@ -33,14 +33,14 @@ export async function renderMyBenefits(main: HTMLElement, _ctx: Ctx): Promise<()
   for (const b of list) {
     const p = b.plan, s = b.share;
     main.append(el("section", { class: "card", "data-testid": `myb-${p.id}-${s.household_code}` },
-      el("h2", {}, `${p.title}`),
+      el("h2", { "data-user": "" }, p.title),
       el("p", {}, t("myb_share", { code: s.household_code }), " ",
-        el("strong", { "data-testid": `myb-share-${p.id}` }, fenYuan(s.share_fen)), s.got_remainder_fen ? `（${t("ind_remainder_fen")}）` : ""),
+        el("strong", { "data-testid": `myb-share-${p.id}` }, fenYuan(s.share_fen)), s.got_remainder_fen ? paren(t("ind_remainder_fen")) : ""),
       el("p", {}, t("myb_how", {
         amount: fenYuan(p.amount_fen), hh: fenYuan(p.households_fen), pct: `${(p.households_bp / 100).toFixed(2)}%`,
         basis: t(`ind_basis_${p.household_basis}`), w: s.weight, total: s.total_weight,
       })),
-      el("p", { class: "muted" }, `${t("ind_rule")}：${t("ind_rule_text")}`),
+      el("p", { class: "muted" }, `${t("ind_rule")}${colon()}${t("ind_rule_text")}`),
       el("p", {}, t("myb_vote", { v: t(`ind_vote_${p.vote_status}`) }), " · ",
         el("span", { "data-testid": `myb-paid-${p.id}` }, s.paid ? t("myb_paid") : t("myb_unpaid")))));
   }

@@ -8,8 +8,8 @@ import "./project.css";
 import "./orders.css";
 import "../i18n_orders";
 import { api, ApiFailure, type Region } from "../api";
-import { el } from "../dom";
-import { fmtTime, lang, t } from "../i18n";
+import { el, u } from "../dom";
+import { fmtTime, lang, t, colon } from "../i18n";
 import { onLive } from "../live";
 import type { Ctx } from "../main";
 import { link } from "./common";
@@ -95,6 +95,12 @@ async function regionNames(ctx: Ctx): Promise<Map<string, string>> {
   const m = new Map<string, string>();
   for (const r of (await ctx.regions().catch(() => [] as Region[]))) m.set(r.code, r.name);
   return m;
+}
+
+// A responsible unit as nodes: the region's and department's names are data, a role is a word.
+function unitParts(names: Map<string, string>, x: Unit): (string | HTMLElement)[] {
+  const where = u(names.get(x.region_code) ?? x.region_code);
+  return x.kind === "department" ? [where, " ", u(x.department)] : [where, " ", t("role_" + x.kind)];
 }
 
 function unitName(names: Map<string, string>, u: Unit): string {
@@ -192,7 +198,7 @@ export async function renderWarnings(main: HTMLElement, ctx: Ctx): Promise<() =>
   const rule = el("select", { "data-testid": "wn-rule" }, el("option", { value: "" }, t("wn_all")),
     ...rules.map((r) => el("option", { value: r.rule }, lang() === "zh" ? r.name_zh : r.name_en))) as HTMLSelectElement;
   const region = el("select", { "data-testid": "wn-region" }, el("option", { value: "" }, t("wn_all")),
-    ...[...names].filter(([code]) => code.length <= 9).map(([code, name]) => el("option", { value: code }, name))) as HTMLSelectElement;
+    ...[...names].filter(([code]) => code.length <= 9).map(([code, name]) => el("option", { value: code, "data-user": "" }, name))) as HTMLSelectElement;
   level.value = q.get("level") ?? "";
   rule.value = q.get("rule") ?? "";
   region.value = q.get("region") ?? "";
@@ -226,9 +232,10 @@ export async function renderWarnings(main: HTMLElement, ctx: Ctx): Promise<() =>
       }
       table.append(el("tr", { "data-key": w.key, "data-rule": w.rule, "data-level": w.level },
         el("td", {}, levelBadge(w.level)), el("td", {}, lang() === "zh" ? w.rule_zh : w.rule_en),
-        el("td", {}, link(`/projects/${encodeURIComponent(w.project_code)}`, w.project_code), " ", w.project_name),
-        el("td", {}, names.get(w.region_code) ?? w.region_code), el("td", {}, unitName(names, w.responsible)),
-        el("td", {}, lang() === "zh" ? w.message_zh : w.message_en), cell));
+        el("td", {}, link(`/projects/${encodeURIComponent(w.project_code)}`, w.project_code), " ", u(w.project_name)),
+        el("td", { "data-user": "" }, names.get(w.region_code) ?? w.region_code), el("td", {}, ...unitParts(names, w.responsible)),
+        // The server's message names milestones, payees, amounts: data within it.
+        el("td", { "data-user": "" }, lang() === "zh" ? w.message_zh : w.message_en), cell));
     }
     list.replaceChildren(el("p", { class: "hint" }, t("wn_count", { n: ws.length })), el("div", { class: "table-scroll" }, table));
   };
@@ -271,8 +278,8 @@ export async function renderOrders(main: HTMLElement, ctx: Ctx): Promise<() => v
       el("tr", {}, ...["od_code", "od_subject", "od_issuer", "od_unit", "od_due", "od_status"].map((k) => el("th", {}, t(k)))));
     for (const o of os)
       table.append(el("tr", { "data-code": o.code, "data-status": o.status },
-        el("td", {}, link(`/orders/${o.id}`, o.code)), el("td", {}, o.title), el("td", {}, unitName(names, o.issuer_unit)),
-        el("td", {}, unitName(names, o.unit)), el("td", {}, fmtTime(o.due_at)), el("td", {}, statusBadge(o))));
+        el("td", {}, link(`/orders/${o.id}`, o.code)), el("td", { "data-user": "" }, o.title), el("td", {}, ...unitParts(names, o.issuer_unit)),
+        el("td", {}, ...unitParts(names, o.unit)), el("td", {}, fmtTime(o.due_at)), el("td", {}, statusBadge(o))));
     list.replaceChildren(el("div", { class: "table-scroll" }, table));
   };
   const tools = el("div", { class: "toolbar" }, xlsx);
@@ -317,34 +324,34 @@ export async function renderOrder(main: HTMLElement, ctx: Ctx, id: string): Prom
     sec.dataset.status = o.status;
     const src = o.source ?? {};
     let sourceText = t("od_source_" + (src.kind ?? "manual"));
-    if (src.warning) sourceText += `：${src.warning.message_zh ?? ""}`;
-    if (src.spot) sourceText += `：${src.spot.layer} v${src.spot.from_version}→v${src.spot.to_version} · ${src.spot.id}`;
+    const sourceData = src.warning ? (lang() === "zh" ? src.warning.message_zh : src.warning.message_en ?? src.warning.message_zh) ?? "" : "";
+    if (src.spot) sourceText += `${colon()}${src.spot.layer} v${src.spot.from_version}→v${src.spot.to_version} · ${src.spot.id}`;
     if (src.feedback) sourceText += ` #${src.feedback.id}`;
     const facts = el("table", { class: "attrs" },
       ...([
-        ["od_code", o.code], ["od_source", sourceText], ["od_issuer", unitName(names, o.issuer_unit)], ["od_unit", unitName(names, o.unit)],
-        ["od_due", fmtTime(o.due_at)], ["od_form_evidence", o.evidence_required.map((k) => t("oe_" + k)).join("、")],
-      ] as [string, string][]).map(([k, v]) => el("tr", {}, el("th", {}, t(k)), el("td", {}, v))),
+        ["od_code", [u(o.code)]], ["od_source", [sourceText, ...(sourceData ? [colon(), u(sourceData)] : [])]], ["od_issuer", unitParts(names, o.issuer_unit)], ["od_unit", unitParts(names, o.unit)],
+        ["od_due", [fmtTime(o.due_at)]], ["od_form_evidence", [o.evidence_required.map((k) => t("oe_" + k)).join(lang() === "zh" ? "、" : ", ")]],
+      ] as [string, (string | HTMLElement)[]][]).map(([k, v]) => el("tr", {}, el("th", {}, t(k)), el("td", {}, ...v))),
       el("tr", {}, el("th", {}, t("od_status")), el("td", { "data-testid": "order-status" }, statusBadge(o))));
     if (o.project_code) facts.append(el("tr", {}, el("th", {}, t("wn_project")), el("td", {}, link(`/projects/${encodeURIComponent(o.project_code)}`, o.project_code))));
     const history = el("ol", { class: "od-history", "data-testid": "order-history" },
-      ...(o.steps ?? []).map((s) => el("li", { "data-action": s.action }, el("strong", {}, t("od_step_" + s.action)), ` · ${s.actor} · ${fmtTime(s.time)}`,
-        s.comment ? el("div", { class: "od-comment" }, s.comment) : null)));
+      ...(o.steps ?? []).map((s) => el("li", { "data-action": s.action }, el("strong", {}, t("od_step_" + s.action)), " · ", u(s.actor), ` · ${fmtTime(s.time)}`,
+        s.comment ? el("div", { class: "od-comment", "data-user": "" }, s.comment) : null)));
     const evidence = el("div", { class: "od-evidence", "data-testid": "order-evidence" });
     for (const e of o.evidence ?? []) {
-      if (e.kind === "text") evidence.append(el("p", {}, e.text ?? ""));
+      if (e.kind === "text") evidence.append(el("p", { "data-user": "" }, e.text ?? ""));
       if (e.kind === "photo")
         evidence.append(el("figure", { class: "od-photo" }, el("img", { src: `/api/v1/orders/${o.id}/photos/${e.sha256}`, alt: t("oe_photo"), width: "160" }),
           el("figcaption", {}, t("od_at", { lon: (e.lon ?? 0).toFixed(5), lat: (e.lat ?? 0).toFixed(5) }))));
-      if (e.kind === "layer_version") evidence.append(el("p", {}, `${t("oe_layer_version")}：${e.layer} v${e.version}`));
-      if (e.kind === "plan_change") evidence.append(el("p", {}, `${t("oe_plan_change")}：#${e.plan_change}`));
+      if (e.kind === "layer_version") evidence.append(el("p", {}, t("oe_layer_version") + colon(), u(`${e.layer} v${e.version}`)));
+      if (e.kind === "plan_change") evidence.append(el("p", {}, `${t("oe_plan_change")}${colon()}#${e.plan_change}`));
     }
     const actions = el("div", { class: "od-actions" });
     const out = el("div", { class: "od-msg", "data-testid": "order-msg" });
     if (actsFor(ctx, o.unit) && (o.status === "issued" || o.status === "returned")) actions.append(answerForm(o, out, draw));
     const issuer = o.issuer === ctx.me.user.username || actsFor(ctx, o.issuer_unit) || (o.supervisor !== null && o.escalation_level > 0 && actsFor(ctx, o.supervisor));
     if (issuer && o.status === "answered") actions.append(verifyForm(o, out, draw));
-    sec.replaceChildren(el("h1", {}, o.title), o.body ? el("p", {}, o.body) : "", facts,
+    sec.replaceChildren(el("h1", { "data-user": "" }, o.title), o.body ? el("p", { "data-user": "" }, o.body) : "", facts,
       el("h2", {}, t("od_history")), history, el("h2", {}, t("od_evidence")), evidence, actions, out);
   };
   await draw();

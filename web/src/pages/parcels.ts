@@ -3,10 +3,19 @@
 // light on a slow connection), the value kept, a button to confirm and a form to object, and the
 // dispute an objection opened, step by step. GET /api/v1/rights/mine finds the household's plans;
 // everything else comes from /api/v1/projects/{id}/rights/households/{code}.
-import { ApiFailure, api } from "../api";
-import { el } from "../dom";
-import { fmtTime, t } from "../i18n";
+import { ApiFailure, api, regionContains } from "../api";
+import { el, u } from "../dom";
+import { addStrings, colon, fmtTime, paren, t, tData } from "../i18n";
 import type { Ctx } from "../main";
+import { fmtMuM2, M2_PER_MU, nf, polygonAreaM2 } from "../units";
+
+addStrings({
+  parcels_area: ["承包面积", "Contracted area"],
+  parcels_value_unit: ["{v} 标准亩", "{v} standard mu"],
+  parcels_value_hint: ["地块价值按地力等级折算为标准亩（一等地每平方米计 1.9，十等地计 1.0），调整前后应基本相等。", "Land value in standard mu: area weighted by land grade (1.9 per m² for grade 1 down to 1.0 for grade 10); it should stay about the same."],
+  parcels_place: ["{village}（{township}）", "{village} ({township})"],
+  parcels_household: ["承包方编码", "Household code"],
+});
 
 type FC = GeoJSON.FeatureCollection;
 
@@ -29,6 +38,7 @@ interface Dispute {
   meetings: { held_on: string; place: string; mediator: string; minutes: string }[];
 }
 interface Mine {
+  households: { household_code: string; region_code: string }[];
   plans: { household_code: string; project_id: number; project_code: string; project_name: string; household?: PlanLine }[];
 }
 interface Criteria {
@@ -108,13 +118,13 @@ function disputeCard(d: Dispute): HTMLElement {
   const steps = el("ol", { class: "steps" },
     el("li", { class: "done" }, t("dispute_registered"), " · ", fmtTime(d.opened_at)));
   for (const m of d.meetings)
-    steps.append(el("li", { class: "done" }, t("dispute_meeting", { date: m.held_on, place: m.place, mediator: m.mediator }),
-      el("div", { class: "muted small" }, m.minutes)));
+    steps.append(el("li", { class: "done" }, tData("dispute_meeting", { date: m.held_on, place: m.place, mediator: m.mediator }),
+      el("div", { class: "muted small", "data-user": "" }, m.minutes)));
   if (d.status !== "registered" && d.status !== "mediation")
-    steps.append(el("li", { class: "done" }, t("dispute_" + d.status), d.outcome ? el("div", { class: "muted small" }, d.outcome) : null));
+    steps.append(el("li", { class: "done" }, t("dispute_" + d.status), d.outcome ? el("div", { class: "muted small", "data-user": "" }, d.outcome) : null));
   return el("div", { class: "card", "data-testid": "dispute", "data-status": d.status },
     el("div", { class: "card-title" }, t("dispute_title"), " · ", t("dispute_" + d.status)),
-    el("p", { class: "small" }, t("objection_reason"), "：", d.reason), steps);
+    el("p", { class: "small" }, t("objection_reason"), colon(), u(d.reason)), steps);
 }
 
 // The field's criteria of the whole plan, before and after (docs/realloc.md), so a household sees
@@ -152,8 +162,27 @@ function criteriaTable(plan: PlanSummary | undefined): HTMLElement | null {
 export async function renderParcels(main: HTMLElement, ctx: Ctx): Promise<() => void> {
   main.classList.add("phone");
   main.append(el("h1", { "data-testid": "parcels-title" }, t("parcels_title")));
-  const mine = await api<Mine>("GET", "/api/v1/rights/mine");
-  const plans = mine.plans.filter((p) => p.household);
+  const [mine, projects, regions] = await Promise.all([api<Mine>("GET", "/api/v1/rights/mine"), ctx.projects(), ctx.regions().catch(() => [])]);
+  // Only the projects that concern the villager's own village: the village's own, or a
+  // township's (county's) project over it.
+  // A plan is the villager's when its household is registered in the villager's village; a
+  // project the villager sees must lie over that village too (a township's project over it, or
+  // the village's own).
+  const villages = ctx.me.grants.filter((g) => g.role === "villager").map((g) => g.region);
+  const regionOf = new Map(projects.map((p) => [p.id, p.region_code]));
+  const householdRegion = new Map(mine.households.map((h) => [h.household_code, h.region_code]));
+  const villageOf = (p: Mine["plans"][number]) => {
+    const hh = householdRegion.get(p.household_code) ?? "";
+    return villages.find((v) => regionContains(v, hh) && (!regionOf.has(p.project_id) || regionContains(regionOf.get(p.project_id)!, v)));
+  };
+  const plans = mine.plans.filter((p) => p.household && villageOf(p));
+  const nameOf = (code: string) => regions.find((r) => r.code === code)?.name;
+  const placeOf = (code: string) => {
+    const v = regions.find((r) => r.code === code);
+    const up = v ? nameOf(v.parent) : undefined;
+    return v ? (up ? t("parcels_place", { village: v.name, township: up }) : v.name) : "";
+  };
+  const areaOf = (fc: FC) => fc.features.reduce((s, f) => s + (f.geometry ? polygonAreaM2(f.geometry) : 0), 0);
   if (!plans.length) {
     main.append(el("p", { class: "empty card", "data-testid": "parcels-empty" }, t("parcels_empty")));
     return () => undefined;
@@ -164,15 +193,20 @@ export async function renderParcels(main: HTMLElement, ctx: Ctx): Promise<() => 
     const h = d.household;
     const message = el("p", { class: "message", "data-testid": "parcels-message", role: "status" });
     const card = el("section", { class: "card", "data-testid": "parcels-card", "data-household": h.household_code },
-      el("div", { class: "card-title" }, plan.project_name),
-      el("div", { class: "muted small" }, plan.project_code, " · ", t("household_code"), " ", h.household_code),
+      el("div", { class: "card-title", "data-user": "" }, plan.project_name),
+      el("div", { class: "muted small", "data-testid": "parcels-place" }, el("span", { "data-user": "" }, placeOf(villageOf(plan) ?? "")),
+        " · ", el("span", { "data-user": "" }, plan.project_code), " · ", t("parcels_household"), " ", el("span", { "data-user": "" }, h.household_code)),
       el("p", { "data-testid": "parcels-status", "data-status": h.status }, statusText(h.status)),
       drawing(d.before, d.after),
       el("div", { class: "legend small" }, key(beforeStyle), t("parcels_before"), " ", key(afterStyle), t("parcels_after")),
       el("dl", { class: "facts" },
         el("dt", {}, t("parcels_count")), el("dd", { "data-testid": "parcels-count" }, `${h.parcels_before} → ${h.parcels_after}`),
+        el("dt", {}, t("parcels_area")), el("dd", { "data-testid": "parcels-area", "data-before-m2": String(Math.round(areaOf(d.before))), "data-after-m2": String(Math.round(areaOf(d.after))) },
+          `${fmtMuM2(areaOf(d.before))} → ${fmtMuM2(areaOf(d.after))}`),
         el("dt", {}, t("parcels_value")),
-        el("dd", {}, `${Math.round(h.value_before).toLocaleString()} → ${Math.round(h.value_after).toLocaleString()} (${(h.deviation * 100).toFixed(2)}%)`)),
+        el("dd", { "data-testid": "parcels-value", title: t("parcels_value_hint") },
+          `${t("parcels_value_unit", { v: nf(h.value_before / M2_PER_MU, 2) })} → ${t("parcels_value_unit", { v: nf(h.value_after / M2_PER_MU, 2) })}${paren(`${h.deviation >= 0 ? "+" : ""}${(h.deviation * 100).toFixed(2)}%`)}`)),
+      el("p", { class: "muted small" }, t("parcels_value_hint")),
       criteriaTable(d.plan));
     if (h.status === "pending") {
       const confirm = el("button", { class: "btn primary touch", "data-testid": "confirm" }, t("parcels_confirm"));

@@ -8,7 +8,7 @@
 //   /participation?village=CODE&tab=votes|surveys|feedback|comments
 //   /participation?project=ID&tab=comments   (a village the project concerns)
 import { ApiFailure, api, regionContains, type Project, type Region } from "../api";
-import { el } from "../dom";
+import { el, u } from "../dom";
 import { fmtTime, has, t } from "../i18n";
 import "../i18n_dash";
 import "../i18n_part";
@@ -115,7 +115,7 @@ export async function renderParticipation(main: HTMLElement, ctx: Ctx): Promise<
   let tab = ["votes", "surveys", "feedback", "comments"].includes(q.get("tab") ?? "") ? q.get("tab")! : "votes";
 
   const select = el("select", { "data-testid": "part-village" }) as HTMLSelectElement;
-  for (const v of villages) select.append(el("option", { value: v.code }, `${v.name} ${v.code}`));
+  for (const v of villages) select.append(el("option", { value: v.code, "data-user": "" }, `${v.name} ${v.code}`));
   select.value = village;
   const tabs = el("div", { class: "part-tabs", role: "tablist" });
   const body = el("div", { "data-testid": "part-body" });
@@ -190,16 +190,16 @@ async function votesTab(box: HTMLElement, env: Env) {
     repsCard.replaceChildren(el("h2", {}, t("reps_title")),
       reps.length ? el("p", { "data-testid": "reps-count", "data-count": String(reps.length) }, t("reps_count", { n: reps.length }))
         : el("p", { class: "warn", "data-testid": "reps-count", "data-count": "0" }, t("reps_none")),
-      el("div", { class: "chips", "data-testid": "reps-list" }, ...reps.map((u) => el("span", { class: "badge", "data-rep": u }, u))));
+      el("div", { class: "chips", "data-testid": "reps-list" }, ...reps.map((u) => el("span", { class: "badge", "data-rep": u, "data-user": "" }, u))));
     if (!convener) return;
     const memberNames = [...new Set(members.map((m) => m.username))];
     const checks = el("div", { class: "checks" }, ...memberNames.map((u) => {
       const cb = el("input", { type: "checkbox", value: u, "data-member": u }) as HTMLInputElement;
       cb.checked = reps.includes(u);
       const hh = members.filter((m) => m.username === u).map((m) => m.household_code).join(", ");
-      return el("label", {}, cb, `${u} (${hh})`);
+      return el("label", { "data-user": "" }, cb, `${u} (${hh})`);
     }));
-    const others = el("textarea", { rows: "3", "data-testid": "reps-others", placeholder: "cunmin2\ncunmin3" }) as HTMLTextAreaElement;
+    const others = el("textarea", { rows: "3", "data-testid": "reps-others", placeholder: t("reps_others_ph") }) as HTMLTextAreaElement;
     others.value = reps.filter((u) => !memberNames.includes(u)).join("\n");
     const msg = el("div", { class: "msg", role: "status", "data-testid": "reps-message" });
     const save = el("button", { class: "btn primary", type: "submit", "data-testid": "reps-save" }, t("reps_save"));
@@ -222,7 +222,7 @@ async function votesTab(box: HTMLElement, env: Env) {
     const question = el("textarea", { rows: "2", maxlength: "1000", placeholder: t("vote_question_ph"), "data-testid": "vote-question-input" }) as HTMLTextAreaElement;
     const project = el("select", { "data-testid": "vote-project" }) as HTMLSelectElement;
     project.append(el("option", { value: "0" }, t("vote_no_project")));
-    for (const p of env.projects) project.append(el("option", { value: String(p.id) }, `${p.code} ${p.name}`));
+    for (const p of env.projects) project.append(el("option", { value: String(p.id), "data-user": "" }, `${p.code} ${p.name}`));
     const msg = el("div", { class: "msg", role: "status", "data-testid": "vote-open-message" });
     const btn = el("button", { class: "btn primary", type: "submit", "data-testid": "vote-open-btn" }, t("vote_open_btn"));
     act(btn, msg, async () => {
@@ -242,10 +242,10 @@ async function votesTab(box: HTMLElement, env: Env) {
   const voteCard = (v: VoteDetail): HTMLElement => {
     const k = needed(v.representatives);
     const card = el("article", { class: "card vote-card", "data-vote": String(v.id), "data-status": v.status, "data-passed": String(v.passed) },
-      el("div", { class: "card-title" }, el("strong", {}, v.question), " ",
+      el("div", { class: "card-title" }, el("strong", { "data-user": "" }, v.question), " ",
         el("span", { class: "badge " + (v.status === "open" ? "state-public_notice" : "pending") }, t("vote_status_" + v.status))),
       el("div", { class: "muted small" }, t("vote_opened_at", { t: fmtTime(v.opened_at) }) + (v.closed_at ? " · " + t("vote_closed_at", { t: fmtTime(v.closed_at) }) : "")
-        + (v.project_id ? " · " + (env.projects.find((p) => p.id === v.project_id)?.code ?? `#${v.project_id}`) : "")),
+        + (v.project_id ? " · " : ""), v.project_id ? u(env.projects.find((p) => p.id === v.project_id)?.code ?? `#${v.project_id}`) : ""),
       el("p", { "data-testid": "tally" }, t("vote_tally", { n: v.yes + v.no + v.abstain, m: v.representatives, y: v.yes, no: v.no, a: v.abstain })),
       el("p", { class: "vote-rule" }, t("vote_rule", { m: v.representatives, k })));
     if (v.status === "closed")
@@ -261,7 +261,7 @@ async function votesTab(box: HTMLElement, env: Env) {
       for (const m of v.members) {
         const b = byName.get(m);
         table.append(el("tr", { "data-rep": m, "data-choice": b?.choice ?? "" },
-          el("td", {}, m), el("td", { class: b ? "ballot-" + b.choice : "ballot-none" }, b ? t("vote_" + b.choice) : t("vote_not_yet")),
+          el("td", { "data-user": "" }, m), el("td", { class: b ? "ballot-" + b.choice : "ballot-none" }, b ? t("vote_" + b.choice) : t("vote_not_yet")),
           el("td", { class: "muted small" }, b ? fmtTime(b.at) : "")));
       }
       card.append(el("h3", {}, t("vote_ballots")), table);

@@ -3,8 +3,10 @@
 // the milestone and the payee; the approver's opinion is required. Resolves to the opinion, or
 // null when cancelled.
 import "./project.css";
+import { api, apiFile } from "../api";
 import { el } from "../dom";
-import { addStrings, t } from "../i18n";
+import { addStrings, paren, t } from "../i18n";
+import "../i18n_funds";
 
 addStrings({
   pc_title: ["确认批准拨付", "Confirm the payment"],
@@ -19,6 +21,9 @@ addStrings({
   pc_opinion_needed: ["请填写审核意见", "Please write an opinion"],
   pc_confirm: ["确认拨付", "Approve payment"],
   pc_cancel: ["取消", "Cancel"],
+  pc_voucher: ["拨付凭证（可选：JPEG、PNG 图片或 PDF 文件，不超过 10 MB）", "Voucher (optional: a JPEG or PNG image or a PDF, at most 10 MB)"],
+  pc_voucher_too_large: ["凭证文件不能超过 10 MB", "The voucher may be at most 10 MB"],
+  pc_voucher_type: ["凭证须为 JPEG、PNG 图片或 PDF 文件", "The voucher must be a JPEG or PNG image or a PDF"],
   pc_hint: ["批准后资金即从项目资金池划拨，记入资金台账和审计日志，不可撤回。", "Once approved the money leaves the project pool, is written to the ledger and the audit log, and cannot be taken back."],
 });
 
@@ -33,6 +38,19 @@ export interface PaymentToConfirm {
   amount_wan_yuan?: string;
 }
 
+export interface Voucher {
+  content_type: string;
+  size: number;
+  url: string;
+}
+
+// "拨付凭证（PDF 文件，12 KB）", a link that downloads it.
+export function voucherLink(v: Voucher): HTMLElement {
+  const kind = v.content_type === "application/pdf" ? "pdf" : v.content_type === "image/png" ? "png" : "jpeg";
+  return el("a", { href: v.url, class: "small", download: "", "data-testid": "voucher-link" },
+    t("fw_voucher") + paren(t("fw_voucher_file", { kind: t("fw_voucher_kind_" + kind), kb: Math.max(1, Math.round(v.size / 1024)) })));
+}
+
 // "350,000.00 元" from integer fen (exact: fen are split, never divided in floating point).
 export function yuanFigures(fen: number): string {
   const sign = fen < 0 ? "-" : "";
@@ -41,9 +59,25 @@ export function yuanFigures(fen: number): string {
   return `${sign}${whole}.${String(f % 100).padStart(2, "0")} 元`;
 }
 
-export function confirmPayment(d: PaymentToConfirm): Promise<string | null> {
+export interface PaymentDecision {
+  opinion: string;
+  voucher: File | null;
+}
+
+export const MAX_VOUCHER_BYTES = 10 * 1024 * 1024;
+
+// Approves payment `id` of project `projectId` with the opinion, and the voucher when there is one
+// (its bytes as the body, the decision in the query: one request, one transaction on the server).
+export function approvePayment(projectId: number, id: number, decision: PaymentDecision): Promise<unknown> {
+  const path = `/api/v1/projects/${projectId}/funds/disbursements/${id}/decision`;
+  if (!decision.voucher) return api("POST", path, { decision: "approve", comment: decision.opinion });
+  return apiFile("POST", `${path}?decision=approve&comment=${encodeURIComponent(decision.opinion)}`, decision.voucher);
+}
+
+export function confirmPayment(d: PaymentToConfirm): Promise<PaymentDecision | null> {
   return new Promise((resolve) => {
     const opinion = el("textarea", { rows: "3", maxlength: "2000", "data-testid": "pay-opinion", required: "" }) as HTMLTextAreaElement;
+    const voucher = el("input", { type: "file", accept: "image/jpeg,image/png,application/pdf,.jpg,.jpeg,.png,.pdf", "data-testid": "pay-voucher" }) as HTMLInputElement;
     const msg = el("p", { class: "msg", role: "status" });
     const ok = el("button", { type: "button", class: "btn primary", "data-testid": "pay-confirm" }, t("pc_confirm"));
     const cancel = el("button", { type: "button", class: "btn", "data-testid": "pay-cancel" }, t("pc_cancel"));
@@ -59,8 +93,9 @@ export function confirmPayment(d: PaymentToConfirm): Promise<string | null> {
           ...row("pc_amount", yuanFigures(d.amount_fen) + (d.amount_wan_yuan ? `（${t("pc_summary")} ${d.amount_wan_yuan}）` : ""), "amount"),
           ...(d.amount_capital ? row("pc_capital", d.amount_capital, "capital") : [])),
         el("label", { class: "pc-opinion" }, el("span", {}, t("pc_opinion")), opinion),
+        el("label", { class: "pc-opinion" }, el("span", {}, t("pc_voucher")), voucher),
         el("p", { class: "hint" }, t("pc_hint")), msg, el("div", { class: "buttons" }, ok, cancel)));
-    const close = (answer: string | null) => {
+    const close = (answer: PaymentDecision | null) => {
       box.remove();
       resolve(answer);
     };
@@ -72,7 +107,18 @@ export function confirmPayment(d: PaymentToConfirm): Promise<string | null> {
         opinion.focus();
         return;
       }
-      close(text);
+      const file = voucher.files?.[0] ?? null;
+      if (file && file.size > MAX_VOUCHER_BYTES) {
+        msg.className = "msg error";
+        msg.textContent = t("pc_voucher_too_large");
+        return;
+      }
+      if (file && !/^(image\/jpeg|image\/png|application\/pdf)$/.test(file.type) && !/\.(jpe?g|png|pdf)$/i.test(file.name)) {
+        msg.className = "msg error";
+        msg.textContent = t("pc_voucher_type");
+        return;
+      }
+      close({ opinion: text, voucher: file });
     });
     cancel.addEventListener("click", () => close(null));
     box.addEventListener("keydown", (e) => {

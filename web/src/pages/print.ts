@@ -6,13 +6,13 @@
 //   /print/payment/{project id}/{disbursement id}
 import "./print.css";
 import { api, getProject, landUseClasses, planningClasses, type Project } from "../api";
-import { el } from "../dom";
-import { fmtArea, fmtTime, has, lang, t } from "../i18n";
+import { el, u } from "../dom";
+import { fmtArea, fmtTime, has, lang, t, colon, paren, tData, typeName } from "../i18n";
 import { fmtDay } from "../i18n_notice";
 import type { Ctx } from "../main";
 import { M2_PER_MU, nf } from "../units";
 import "../i18n_funds";
-import { yuanFigures } from "./pay_confirm";
+import { voucherLink, yuanFigures, type Voucher } from "./pay_confirm";
 import { planSvg } from "./village_project";
 
 export async function renderPrint(main: HTMLElement, ctx: Ctx): Promise<() => void> {
@@ -38,13 +38,15 @@ export async function renderPrint(main: HTMLElement, ctx: Ctx): Promise<() => vo
 }
 
 const cell = (text: string, attrs: Record<string, string> = {}) => el("td", attrs, text);
+// A cell whose text is data (a name, a code, an opinion).
+const dcell = (text: string, attrs: Record<string, string> = {}) => el("td", { ...attrs, "data-user": "" }, text);
 const head = (text: string, attrs: Record<string, string> = {}) => el("th", attrs, text);
 const signature = (who: string) => el("div", { class: "sign" }, el("span", {}, who), el("span", {}, t("pr_sign")), el("span", {}, t("pr_date")));
 
 function basics(p: Project, regionName: string): HTMLElement {
   return el("table", { class: "form-table" },
-    el("tr", {}, head(t("col_code")), cell(p.code), head(t("col_name")), cell(p.name)),
-    el("tr", {}, head(t("col_type")), cell(p.type), head(t("col_region")), cell(regionName)),
+    el("tr", {}, head(t("col_code")), dcell(p.code), head(t("col_name")), dcell(p.name)),
+    el("tr", {}, head(t("col_type")), cell(typeName(p.type)), head(t("col_region")), dcell(regionName)),
     el("tr", {}, head(t("col_area")), cell(fmtArea(p.area_m2), { colspan: "3" })),
     el("tr", {}, head(t("col_state")), cell(has("state_" + p.state) ? t("state_" + p.state) : p.state, { colspan: "3" })));
 }
@@ -58,7 +60,7 @@ function approvalSheet(sheet: HTMLElement, p: Project, regionName: string) {
   if (!items.length) findings.append(el("tr", {}, cell(t("pr_no_findings"), { colspan: "3" })));
   for (const f of items)
     findings.append(el("tr", {}, cell(lang() === "zh" ? f.text_zh || f.name_zh : f.text_en || f.name_en), cell(fmtArea(f.area_m2)),
-      cell(f.acknowledgement ? `${t("pr_acknowledged")}：${f.acknowledgement.reason}` : "")));
+      el("td", {}, ...(f.acknowledgement ? [t("pr_acknowledged") + colon(), u(f.acknowledgement.reason)] : []))));
   sheet.append(findings);
   // Every review of every round, with the opinion and the conditions.
   const reviews = el("table", { class: "form-table", "data-testid": "print-reviews" },
@@ -66,9 +68,9 @@ function approvalSheet(sheet: HTMLElement, p: Project, regionName: string) {
   for (const r of p.reviews ?? []) {
     const conditions = (p.obligations ?? []).filter((o) => o.department === r.department).map((o) => o.text);
     reviews.append(el("tr", { "data-department": r.department },
-      cell(r.department), cell(String(r.round)), cell(r.decision ? t("decision_" + r.decision) : t("review_pending")),
-      el("td", {}, r.opinion || "", conditions.length ? el("div", { class: "conditions" }, `${t("pr_conditions")}：${conditions.join("；")}`) : ""),
-      cell(r.reviewer ? `${r.reviewer} ${fmtDay(r.decided_at)}` : "")));
+      dcell(r.department), cell(String(r.round)), cell(r.decision ? t("decision_" + r.decision) : t("review_pending")),
+      el("td", {}, u(r.opinion || ""), conditions.length ? el("div", { class: "conditions" }, t("pr_conditions") + colon(), u(conditions.join("；"))) : ""),
+      el("td", {}, ...(r.reviewer ? [u(r.reviewer), ` ${fmtDay(r.decided_at)}`] : []))));
   }
   if (!(p.reviews ?? []).length) reviews.append(el("tr", {}, cell(t("no_reviews"), { colspan: "5" })));
   sheet.append(reviews, el("div", { class: "signs" }, signature(t("pr_sign_lead")), signature(t("pr_sign_group"))));
@@ -92,8 +94,9 @@ async function noticeSheet(sheet: HTMLElement, p: Project, regionName: string) {
     const n = names.get(to);
     if (n && !targets.includes(n)) targets.push(n);
   }
-  sheet.append(el("h1", {}, t("pr_notice_title", { name: p.name })),
-    el("p", { "data-testid": "print-notice-text" }, t("pn_text", { village: regionName || t("pn_this_village"), name: p.name, code: p.code, mu: nf(p.area_m2 / M2_PER_MU, 1) })),
+  sheet.append(el("h1", {}, tData("pr_notice_title", { name: p.name })),
+    el("p", { "data-testid": "print-notice-text" }, regionName ? tData("pn_text", { village: regionName, name: p.name, code: p.code, mu: nf(p.area_m2 / M2_PER_MU, 1) })
+      : tData("pn_text", { village: t("pn_this_village"), name: p.name, code: p.code, mu: nf(p.area_m2 / M2_PER_MU, 1) })),
     el("p", { class: "period", "data-testid": "print-notice-period" }, notice ? t("pn_period", { from: fmtDay(notice.starts), to: fmtDay(notice.ends) }) : t("pr_no_notice")),
     el("h2", {}, t("pn_changes")),
     targets.length ? el("ul", {}, ...targets.map((n) => el("li", {}, t("pn_change_to", { cls: n })))) : el("p", {}, t("pn_no_changes")),
@@ -116,6 +119,7 @@ interface PrintDisbursement {
   decided_by: string;
   decided_at: string;
   decision_comment: string;
+  voucher?: Voucher | null;
 }
 
 async function paymentSheet(sheet: HTMLElement, p: Project, regionName: string, disbursement: number) {
@@ -127,13 +131,15 @@ async function paymentSheet(sheet: HTMLElement, p: Project, regionName: string, 
     return;
   }
   sheet.append(el("table", { class: "form-table", "data-testid": "print-payment" },
-    el("tr", {}, head(t("col_code")), cell(p.code), head(t("col_name")), cell(p.name)),
-    el("tr", {}, head(t("col_region")), cell(regionName), head(t("pc_milestone")), cell(d.milestone)),
-    el("tr", {}, head(t("pc_payee")), cell(d.payee, { colspan: "3" })),
-    el("tr", {}, head(t("pc_purpose")), cell(d.purpose || "—", { colspan: "3" })),
-    el("tr", {}, head(t("pc_amount")), cell(`${yuanFigures(d.amount_fen)}${d.amount_wan_yuan ? `（${d.amount_wan_yuan}）` : ""}`, { colspan: "3", "data-field": "amount" })),
-    el("tr", {}, head(t("pc_capital")), cell(d.amount_capital ?? "", { colspan: "3", "data-field": "capital" })),
-    el("tr", {}, head(t("pr_requested")), cell(`${d.requested_by} ${fmtDay(d.requested_at)}`, { colspan: "3" })),
-    el("tr", {}, head(t("pr_opinion")), cell(d.decided_by ? `${t("fw_status_" + d.status)}：${d.decision_comment}（${d.decided_by} ${fmtTime(d.decided_at)}）` : t("pr_pending"), { colspan: "3" }))),
+    el("tr", {}, head(t("col_code")), dcell(p.code), head(t("col_name")), dcell(p.name)),
+    el("tr", {}, head(t("col_region")), dcell(regionName), head(t("pc_milestone")), dcell(d.milestone)),
+    el("tr", {}, head(t("pc_payee")), dcell(d.payee, { colspan: "3" })),
+    el("tr", {}, head(t("pc_purpose")), dcell(d.purpose || "—", { colspan: "3" })),
+    el("tr", {}, head(t("pc_amount")), cell(`${yuanFigures(d.amount_fen)}${d.amount_wan_yuan ? paren(d.amount_wan_yuan) : ""}`, { colspan: "3", "data-field": "amount" })),
+    // 大写金额 is Chinese by law, in either language of the interface.
+    el("tr", {}, head(t("pc_capital")), dcell(d.amount_capital ?? "", { colspan: "3", "data-field": "capital" })),
+    el("tr", {}, head(t("pr_requested")), el("td", { colspan: "3" }, u(d.requested_by), ` ${fmtDay(d.requested_at)}`)),
+    el("tr", {}, head(t("pr_opinion")), el("td", { colspan: "3" }, ...(d.decided_by ? [t("fw_status_" + d.status) + colon(), u(d.decision_comment), lang() === "zh" ? "（" : " (", u(d.decided_by), ` ${fmtTime(d.decided_at)}`, lang() === "zh" ? "）" : ")"] : [t("pr_pending")]))),
+    el("tr", {}, head(t("fw_voucher")), el("td", { colspan: "3", "data-field": "voucher" }, d.voucher ? voucherLink(d.voucher) : t("fw_voucher_none")))),
     el("div", { class: "signs" }, signature(t("pr_sign_finance")), signature(t("pr_sign_lead"))));
 }

@@ -1,7 +1,7 @@
 import "./project.css";
 import { ApiFailure, actionsFor, api, getProject, landUseClasses, type LandUseClass, type Project } from "../api";
-import { el } from "../dom";
-import { fmtArea, fmtTime, has, lang, t } from "../i18n";
+import { el, u } from "../dom";
+import { fmtArea, fmtTime, has, lang, t, colon, typeName } from "../i18n";
 import type { Ctx } from "../main";
 import { activitySection } from "./project_activity";
 import { feedbackSection } from "./project_feedback";
@@ -68,14 +68,15 @@ export function reviewsSection(p: Project): HTMLElement {
     const table = el("table", { class: "grid" });
     for (const r of reviews)
       table.append(el("tr", { "data-department": r.department, "data-decision": r.decision ?? "" },
-        el("td", {}, t("round", { n: r.round })), el("td", {}, r.department),
+        el("td", {}, t("round", { n: r.round })), el("td", { "data-user": "" }, r.department),
         el("td", {}, r.decision ? el("span", { class: "badge dec-" + r.decision }, t("decision_" + r.decision)) : el("span", { class: "badge pending" }, t("review_pending"))),
-        el("td", {}, r.opinion || ""), el("td", { class: "muted" }, r.reviewer ? `${r.reviewer} ${fmtTime(r.decided_at)}` : "")));
-    sec.append(table);
+        el("td", { "data-user": "" }, r.opinion || ""), el("td", { class: "muted nowrap" }, r.reviewer ? u(r.reviewer) : "", r.reviewer ? ` ${fmtTime(r.decided_at)}` : "")));
+    // Wide opinions scroll inside the card instead of clipping the reviewer and time.
+    sec.append(el("div", { class: "table-scroll" }, table));
   }
   if (p.obligations?.length) {
     sec.append(el("h3", {}, t("obligations")));
-    sec.append(el("ul", {}, ...p.obligations.map((o) => el("li", { "data-status": o.status }, `${o.department}：${o.text}（${has("obligation_" + o.status) ? t("obligation_" + o.status) : o.status}）`))));
+    sec.append(el("ul", {}, ...p.obligations.map((o) => el("li", { "data-status": o.status }, u(o.department), colon(), u(o.text), `（${has("obligation_" + o.status) ? t("obligation_" + o.status) : o.status}）`))));
   }
   return sec;
 }
@@ -92,7 +93,7 @@ function sectionNav(p: Project): HTMLElement {
     });
     nav.append(a);
   }
-  nav.append(el("span", { class: "muted" }, " " + t("pr_links") + "："),
+  nav.append(el("span", { class: "muted" }, " " + t("pr_links") + colon()),
     el("a", { href: `/print/approval/${p.id}`, "data-route": "", class: "sn-link", "data-testid": "print-approval" }, t("pr_link_approval")));
   if (p.notice_starts) nav.append(el("a", { href: `/print/notice/${p.id}`, "data-route": "", class: "sn-link", "data-testid": "print-notice" }, t("pr_link_notice")));
   return nav;
@@ -157,8 +158,8 @@ export async function renderProject(main: HTMLElement, ctx: Ctx, code: string): 
     // plan editor has loaded: the new state never shows above the previous state's controls.
     const regionName = (await ctx.regions().catch(() => [])).find((r) => r.code === proj.region_code)?.name ?? proj.region_code;
     const title = [
-      el("h1", { "data-testid": "project-title" }, `${proj.code} ${proj.name} `, stateBadge(proj.state)),
-      el("p", { class: "muted" }, `${t("col_type")}: ${proj.type} · ${t("col_region")}: ${regionName} · ${t("project_area")}: ${fmtArea(proj.area_m2)}`
+      el("h1", { "data-testid": "project-title" }, u(`${proj.code} ${proj.name}`), " ", stateBadge(proj.state)),
+      el("p", { class: "muted" }, `${t("col_type")}: ${typeName(proj.type)} · ${t("col_region")}: `, u(regionName), ` · ${t("project_area")}: ${fmtArea(proj.area_m2)}`
         + (proj.notice_starts ? ` · ${t("notice")}: ${fmtDay(proj.notice_starts)} – ${fmtDay(proj.notice_ends ?? "")}` : "")),
       sectionNav(proj)];
     const parts: HTMLElement[] = [actionsSection(proj)];

@@ -6,7 +6,7 @@
 // answers them, the evaluation only when theirs does.
 import { api, type Project } from "../api";
 import { el } from "../dom";
-import { addStrings, t } from "../i18n";
+import { addStrings, colon, formatName, t } from "../i18n";
 
 addStrings({
   dl_title: ["下载", "Downloads"],
@@ -17,7 +17,7 @@ addStrings({
   dl_findings: ["合规性审查问题清单", "Compliance findings"],
   dl_ledger: ["资金台账", "Fund ledger"],
   dl_evaluation: ["绩效评价表", "Performance evaluation"],
-  dl_hint: ["坐标 TXT 为部标准格式（GBK），SHP 压缩包含 GBK 编码的属性表。", "The coordinate TXT is the ministry's format (GBK); the SHP zip has GBK attributes."],
+  dl_hint: ["坐标文本为自然资源部标准格式（国标汉字编码），矢量压缩包的属性表也为国标汉字编码。", "The coordinate TXT is the ministry's format (GBK); the SHP zip has GBK attributes."],
   dl_none: ["该项目暂无可下载的内容", "Nothing to download for this project yet"],
 });
 
@@ -39,9 +39,9 @@ export async function downloadsSection(p: Project): Promise<HTMLElement> {
   const sec = el("section", { class: "card", "data-testid": "downloads" }, el("h2", {}, t("dl_title")));
   const base = `/api/v1/projects/${p.id}`;
   const geometry = (part: string, label: string) => {
-    const row = el("div", { class: "layer-downloads", "data-testid": `download-${part}` }, t(label) + "：");
-    for (const [format, name] of [["txt", "TXT"], ["gpkg", "GeoPackage"], ["shp", "SHP (GBK)"]])
-      row.append(el("a", { href: `${base}/download?part=${part}&format=${format}`, download: "", "data-format": format }, name), " ");
+    const row = el("div", { class: "layer-downloads", "data-testid": `download-${part}` }, t(label) + colon());
+    for (const format of ["txt", "gpkg", "shp"])
+      row.append(el("a", { href: `${base}/download?part=${part}&format=${format}`, download: "", "data-format": format }, formatName(format)), " ");
     return row;
   };
   const rows: HTMLElement[] = [];
@@ -61,7 +61,7 @@ export async function downloadsSection(p: Project): Promise<HTMLElement> {
   if (ledger) sheets.push(["ledger", "dl_ledger"]);
   if (evaluation) sheets.push(["evaluation", "dl_evaluation"]);
   if (sheets.length) {
-    const row = el("div", { class: "layer-downloads", "data-testid": "download-sheets" }, t("dl_sheets") + "：");
+    const row = el("div", { class: "layer-downloads", "data-testid": "download-sheets" }, t("dl_sheets") + colon());
     for (const [sheet, label] of sheets)
       row.append(el("a", { href: `${base}/sheets/${sheet}?format=xlsx`, download: "", "data-sheet": sheet }, t(label)), " ");
     rows.push(row);

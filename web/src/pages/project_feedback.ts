@@ -21,10 +21,10 @@ export async function feedbackSection(p: Project): Promise<HTMLElement> {
   for (const f of [...items].reverse())
     body.append(el("tr", { "data-feedback": String(f.id), "data-category": f.category, "data-status": f.status },
       el("td", {}, el("span", { class: "badge cat-" + f.category }, has("category_" + f.category) ? t("category_" + f.category) : f.category)),
-      el("td", {}, f.body),
+      el("td", { "data-user": "" }, f.body),
       el("td", {}, has("status_" + f.status) ? t("status_" + f.status) : f.status),
       el("td", { class: "nowrap" }, fmtDay(f.due_at), f.overdue ? el("span", { class: "badge warn" }, " " + t("pf_overdue")) : ""),
-      el("td", {}, f.reply ? f.reply.text : "")));
+      el("td", { "data-user": "" }, f.reply ? f.reply.text : "")));
   table.append(body);
   sec.append(el("div", { class: "table-scroll" }, table));
   return sec;

@@ -9,10 +9,10 @@
 //   - approve / refuse: finance over the project's region, never on one's own request.
 // Amounts are typed in yuan with up to two decimals and sent as integer fen, converted from the
 // digits as text (no floating point money); the server's refusals are shown as it words them.
-import { ApiFailure, api, getMe, listProjects, regionContains, type Me, type Project, type Region } from "../api";
-import { el } from "../dom";
-import { confirmPayment } from "./pay_confirm";
-import { fmtTime, has, t } from "../i18n";
+import { ApiFailure, api, getMe, listProjects, regionContains, type Me, type Project, type Region, apiFile } from "../api";
+import { el, u } from "../dom";
+import { approvePayment, confirmPayment, voucherLink, type Voucher } from "./pay_confirm";
+import { fmtTime, has, t, colon, tData, lang } from "../i18n";
 import "../i18n_funds";
 import { onLive } from "../live";
 import { flash, isBusy } from "../live_sections";
@@ -85,6 +85,7 @@ interface Disbursement {
   amount_yuan: string;
   amount_capital?: string;
   amount_wan_yuan?: string;
+  voucher?: Voucher | null;
 }
 interface Compensation {
   id: number;
@@ -198,7 +199,7 @@ export async function fundsSection(p: Project): Promise<HTMLElement> {
           el("th", { class: "num" }, t("fw_disbursed")), el("th", { class: "num" }, t("fw_balance"))));
       for (const s of pool)
         table.append(el("tr", { "data-source": String(s.source_id), "data-balance-fen": String(s.balance_fen) },
-          el("td", {}, s.source_name), el("td", { class: "fw-nowrap" }, kindName(s.kind, s.kind_zh)), el("td", { class: "num" }, yuan(s.allocated_yuan)),
+          el("td", { "data-user": "" }, s.source_name), el("td", { class: "fw-nowrap" }, kindName(s.kind, s.kind_zh)), el("td", { class: "num" }, yuan(s.allocated_yuan)),
           el("td", { class: "num" }, yuan(s.disbursed_yuan)), el("td", { class: "num" }, el("strong", {}, yuan(s.balance_yuan)))));
       parts.push(el("div", { class: "fw-scroll" }, table));
     }
@@ -272,7 +273,7 @@ export async function fundsSection(p: Project): Promise<HTMLElement> {
             return el("tr", { "data-project": String(a.project_id), "data-amount-fen": String(a.amount_fen) },
               el("td", { class: "fw-nowrap" }, fmtTime(a.time)),
               el("td", {}, c ? el("a", { href: `/projects/${encodeURIComponent(c)}`, "data-route": "" }, c) : `#${a.project_id}`),
-              el("td", { class: "num" }, yuan(a.amount_yuan)), el("td", {}, a.note), el("td", {}, a.actor));
+              el("td", { class: "num" }, yuan(a.amount_yuan)), el("td", { "data-user": "" }, a.note), el("td", { "data-user": "" }, a.actor));
           })));
       if (row.nextElementSibling instanceof HTMLElement && row.nextElementSibling.dataset.history === String(s.id)) row.nextElementSibling.remove();
       row.after(el("tr", { "data-history": String(s.id) }, el("td", { colspan: "6" }, box)));
@@ -299,7 +300,7 @@ export async function fundsSection(p: Project): Promise<HTMLElement> {
       for (const s of compatible) {
         const history = el("button", { type: "button", class: "btn link small", "data-testid": "source-history", "data-source": String(s.id), "aria-expanded": "false" }, t("fw_history"));
         const row = el("tr", { "data-source": String(s.id), "data-unallocated-fen": String(s.unallocated_fen) },
-          el("td", {}, s.name, " ", history), el("td", { class: "fw-nowrap" }, kindName(s.kind, s.kind_zh)), el("td", {}, regionName(s.region_code)),
+          el("td", {}, u(s.name), " ", history), el("td", { class: "fw-nowrap" }, kindName(s.kind, s.kind_zh)), el("td", { "data-user": "" }, regionName(s.region_code)),
           el("td", { class: "num" }, yuan(s.amount_yuan)), el("td", { class: "num" }, yuan(s.allocated_yuan)), el("td", { class: "num" }, yuan(s.unallocated_yuan)));
         history.addEventListener("click", () => void toggleHistory(row, s, history));
         table.append(row);
@@ -310,7 +311,7 @@ export async function fundsSection(p: Project): Promise<HTMLElement> {
     // Allocate from a source into this project's pool.
     if (compatible.length) {
       const src = el("select", { "data-testid": "alloc-source" },
-        ...compatible.map((s) => el("option", { value: String(s.id) }, `${s.name}（${t("fw_unallocated")} ${yuan(s.unallocated_yuan)}）`))) as HTMLSelectElement;
+        ...compatible.map((s) => el("option", { value: String(s.id), "data-user": "" }, `${s.name}（${t("fw_unallocated")} ${yuan(s.unallocated_yuan)}）`))) as HTMLSelectElement;
       const amount = el("input", { inputmode: "decimal", "data-testid": "alloc-amount", placeholder: "0.00" }) as HTMLInputElement;
       const note = el("input", { "data-testid": "alloc-note", maxlength: "2000" }) as HTMLInputElement;
       const btn = el("button", { type: "submit", class: "btn primary", "data-action": "allocate" }, t("fw_allocate_btn"));
@@ -331,7 +332,7 @@ export async function fundsSection(p: Project): Promise<HTMLElement> {
     // Record a new source in the project's region or one containing it (where the user may).
     const codes = regions.map((r) => r.code).filter((c) => regionContains(c, p.region_code) && mayManageFunds(me, c));
     if (!codes.length) codes.push(p.region_code);
-    const region = el("select", { "data-testid": "source-region" }, ...codes.map((c) => el("option", { value: c }, `${regionName(c)} ${c}`))) as HTMLSelectElement;
+    const region = el("select", { "data-testid": "source-region" }, ...codes.map((c) => el("option", { value: c, "data-user": "" }, `${regionName(c)} ${c}`))) as HTMLSelectElement;
     const kind = el("select", { "data-testid": "source-kind" }, ...FUND_KINDS.map((k) => el("option", { value: k }, kindName(k)))) as HTMLSelectElement;
     const name = el("input", { "data-testid": "source-name", maxlength: "200" }) as HTMLInputElement;
     const amount = el("input", { inputmode: "decimal", "data-testid": "source-amount", placeholder: "0.00" }) as HTMLInputElement;
@@ -357,17 +358,32 @@ export async function fundsSection(p: Project): Promise<HTMLElement> {
     for (const d of [...requests].reverse()) {
       const paid = ledger.filter((e) => e.kind === "disbursement" && e.disbursement_id === d.id);
       const li = el("li", { "data-disbursement": String(d.id), "data-status": d.status },
-        el("div", {}, el("strong", { class: "fw-amount" }, yuan(d.amount_yuan)), " → ", el("strong", {}, d.payee), " ",
+        el("div", {}, el("strong", { class: "fw-amount" }, yuan(d.amount_yuan)), " → ", el("strong", { "data-user": "" }, d.payee), " ",
           el("span", { class: "badge " + (d.status === "approved" ? "dec-approve" : d.status === "refused" ? "dec-reject" : "pending") }, t("fw_status_" + d.status))),
-        el("div", { class: "small" }, `${t("fw_milestone_pick")}: ${d.milestone}` + (d.purpose ? ` · ${t("fw_purpose")}: ${d.purpose}` : "")
-          + (d.compensation_id ? ` · ${t("fw_compensation_for", { id: d.compensation_id })}` : "")
-          + ` · ${t("fw_source")}: ${d.source_id ? sourceName.get(d.source_id) ?? "#" + d.source_id : t("fw_fifo_note")}`),
-        el("div", { class: "muted small" }, `${t("fw_requested_by")}: ${d.requested_by} ${fmtTime(d.requested_at)}`
-          + (d.decided_by ? ` · ${t("fw_decision")}: ${d.decided_by} ${fmtTime(d.decided_at)}${d.decision_comment ? " · " + d.decision_comment : ""}` : "")));
+        el("div", { class: "small" }, `${t("fw_milestone_pick")}: `, u(d.milestone), ...(d.purpose ? [` · ${t("fw_purpose")}: `, u(d.purpose)] : []),
+          d.compensation_id ? ` · ${t("fw_compensation_for", { id: d.compensation_id })}` : "",
+          ` · ${t("fw_source")}: `, d.source_id ? u(sourceName.get(d.source_id) ?? "#" + d.source_id) : t("fw_fifo_note")),
+        el("div", { class: "muted small" }, `${t("fw_requested_by")}: `, u(d.requested_by), ` ${fmtTime(d.requested_at)}`,
+          ...(d.decided_by ? [` · ${t("fw_decision")}: `, u(d.decided_by), ` ${fmtTime(d.decided_at)}`, ...(d.decision_comment ? [" · ", u(d.decision_comment)] : [])] : [])));
       li.append(el("a", { href: `/print/payment/${p.id}/${d.id}`, "data-route": "", class: "small", "data-testid": "print-payment" }, t("pr_payment_title")));
+      if (d.voucher) li.append(" ", voucherLink(d.voucher));
+      else if (d.status === "approved" && finance) {
+        // A voucher that arrives after the approval: finance attaches it once.
+        const file = el("input", { type: "file", accept: "image/jpeg,image/png,application/pdf,.jpg,.jpeg,.png,.pdf", "data-testid": "voucher-file" }) as HTMLInputElement;
+        const send = el("button", { type: "button", class: "btn", "data-action": "attach-voucher" }, t("fw_voucher_attach"));
+        send.addEventListener("click", () => {
+          const f = file.files?.[0];
+          if (!f) return file.focus();
+          void submit(send, async () => {
+            await apiFile("POST", `/api/v1/projects/${p.id}/funds/disbursements/${d.id}/voucher`, f);
+            return t("fw_voucher_attached");
+          });
+        });
+        li.append(el("div", { class: "fw-decide small" }, el("span", {}, t("fw_voucher") + colon()), file, send));
+      }
       if (paid.length)
         li.append(el("div", { class: "small fw-trace", "data-testid": "paid-from" }, `${t("fw_paid_from")}: `,
-          ...paid.map((e, i) => el("span", { "data-source": String(e.source_id) }, (i ? "；" : "") + `${sourceName.get(e.source_id) ?? "#" + e.source_id} ${yuan(e.amount_yuan)}`))));
+          ...paid.map((e, i) => el("span", { "data-source": String(e.source_id) }, i ? (lang() === "zh" ? "；" : "; ") : "", u(sourceName.get(e.source_id) ?? "#" + e.source_id), ` ${yuan(e.amount_yuan)}`))));
       if (d.status === "requested" && finance) {
         if (d.requested_by === me.user.username) li.append(el("div", { class: "muted small" }, t("fw_own_request")));
         else {
@@ -376,10 +392,10 @@ export async function fundsSection(p: Project): Promise<HTMLElement> {
           const refuse = el("button", { type: "button", class: "btn", "data-action": "refuse" }, t("fw_refuse"));
           approve.addEventListener("click", async () => {
             // Money moves only after the confirmation with the amount in capitals and an opinion.
-            const opinion = await confirmPayment({ ...d, project_code: p.code, project_name: p.name });
-            if (opinion === null) return;
+            const decision = await confirmPayment({ ...d, project_code: p.code, project_name: p.name });
+            if (decision === null) return;
             void submit(approve, async () => {
-            await api("POST", `/api/v1/projects/${p.id}/funds/disbursements/${d.id}/decision`, { decision: "approve", comment: opinion });
+            await approvePayment(p.id, d.id, decision);
             return t("fw_approved_ok", { amount: yuan(d.amount_yuan), payee: d.payee });
             });
           });
@@ -400,12 +416,12 @@ export async function fundsSection(p: Project): Promise<HTMLElement> {
   function requestForm(ms: Milestone[], pool: PoolLine[], comp: Compensation[]): HTMLElement {
     const box = el("div", { class: "fw-manage", "data-testid": "request-form-box" }, el("h3", {}, t("fw_request")));
     if (!ms.length) return box.appendChild(el("p", { class: "hint" }, t("fw_no_milestone"))), box;
-    const milestone = el("select", { "data-testid": "req-milestone" }, ...ms.map((m) => el("option", { value: String(m.id) }, `${m.name}（${m.percent}%）`))) as HTMLSelectElement;
+    const milestone = el("select", { "data-testid": "req-milestone" }, ...ms.map((m) => el("option", { value: String(m.id), "data-user": "" }, `${m.name}（${m.percent}%）`))) as HTMLSelectElement;
     const payee = el("input", { "data-testid": "req-payee", maxlength: "200" }) as HTMLInputElement;
     const purpose = el("input", { "data-testid": "req-purpose", maxlength: "2000" }) as HTMLInputElement;
     const amount = el("input", { inputmode: "decimal", "data-testid": "req-amount", placeholder: "0.00" }) as HTMLInputElement;
     const source = el("select", { "data-testid": "req-source" }, el("option", { value: "" }, t("fw_source_fifo")),
-      ...pool.map((s) => el("option", { value: String(s.source_id) }, `${s.source_name}（${t("fw_balance")} ${yuan(s.balance_yuan)}）`))) as HTMLSelectElement;
+      ...pool.map((s) => el("option", { value: String(s.source_id), "data-user": "" }, `${s.source_name}（${t("fw_balance")} ${yuan(s.balance_yuan)}）`))) as HTMLSelectElement;
     const payable = comp.filter((c) => c.status === "approved");
     const compensation = el("select", { "data-testid": "req-compensation" }, el("option", { value: "" }, t("fw_compensation_none")),
       ...payable.map((c) => el("option", { value: String(c.id) },
@@ -440,15 +456,15 @@ export async function fundsSection(p: Project): Promise<HTMLElement> {
     const table = el("table", { class: "grid", "data-testid": "ledger" },
       el("tr", {}, el("th", {}, t("time")), el("th", {}, t("ledger_kind")), el("th", {}, t("fw_trace")), el("th", { class: "num" }, t("amount")),
         el("th", {}, t("note")), el("th", {}, t("actor"))));
-    const pool = t("fw_pool_node", { code: p.code });
+    const pool = () => tData("fw_pool_node", { code: p.code });
     for (const e of ledger) {
       const src = sourceName.get(e.source_id) ?? `#${e.source_id}`;
-      const flow = e.kind === "allocation" ? [src, pool] : [src, pool, e.payee];
+      const flow = e.kind === "allocation" ? [u(src), pool()] : [u(src), pool(), u(e.payee)];
       const note = e.kind === "disbursement" ? [e.milestone, e.disbursement_id ? purposeOf.get(e.disbursement_id) : "", e.compensation_id ? t("fw_compensation_for", { id: e.compensation_id }) : ""].filter(Boolean).join(" · ") : e.note;
       table.append(el("tr", { "data-kind": e.kind, "data-source": String(e.source_id), "data-disbursement": String(e.disbursement_id ?? "") },
         el("td", { class: "small" }, fmtTime(e.time)), el("td", { class: "fw-nowrap" }, has("ledger_" + e.kind) ? t("ledger_" + e.kind) : e.kind),
         el("td", { class: "fw-flow", "data-testid": "flow" }, ...flow.flatMap((x, i) => (i ? [el("span", { class: "arrow" }, " → "), el("span", {}, x)] : [el("span", {}, x)]))),
-        el("td", { class: "num" }, yuan(e.amount_yuan)), el("td", { class: "small" }, note), el("td", {}, e.actor)));
+        el("td", { class: "num" }, yuan(e.amount_yuan)), el("td", { class: "small", "data-user": "" }, note), el("td", { "data-user": "" }, e.actor)));
     }
     box.append(el("div", { class: "fw-scroll" }, table));
     return box;

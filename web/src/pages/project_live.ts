@@ -4,7 +4,7 @@
 import "../live.css";
 import { getProject, listProjects, owedReviews, type Project } from "../api";
 import { el } from "../dom";
-import { t } from "../i18n";
+import { t, tData } from "../i18n";
 import type { Ctx } from "../main";
 import { onLive, type LiveEvent } from "../live";
 import { link, stateBadge } from "./common";
@@ -30,7 +30,7 @@ async function refreshHome(main: HTMLElement, ctx: Ctx, events: LiveEvent[]) {
       for (const r of reviews) {
         const key = `review:${project.id}:${r.round}:${r.department}`;
         rows.push(el("div", { class: "task" + (before.has(key) ? "" : " fresh"), "data-key": key, "data-code": project.code },
-          t("review_owed", { dept: r.department }), " · ", link(`/inbox?project=${project.id}`, `${project.code} ${project.name}`),
+          tData("review_owed", { dept: r.department }), " · ", link(`/inbox?project=${project.id}`, `${project.code} ${project.name}`),
           before.has(key) ? "" : el("span", { class: "badge new" }, t("live_new"))));
       }
     // Payments to approve and feedback to answer (home_tasks.ts): a row already shown is kept as

@@ -4,7 +4,7 @@
 // the planned changes are attached, the compliance check is run and the project is submitted.
 import { ApiFailure, getProject, regionContains, type Region } from "../api";
 import { el } from "../dom";
-import { fmtArea, has, t } from "../i18n";
+import { fmtArea, has, t, typeName } from "../i18n";
 import type { Ctx } from "../main";
 import { createMap, projectAreas, sphericalArea, type GongzhiMap } from "../map";
 import { APPLICANT_ROLES, createProject, planFromGeojson, projectTypes, type Plan } from "../project_api";
@@ -30,9 +30,9 @@ export async function renderProjectNew(main: HTMLElement, ctx: Ctx): Promise<() 
   const name = el("input", { "data-testid": "new-name", maxlength: "200", required: "" }) as HTMLInputElement;
   // No type is preselected: the applicant chooses one.
   const type = el("select", { "data-testid": "new-type", "aria-required": "true" }, el("option", { value: "", disabled: "", selected: "" }, t("type_required")),
-    ...types.map((x) => el("option", { value: x }, x))) as HTMLSelectElement;
+    ...types.map((x) => el("option", { value: x }, typeName(x)))) as HTMLSelectElement;
   const region = el("select", { "data-testid": "new-region" },
-    ...(mine.length ? mine.map((r) => el("option", { value: r.code }, regionLabel(r))) : grants.map((g) => el("option", { value: g.region }, g.region)))) as HTMLSelectElement;
+    ...(mine.length ? mine.map((r) => el("option", { value: r.code, "data-user": "" }, regionLabel(r))) : grants.map((g) => el("option", { value: g.region }, g.region)))) as HTMLSelectElement;
   // A township's or village's own region first: the usual applicant.
   const own = mine.find((r) => r.level === "township" || r.level === "village");
   if (own && grants.every((g) => g.role !== "lead_department")) region.value = own.code;

@@ -123,7 +123,7 @@ export async function planChangesSection(p: Project): Promise<HTMLElement> {
     el("tr", {}, el("th", {}, "#"), el("th", {}, t("from_code")), el("th", {}, t("to_code")), el("th", {}, t("measure_text")), el("th", {}, t("col_area"))));
   (p.plan?.changes ?? []).forEach((c: PlanChange, i: number) =>
     table.append(el("tr", { "data-change": String(i) }, el("td", {}, String(i + 1)), el("td", {}, name(c.from_code)),
-      el("td", { "data-testid": `plan-target-${i}` }, targetWords(c, classes)), el("td", {}, c.measure ?? ""),
+      el("td", { "data-testid": `plan-target-${i}` }, targetWords(c, classes)), el("td", { "data-user": "" }, c.measure ?? ""),
       el("td", { class: "num small" }, areaShort(polygonArea(c.geometry))))));
   return el("section", { class: "card", "data-testid": "plan-changes-card" }, el("h2", {}, t("plan_changes_list")), el("div", { class: "table-scroll plan-scroll" }, table));
 }

@@ -142,7 +142,7 @@ export function mountProgressControls(later: HTMLElement, p: Project, me: Me, ho
   }
 
   function updateForm(ms: Milestone[]): HTMLElement {
-    const sel = el("select", { "data-testid": "mu-milestone" }, ...ms.map((m) => el("option", { value: String(m.id) }, `${m.name}（${m.percent}%）`))) as HTMLSelectElement;
+    const sel = el("select", { "data-testid": "mu-milestone" }, ...ms.map((m) => el("option", { value: String(m.id), "data-user": "" }, `${m.name}（${m.percent}%）`))) as HTMLSelectElement;
     const percent = el("input", { type: "number", min: "0", max: "100", step: "1", "data-testid": "mu-percent", required: "" }) as HTMLInputElement;
     const actual = el("input", { type: "date", max: today(), "data-testid": "mu-actual" }) as HTMLInputElement;
     const comment = el("input", { maxlength: "2000", "data-testid": "mu-comment" }) as HTMLInputElement;
@@ -193,7 +193,7 @@ export function mountProgressControls(later: HTMLElement, p: Project, me: Me, ho
     });
     const text = el("textarea", { rows: "3", maxlength: "8000", placeholder: t("pg_text_ph"), "data-testid": "report-text", required: "" }) as HTMLTextAreaElement;
     const msSel = el("select", { "data-testid": "report-milestone" }, el("option", { value: "" }, t("pg_none")),
-      ...ms.map((m) => el("option", { value: String(m.id) }, m.name))) as HTMLSelectElement;
+      ...ms.map((m) => el("option", { value: String(m.id), "data-user": "" }, m.name))) as HTMLSelectElement;
     // Photos: the camera on a phone (capture), or several from the gallery.
     const files: File[] = [];
     const camera = el("input", { type: "file", accept: "image/jpeg,image/png", capture: "environment", "data-testid": "photo-camera" }) as HTMLInputElement;

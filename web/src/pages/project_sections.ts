@@ -6,8 +6,8 @@ import * as maplibregl from "maplibre-gl";
 import type { GeoJSONSource } from "maplibre-gl";
 import type { Project } from "../api";
 import { getMe } from "../api";
-import { el } from "../dom";
-import { fmtArea, fmtTime, has, lang, t } from "../i18n";
+import { el, u } from "../dom";
+import { fmtArea, fmtTime, has, lang, t, colon } from "../i18n";
 import {
   evaluation, milestones, optional, photoUrl, projectComments, projectNotice, reports,
   type Report,
@@ -32,9 +32,10 @@ export async function noticeSection(p: Project): Promise<HTMLElement> {
   const list = el("ul", { class: "comments", "data-testid": "comments" });
   for (const c of comments)
     list.append(el("li", { "data-comment": String(c.id) },
-      el("div", {}, el("strong", {}, c.author), " ", el("span", { class: "muted small" }, fmtTime(c.created_at))),
-      el("div", {}, c.body),
-      c.reply ? el("div", { class: "reply" }, `${t("reply")}（${c.reply.by} ${fmtTime(c.reply.at)}）：${c.reply.text}`) : el("div", { class: "muted small" }, t("no_reply"))));
+      el("div", {}, el("strong", { "data-user": "" }, c.author), " ", el("span", { class: "muted small" }, fmtTime(c.created_at))),
+      el("div", { "data-user": "" }, c.body),
+      c.reply ? el("div", { class: "reply" }, t("reply"), lang() === "zh" ? "（" : " (", u(c.reply.by), ` ${fmtTime(c.reply.at)}`, lang() === "zh" ? "）" : ")", colon(), u(c.reply.text))
+        : el("div", { class: "muted small" }, t("no_reply"))));
   sec.append(list);
   // Replying happens on the participation page (pages/participation.ts), for those who reply.
   const me = await getMe().catch(() => null);
@@ -57,7 +58,7 @@ export async function progressSection(p: Project): Promise<ProgressData> {
     sec.append(el("p", {}, `${t("overall_percent")}: `, el("strong", { "data-testid": "overall-percent" }, `${Math.round(ms.overall_percent)}%`)));
     const table = el("table", { class: "grid" }, el("tr", {}, el("th", {}, t("milestone")), el("th", {}, t("planned_date")), el("th", {}, t("actual_date")), el("th", {}, t("percent"))));
     for (const m of ms.milestones)
-      table.append(el("tr", {}, el("td", {}, m.name), el("td", {}, m.planned_date), el("td", {}, m.actual_date ?? "—"),
+      table.append(el("tr", {}, el("td", { "data-user": "" }, m.name), el("td", {}, m.planned_date), el("td", {}, m.actual_date ?? "—"),
         el("td", {}, el("span", { class: "bar" }, el("span", { class: "bar-fill", style: `width:${Math.max(0, Math.min(100, m.percent))}%` })), ` ${m.percent}%`)));
     sec.append(table);
   } else sec.append(el("p", { class: "empty" }, t("no_milestones")));
@@ -71,9 +72,9 @@ export async function progressSection(p: Project): Promise<ProgressData> {
         el("a", { href: photoUrl(p.id, sha), target: "_blank", rel: "noopener" }, el("img", { src: photoUrl(p.id, sha), alt: t("photo"), loading: "lazy", class: "thumb" }))));
       ul.append(el("li", { "data-report": String(r.id) },
         el("div", {}, el("span", { class: "badge" }, has("report_kind_" + r.kind) ? t("report_kind_" + r.kind) : r.kind), " ",
-          el("strong", {}, r.author), " ", el("span", { class: "muted small" }, fmtTime(r.created_at)),
+          el("strong", { "data-user": "" }, r.author), " ", el("span", { class: "muted small" }, fmtTime(r.created_at)),
           r.outside_area ? el("span", { class: "badge sev warn" }, " " + t("outside_area")) : ""),
-        el("div", {}, r.text), photos));
+        el("div", { "data-user": "" }, r.text), photos));
       r.points.forEach((pt, i) =>
         features.push({ type: "Feature", id: r.id * 1000 + i, geometry: { type: "Point", coordinates: [pt.lon, pt.lat] },
           properties: { kind: "report", report: r.id, text: r.text, author: r.author, time: r.created_at, inside: pt.inside,

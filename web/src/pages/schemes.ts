@@ -8,7 +8,7 @@ import * as echarts from "echarts/core";
 import { CanvasRenderer } from "echarts/renderers";
 import { ApiFailure, api } from "../api";
 import { el } from "../dom";
-import { fmtArea, lang, t } from "../i18n";
+import { fmtArea, lang, t, tData } from "../i18n";
 import type { Ctx } from "../main";
 import { createMap, projectAreas, type GongzhiMap } from "../map";
 
@@ -22,6 +22,7 @@ interface Scheme {
   unit: string;
   region_code: string;
   name: string;
+  description?: string;
   cost_fen: number;
   cost_yuan: string;
   area_m2: number;
@@ -79,7 +80,7 @@ export async function renderSchemes(main: HTMLElement, ctx: Ctx): Promise<() => 
   const canWrite = ctx.me.grants.some((g) => writerRoles.includes(g.role));
 
   const picker = el("select", { "data-testid": "scheme-unit" }) as HTMLSelectElement;
-  for (const u of units) picker.append(el("option", { value: u }, u));
+  for (const u of units) picker.append(el("option", { value: u, "data-user": "" }, u));
   picker.value = unit;
   const body = el("div", {});
   main.replaceChildren(
@@ -136,20 +137,31 @@ export async function renderSchemes(main: HTMLElement, ctx: Ctx): Promise<() => 
       el("th", {}, t("scheme_taken_per_household") + " (" + t("unit_mu") + ")"), el("th", {}, ""));
     const rows = schemes.map((s) => {
       const tr = el("tr", { "data-scheme": s.code },
-        el("td", {}, s.code), el("td", {}, s.name), el("td", { class: "num" }, s.cost_yuan),
+        el("td", { "data-user": "" }, s.code), el("td", { "data-user": "" }, s.name), el("td", { class: "num" }, s.cost_yuan),
         ...shown.map(([id]) => el("td", { class: "num" }, mu(s.criteria[id] ?? 0))),
         ...socialCells(s.social));
-      const cell = el("td", {});
+      const cell = el("td", { class: "nowrap" });
       if (canWrite) {
         const b = el("button", { class: "btn", "data-testid": "simulate-" + s.code }, t("scheme_simulate"));
         b.addEventListener("click", () => void simulate(s));
-        cell.append(b);
+        // Edit and removal (scheme_new.ts): the page is drawn again from the server's answer.
+        const edit = el("button", { class: "btn", "data-testid": "edit-" + s.code }, t("se_edit"));
+        edit.addEventListener("click", async () => {
+          const { editScheme } = await import("./scheme_new");
+          if (await editScheme(s, await ctx.projects())) ctx.rerender();
+        });
+        const remove = el("button", { class: "btn", "data-testid": "remove-" + s.code }, t("se_remove"));
+        remove.addEventListener("click", async () => {
+          const { removeScheme } = await import("./scheme_new");
+          if (await removeScheme(s)) ctx.rerender();
+        });
+        cell.append(b, " ", edit, " ", remove);
       }
       tr.append(cell);
       return tr;
     });
     // The social-impact columns make the table wide: it scrolls inside its card, never under the map.
-    return el("section", { class: "card", "data-testid": "scheme-list" }, el("h2", {}, t("schemes_of_unit", { unit })),
+    return el("section", { class: "card", "data-testid": "scheme-list" }, el("h2", {}, tData("schemes_of_unit", { unit })),
       el("div", { style: "overflow-x:auto" }, el("table", { class: "grid" }, el("thead", {}, head), el("tbody", {}, ...rows))));
   }
 
@@ -183,7 +195,7 @@ export async function renderSchemes(main: HTMLElement, ctx: Ctx): Promise<() => 
           try {
             ahp = JSON.parse(matrix.value);
           } catch {
-            throw new ApiFailure(400, "malformed_json", "AHP 判断矩阵不是有效的 JSON", "the AHP matrix is not valid JSON");
+            throw new ApiFailure(400, "malformed_json", t("ahp_malformed"), t("ahp_malformed"));
           }
         }
         const c = await api<Comparison>("POST", "/api/v1/schemes/compare", { unit, weights: method.value, ahp_matrix: ahp });
@@ -206,7 +218,7 @@ export async function renderSchemes(main: HTMLElement, ctx: Ctx): Promise<() => 
         el("td", {}, String(s.rank)), el("td", {}, s.code), el("td", {}, s.name),
         el("td", { class: "num" }, nf(s.closeness, 4)), el("td", { class: "num" }, nf(s.d_plus, 4)), el("td", { class: "num" }, nf(s.d_minus, 4))))));
     const notes = (lang() === "zh" ? c.notes_zh : c.notes_en).map((n) => el("p", { class: "warn" }, n));
-    const ahp = c.ahp ? el("p", { class: "muted" }, `AHP: λmax ${nf(c.ahp.lambda_max, 4)} · CI ${nf(c.ahp.ci, 4)} · RI ${nf(c.ahp.ri, 2)} · CR ${nf(c.ahp.cr, 4)} < 0.1`) : null;
+    const ahp = c.ahp ? el("p", { class: "muted" }, t("ahp_consistency", { l: nf(c.ahp.lambda_max, 4), ci: nf(c.ahp.ci, 4), ri: nf(c.ahp.ri, 2), cr: nf(c.ahp.cr, 4) })) : null;
     const closenessBox = el("div", { class: "chart", "data-testid": "closeness-chart", style: "height:200px" });
     const weightBox = el("div", { class: "chart", "data-testid": "weights-chart", style: "height:220px" });
     const contribBox = el("div", { class: "chart", "data-testid": "contribution-chart", style: "height:280px" });

@@ -1,6 +1,6 @@
 import { ApiFailure, api } from "../api";
 import { el } from "../dom";
-import { t } from "../i18n";
+import { t, tData } from "../i18n";
 
 export function renderSignIn(main: HTMLElement, done: () => Promise<void>) {
   const user = el("input", { name: "username", autocomplete: "username", required: "", "data-testid": "username" }) as HTMLInputElement;
@@ -12,7 +12,7 @@ export function renderSignIn(main: HTMLElement, done: () => Promise<void>) {
     el("label", {}, t("username"), user),
     el("label", {}, t("password"), pass),
     btn, msg,
-    el("p", { class: "hint" }, t("demo_hint")));
+    el("p", { class: "hint" }, tData("demo_hint", { users: "zrzy、nyncj、sthjj、zhen、cun、cunmin", password: "gongzhi-demo" })));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     msg.textContent = "";

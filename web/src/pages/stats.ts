@@ -11,7 +11,7 @@ import type { Ctx } from "../main";
 
 addStrings({
   st_title: ["土地利用统计报表", "Land-use summary tables"],
-  st_intro: ["按坐落单位汇总三调图斑面积（CGCS2000 椭球面积），与官方报表格式一致；可下载 xlsx 或 csv。",
+  st_intro: ["按坐落单位汇总三调图斑面积（2000 国家大地坐标系椭球面积），与官方报表格式一致；可下载 Excel 表格或逗号分隔文本。",
     "Survey spot areas (ellipsoidal, CGCS2000) summed by location unit, in the official layout; download as xlsx or csv."],
   st_region: ["区域", "Region"],
   st_layer: ["土地利用现状图层", "Land-use layer"],
@@ -25,8 +25,8 @@ addStrings({
   st_level_1: ["一级", "First"],
   st_level_2: ["二级", "Second"],
   st_classification: ["分类", "Classification"],
-  st_cls_sandiao: ["三调工作分类", "三调 survey classes"],
-  st_cls_yydh: ["用地用海（基数转换）", "用地用海 (base conversion)"],
+  st_cls_sandiao: ["三调工作分类", "3rd national land survey classes"],
+  st_cls_yydh: ["用地用海（基数转换）", "Territorial spatial planning (base conversion)"],
   st_area: ["面积", "Area"],
   st_area_gross: ["图斑面积", "Gross"],
   st_area_net: ["扣除田坎", "Net of ridges"],
@@ -34,8 +34,8 @@ addStrings({
   st_unit_ha: ["公顷", "ha"],
   st_unit_mu: ["亩", "mu"],
   st_unit_m2: ["平方米", "m²"],
-  st_download_xlsx: ["下载 xlsx", "Download xlsx"],
-  st_download_csv: ["下载 csv", "Download csv"],
+  st_download_xlsx: ["下载 Excel 表格", "Download the Excel workbook"],
+  st_download_csv: ["下载逗号分隔文本", "Download CSV"],
   st_code: ["坐落单位代码", "Unit code"],
   st_name: ["坐落单位名称", "Unit"],
   st_total: ["合计", "Total"],
@@ -86,7 +86,7 @@ function renderTable(s: SummaryTable): HTMLElement {
   const body = el("tbody", {});
   const row = (r: Row, isTotal: boolean) => {
     const tr = el("tr", { "data-code": r.code, class: isTotal ? "total" : "", "data-total": r.total.toFixed(2) },
-      el("td", { class: "code" }, isTotal ? "" : r.code), el("td", {}, isTotal ? t("st_total") : r.name),
+      el("td", { class: "code", "data-user": "" }, isTotal ? "" : r.code), isTotal ? el("td", {}, t("st_total")) : el("td", { "data-user": "" }, r.name),
       el("td", { class: "num" }, r.total.toFixed(2)));
     r.values.forEach((v, i) => tr.append(el("td", { class: "num", "data-key": s.columns[i].key }, v.toFixed(2))));
     body.append(tr);
@@ -116,14 +116,14 @@ export async function renderStats(main: HTMLElement, ctx: Ctx): Promise<() => vo
   const csv = el("a", { class: "btn", "data-testid": "stats-csv", download: "" }, t("st_download_csv"));
   const form = el("div", { class: "filters st-filters" });
   const regionSel = el("select", { "data-testid": "stats-region" }) as HTMLSelectElement;
-  for (const r of regions) regionSel.append(el("option", { value: r.code }, `${r.name}（${r.code}）`));
+  for (const r of regions) regionSel.append(el("option", { value: r.code, "data-user": "" }, `${r.name}（${r.code}）`));
   regionSel.value = state.region;
   form.append(el("label", {}, t("st_region"), " ", regionSel));
   regionSel.addEventListener("change", () => { state.region = regionSel.value; load(); });
   if (layers.length > 1) {
     const layerSel = el("select", { "data-testid": "stats-layer" }) as HTMLSelectElement;
     for (const l of layers)
-      layerSel.append(el("option", { value: l.layer }, t("st_layer_option", { name: l.layer, version: String(l.version), features: String(l.features), date: l.created_at.slice(0, 10) })));
+      layerSel.append(el("option", { value: l.layer, "data-user": "" }, t("st_layer_option", { name: l.layer, version: String(l.version), features: String(l.features), date: l.created_at.slice(0, 10) })));
     layerSel.value = state.layer;
     form.append(el("label", {}, t("st_layer"), " ", layerSel));
     layerSel.addEventListener("change", () => { state.layer = layerSel.value; load(); });

@@ -4,7 +4,7 @@
 import "./orders.css";
 import "../i18n_orders";
 import { api } from "../api";
-import { el } from "../dom";
+import { el, u } from "../dom";
 import { t } from "../i18n";
 import { link } from "./common";
 
@@ -27,10 +27,10 @@ export async function supervisionPanel(region: string): Promise<HTMLElement | nu
   const byRegion = el("table", { class: "dash-table", "data-testid": "sv-by-region" },
     el("tr", {}, el("th", {}, t("wn_region")), ...["red", "orange", "yellow"].map((l) => el("th", {}, t("level_" + l)))));
   for (const r of w.by_region)
-    byRegion.append(el("tr", { "data-code": r.region_code }, el("td", {}, r.name), el("td", { class: "num" }, String(r.red)),
+    byRegion.append(el("tr", { "data-code": r.region_code }, el("td", { "data-user": "" }, r.name), el("td", { class: "num" }, String(r.red)),
       el("td", { class: "num" }, String(r.orange)), el("td", { class: "num" }, String(r.yellow))));
   const overdue = el("ul", { "data-testid": "sv-overdue" },
-    ...o.overdue_list.map((x) => el("li", {}, link(`/orders/${x.id}`, x.code), ` ${x.title} · ${x.unit_name}`)));
+    ...o.overdue_list.map((x) => el("li", {}, link(`/orders/${x.id}`, x.code), " ", u(x.title), " · ", u(x.unit_name))));
   return el("section", { class: "card sv-panel", "data-testid": "sv-panel" }, el("h2", {}, t("sv_title")),
     el("div", { class: "sv-figures" },
       figure(t("level_red"), String(w.red), "red"), figure(t("level_orange"), String(w.orange), "orange"),
@@ -39,6 +39,6 @@ export async function supervisionPanel(region: string): Promise<HTMLElement | nu
       figure(t("sv_rate"), (o.rectification_rate * 100).toFixed(1) + "%", "rate")),
     byRegion, el("h3", {}, t("sv_overdue_list")), o.overdue_list.length ? overdue : el("p", { class: "empty" }, "—"),
     el("div", { class: "toolbar" },
-      el("a", { class: "btn secondary", href: `/api/v1/warnings?region=${encodeURIComponent(region)}&format=xlsx`, download: "" }, t("wn_title") + " xlsx"),
-      el("a", { class: "btn secondary", href: `/api/v1/orders?region=${encodeURIComponent(region)}&format=xlsx`, download: "" }, t("od_title") + " xlsx")));
+      el("a", { class: "btn secondary", href: `/api/v1/warnings?region=${encodeURIComponent(region)}&format=xlsx`, download: "" }, t("sv_xlsx", { what: t("wn_title") })),
+      el("a", { class: "btn secondary", href: `/api/v1/orders?region=${encodeURIComponent(region)}&format=xlsx`, download: "" }, t("sv_xlsx", { what: t("od_title") }))));
 }

@@ -6,8 +6,8 @@
 //   /village/projects/ID   a project's plan and progress, comment or complain (village_project.ts)
 //   /village/votes/ID      vote (village_vote.ts)
 import { api } from "../api";
-import { el } from "../dom";
-import { fmtArea, fmtTime, has, t } from "../i18n";
+import { el, u } from "../dom";
+import { fmtArea, fmtTime, has, t, tData } from "../i18n";
 import "../i18n_dash";
 import "../i18n_part";
 import { fmtDay } from "../i18n_notice";
@@ -70,9 +70,9 @@ export function feedbackCard(f: FeedbackItem): HTMLElement {
     el("div", { class: "fb-head" }, el("span", { class: "badge cat-" + f.category }, cat), " ",
       el("span", { class: "badge fb-" + f.status }, has("status_" + f.status) ? t("status_" + f.status) : f.status),
       f.overdue ? el("span", { class: "badge warn" }, t("task_overdue")) : ""),
-    el("p", { class: "fb-body" }, f.body),
+    el("p", { class: "fb-body", "data-user": "" }, f.body),
     f.reply
-      ? el("div", { class: "fb-reply", "data-testid": "reply" }, el("strong", {}, t("reply_from", { by: f.reply.by })), " ", f.reply.text,
+      ? el("div", { class: "fb-reply", "data-testid": "reply" }, el("strong", {}, tData("reply_from", { by: f.reply.by })), " ", u(f.reply.text),
         el("div", { class: "muted small" }, fmtTime(f.reply.at)))
       : f.due_at ? el("div", { class: "muted small" }, t("due_by", { t: fmtDay(f.due_at) })) : "");
 }
@@ -99,8 +99,8 @@ function back(): HTMLElement {
 async function renderNotice(main: HTMLElement, id: number): Promise<() => void> {
   const n = await api<Notice>("GET", `/api/v1/notices/${id}`);
   main.append(back(), el("article", { class: "card notice", "data-testid": "notice", "data-notice": String(n.id) },
-    el("h1", {}, n.title), el("p", { class: "muted small" }, `${n.published_by} · ${t("pn_period", { from: fmtDay(n.starts), to: fmtDay(n.ends) })}`),
-    ...String(n.body ?? "").split("\n").map((line) => el("p", {}, line))));
+    el("h1", { "data-user": "" }, n.title), el("p", { class: "muted small" }, u(n.published_by), ` · ${t("pn_period", { from: fmtDay(n.starts), to: fmtDay(n.ends) })}`),
+    ...String(n.body ?? "").split("\n").map((line) => el("p", { "data-user": "" }, line))));
   return () => undefined;
 }
 
@@ -115,7 +115,7 @@ async function renderVillageHome(main: HTMLElement, ctx: Ctx): Promise<() => voi
   const mine = ctx.me.grants.map((g) => g.region);
   const village = regions.find((r) => mine.includes(r.code));
   main.append(el("h1", { "data-testid": "village-title" }, t("village_title")),
-    el("p", { class: "muted", "data-testid": "village-name" }, t("village_of", { name: village ? village.name : mine.join(", ") })));
+    el("p", { class: "muted", "data-testid": "village-name" }, tData("village_of", { name: village ? village.name : mine.join(", ") })));
 
   // The votes waiting for this representative come first: they close.
   const open = votes.filter((v) => v.status === "open");
@@ -126,7 +126,7 @@ async function renderVillageHome(main: HTMLElement, ctx: Ctx): Promise<() => voi
   if (!mineToVote.length) votesSec.append(el("p", { class: "empty" }, t("village_no_votes")));
   for (const v of mineToVote)
     votesSec.append(el("a", { class: "card touch", href: `/village/votes/${v.id}`, "data-route": "", "data-vote": String(v.id) },
-      el("div", { class: "card-title" }, v.question),
+      el("div", { class: "card-title", "data-user": "" }, v.question),
       el("div", { class: "muted" }, v.my_choice ? t("vote_cast", { c: t("vote_" + v.my_choice) }) : (v.is_representative ? t("vote_go") : t("vote_watch")) + " →")));
 
   const noticeOpen = new Set(notices.project_notices.filter((n) => n.open).map((n) => n.project_id));
@@ -136,17 +136,17 @@ async function renderVillageHome(main: HTMLElement, ctx: Ctx): Promise<() => voi
   for (const n of notices.project_notices)
     noticesSec.append(el("a", { class: "card touch", href: `/village/projects/${n.project_id}`, "data-route": "", "data-project-notice": String(n.project_id) },
       el("div", {}, el("span", { class: "badge state-public_notice" }, t("pn_badge")), n.open ? el("span", { class: "ok small" }, " " + t("notice_open")) : ""),
-      el("div", { class: "card-title" }, n.name),
+      el("div", { class: "card-title", "data-user": "" }, n.name),
       el("div", { class: "muted small" }, t("pn_period", { from: fmtDay(n.starts), to: fmtDay(n.ends) }))));
   for (const n of notices.notices)
     noticesSec.append(el("a", { class: "card touch", href: `/village/notices/${n.id}`, "data-route": "", "data-notice": String(n.id) },
-      el("div", { class: "card-title" }, n.title), el("div", { class: "muted small" }, t("pn_period", { from: fmtDay(n.starts), to: fmtDay(n.ends) }))));
+      el("div", { class: "card-title", "data-user": "" }, n.title), el("div", { class: "muted small" }, t("pn_period", { from: fmtDay(n.starts), to: fmtDay(n.ends) }))));
 
   const list = el("div", { class: "cards", "data-testid": "village-projects" });
   if (!projects.length) list.append(el("p", { class: "empty card" }, t("village_empty")));
   for (const p of projects)
     list.append(el("a", { class: "card touch", href: `/village/projects/${p.id}`, "data-route": "", "data-code": p.code },
-      el("div", { class: "card-title" }, p.name), el("div", {}, p.code, " ", stateBadge(p.state)),
+      el("div", { class: "card-title", "data-user": "" }, p.name), el("div", {}, u(p.code), " ", stateBadge(p.state)),
       noticeOpen.has(p.id) ? el("div", { class: "ok small" }, t("notice_open")) : "",
       el("div", { class: "muted" }, fmtArea(p.area_m2)), el("div", { class: "cta" }, t("project_plan") + " · " + t("project_progress") + " →")));
 

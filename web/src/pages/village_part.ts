@@ -29,7 +29,7 @@ export async function villageSurveys(): Promise<HTMLElement> {
   if (!full.length) sec.append(el("p", { class: "empty" }, t("village_no_surveys")));
   for (const s of full)
     sec.append(el("a", { class: "card touch", href: `/village/surveys/${s.id}`, "data-route": "", "data-survey": String(s.id) },
-      el("div", { class: "card-title" }, s.title),
+      el("div", { class: "card-title", "data-user": "" }, s.title),
       el("div", { class: s.my_answers ? "ok" : "muted" }, s.my_answers ? t("survey_done") : t("survey_go") + " →")));
   return sec;
 }

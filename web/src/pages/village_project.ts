@@ -3,8 +3,8 @@
 // map library to download, the works' progress by milestone, and two forms: a comment (on the
 // public notice while it runs, else as a suggestion) and a complaint; then the replies.
 import { ApiFailure, api, getProject, landUseClasses, planningClasses, type Project } from "../api";
-import { el } from "../dom";
-import { fmtArea, lang, t } from "../i18n";
+import { el, u } from "../dom";
+import { fmtArea, lang, t, tData } from "../i18n";
 import type { Ctx } from "../main";
 import { link, stateBadge } from "./common";
 import { feedbackCard, type FeedbackItem, type ProjectNoticeItem } from "./village";
@@ -73,8 +73,8 @@ export async function renderVillageProject(main: HTMLElement, ctx: Ctx, id: numb
   const points = reports.flatMap((r) => r.points);
 
   main.append(el("div", { class: "crumbs" }, link("/village", "← " + t("back_village"), { class: "touch-link" })),
-    el("h1", { "data-testid": "vp-title", "data-code": p.code }, p.name),
-    el("p", {}, p.code, " ", stateBadge(p.state)), el("p", { class: "muted small" }, fmtArea(p.area_m2)));
+    el("h1", { "data-testid": "vp-title", "data-code": p.code, "data-user": "" }, p.name),
+    el("p", {}, u(p.code), " ", stateBadge(p.state)), el("p", { class: "muted small" }, fmtArea(p.area_m2)));
 
   // The public notice: its period, its text and the planned changes in words (the sketch below
   // draws them).
@@ -91,7 +91,7 @@ export async function renderVillageProject(main: HTMLElement, ctx: Ctx, id: numb
       el("h2", {}, t("pn_title")),
       el("p", { class: notice.open ? "ok" : "muted", "data-testid": "vp-notice-period" },
         t("pn_period", { from: fmtDay(notice.starts), to: fmtDay(notice.ends) }), notice.open ? "" : ` · ${t("pn_closed")}`),
-      el("p", { "data-testid": "vp-notice-text" }, t("pn_text", { village, name: p.name, code: p.code, mu: nf(p.area_m2 / M2_PER_MU, 1) })),
+      el("p", { "data-testid": "vp-notice-text" }, tData("pn_text", { village, name: p.name, code: p.code, mu: nf(p.area_m2 / M2_PER_MU, 1) })),
       el("h3", {}, t("pn_changes")),
       targets.length ? el("ul", { "data-testid": "vp-notice-changes" }, ...targets.map((n) => el("li", {}, t("pn_change_to", { cls: n }))))
         : el("p", { class: "muted" }, t("pn_no_changes"))));
@@ -117,7 +117,7 @@ export async function renderVillageProject(main: HTMLElement, ctx: Ctx, id: numb
   else {
     prog.append(el("p", {}, t("progress_overall", { p: Math.round(milestones.overall_percent) })));
     for (const m of milestones.milestones)
-      prog.append(el("div", { class: "ms" }, el("div", { class: "ms-name" }, `${m.name} · ${m.percent}%`),
+      prog.append(el("div", { class: "ms" }, el("div", { class: "ms-name" }, u(m.name), ` · ${m.percent}%`),
         el("div", { class: "bar" }, el("div", { class: "bar-fill", style: `width:${Math.max(0, Math.min(100, m.percent))}%` }))));
   }
   main.append(prog);

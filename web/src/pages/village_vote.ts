@@ -13,7 +13,7 @@ export async function renderVillageVote(main: HTMLElement, ctx: Ctx, id: number)
     const cast = v.yes + v.no + v.abstain;
     main.replaceChildren(el("div", { class: "crumbs" }, link("/village", "← " + t("back_village"), { class: "touch-link" })),
       el("h1", {}, t("vote_question")),
-      el("p", { class: "vote-q", "data-testid": "vote-question" }, v.question),
+      el("p", { class: "vote-q", "data-testid": "vote-question", "data-user": "" }, v.question),
       el("p", { class: "muted", "data-testid": "vote-tally" },
         t("vote_tally", { n: cast, m: v.representatives, y: v.yes, no: v.no, a: v.abstain })));
     if (v.status !== "open") {

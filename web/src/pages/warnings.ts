@@ -2,15 +2,15 @@
 // warnings of data/monitoring.json on them (GET /api/v1/monitoring/changes), within the regions the
 // user may see: counts by level, a table by level, region and rule, the spots on the map coloured
 // by level, the 新增耕地核定 of completed projects, and the xlsx of what is shown.
-import { api, listLayers } from "../api";
-import { el } from "../dom";
-import { addStrings, lang, t } from "../i18n";
+import { api, landUseClasses, listLayers, type LandUseClass } from "../api";
+import { el, u } from "../dom";
+import { addStrings, lang, t, colon } from "../i18n";
 import type { Ctx } from "../main";
 import { bboxOf, createMap, type GongzhiMap } from "../map";
 
 addStrings({
   wr_title: ["监测预警", "Land-use warnings"],
-  wr_intro: ["比较土地利用现状图层的两个版本（如三调与年度变更调查），列出变化图斑及其触发的预警规则；面积为 CGCS2000 椭球面积。",
+  wr_intro: ["比较土地利用现状图层的两个版本（如三调与年度变更调查），列出变化图斑及其触发的预警规则；面积为 2000 国家大地坐标系椭球面积。",
     "Change spots between two versions of the land-use layer (e.g. the survey and the year's change survey) and the warnings they raise; areas are ellipsoidal on CGCS2000."],
   wr_versions: ["比较版本：第 {from} 版 → 第 {to} 版", "Versions compared: {from} → {to}"],
   wr_level: ["预警等级", "Level"],
@@ -26,7 +26,7 @@ addStrings({
   wr_after: ["变化后地类", "After"],
   wr_area: ["面积（亩）", "Area (mu)"],
   wr_rules: ["触发规则", "Warnings"],
-  wr_download: ["下载 xlsx", "Download xlsx"],
+  wr_download: ["下载 Excel 表格", "Download the Excel workbook"],
   wr_count: ["{n} 个变化图斑，共 {mu} 亩", "{n} change spots, {mu} mu"],
   wr_projects: ["新增耕地核定", "New cultivated land checked against the survey"],
   wr_claimed: ["申报 {c} 亩，调查确认 {s} 亩，差额 {d} 亩", "claimed {c} mu, surveyed {s} mu, short {d} mu"],
@@ -63,6 +63,9 @@ export async function renderWarnings(main: HTMLElement, _ctx: Ctx): Promise<() =
   const layer = layers[0].layer;
   const data = await api<Changes>("GET", `/api/v1/monitoring/changes?layer=${encodeURIComponent(layer)}`);
   const zh = lang() === "zh";
+  // A land-use class in the current language (the server names it in Chinese).
+  const classes = await landUseClasses().catch(() => [] as LandUseClass[]);
+  const className = (code: string, name: string) => `${code} ${zh ? name : classes.find((c) => c.code === code)?.name_en ?? name}`;
   status.textContent = t("wr_versions", { from: data.from.version, to: data.to.version });
 
   // Filters: level, region (villages of the spots), rule.
@@ -74,7 +77,8 @@ export async function renderWarnings(main: HTMLElement, _ctx: Ctx): Promise<() =
   }
   const select = (testid: string, options: [string, string][], value: string) => {
     const sel = el("select", { "data-testid": testid }) as HTMLSelectElement;
-    for (const [v, label] of options) sel.append(el("option", { value: v }, label));
+    // Villages are data; levels and rules are the interface's words.
+    for (const [v, label] of options) sel.append(el("option", testid === "warnings-region" && v ? { value: v, "data-user": "" } : { value: v }, label));
     sel.value = value;
     return sel;
   };
@@ -128,11 +132,12 @@ export async function renderWarnings(main: HTMLElement, _ctx: Ctx): Promise<() =
     const order: Record<string, number> = { red: 0, orange: 1, yellow: 2, none: 3 };
     for (const s of [...spots].sort((a, b) => order[a.severity ?? "none"] - order[b.severity ?? "none"] || b.area_m2 - a.area_m2)) {
       const tr = el("tr", { "data-spot": s.id, "data-severity": s.severity ?? "none" },
-        el("td", {}, s.id), el("td", {}, s.region_name || s.region_code),
-        el("td", {}, `${s.code_before} ${s.name_before}`), el("td", {}, `${s.code_after} ${s.name_after}`),
+        el("td", { "data-user": "" }, s.id), el("td", { "data-user": "" }, s.region_name || s.region_code),
+        el("td", {}, className(s.code_before, s.name_before)), el("td", {}, className(s.code_after, s.name_after)),
         el("td", { class: "num" }, s.area_mu.toFixed(2)),
         el("td", {}, el("span", { class: "badge", style: `background:${colours[s.severity ?? "none"]};color:#fff;padding:0 6px;border-radius:3px` }, t(`wr_${s.severity ?? "none"}`))),
-        el("td", {}, s.hits.map((h) => `${zh ? h.name_zh : h.name_en}（${h.area_mu.toFixed(2)}${zh ? "亩" : " mu"}${h.project ? "，" + (h.project_name || h.project) : ""}）`).join("；")));
+        el("td", {}, ...s.hits.flatMap((h, i) => [i ? (zh ? "；" : "; ") : "", `${zh ? h.name_zh : h.name_en}${zh ? "（" : " ("}${h.area_mu.toFixed(2)}${zh ? "亩" : " mu"}`,
+          ...(h.project ? [zh ? "，" : ", ", u(h.project_name || h.project)] : []), zh ? "）" : ")"])));
       tr.addEventListener("click", () => {
         if (!gmap) return;
         const b = bboxOf(fcOf([s]));
@@ -148,7 +153,7 @@ export async function renderWarnings(main: HTMLElement, _ctx: Ctx): Promise<() =
       const ul = el("ul", {});
       for (const p of data.projects)
         ul.append(el("li", { "data-project": p.project, "data-severity": p.hit?.severity ?? "none" },
-          `${p.project} ${p.project_name}：`, t("wr_claimed", { c: (p.claimed_m2 / MU).toFixed(2), s: (p.surveyed_m2 / MU).toFixed(2), d: (p.shortfall_m2 / MU).toFixed(2) }),
+          u(`${p.project} ${p.project_name}`), colon(), t("wr_claimed", { c: (p.claimed_m2 / MU).toFixed(2), s: (p.surveyed_m2 / MU).toFixed(2), d: (p.shortfall_m2 / MU).toFixed(2) }),
           p.hit ? ` · ${t(`wr_${p.hit.severity}`)}` : ""));
       projectsBox.append(ul);
     }
