@@ -19,6 +19,7 @@
 #include "services/land_indicators.h"
 #include "services/participation.h"
 #include "services/projects.h"
+#include "services/request_text.h"
 #include "services/rights.h"
 #include "storage/project_store.h"
 #include "storage/sql_identity_store.h"

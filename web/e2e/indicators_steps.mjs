@@ -78,13 +78,16 @@ export async function indicatorsSteps({ browser, base, step, assert, signIn, sho
       const list = (await call(p, "GET", "/api/v1/indicators?geometry=1")).body.indicators;
       const plots = list.reduce((n, i) => n + i.plots.filter((pl) => pl.geometry).length, 0);
       assert(plots > 0 && Number(await p.getAttribute('[data-testid="ind-map"]', "data-plots")) === plots, `every origin plot on the map: ${plots}`);
+      // A point well inside a plot (every neighbour 6 px away on it too), on the canvas itself.
       const hit = await p.evaluate(() => {
         const m = window.__gongzhiIndicators.map, c = m.getCanvas();
         const r = c.getBoundingClientRect();
-        for (let y = 10; y < c.clientHeight; y += 6)
-          for (let x = 10; x < c.clientWidth; x += 6) {
-            const f = m.queryRenderedFeatures([x, y], { layers: ["ind-plots-fill"] });
-            if (f.length && document.elementFromPoint(r.left + x, r.top + y) === c) return { x, y, indicator: f[0].properties.indicator };
+        const on = (x, y) => m.queryRenderedFeatures([x, y], { layers: ["ind-plots-fill"] });
+        for (let y = 10; y < c.clientHeight - 10; y += 6)
+          for (let x = 10; x < c.clientWidth - 10; x += 6) {
+            const f = on(x, y);
+            if (f.length && [[6, 0], [-6, 0], [0, 6], [0, -6]].every(([dx, dy]) => on(x + dx, y + dy).length) &&
+              document.elementFromPoint(r.left + x, r.top + y) === c) return { x, y, indicator: f[0].properties.indicator };
           }
         return null;
       });
