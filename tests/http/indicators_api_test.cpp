@@ -175,7 +175,7 @@ TEST_P(IndicatorsApiTest, approval_waits_for_indicators_covering_the_plots_each_
   auto ok = approve();
   EXPECT_EQ(ok.status, 200) << ok.body;
   EXPECT_EQ(ok.json()["state"], "approved");
-  auto after = get(project(target_, "/indicators"), token("min1")).json();
+  auto after = get(project(target_, "/indicators"), town).json();
   EXPECT_EQ(after["uses"].size(), 2u);
   EXPECT_EQ(after["coverage"]["construction_uncovered_m2"], 0.0);
   EXPECT_EQ(after["coverage"]["cultivated_uncovered_m2"], 0.0);

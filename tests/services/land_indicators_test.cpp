@@ -79,14 +79,16 @@ class LandIndicatorsTest : public StoreBackendTest {
     indicators_ = std::make_unique<LandIndicatorService>(*layers_, *store_, *projects_, *funds_);
     // The survey (三调): dry land inside the standard project area (about 516,000 m²) and a
     // larger field east of it that only the wide area of XM2026-112 takes in.
-    auto w = layers_->begin_layer_version({"dltb", LayerKind::land_use, "test", "EPSG:4490"});
-    int n = 0;
-    for (const auto& g : {square(117.012, 31.81, 0.007), square(117.03, 31.8, 0.02)}) {
-      auto geom = geo::Geometry::from_geojson(g.dump());
-      w->add("TB" + std::to_string(++n), geom.wkb(), geom.envelope(),
-             {{"DLBM", std::string("0103")}, {"ZLDWDM", std::string("340123100201")}});
+    {  // an open layer writer holds the store until destroyed
+      auto w = layers_->begin_layer_version({"dltb", LayerKind::land_use, "test", "EPSG:4490"});
+      int n = 0;
+      for (const auto& g : {square(117.012, 31.81, 0.007), square(117.03, 31.8, 0.02)}) {
+        auto geom = geo::Geometry::from_geojson(g.dump());
+        w->add("TB" + std::to_string(++n), geom.wkb(), geom.envelope(),
+               {{"DLBM", std::string("0103")}, {"ZLDWDM", std::string("340123100201")}});
+      }
+      w->commit();
     }
-    w->commit();
     benefits_ = std::make_unique<BenefitSharingService>(*store_, *projects_, *funds_, *participation_,
                                                         [this] { return now_; });
   }
@@ -339,10 +341,12 @@ std::string area_text(std::int64_t units) {
 TEST_P(LandIndicatorsTest, the_original_cultivated_land_is_the_surveys_and_without_one_survey_nothing_is_registered) {
   auto done = project("XM2026-161", reclamation_plan(), ProjectState::accepted);
   // A second land-use layer: which survey is meant is no longer clear.
-  auto w = layers_->begin_layer_version({"dltb_2", LayerKind::land_use, "test", "EPSG:4490"});
-  auto g = geo::Geometry::from_geojson(square(117.0, 31.8, 0.02).dump());
-  w->add("TB1", g.wkb(), g.envelope(), {{"DLBM", std::string("0103")}});
-  w->commit();
+  {
+    auto w = layers_->begin_layer_version({"dltb_2", LayerKind::land_use, "test", "EPSG:4490"});
+    auto g = geo::Geometry::from_geojson(square(117.0, 31.8, 0.02).dump());
+    w->add("TB1", g.wkb(), g.envelope(), {{"DLBM", std::string("0103")}});
+    w->commit();
+  }
   auto before = dump_tables();
   EXPECT_EQ(refusal([&] { indicators_->register_indicators(kLead, done, registration(5)); }), "no_land_use_survey");
   EXPECT_EQ(dump_tables(), before);
