@@ -18,7 +18,7 @@ ApiServices::ApiServices(storage::Store& store_, storage::IdentityStore& identit
       schemes(store, project_store),
       warnings(project_store),
       orders(store, project_store, &identity, &warnings),
-      indicators(project_store, projects, funds),
+      indicators(store, project_store, projects, funds),
       benefits(project_store, projects, funds, participation),
       imagery(location.empty() ? nullptr : storage::ImageryStore::open(location)) {}
 

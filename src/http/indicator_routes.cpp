@@ -79,6 +79,13 @@ json movement_json(const services::IndicatorMovement& m) {
             {"time", m.time}};
   put_area(j, "area", m.area_units);
   put_money(j, "price", m.price_fen);
+  json plots = json::array();
+  for (const auto& c : m.plots) {
+    json pj = {{"change_index", c.change_index}};
+    put_area(pj, "area", c.area_units);
+    plots.push_back(pj);
+  }
+  j["plots"] = plots;
   return j;
 }
 
@@ -152,6 +159,12 @@ json plan_json(const services::DistributionPlan& d) {
             {"decided_by", d.decided_by},
             {"decided_at", d.decided_at},
             {"decision_comment", d.decision_comment},
+            {"notice_id", d.notice_id ? json(d.notice_id) : json(nullptr)},
+            {"notice_starts", d.notice_starts},
+            {"notice_ends", d.notice_ends},
+            {"notice_state", d.notice_state},
+            {"objections", d.objections},
+            {"unanswered_objections", d.unanswered_objections},
             {"remainder_rule",
              "县乡与农户部分各向下取整到分，余数归村集体；农户之间先各取向下取整的份额，剩余的分按舍去部分从大到小每户一分，相同时户号小者优先"},
             {"households", hs}};
@@ -160,6 +173,16 @@ json plan_json(const services::DistributionPlan& d) {
   put_money(j, "village", d.village_fen);
   put_money(j, "households", d.households_fen);
   return j;
+}
+
+json objection_json(const services::PlanObjection& o) {
+  return {{"id", o.id},
+          {"plan_id", o.plan_id},
+          {"author", o.author},
+          {"reason", o.reason},
+          {"created_at", o.created_at},
+          {"answer", o.answered_at.empty() ? json(nullptr)
+                                           : json({{"text", o.answer}, {"by", o.answered_by}, {"at", o.answered_at}})}};
 }
 
 const char* kind_zh(const std::string& k) {
@@ -295,9 +318,8 @@ void add_indicator_routes(Router& r, storage::IdentityStore& identity,
   });
   r.add("POST", "/api/v1/projects/{id}/indicators", [&](const Request& req, const PathParams& pp) {
     auto user = signed_in(identity, req);
-    auto b = body_object(req, {"original_cultivated_m2", "quality_grade", "note"});
+    auto b = body_object(req, {"quality_grade", "note"});
     services::IndicatorRegistration in;
-    in.original_cultivated_m2 = number_field(b, "original_cultivated_m2");
     in.quality_grade = whole_field(b, "quality_grade");
     in.note = string_field(b, "note");
     json out = json::array();
@@ -307,9 +329,18 @@ void add_indicator_routes(Router& r, storage::IdentityStore& identity,
   });
   r.add("POST", "/api/v1/indicators/{id}/uses", [&](const Request& req, const PathParams& pp) {
     auto user = signed_in(identity, req);
-    auto b = body_object(req, {"target_project_id", "area_m2", "replaced_grade", "note"},
-                         {"target_project_id", "area_m2"});
+    auto b = body_object(req, {"target_project_id", "area_m2", "replaced_grade", "note", "plots"},
+                         {"target_project_id", "area_m2", "plots"});
     services::IndicatorUse in;
+    const auto& plots = b["plots"];
+    if (!plots.is_array() || plots.size() > 10000)
+      throw ApiError{400, "wrong_type", "字段 plots 应为建新地块序号的数组", "field plots must be an array of change indexes"};
+    for (const auto& x : plots) {
+      if (!x.is_number_integer() || x.get<std::int64_t>() < 0 || x.get<std::int64_t>() > 1000000)
+        throw ApiError{400, "wrong_type", "字段 plots 的每一项应为非负整数（方案中的变化序号）",
+                       "each item of plots must be a change index (a whole number from 0)"};
+      in.plots.push_back(static_cast<int>(x.get<std::int64_t>()));
+    }
     in.target_project_id = whole_field(b, "target_project_id");
     in.area_m2 = number_field(b, "area_m2");
     in.replaced_grade = whole_field(b, "replaced_grade");
@@ -327,6 +358,35 @@ void add_indicator_routes(Router& r, storage::IdentityStore& identity,
     in.price_fen = amount_field(b, "price_fen");
     in.note = string_field(b, "note");
     return json_response(201, movement_json(indicators.transfer(user, id_param(pp, "id"), in)));
+  });
+  // How far a project's 建新 is covered by indicators (the approval guard's figures), with the
+  // indicators it made, the uses drawing on it and the distribution plans of its revenue.
+  r.add("GET", "/api/v1/projects/{id}/indicators", [&](const Request& req, const PathParams& pp) {
+    auto user = signed_in(identity, req);
+    auto id = id_param(pp, "id");
+    auto c = indicators.coverage(user, id);
+    json j;
+    put_area(j, "jianxin", c.jianxin_units);
+    put_area(j, "chaijiu", c.chaijiu_units);
+    put_area(j, "construction_covered", c.construction_covered_units);
+    put_area(j, "construction_uncovered", c.construction_uncovered());
+    put_area(j, "cultivated_jianxin", c.cultivated_jianxin_units);
+    put_area(j, "cultivated_covered", c.cultivated_covered_units);
+    put_area(j, "cultivated_uncovered", c.cultivated_uncovered());
+    services::IndicatorFilter f;
+    f.project_id = id;
+    json made = json::array();
+    for (const auto& i : indicators.indicators(user, f)) made.push_back(indicator_json(i, false));
+    json uses = json::array();
+    for (const auto& u : indicators.uses_for(user, id)) uses.push_back(movement_json(u));
+    json plans = json::array();
+    for (const auto& d : benefits.plans(user, id)) {
+      json pj = {{"id", d.id}, {"title", d.title}, {"status", d.status}, {"vote_status", d.vote_status},
+                 {"notice_state", d.notice_state}};
+      put_money(pj, "amount", d.amount_fen);
+      plans.push_back(pj);
+    }
+    return json_response(200, {{"coverage", j}, {"indicators", made}, {"uses", uses}, {"distribution_plans", plans}});
   });
   r.add("GET", "/api/v1/indicator-transfers", [&](const Request& req, const PathParams&) {
     auto user = signed_in(identity, req);
@@ -398,6 +458,36 @@ void add_indicator_routes(Router& r, storage::IdentityStore& identity,
     auto user = signed_in(identity, req);
     body_object(req, {});
     return json_response(201, plan_json(benefits.open_vote(user, id_param(pp, "id"))));
+  });
+  r.add("POST", "/api/v1/distributions/{id}/notice", [&](const Request& req, const PathParams& pp) {
+    auto user = signed_in(identity, req);
+    auto b = body_object(req, {"days"}, {"days"});
+    return json_response(201, plan_json(benefits.publish_notice(user, id_param(pp, "id"), whole_field(b, "days"))));
+  });
+  r.add("GET", "/api/v1/distributions/{id}/objections", [&](const Request& req, const PathParams& pp) {
+    auto user = signed_in(identity, req);
+    json out = json::array();
+    for (const auto& o : benefits.objections(user, id_param(pp, "id"))) out.push_back(objection_json(o));
+    return json_response(200, {{"objections", out}});
+  });
+  r.add("POST", "/api/v1/distributions/{id}/objections", [&](const Request& req, const PathParams& pp) {
+    auto user = signed_in(identity, req);
+    auto b = body_object(req, {"reason"}, {"reason"});
+    return json_response(201, objection_json(benefits.object(user, id_param(pp, "id"), string_field(b, "reason"))));
+  });
+  r.add("POST", "/api/v1/distribution-objections/{id}/answer", [&](const Request& req, const PathParams& pp) {
+    auto user = signed_in(identity, req);
+    auto b = body_object(req, {"answer"}, {"answer"});
+    return json_response(200, objection_json(benefits.answer_objection(user, id_param(pp, "id"), string_field(b, "answer"))));
+  });
+  // A village notice that publishes a distribution plan: the plan (the caller's own share for a
+  // villager) and the objections the caller may read (村务公告 shows them with the objection form).
+  r.add("GET", "/api/v1/notices/{id}/distribution", [&](const Request& req, const PathParams& pp) {
+    auto user = signed_in(identity, req);
+    auto d = benefits.plan_of_notice(user, id_param(pp, "id"));
+    json out = json::array();
+    for (const auto& o : benefits.objections(user, d.id)) out.push_back(objection_json(o));
+    return json_response(200, {{"plan", plan_json(d)}, {"objections", out}});
   });
   r.add("POST", "/api/v1/distributions/{id}/payment", [&](const Request& req, const PathParams& pp) {
     auto user = signed_in(identity, req);

@@ -1,6 +1,7 @@
 #include "services/benefit_sharing.h"
 
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <set>
 #include <nlohmann/json.hpp>
@@ -37,6 +38,14 @@ CREATE TABLE IF NOT EXISTS benefit_plan_households(
   plan_id bigint NOT NULL REFERENCES benefit_plans(id), household_code text NOT NULL,
   weight bigint NOT NULL CHECK (weight > 0), share_fen bigint NOT NULL CHECK (share_fen >= 0),
   got_remainder bigint NOT NULL, PRIMARY KEY(plan_id, household_code));
+CREATE TABLE IF NOT EXISTS benefit_plan_notices(
+  plan_id bigint PRIMARY KEY REFERENCES benefit_plans(id), notice_id bigint NOT NULL,
+  starts text NOT NULL, ends text NOT NULL, published_by text NOT NULL);
+CREATE TABLE IF NOT EXISTS benefit_plan_objections(
+  id {id}, plan_id bigint NOT NULL REFERENCES benefit_plans(id), author text NOT NULL,
+  reason text NOT NULL, created_at text NOT NULL, answer text NOT NULL DEFAULT '',
+  answered_by text NOT NULL DEFAULT '', answered_at text NOT NULL DEFAULT '');
+CREATE INDEX IF NOT EXISTS benefit_plan_objections_by_plan ON benefit_plan_objections(plan_id);
 )sql";
 
 std::string num(std::int64_t v) { return std::to_string(v); }
@@ -64,12 +73,17 @@ constexpr const char* kPlanColumns =
     "b.created_at, b.payment_requested_by, b.payment_requested_at, b.decided_by, b.decided_at, "
     "b.decision_comment, COALESCE(v.status, ''), COALESCE(v.passed, 0), "
     "(SELECT COALESCE(SUM(h.weight), 0) FROM benefit_plan_households h WHERE h.plan_id = b.id), "
-    "(SELECT COUNT(*) FROM benefit_plan_households h WHERE h.plan_id = b.id)";
+    "(SELECT COUNT(*) FROM benefit_plan_households h WHERE h.plan_id = b.id), "
+    "COALESCE(n.notice_id, 0), COALESCE(n.starts, ''), COALESCE(n.ends, ''), "
+    "(SELECT COUNT(*) FROM benefit_plan_objections o WHERE o.plan_id = b.id), "
+    "(SELECT COUNT(*) FROM benefit_plan_objections o WHERE o.plan_id = b.id AND o.answered_at = '')";
+constexpr int kPlanColumnCount = 34;
 constexpr const char* kPlanFrom =
     " FROM benefit_plans b JOIN projects p ON p.id = b.project_id LEFT JOIN assembly_votes v ON "
-    "v.id = b.vote_id AND b.vote_id <> 0";
+    "v.id = b.vote_id AND b.vote_id <> 0 LEFT JOIN benefit_plan_notices n ON n.plan_id = b.id";
 
-DistributionPlan plan_of(const storage::SqlSession::Row& r) {
+// `now`: ISO 8601 UTC as iso_utc writes it (so that the strings order as the times).
+DistributionPlan plan_of(const storage::SqlSession::Row& r, const std::string& now) {
   DistributionPlan d;
   d.id = to_int(r[0]);
   d.project_id = to_int(r[1]);
@@ -104,6 +118,12 @@ DistributionPlan plan_of(const storage::SqlSession::Row& r) {
     d.vote_status = to_int(r[26]) ? "passed" : "failed";
   d.total_weight = to_int(r[27]);
   d.household_count = to_int(r[28]);
+  d.notice_id = to_int(r[29]);
+  d.notice_starts = r[30];
+  d.notice_ends = r[31];
+  d.notice_state = d.notice_id == 0 ? "none" : now < d.notice_ends ? "running" : "over";
+  d.objections = to_int(r[32]);
+  d.unanswered_objections = to_int(r[33]);
   return d;
 }
 
@@ -153,8 +173,10 @@ std::int64_t weight_units(const std::string& code, double w) {
 }  // namespace
 
 BenefitSharingService::BenefitSharingService(storage::ProjectStore& store, ProjectService& projects,
-                                             FundsService& funds, ParticipationService& participation)
-    : store_(store), projects_(projects), funds_(funds), participation_(participation) {
+                                             FundsService& funds, ParticipationService& participation,
+                                             Clock clock)
+    : store_(store), projects_(projects), funds_(funds), participation_(participation),
+      clock_(std::move(clock)) {
   store_.ensure_tables(kTables);
   // The household links of the rights part, whichever service starts first.
   store_.ensure_tables(
@@ -264,7 +286,7 @@ DistributionPlan BenefitSharingService::create_plan(const User& user, std::int64
     tx.insert_event({0, "", "benefit.plan_created", p->id, p->region_code, "",
                      dump({{"code", p->code}, {"plan", id}, {"title", title}})});
     auto plan_rows = tx.session().query(std::string("SELECT ") + kPlanColumns + kPlanFrom + " WHERE b.id = $1", {num(id)});
-    auto d = plan_of(plan_rows.at(0));
+    auto d = plan_of(plan_rows.at(0), iso_utc(clock_()));
     fill_households(tx, user, *p, d);
     return d;
   });
@@ -283,8 +305,9 @@ std::vector<DistributionPlan> BenefitSharingService::plans(const User& user, std
       params.push_back(num(project_id));
     }
     std::map<std::int64_t, std::optional<ProjectRecord>> seen;
+    const auto now = iso_utc(clock_());
     for (auto& r : tx.session().query(sql + " ORDER BY b.id", params)) {
-      auto d = plan_of(r);
+      auto d = plan_of(r, now);
       auto it = seen.find(d.project_id);
       if (it == seen.end()) {
         auto p = tx.project(d.project_id);
@@ -305,7 +328,7 @@ DistributionPlan BenefitSharingService::plan(const User& user, std::int64_t id) 
     auto p = rows.empty() ? std::nullopt : tx.project(to_int(rows[0][1]));
     if (!p || !projects_.may_read(tx, user, *p))
       throw NotFoundError("distribution plan " + num(id) + " does not exist");
-    auto d = plan_of(rows[0]);
+    auto d = plan_of(rows[0], iso_utc(clock_()));
     fill_households(tx, user, *p, d);
     return d;
   });
@@ -321,6 +344,16 @@ DistributionPlan BenefitSharingService::open_vote(const User& user, std::int64_t
                     "the plan already has a vote (" + num(d.vote_id) + ") that is open or passed");
   if (d.status != "draft")
     throw RuleError("already_requested", "该方案已申请拨付", "payment of the plan is already requested");
+  if (d.notice_state == "none")
+    throw RuleError("notice_not_published", "方案须先向村民公示，公示期满后方可提交表决",
+                    "the plan must first go on public notice to the village; it is voted after the notice period");
+  if (d.notice_state == "running")
+    throw RuleError("notice_running", "方案公示期至 " + d.notice_ends + " 结束，公示期内不能提交表决",
+                    "the plan's public notice runs until " + d.notice_ends + ": it cannot be voted before then");
+  if (d.unanswered_objections > 0)
+    throw RuleError("objection_unanswered",
+                    "方案有 " + num(d.unanswered_objections) + " 条异议尚未答复，答复后方可提交表决",
+                    num(d.unanswered_objections) + " objection(s) to the plan are unanswered: answer them before the vote");
   auto vote = participation_.open_vote(
       user, d.village_code,
       "收益分配方案：" + d.title + "（" + d.project_code + "，" + yuan(d.amount_fen) + "：县乡 " +
@@ -334,9 +367,180 @@ DistributionPlan BenefitSharingService::open_vote(const User& user, std::int64_t
       throw RuleError("already_requested", "该方案已申请拨付", "payment of the plan is already requested");
     tx.audit({actor_of(user), "benefit.plan_vote", "benefit_plan:" + num(id), dump({{"vote", vote.id}})});
     auto rows = tx.session().query(std::string("SELECT ") + kPlanColumns + kPlanFrom + " WHERE b.id = $1", {num(id)});
-    auto out = plan_of(rows.at(0));
+    auto out = plan_of(rows.at(0), iso_utc(clock_()));
     fill_households(tx, user, *tx.project(out.project_id), out);
     return out;
+  });
+}
+
+namespace {
+
+const char* basis_zh(const std::string& b) {
+  return b == "contracted_area" ? "承包地面积" : b == "homestead_area" ? "退出宅基地面积" : "人口";
+}
+const char* revenue_zh(const std::string& k) {
+  return k == "indicator_transfer" ? "指标交易收入" : k == "land_rent" ? "土地流转租金" : "集体经营收入";
+}
+std::string percent(std::int64_t bp) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%lld.%02lld%%", static_cast<long long>(bp / 100), static_cast<long long>(bp % 100));
+  return buf;
+}
+std::string weight_text(std::int64_t w) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%lld.%02lld", static_cast<long long>(w / 100), static_cast<long long>(w % 100));
+  return buf;
+}
+
+constexpr const char* kObjectionColumns =
+    "id, plan_id, author, reason, created_at, answer, answered_by, answered_at";
+PlanObjection objection_of(const storage::SqlSession::Row& r) {
+  return {to_int(r[0]), to_int(r[1]), r[2], r[3], r[4], r[5], r[6], r[7]};
+}
+
+}  // namespace
+
+DistributionPlan BenefitSharingService::publish_notice(const User& user, std::int64_t id, std::int64_t days) {
+  if (days < 1 || days > 90)
+    throw InvalidRequest("invalid_days", "公示期应为 1 至 90 天", "days must be between 1 and 90");
+  return store_.write([&](ProjectTx& tx) {
+    const auto now_s = clock_();
+    const auto now = iso_utc(now_s);
+    auto rows = tx.session().query(std::string("SELECT ") + kPlanColumns + kPlanFrom + " WHERE b.id = $1", {num(id)});
+    auto p = rows.empty() ? std::nullopt : tx.project(to_int(rows[0][1]));
+    if (!p || !projects_.may_read(tx, user, *p))
+      throw NotFoundError("distribution plan " + num(id) + " does not exist");
+    auto d = plan_of(rows[0], now);
+    if (!has_grant_over(user, planners(), d.village_code))
+      throw Forbidden("not_a_publisher", "只有该村的村集体或乡镇可以公示收益分配方案",
+                      "only the village collective or the township over the plan's village publishes it");
+    if (d.notice_id)
+      throw RuleError("notice_exists", "该方案已于 " + d.notice_starts + " 公示（村务公告 " + num(d.notice_id) + "）",
+                      "the plan was put on notice at " + d.notice_starts + " (village notice " + num(d.notice_id) + ")");
+    if (d.vote_status == "open" || d.vote_status == "passed")
+      throw RuleError("vote_exists", "该方案已有表决（" + num(d.vote_id) + "）",
+                      "the plan already has a vote (" + num(d.vote_id) + ") that is open or passed");
+    if (d.status != "draft")
+      throw RuleError("already_requested", "该方案已申请拨付", "payment of the plan is already requested");
+    const auto ends = iso_utc(now_s + days * 86400);
+    std::string title = "收益分配方案公示：" + d.title;
+    std::string body = "项目 " + d.project_code + " " + d.project_name + "，收入类型：" + revenue_zh(d.revenue_kind) +
+                       "，分配总额 " + yuan(d.amount_fen) + "。\n";
+    body += "县乡（成本与基础设施）" + percent(d.county_bp) + "：" + yuan(d.county_fen) + "；村集体 " +
+            percent(d.village_bp) + "：" + yuan(d.village_fen) + "；农户 " + percent(d.households_bp) + "：" +
+            yuan(d.households_fen) + "。\n";
+    body += "农户按" + std::string(basis_zh(d.household_basis)) + "分配，共 " + num(d.household_count) + " 户：\n";
+    for (auto& r : tx.session().query(
+             "SELECT household_code, weight, share_fen FROM benefit_plan_households WHERE plan_id = $1 "
+             "ORDER BY household_code",
+             {num(id)}))
+      body += "农户 " + r[0] + "：依据 " + weight_text(to_int(r[1])) + "，应得 " + yuan(to_int(r[2])) + "\n";
+    body += "余数规则：县乡与农户部分各向下取整到分，余数归村集体；农户之间先各取向下取整的份额，剩余的分按舍去部分从大到小每户一分，相同时户号小者优先。\n";
+    body += "公示期自 " + now + " 至 " + ends + "。本村村民在公示期内可提出异议并说明理由，乡镇将逐条答复；公示期满且异议均已答复后，方案方可提交村民代表会议表决。";
+    auto n = tx.session().query(
+        "INSERT INTO village_notices(region_code, title, body, starts, ends, published_by, published_at) "
+        "VALUES($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        {d.village_code, title, body, now, ends, actor_of(user), now});
+    auto notice_id = to_int(n.at(0).at(0));
+    tx.session().query(
+        "INSERT INTO benefit_plan_notices(plan_id, notice_id, starts, ends, published_by) VALUES($1, $2, $3, $4, $5)",
+        {num(id), num(notice_id), now, ends, actor_of(user)});
+    tx.audit({actor_of(user), "participation.notice_publish", "notice:" + num(notice_id),
+              dump({{"region", d.village_code}, {"title", title}, {"ends", ends}})});
+    tx.audit({actor_of(user), "benefit.plan_notice", "benefit_plan:" + num(id),
+              dump({{"notice", notice_id}, {"village", d.village_code}, {"starts", now}, {"ends", ends},
+                    {"amount_fen", d.amount_fen}})});
+    tx.insert_event({0, "", "notice.published", 0, d.village_code, "", dump({{"notice", notice_id}, {"title", title}})});
+    auto out = plan_of(tx.session().query(std::string("SELECT ") + kPlanColumns + kPlanFrom + " WHERE b.id = $1",
+                                          {num(id)}).at(0), now);
+    fill_households(tx, user, *p, out);
+    return out;
+  });
+}
+
+DistributionPlan BenefitSharingService::plan_of_notice(const User& user, std::int64_t notice_id) {
+  auto rows = store_.read([&](ProjectTx& tx) {
+    return tx.session().query("SELECT plan_id FROM benefit_plan_notices WHERE notice_id = $1", {num(notice_id)});
+  });
+  if (rows.empty()) throw NotFoundError("notice " + num(notice_id) + " is not a distribution plan's");
+  return plan(user, to_int(rows[0][0]));
+}
+
+PlanObjection BenefitSharingService::object(const User& user, std::int64_t id, const std::string& reason_text) {
+  auto reason = checked_text(reason_text, "reason", 1, 2000);
+  return store_.write([&](ProjectTx& tx) {
+    const auto now = iso_utc(clock_());
+    auto rows = tx.session().query(std::string("SELECT ") + kPlanColumns + kPlanFrom + " WHERE b.id = $1", {num(id)});
+    auto p = rows.empty() ? std::nullopt : tx.project(to_int(rows[0][1]));
+    if (!p || !projects_.may_read(tx, user, *p))
+      throw NotFoundError("distribution plan " + num(id) + " does not exist");
+    auto d = plan_of(rows[0], now);
+    bool villager = false;
+    for (const auto& g : user.grants)
+      if (g.role == Role::villager && region_contains(d.village_code, g.region_code)) villager = true;
+    if (!villager)
+      throw Forbidden("not_a_villager", "只有本村村民可以对收益分配方案提出异议",
+                      "only a villager of the plan's village objects to it");
+    if (d.notice_state == "none")
+      throw RuleError("notice_not_published", "该方案尚未公示", "the plan is not on public notice");
+    if (d.notice_state == "over")
+      throw RuleError("notice_over", "公示期已于 " + d.notice_ends + " 结束，不再受理异议",
+                      "the public notice ended at " + d.notice_ends + ": objections are no longer taken");
+    auto r = tx.session().query(
+        "INSERT INTO benefit_plan_objections(plan_id, author, reason, created_at) VALUES($1, $2, $3, $4) RETURNING id",
+        {num(id), actor_of(user), reason, now});
+    PlanObjection o{to_int(r.at(0).at(0)), id, actor_of(user), reason, now, "", "", ""};
+    tx.audit({actor_of(user), "benefit.objection", "benefit_plan:" + num(id),
+              dump({{"objection", o.id}, {"reason", reason}})});
+    tx.insert_event({0, "", "benefit.objection", p->id, d.village_code, "",
+                     dump({{"code", p->code}, {"plan", id}, {"objection", o.id}})});
+    return o;
+  });
+}
+
+std::vector<PlanObjection> BenefitSharingService::objections(const User& user, std::int64_t id) {
+  auto d = plan(user, id);  // NotFoundError outside the project
+  return store_.read([&](ProjectTx& tx) {
+    bool all = is_official_reader(user, d.village_code);
+    std::vector<PlanObjection> out;
+    for (auto& r : tx.session().query(std::string("SELECT ") + kObjectionColumns +
+                                          " FROM benefit_plan_objections WHERE plan_id = $1 ORDER BY id",
+                                      {num(id)}))
+      if (all || r[2] == actor_of(user)) out.push_back(objection_of(r));
+    return out;
+  });
+}
+
+PlanObjection BenefitSharingService::answer_objection(const User& user, std::int64_t objection_id,
+                                                      const std::string& answer_text) {
+  auto answer = checked_text(answer_text, "answer", 1, 2000);
+  return store_.write([&](ProjectTx& tx) {
+    auto rows = tx.session().query(std::string("SELECT ") + kObjectionColumns +
+                                       " FROM benefit_plan_objections WHERE id = $1",
+                                   {num(objection_id)});
+    if (rows.empty()) throw NotFoundError("objection " + num(objection_id) + " does not exist");
+    auto o = objection_of(rows[0]);
+    auto plan_rows = tx.session().query(std::string("SELECT ") + kPlanColumns + kPlanFrom + " WHERE b.id = $1",
+                                        {num(o.plan_id)});
+    auto p = plan_rows.empty() ? std::nullopt : tx.project(to_int(plan_rows[0][1]));
+    if (!p || !projects_.may_read(tx, user, *p))
+      throw NotFoundError("objection " + num(objection_id) + " does not exist");
+    if (!has_grant_over(user, {Role::township}, plan_rows[0][4]))
+      throw Forbidden("not_township", "只有该村所在乡镇可以答复收益分配方案的异议",
+                      "only the township over the plan's village answers objections to it");
+    if (!o.answered_at.empty())
+      throw RuleError("already_answered", "该异议已于 " + o.answered_at + " 答复", "the objection was answered at " + o.answered_at);
+    o.answer = answer;
+    o.answered_by = actor_of(user);
+    o.answered_at = iso_utc(clock_());
+    tx.session().query(
+        "UPDATE benefit_plan_objections SET answer = $2, answered_by = $3, answered_at = $4 WHERE id = $1",
+        {num(o.id), o.answer, o.answered_by, o.answered_at});
+    tx.audit({actor_of(user), "benefit.objection_answer", "benefit_plan:" + num(o.plan_id),
+              dump({{"objection", o.id}, {"answer", answer}})});
+    tx.insert_event({0, "", "benefit.objection_answered", p->id, plan_rows[0][4], "",
+                     dump({{"code", p->code}, {"plan", o.plan_id}, {"objection", o.id}})});
+    return o;
   });
 }
 
@@ -346,7 +550,7 @@ DistributionPlan BenefitSharingService::request_payment(const User& user, std::i
     auto p = rows.empty() ? std::nullopt : tx.project(to_int(rows[0][1]));
     if (!p || !projects_.may_read(tx, user, *p))
       throw NotFoundError("distribution plan " + num(id) + " does not exist");
-    auto d = plan_of(rows[0]);
+    auto d = plan_of(rows[0], iso_utc(clock_()));
     if (!has_grant_over(user, planners(), p->region_code))
       throw Forbidden("not_a_planner", "只有项目所在区域的乡镇或村集体可以申请拨付分配款",
                       "only the township or the village collective over the project's region requests payment");
@@ -392,7 +596,7 @@ DistributionPlan BenefitSharingService::decide_payment(const User& user, std::in
     auto p = rows.empty() ? std::nullopt : tx.project(to_int(rows[0][1]));
     if (!p || !projects_.may_read(tx, user, *p))
       throw NotFoundError("distribution plan " + num(id) + " does not exist");
-    auto d = plan_of(rows[0]);
+    auto d = plan_of(rows[0], iso_utc(clock_()));
     bool finance = false;
     for (const auto& g : user.grants)
       if (g.role == Role::co_reviewing_department && g.department == funds_.finance_department() &&
@@ -463,14 +667,16 @@ std::vector<MyBenefit> BenefitSharingService::my_benefits(const User& user) {
     std::vector<MyBenefit> out;
     auto mine = own_households(tx, user);
     if (mine.empty()) return out;
+    const auto now = iso_utc(clock_());
+    constexpr int h = kPlanColumnCount;
     for (auto& r : tx.session().query(std::string("SELECT ") + kPlanColumns +
                                       ", h.household_code, h.weight, h.share_fen, h.got_remainder" +
                                       kPlanFrom +
                                       " JOIN benefit_plan_households h ON h.plan_id = b.id ORDER BY b.id, h.household_code")) {
-      if (!mine.count(r[29])) continue;
+      if (!mine.count(r[h])) continue;
       MyBenefit m;
-      m.plan = plan_of(r);
-      m.share = {r[29], to_int(r[30]), to_int(r[31]), to_int(r[32]) != 0, m.plan.status == "paid"};
+      m.plan = plan_of(r, now);
+      m.share = {r[h], to_int(r[h + 1]), to_int(r[h + 2]), to_int(r[h + 3]) != 0, m.plan.status == "paid"};
       out.push_back(std::move(m));
     }
     return out;

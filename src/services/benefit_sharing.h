@@ -16,6 +16,12 @@
 //   finance (财政局) over the project's region approves (never its own request) or refuses with a
 //   reason. Approval writes one ledger entry per recipient with a share (kind disbursement, from
 //   the plan's source, payee named), checking the source's balance in the project again.
+// - Before its vote the plan goes on public notice (公示) to its village: the planners over the
+//   village publish it as a village notice (村务公告, 1–90 days) with its text, amounts and
+//   period; a villager of the village may object with a reason while the notice runs; the
+//   township over the village answers each objection. The vote is refused (RuleError) before the
+//   notice (notice_not_published), while it runs (notice_running) and while an objection is
+//   unanswered (objection_unanswered).
 // - Officials who may see the project see every share; a villager sees the plan's totals and
 //   only the shares of the households linked to them (我的收益 lists those with how they were
 //   computed).
@@ -65,9 +71,20 @@ struct DistributionPlan {
   std::int64_t vote_id = 0;
   std::string vote_status;  // none | open | passed | failed
   std::string created_by, created_at;
+  // The public notice (公示): 0 / "" until published; state none | running | over.
+  std::int64_t notice_id = 0;
+  std::string notice_starts, notice_ends, notice_state = "none";
+  std::int64_t objections = 0, unanswered_objections = 0;
   std::string payment_requested_by, payment_requested_at, decided_by, decided_at, decision_comment;
   // Every household for officials; the caller's own for a villager.
   std::vector<PlanHouseholdShare> households;
+};
+
+// A villager's objection to a plan on notice, and the township's answer.
+struct PlanObjection {
+  std::int64_t id = 0, plan_id = 0;
+  std::string author, reason, created_at;
+  std::string answer, answered_by, answered_at;  // "" until answered
 };
 
 // One line of a villager's 我的收益.
@@ -85,12 +102,25 @@ struct BenefitTotals {
 class BenefitSharingService {
  public:
   BenefitSharingService(storage::ProjectStore& store, ProjectService& projects, FundsService& funds,
-                        ParticipationService& participation);
+                        ParticipationService& participation, Clock clock = system_clock_seconds);
 
   DistributionPlan create_plan(const User& user, std::int64_t project_id, const NewDistributionPlan& in);
   std::vector<DistributionPlan> plans(const User& user, std::int64_t project_id = 0);
   DistributionPlan plan(const User& user, std::int64_t id);
-  // Opens the plan's assembly vote (RuleError vote_exists while one is open or passed).
+  // Publishes the plan as a village notice for `days` (1–90): RuleError notice_exists,
+  // vote_exists, already_requested.
+  DistributionPlan publish_notice(const User& user, std::int64_t id, std::int64_t days);
+  // The plan published as village notice `notice_id` (NotFoundError when none the user sees).
+  DistributionPlan plan_of_notice(const User& user, std::int64_t notice_id);
+  // A villager of the plan's village while its notice runs: RuleError notice_not_published,
+  // notice_over.
+  PlanObjection object(const User& user, std::int64_t id, const std::string& reason);
+  // Officials: every objection to the plan; villagers: their own. Oldest first.
+  std::vector<PlanObjection> objections(const User& user, std::int64_t id);
+  // The township over the plan's village: RuleError already_answered.
+  PlanObjection answer_objection(const User& user, std::int64_t objection_id, const std::string& answer);
+  // Opens the plan's assembly vote (RuleError vote_exists while one is open or passed;
+  // notice_not_published, notice_running, objection_unanswered).
   DistributionPlan open_vote(const User& user, std::int64_t id);
   // RuleError vote_not_passed, already_requested, insufficient_funds.
   DistributionPlan request_payment(const User& user, std::int64_t id);
@@ -104,6 +134,7 @@ class BenefitSharingService {
   ProjectService& projects_;
   FundsService& funds_;
   ParticipationService& participation_;
+  Clock clock_;
 };
 
 }  // namespace gz::services

@@ -30,17 +30,21 @@ std::string seed_demo_indicators(storage::Store& store, const std::string& locat
   FundsService funds(*projects, identity.get());
   RightsService rights(store, *projects, service, identity.get());
   ParticipationService participation(*projects, service, identity.get());
-  LandIndicatorService indicators(*projects, service, funds);
-  BenefitSharingService benefits(*projects, service, funds, participation);
+  LandIndicatorService indicators(store, *projects, service, funds);
+  // The plans' public notices (公示) ran in the past: the benefit service's clock is set back while
+  // they are published and objected to, then brought to now for the votes.
+  std::int64_t days_back = 0;
+  BenefitSharingService benefits(*projects, service, funds, participation,
+                                 [&days_back] { return system_clock_seconds() - days_back * 86400; });
 
-  // The first accepted demo project whose plots make indicators. The survey's cultivated land
-  // of the project area is taken as 40% of the area (demo figure).
+  // The first accepted demo project whose plots make indicators (the original cultivated land is
+  // the survey's within its area).
   std::vector<LandIndicator> made;
   storage::ProjectRecord project;
   for (const auto& p : service.list(*lead)) {
     if (p.state != ProjectState::accepted) continue;
     try {
-      made = indicators.register_indicators(*lead, p.id, {p.area_m2 * 0.4, 6, "验收时登记"});
+      made = indicators.register_indicators(*lead, p.id, {6, "验收时登记"});
       project = p;
       break;
     } catch (const RuleError&) {
@@ -109,6 +113,13 @@ std::string seed_demo_indicators(storage::Store& store, const std::string& locat
   // The village collective plans for a project of its village, the township for one of its own.
   const User& planner = region_contains(village, target.region_code) ? *cun : *zhen;
   auto d = benefits.create_plan(planner, target.id, plan);
+  // On notice for 7 days from 12 days ago; a household objected and the township answered.
+  days_back = 12;
+  benefits.publish_notice(planner, d.id, 7);
+  days_back = 10;
+  auto objection = benefits.object(*identity->find_user("hu00002"), d.id, "我家退出的宅基地面积应按确权登记的 154.5 平方米计算。");
+  benefits.answer_objection(*zhen, objection.id, "经核对不动产登记簿，退出面积以实测 154.25 平方米为准，方案不变。");
+  days_back = 0;
   participation.set_representatives(*cun, village, {"cunmin", "hu00002", "hu00003", "hu00004", "hu00005"});
   d = benefits.open_vote(planner, d.id);
   for (const char* name : {"cunmin", "hu00002", "hu00003", "hu00004"})
@@ -117,6 +128,22 @@ std::string seed_demo_indicators(storage::Store& store, const std::string& locat
   participation.close_vote(planner, d.vote_id);
   benefits.request_payment(planner, d.id);
   benefits.decide_payment(*finance, d.id, true);
+
+  // A second plan of the same revenue whose notice is over with no objection: ready for its vote.
+  std::int64_t left = 0;
+  try {
+    for (const auto& b : funds.project_funds(*finance, target.id).sources)
+      if (b.source_id == plan.source_id) left = b.balance_fen();
+  } catch (const Error&) {
+  }
+  if (left > 0) {
+    plan.title += "（第二期）";
+    plan.amount_fen = std::min<std::int64_t>(1'234'567, left);
+    auto second = benefits.create_plan(planner, target.id, plan);
+    days_back = 9;
+    benefits.publish_notice(planner, second.id, 7);
+    days_back = 0;
+  }
   return project.code;
 }
 

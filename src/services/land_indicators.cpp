@@ -2,7 +2,9 @@
 
 #include <cmath>
 #include <cstdio>
+#include <algorithm>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "common/data_dir.h"
@@ -11,6 +13,8 @@
 #include "domain/land_use_classes.h"
 #include "geo/ellipsoid.h"
 #include "geo/geometry.h"
+#include "services/land_use_balance.h"
+#include "services/plan_features.h"
 #include "services/request_text.h"
 #include "storage/sql_identity_store.h"
 
@@ -37,6 +41,12 @@ CREATE TABLE IF NOT EXISTS land_indicator_movements(
   note text NOT NULL, actor text NOT NULL, time text NOT NULL);
 CREATE INDEX IF NOT EXISTS land_indicator_movements_by_indicator ON
   land_indicator_movements(indicator_id);
+CREATE TABLE IF NOT EXISTS land_indicator_use_plots(
+  movement_id bigint NOT NULL REFERENCES land_indicator_movements(id), kind text NOT NULL,
+  target_project_id bigint NOT NULL, change_index bigint NOT NULL,
+  area_units bigint NOT NULL CHECK (area_units > 0), PRIMARY KEY(movement_id, change_index));
+CREATE INDEX IF NOT EXISTS land_indicator_use_plots_by_target ON
+  land_indicator_use_plots(target_project_id);
 )sql";
 
 constexpr const char* kSqliteGuards[] = {
@@ -273,6 +283,50 @@ const char* kind_zh(const std::string& kind) {
   return kind == "construction_land" ? "增减挂钩节余指标" : "新增耕地指标";
 }
 
+// The area of project `target`'s 建新 plots already covered by uses of `kind`, by change index.
+std::map<int, std::int64_t> covered_plots(ProjectTx& tx, std::int64_t target, const std::string& kind) {
+  std::map<int, std::int64_t> out;
+  for (auto& r : tx.session().query(
+           "SELECT change_index, SUM(area_units) FROM land_indicator_use_plots WHERE "
+           "target_project_id = $1 AND kind = $2 GROUP BY change_index",
+           {num(target), kind}))
+    out[static_cast<int>(to_int(r[0]))] = to_int(r[1]);
+  return out;
+}
+
+bool on_cultivated(const IndicatorPlot& p) {
+  return !p.from_code.empty() && LandUseClassTable::standard().is_cultivated(p.from_code);
+}
+
+JianxinCoverage coverage_of(ProjectTx& tx, const ProjectRecord& p) {
+  JianxinCoverage c;
+  auto plots = plan_plots(p);
+  c.jianxin_units = plots.sum(plots.jianxin);
+  c.chaijiu_units = plots.sum(plots.chaijiu);
+  for (const auto& pl : plots.jianxin)
+    if (on_cultivated(pl)) c.cultivated_jianxin_units += pl.area_units;
+  for (const auto& [index, units] : covered_plots(tx, p.id, "construction_land")) c.construction_covered_units += units;
+  for (const auto& [index, units] : covered_plots(tx, p.id, "new_cultivated")) c.cultivated_covered_units += units;
+  return c;
+}
+
+// The survey's cultivated land within the project area (the balance sheet's cultivated_before).
+double surveyed_cultivated_m2(storage::Store& layers, const ProjectRecord& p) {
+  json plan = json::parse(p.plan_json.empty() ? "{}" : p.plan_json, nullptr, false);
+  BalanceRequest br;
+  br.project_id = p.code;
+  br.project_layer = "project:" + p.code;
+  br.features = plan_features(p.code, p.type, plan, "-P");
+  try {
+    return land_use_balance(layers, br).cultivated_before;
+  } catch (const UsageError& e) {  // no land-use layer, or several
+    throw RuleError("no_land_use_survey",
+                    "没有唯一的现状地类（三调）图层，无法计算项目 " + p.code + " 的原有耕地面积",
+                    std::string("the original cultivated land of project ") + p.code +
+                        " is measured on the land-use survey, and there is no single one: " + e.what());
+  }
+}
+
 }  // namespace
 
 // ---- rules ------------------------------------------------------------------------------------
@@ -307,6 +361,7 @@ LandIndicatorRules LandIndicatorRules::parse(const std::string& text, const std:
   out.max_jianxin_to_chaijiu = need("zengjian_balance", "max_jianxin_to_chaijiu");
   out.new_cultivated_min_share = need("new_cultivated_min_share", "min_share");
   need("quality_not_lower", nullptr);
+  need("zhanbu_balance", nullptr);
   out.reclamation_months = static_cast<std::int64_t>(need("reclamation_period", "months"));
   return out;
 }
@@ -331,10 +386,11 @@ std::string LandIndicator::state() const {
 
 // ---- service ----------------------------------------------------------------------------------
 
-LandIndicatorService::LandIndicatorService(storage::ProjectStore& store, ProjectService& projects,
+LandIndicatorService::LandIndicatorService(storage::Store& layers, storage::ProjectStore& store,
+                                           ProjectService& projects,
                                            FundsService& /*funds: its tables exist*/,
                                            const LandIndicatorRules& rules)
-    : store_(store), projects_(projects), rules_(rules) {
+    : layers_(layers), store_(store), projects_(projects), rules_(rules) {
   store_.ensure_tables(kTables);
   store_.write([](ProjectTx& tx) {
     if (tx.session().postgres())
@@ -342,16 +398,61 @@ LandIndicatorService::LandIndicatorService(storage::ProjectStore& store, Project
     else
       for (const char* sql : kSqliteGuards) tx.session().query(sql);
   });
+  // 立项 only when the project's 建新 is covered: beyond its own 拆旧 by construction-land
+  // indicators, on cultivated land by new cultivated land (占补平衡).
+  projects_.add_guard(ProjectAction::approve, [&rules = rules_](ProjectTx& tx, const ProjectRecord& p) {
+    auto c = coverage_of(tx, p);
+    if (auto gap = c.construction_uncovered())
+      refuse(rules.rule("zengjian_balance"),
+             "项目 " + p.code + " 建新 " + area_zh(c.jianxin_units) + "，本项目拆旧 " + area_zh(c.chaijiu_units) +
+                 "，已落实增减挂钩指标 " + area_zh(c.construction_covered_units) + "，尚有 " + area_zh(gap) +
+                 " 未落实指标，不能立项",
+             "project " + p.code + " builds " + area_en(c.jianxin_units) + " new, reclaims " +
+                 area_en(c.chaijiu_units) + " itself and has " + area_en(c.construction_covered_units) +
+                 " of indicators: " + area_en(gap) + " is not covered, so it cannot be approved");
+    if (auto gap = c.cultivated_uncovered())
+      refuse(rules.rule("zhanbu_balance"),
+             "项目 " + p.code + " 建新占用耕地 " + area_zh(c.cultivated_jianxin_units) + "，已落实新增耕地指标 " +
+                 area_zh(c.cultivated_covered_units) + "，尚有 " + area_zh(gap) + " 未补足，不能立项",
+             "project " + p.code + " builds on " + area_en(c.cultivated_jianxin_units) +
+                 " of cultivated land and has " + area_en(c.cultivated_covered_units) +
+                 " of new cultivated land indicators: " + area_en(gap) + " is not made up, so it cannot be approved");
+  });
+}
+
+std::vector<IndicatorMovement> LandIndicatorService::uses_for(const User& user, std::int64_t project_id) {
+  return store_.read([&](ProjectTx& tx) {
+    auto p = tx.project(project_id);
+    if (!p || !projects_.may_read(tx, user, *p))
+      throw NotFoundError("project " + num(project_id) + " does not exist");
+    std::vector<IndicatorMovement> out;
+    for (auto& r : tx.session().query(std::string("SELECT ") + kMovementColumns + kMovementFrom +
+                                          " WHERE m.kind = 'use' AND m.target_project_id = $1 ORDER BY m.id",
+                                      {num(project_id)}))
+      out.push_back(movement_of(r));
+    for (auto& r : tx.session().query(
+             "SELECT movement_id, change_index, area_units FROM land_indicator_use_plots WHERE "
+             "target_project_id = $1 ORDER BY movement_id, change_index",
+             {num(project_id)}))
+      for (auto& m : out)
+        if (m.id == to_int(r[0])) m.plots.push_back({static_cast<int>(to_int(r[1])), to_int(r[2])});
+    return out;
+  });
+}
+
+JianxinCoverage LandIndicatorService::coverage(const User& user, std::int64_t project_id) {
+  return store_.read([&](ProjectTx& tx) {
+    auto p = tx.project(project_id);
+    if (!p || !projects_.may_read(tx, user, *p))
+      throw NotFoundError("project " + num(project_id) + " does not exist");
+    return coverage_of(tx, *p);
+  });
 }
 
 std::vector<LandIndicator> LandIndicatorService::register_indicators(const User& user,
                                                                      std::int64_t project_id,
                                                                      const IndicatorRegistration& in) {
   std::string note = checked_text(in.note, "note", 0, 2000);
-  if (in.original_cultivated_m2 < 0 || !std::isfinite(in.original_cultivated_m2) ||
-      in.original_cultivated_m2 > 1e10)
-    throw InvalidRequest("invalid_area", "原有耕地面积 original_cultivated_m2 应为 0 至 10^10 m² 的数",
-                         "original_cultivated_m2 must be an area from 0 to 10^10 m²");
   if (in.quality_grade < 0 || in.quality_grade > 15)
     throw InvalidRequest("invalid_grade", "耕地质量等别 quality_grade 应为 1 至 15 的整数",
                          "quality_grade must be a whole number from 1 to 15");
@@ -392,6 +493,7 @@ std::vector<LandIndicator> LandIndicatorService::register_indicators(const User&
     }
     std::vector<std::pair<std::string, std::vector<IndicatorPlot>>> made;
     std::int64_t surplus = 0;
+    double original_cultivated_m2 = 0;
     if (chaijiu > 0) {
       if (static_cast<double>(jianxin) > static_cast<double>(chaijiu) * rules_.max_jianxin_to_chaijiu)
         refuse(rules_.rule("zengjian_balance"),
@@ -409,13 +511,10 @@ std::vector<LandIndicator> LandIndicatorService::register_indicators(const User&
       if (in.quality_grade < 1)
         throw InvalidRequest("missing_grade", "新增耕地须给出耕地质量等别 quality_grade（1–15）",
                              "new cultivated land needs its quality grade (quality_grade, 1–15)");
-      if (in.original_cultivated_m2 <= 0)
-        throw InvalidRequest("missing_original_cultivated",
-                             "须给出调查确认的项目区原有耕地面积 original_cultivated_m2",
-                             "give the project area's original cultivated land as the survey "
-                             "confirms it (original_cultivated_m2)");
-      auto original = area_units_from_m2(in.original_cultivated_m2);
-      if (static_cast<double>(added) < static_cast<double>(original) * rules_.new_cultivated_min_share)
+      original_cultivated_m2 = surveyed_cultivated_m2(layers_, *p);
+      auto original = area_units_from_m2(original_cultivated_m2);
+      // No cultivated land in the survey: any new cultivated land is more than 5% of it.
+      if (original > 0 && static_cast<double>(added) < static_cast<double>(original) * rules_.new_cultivated_min_share)
         refuse(rules_.rule("new_cultivated_min_share"),
                "新增耕地 " + area_zh(added) + "，原有耕地 " + area_zh(original) + "，占 " +
                    fixed(100.0 * added / original, 2) + "%，低于 " +
@@ -451,7 +550,8 @@ std::vector<LandIndicator> LandIndicatorService::register_indicators(const User&
         a["chaijiu_m2"] = m2_of(chaijiu);
         a["jianxin_m2"] = m2_of(jianxin);
       } else {
-        a["original_cultivated_m2"] = in.original_cultivated_m2;
+        a["original_cultivated_m2"] = original_cultivated_m2;
+        a["original_cultivated_from"] = "land_use_survey";
       }
       tx.audit({actor_of(user), "indicator.create", "indicator:" + num(id), dump(a)});
       tx.insert_event({0, "", "indicator.created", p->id, p->region_code, "",
@@ -506,6 +606,13 @@ LandIndicator LandIndicatorService::indicator(const User& user, std::int64_t id)
                                           " WHERE m.indicator_id = $1 ORDER BY m.id",
                                       {num(id)}))
       i->movements.push_back(movement_of(r));
+    for (auto& r : tx.session().query(
+             "SELECT u.movement_id, u.change_index, u.area_units FROM land_indicator_use_plots u JOIN "
+             "land_indicator_movements m ON m.id = u.movement_id WHERE m.indicator_id = $1 "
+             "ORDER BY u.movement_id, u.change_index",
+             {num(id)}))
+      for (auto& m : i->movements)
+        if (m.id == to_int(r[0])) m.plots.push_back({static_cast<int>(to_int(r[1])), to_int(r[2])});
     return *i;
   });
 }
@@ -533,10 +640,47 @@ IndicatorMovement LandIndicatorService::use(const User& user, std::int64_t indic
                       "指标 " + num(i->id) + " 余额 " + area_zh(i->balance_units()) + "，不足使用 " + area_zh(units),
                       "indicator " + num(i->id) + " holds " + area_en(i->balance_units()) +
                           ", less than the " + area_en(units) + " asked for");
+    // The target's 建新 plots the use names, each filled up to what is left of it.
+    auto target_plots = plan_plots(*target);
+    if (in.plots.empty())
+      throw InvalidRequest("missing_plots", "须指明使用指标的建新地块（plots：项目方案中的变化序号）",
+                           "name the 建新 plots the use covers (plots: indexes of the target plan's changes)");
+    std::vector<CoveredPlot> covered;
+    {
+      auto before = covered_plots(tx, target->id, i->kind);
+      std::int64_t left = units, room = 0;
+      std::set<int> named;
+      for (int index : in.plots) {
+        const IndicatorPlot* plot = nullptr;
+        for (const auto& pl : target_plots.jianxin)
+          if (pl.change_index == index) plot = &pl;
+        bool fits = plot && (i->kind == "construction_land" || on_cultivated(*plot));
+        if (!fits)
+          throw InvalidRequest(
+              "not_a_jianxin_plot",
+              "项目 " + target->code + " 方案的第 " + num(index + 1) + " 个变化不是" +
+                  (i->kind == "construction_land" ? "建新地块" : "占用耕地的建新地块"),
+              "change " + num(index) + " of project " + target->code + "'s plan is not a 建新 plot" +
+                  (i->kind == "construction_land" ? "" : " on cultivated land"));
+        if (!named.insert(index).second)
+          throw InvalidRequest("duplicate_plot", "建新地块 " + num(index + 1) + " 重复", "plot " + num(index) + " is named twice");
+        auto free = plot->area_units - (before.count(index) ? before[index] : 0);
+        if (free <= 0) continue;
+        room += free;
+        auto take = std::min(free, left);
+        if (take > 0) covered.push_back({index, take});
+        left -= take;
+      }
+      if (left > 0) {
+        const auto& rule = rules_.rule(i->kind == "construction_land" ? "zengjian_balance" : "zhanbu_balance");
+        refuse(rule,
+               "所指建新地块尚未落实指标的面积为 " + area_zh(room) + "，少于本次使用的 " + area_zh(units),
+               "the named 建新 plots have " + area_en(room) + " not yet covered, less than the " + area_en(units) + " used");
+      }
+    }
     if (i->kind == "construction_land") {
       // A 建新 area never exceeds the 拆旧 area it draws on: the target's 建新 plots must be
       // covered, and no more is drawn than they need.
-      auto target_plots = plan_plots(*target);
       auto jianxin = target_plots.sum(target_plots.jianxin);
       std::int64_t drawn = 0;
       for (auto& r : tx.session().query(
@@ -574,7 +718,17 @@ IndicatorMovement LandIndicatorService::use(const User& user, std::int64_t indic
     m.actor = actor_of(user);
     m.time = tx.now();
     m = insert_movement(tx, m);
-    tx.audit({actor_of(user), "indicator.use", "indicator:" + num(i->id), dump(movement_audit(m))});
+    m.plots = covered;
+    json a = movement_audit(m);
+    a["plots"] = json::array();
+    for (const auto& c : covered) {
+      tx.session().query(
+          "INSERT INTO land_indicator_use_plots(movement_id, kind, target_project_id, change_index, "
+          "area_units) VALUES($1, $2, $3, $4, $5)",
+          {num(m.id), i->kind, num(target->id), num(c.change_index), num(c.area_units)});
+      a["plots"].push_back({{"change_index", c.change_index}, {"area_m2", m2_of(c.area_units)}});
+    }
+    tx.audit({actor_of(user), "indicator.use", "indicator:" + num(i->id), dump(a)});
     tx.insert_event({0, "", "indicator.used", p->id, p->region_code, "",
                      dump({{"code", p->code}, {"indicator", i->id}, {"target", target->code},
                            {"area_m2", m2_of(units)}})});

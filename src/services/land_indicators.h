@@ -15,11 +15,17 @@
 // - Movements: create; use for a 建新 area of the same or another project; transfer to another
 //   county or city at a price in fen, which is recorded in the funds ledger as a fund source of
 //   kind indicator_revenue allocated to the origin project (so the revenue is traceable to its
-//   distribution). Each movement is one transaction with its audit entry and live event; the
+//   distribution). A use names the target plan's 建新 plots it covers (new cultivated land: 建新
+//   plots on cultivated land), filled plot by plot and never beyond a plot's area. Each movement
+//   is one transaction with its audit entry and live event; the
 //   movement table refuses UPDATE and DELETE in the database.
 // - Rules (data/land_indicators.json), refused with RuleError whose code is the rule's id and
 //   whose message names the rule and the figures: zengjian_balance, new_cultivated_min_share,
-//   quality_not_lower, reclamation_period.
+//   quality_not_lower, zhanbu_balance, reclamation_period.
+// - The guard it adds to ProjectService: approval (立项) is refused while the project's 建新
+//   beyond its own 拆旧 is not covered by construction-land indicators (zengjian_balance), or its
+//   建新 on cultivated land by new cultivated land indicators (zhanbu_balance), naming the
+//   uncovered area in m² and 亩.
 //
 // Visibility as for the project: NotFoundError outside it; Forbidden for a visible project the
 // user may not change; RuleError for refusals of the ledger or the rules; InvalidRequest for bad
@@ -35,6 +41,7 @@
 #include "services/funds.h"
 #include "services/projects.h"
 #include "storage/project_store.h"
+#include "storage/store.h"
 
 namespace gz::services {
 
@@ -67,6 +74,12 @@ struct IndicatorPlot {
   std::string geometry_json;
 };
 
+// The part of a use on one 建新 plot of its target.
+struct CoveredPlot {
+  int change_index = 0;
+  std::int64_t area_units = 0;
+};
+
 struct IndicatorMovement {
   std::int64_t id = 0, indicator_id = 0;
   std::string kind;  // create | use | transfer
@@ -77,6 +90,7 @@ struct IndicatorMovement {
   std::int64_t price_fen = 0, fund_source_id = 0;
   std::int64_t replaced_grade = 0;  // use of new_cultivated for 占补平衡
   std::string note, actor, time;
+  std::vector<CoveredPlot> plots;  // use: the target's 建新 plots it covers
 };
 
 struct LandIndicator {
@@ -93,9 +107,11 @@ struct LandIndicator {
   std::string state() const;  // available | partly_used | exhausted
 };
 
+// The original cultivated land of the "at least 5%" rule is not typed in: it is the survey's
+// (the land-use layer's) cultivated land within the project area, as the balance sheet computes
+// it (services/land_use_balance.h, cultivated_before).
 struct IndicatorRegistration {
-  double original_cultivated_m2 = 0;  // the survey's cultivated land of the project area
-  std::int64_t quality_grade = 0;     // of the new cultivated land, 1–15
+  std::int64_t quality_grade = 0;  // of the new cultivated land, 1–15
   std::string note;
 };
 
@@ -104,6 +120,25 @@ struct IndicatorUse {
   double area_m2 = 0;
   std::int64_t replaced_grade = 0;  // new_cultivated: the grade of the cultivated land replaced
   std::string note;
+  // The target plan's 建新 plots (indexes in its changes) the use covers, filled in this order;
+  // for new_cultivated, 建新 plots on cultivated land.
+  std::vector<int> plots;
+};
+
+// How far a project's 建新 is covered (the approval guard's figures).
+struct JianxinCoverage {
+  std::int64_t jianxin_units = 0, chaijiu_units = 0;  // the plan's 建新 and own 拆旧
+  std::int64_t construction_covered_units = 0;        // by construction_land uses
+  std::int64_t cultivated_jianxin_units = 0;          // 建新 on cultivated land
+  std::int64_t cultivated_covered_units = 0;          // by new_cultivated uses (占补平衡)
+  std::int64_t construction_uncovered() const {
+    auto need = jianxin_units - chaijiu_units - construction_covered_units;
+    return need > 0 ? need : 0;
+  }
+  std::int64_t cultivated_uncovered() const {
+    auto need = cultivated_jianxin_units - cultivated_covered_units;
+    return need > 0 ? need : 0;
+  }
 };
 
 struct IndicatorTransfer {
@@ -127,11 +162,13 @@ class LandIndicatorService {
  public:
   // Makes the tables (and the movement table's immutability triggers) when missing. `funds`
   // makes the funds tables a transfer writes to.
-  LandIndicatorService(storage::ProjectStore& store, ProjectService& projects, FundsService& funds,
+  // `layers` holds the survey the original cultivated land is measured on.
+  LandIndicatorService(storage::Store& layers, storage::ProjectStore& store, ProjectService& projects,
+                       FundsService& funds,
                        const LandIndicatorRules& rules = LandIndicatorRules::standard());
 
   // The indicators of an accepted project's plots (one per kind that has area); RuleError
-  // plots_not_accepted, already_registered, no_indicator_plots or a rule.
+  // plots_not_accepted, already_registered, no_indicator_plots, no_land_use_survey or a rule.
   std::vector<LandIndicator> register_indicators(const User& user, std::int64_t project_id,
                                                  const IndicatorRegistration& in);
   std::vector<LandIndicator> indicators(const User& user, const IndicatorFilter& filter = {});
@@ -141,11 +178,16 @@ class LandIndicatorService {
   IndicatorMovement transfer(const User& user, std::int64_t indicator_id, const IndicatorTransfer& in);
   // Every transfer the user may see (through its indicator's project), newest last.
   std::vector<IndicatorMovement> transfers(const User& user);
+  // The uses drawing indicators for project `project_id`'s 建新, with the plots each covers.
+  std::vector<IndicatorMovement> uses_for(const User& user, std::int64_t project_id);
+  // Project `project_id`'s 建新 and the indicators covering it (NotFoundError outside it).
+  JianxinCoverage coverage(const User& user, std::int64_t project_id);
   // Sums over the indicators the user may see (dashboard).
   IndicatorTotals totals(const User& user, const std::string& region = "");
   const LandIndicatorRules& rules() const { return rules_; }
 
  private:
+  storage::Store& layers_;
   storage::ProjectStore& store_;
   ProjectService& projects_;
   const LandIndicatorRules& rules_;

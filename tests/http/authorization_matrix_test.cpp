@@ -217,6 +217,8 @@ class AuthorizationMatrixTest : public StoreBackendTest {
     vars_["SRC"] = first_id(ok("admin", "GET", "/api/v1/funds/sources")["sources"]);
     vars_["IND"] = first_id(ok("admin", "GET", "/api/v1/indicators")["indicators"]);
     vars_["DIST"] = first_id(ok("admin", "GET", "/api/v1/distributions")["plans"]);
+    vars_["DNOTICE"] = ok("admin", "GET", "/api/v1/distributions/" + vars_["DIST"])["notice_id"].dump();
+    vars_["OBJ"] = first_id(ok("admin", "GET", "/api/v1/distributions/" + vars_["DIST"] + "/objections")["objections"]);
     vars_["N"] = first_id(ok("admin", "GET", "/api/v1/notices")["notices"]);
     const json feedback = ok("admin", "GET", "/api/v1/feedback");
     for (const auto& f : feedback["feedback"])

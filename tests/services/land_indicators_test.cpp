@@ -19,6 +19,7 @@
 #include "services/land_indicators.h"
 #include "services/participation.h"
 #include "services/projects.h"
+#include "services/request_text.h"
 #include "services/rights.h"
 #include "storage/project_store.h"
 #include "storage/sql_identity_store.h"
@@ -49,6 +50,22 @@ std::int64_t units_of(const json& g) {
   return area_units_from_m2(geo::ellipsoidal_area_m2(geo::Geometry::from_geojson(g.dump())));
 }
 
+// Homesteads 0702 reclaimed to dry land 0103 (拆旧 and new cultivated), grassland 0404 opened to
+// dry land (new cultivated), and dry land built on as homestead (建新).
+json reclamation_plan() {
+  return {{"area", square(117.0, 31.8, 0.02)},
+          {"changes",
+           {{{"geometry", square(117.001, 31.801, 0.002)}, {"from_code", "0702"}, {"to_code", "0103"}},
+            {{"geometry", square(117.005, 31.801, 0.001)}, {"from_code", "0404"}, {"to_code", "0103"}},
+            {{"geometry", square(117.010, 31.801, 0.0005)}, {"from_code", "0103"}, {"to_code", "0702"}}}}};
+}
+
+IndicatorRegistration registration(std::int64_t grade) {
+  IndicatorRegistration r;
+  r.quality_grade = grade;
+  return r;
+}
+
 class LandIndicatorsTest : public StoreBackendTest {
  protected:
   void SetUp() override {
@@ -59,8 +76,21 @@ class LandIndicatorsTest : public StoreBackendTest {
     rights_ = std::make_unique<RightsService>(*layers_, *store_, *projects_);
     funds_ = std::make_unique<FundsService>(*store_);
     participation_ = std::make_unique<ParticipationService>(*store_, *projects_, nullptr);
-    indicators_ = std::make_unique<LandIndicatorService>(*store_, *projects_, *funds_);
-    benefits_ = std::make_unique<BenefitSharingService>(*store_, *projects_, *funds_, *participation_);
+    indicators_ = std::make_unique<LandIndicatorService>(*layers_, *store_, *projects_, *funds_);
+    // The survey (三调): dry land inside the standard project area (about 516,000 m²) and a
+    // larger field east of it that only the wide area of XM2026-112 takes in.
+    {  // an open layer writer holds the store until destroyed
+      auto w = layers_->begin_layer_version({"dltb", LayerKind::land_use, "test", "EPSG:4490"});
+      int n = 0;
+      for (const auto& g : {square(117.012, 31.81, 0.007), square(117.03, 31.8, 0.02)}) {
+        auto geom = geo::Geometry::from_geojson(g.dump());
+        w->add("TB" + std::to_string(++n), geom.wkb(), geom.envelope(),
+               {{"DLBM", std::string("0103")}, {"ZLDWDM", std::string("340123100201")}});
+      }
+      w->commit();
+    }
+    benefits_ = std::make_unique<BenefitSharingService>(*store_, *projects_, *funds_, *participation_,
+                                                        [this] { return now_; });
   }
 
   // A project with `plan` in `state`; approved at `approved`, accepted at `accepted` (transitions).
@@ -89,7 +119,8 @@ class LandIndicatorsTest : public StoreBackendTest {
     return store_->read([&](storage::ProjectTx& tx) {
       std::string out;
       for (const char* t : {"land_indicators", "land_indicator_movements", "fund_sources", "fund_ledger",
-                            "benefit_plans", "benefit_plan_households", "audit_log"}) {
+                            "benefit_plans", "benefit_plan_households", "benefit_plan_notices",
+                            "benefit_plan_objections", "village_notices", "assembly_votes", "audit_log"}) {
         out += t;
         out += ":" + tx.session().query(std::string("SELECT count(*) FROM ") + t).at(0).at(0) + " ";
       }
@@ -126,37 +157,56 @@ class LandIndicatorsTest : public StoreBackendTest {
   std::unique_ptr<ParticipationService> participation_;
   std::unique_ptr<LandIndicatorService> indicators_;
   std::unique_ptr<BenefitSharingService> benefits_;
+  std::int64_t now_ = system_clock_seconds();  // the benefit service's clock
+
+  // A plan of 10,000.01 元 of an indicator transfer of project `code` over households H01–H07 of
+  // the village (each linked to villager cm1–cm7); H09 lives in another county.
+  NewDistributionPlan plan_input(const std::string& code, std::int64_t* origin) {
+    *origin = project(code, reclamation_plan(), ProjectState::accepted);
+    auto land = indicators_->register_indicators(kLead, *origin, registration(5))[0];
+    auto sold = indicators_->transfer(kLead, land.id, {"340124", "邻县", 100, 1'000'001, ""});
+    auto link = [&](const std::string& household, const std::string& user, const std::string& village) {
+      store_->write([&](storage::ProjectTx& tx) {
+        tx.session().query(
+            "INSERT INTO household_members(household_code, username, region_code, added_by, added_at) "
+            "VALUES($1, $2, $3, 'admin', $4)",
+            {household, user, village, tx.now()});
+      });
+    };
+    for (int k = 1; k <= 7; ++k) link("H0" + std::to_string(k), "cm" + std::to_string(k), "340123100201");
+    link("H09", "cm9", "340124100201");
+    NewDistributionPlan in;
+    in.title = "2026 年指标交易收益分配";
+    in.village_code = "340123100201";
+    in.revenue_kind = "indicator_transfer";
+    in.household_basis = "homestead_area";
+    in.source_id = sold.fund_source_id;
+    in.amount_fen = 1'000'001;
+    in.county_bp = 2000;
+    in.village_bp = 3000;
+    in.households_bp = 5000;
+    for (int k = 1; k <= 7; ++k) in.households.push_back({"H0" + std::to_string(k), 100.0 + k * 0.01});
+    return in;
+  }
+  // Puts plan `id` on notice for 5 days and lets them pass.
+  void publicise(std::int64_t id) {
+    benefits_->publish_notice(kVillage, id, 5);
+    now_ += 5 * 86400;
+  }
 };
-
-// Homesteads 0702 reclaimed to dry land 0103 (拆旧 and new cultivated), grassland 0404 opened to
-// dry land (new cultivated), and dry land built on as homestead (建新).
-json reclamation_plan() {
-  return {{"area", square(117.0, 31.8, 0.02)},
-          {"changes",
-           {{{"geometry", square(117.001, 31.801, 0.002)}, {"from_code", "0702"}, {"to_code", "0103"}},
-            {{"geometry", square(117.005, 31.801, 0.001)}, {"from_code", "0404"}, {"to_code", "0103"}},
-            {{"geometry", square(117.010, 31.801, 0.0005)}, {"from_code", "0103"}, {"to_code", "0702"}}}}};
-}
-
-IndicatorRegistration registration(double original_m2, std::int64_t grade) {
-  IndicatorRegistration r;
-  r.original_cultivated_m2 = original_m2;
-  r.quality_grade = grade;
-  return r;
-}
 
 TEST_P(LandIndicatorsTest, indicators_come_only_from_accepted_plots_with_the_plots_areas) {
   auto plan = reclamation_plan();
   auto works = project("XM2026-101", plan, ProjectState::implementation);
   auto done = project("XM2026-102", plan, ProjectState::accepted);
   auto before = dump_tables();
-  EXPECT_EQ(refusal([&] { indicators_->register_indicators(kLead, works, registration(500000, 5)); }),
+  EXPECT_EQ(refusal([&] { indicators_->register_indicators(kLead, works, registration(5)); }),
             "plots_not_accepted");
-  EXPECT_EQ(refusal([&] { indicators_->register_indicators(kTown, done, registration(500000, 5)); }),
+  EXPECT_EQ(refusal([&] { indicators_->register_indicators(kTown, done, registration(5)); }),
             "not_lead_department");
-  EXPECT_EQ(refusal([&] { indicators_->register_indicators(kLeadElsewhere, done, registration(500000, 5)); }),
+  EXPECT_EQ(refusal([&] { indicators_->register_indicators(kLeadElsewhere, done, registration(5)); }),
             "not_found");
-  EXPECT_EQ(refusal([&] { indicators_->register_indicators(kLead, done, registration(500000, 0)); }),
+  EXPECT_EQ(refusal([&] { indicators_->register_indicators(kLead, done, registration(0)); }),
             "missing_grade");
   EXPECT_EQ(dump_tables(), before);
 
@@ -167,7 +217,7 @@ TEST_P(LandIndicatorsTest, indicators_come_only_from_accepted_plots_with_the_plo
   auto jianxin = units_of(plan["changes"][2]["geometry"]);
   EXPECT_NEAR(m2_of(chaijiu), 0.002 * 111320 * 0.002 * 111320 * std::cos(31.802 * M_PI / 180), 420);
 
-  auto made = indicators_->register_indicators(kLead, done, registration(500000, 5));
+  auto made = indicators_->register_indicators(kLead, done, registration(5));
   ASSERT_EQ(made.size(), 2u);
   EXPECT_EQ(made[0].kind, "construction_land");
   EXPECT_EQ(made[0].created_units, chaijiu - jianxin);  // the surplus: 拆旧 less the project's 建新
@@ -178,7 +228,7 @@ TEST_P(LandIndicatorsTest, indicators_come_only_from_accepted_plots_with_the_plo
   ASSERT_EQ(made[1].plots.size(), 2u);
   EXPECT_EQ(made[1].plots[1].change_index, 1);
   EXPECT_NEAR(mu_of(made[1].created_units), m2_of(chaijiu + grass) * 15 / 10000, 1e-9);
-  EXPECT_EQ(refusal([&] { indicators_->register_indicators(kLead, done, registration(500000, 5)); }),
+  EXPECT_EQ(refusal([&] { indicators_->register_indicators(kLead, done, registration(5)); }),
             "already_registered");
   // Tracing from the indicator back to its plots and project.
   auto traced = indicators_->indicator(kTown, made[0].id);
@@ -193,21 +243,24 @@ TEST_P(LandIndicatorsTest, the_rules_refuse_with_the_rule_and_the_figures) {
   json more_built = reclamation_plan();
   more_built["changes"][2]["geometry"] = square(117.010, 31.801, 0.003);
   auto a = project("XM2026-111", more_built, ProjectState::accepted);
-  auto msg = message([&] { indicators_->register_indicators(kLead, a, registration(500000, 5)); });
+  auto msg = message([&] { indicators_->register_indicators(kLead, a, registration(5)); });
   EXPECT_NE(msg.find("增减挂钩"), std::string::npos) << msg;
   EXPECT_NE(msg.find("建新"), std::string::npos) << msg;
-  EXPECT_EQ(refusal([&] { indicators_->register_indicators(kLead, a, registration(500000, 5)); }),
+  EXPECT_EQ(refusal([&] { indicators_->register_indicators(kLead, a, registration(5)); }),
             "zengjian_balance");
-  // New cultivated below 5% of the original cultivated land: about 53,000 m² new of 2,000,000 m².
-  auto b = project("XM2026-112", reclamation_plan(), ProjectState::accepted);
-  EXPECT_EQ(refusal([&] { indicators_->register_indicators(kLead, b, registration(2'000'000, 5)); }),
+  // New cultivated below 5% of the original cultivated land, which the survey gives: about
+  // 53,000 m² new of the 516,000 + 4,200,000 m² of dry land the wide area takes in.
+  json wide = reclamation_plan();
+  wide["area"] = square(117.0, 31.8, 0.05);  // takes in the survey's field east of it
+  auto b = project("XM2026-112", wide, ProjectState::accepted);
+  EXPECT_EQ(refusal([&] { indicators_->register_indicators(kLead, b, registration(5)); }),
             "new_cultivated_min_share");
-  msg = message([&] { indicators_->register_indicators(kLead, b, registration(2'000'000, 5)); });
+  msg = message([&] { indicators_->register_indicators(kLead, b, registration(5)); });
   EXPECT_NE(msg.find("5.00%"), std::string::npos) << msg;
   // Accepted 40 months after approval: the reclamation period (36 months) is over.
   auto c = project("XM2026-113", reclamation_plan(), ProjectState::accepted, "2022-01-10T00:00:00Z",
                    "2025-05-10T00:00:00Z");
-  EXPECT_EQ(refusal([&] { indicators_->register_indicators(kLead, c, registration(500000, 5)); }),
+  EXPECT_EQ(refusal([&] { indicators_->register_indicators(kLead, c, registration(5)); }),
             "reclamation_period");
   EXPECT_EQ(store_->read([](storage::ProjectTx& tx) {
               return tx.session().query("SELECT count(*) FROM land_indicators").at(0).at(0);
@@ -220,26 +273,26 @@ TEST_P(LandIndicatorsTest, uses_and_transfers_never_exceed_the_balance_and_the_p
   json build = {{"area", square(117.1, 31.9, 0.01)},
                 {"changes", {{{"geometry", square(117.101, 31.901, 0.0008)}, {"from_code", "0103"}, {"to_code", "0702"}}}}};
   auto target = project("XM2026-122", build, ProjectState::approved);
-  auto made = indicators_->register_indicators(kLead, origin, registration(500000, 5));
+  auto made = indicators_->register_indicators(kLead, origin, registration(5));
   auto land = made[0], cultivated = made[1];
   auto needed = units_of(build["changes"][0]["geometry"]);
 
   auto before = dump_tables();
-  IndicatorUse too_much{target, m2_of(land.balance_units()) + 0.01, 0, ""};
+  IndicatorUse too_much{target, m2_of(land.balance_units()) + 0.01, 0, "", {0}};
   EXPECT_EQ(refusal([&] { indicators_->use(kLead, land.id, too_much); }), "insufficient_indicator");
-  IndicatorUse beyond_need{target, m2_of(needed) + 1, 0, ""};
+  IndicatorUse beyond_need{target, m2_of(needed) + 1, 0, "", {0}};
   EXPECT_EQ(refusal([&] { indicators_->use(kLead, land.id, beyond_need); }), "zengjian_balance");
-  IndicatorUse negative{target, -5, 0, ""};
+  IndicatorUse negative{target, -5, 0, "", {0}};
   EXPECT_EQ(refusal([&] { indicators_->use(kLead, land.id, negative); }), "invalid_area");
-  IndicatorUse worse{target, 100, 3, ""};  // grade 5 may not replace grade 3
+  IndicatorUse worse{target, 100, 3, "", {0}};  // grade 5 may not replace grade 3
   EXPECT_EQ(refusal([&] { indicators_->use(kLead, cultivated.id, worse); }), "quality_not_lower");
-  EXPECT_EQ(refusal([&] { indicators_->use(kTown, land.id, IndicatorUse{target, 10, 0, ""}); }),
+  EXPECT_EQ(refusal([&] { indicators_->use(kTown, land.id, IndicatorUse{target, 10, 0, "", {0}}); }),
             "not_lead_department");
   EXPECT_EQ(dump_tables(), before);
 
-  auto used = indicators_->use(kLead, land.id, IndicatorUse{target, m2_of(needed), 0, "安置区"});
+  auto used = indicators_->use(kLead, land.id, IndicatorUse{target, m2_of(needed), 0, "安置区", {0}});
   EXPECT_EQ(used.area_units, needed);
-  indicators_->use(kLead, cultivated.id, IndicatorUse{target, 1000.5, 6, ""});
+  indicators_->use(kLead, cultivated.id, IndicatorUse{target, 1000.5, 6, "", {0}});
 
   IndicatorTransfer same_county{"340123", "本县", 10, 100, ""};
   EXPECT_EQ(refusal([&] { indicators_->transfer(kLead, land.id, same_county); }), "buyer_in_same_county");
@@ -276,6 +329,98 @@ TEST_P(LandIndicatorsTest, uses_and_transfers_never_exceed_the_balance_and_the_p
   EXPECT_EQ(totals.created_units, land.created_units + cultivated.created_units);
   EXPECT_EQ(totals.used_units, needed + 100050);
   EXPECT_EQ(totals.transferred_units, left);
+}
+
+// "1234.56 m²（1.8518 亩）", as the refusals name an area.
+std::string area_text(std::int64_t units) {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%.2f m²（%.4f 亩）", m2_of(units), mu_of(units));
+  return buf;
+}
+
+TEST_P(LandIndicatorsTest, the_original_cultivated_land_is_the_surveys_and_without_one_survey_nothing_is_registered) {
+  auto done = project("XM2026-161", reclamation_plan(), ProjectState::accepted);
+  // A second land-use layer: which survey is meant is no longer clear.
+  {
+    auto w = layers_->begin_layer_version({"dltb_2", LayerKind::land_use, "test", "EPSG:4490"});
+    auto g = geo::Geometry::from_geojson(square(117.0, 31.8, 0.02).dump());
+    w->add("TB1", g.wkb(), g.envelope(), {{"DLBM", std::string("0103")}});
+    w->commit();
+  }
+  auto before = dump_tables();
+  EXPECT_EQ(refusal([&] { indicators_->register_indicators(kLead, done, registration(5)); }), "no_land_use_survey");
+  EXPECT_EQ(dump_tables(), before);
+}
+
+TEST_P(LandIndicatorsTest, approval_waits_until_indicators_cover_jianxin_beyond_its_own_chaijiu_and_on_cultivated_land) {
+  auto origin = project("XM2026-151", reclamation_plan(), ProjectState::accepted);
+  auto made = indicators_->register_indicators(kLead, origin, registration(5));
+  auto land = made[0], cultivated = made[1];
+  // The target builds homesteads on dry land (0, 建新 on cultivated land) and on grassland (1),
+  // and reclaims a smaller homestead itself (2, its own 拆旧).
+  json build = {{"area", square(117.1, 31.9, 0.01)},
+                {"changes",
+                 {{{"geometry", square(117.101, 31.901, 0.0008)}, {"from_code", "0103"}, {"to_code", "0702"}},
+                  {{"geometry", square(117.103, 31.901, 0.0006)}, {"from_code", "0404"}, {"to_code", "0702"}},
+                  {{"geometry", square(117.105, 31.901, 0.0004)}, {"from_code", "0702"}, {"to_code", "0103"}}}}};
+  auto target = project("XM2026-152", build, ProjectState::joint_review);
+  auto on_dry = units_of(build["changes"][0]["geometry"]), on_grass = units_of(build["changes"][1]["geometry"]),
+       own = units_of(build["changes"][2]["geometry"]);
+  auto approve = [&] { projects_->act(kLead, target, ProjectAction::approve, {"立项", 0}); };
+  auto state = [&] { return projects_->get(kLead, target).state; };
+
+  // Nothing covered: the 建新 beyond its own 拆旧 is named in m² and 亩.
+  auto before = dump_tables();
+  EXPECT_EQ(refusal(approve), "zengjian_balance");
+  auto msg = message(approve);
+  EXPECT_NE(msg.find("尚有 " + area_text(on_dry + on_grass - own) + " 未落实指标"), std::string::npos) << msg;
+  EXPECT_EQ(state(), ProjectState::joint_review);
+
+  // A use names the plots it covers: 建新 plots of the target, each named once, never beyond one.
+  EXPECT_EQ(refusal([&] { indicators_->use(kLead, land.id, {target, 100, 0, "", {}}); }), "missing_plots");
+  EXPECT_EQ(refusal([&] { indicators_->use(kLead, land.id, {target, 100, 0, "", {2}}); }), "not_a_jianxin_plot");
+  EXPECT_EQ(refusal([&] { indicators_->use(kLead, land.id, {target, 100, 0, "", {7}}); }), "not_a_jianxin_plot");
+  EXPECT_EQ(refusal([&] { indicators_->use(kLead, land.id, {target, 100, 0, "", {0, 0}}); }), "duplicate_plot");
+  EXPECT_EQ(refusal([&] { indicators_->use(kLead, land.id, {target, m2_of(on_dry) + 0.01, 0, "", {0}}); }),
+            "zengjian_balance");
+  // New cultivated land covers only 建新 on cultivated land.
+  EXPECT_EQ(refusal([&] { indicators_->use(kLead, cultivated.id, {target, 100, 6, "", {1}}); }), "not_a_jianxin_plot");
+  EXPECT_EQ(dump_tables(), before);
+
+  // Plot 0 wholly; plot 1 for what the own 拆旧 does not cover: the balance is met.
+  auto first = indicators_->use(kLead, land.id, {target, m2_of(on_dry), 0, "", {0, 1}});
+  ASSERT_EQ(first.plots.size(), 1u);
+  EXPECT_EQ(first.plots[0].change_index, 0);
+  EXPECT_EQ(first.plots[0].area_units, on_dry);
+  EXPECT_EQ(refusal(approve), "zengjian_balance");
+  auto second = indicators_->use(kLead, land.id, {target, m2_of(on_grass - own), 0, "", {0, 1}});
+  ASSERT_EQ(second.plots.size(), 1u);  // plot 0 is full: all of it on plot 1
+  EXPECT_EQ(second.plots[0].change_index, 1);
+  EXPECT_EQ(indicators_->coverage(kLead, target).construction_uncovered(), 0);
+
+  // Still the dry land built on is not made up by new cultivated land (占补平衡).
+  EXPECT_EQ(refusal(approve), "zhanbu_balance");
+  msg = message(approve);
+  EXPECT_NE(msg.find("尚有 " + area_text(on_dry) + " 未补足"), std::string::npos) << msg;
+  EXPECT_EQ(refusal([&] { indicators_->use(kLead, cultivated.id, {target, 100, 3, "", {0}}); }), "quality_not_lower");
+  indicators_->use(kLead, cultivated.id, {target, m2_of(on_dry) - 100, 6, "", {0}});
+  msg = message(approve);
+  EXPECT_NE(msg.find("尚有 " + area_text(10000) + " 未补足"), std::string::npos) << msg;
+  EXPECT_EQ(refusal([&] { indicators_->use(kLead, cultivated.id, {target, 100.01, 5, "", {0}}); }), "zhanbu_balance");
+  indicators_->use(kLead, cultivated.id, {target, 100, 5, "", {0}});
+  auto c = indicators_->coverage(kLead, target);
+  EXPECT_EQ(c.jianxin_units, on_dry + on_grass);
+  EXPECT_EQ(c.chaijiu_units, own);
+  EXPECT_EQ(c.cultivated_jianxin_units, on_dry);
+  EXPECT_EQ(c.cultivated_covered_units, on_dry);
+  EXPECT_EQ(refusal(approve), "none");
+  EXPECT_EQ(state(), ProjectState::approved);
+  // Tracing: the indicator's use lists the plots it covers, and the target its uses.
+  auto traced = indicators_->indicator(kLead, land.id);
+  ASSERT_EQ(traced.movements.back().plots.size(), 1u);
+  EXPECT_EQ(traced.movements.back().plots[0].change_index, 1);
+  EXPECT_EQ(indicators_->uses_for(kLead, target).size(), 4u);
+  EXPECT_EQ(refusal([&] { indicators_->coverage(kLeadElsewhere, target); }), "not_found");
 }
 
 TEST(BenefitShares, many_households_with_awkward_weights_add_up_to_the_fen) {
@@ -328,32 +473,8 @@ TEST(BenefitShares, many_households_with_awkward_weights_add_up_to_the_fen) {
 }
 
 TEST_P(LandIndicatorsTest, a_distribution_is_paid_only_after_the_vote_and_villagers_see_only_their_own_share) {
-  auto origin = project("XM2026-131", reclamation_plan(), ProjectState::accepted);
-  auto land = indicators_->register_indicators(kLead, origin, registration(500000, 5))[0];
-  auto sold = indicators_->transfer(kLead, land.id, {"340124", "邻县", 100, 1'000'001, ""});
-  // Households of the village, each linked to its villager account; H09 lives elsewhere.
-  auto link = [&](const std::string& household, const std::string& user, const std::string& village) {
-    store_->write([&](storage::ProjectTx& tx) {
-      tx.session().query(
-          "INSERT INTO household_members(household_code, username, region_code, added_by, added_at) "
-          "VALUES($1, $2, $3, 'admin', $4)",
-          {household, user, village, tx.now()});
-    });
-  };
-  for (int k = 1; k <= 7; ++k) link("H0" + std::to_string(k), "cm" + std::to_string(k), "340123100201");
-  link("H09", "cm9", "340124100201");
-
-  NewDistributionPlan in;
-  in.title = "2026 年指标交易收益分配";
-  in.village_code = "340123100201";
-  in.revenue_kind = "indicator_transfer";
-  in.household_basis = "homestead_area";
-  in.source_id = sold.fund_source_id;
-  in.amount_fen = 1'000'001;
-  in.county_bp = 2000;
-  in.village_bp = 3000;
-  in.households_bp = 5000;
-  for (int k = 1; k <= 7; ++k) in.households.push_back({"H0" + std::to_string(k), 100.0 + k * 0.01});
+  std::int64_t origin = 0;
+  auto in = plan_input("XM2026-131", &origin);
 
   auto before = dump_tables();
   auto bad = in;
@@ -395,6 +516,7 @@ TEST_P(LandIndicatorsTest, a_distribution_is_paid_only_after_the_vote_and_villag
 
   EXPECT_EQ(refusal([&] { benefits_->request_payment(kVillage, plan.id); }), "vote_not_passed");
   participation_->set_representatives(kVillage, "340123100201", {"cm1", "cm2", "cm3"});
+  publicise(plan.id);
   auto voting = benefits_->open_vote(kVillage, plan.id);
   EXPECT_EQ(voting.vote_status, "open");
   EXPECT_EQ(refusal([&] { benefits_->request_payment(kVillage, plan.id); }), "vote_not_passed");
@@ -426,6 +548,84 @@ TEST_P(LandIndicatorsTest, a_distribution_is_paid_only_after_the_vote_and_villag
   auto totals = benefits_->totals(kLead);
   EXPECT_EQ(totals.village_fen, 300'001);
   EXPECT_EQ(totals.households_fen, 500'000);
+}
+
+TEST_P(LandIndicatorsTest, a_plan_is_voted_only_after_its_public_notice_and_every_objection_answered) {
+  std::int64_t origin = 0;
+  auto in = plan_input("XM2026-141", &origin);
+  auto plan = benefits_->create_plan(kVillage, origin, in);
+  participation_->set_representatives(kVillage, "340123100201", {"cm1", "cm2", "cm3"});
+  const User kOtherTown{8, "zhen_b", "", "", {Grant{Role::township, "", "340123101"}}};
+  const User kOutsider{9, "cm9", "", "", {Grant{Role::villager, "", "340124100201"}}};
+
+  auto before = dump_tables();
+  EXPECT_EQ(refusal([&] { benefits_->open_vote(kVillage, plan.id); }), "notice_not_published");
+  EXPECT_EQ(refusal([&] { benefits_->object(villager("cm1"), plan.id, "不同意"); }), "notice_not_published");
+  EXPECT_EQ(refusal([&] { benefits_->publish_notice(kVillage, plan.id, 0); }), "invalid_days");
+  EXPECT_EQ(refusal([&] { benefits_->publish_notice(kVillage, plan.id, 91); }), "invalid_days");
+  EXPECT_EQ(refusal([&] { benefits_->publish_notice(kLead, plan.id, 7); }), "not_a_publisher");
+  EXPECT_EQ(refusal([&] { benefits_->publish_notice(kOtherTown, plan.id, 7); }), "not_found");
+  EXPECT_EQ(dump_tables(), before);
+
+  // Published for 7 days: a village notice (村务公告) with the plan's text, amounts and period.
+  auto published = benefits_->publish_notice(kVillage, plan.id, 7);
+  EXPECT_EQ(published.notice_state, "running");
+  EXPECT_EQ(published.notice_ends, iso_utc(now_ + 7 * 86400));
+  auto notice = participation_->notice(villager("cm1"), published.notice_id);
+  EXPECT_EQ(notice.region_code, "340123100201");
+  EXPECT_EQ(notice.ends, published.notice_ends);
+  EXPECT_NE(notice.title.find(in.title), std::string::npos) << notice.title;
+  for (const char* part : {"10000.01 元", "县乡（成本与基础设施）20.00%：2000.00 元", "村集体 30.00%：3000.01 元",
+                           "农户 50.00%：5000.00 元", "农户 H01：依据 100.01，应得 714.07 元", "公示期自"})
+    EXPECT_NE(notice.body.find(part), std::string::npos) << part << "\n" << notice.body;
+  EXPECT_EQ(benefits_->plan_of_notice(villager("cm2"), published.notice_id).id, plan.id);
+  EXPECT_EQ(refusal([&] { benefits_->publish_notice(kVillage, plan.id, 7); }), "notice_exists");
+
+  // While the notice runs: no vote; villagers of the village object, others may not.
+  before = dump_tables();
+  auto running = message([&] { benefits_->open_vote(kVillage, plan.id); });
+  EXPECT_NE(running.find(published.notice_ends), std::string::npos) << running;
+  EXPECT_EQ(refusal([&] { benefits_->open_vote(kVillage, plan.id); }), "notice_running");
+  EXPECT_EQ(refusal([&] { benefits_->object(kOutsider, plan.id, "不同意"); }), "not_found");
+  EXPECT_EQ(refusal([&] { benefits_->object(kVillage, plan.id, "不同意"); }), "not_a_villager");
+  EXPECT_EQ(refusal([&] { benefits_->object(villager("cm1"), plan.id, "  "); }), "empty_field");
+  EXPECT_EQ(dump_tables(), before);
+  auto first = benefits_->object(villager("cm1"), plan.id, "H01 的退出面积应为 100.5 平方米");
+  auto second = benefits_->object(villager("cm2"), plan.id, "村集体比例过高");
+  EXPECT_EQ(benefits_->objections(kTown, plan.id).size(), 2u);
+  auto own = benefits_->objections(villager("cm2"), plan.id);
+  ASSERT_EQ(own.size(), 1u);
+  EXPECT_EQ(own[0].reason, "村集体比例过高");
+
+  // The notice is over; one objection is unanswered: still no vote.
+  now_ += 7 * 86400;
+  EXPECT_EQ(refusal([&] { benefits_->object(villager("cm3"), plan.id, "迟到的异议"); }), "notice_over");
+  EXPECT_EQ(benefits_->plan(kTown, plan.id).notice_state, "over");
+  EXPECT_EQ(refusal([&] { benefits_->answer_objection(kVillage, first.id, "已核对"); }), "not_township");
+  EXPECT_EQ(refusal([&] { benefits_->answer_objection(kTown, first.id, ""); }), "empty_field");
+  benefits_->answer_objection(kTown, first.id, "经核对，登记面积为 100.01 平方米，方案不变。");
+  EXPECT_EQ(refusal([&] { benefits_->answer_objection(kTown, first.id, "再答"); }), "already_answered");
+  auto waiting = message([&] { benefits_->open_vote(kVillage, plan.id); });
+  EXPECT_NE(waiting.find("1 条异议"), std::string::npos) << waiting;
+  EXPECT_EQ(refusal([&] { benefits_->open_vote(kVillage, plan.id); }), "objection_unanswered");
+  auto answered = benefits_->answer_objection(kTown, second.id, "比例由村民代表会议表决决定。");
+  EXPECT_EQ(answered.answered_by, "zhen");
+  EXPECT_EQ(benefits_->objections(villager("cm2"), plan.id)[0].answer, "比例由村民代表会议表决决定。");
+
+  auto voting = benefits_->open_vote(kVillage, plan.id);
+  EXPECT_EQ(voting.vote_status, "open");
+  EXPECT_EQ(voting.objections, 2);
+  EXPECT_EQ(voting.unanswered_objections, 0);
+  // Every step is audited.
+  auto actions = store_->read([&](storage::ProjectTx& tx) {
+    std::string out;
+    for (auto& r : tx.session().query(
+             "SELECT action FROM audit_log WHERE object = $1 ORDER BY seq", {"benefit_plan:" + std::to_string(plan.id)}))
+      out += r[0] + " ";
+    return out;
+  });
+  EXPECT_EQ(actions, "benefit.plan_create benefit.plan_notice benefit.objection benefit.objection "
+                     "benefit.objection_answer benefit.objection_answer benefit.plan_vote ");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, LandIndicatorsTest, GZ_ALL_BACKENDS, backend_name);

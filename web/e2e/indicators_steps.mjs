@@ -1,17 +1,22 @@
-// E2E steps of land indicators and benefit sharing (pages/indicators.ts, pages/my_benefits.ts),
-// run by run.mjs: the demo registered the indicators of its accepted project at acceptance; the
-// lead department (zrzy) sees them on the ledger, is refused a transfer beyond the balance (the
-// server's message, nothing changed) and transfers 100 m² at 12,345.67 元 through the page (the
-// price enters the funds ledger); the township (zhen) is refused a plan whose shares do not add to
-// 100%, then makes one of 12,345.67 元 land rent of its project XM2026-001 (the demo's accepted
-// project lies in another township) (33.33 / 33.34 / 33.33 %, three households by homestead area given up) whose shares add up to
-// the fen, is refused payment before the vote, puts it to the village assembly (2 of 3
-// representatives vote yes) and requests payment; finance (czj) approves it; the villager
-// (cunmin, H00001) sees on the phone only their own share, equal to the API's.
+// E2E steps of land indicators and benefit sharing (pages/indicators.ts, pages/my_benefits.ts,
+// pages/benefit_notice.ts), run by run.mjs: the demo registered the indicators of its accepted
+// project at acceptance; the lead department (zrzy) sees them on the ledger, is refused a transfer
+// beyond the balance (the server's message, nothing changed) and transfers 100 m² at 12,345.67 元
+// through the page (the price enters the funds ledger); the township (zhen) is refused a plan
+// whose shares do not add to 100%, then makes one of 12,345.67 元 land rent of its project
+// XM2026-001 (the demo's accepted project lies in another township) (33.33 / 33.34 / 33.33 %,
+// three households by homestead area given up) whose shares add up to the fen, is refused
+// payment before the vote, and puts it on public notice (公示); the villager (cunmin) reads it
+// under 村务公告 and objects with a reason; the township answers; the vote is refused while the
+// notice runs. The demo's second plan, whose notice is over, goes to the village assembly (2 of 3
+// representatives vote yes); the township requests payment; finance (czj) approves it; the
+// villager (H00001) sees on the phone only their own share, equal to the API's.
 
 import { call, phone, signedInPages } from "./page_api.mjs";
 
 const desktop = { viewport: { width: 1440, height: 1000 }, locale: "zh-CN" };
+
+const yuanText = (fen) => "¥" + (fen / 100).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
 const messageOf = (p, testid) => p.waitForFunction((id) => {
   const m = document.querySelector(`[data-testid="${id}"]`);
@@ -61,6 +66,47 @@ export async function indicatorsSteps({ browser, base, step, assert, signIn, sho
       await p.waitForSelector('[data-testid="ind-transfers"]');
       assert((await p.textContent('[data-testid="ind-transfers"]')).includes("¥12,345.67"), "listed with its price");
       await shot(p, "indicators-ledger");
+    });
+
+    await step("indicators: the ledger's map shows every origin plot; a click on one opens its indicator; the project page lists its indicators", async () => {
+      const p = await as("zrzy");
+      await p.goto(base + "/indicators");
+      await p.waitForFunction(() => window.__gongzhiIndicators && window.__gongzhiIndicators.map.loaded(), null, { timeout: 30000 });
+      await p.evaluate(() => window.__gongzhiIndicators.ready);
+      await p.evaluate(() => new Promise((r) => (window.__gongzhiIndicators.map.isMoving() ? window.__gongzhiIndicators.map.once("idle", () => r()) : requestAnimationFrame(() => r()))));
+      await p.waitForTimeout(300);
+      const list = (await call(p, "GET", "/api/v1/indicators?geometry=1")).body.indicators;
+      const plots = list.reduce((n, i) => n + i.plots.filter((pl) => pl.geometry).length, 0);
+      assert(plots > 0 && Number(await p.getAttribute('[data-testid="ind-map"]', "data-plots")) === plots, `every origin plot on the map: ${plots}`);
+      // A point well inside a plot (every neighbour 6 px away on it too), on the canvas itself.
+      const hit = await p.evaluate(() => {
+        const m = window.__gongzhiIndicators.map, c = m.getCanvas();
+        const r = c.getBoundingClientRect();
+        const on = (x, y) => m.queryRenderedFeatures([x, y], { layers: ["ind-plots-fill"] });
+        for (let y = 10; y < c.clientHeight - 10; y += 6)
+          for (let x = 10; x < c.clientWidth - 10; x += 6) {
+            const f = on(x, y);
+            if (f.length && [[6, 0], [-6, 0], [0, 6], [0, -6]].every(([dx, dy]) => on(x + dx, y + dy).length) &&
+              document.elementFromPoint(r.left + x, r.top + y) === c) return { x, y, indicator: f[0].properties.indicator };
+          }
+        return null;
+      });
+      assert(hit, "a plot under the pointer");
+      const box = await (await p.$('[data-testid="ind-map"] canvas')).boundingBox();
+      await p.mouse.click(box.x + hit.x, box.y + hit.y);
+      await p.waitForFunction((id) => document.querySelector('[data-testid="ind-map-info"]')?.getAttribute("data-indicator") === String(id), hit.indicator, { timeout: 20000 });
+      await p.waitForFunction((id) => document.querySelector('[data-testid="ind-detail"] h2')?.textContent.includes(`#${id}`), hit.indicator, { timeout: 20000 });
+      await shot(p, "indicators-map");
+      // The project page: its indicators with their transfers and revenue.
+      const ind = list.find((i) => i.id === hit.indicator);
+      await p.goto(base + "/projects/" + ind.project_code);
+      await p.waitForSelector('[data-testid="project-indicators"] [data-testid="pi-made"]');
+      const api = (await call(p, "GET", `/api/v1/projects/${ind.project_id}/indicators`)).body;
+      assert(api.indicators.length === list.filter((i) => i.project_id === ind.project_id).length, "the project's indicators: " + JSON.stringify(api.indicators.map((i) => i.id)));
+      const rows = await p.$$eval('[data-testid="pi-made"] tbody tr', (rs) => rs.length);
+      assert(rows === api.indicators.length, `one row per indicator: ${rows}`);
+      const text = await p.textContent('[data-testid="project-indicators"]');
+      assert(api.indicators.every((i) => text.includes(`#${i.id}`)), "each named");
     });
 
     await step("indicators: the township's plan of the revenue; shares not adding to 100% refused; every fen assigned", async () => {
@@ -116,11 +162,75 @@ export async function indicatorsSteps({ browser, base, step, assert, signIn, sho
       assert(early.status === 409 && early.body.error.code === "vote_not_passed", "no payment before the vote: " + JSON.stringify(early.body));
     });
 
-    await step("indicators: the village assembly votes the plan by two thirds; finance approves the payment", async () => {
+    await step("indicators: the plan on public notice (公示): the villager objects under 村务公告, the township answers, no vote while the notice runs", async () => {
+      const zhen = await as("zhen");
+      await zhen.goto(base + "/indicators?tab=plans");
+      await zhen.waitForSelector(`[data-testid="plan-notice-open-${ids.plan}"]`);
+      // The vote before any notice: refused in the server's words.
+      await zhen.click(`[data-testid="plan-vote-open-${ids.plan}"]`);
+      const unpublished = await messageOf(zhen, `plan-msg-${ids.plan}`);
+      const api0 = await call(zhen, "POST", `/api/v1/distributions/${ids.plan}/vote`, {});
+      assert(api0.status === 409 && api0.body.error.code === "notice_not_published", "no vote before the notice: " + JSON.stringify(api0.body));
+      assert(unpublished === api0.body.error.message_zh, `the API's words: ${unpublished}`);
+      await zhen.fill(`[data-testid="plan-notice-days-${ids.plan}"]`, "7");
+      await zhen.click(`[data-testid="plan-notice-open-${ids.plan}"]`);
+      await zhen.waitForFunction((id) => document.querySelector(`[data-testid="plan-notice-${id}"]`)?.textContent === "公示中", ids.plan, { timeout: 20000 });
+      const plan = (await call(zhen, "GET", `/api/v1/distributions/${ids.plan}`)).body;
+      assert(plan.notice_state === "running" && plan.notice_id, "on notice: " + JSON.stringify([plan.notice_state, plan.notice_id]));
+      const days = (Date.parse(plan.notice_ends) - Date.parse(plan.notice_starts)) / 86400000;
+      assert(days === 7, "seven days: " + days);
+
+      // The villager reads it under 村务公告 and objects.
+      const v = await as("cunmin", phone);
+      await v.goto(base + "/village");
+      await v.click(`[data-testid="village-notices"] a[data-notice="${plan.notice_id}"]`);
+      await v.waitForSelector('[data-testid="notice-plan"]');
+      const text = await v.textContent('[data-testid="notice"]');
+      assert(text.includes("网页测试：流转租金收益分配") && text.includes("12345.67 元") && text.includes("4114.81 元"), "the plan's text and amounts: " + text.slice(0, 200));
+      assert((await v.textContent('[data-testid="notice-plan-amounts"]')).includes("¥12,345.67"), "the total on the notice");
+      await v.fill('[data-testid="notice-object-reason"]', "H00002 退出宅基地面积应按 160 平方米计算（网页测试）");
+      await v.click('[data-testid="notice-object-submit"]');
+      await v.waitForSelector('[data-testid="notice-objections"] li[data-objection]');
+      const objections = (await call(v, "GET", `/api/v1/distributions/${ids.plan}/objections`)).body.objections;
+      assert(objections.length === 1 && objections[0].author === "cunmin" && objections[0].answer === null, "the objection recorded: " + JSON.stringify(objections));
+      ids.objection = objections[0].id;
+      assert((await v.textContent(`[data-testid="notice-answer-${ids.objection}"]`)) === "等待乡镇答复", "awaiting the answer");
+      await shot(v, "distribution-notice-phone");
+
+      // The township answers on the plans page; the vote stays refused while the notice runs.
+      await zhen.goto(base + "/indicators?tab=plans");
+      await zhen.waitForSelector(`[data-testid="obj-answer-${ids.objection}"]`);
+      assert((await zhen.textContent(`[data-testid="plan-objections-${ids.plan}"]`)).includes("未答复 1 条"), "one unanswered");
+      await zhen.fill(`[data-testid="obj-answer-${ids.objection}"]`, "经核对不动产登记，面积为 154.3 平方米，方案不变。");
+      await zhen.click(`[data-testid="obj-answer-submit-${ids.objection}"]`);
+      await zhen.waitForFunction((id) => document.querySelector(`[data-testid="plan-objections-${id}"]`)?.textContent.includes("未答复 0 条"), ids.plan, { timeout: 20000 });
+      await zhen.click(`[data-testid="plan-vote-open-${ids.plan}"]`);
+      const running = await messageOf(zhen, `plan-msg-${ids.plan}`);
+      const api1 = await call(zhen, "POST", `/api/v1/distributions/${ids.plan}/vote`, {});
+      assert(api1.status === 409 && api1.body.error.code === "notice_running", "no vote while the notice runs: " + JSON.stringify(api1.body));
+      assert(running === api1.body.error.message_zh && running.includes(plan.notice_ends), `named on the page: ${running}`);
+      assert((await call(zhen, "GET", `/api/v1/distributions/${ids.plan}`)).body.vote_status === "none", "no vote opened");
+      await v.reload();
+      await v.waitForSelector(`[data-testid="notice-answer-${ids.objection}"] strong`);
+      assert((await v.textContent(`[data-testid="notice-answer-${ids.objection}"]`)).includes("面积为 154.3 平方米"), "the villager reads the answer");
+      // Audited.
+      const auditor = await as("shenji");
+      const audit = await call(auditor, "GET", `/api/v1/audit/search?object=${encodeURIComponent("benefit_plan:" + ids.plan)}`);
+      const actions = (audit.body.entries ?? []).filter((e) => e.object === `benefit_plan:${ids.plan}`).map((e) => e.action);
+      assert(["benefit.plan_notice", "benefit.objection", "benefit.objection_answer"].every((a) => actions.includes(a)), "audited: " + JSON.stringify(actions));
+    });
+
+    await step("indicators: the village assembly votes the demo's plan whose notice is over by two thirds; finance approves the payment", async () => {
       const cun = await as("cun");
       const reps = await call(cun, "PUT", `/api/v1/villages/${ids.village}/representatives`, { usernames: ["cunmin", "hu00002", "hu00003"] });
       assert(reps.status === 200, "representatives: " + JSON.stringify(reps.body));
       const zhen = await as("zhen");
+      const ready = (await call(zhen, "GET", "/api/v1/distributions")).body.plans.find((d) => d.notice_state === "over" && d.vote_status === "none" && d.status === "draft");
+      assert(ready && ready.unanswered_objections === 0, "the demo's plan after its notice: " + JSON.stringify(ready));
+      ids.plan = ready.id;
+      ids.project = ready.project_id;
+      ids.amount = ready.amount_fen;
+      ids.share = ready.households.find((h) => h.household_code === "H00001").share_fen;
       await zhen.goto(base + "/indicators?tab=plans");
       await zhen.click(`[data-testid="plan-vote-open-${ids.plan}"]`);
       await zhen.waitForFunction((id) => document.querySelector(`[data-testid="plan-vote-${id}"]`)?.textContent === "表决中", ids.plan, { timeout: 20000 });
@@ -141,7 +251,7 @@ export async function indicatorsSteps({ browser, base, step, assert, signIn, sho
       await czj.click(`[data-testid="plan-approve-${ids.plan}"]`);
       await czj.waitForFunction((id) => document.querySelector(`[data-testid="plan-status-${id}"]`)?.textContent === "已拨付", ids.plan, { timeout: 20000 });
       const poolAfter = (await call(czj, "GET", `/api/v1/projects/${ids.project}/funds`)).body.balance_fen;
-      assert(poolBefore - poolAfter === 1234567, `paid out of the pool: ${poolBefore} → ${poolAfter}`);
+      assert(poolBefore - poolAfter === ids.amount, `paid out of the pool: ${poolBefore} → ${poolAfter}`);
       await shot(czj, "indicators-payments");
     });
 
@@ -152,8 +262,8 @@ export async function indicatorsSteps({ browser, base, step, assert, signIn, sho
       const api = (await call(p, "GET", "/api/v1/my/benefits")).body.benefits;
       assert(api.every((b) => b.share.household_code === "H00001"), "only H00001's shares: " + JSON.stringify(api.map((b) => b.share.household_code)));
       const mine = api.find((b) => b.plan.id === ids.plan);
-      assert(mine.share.share_fen === 146635 && mine.share.paid, "the share and paid: " + JSON.stringify(mine.share));
-      assert((await p.textContent(`[data-testid="myb-share-${ids.plan}"]`)) === "¥1,466.35", "shown in yuan");
+      assert(mine.share.share_fen === ids.share && mine.share.paid, "the share and paid: " + JSON.stringify(mine.share));
+      assert((await p.textContent(`[data-testid="myb-share-${ids.plan}"]`)) === yuanText(ids.share), "shown in yuan");
       const plan = (await call(p, "GET", `/api/v1/distributions/${ids.plan}`)).body;
       assert(plan.households.length === 1 && plan.households[0].household_code === "H00001", "the plan shows the villager only their own line");
       const width = await p.evaluate(() => document.documentElement.scrollWidth);

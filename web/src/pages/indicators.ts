@@ -47,7 +47,7 @@ addStrings({
   ind_none: ["暂无指标。", "No indicators yet."],
   ind_download: ["下载台账（Excel 表格）", "Download the ledger (Excel)"],
   ind_register: ["登记验收项目的指标", "Register the indicators of an accepted project"],
-  ind_original: ["原有耕地面积（平方米，调查确认）", "Original cultivated land (m², as surveyed)"],
+  ind_original: ["原有耕地面积按现状地类（三调）图层在项目区内的耕地计算。", "The original cultivated land is measured on the land-use survey within the project area."],
   ind_do_register: ["登记", "Register"],
   ind_use: ["使用", "Use"],
   ind_transfer: ["交易", "Transfer"],
@@ -106,13 +106,27 @@ addStrings({
   ind_payee: ["收款方", "Payee"],
   ind_decided: ["审批", "Decision"],
   ind_bad_pct: ["比例应为至多两位小数的数", "Shares are numbers with at most two decimals"],
+  ind_notice: ["公示", "Public notice"],
+  ind_notice_none: ["未公示", "Not on notice"],
+  ind_notice_running: ["公示中", "On notice"],
+  ind_notice_over: ["公示期满", "Notice period over"],
+  ind_notice_until: ["至 {t}", "until {t}"],
+  ind_notice_days: ["公示天数", "Days on notice"],
+  ind_publish_notice: ["向村民公示", "Put on public notice"],
+  ind_objections: ["异议 {n} 条，未答复 {u} 条", "{n} objection(s), {u} unanswered"],
+  ind_objector: ["提出人", "By"],
+  ind_objection: ["异议理由", "Reason"],
+  ind_answer: ["答复", "Answer"],
+  ind_do_answer: ["答复", "Answer"],
+  ind_unanswered: ["未答复", "Unanswered"],
+  ind_use_plots: ["覆盖的建新地块（方案中的变化序号，用逗号分隔）", "建新 plots covered (numbers of the plan's changes, comma separated)"],
 });
 
 interface Plot { change_index: number; role: string; from_code: string; to_code: string; area_m2: number; area_mu: number }
 interface Movement {
   id: number; indicator_id: number; kind: string; area_m2: number; area_mu: number; target_project_code: string;
   buyer_region_code: string; buyer_name: string; price_fen: number; fund_source_id: number | null; replaced_grade: number | null;
-  note: string; actor: string; time: string;
+  note: string; actor: string; time: string; plots?: { change_index: number; area_m2: number }[];
 }
 interface Indicator {
   id: number; project_id: number; project_code: string; project_name: string; region_code: string; kind: string;
@@ -126,7 +140,9 @@ export interface Plan {
   households_fen: number; county_bp: number; village_bp: number; households_bp: number; status: string; vote_id: number | null;
   vote_status: string; household_count: number; total_weight: number; payment_requested_by: string; decided_by: string;
   decided_at: string; decision_comment: string; households: Share[];
+  notice_id: number | null; notice_starts: string; notice_ends: string; notice_state: string; objections: number; unanswered_objections: number;
 }
+interface Objection { id: number; author: string; reason: string; created_at: string; answer: { text: string; by: string; at: string } | null }
 
 const has = (me: Me, roles: string[], region: string, dept = "") =>
   me.grants.some((g) => roles.includes(g.role) && (!dept || g.department === dept) && regionContains(g.region, region));
@@ -201,8 +217,11 @@ export async function renderIndicators(main: HTMLElement, ctx: Ctx): Promise<() 
   if (tab === "ledger") await ledger(body, ctx, params);
   else if (tab === "transfers") await transfers(body);
   else await plans(body, ctx, tab === "payments");
-  return () => undefined;
+  return () => disposeMap();
 }
+
+// The ledger's map, removed when the page is left or redrawn.
+let disposeMap: () => void = () => undefined;
 
 async function ledger(body: HTMLElement, ctx: Ctx, params: URLSearchParams) {
   const me = ctx.me;
@@ -236,20 +255,19 @@ async function ledger(body: HTMLElement, ctx: Ctx, params: URLSearchParams) {
   const accepted = projects.filter((p) => ["accepted", "evaluated", "maintenance"].includes(p.state) && isLead(me, p.region_code));
   if (accepted.length) {
     const which = select("ind-reg-project", accepted.map((p) => [String(p.id), `${p.code} ${p.name}`]));
-    const original = input("ind-reg-original", "", "number");
     const grade = select("ind-reg-grade", Array.from({ length: 15 }, (_, i) => [String(i + 1), String(i + 1)]));
     const msg = messageLine("ind-reg-msg");
     const go = el("button", { class: "btn", "data-testid": "ind-reg-submit" }, t("ind_do_register"));
     go.addEventListener("click", async () => {
       try {
-        await api("POST", `/api/v1/projects/${which.value}/indicators`, { original_cultivated_m2: Number(original.value), quality_grade: Number(grade.value) });
+        await api("POST", `/api/v1/projects/${which.value}/indicators`, { quality_grade: Number(grade.value) });
         ctx.rerender();
       } catch (e) {
         msg.fail(e);
       }
     });
     body.append(el("details", { class: "card" }, el("summary", {}, t("ind_register")),
-      el("p", {}, t("ind_project"), " ", which), el("p", {}, t("ind_original"), " ", original), el("p", {}, t("ind_grade"), " ", grade), go, msg.node));
+      el("p", {}, t("ind_project"), " ", which), el("p", { class: "muted" }, t("ind_original")), el("p", {}, t("ind_grade"), " ", grade), go, msg.node));
   }
 
   const q = query();
@@ -271,7 +289,15 @@ async function ledger(body: HTMLElement, ctx: Ctx, params: URLSearchParams) {
   ]);
   body.append(table(["", t("ind_project"), t("ind_kind"), t("ind_grade"), t("ind_state"), t("ind_created"), t("ind_used"), t("ind_transferred"), t("ind_balance"), t("ind_revenue")], rows, "ind-table"));
   const detail = el("div", { "data-testid": "ind-detail" });
-  body.append(detail);
+  // The indicators on the map by their origin plots; a click on a plot opens its indicator.
+  const mapBox = el("section", { class: "card", "data-testid": "ind-map-card" });
+  body.append(mapBox, detail);
+  disposeMap();
+  disposeMap = () => undefined;
+  void import("./indicators_map").then((m) => {
+    disposeMap = m.mountIndicatorMap(mapBox, `/api/v1/indicators?${q}${q.toString() ? "&" : ""}geometry=1`,
+      (id) => void showIndicator(detail, ctx, id, projects));
+  });
   for (const i of list)
     body.querySelector(`[data-testid="ind-open-${i.id}"]`)!.addEventListener("click", async (e) => {
       e.preventDefault();
@@ -287,7 +313,7 @@ async function showIndicator(detail: HTMLElement, ctx: Ctx, id: number, projects
   detail.append(el("h3", {}, t("ind_movements")),
     table([t("ind_time"), "", t("ind_area"), "", t("ind_actor")], (i.movements ?? []).map((m) => [
       fmtTime(m.time), t(`ind_mv_${m.kind}`), `${m2(m.area_m2)} m²`,
-      m.kind === "use" ? `→ ${m.target_project_code}${m.replaced_grade ? `（${t("ind_replaced")} ${m.replaced_grade}）` : ""}`
+      m.kind === "use" ? `→ ${m.target_project_code}${m.replaced_grade ? `（${t("ind_replaced")} ${m.replaced_grade}）` : ""}${(m.plots ?? []).length ? ` · ${t("ind_plots")} ${(m.plots ?? []).map((c) => `${c.change_index + 1}（${m2(c.area_m2)} m²）`).join("、")}` : ""}`
         : m.kind === "transfer" ? `→ ${m.buyer_name}（${m.buyer_region_code}） ${fenYuan(m.price_fen)}` : "",
       m.actor]), "ind-movements"));
   if (i.distribution_plans.length)
@@ -297,12 +323,16 @@ async function showIndicator(detail: HTMLElement, ctx: Ctx, id: number, projects
   const targets = projects.filter((p) => isLead(ctx.me, p.region_code));
   const target = select("ind-use-target", targets.map((p) => [String(p.id), `${p.code} ${p.name}`]));
   const useArea = input("ind-use-area", "", "number");
+  const usePlots = input("ind-use-plots", "1, 2");
   const replaced = select("ind-use-grade", [["0", "—"], ...Array.from({ length: 15 }, (_, k) => [String(k + 1), String(k + 1)] as [string, string])]);
   const useMsg = messageLine("ind-use-msg");
   const useBtn = el("button", { class: "btn", "data-testid": "ind-use-submit" }, t("ind_use"));
   useBtn.addEventListener("click", async () => {
     try {
-      await api("POST", `/api/v1/indicators/${i.id}/uses`, { target_project_id: Number(target.value), area_m2: Number(useArea.value), replaced_grade: Number(replaced.value) });
+      await api("POST", `/api/v1/indicators/${i.id}/uses`, {
+        target_project_id: Number(target.value), area_m2: Number(useArea.value), replaced_grade: Number(replaced.value),
+        plots: usePlots.value.split(/[,，\s]+/).filter(Boolean).map((x) => Number(x) - 1),
+      });
       await showIndicator(detail, ctx, id, projects);
     } catch (e) {
       useMsg.fail(e);
@@ -329,6 +359,7 @@ async function showIndicator(detail: HTMLElement, ctx: Ctx, id: number, projects
   });
   detail.append(
     el("div", { class: "card" }, el("h3", {}, t("ind_use")), el("p", {}, t("ind_target"), " ", target), el("p", {}, t("ind_area"), " ", useArea),
+      el("p", {}, t("ind_use_plots"), " ", usePlots),
       i.kind === "new_cultivated" ? el("p", {}, t("ind_replaced"), " ", replaced) : null, useBtn, useMsg.node),
     el("div", { class: "card" }, el("h3", {}, t("ind_transfer")), el("p", {}, t("ind_buyer_region"), " ", region), el("p", {}, t("ind_buyer"), " ", buyer),
       el("p", {}, t("ind_area"), " ", trArea), el("p", {}, t("ind_price"), " ", price), trBtn, trMsg.node));
@@ -373,6 +404,10 @@ async function plans(body: HTMLElement, ctx: Ctx, payments: boolean) {
         d.vote_id ? el("a", { href: `/village/votes/${d.vote_id}` }, ` #${d.vote_id}`) : null,
         ` · `, el("span", { "data-testid": `plan-status-${d.id}` }, t(`ind_status_${d.status}`)),
         d.decided_by ? ` · ${t("ind_decided")} ${d.decided_by} ${fmtTime(d.decided_at)} ${d.decision_comment}` : ""),
+      el("p", {}, `${t("ind_notice")}：`, el("span", { "data-testid": `plan-notice-${d.id}` }, t(`ind_notice_${d.notice_state}`)),
+        d.notice_id ? el("a", { href: `/village/notices/${d.notice_id}` }, ` #${d.notice_id} `) : null,
+        d.notice_id ? `${t("ind_notice_until", { t: fmtTime(d.notice_ends) })} · ` : "",
+        d.notice_id ? el("span", { "data-testid": `plan-objections-${d.id}` }, t("ind_objections", { n: d.objections, u: d.unanswered_objections })) : null),
       el("p", { class: "muted" }, `${t("ind_rule")}：${t("ind_rule_text")}`),
       el("a", { href: `/api/v1/distributions/${d.id}?format=xlsx`, download: "", "data-testid": `plan-xlsx-${d.id}` }, t("ind_xlsx")));
     card.append(table([t("ind_household"), t(`ind_basis_${d.household_basis}`), t("ind_share"), ""],
@@ -388,6 +423,14 @@ async function plans(body: HTMLElement, ctx: Ctx, payments: boolean) {
       }
     };
     const region = d.village_code;
+    if (!payments && d.objections > 0) card.append(await objectionsTable(d, me, act));
+    if (!payments && isPlanner(me, region) && d.status === "draft" && !d.notice_id && d.vote_status === "none") {
+      const days = input(`plan-notice-days-${d.id}`, t("ind_notice_days"), "number");
+      days.value = "7";
+      const b = el("button", { class: "btn", "data-testid": `plan-notice-open-${d.id}` }, t("ind_publish_notice"));
+      b.addEventListener("click", () => act(() => api("POST", `/api/v1/distributions/${d.id}/notice`, { days: Number(days.value) })));
+      card.append(el("label", {}, t("ind_notice_days"), " ", days), b);
+    }
     if (!payments && isPlanner(me, region) && d.status === "draft" && (d.vote_status === "none" || d.vote_status === "failed")) {
       const b = el("button", { class: "btn", "data-testid": `plan-vote-open-${d.id}` }, t("ind_open_vote"));
       b.addEventListener("click", () => act(() => api("POST", `/api/v1/distributions/${d.id}/vote`, {})));
@@ -409,6 +452,22 @@ async function plans(body: HTMLElement, ctx: Ctx, payments: boolean) {
     card.append(msg.node);
     body.append(card);
   }
+}
+
+// The objections to a plan on notice; the township over its village answers each one.
+async function objectionsTable(d: Plan, me: Me, act: (f: () => Promise<unknown>) => Promise<void>): Promise<HTMLElement> {
+  const list = (await api<{ objections: Objection[] }>("GET", `/api/v1/distributions/${d.id}/objections`)).objections;
+  const answerer = has(me, ["township"], d.village_code);
+  return table([t("ind_objector"), t("ind_objection"), t("ind_answer")], list.map((o) => {
+    let answer: Node | string = o.answer ? `${o.answer.text}（${o.answer.by} ${fmtTime(o.answer.at)}）` : t("ind_unanswered");
+    if (!o.answer && answerer) {
+      const text = input(`obj-answer-${o.id}`, t("ind_answer"));
+      const b = el("button", { class: "btn", "data-testid": `obj-answer-submit-${o.id}` }, t("ind_do_answer"));
+      b.addEventListener("click", () => act(() => api("POST", `/api/v1/distribution-objections/${o.id}/answer`, { answer: text.value })));
+      answer = el("span", {}, text, b);
+    }
+    return [`${o.author} ${fmtTime(o.created_at)}`, o.reason, answer];
+  }), `plan-objection-list-${d.id}`);
 }
 
 async function newPlanForm(ctx: Ctx, projects: { id: number; code: string; name: string; region_code: string }[]): Promise<HTMLElement> {

@@ -196,6 +196,8 @@ export async function renderProject(main: HTMLElement, ctx: Ctx, code: string): 
     const [feedback, activity] = await Promise.all([feedbackSection(proj), activitySection(proj)]);
     parts.push(reviewsSection(proj), feedback, activity);
     parts.push(await downloadsSection(proj));
+    // Its land indicators (issue 20): coverage of its 建新, indicators, uses, transfers, revenue.
+    parts.push(await (await import("./project_indicators")).indicatorsSection(proj.id));
     head.replaceChildren(...title);
     info.replaceChildren(...parts);
     if (LATER_STATES.includes(proj.state) && laterShown !== proj.state + proj.row_version) {

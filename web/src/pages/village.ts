@@ -84,7 +84,7 @@ export async function renderVillage(main: HTMLElement, ctx: Ctx): Promise<() => 
   if (parts[1] === "projects" && id > 0) return (await import("./village_project")).renderVillageProject(main, ctx, id);
   if (parts[1] === "votes" && id > 0) return (await import("./village_vote")).renderVillageVote(main, ctx, id);
   if (parts[1] === "surveys" && id > 0) return (await import("./village_part")).renderVillageSurvey(main, ctx, id);
-  if (parts[1] === "notices" && id > 0) return renderNotice(main, id);
+  if (parts[1] === "notices" && id > 0) return renderNotice(main, id, ctx);
   if (parts[1] === "parcels") {
     history.replaceState(null, "", PARCELS_PATH);
     return (await import("./parcels")).renderParcels(main, ctx);
@@ -96,11 +96,13 @@ function back(): HTMLElement {
   return el("div", { class: "crumbs" }, link("/village", "← " + t("back_village"), { class: "touch-link" }));
 }
 
-async function renderNotice(main: HTMLElement, id: number): Promise<() => void> {
+async function renderNotice(main: HTMLElement, id: number, ctx: Ctx): Promise<() => void> {
   const n = await api<Notice>("GET", `/api/v1/notices/${id}`);
   main.append(back(), el("article", { class: "card notice", "data-testid": "notice", "data-notice": String(n.id) },
     el("h1", { "data-user": "" }, n.title), el("p", { class: "muted small" }, u(n.published_by), ` · ${t("pn_period", { from: fmtDay(n.starts), to: fmtDay(n.ends) })}`),
     ...String(n.body ?? "").split("\n").map((line) => el("p", { "data-user": "" }, line))));
+  // A distribution plan's notice (公示) takes objections (benefit_notice.ts).
+  await (await import("./benefit_notice")).mountPlanObjection(main, n.id, ctx.me.grants.some((g) => g.role === "villager"));
   return () => undefined;
 }
 
