@@ -352,7 +352,7 @@ export function createMap(container: HTMLElement, opts: { center?: [number, numb
       seen.add(k);
       return true;
     }).map((f) => fs.filter((g) => g.layer.id === f.layer.id).reduce((a, b) => (code(b).length > code(a).length ? b : a), f));
-    const tables = () => (shown.length ? shown.slice(0, 4).map((f) => describeFeature(f, layerName(f.layer.id), words, classes)) : [t("identify_none")]);
+    const tables = () => (shown.length ? shown.slice(0, 6).map((f) => describeFeature(f, layerName(f.layer.id), words, classes)) : [t("identify_none")]);
     info.replaceChildren(...tables());
     // The same where the user clicked.
     const content = el("div", { "data-testid": "identify-popup" }, ...tables());

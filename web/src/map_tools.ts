@@ -84,7 +84,9 @@ export function describeFeature(f: MapGeoJSONFeature, layerName: string, words: 
   const rows = el("table", { class: "attrs", "data-layer": f.layer.id.replace(/-(fill|line)$/, "") });
   rows.append(el("tr", {}, el("th", {}, t("map_layer")), el("td", {}, layerName)));
   for (const [k, v] of Object.entries(f.properties ?? {})) {
-    if (k === "geometry" || v === null || v === undefined || v === "") continue;
+    // Internal names (a rule's id, the layer a control line came from) stay out: the finding's
+    // name and the control line in words say the same to a person.
+    if (k === "geometry" || k === "rule" || k === "layer" || v === null || v === undefined || v === "") continue;
     rows.append(el("tr", { "data-field": k }, el("th", {}, fieldName(words, k)), el("td", {}, valueWords(words, classes, k, v))));
   }
   return rows;
