@@ -1,13 +1,18 @@
 // gongzhi import: a GIS file becomes a new version of a layer.
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <iostream>
 
 #include "cli/command.h"
 #include "common/error.h"
+#include "cli/acting_user.h"
 #include "cli/progress.h"
 #include "services/imagery.h"
 #include "services/import_layer.h"
+#include "services/village_figures.h"
+#include "storage/identity_store.h"
+#include "storage/project_store.h"
 #include "storage/imagery_store.h"
 #include "storage/postgres/pg_store.h"
 #include "storage/store.h"
@@ -60,6 +65,13 @@ int import_imagery_file(const Options& o) {
   if (!storage::is_postgres_location(o.db) && !std::filesystem::exists(o.db))
     storage::Store::create(o.db, [](storage::Store&) {});
   auto store = storage::ImageryStore::open(o.db);
+  // A large source without overviews has them built first (on a temporary copy).
+  std::unique_ptr<ProgressBar> overviews;
+  r.options.on_overviews = [&](double fraction) {
+    if (!overviews) overviews = std::make_unique<ProgressBar>("overviews " + o.layer);
+    overviews->update(static_cast<std::int64_t>(fraction * 1000), 1000);
+    if (fraction >= 1.0) overviews->finish();
+  };
   ProgressBar bar("import " + o.layer + " " + o.date);
   auto progress = [&](auto done, auto total) { bar.update(done, total); };
   auto versions = dem ? services::import_dem(*store, r, progress)
@@ -69,6 +81,19 @@ int import_imagery_file(const Options& o) {
     std::cout << "imported " << v.kind << " '" << v.layer << "' " << v.date << ": " << v.tiles
               << " tiles (" << v.bytes / 1024 << " KiB " << v.format << ", zoom " << v.min_zoom
               << "-" << v.max_zoom << ", from " << v.source_srs << " to EPSG:3857)\n";
+  return kExitOk;
+}
+// The villages' people and economy: a new version of the whole table, or nothing.
+int import_village_figures(const Options& o) {
+  if (!storage::is_postgres_location(o.db) && !std::filesystem::exists(o.db))
+    throw UsageError("--db " + o.db + " does not exist: import the region layer and the regions "
+                     "(gongzhi admin import-regions) first");
+  auto identity = storage::IdentityStore::open(o.db);
+  auto projects = storage::ProjectStore::open(o.db);
+  services::VillageFigureService figures(*projects, *identity);
+  auto v = figures.import_file(o.source, acting_user(o.db, "").username, o.encoding);
+  std::cout << "imported village figures version " << v.version << ": " << v.rows
+            << " rows from " << v.source << "\n";
   return kExitOk;
 }
 }  // namespace
@@ -82,16 +107,21 @@ void add_import_command(CLI::App& app, Action& action) {
       "Reprojects to CGCS2000 (EPSG:4490), validates every geometry, and stores everything in\n"
       "one transaction: on any error nothing is stored.\n"
       "--kind imagery --date YYYY-MM imports an orthoimage (GeoTIFF / COG, any CRS, 8-bit RGB(A))\n"
-      "as a Web Mercator tile pyramid of that date (docs/imagery.md).");
+      "as a Web Mercator tile pyramid of that date (docs/imagery.md).\n"
+      "--kind village-figures imports the villages' people and economy (人口经济: xlsx, ods or\n"
+      "csv in GBK or UTF-8, by 12-digit village code and year) as a new version "
+      "(docs/village_figures.md).");
   cmd->add_option("--db", o->db,
                   "SQLite database file (created when missing), or a PostgreSQL database: "
                   "pg:CONNINFO or postgresql://…")
       ->required();
-  cmd->add_option("--layer", o->layer, "layer name (letters, digits, _ or -)")->required();
+  cmd->add_option("--layer", o->layer,
+                  "layer name (letters, digits, _ or -); not for --kind village-figures");
   cmd->add_option("--kind", o->kind,
                   "land_use, ecological_redline, permanent_basic_farmland, "
                   "urban_development_boundary, village_plan, consolidation_unit, project, parcel, "
-                  "region, imagery (orthoimage tiles), dem (terrain and slope tiles)")
+                  "region, imagery (orthoimage tiles), dem (terrain and slope tiles), "
+                  "village-figures (人口经济 table)")
       ->required();
   cmd->add_option("source", o->source, "file to import")->required();
   cmd->add_option("--encoding", o->encoding,
@@ -114,6 +144,8 @@ void add_import_command(CLI::App& app, Action& action) {
   cmd->add_option("--max-zoom", o->max_zoom, "imagery: highest zoom (default: the resolution's)");
   cmd->callback([o, &action] {
     action = [o] {
+      if (o->kind == "village-figures") return import_village_figures(*o);
+      if (o->layer.empty()) throw UsageError("--layer is required (the layer to import into)");
       if (o->kind == "imagery" || o->kind == "dem") return import_imagery_file(*o);
       services::ImportRequest r;
       r.layer = o->layer;

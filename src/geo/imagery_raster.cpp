@@ -9,9 +9,12 @@
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
 
+#include <stdlib.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <filesystem>
 #include <utility>
 
 #include "common/error.h"
@@ -107,7 +110,24 @@ std::string encode(const std::uint8_t* pixels, int size, int nbands, const std::
 struct ImageryRaster::Impl {
   DatasetHandle source;  // the file as opened
   DatasetHandle view;    // a VRT over it: the bands shown, the CRS assumed
+  std::string temp_dir;  // the VRT and its overviews when they had to be built
+  ~Impl() {
+    view = DatasetHandle();
+    source = DatasetHandle();
+    if (!temp_dir.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(temp_dir, ec);
+    }
+  }
 };
+
+namespace {
+int overview_progress(double fraction, const char*, void* data) {
+  auto* fn = static_cast<const std::function<void(double)>*>(data);
+  if (*fn) (*fn)(fraction);
+  return TRUE;
+}
+}  // namespace
 
 ImageryRaster::ImageryRaster(const std::string& path, const ImageryOptions& options)
     : impl_(std::make_unique<Impl>()), path_(path), options_(options) {
@@ -192,6 +212,41 @@ ImageryRaster::ImageryRaster(const std::string& path, const ImageryOptions& opti
   impl_->view = DatasetHandle(GDALTranslate("", src, topts, &usage_error));
   GDALTranslateOptionsFree(topts);
   if (!impl_->view.h) throw InputError(what + "cannot select its bands: " + gdal_reason());
+  // A large source without overviews would have every low zoom warped from full resolution:
+  // they are built (averaged) on a VRT of the source in a temporary directory, never in the
+  // user's file or beside it, and removed with this raster.
+  {
+    GDALRasterBandH first = GDALGetRasterBand(src, bands[0]);
+    const int largest = std::max(GDALGetRasterXSize(src), GDALGetRasterYSize(src));
+    if (options.product != RasterProduct::slope && GDALGetOverviewCount(first) == 0 &&
+        largest > options.overview_min_pixels) {
+      std::string tmpl = (std::filesystem::temp_directory_path() / "gongzhi-ovr-XXXXXX").string();
+      if (!mkdtemp(tmpl.data())) throw Error(what + "cannot make a temporary directory for overviews");
+      impl_->temp_dir = tmpl;
+      const std::string vrt = tmpl + "/view.vrt";
+      {
+        DatasetHandle copy(GDALCreateCopy(GDALGetDriverByName("VRT"), vrt.c_str(), impl_->view.h,
+                                          FALSE, nullptr, nullptr, nullptr));
+        if (!copy.h) throw Error(what + "cannot write a VRT for overviews: " + gdal_reason());
+      }
+      DatasetHandle onto(GDALOpenEx(vrt.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr,
+                                    nullptr, nullptr));
+      if (!onto.h) throw Error(what + "cannot open the VRT for overviews: " + gdal_reason());
+      std::vector<int> levels;
+      for (int f = 2; largest / f >= options.tile_size; f *= 2) levels.push_back(f);
+      if (levels.empty()) levels.push_back(2);
+      const char* resampling = options.product == RasterProduct::imagery ? "AVERAGE" : "NEAREST";
+      CPLErr e = GDALBuildOverviews(onto.h, resampling, static_cast<int>(levels.size()),
+                                    levels.data(), 0, nullptr, overview_progress,
+                                    const_cast<std::function<void(double)>*>(&options.on_overviews));
+      auto failure = take_gdal_errors();
+      if (e != CE_None)
+        throw InputError(what + "cannot be read to build overviews (truncated or damaged?): " +
+                         (failure.empty() ? std::string("GDAL failed") : failure));
+      impl_->view = std::move(onto);
+      overviews_built_ = true;
+    }
+  }
   if (options.product == RasterProduct::slope) {
     // Slope in degrees on the source's grid (held in memory, as for assessment's DemSlope);
     // lon/lat DEMs scale their degrees to metres.
@@ -332,8 +387,46 @@ void ImageryRaster::tile(const TileSink& sink,
         if (GDALGetRasterCount(window.h) != (dem ? 2 : 4))
           throw Error(what + "the warp gave " + std::to_string(GDALGetRasterCount(window.h)) +
                       " bands");
+        // Terrain: the window's heights at once, the no-data pixels given the height of the
+        // nearest valid one (a hole or the DEM's edge is no cliff down to 0 m).
+        const bool terrain = options_.product == RasterProduct::terrain;
+        const int ww = static_cast<int>(nx) * ts, wh = static_cast<int>(ny) * ts;
+        std::vector<float> heights;
+        std::vector<std::uint8_t> valid;
+        if (terrain) {
+          std::vector<float> pairs(static_cast<std::size_t>(ww) * wh * 2);
+          if (GDALDatasetRasterIO(window.h, GF_Read, 0, 0, ww, wh, pairs.data(), ww, wh,
+                                  GDT_Float32, 2, nullptr, 8, 8 * static_cast<GSpacing>(ww),
+                                  4) != CE_None)
+            throw Error(what + "cannot read a warped window: " + gdal_reason());
+          heights.resize(static_cast<std::size_t>(ww) * wh);
+          valid.resize(heights.size());
+          for (std::size_t i = 0; i < heights.size(); ++i) {
+            heights[i] = pairs[2 * i];
+            valid[i] = pairs[2 * i + 1] > 0 ? 1 : 0;
+          }
+          fill_nodata_nearest(heights.data(), valid.data(), ww, wh);
+        }
         for (std::uint32_t ty = 0; ty < ny; ++ty) {
           for (std::uint32_t tx = 0; tx < nx; ++tx) {
+            if (terrain) {
+              bool any = false;
+              for (int row = 0; row < ts && !any; ++row) {
+                const std::size_t at = (static_cast<std::size_t>(ty) * ts + row) * ww + tx * ts;
+                for (int col = 0; col < ts; ++col) any = any || valid[at + col];
+              }
+              if (!any) continue;
+              for (int row = 0; row < ts; ++row) {
+                const std::size_t at = (static_cast<std::size_t>(ty) * ts + row) * ww + tx * ts;
+                for (int col = 0; col < ts; ++col) {
+                  auto rgb = terrarium(heights[at + col]);
+                  std::uint8_t* px = &pixels[4 * (static_cast<std::size_t>(row) * ts + col)];
+                  px[0] = rgb[0], px[1] = rgb[1], px[2] = rgb[2], px[3] = 255;
+                }
+              }
+              sink(z, wx + tx, wy + ty, encode(pixels.data(), ts, 3, "png", options_.quality));
+              continue;
+            }
             if (dem) {
               if (GDALDatasetRasterIO(window.h, GF_Read, static_cast<int>(tx) * ts,
                                       static_cast<int>(ty) * ts, ts, ts, values.data(), ts, ts,
@@ -342,16 +435,10 @@ void ImageryRaster::tile(const TileSink& sink,
               bool any = false;
               for (std::size_t i = 1; i < values.size(); i += 2) any = any || values[i] > 0;
               if (!any) continue;
-              const bool terrain = options_.product == RasterProduct::terrain;
               for (std::size_t i = 0, n = static_cast<std::size_t>(ts) * ts; i < n; ++i) {
                 const float v = values[2 * i];
                 const bool valid = values[2 * i + 1] > 0;
                 std::uint8_t* px = &pixels[4 * i];
-                if (terrain) {
-                  auto rgb = terrarium(valid ? v : 0.0);
-                  px[0] = rgb[0], px[1] = rgb[1], px[2] = rgb[2], px[3] = 255;
-                  continue;
-                }
                 px[0] = px[1] = px[2] = px[3] = 0;
                 if (!valid) continue;
                 for (const auto& c : options_.slope_classes)
@@ -360,8 +447,7 @@ void ImageryRaster::tile(const TileSink& sink,
                     break;
                   }
               }
-              sink(z, wx + tx, wy + ty,
-                   encode(pixels.data(), ts, terrain ? 3 : 4, "png", options_.quality));
+              sink(z, wx + tx, wy + ty, encode(pixels.data(), ts, 4, "png", options_.quality));
               continue;
             }
             if (GDALDatasetRasterIO(window.h, GF_Read, static_cast<int>(tx) * ts,
@@ -389,6 +475,33 @@ void ImageryRaster::tile(const TileSink& sink,
       }
     }
   }
+}
+
+bool fill_nodata_nearest(float* heights, const std::uint8_t* valid, int width, int height) {
+  // Breadth-first from every valid pixel at once over the 8 neighbours: each no-data pixel
+  // takes the height of the first valid pixel to reach it, its nearest in chessboard distance.
+  const std::size_t n = static_cast<std::size_t>(width) * height;
+  std::vector<std::uint8_t> done(valid, valid + n);
+  std::vector<std::uint32_t> queue;
+  queue.reserve(n);
+  for (std::size_t i = 0; i < n; ++i)
+    if (done[i]) queue.push_back(static_cast<std::uint32_t>(i));
+  if (queue.empty()) return false;
+  for (std::size_t head = 0; head < queue.size(); ++head) {
+    const std::uint32_t i = queue[head];
+    const int x = static_cast<int>(i % width), y = static_cast<int>(i / width);
+    for (int dy = -1; dy <= 1; ++dy)
+      for (int dx = -1; dx <= 1; ++dx) {
+        const int nx = x + dx, ny = y + dy;
+        if ((dx == 0 && dy == 0) || nx < 0 || ny < 0 || nx >= width || ny >= height) continue;
+        const std::size_t j = static_cast<std::size_t>(ny) * width + nx;
+        if (done[j]) continue;
+        done[j] = 1;
+        heights[j] = heights[i];
+        queue.push_back(static_cast<std::uint32_t>(j));
+      }
+  }
+  return true;
 }
 
 std::array<std::uint8_t, 3> terrarium(double metres) {

@@ -19,7 +19,7 @@ namespace gz::geo {
 
 // What a pyramid holds. `terrain`: elevations of a DEM (its first band, or bands[0], metres) as
 // Terrarium-encoded PNG (height = R·256 + G + B/256 − 32768; MapLibre's raster-dem "terrarium"),
-// no-data as 0 m. `slope`: the DEM's slope (GDAL's Horn method) coloured by `slope_classes`.
+// no-data filled from the nearest valid height (fill_nodata_nearest) within each warp window. `slope`: the DEM's slope (GDAL's Horn method) coloured by `slope_classes`.
 enum class RasterProduct { imagery, terrain, slope };
 
 // A slope class up to `max_deg` (the GDPDJB grades: 2, 6, 15, 25, 90) and its colour.
@@ -38,6 +38,10 @@ struct ImageryOptions {
   int quality = 85;           // webp / jpeg quality, 1–100
   std::optional<int> min_zoom, max_zoom;  // default: from the source's extent and resolution
   int window_tiles = 8;       // tiles across one warp window (memory: (8·256)² · 4 bytes)
+  // A source wider or taller than this, with no overviews, gets them built on a temporary VRT
+  // (never in or beside the source file); `on_overviews` hears the fraction done.
+  int overview_min_pixels = 8192;
+  std::function<void(double)> on_overviews;
 };
 
 class ImageryRaster {
@@ -53,6 +57,8 @@ class ImageryRaster {
   Envelope lonlat_bounds() const;  // of the imagery, clamped to the Mercator limit
   int min_zoom() const { return min_zoom_; }
   int max_zoom() const { return max_zoom_; }
+  // Whether overviews were built for this import (the source had none and is large).
+  bool overviews_built() const { return overviews_built_; }
   // Windows (warp calls) tile() will make: for a progress bar.
   std::int64_t windows() const;
 
@@ -70,7 +76,12 @@ class ImageryRaster {
   ImageryOptions options_;
   double minx_ = 0, miny_ = 0, maxx_ = 0, maxy_ = 0;  // EPSG:3857 metres
   int min_zoom_ = 0, max_zoom_ = 0;
+  bool overviews_built_ = false;
 };
+
+// Gives every pixel whose `valid` is 0 the height of its nearest valid pixel (chessboard
+// distance; ties by scan order). False, changing nothing, when no pixel is valid.
+bool fill_nodata_nearest(float* heights, const std::uint8_t* valid, int width, int height);
 
 // The Terrarium encoding of an elevation in metres (clamped to −32768 … 32767.996).
 std::array<std::uint8_t, 3> terrarium(double metres);

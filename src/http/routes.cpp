@@ -29,6 +29,8 @@
 #include "http/download_routes.h"
 #include "http/tile_routes.h"
 #include "http/imagery_routes.h"
+#include "http/map_routes.h"
+#include "http/village_figure_routes.h"
 #include "http/land_use_class_routes.h"
 #include "http/stats_table_routes.h"
 #include "http/monitoring_routes.h"
@@ -310,6 +312,12 @@ Router make_router(const ApiContext& ctx) {
   if (ctx.projects) add_project_routes(r, identity, *ctx.projects, ctx.fast_reads);
   add_audit_routes(r, identity, ctx.projects);
   add_tile_routes(r, store, identity);
+  add_map_routes(r, store, identity);
+  // The villages' people and economy, kept in the projects' database (its tables made here).
+  if (ctx.event_store) {
+    auto figures = std::make_shared<services::VillageFigureService>(*ctx.event_store, identity);
+    add_village_figure_routes(r, identity, figures);
+  }
   if (ctx.imagery) add_imagery_routes(r, *ctx.imagery, identity);
   add_download_routes(r, store, identity, {ctx.projects, ctx.funds, ctx.progress});
   if (ctx.progress) add_progress_routes(r, identity, *ctx.progress);

@@ -54,11 +54,13 @@ struct Tag {
   TagValue value;
 };
 
-// The tags a feature carries. Land-use spots: the class and a few survey fields the identify
-// panel shows first; TBMJ rounded to whole m² so that equal values share one table entry.
+// The tags a feature carries. Land-use spots: the id, the class and a few survey fields the
+// identify panel shows first; TBMJ rounded to whole m² so that equal values share one table entry.
 std::vector<Tag> feature_tags(LayerKind kind, const Attributes& attrs) {
   std::vector<Tag> tags;
   if (kind == LayerKind::land_use) {
+    // The spot's 标识码: what the map's search finds a spot by, so identify shows it.
+    if (auto bsm = attribute_text(attrs, "BSM")) tags.push_back({"BSM", *bsm});
     if (auto code = land_use_code(attrs)) tags.push_back({"DLBM", *code});
     if (auto name = attribute_text_any(attrs, {"DLMC", "class_name", "name"}))
       tags.push_back({"DLMC", *name});

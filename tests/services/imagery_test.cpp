@@ -289,6 +289,90 @@ TEST_P(ImageryTest, terrain_tiles_encode_known_elevations_and_slope_tiles_the_gr
   EXPECT_EQ(pixel(steep, w, 128, 128), (std::array<int, 4>{254, 224, 139, 170}));
 }
 
+// No-data in a DEM (a hole, or beyond its edge within a tile) takes the height of the nearest
+// valid pixel, not 0 m: the terrain shows no pit and no cliff there.
+TEST_P(ImageryTest, terrain_fills_no_data_from_the_nearest_valid_height) {
+  // The function itself: a row 5 · · · 9 fills from each end.
+  float row[5] = {5, 0, 0, 0, 9};
+  const std::uint8_t valid[5] = {1, 0, 0, 0, 1};
+  ASSERT_TRUE(geo::fill_nodata_nearest(row, valid, 5, 1));
+  EXPECT_EQ(row[1], 5);
+  EXPECT_EQ(row[3], 9);
+  float none[2] = {7, 7};
+  const std::uint8_t invalid[2] = {0, 0};
+  EXPECT_FALSE(geo::fill_nodata_nearest(none, invalid, 2, 1));
+
+  // Tile 10/843/387 at 120 m, with a no-data hole (-9999) in its middle and its right-hand
+  // quarter no-data too.
+  std::vector<float> dem(256 * 256, 120.0f);
+  for (int r = 0; r < 256; ++r)
+    for (int c = 0; c < 256; ++c)
+      if ((r >= 100 && r < 156 && c >= 100 && c < 156) || c >= 192) dem[r * 256 + c] = -9999.0f;
+  double gt[6];
+  tile_geotransform(10, 843, 387, 256, gt);
+  geo::write_elevation_geotiff(at("holes.tif"), 256, 256, dem, gt, "EPSG:3857", -9999.0);
+  services::ImageryImport r;
+  r.layer = "dem";
+  r.date = "2024-06";
+  r.source_path = at("holes.tif");
+  r.options.min_zoom = r.options.max_zoom = 10;
+  services::import_dem(*imagery_, r);
+  auto read = imagery_->tile("dem", "2024-06", 10, 843, 387);
+  ASSERT_TRUE(read);
+  int w = 0, h = 0;
+  auto rgba = geo::decode_rgba(*read, w, h);
+  auto height = [&](int x, int y) {
+    auto p = pixel(rgba, w, x, y);
+    return p[0] * 256.0 + p[1] + p[2] / 256.0 - 32768;
+  };
+  EXPECT_DOUBLE_EQ(height(20, 20), 120.0);
+  EXPECT_DOUBLE_EQ(height(128, 128), 120.0) << "the hole";
+  EXPECT_DOUBLE_EQ(height(240, 30), 120.0) << "beyond the valid edge";
+}
+
+// A source larger than the threshold and without overviews gets them built, with progress, on
+// a temporary copy: the user's file is not touched and nothing is left beside it.
+TEST_P(ImageryTest, overviews_are_built_aside_for_a_large_source_without_them) {
+  std::vector<std::uint8_t> px(1024 * 1024 * 3);
+  for (std::size_t i = 0; i < px.size(); ++i) px[i] = static_cast<std::uint8_t>(i % 3 == 0 ? 200 : 40);
+  double gt[6];
+  tile_geotransform(10, 843, 387, 1024, gt);
+  const std::string path = at("large.tif");
+  geo::write_geotiff(path, 1024, 1024, 3, px, gt, "EPSG:3857");
+  const auto before = std::filesystem::last_write_time(path);
+  const auto size = std::filesystem::file_size(path);
+  services::ImageryImport r;
+  r.layer = "dom";
+  r.date = "2025-06";
+  r.source_path = path;
+  r.options.format = "png";
+  r.options.min_zoom = 8;
+  r.options.max_zoom = 12;
+  r.options.overview_min_pixels = 512;
+  std::vector<double> heard;
+  r.options.on_overviews = [&](double f) { heard.push_back(f); };
+  auto v = services::import_imagery(*imagery_, r);
+  ASSERT_FALSE(heard.empty()) << "no overviews were built";
+  EXPECT_DOUBLE_EQ(heard.back(), 1.0);
+  EXPECT_EQ(std::filesystem::last_write_time(path), before);
+  EXPECT_EQ(std::filesystem::file_size(path), size);
+  EXPECT_FALSE(std::filesystem::exists(path + ".ovr"));
+  EXPECT_FALSE(std::filesystem::exists(path + ".aux.xml"));
+  // The low zoom, read through the overviews, has the source's colour.
+  auto rgba = tile_rgba("2025-06", 10, 843, 387);
+  ASSERT_FALSE(rgba.empty());
+  auto c = pixel(rgba, 256, 128, 128);
+  EXPECT_NEAR(c[0], 200, 2);
+  EXPECT_NEAR(c[1], 40, 2);
+  EXPECT_GT(v.tiles, 1);
+  // A source with its own overviews, or under the threshold, is read as it is.
+  heard.clear();
+  r.options.overview_min_pixels = 4096;
+  r.date = "2025-07";
+  services::import_imagery(*imagery_, r);
+  EXPECT_TRUE(heard.empty());
+}
+
 TEST_P(ImageryTest, dates_must_be_months_or_days) {
   EXPECT_NO_THROW(services::validate_imagery_date("2025-06"));
   EXPECT_NO_THROW(services::validate_imagery_date("2024-02-29"));

@@ -157,7 +157,7 @@ TEST_F(SqliteStoreTest, a_schema_1_database_is_upgraded_when_opened) {
     EXPECT_NEAR(got[i].bbox.maxy, 30.005, 3e-5);
   }
   EXPECT_EQ(query(at("store.sqlite"), "SELECT value FROM meta WHERE key = 'schema_version'"),
-            std::vector<std::string>{"3"});
+            std::vector<std::string>{"4"});
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "common/error.h"
+#include "storage/spot_index.h"
 #include "storage/store.h"
 #include "store_backends.h"
 
@@ -393,7 +394,46 @@ TEST_P(StoreTest, a_store_from_before_recorded_schemas_is_upgraded_when_opened) 
   EXPECT_DOUBLE_EQ(recorded->extent.minx, 117.0);
   EXPECT_DOUBLE_EQ(recorded->extent.maxx, 117.015);
   EXPECT_EQ(where_->query("SELECT value FROM meta WHERE key = 'schema_version'"),
-            std::vector<std::string>{postgres() ? "2" : "3"});
+            std::vector<std::string>{postgres() ? "3" : "4"});
+}
+
+// A spot is found by its BSM through the index on it (feature_bsm), whether the BSM was written
+// as a number or as text, and only in the version asked for.
+TEST_P(StoreTest, a_spot_is_found_by_its_bsm_through_an_index) {
+  auto store = open_store();
+  LayerVersion v1 = write_version(*store, "dltb", 5);
+  auto writer = store->begin_layer_version({"dltb", LayerKind::land_use, "test.geojson", "EPSG:4490"});
+  writer->add("a", square_wkb(118.0, 30.0, 0.005), {118.0, 30.0, 118.005, 30.005},
+              {{"BSM", std::string("340123000123")}, {"DLBM", std::string("0103")}});
+  writer->add("b", square_wkb(118.1, 30.0, 0.005), {118.1, 30.0, 118.105, 30.005},
+              {{"BSM", std::int64_t{3}}, {"DLBM", std::string("0201")}});
+  LayerVersion v2 = writer->commit();
+
+  auto found = storage::find_by_bsm(*store, v1, "3");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].source_id, "3");
+  EXPECT_EQ(std::get<std::int64_t>(found[0].attributes.at(0).value), 3);
+  EXPECT_DOUBLE_EQ(found[0].bbox.minx, 117.03);
+  auto text = storage::find_by_bsm(*store, v2, "340123000123");
+  ASSERT_EQ(text.size(), 1u);
+  EXPECT_EQ(text[0].source_id, "a");
+  ASSERT_EQ(storage::find_by_bsm(*store, v2, "3").size(), 1u);
+  EXPECT_EQ(storage::find_by_bsm(*store, v2, "3")[0].source_id, "b");
+  EXPECT_TRUE(storage::find_by_bsm(*store, v2, "4").empty()) << "4 is in version 1 only";
+  EXPECT_TRUE(storage::find_by_bsm(*store, v1, "34012300012").empty()) << "no prefix matches";
+
+  if (postgres()) {
+    EXPECT_EQ(where_->query("SELECT count(*) FROM pg_indexes WHERE indexname = 'feature_bsm' "
+                            "AND schemaname = current_schema()"),
+              std::vector<std::string>{"1"});
+  } else {
+    auto plan = where_->query(
+        "EXPLAIN QUERY PLAN SELECT id FROM feature WHERE version_id = 1 AND "
+        "CAST(json_extract(attrs, '$.BSM') AS TEXT) = '3'");
+    std::string text_plan;
+    for (const auto& row : plan) text_plan += row + "\n";
+    EXPECT_NE(text_plan.find("feature_bsm"), std::string::npos) << text_plan;
+  }
 }
 
 TEST_P(StoreTest, a_store_written_by_a_newer_gongzhi_is_refused) {

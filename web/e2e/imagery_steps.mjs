@@ -26,6 +26,9 @@ export async function imagerySteps({ browser, base, step, assert, signIn, shot }
       await p.waitForFunction(() => window.__gongzhi && window.__gongzhi.map.loaded(), null, { timeout: 30000 });
       await p.evaluate(() => window.__gongzhi.ready);
       await p.waitForSelector('[data-testid="imagery-panel"]', { timeout: 30000 });
+      // The panel is folded to its title until opened.
+      assert(await p.$eval('[data-testid="imagery-body"]', (b) => b.hidden), "the imagery panel starts folded");
+      await p.click('[data-testid="imagery-toggle"]');
       const list = (await call(p, "GET", "/api/v1/imagery")).body.imagery.filter((v) => v.kind === "imagery");
       const dates = list.map((v) => v.date);
       assert(JSON.stringify(dates) === JSON.stringify(["2024-06", "2025-06"]), "the demo's dates: " + dates);

@@ -24,6 +24,7 @@ import { statsSteps } from "./stats_steps.mjs";
 import { warnSteps } from "./warn_steps.mjs";
 import { downloadSteps } from "./download_steps.mjs";
 import { ordersSteps } from "./orders_steps.mjs";
+import { map16Setup, map16Steps } from "./map16_steps.mjs";
 import { imagerySteps } from "./imagery_steps.mjs";
 import { indicatorsSteps } from "./indicators_steps.mjs";
 import { web16Steps } from "./web16_steps.mjs";
@@ -65,6 +66,7 @@ async function startServer() {
   const demo = spawnSync(bin, ["demo", "--out", db, "--polygons", "1000", "--seed", "1"], { encoding: "utf8" });
   assert(demo.status === 0, `gongzhi demo failed: ${demo.stderr}`);
   const extra = partSetup({ bin, db }); // villager accounts the participation steps use
+  const figures = map16Setup({ bin, db }); // the villages' people and economy (人口经济)
   const port = await freePort();
   const env = { ...process.env, GONGZHI_WEB_DIR: process.env.GONGZHI_WEB_DIR ?? path.resolve(here, "..", "dist") };
   assert(fs.existsSync(path.join(env.GONGZHI_WEB_DIR, "index.html")), `${env.GONGZHI_WEB_DIR}/index.html missing: run npm run build in web/`);
@@ -82,6 +84,7 @@ async function startServer() {
   return {
     base,
     extra,
+    figures,
     stop: async () => {
       proc.kill("SIGTERM");
       await new Promise((r) => proc.once("exit", r));
@@ -754,6 +757,8 @@ try {
   await dashSteps({ browser, base, step, assert, signIn, shot });
 
   await statsSteps({ browser, base, step, assert, signIn, shot });
+  // The map's search, identify popup, folding panels, labels, village figures, 3D project (map16_steps.mjs).
+  await map16Steps({ browser, base, step, assert, signIn, shot, figures: server.figures });
   await imagerySteps({ browser, base, step, assert, signIn, shot });
   // The land-use warnings page (warn_steps.mjs).
   await warnSteps({ browser, base, step, assert, signIn, shot });

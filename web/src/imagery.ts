@@ -40,6 +40,8 @@ export interface ImageryBase {
   // 3D terrain with hillshade (and the pitch to see it), when the server has terrain tiles.
   setTerrain(on: boolean): void;
   setSlope(on: boolean): void;
+  // Unfolds (or folds) the panel of the imagery's controls.
+  open(on: boolean): void;
   destroy(): void;
 }
 
@@ -173,10 +175,20 @@ export async function addImageryBase(map: maplibregl.Map, mapDiv: HTMLElement): 
 
   dateSelect.addEventListener("change", () => show(dateSelect.value || null));
   compareSelect.addEventListener("change", () => compare(compareSelect.value || null));
-  const panel = el("div", { class: "imagery-panel", "data-testid": "imagery-panel" }, el("strong", {}, t("imagery_title")));
+  // Folded to its title until opened: open, it would cover the map's corner (and the plan
+  // editor's) for good.
+  const body = el("div", { class: "imagery-body", "data-testid": "imagery-body" });
+  body.hidden = true;
+  const toggle = el("button", { type: "button", class: "imagery-toggle", "aria-expanded": "false", "data-testid": "imagery-toggle" }, t("imagery_title")) as HTMLButtonElement;
+  toggle.addEventListener("click", () => {
+    body.hidden = !body.hidden;
+    toggle.setAttribute("aria-expanded", String(!body.hidden));
+    panel.classList.toggle("open", !body.hidden);
+  });
+  const panel = el("div", { class: "imagery-panel", "data-testid": "imagery-panel" }, toggle, body);
   if (dates.length)
-    panel.append(el("label", {}, t("imagery_date"), " ", dateSelect), el("label", {}, t("imagery_compare_with"), " ", compareSelect));
-  panel.append(el("label", {}, t("imagery_opacity"), " ", opacity));
+    body.append(el("label", {}, t("imagery_date"), " ", dateSelect), el("label", {}, t("imagery_compare_with"), " ", compareSelect));
+  body.append(el("label", {}, t("imagery_opacity"), " ", opacity));
 
   function setTerrain(on: boolean) {
     if (!terrain) return;
@@ -194,8 +206,8 @@ export async function addImageryBase(map: maplibregl.Map, mapDiv: HTMLElement): 
   const slopeBox = el("input", { type: "checkbox", "data-testid": "terrain-slope" }) as HTMLInputElement;
   terrainBox.addEventListener("change", () => setTerrain(terrainBox.checked));
   slopeBox.addEventListener("change", () => setSlope(slopeBox.checked));
-  if (terrain) panel.append(el("label", {}, terrainBox, " ", t("terrain_3d")));
-  if (slope) panel.append(el("label", {}, slopeBox, " ", t("terrain_slope")));
+  if (terrain) body.append(el("label", {}, terrainBox, " ", t("terrain_3d")));
+  if (slope) body.append(el("label", {}, slopeBox, " ", t("terrain_slope")));
   mapDiv.append(panel);
   window.addEventListener("resize", place);
   // The latest date is the base from the start.
@@ -207,6 +219,9 @@ export async function addImageryBase(map: maplibregl.Map, mapDiv: HTMLElement): 
     compareMap: () => other,
     setTerrain,
     setSlope,
+    open: (on: boolean) => {
+      if (body.hidden === on) toggle.click();
+    },
     destroy: () => {
       window.removeEventListener("resize", place);
       other?.remove();

@@ -6,12 +6,14 @@
 // area measurement.
 import { progressLink } from "./download";
 import * as maplibregl from "maplibre-gl";
-import type { GeoJSONSource, LngLatBoundsLike, MapGeoJSONFeature } from "maplibre-gl";
+import type { GeoJSONSource, LngLatBoundsLike } from "maplibre-gl";
 import "maplibre-gl/dist/maplibre-gl.css";
 import { landUseClasses, listLayers, type LandUseClass } from "./api";
-import { fmtArea, formatName, lang, mapLocale, t } from "./i18n";
+import { formatName, lang, mapLocale, t } from "./i18n";
 import { el } from "./dom";
 import { addImageryBase, type ImageryBase } from "./imagery";
+import { figuresCard, regionFigures } from "./village_figures";
+import { addHighlightLayers, describeFeature, foldable, highlight, mapPlaces, mapSearch, mapWords, placeLabels, regionHighlightLayer, type Highlighted, type MapPlace, type MapWords } from "./map_tools";
 
 type FC = GeoJSON.FeatureCollection;
 const emptyFC = (): FC => ({ type: "FeatureCollection", features: [] });
@@ -34,6 +36,9 @@ export interface GongzhiMap {
   fit(fc: FC): void;
   ready: Promise<void>;
   tileLayers: string[];
+  // Outlines a place, project or spot (with its geometry for the last two); null clears it.
+  highlight(h: Highlighted | null, geometry?: GeoJSON.Geometry): void;
+  imagery(): ImageryBase | null;
   destroy(): void;
 }
 
@@ -172,6 +177,13 @@ export function createMap(container: HTMLElement, opts: { center?: [number, numb
   let classes: LandUseClass[] = [];
   let pendingProjects: FC | null = null, pendingFindings: [FC, FC] | null = null;
   let imagery: ImageryBase | null = null;
+  let places: MapPlace[] = [];
+  let words: MapWords = { fields: [], codes: [] };
+  let labels: { destroy(): void } | null = null;
+  let regionTiles: { source: string; sourceLayer: string } | null = null;
+  const popup = new maplibregl.Popup({ className: "identify-popup", maxWidth: "360px", closeOnClick: false, offset: 14 });
+  const search = mapSearch(map, () => places, () => (pendingProjects?.features ?? []).filter((f) => f.geometry).map((f) => ({
+    code: String(f.properties?.code ?? ""), name: String(f.properties?.name ?? ""), geometry: f.geometry })), () => classes);
 
   const ready = new Promise<void>((resolve) => {
     map.on("load", async () => {
@@ -183,8 +195,10 @@ export function createMap(container: HTMLElement, opts: { center?: [number, numb
 
       // County layers as vector tiles, when the server makes them.
       try {
-        const [layers, cls] = await Promise.all([listLayers(), landUseClasses().catch(() => [] as LandUseClass[])]);
+        const [layers, cls, w, pl] = await Promise.all([listLayers(), landUseClasses().catch(() => [] as LandUseClass[]), mapWords(), mapPlaces()]);
         classes = cls;
+        words = w;
+        places = pl;
         // Probe where the projects are when they are known (a tile with features), else the centre.
         const b = pendingProjects ? bboxOf(pendingProjects) : null;
         const c: [number, number] = b ? [((b as any)[0][0] + (b as any)[1][0]) / 2, ((b as any)[0][1] + (b as any)[1][1]) / 2] : [map.getCenter().lng, map.getCenter().lat];
@@ -209,6 +223,9 @@ export function createMap(container: HTMLElement, opts: { center?: [number, numb
       map.addLayer({ id: "measure-fill", type: "fill", source: "measure", paint: { "fill-color": "#00897b", "fill-opacity": 0.2 } });
       map.addLayer({ id: "measure-line", type: "line", source: "measure", paint: { "line-color": "#00897b", "line-width": 2, "line-dasharray": [2, 1] } });
       map.addLayer({ id: "measure-points", type: "circle", source: "measure", filter: ["==", ["geometry-type"], "Point"], paint: { "circle-radius": 4, "circle-color": "#00897b" } });
+      addHighlightLayers(map);
+      if (regionTiles) regionHighlightLayer(map, regionTiles.source, regionTiles.sourceLayer);
+      labels = placeLabels(map, places);
       switchable.push({ id: "projects", label: "layer_projects", layers: ["projects-fill", "projects-line"], swatch: "border:2px solid #1f6feb;background:rgba(31,111,235,.12)" });
       switchable.push({ id: "overlaps", label: "layer_overlaps", layers: ["overlaps-fill"], swatch: "background:linear-gradient(90deg,rgba(255,77,77,.5),rgba(201,138,60,.5),rgba(156,77,204,.5))" });
       switchable.push({ id: "findings", label: "layer_findings", layers: ["findings-fill", "findings-line"], swatch: "border:2px solid #a00000;background:rgba(224,0,0,.45)" });
@@ -253,8 +270,11 @@ export function createMap(container: HTMLElement, opts: { center?: [number, numb
       swatch = "border:2px dashed #7b1fa2";
     } else {
       const color = kind === "region" ? "#555" : kind === "village_plan" ? "#00838f" : "#6d4c41";
+      // Townships' boundaries bolder than villages' (the region layer's level field).
+      const width: any = kind === "region" ? ["match", ["get", "level"], "county", 2.4, "township", 1.8, 1] : 1;
       map.addLayer({ id: src + "-fill", type: "fill", ...base, paint: { "fill-color": color, "fill-opacity": 0.01 } });
-      map.addLayer({ id: src + "-line", type: "line", ...base, paint: { "line-color": color, "line-width": kind === "region" ? 1.2 : 1, "line-dasharray": kind === "region" ? [4, 2, 1, 2] : [1, 0] } });
+      map.addLayer({ id: src + "-line", type: "line", ...base, paint: { "line-color": color, "line-width": width, "line-dasharray": kind === "region" ? [4, 2, 1, 2] : [1, 0] } });
+      if (kind === "region" && !regionTiles) regionTiles = { source: src, sourceLayer };
       ids.push(src + "-fill", src + "-line");
       swatch = `border:1.5px solid ${color}`;
     }
@@ -264,6 +284,7 @@ export function createMap(container: HTMLElement, opts: { center?: [number, numb
 
   function renderSide() {
     side.replaceChildren();
+    side.append(search);
     side.append(el("h3", {}, t("layers")));
     const list = el("div", { class: "layer-switcher", "data-testid": "layer-switcher" });
     for (const s of switchable) {
@@ -288,15 +309,15 @@ export function createMap(container: HTMLElement, opts: { center?: [number, numb
     }
     side.append(list);
     if (tileLayers.length === 0) side.append(el("div", { class: "note", "data-testid": "tiles-note" }, t("tiles_unavailable")));
-    // Legend: the control lines and, with land-use tiles, the land-use classes by colour.
-    side.append(el("h3", {}, t("legend")));
+    // Legend: the control lines and, with land-use tiles, the land-use classes by colour; folded
+    // until asked for (sixty classes would push everything else down).
     const legend = el("div", { class: "legend", "data-testid": "legend" });
     for (const s of switchable) legend.append(el("div", { class: "legend-row" }, el("span", { class: "swatch", style: s.swatch.replace(/;--v:\d+/, "") }), t(s.label)));
     if (tileLayers.some((l) => switchable.some((s) => s.id === "tiles-" + l && s.label === "layer_land_use"))) {
       for (const c of classes)
         legend.append(el("div", { class: "legend-row small" }, el("span", { class: "swatch", style: `background:${c.color}` }), `${c.code} ${lang() === "zh" ? c.name_zh : c.name_en}`));
     }
-    side.append(legend);
+    side.append(foldable(t("legend"), legend, false, "legend"));
     // Measure.
     const measureBtn = el("button", { class: "btn", "data-testid": "measure" }, t("measure"));
     const clearBtn = el("button", { class: "btn secondary" }, t("measure_clear"));
@@ -315,23 +336,15 @@ export function createMap(container: HTMLElement, opts: { center?: [number, numb
   }
 
   // ---- identify ----
-  function describe(f: MapGeoJSONFeature): HTMLElement {
-    const rows = el("table", { class: "attrs" });
-    const p = f.properties ?? {};
-    const code = p.DLBM ?? p.dlbm;
-    const cls = code ? classes.find((c) => c.code === String(code)) : undefined;
-    rows.append(el("tr", {}, el("th", {}, t("layers")), el("td", {}, f.layer.id.replace(/-(fill|line)$/, ""))));
-    if (cls) rows.append(el("tr", {}, el("th", {}, "DLBM"), el("td", {}, `${cls.code} ${lang() === "zh" ? cls.name_zh : cls.name_en}`)));
-    for (const [k, v] of Object.entries(p)) {
-      if (k === "geometry") continue;
-      const text = k === "area_m2" ? fmtArea(Number(v)) : typeof v === "object" ? JSON.stringify(v) : String(v);
-      rows.append(el("tr", {}, el("th", {}, k), el("td", {}, text)));
-    }
-    return rows;
-  }
+  const layerName = (id: string) => {
+    const sw = switchable.find((x) => x.layers.includes(id));
+    return sw ? t(sw.label) : id.replace(/-(fill|line)$/, "");
+  };
   map.on("click", (e) => {
     if (measuring) return;
-    const fs = map.queryRenderedFeatures(e.point).filter((f) => f.layer.id !== "background" && !f.layer.id.startsWith("measure"));
+    const fs = map.queryRenderedFeatures(e.point).filter((f) => f.layer.id !== "background" && !f.layer.id.startsWith("measure") && !f.layer.id.startsWith("highlight") && !f.layer.id.startsWith("td-"));
+    // Of the region layer's nested places (county, township, village) the smallest.
+    const code = (f: { properties: any }) => String(f.properties?.XZQDM ?? "");
     // The topmost feature of each layer under the click (a finding over its project area …).
     const seen = new Set<string>();
     const shown = fs.filter((f) => {
@@ -339,8 +352,24 @@ export function createMap(container: HTMLElement, opts: { center?: [number, numb
       if (seen.has(k)) return false;
       seen.add(k);
       return true;
-    });
-    info.replaceChildren(...(shown.length ? shown.slice(0, 4).map(describe) : [t("identify_none")]));
+    }).map((f) => fs.filter((g) => g.layer.id === f.layer.id).reduce((a, b) => (code(b).length > code(a).length ? b : a), f));
+    const tables = () => (shown.length ? shown.slice(0, 6).map((f) => describeFeature(f, layerName(f.layer.id), words, classes)) : [t("identify_none")]);
+    info.replaceChildren(...tables());
+    // The same where the user clicked.
+    const content = el("div", { "data-testid": "identify-popup" }, ...tables());
+    // Not while a shape is being drawn: the popup would sit where the next vertex goes.
+    if (map.getCanvasContainer().classList.contains("drawing")) return;
+    popup.setLngLat(e.lngLat).setDOMContent(content).addTo(map);
+    // A village's people and economy, when imported, below its attributes.
+    const village = shown.find((f) => f.layer.id.startsWith("tiles-") && code(f).length === 12);
+    if (village) {
+      const asked = code(village);
+      void regionFigures(asked).then((fig) => {
+        if (!fig) return;
+        content.append(figuresCard(fig));
+        info.append(figuresCard(fig));
+      });
+    }
   });
 
   // ---- measure ----
@@ -366,6 +395,7 @@ export function createMap(container: HTMLElement, opts: { center?: [number, numb
   };
   function startMeasure() {
     measuring = true;
+    popup.remove();
     points = [];
     map.doubleClickZoom.disable();
     map.getCanvas().style.cursor = "crosshair";
@@ -400,7 +430,12 @@ export function createMap(container: HTMLElement, opts: { center?: [number, numb
 
   // For the end-to-end tests: the map and its rendered features.
   (window as any).__gongzhi = { map, ready };
-  return { map, setProjects, setFindings, fit, ready, tileLayers, destroy: () => {
+  return { map, setProjects, setFindings, fit, ready, tileLayers,
+    highlight: (h, geometry) => highlight(map, h, geometry),
+    imagery: () => imagery,
+    destroy: () => {
+    labels?.destroy();
+    popup.remove();
     imagery?.destroy();
     map.remove();
   } };

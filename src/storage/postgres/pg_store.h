@@ -45,6 +45,8 @@ class PgStore : public Store {
   using Store::scan;
   void scan(const LayerVersion& v, const std::function<void(StoredFeature&&)>& fn,
             const ScanOptions& options) override;
+  // The features whose BSM is `bsm`, through the feature_bsm index (storage/spot_index.h).
+  std::vector<StoredFeature> find_by_bsm(const LayerVersion& v, const std::string& bsm);
   void scan_bbox(const LayerVersion& v, const Envelope& bbox,
                  const std::function<void(StoredFeature&&)>& fn) override;
 

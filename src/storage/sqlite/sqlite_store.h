@@ -15,7 +15,7 @@ namespace gz::storage {
 // bounds in the feature table (scans need no R*Tree join); 3 each version's LayerSchema in
 // layer_version.feature_schema (NULL for versions written before). A file with a higher one was
 // written by a newer gongzhi and is refused.
-inline constexpr int kSqliteSchemaVersion = 3;
+inline constexpr int kSqliteSchemaVersion = 4;
 
 // When a commit is on disk (PRAGMA synchronous; docs/durability.md). `full`: the write-ahead
 // log is flushed at every commit, so a write acknowledged to anyone survives a power loss.
@@ -54,6 +54,8 @@ class SqliteStore : public Store {
   std::vector<StoredFeature> read_all(const LayerVersion& v, const ScanOptions& options) override;
   void scan(const LayerVersion& v, const std::function<void(StoredFeature&&)>& fn,
             const ScanOptions& options) override;
+  // The features whose BSM is `bsm`, through the feature_bsm index (storage/spot_index.h).
+  std::vector<StoredFeature> find_by_bsm(const LayerVersion& v, const std::string& bsm);
   void scan_bbox(const LayerVersion& v, const Envelope& bbox,
                  const std::function<void(StoredFeature&&)>& fn) override;
 
@@ -64,6 +66,7 @@ class SqliteStore : public Store {
   void migrate();
   void upgrade_from_1();
   void upgrade_from_2();
+  void upgrade_from_3();
   // Moves every committed page from the WAL into the main file, so that file alone is complete.
   void checkpoint();
   std::string path_;

@@ -263,6 +263,9 @@ export async function renderDashboard(main: HTMLElement, ctx: Ctx): Promise<() =
   if (supervision) main.append(supervision);
   const indicators = await (await import("./indicators_panel")).indicatorsPanel(d.region.code);
   if (indicators) main.append(indicators);
+  // The villages' people and economy (人口经济), when imported (village_figures.ts).
+  const figures = await (await import("../village_figures")).figuresPanel(d.region.code);
+  if (figures) main.append(figures);
 
   const resize = () => charts.forEach((c) => c.resize());
   window.addEventListener("resize", resize);

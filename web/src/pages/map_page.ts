@@ -33,7 +33,17 @@ export async function renderMapPage(main: HTMLElement, ctx: Ctx): Promise<() => 
   }
   await gmap.ready;
   const focus = projects.find((p) => p.id === wanted);
-  gmap.fit(focus ? projectAreas([focus]) : areas);
+  const focusArea = focus ? projectAreas([focus]) : null;
+  gmap.fit(focusArea ?? areas);
+  if (focus && focusArea?.features.length) {
+    // The project outlined; in 3D (?view=3d, from the project page) on the terrain when the
+    // server has terrain tiles.
+    gmap.highlight({ kind: "project", code: focus.code }, focusArea.features[0].geometry);
+    if (new URLSearchParams(location.search).get("view") === "3d") {
+      gmap.imagery()?.setTerrain(true);
+      mapBox.dataset.view = gmap.map.getTerrain() ? "3d" : "2d";
+    }
+  }
   mapBox.dataset.ready = "1";
   return () => gmap.destroy();
 }

@@ -7,6 +7,7 @@ import { activitySection } from "./project_activity";
 import { feedbackSection } from "./project_feedback";
 import { fmtDay } from "../i18n_notice";
 import { createMap, projectAreas, type GongzhiMap } from "../map";
+import { open3dLink } from "../map_tools";
 import { findingName, link, stateBadge } from "./common";
 import { onLive, type LiveEvent } from "../live";
 import { canEditPlan, canPreview, previewCompliance } from "../project_api";
@@ -128,6 +129,7 @@ export async function renderProject(main: HTMLElement, ctx: Ctx, code: string): 
   main.replaceChildren(el("div", { class: "crumbs" }, link("/home", "← " + t("back"))), head,
     el("div", { class: "columns" }, el("div", { class: "col-main" }, info, later), mapBox));
   const gmap: GongzhiMap = createMap(mapBox);
+  mapBox.prepend(open3dLink(p.id));
   await gmap.ready;
   addPlanLayers(gmap.map);
   const { createDrawTool } = await import("../draw");
