@@ -175,6 +175,10 @@ std::optional<Response> funds_before_body(storage::IdentityStore& identity,
                                           services::FundsService& funds, const Request& head) {
   auto t = voucher_target(head.method, head.target);
   if (!t) return std::nullopt;
+  // A decision sent as JSON is small and read as before (its own checks, in their order); only a
+  // voucher's body is worth refusing before it is read.
+  const bool decision = head.target.substr(0, head.target.find('?')).ends_with("/decision");
+  if (decision && !voucher_body(head)) return std::nullopt;
   try {
     auto user = signed_in(identity, head);
     funds.check_voucher_upload(user, t->first, t->second);

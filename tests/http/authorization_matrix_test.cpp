@@ -255,6 +255,7 @@ class AuthorizationMatrixTest : public StoreBackendTest {
     }
     vars_["H"] = "H00001";
     vars_["MEMBER"] = fresh_member();
+    vars_["GONE"] = fresh_scheme();  // made anew before each request of its row
     vars_["LAYER"] = "land_use";
     // A supervision order of the township to village V's collective, answered with a photo.
     vars_["ORD"] = ok("zhen", "POST", "/api/v1/orders",
