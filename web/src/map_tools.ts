@@ -113,7 +113,7 @@ export function placeLabels(map: maplibregl.Map, places: MapPlace[]): { destroy(
       }
     for (const p of places)
       if (want.has(p.code) && !markers.has(p.code)) {
-        const e = el("div", { class: `place-label ${p.level}`, "data-code": p.code, "data-testid": "place-label" }, p.name);
+        const e = el("div", { class: `place-label ${p.level}`, "data-code": p.code, "data-testid": "place-label", "data-user": "" }, p.name);
         markers.set(p.code, new maplibregl.Marker({ element: e, anchor: "center" }).setLngLat(p.label).addTo(map));
       }
   };

@@ -2,8 +2,8 @@
 // figures in its identify popup on the map, and the region's totals with each village on the
 // dashboard. Money in 元 with a 万元 figure beside large sums.
 import { api } from "./api";
-import { el } from "./dom";
-import { addStrings, lang, t } from "./i18n";
+import { el, u } from "./dom";
+import { addStrings, lang, paren, t, tData } from "./i18n";
 
 addStrings({
   vf_title: ["人口经济", "People and economy"],
@@ -55,7 +55,7 @@ const count = (v: number | null, unit: string) => (v === null ? "—" : `${nf(v)
 const money = (v: number | null) => {
   if (v === null) return "—";
   const yuan = `${nf(v, 2)} ${t("vf_unit_yuan")}`;
-  return Math.abs(v) >= 10000 ? `${yuan}（${nf(v / 10000, 2)} ${t("vf_unit_wan")}）` : yuan;
+  return Math.abs(v) >= 10000 ? `${yuan}${paren(`${nf(v / 10000, 2)} ${t("vf_unit_wan")}`)}` : yuan;
 };
 const fields: [keyof FigureRow, (r: FigureRow) => string][] = [
   ["households", (r) => count(r.households, "vf_unit_households")],
@@ -69,7 +69,7 @@ const fields: [keyof FigureRow, (r: FigureRow) => string][] = [
 function sourceLine(f: RegionFigures): HTMLElement {
   const v = f.version!;
   return el("p", { class: "muted small", "data-testid": "figures-source" },
-    t("vf_source", { source: v.source, version: v.version, time: v.imported_at.slice(0, 10) }));
+    tData("vf_source", { source: v.source, version: v.version, time: v.imported_at.slice(0, 10) }));
 }
 
 // One village (or a region's totals) as a two-column table, for the identify popup.
@@ -90,11 +90,11 @@ export async function figuresPanel(region: string): Promise<HTMLElement | null> 
     el("thead", {}, el("tr", {}, el("th", {}, t("vf_village")), el("th", {}, t("vf_year")), ...fields.map(([k]) => el("th", {}, t("vf_" + k))))));
   const body = el("tbody");
   for (const v of f.villages)
-    body.append(el("tr", { "data-code": v.code }, el("td", {}, v.name || v.code), el("td", {}, String(v.year)), ...fields.map(([, show]) => el("td", {}, show(v)))));
+    body.append(el("tr", { "data-code": v.code }, el("td", {}, u(v.name || v.code)), el("td", {}, String(v.year)), ...fields.map(([, show]) => el("td", {}, show(v)))));
   table.append(body);
   return el("section", { class: "dash-panel", "data-testid": "dash-figures" },
-    el("h2", {}, `${t("vf_title")}（${f.total.year}）`),
+    el("h2", {}, `${t("vf_title")}${paren(f.total.year)}`),
     el("div", { class: "kpis" }, ...fields.map(([k, show]) => kpi(t("vf_" + k), show(f.total), "dash-figures-" + k))),
-    el("details", {}, el("summary", {}, `${t("vf_village")}（${f.villages.length}）`), table),
+    el("details", {}, el("summary", {}, `${t("vf_village")}${paren(f.villages.length)}`), table),
     sourceLine(f));
 }

@@ -4,8 +4,9 @@
 // a reason (POST /api/v1/distributions/ID/objections). A notice that publishes no plan shows
 // nothing more.
 import { ApiFailure, api } from "../api";
-import { el } from "../dom";
-import { addStrings, fmtTime, t } from "../i18n";
+import { el, u } from "../dom";
+import { addStrings, colon, t, tData } from "../i18n";
+import { fmtDay } from "../i18n_notice";
 import { fenYuan } from "./project_funds";
 
 addStrings({
@@ -44,16 +45,16 @@ export async function mountPlanObjection(container: HTMLElement, noticeId: numbe
   }
   const p = data.plan;
   const sec = el("section", { class: "card", "data-testid": "notice-plan", "data-plan": String(p.id) },
-    el("h2", {}, `${t("bn_title")}：${p.title}`),
+    el("h2", {}, t("bn_title"), colon(), u(p.title)),
     el("p", { "data-testid": "notice-plan-amounts" }, t("bn_amounts", { amount: fenYuan(p.amount_fen), county: fenYuan(p.county_fen), village: fenYuan(p.village_fen), households: fenYuan(p.households_fen) })),
-    el("p", { class: "muted small" }, t("bn_period", { from: fmtTime(p.notice_starts), to: fmtTime(p.notice_ends) }), " · ",
+    el("p", { class: "muted small" }, t("bn_period", { from: fmtDay(p.notice_starts), to: fmtDay(p.notice_ends) }), " · ",
       el("span", { "data-testid": "notice-plan-state" }, t(p.notice_state === "running" ? "bn_running" : "bn_over"))));
   const list = el("ul", { class: "plain", "data-testid": "notice-objections" });
   const draw = (items: Objection[]) => {
     list.replaceChildren(...items.map((o) => el("li", { class: "card", "data-objection": String(o.id) },
-      el("p", {}, o.reason), el("p", { class: "muted small" }, `${o.author} · ${fmtTime(o.created_at)}`),
+      el("p", { "data-user": "" }, o.reason), el("p", { class: "muted small" }, u(o.author), ` · ${fmtDay(o.created_at)}`),
       o.answer
-        ? el("p", { "data-testid": `notice-answer-${o.id}` }, el("strong", {}, t("bn_answer_by", { by: o.answer.by })), " ", o.answer.text)
+        ? el("p", { "data-testid": `notice-answer-${o.id}` }, el("strong", {}, tData("bn_answer_by", { by: o.answer.by })), " ", u(o.answer.text))
         : el("p", { class: "muted", "data-testid": `notice-answer-${o.id}` }, t("bn_waiting")))));
     if (!items.length) list.append(el("li", { class: "muted" }, t("bn_none")));
   };

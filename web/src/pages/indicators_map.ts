@@ -6,7 +6,7 @@ import * as maplibregl from "maplibre-gl";
 import "maplibre-gl/dist/maplibre-gl.css";
 import { api } from "../api";
 import { el } from "../dom";
-import { addStrings, t } from "../i18n";
+import { addStrings, mapLocale, t } from "../i18n";
 import { bboxOf } from "../map";
 
 addStrings({
@@ -37,6 +37,7 @@ export function mountIndicatorMap(box: HTMLElement, url: string, open: (id: numb
     zoom: 10,
     attributionControl: false,
     preserveDrawingBuffer: true,
+    locale: mapLocale(),
   } as maplibregl.MapOptions);
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
   let gone = false;

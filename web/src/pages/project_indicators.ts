@@ -3,8 +3,8 @@
 // accepted plots made with their uses, transfers and revenue, the uses drawing indicators for
 // its own 建新, and the distribution plans of its revenue.
 import { api } from "../api";
-import { el } from "../dom";
-import { addStrings, lang, t } from "../i18n";
+import { el, u } from "../dom";
+import { addStrings, lang, paren, t } from "../i18n";
 import { fenYuan } from "./project_funds";
 import "./indicators"; // its strings (ind_…)
 
@@ -31,7 +31,7 @@ interface Reply {
 }
 
 const num = (x: number, d = 2) => x.toLocaleString(lang() === "zh" ? "zh-CN" : "en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
-const area = (c: Area, k: string) => `${num(c[k + "_m2"])} m²（${num(c[k + "_mu"], 4)} ${t("unit_mu")}）`;
+const area = (c: Area, k: string) => `${num(c[k + "_m2"])} m²${paren(`${num(c[k + "_mu"], 4)} ${t("unit_mu")}`)}`;
 
 export async function indicatorsSection(projectId: number): Promise<HTMLElement> {
   const sec = el("section", { class: "card", id: "sec-indicators", "data-testid": "project-indicators" }, el("h2", {}, t("pi_title")));
@@ -52,11 +52,11 @@ export async function indicatorsSection(projectId: number): Promise<HTMLElement>
         el("tbody", {}, ...rows.map((row) => el("tr", {}, ...row.map((x) => el("td", {}, x))))))
       : el("p", { class: "muted", "data-testid": testid }, t("pi_none"));
   sec.append(el("h3", {}, t("pi_made")), table(["#", t("ind_kind"), t("ind_created"), t("ind_used"), t("ind_transferred"), t("ind_balance"), t("ind_revenue")],
-    r.indicators.map((i) => [el("a", { href: `/indicators?project=${projectId}`, "data-route": "" }, `#${i.id}`), t(`ind_kind_${i.kind}`) + (i.quality_grade ? `（${i.quality_grade}）` : ""),
+    r.indicators.map((i) => [el("a", { href: `/indicators?project=${projectId}`, "data-route": "" }, `#${i.id}`), t(`ind_kind_${i.kind}`) + (i.quality_grade ? paren(i.quality_grade) : ""),
       `${num(i.created_m2)} m²`, `${num(i.used_m2)} m²`, `${num(i.transferred_m2)} m²`, `${num(i.balance_m2)} m²`, fenYuan(i.revenue_fen)]), "pi-made"));
   sec.append(el("h3", {}, t("pi_uses")), table(["#", t("ind_area"), t("ind_plots")],
-    r.uses.map((m) => [`#${m.indicator_id}`, `${num(m.area_m2)} m²`, m.plots.map((p) => `${p.change_index + 1}（${num(p.area_m2)} m²）`).join("、")]), "pi-uses"));
+    r.uses.map((m) => [`#${m.indicator_id}`, `${num(m.area_m2)} m²`, m.plots.map((p) => `${p.change_index + 1}${paren(`${num(p.area_m2)} m²`)}`).join(lang() === "zh" ? "、" : ", ")]), "pi-uses"));
   sec.append(el("h3", {}, t("pi_plans")), table([t("ind_plan_title"), t("ind_amount"), t("ind_notice"), t("ind_vote"), t("ind_state")],
-    r.distribution_plans.map((d) => [d.title, fenYuan(d.amount_fen), t(`ind_notice_${d.notice_state}`), t(`ind_vote_${d.vote_status}`), t(`ind_status_${d.status}`)]), "pi-plans"));
+    r.distribution_plans.map((d) => [u(d.title), fenYuan(d.amount_fen), t(`ind_notice_${d.notice_state}`), t(`ind_vote_${d.vote_status}`), t(`ind_status_${d.status}`)]), "pi-plans"));
   return sec;
 }
