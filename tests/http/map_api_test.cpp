@@ -38,6 +38,7 @@ class MapApiTest : public StoreBackendTest {
                {{"XZQDM", code}, {"XZQMC", name}, {"note", std::string("不读")}});
       }
       w->commit();
+      w.reset();  // an open writer holds the store until destroyed
       auto lu = store->begin_layer_version({"dltb", LayerKind::land_use, "test", "EPSG:4490"});
       for (int k = 0; k < 20; ++k)
         lu->add(std::to_string(k), square_wkb(117 + k * 0.001, 30, 0.001),

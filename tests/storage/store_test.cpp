@@ -328,6 +328,7 @@ TEST_P(StoreTest, nothing_of_a_version_is_visible_to_another_connection_before_c
   EXPECT_EQ(source_ids(*reading, during.back()).size(), 2u);
   EXPECT_THROW(reading->layer_version("dltb", 2), NotFoundError);
   LayerVersion v2 = writer->commit();
+  writer.reset();  // an open writer holds the store until destroyed
   writer.reset();
   EXPECT_EQ(reading->layer_version("dltb", std::nullopt).version, 2);
   EXPECT_EQ(source_ids(*reading, v2).size(), 3000u);
