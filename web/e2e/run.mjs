@@ -502,9 +502,15 @@ try {
 
   await step("the planned class chosen in the 用地用海 classification, listed by name at all three levels, is saved as to_ghdlbm", async () => {
     const n = (await page.$$('[data-testid="changes"] tr[data-change]')).length - 1;
-    await page.selectOption(`[data-testid="to-kind-${n}"]`, "yydh");
-    await page.waitForSelector(`[data-testid="to-${n}"] option[value="070301"]`, { state: "attached", timeout: 10000 });
-    const offered = await page.$$eval(`[data-testid="to-${n}"] option`, (os) => os.map((o) => ({ v: o.value, text: o.textContent, level: o.dataset.level })));
+    // The save's own live event may redraw the table once more (back to the 三调 list): choose
+    // again until the 用地用海 list is the one on the page.
+    let offered = [];
+    for (let i = 0; i < 5 && !offered.some((o) => o.v === "07"); ++i) {
+      await page.selectOption(`[data-testid="to-kind-${n}"]`, "yydh");
+      await page.waitForSelector(`[data-testid="to-${n}"] option[value="070301"]`, { state: "attached", timeout: 10000 });
+      offered = await page.$$eval(`[data-testid="to-${n}"] option`, (os) => os.map((o) => ({ v: o.value, text: o.textContent, level: o.dataset.level })));
+      if (!offered.some((o) => o.v === "07")) await page.waitForTimeout(500);
+    }
     const by = (v) => offered.find((o) => o.v === v);
     assert(by("07")?.text.includes("居住用地") && by("07").level === "1", "first level by name: " + JSON.stringify(by("07")));
     assert(by("0703")?.text.includes("农村宅基地") && by("0703").level === "2", "second level by name: " + JSON.stringify(by("0703")));

@@ -353,10 +353,14 @@ export function createMap(container: HTMLElement, opts: { center?: [number, numb
       seen.add(k);
       return true;
     }).map((f) => fs.filter((g) => g.layer.id === f.layer.id).reduce((a, b) => (code(b).length > code(a).length ? b : a), f));
-    const tables = () => (shown.length ? shown.slice(0, 6).map((f) => describeFeature(f, layerName(f.layer.id), words, classes)) : [t("identify_none")]);
-    info.replaceChildren(...tables());
+    // The land-use spot under the click is what is asked about most: it comes first, whatever
+    // the layers drawn over it (the popup holds six layers; the side panel every one).
+    const landUseFirst = (f: { layer: { id: string } }) => (f.layer.id.startsWith("tiles-land_use") ? 0 : 1);
+    shown.sort((a, b) => landUseFirst(a) - landUseFirst(b));
+    const tables = (n: number) => (shown.length ? shown.slice(0, n).map((f) => describeFeature(f, layerName(f.layer.id), words, classes)) : [t("identify_none")]);
+    info.replaceChildren(...tables(shown.length));
     // The same where the user clicked.
-    const content = el("div", { "data-testid": "identify-popup" }, ...tables());
+    const content = el("div", { "data-testid": "identify-popup" }, ...tables(6));
     // Not while a shape is being drawn: the popup would sit where the next vertex goes.
     if (map.getCanvasContainer().classList.contains("drawing")) return;
     popup.setLngLat(e.lngLat).setDOMContent(content).addTo(map);

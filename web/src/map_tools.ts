@@ -224,7 +224,9 @@ export function mapSearch(map: maplibregl.Map, places: () => MapPlace[], project
       try {
         const r = await api<{ spots: { layer: string; bsm: string; attributes: Record<string, unknown>; bbox: [number, number, number, number]; geometry: GeoJSON.Geometry }[] }>(
           "GET", `/api/v1/map/spots?bsm=${encodeURIComponent(q)}`);
-        for (const s of r.spots) {
+        // The survey's spot first: a scheme's scenario layer copies its BSMs.
+        const survey = (s: { layer?: string }) => (s.layer === "land_use" ? 0 : 1);
+        for (const s of [...r.spots].sort((a, b) => survey(a) - survey(b))) {
           const code = String(s.attributes.DLBM ?? "");
           const cls = classes().find((c) => c.code === code);
           const words = cls ? `${cls.code} ${zh() ? cls.name_zh : cls.name_en}` : code;
