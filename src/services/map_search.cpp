@@ -73,8 +73,12 @@ std::vector<SpotMatch> find_spots_by_bsm(storage::Store& store, const std::strin
     throw UsageError("bsm: a spot's 标识码 is 1–32 letters or digits (given '" +
                      bsm.substr(0, 40) + "')");
   std::vector<SpotMatch> out;
-  for (const auto& v : store.layers_of_kind(LayerKind::land_use))
+  for (const auto& v : store.layers_of_kind(LayerKind::land_use)) {
+    // A scheme's simulated land use (schemes.cpp: "scenario-" + the scheme's code) copies the
+    // survey's spots with their BSMs; the spot asked for is the survey's.
+    if (v.layer.rfind("scenario-", 0) == 0) continue;
     for (auto& f : storage::find_by_bsm(store, v, bsm)) out.push_back({v, std::move(f)});
+  }
   return out;
 }
 

@@ -507,7 +507,7 @@ try {
     let offered = [];
     for (let i = 0; i < 5 && !offered.some((o) => o.v === "07"); ++i) {
       await page.selectOption(`[data-testid="to-kind-${n}"]`, "yydh");
-      await page.waitForSelector(`[data-testid="to-${n}"] option[value="070301"]`, { state: "attached", timeout: 10000 });
+      await page.waitForSelector(`[data-testid="to-${n}"] option[value="070301"]`, { state: "attached", timeout: 5000 }).catch(() => null);
       offered = await page.$$eval(`[data-testid="to-${n}"] option`, (os) => os.map((o) => ({ v: o.value, text: o.textContent, level: o.dataset.level })));
       if (!offered.some((o) => o.v === "07")) await page.waitForTimeout(500);
     }

@@ -138,6 +138,7 @@ export async function renderProject(main: HTMLElement, ctx: Ctx, code: string): 
   landUseClasses().then((c) => (classes = c)).catch(() => undefined);
   void loadPlanningClasses();
   let editing = false; // the plan editor has unsaved changes or a polygon is being drawn
+  let edits = 0; // the user's inputs in the plan editor shown, counted
   let shown = "";
   let laterShown = "";
   let progressLive: ProgressLive | null = null;
@@ -155,6 +156,8 @@ export async function renderProject(main: HTMLElement, ctx: Ctx, code: string): 
   };
 
   const drawInfo = async (proj: Project, preview: Project | null = null) => {
+    const editsBefore = edits;
+    const shownBefore = shown;
     shown = fingerprint(proj);
     // The title with its state badge and the sections below it are swapped in together, after the
     // plan editor has loaded: the new state never shows above the previous state's controls.
@@ -181,8 +184,12 @@ export async function renderProject(main: HTMLElement, ctx: Ctx, code: string): 
         },
       }));
       // Unsaved edits hold live refreshes back.
-      parts[parts.length - 1].addEventListener("input", () => (editing = true));
-      parts[parts.length - 1].addEventListener("change", () => (editing = true));
+      const touched = () => {
+        editing = true;
+        ++edits;
+      };
+      parts[parts.length - 1].addEventListener("input", touched);
+      parts[parts.length - 1].addEventListener("change", touched);
     } else {
       // Those who may not edit the plan read its changes, targets by name in either classification.
       if ((proj.plan?.changes ?? []).length) parts.push(await planChangesSection(proj));
@@ -200,6 +207,12 @@ export async function renderProject(main: HTMLElement, ctx: Ctx, code: string): 
     parts.push(await downloadsSection(proj));
     // Its land indicators (issue 20): coverage of its 建新, indicators, uses, transfers, revenue.
     parts.push(await (await import("./project_indicators")).indicatorsSection(proj.id));
+    // The user changed the plan editor on the page while this redraw was being built (after a
+    // save, the page redraws from the server): what they chose stays, the redraw is dropped.
+    if (edits !== editsBefore) {
+      shown = shownBefore;
+      return;
+    }
     head.replaceChildren(...title);
     info.replaceChildren(...parts);
     if (LATER_STATES.includes(proj.state) && laterShown !== proj.state + proj.row_version) {
