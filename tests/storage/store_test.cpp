@@ -328,7 +328,6 @@ TEST_P(StoreTest, nothing_of_a_version_is_visible_to_another_connection_before_c
   EXPECT_EQ(source_ids(*reading, during.back()).size(), 2u);
   EXPECT_THROW(reading->layer_version("dltb", 2), NotFoundError);
   LayerVersion v2 = writer->commit();
-  writer.reset();  // an open writer holds the store until destroyed
   writer.reset();
   EXPECT_EQ(reading->layer_version("dltb", std::nullopt).version, 2);
   EXPECT_EQ(source_ids(*reading, v2).size(), 3000u);
@@ -409,6 +408,7 @@ TEST_P(StoreTest, a_spot_is_found_by_its_bsm_through_an_index) {
   writer->add("b", square_wkb(118.1, 30.0, 0.005), {118.1, 30.0, 118.105, 30.005},
               {{"BSM", std::int64_t{3}}, {"DLBM", std::string("0201")}});
   LayerVersion v2 = writer->commit();
+  writer.reset();  // an open layer writer holds the store until it is destroyed
 
   auto found = storage::find_by_bsm(*store, v1, "3");
   ASSERT_EQ(found.size(), 1u);
