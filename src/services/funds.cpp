@@ -9,6 +9,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "common/base64.h"
 #include "common/error.h"
 #include "common/sha256.h"
 #include "services/request_text.h"
@@ -192,24 +193,6 @@ Disbursement disbursement_of(const storage::SqlSession::Row& r) {
   d.voucher_type = r[15];
   d.voucher_size = to_int(r[16]);
   return d;
-}
-
-std::string to_base64(const std::string& bytes) {
-  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
-                    bytes.size(), sodium_base64_VARIANT_ORIGINAL);
-  out.resize(std::strlen(out.c_str()));
-  return out;
-}
-
-std::string from_base64(const std::string& text) {
-  std::string out(text.size() / 4 * 3 + 3, '\0');
-  std::size_t len = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),
-                        text.size(), nullptr, &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0)
-    throw StorageError("a stored voucher is not valid base64");
-  out.resize(len);
-  return out;
 }
 
 // The voucher's checks that need only its bytes: size, not empty, a JPEG, PNG or PDF. Returns its
@@ -726,7 +709,7 @@ Voucher FundsService::voucher(const User& user, std::int64_t project_id, std::in
     v.sha256 = rows[0][2];
     v.uploaded_by = rows[0][3];
     v.uploaded_at = rows[0][4];
-    v.bytes = from_base64(rows[0][5]);
+    v.bytes = from_base64(rows[0][5], "voucher");
     return v;
   });
 }

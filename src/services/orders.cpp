@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "common/base64.h"
 #include "common/error.h"
 #include "common/sha256.h"
 #include "services/progress.h"
@@ -176,24 +177,6 @@ json event_payload(const SupervisionOrder& o) {
   for (const auto& u : units_of(o)) units.push_back(unit_json(u));
   return {{"order", o.id},       {"code", o.code},   {"title", o.title}, {"status", o.status},
           {"level", o.escalation_level}, {"issuer", o.issuer}, {"units", units}};
-}
-
-std::string from_base64(const std::string& text) {
-  std::string out(text.size(), '\0');
-  std::size_t len = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),
-                        text.size(), nullptr, &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0)
-    throw StorageError("stored photo is not base64");
-  out.resize(len);
-  return out;
-}
-
-std::string to_base64(const std::string& bytes) {
-  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
-                    bytes.size(), sodium_base64_VARIANT_ORIGINAL);
-  out.resize(out.size() - 1);
-  return out;
 }
 
 // "2026-12-31" → the end of that day in Beijing time (UTC+8), as Unix seconds; 0 when malformed.
@@ -559,7 +542,7 @@ OrderPhoto OrderService::photo(const User& user, std::int64_t id, const std::str
         "kind = 'photo' AND sha256 = $2",
         {num(id), sha256});
     if (rows.empty()) throw NotFoundError("photo " + sha256.substr(0, 64) + " of order " + num(id));
-    return OrderPhoto{rows[0][0], from_base64(rows[0][1])};
+    return OrderPhoto{rows[0][0], from_base64(rows[0][1], "photo")};
   });
 }
 

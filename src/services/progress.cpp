@@ -11,6 +11,7 @@
 #include <set>
 
 #include "common/data_dir.h"
+#include "common/base64.h"
 #include "common/error.h"
 #include "common/sha256.h"
 #include "services/request_text.h"
@@ -54,24 +55,6 @@ CREATE TABLE IF NOT EXISTS progress_indicators(
 
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-
-std::string to_base64(const std::string& bytes) {
-  std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
-                    bytes.size(), sodium_base64_VARIANT_ORIGINAL);
-  out.resize(std::strlen(out.c_str()));
-  return out;
-}
-
-std::string from_base64(const std::string& text) {
-  std::string out(text.size() / 4 * 3 + 3, '\0');
-  std::size_t len = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),
-                        text.size(), nullptr, &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0)
-    throw StorageError("a stored photo is not valid base64");
-  out.resize(len);
-  return out;
-}
 
 std::int64_t to_int(const std::string& s) { return s.empty() ? 0 : std::stoll(s); }
 
@@ -692,7 +675,7 @@ Photo ProgressService::photo(const User& user, std::int64_t id, const std::strin
         "ON b.sha256 = p.sha256 WHERE p.project_id = $1 AND p.sha256 = $2",
         {std::to_string(id), sha});
     if (rows.empty()) throw NotFoundError("photo " + sha.substr(0, 64) + " does not exist");
-    return Photo{sha, rows[0][0], from_base64(rows[0][1])};
+    return Photo{sha, rows[0][0], from_base64(rows[0][1], "photo")};
   });
 }
 
