@@ -11,7 +11,7 @@ packages=(
   libsqlite3-dev sqlite3 libpq-dev postgresql-15 postgresql-15-postgis-3
   libboost-dev libboost-system-dev nlohmann-json3-dev libprotozero-dev
   libsodium-dev libspdlog-dev libcli11-dev libxlsxwriter-dev libsimdjson-dev
-  libgtest-dev libbenchmark-dev wrk python3 ccache
+  libgtest-dev libbenchmark-dev wrk python3 ccache time
   haproxy
   chromium fonts-wqy-zenhei
   clang-14 libclang-rt-14-dev
