@@ -183,6 +183,27 @@ void refuse_overlapping_changes(const std::vector<StoredFeature>& features) {
     }
 }
 
+// A scheme's plan as create and update take it: checked as a project plan, with at least one
+// change, inside its unit, its changes not overlapping; its features for the assessment.
+struct SchemePlan {
+  CheckedPlan plan;
+  json doc;
+  std::vector<StoredFeature> features;
+};
+SchemePlan scheme_plan(const ConsolidationUnitRef& unit, const std::string& unit_code, const std::string& plan_json) {
+  SchemePlan out{check_plan(plan_json), {}, {}};
+  out.doc = json::parse(out.plan.json);
+  if (out.doc["changes"].empty())
+    throw InvalidRequest("no_changes", "方案没有任何规划地类变化（plan.changes 为空），无从比选",
+                         "the scheme has no planned land-use changes (plan.changes is empty): nothing to compare");
+  out.features = plan_features("scheme", out.doc);
+  if (area_in_unit_m2(unit, out.features.front().wkb) < 1.0)
+    throw InvalidRequest("scheme_outside_unit", "方案范围（plan.area）不在整治单元“" + unit_code + "”内",
+                         "the scheme's area (plan.area) lies outside consolidation unit '" + unit_code + "'");
+  refuse_overlapping_changes(out.features);
+  return out;
+}
+
 json assess(storage::Store& layers, const SchemeCriteria& criteria, const std::string& code,
             const std::vector<StoredFeature>& features, const std::string& land_use_layer,
             std::int64_t cost_fen, std::optional<std::int64_t> declared_relocations) {
@@ -387,18 +408,13 @@ SchemeRecord SchemeService::add(const User& user, const NewScheme& in) {
                              the_unit.villages.front() + " 等）",
                          "consolidation unit '" + unit + "' spans no village of region " + in.region_code +
                              " (it spans " + the_unit.villages.front() + " …)");
-  auto plan = check_plan(in.plan_json);
-  json p = json::parse(plan.json);
-  if (p["changes"].empty())
-    throw InvalidRequest("no_changes", "方案没有任何规划地类变化（plan.changes 为空），无从比选",
-                         "the scheme has no planned land-use changes (plan.changes is empty): nothing to compare");
   // Measured outside any transaction (GEOS work); the code is fixed under the write lock, so the
   // measurement uses a provisional one and the stored JSON is independent of it.
-  auto features = plan_features("scheme", p);
-  if (area_in_unit_m2(the_unit, features.front().wkb) < 1.0)
-    throw InvalidRequest("scheme_outside_unit", "方案范围（plan.area）不在整治单元“" + unit + "”内",
-                         "the scheme's area (plan.area) lies outside consolidation unit '" + unit + "'");
-  refuse_overlapping_changes(features);
+  // No structured bindings: the write lambda below captures them (clang 14 refuses that).
+  auto checked = scheme_plan(the_unit, unit, in.plan_json);
+  const CheckedPlan& plan = checked.plan;
+  const json& p = checked.doc;
+  const std::vector<StoredFeature>& features = checked.features;
   json assessment = assess(layers_, criteria_, "scheme", features, in.land_use_layer, in.cost_fen,
                            in.relocated_households);
 
@@ -438,16 +454,11 @@ SchemeRecord SchemeService::update(const User& user, std::int64_t id, const Sche
     throw InvalidRequest("invalid_relocations", "relocated_households（搬迁户数）不能为负数",
                          "relocated_households must not be negative");
   auto the_unit = visible_unit(layers_, user, old.unit);
-  auto plan = check_plan(in.plan_json);
-  json p = json::parse(plan.json);
-  if (p["changes"].empty())
-    throw InvalidRequest("no_changes", "方案没有任何规划地类变化（plan.changes 为空），无从比选",
-                         "the scheme has no planned land-use changes (plan.changes is empty): nothing to compare");
-  auto features = plan_features("scheme", p);
-  if (area_in_unit_m2(the_unit, features.front().wkb) < 1.0)
-    throw InvalidRequest("scheme_outside_unit", "方案范围（plan.area）不在整治单元“" + old.unit + "”内",
-                         "the scheme's area (plan.area) lies outside consolidation unit '" + old.unit + "'");
-  refuse_overlapping_changes(features);
+  // No structured bindings: the write lambda below captures them (clang 14 refuses that).
+  auto checked = scheme_plan(the_unit, old.unit, in.plan_json);
+  const CheckedPlan& plan = checked.plan;
+  const json& p = checked.doc;
+  const std::vector<StoredFeature>& features = checked.features;
   auto before = json::parse(old.assessment_json);
   const std::string layer = before.contains("land_use") ? before["land_use"].value("layer", "") : "";
   json assessment = assess(layers_, criteria_, "scheme", features, layer, in.cost_fen, in.relocated_households);

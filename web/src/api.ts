@@ -19,6 +19,11 @@ export async function api<T = any>(method: string, path: string, body?: unknown)
     headers: body === undefined ? {} : { "Content-Type": "application/json" },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
+  return answer<T>(res);
+}
+
+// The JSON of an answer, or the server's error (its code and messages) as an ApiFailure.
+async function answer<T>(res: Response): Promise<T> {
   const text = await res.text();
   let j: any = null;
   try {
@@ -36,18 +41,7 @@ export async function api<T = any>(method: string, path: string, body?: unknown)
 // A request whose body is a file (a photo, a voucher) sent as it is, with its own content type.
 export async function apiFile<T = any>(method: string, path: string, file: Blob): Promise<T> {
   const res = await fetch(path, { method, credentials: "same-origin", headers: { "Content-Type": file.type || "application/octet-stream" }, body: file });
-  const text = await res.text();
-  let j: any = null;
-  try {
-    j = text ? JSON.parse(text) : null;
-  } catch {
-    j = null;
-  }
-  if (!res.ok) {
-    const e = j?.error ?? {};
-    throw new ApiFailure(res.status, e.code ?? "http_" + res.status, e.message_zh ?? `HTTP ${res.status}`, e.message_en ?? `HTTP ${res.status}`, e.details ?? null);
-  }
-  return j as T;
+  return answer<T>(res);
 }
 
 export interface Grant {
